@@ -1,0 +1,1 @@
+"""The one-command demo: the composition root that wires every component together."""

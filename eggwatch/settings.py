@@ -1,0 +1,180 @@
+"""Runtime configuration from ``EGGWATCH_*`` environment variables (CONTRACTS §2).
+
+Settings are built by :func:`load_settings`, never at import time, so tests and sub-commands can
+set the environment first.  Insecure or contradictory values are refused with a one-line
+:class:`ConfigError` that the CLI prints before exiting non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SITE_RE = re.compile(r"^[a-z0-9_-]+$")
+_WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "eggwatch", "default", "test"}
+MIN_SECRET_LEN = 32
+
+
+class ConfigError(Exception):
+    """Bad configuration: the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerAddress:
+    """An MQTT broker parsed from ``mqtt://[user:pass@]host:port`` (``mqtts://`` for TLS)."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> BrokerAddress:
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts"):
+            raise ConfigError(f"EGGWATCH_MQTT_URL must start with mqtt:// or mqtts://, got {url!r}")
+        if not parts.hostname:
+            raise ConfigError(f"EGGWATCH_MQTT_URL has no host: {url!r}")
+        try:
+            port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        except ValueError as exc:
+            raise ConfigError(f"EGGWATCH_MQTT_URL has a bad port: {url!r}") from exc
+        if parts.path not in ("", "/"):
+            raise ConfigError(f"EGGWATCH_MQTT_URL must not have a path: {url!r}")
+        user = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password else None
+        if password and not user:
+            raise ConfigError("EGGWATCH_MQTT_URL has a password but no user name")
+        return cls(parts.hostname, port, user, password, parts.scheme == "mqtts")
+
+    def __str__(self) -> str:  # never prints the password
+        auth = f"{self.username}:***@" if self.username else ""
+        scheme = "mqtts" if self.tls else "mqtt"
+        return f"{scheme}://{auth}{self.host}:{self.port}"
+
+
+class Settings(BaseSettings):
+    """All ``EGGWATCH_*`` variables.  Use :func:`load_settings` to build one."""
+
+    model_config = SettingsConfigDict(env_prefix="EGGWATCH_", extra="ignore", frozen=True)
+
+    mqtt_url: str | None = None
+    influx_url: str | None = None
+    influx_db: str = "eggwatch"
+    influx_token: SecretStr | None = None
+    influx_user: str | None = None
+    influx_password: SecretStr | None = None
+    database_url: str | None = None
+    data_dir: Path = Path("./var")
+    site: str = "jinji"
+    secret_key_value: SecretStr | None = Field(default=None, validation_alias="EGGWATCH_SECRET_KEY")
+
+    @field_validator("site")
+    @classmethod
+    def _site(cls, v: str) -> str:
+        if not SITE_RE.match(v):
+            raise ValueError(f"EGGWATCH_SITE must match [a-z0-9_-]+, got {v!r}")
+        return v
+
+    @field_validator("influx_db")
+    @classmethod
+    def _db(cls, v: str) -> str:
+        if not v or any(c in v for c in '"\n\\'):
+            raise ValueError(f"EGGWATCH_INFLUX_DB is not a usable database name: {v!r}")
+        return v
+
+    @field_validator("influx_url")
+    @classmethod
+    def _influx(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"EGGWATCH_INFLUX_URL must be an http(s):// URL, got {v!r}")
+        return v.rstrip("/")
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        BrokerAddress.parse(v)  # raises ConfigError with a clear message
+        return v
+
+    @field_validator("secret_key_value")
+    @classmethod
+    def _secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or v.get_secret_value() == "":
+            return None
+        raw = v.get_secret_value()
+        if raw.lower() in _WEAK_SECRETS or len(raw) < MIN_SECRET_LEN:
+            raise ValueError(
+                f"EGGWATCH_SECRET_KEY is too weak: use at least {MIN_SECRET_LEN} random characters "
+                "(or leave it unset to generate one into the data dir)"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.influx_token and (self.influx_user or self.influx_password):
+            raise ValueError("set EGGWATCH_INFLUX_TOKEN or EGGWATCH_INFLUX_USER/PASSWORD, not both")
+        if bool(self.influx_user) != bool(self.influx_password):
+            raise ValueError("EGGWATCH_INFLUX_USER and EGGWATCH_INFLUX_PASSWORD go together")
+        if (self.influx_token or self.influx_user) and not self.influx_url:
+            raise ValueError("InfluxDB credentials are set but EGGWATCH_INFLUX_URL is not")
+        return self
+
+    # -- derived values -------------------------------------------------------------------------
+
+    @property
+    def broker(self) -> BrokerAddress:
+        """The configured broker, or the local default (``demo`` uses its embedded broker instead)."""
+        return BrokerAddress.parse(self.mqtt_url or "mqtt://127.0.0.1:1883")
+
+    @property
+    def sql_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'eggwatch.db').resolve()}"
+
+    def path(self, *parts: str) -> Path:
+        """A path under the data dir, its parent created."""
+        p = self.data_dir.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """Signing/encryption key: from the environment, or generated once into the data dir."""
+        if self.secret_key_value is not None:
+            return self.secret_key_value.get_secret_value().encode()
+        key_file = self.path("secret.key")
+        if not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        key = key_file.read_text().strip()
+        if len(key) < MIN_SECRET_LEN:
+            raise ConfigError(f"{key_file} holds a key that is too short; delete it to regenerate")
+        return key.encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment (plus explicit overrides), or raise :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err.get("msg", exc)).removeprefix("Value error, ")
+        raise ConfigError(msg) from None
+    except ConfigError:
+        raise

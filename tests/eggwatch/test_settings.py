@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eggwatch.settings import ConfigError, load_settings
+
+
+def test_defaults(data_dir: Path) -> None:
+    s = load_settings()
+    assert s.site == "jinji" and s.influx_db == "eggwatch" and s.influx_url is None
+    assert s.broker.host == "127.0.0.1" and s.broker.port == 1883
+    assert s.sql_url.endswith("eggwatch.db")
+
+
+def test_secret_key_generated_once_into_data_dir(data_dir: Path) -> None:
+    k1 = load_settings().secret_key
+    k2 = load_settings().secret_key
+    assert k1 == k2 and len(k1) >= 32
+    assert (data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        ({"EGGWATCH_SECRET_KEY": "changeme"}, "too weak"),
+        ({"EGGWATCH_MQTT_URL": "http://x:1883"}, "mqtt://"),
+        ({"EGGWATCH_INFLUX_URL": "influx:8086"}, "http"),
+        ({"EGGWATCH_SITE": "Jin Ji"}, "[a-z0-9_-]"),
+        (
+            {
+                "EGGWATCH_INFLUX_URL": "http://h:8086",
+                "EGGWATCH_INFLUX_TOKEN": "t",
+                "EGGWATCH_INFLUX_USER": "u",
+                "EGGWATCH_INFLUX_PASSWORD": "p",
+            },
+            "not both",
+        ),
+        ({"EGGWATCH_INFLUX_TOKEN": "t"}, "EGGWATCH_INFLUX_URL"),
+    ],
+)
+def test_refuses_bad_config(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], fragment: str
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    assert fragment in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_mqtt_url_with_credentials(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EGGWATCH_MQTT_URL", "mqtt://gw%40h7:s3cret@broker:1884")
+    b = load_settings().broker
+    assert (b.host, b.port, b.username, b.password) == ("broker", 1884, "gw@h7", "s3cret")
+    assert "s3cret" not in str(b)

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from eggwatch import metrics
+from eggwatch.wire import Reading, Reason, Topic, WireError, decode, encode
+
+NOW = 1_764_315_600_000
+
+
+def test_topic_round_trip() -> None:
+    t = Topic.parse("eggwatch/v1/jinji/house-07/eggcounter-03")
+    assert (t.site, t.unit, t.device) == ("jinji", "house-07", "eggcounter-03")
+    assert str(t) == "eggwatch/v1/jinji/house-07/eggcounter-03"
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["eggwatch/v1/jinji/house-07", "eggwatch/v2/a/b/c", "eggwatch/v1/Jinji/h/d", "eggwatch/v1/a/b c/d"],
+)
+def test_bad_topics(topic: str) -> None:
+    with pytest.raises(WireError) as exc:
+        Topic.parse(topic)
+    assert exc.value.reason is Reason.BAD_TOPIC
+
+
+def test_decode_keeps_good_readings_of_a_partly_bad_message() -> None:
+    payload = orjson.dumps(
+        {
+            "seq": 7,
+            "readings": [
+                {"ts": NOW, "metric": "eggs_total", "value": 18234, "tags": {"row": "03", "tier": "2"}},
+                {"ts": NOW, "metric": "no_such_metric", "value": 1},
+                {"ts": NOW, "metric": "rh_pct", "value": 140},
+                {"ts": NOW, "metric": "eggs_total", "value": 1.5},
+                {"ts": 12, "metric": "temp_c", "value": 21.5},
+                {"ts": NOW, "metric": "temp_c", "value": "hot"},
+                {"ts": NOW, "metric": "temp_c", "value": 21.5, "tags": {"site": "x"}},
+            ],
+        }
+    )
+    d = decode("eggwatch/v1/jinji/house-07/eggcounter-03", payload, now_ms=NOW)
+    assert d.seq == 7
+    assert [r.metric for r in d.readings] == ["eggs_total"]
+    assert [r.reason for r in d.rejected] == [
+        Reason.UNKNOWN_METRIC,
+        Reason.OUT_OF_RANGE,
+        Reason.OUT_OF_RANGE,
+        Reason.BAD_TIMESTAMP,
+        Reason.BAD_VALUE,
+        Reason.BAD_TAGS,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"not json", Reason.NOT_JSON),
+        (b"[1,2]", Reason.BAD_SCHEMA),
+        (b'{"seq": -1, "readings": []}', Reason.BAD_SCHEMA),
+        (b'{"seq": 1, "readings": []}', Reason.BAD_SCHEMA),
+        (b"\xff\xfe", Reason.NOT_JSON),
+    ],
+)
+def test_whole_message_rejections(payload: bytes, reason: Reason) -> None:
+    d = decode("eggwatch/v1/jinji/house-07/climate-1", payload, now_ms=NOW)
+    assert d.readings == [] and d.rejected[0].reason is reason
+
+
+def test_encode_decode_round_trip() -> None:
+    readings = [Reading(NOW, "temp_c", 21.5), Reading(NOW + 1000, "eggs_total", 5, {"row": "01"})]
+    d = decode("eggwatch/v1/jinji/house-07/x", encode(3, readings), now_ms=NOW)
+    assert d.ok and d.readings == readings
+
+
+def test_registry_covers_contract_metrics() -> None:
+    required = [
+        "temp_c",
+        "outdoor_temp_c",
+        "rh_pct",
+        "nh3_ppm",
+        "co2_ppm",
+        "light_lux",
+        "static_pressure_pa",
+        "water_l_total",
+        "feed_kg",
+        "bird_weight_g",
+        "eggs_total",
+        "mortality",
+        "eggs_graded_total",
+        "rejects_total",
+        "cases_packed_total",
+        "line_speed_eph",
+        "line_state",
+    ]
+    assert set(required) <= set(metrics.REGISTRY)
+    for m in metrics.REGISTRY.values():
+        assert m.en and m.zh and m.min < m.max

@@ -1,0 +1,124 @@
+"""Real servers for the tests: a throwaway ``influxd``, and checks for Mosquitto and PostgreSQL.
+
+``influxd`` (InfluxDB 1.x, Debian's package) is started on free loopback ports with its own data
+directory and stopped at the end.  Mosquitto and PostgreSQL are started by the machine; a test
+that needs one that is not running fails (it never skips).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+INFLUXD_CONF = """\
+reporting-disabled = true
+bind-address = "127.0.0.1:{rpc_port}"
+[meta]
+  dir = "{root}/meta"
+[data]
+  dir = "{root}/data"
+  wal-dir = "{root}/wal"
+  wal-fsync-delay = "0s"
+  query-log-enabled = false
+  cache-max-memory-size = "1g"
+[coordinator]
+  write-timeout = "10s"
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:{port}"
+  auth-enabled = false
+  log-enabled = false
+  max-body-size = 0
+  flux-enabled = false
+[logging]
+  level = "warn"
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+"""
+
+
+@dataclass
+class Influxd:
+    """A running throwaway influxd; ``stop()``/``start()`` let tests simulate an outage."""
+
+    root: Path
+    port: int
+    rpc_port: int
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def create(cls) -> Influxd:
+        exe = shutil.which("influxd")
+        if exe is None:
+            raise RuntimeError("influxd is not installed: run `make test` (it installs Debian's influxdb)")
+        root = Path(tempfile.mkdtemp(prefix="eggwatch-influxd-"))
+        return cls(root, free_port(), free_port())
+
+    def start(self, timeout: float = 30.0) -> None:
+        conf = self.root / "influxdb.conf"
+        conf.write_text(INFLUXD_CONF.format(root=self.root, port=self.port, rpc_port=self.rpc_port))
+        log = open(self.root / "influxd.log", "ab")  # noqa: SIM115 - owned by the process
+        self.proc = subprocess.Popen(
+            ["influxd", "-config", str(conf)], stdout=log, stderr=log, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"influxd exited: {(self.root / 'influxd.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.url}/ping", timeout=1).status_code == 204:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("influxd did not answer /ping in time")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+MOSQUITTO = ("127.0.0.1", 1883)
+POSTGRES_ADMIN_URL = os.environ.get(
+    "EGGWATCH_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
