@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from eggwatch.clikit import NotImplementedYet
-
 db_app = typer.Typer(help="Workforce database.", no_args_is_help=True)
 users_app = typer.Typer(help="Logins.", no_args_is_help=True)
 
@@ -13,15 +11,47 @@ users_app = typer.Typer(help="Logins.", no_args_is_help=True)
 def api(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
+    migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="apply migrations before serving"),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn worker processes"),
 ) -> None:
     """Serve the HTTP API and the web page."""
-    raise NotImplementedYet("eggwatch api")
+    import uvicorn
+
+    from api.config import load_api_config
+    from eggwatch.clikit import setup_logging
+    from eggwatch.migrations import upgrade as apply
+    from eggwatch.settings import load_settings
+
+    setup_logging()
+    settings = load_settings()
+    load_api_config()  # refuse bad pay/token settings before serving
+    _ = settings.secret_key  # generate or validate the key now, not on the first request
+    if migrate:
+        apply(settings.sql_url)
+    if workers > 1:
+        uvicorn.run(
+            "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        )
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @db_app.command("upgrade")
-def upgrade() -> None:
+def upgrade(revision: str = typer.Option("head", "--revision")) -> None:
     """Apply the Alembic migrations to EGGWATCH_DATABASE_URL."""
-    raise NotImplementedYet("eggwatch db upgrade")
+    from eggwatch.clikit import fail
+    from eggwatch.migrations import current
+    from eggwatch.migrations import upgrade as apply
+    from eggwatch.settings import load_settings
+
+    settings = load_settings()
+    try:
+        apply(settings.sql_url, revision)
+    except Exception as exc:  # unreachable server, bad URL: one line, non-zero exit
+        fail(f"db upgrade failed: {str(exc).splitlines()[0]}")
+    typer.echo(f"database at revision {current(settings.sql_url)}")
 
 
 @users_app.command("create")
@@ -29,6 +59,25 @@ def create(
     username: str = typer.Option(..., "--username"),
     role: str = typer.Option(..., "--role", help="admin|manager|supervisor|payroll|poverty_office"),
     password: str = typer.Option(..., "--password"),
+    unit: list[str] = typer.Option([], "--unit", help="a unit a supervisor oversees (repeatable)"),
+    worker_id: int | None = typer.Option(None, "--worker-id", help="link the login to a worker record"),
 ) -> None:
     """Create a login."""
-    raise NotImplementedYet("eggwatch users create")
+    from api.services.users import create_user
+    from eggwatch.clikit import fail
+    from eggwatch.settings import load_settings
+    from eggwatch.sql import make_engine, make_sessionmaker
+
+    settings = load_settings()
+    engine = make_engine(settings.sql_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            user = create_user(session, username, role, password, units=unit, worker_id=worker_id)
+            session.commit()
+            typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+    except ValueError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        fail(f"users create failed: {str(exc).splitlines()[0]} (did you run `eggwatch db upgrade`?)")
+    finally:
+        engine.dispose()

@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from analytics.alerts.cli import analytics_app
 from analytics.cli import detect, evaluate
 from api.cli import api, db_app, users_app
 from eggwatch.clikit import NotImplementedYet, fail
@@ -30,6 +31,7 @@ app.command("ingest")(ingest)
 app.add_typer(gateway_app, name="gateway")
 app.command("detect")(detect)
 app.command("evaluate")(evaluate)
+app.add_typer(analytics_app, name="analytics")
 app.command("demo")(demo)
 app.command("api")(api)
 app.add_typer(db_app, name="db")

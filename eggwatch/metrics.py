@@ -85,6 +85,16 @@ _METRICS = [
         "Hens in the house (controller count)",
         "存栏数",
     ),
+    Metric(
+        "hen_day_expected_pct",
+        "%",
+        Kind.GAUGE,
+        False,
+        0,
+        100,
+        "Breed-standard hen-day % for the flock's age (derived, written daily by analytics)",
+        "品种标准产蛋率（按周龄，分析模块每日写入）",
+    ),
     Metric("mortality", "birds", Kind.DELTA, True, 0, 100000, "Birds found dead in the interval", "死淘数"),
     Metric(
         "eggs_total",

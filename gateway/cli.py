@@ -6,18 +6,68 @@ from pathlib import Path
 
 import typer
 
-from eggwatch.clikit import NotImplementedYet
-
 gateway_app = typer.Typer(help="Device gateways: Modbus RTU serial and vendor MQTT.", no_args_is_help=True)
 
 
 @gateway_app.command("serial")
-def serial(config: Path = typer.Option(..., "--config", help="register-map YAML (CONTRACTS §5)")) -> None:
+def serial(
+    config: Path = typer.Option(..., "--config", help="register-map YAML (CONTRACTS §5)"),
+    status_every: float = typer.Option(60.0, "--status-every", help="seconds between status log lines"),
+    check: bool = typer.Option(False, "--check", help="validate the config, print the read plan, exit"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
     """Poll Modbus RTU devices described by the config file and publish readings."""
-    raise NotImplementedYet("eggwatch gateway serial")
+    import threading
+
+    from eggwatch.clikit import setup_logging
+    from eggwatch.settings import load_settings
+    from gateway.serial_config import load_serial_config
+
+    setup_logging(verbose)
+    cfg = load_serial_config(config)  # ConfigError → one line, exit 2 (eggwatch.cli.main)
+    if check:
+        from gateway.plan import bus_time_s, plan_device
+
+        for bus in cfg.buses:
+            busy, tx = bus_time_s(bus)
+            print(f"{bus.port} @ {bus.baudrate} Bd: {tx:.2f} requests/s, bus {100 * busy:.1f}% busy")
+            for dev in bus.devices:
+                blocks = ", ".join(f"fn{b.function.value} {b.start}+{b.count}" for b in plan_device(dev))
+                print(f"  {dev.unit}/{dev.device} slave {dev.slave} every {dev.poll_s:g}s: {blocks}")
+        return
+    from gateway.runtime import stop_on_signals
+    from gateway.serial_gateway import SerialGateway
+
+    gw = SerialGateway.from_file(config, load_settings())
+    stop = threading.Event()
+    stop_on_signals(stop)
+    gw.run(stop, status_every)
 
 
 @gateway_app.command("mqtt")
-def mqtt(config: Path = typer.Option(..., "--config", help="vendor mapping YAML")) -> None:
+def mqtt(
+    config: Path = typer.Option(..., "--config", help="vendor mapping YAML"),
+    status_every: float = typer.Option(60.0, "--status-every", help="seconds between status log lines"),
+    check: bool = typer.Option(False, "--check", help="validate the config, print the subscriptions, exit"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
     """Translate vendor MQTT topics/payloads described by the config file and publish readings."""
-    raise NotImplementedYet("eggwatch gateway mqtt")
+    import threading
+
+    from eggwatch.clikit import setup_logging
+    from eggwatch.settings import load_settings
+    from gateway.mqtt_config import load_mqtt_config
+
+    setup_logging(verbose)
+    cfg = load_mqtt_config(config)
+    if check:
+        for m in cfg.mappings:
+            print(f"{m.name}: {m.subscription} → {m.unit}/{m.device} ({len(m.fields)} fields)")
+        return
+    from gateway.mqtt_gateway import MqttGateway
+    from gateway.runtime import stop_on_signals
+
+    gw = MqttGateway.from_file(config, load_settings())
+    stop = threading.Event()
+    stop_on_signals(stop)
+    gw.run(stop, status_every)

@@ -2,13 +2,82 @@
 
 from __future__ import annotations
 
-import typer
+from pathlib import Path
 
-from eggwatch.clikit import NotImplementedYet
+import typer
 
 
 def ingest(
-    group: str | None = typer.Option(None, "--group", help="shared-subscription group name"),
+    group: str | None = typer.Option(
+        None, "--group", help="shared-subscription group name ($share/NAME/...)"
+    ),
+    client_id: str | None = typer.Option(
+        None, "--client-id", help="MQTT client id (the persistent session); default eggwatch-ingest[-GROUP]"
+    ),
+    site: str | None = typer.Option(None, "--site", help="only subscribe to eggwatch/v1/SITE/#"),
+    batch_readings: int = typer.Option(
+        20_000, "--batch-readings", help="write when a batch holds this many readings"
+    ),
+    linger: float = typer.Option(
+        0.2, "--linger", help="...or when its first message waited this many seconds"
+    ),
+    inflight: int = typer.Option(
+        2_000, "--inflight", help="unacknowledged messages the broker may send (MQTT 5)"
+    ),
+    mqtt_protocol: str = typer.Option(
+        "5", "--mqtt-protocol", help="5 or 3.1.1 (3.1.1: the broker's window applies)"
+    ),
+    spool_max_mb: int = typer.Option(1024, "--spool-max-mb", help="disk budget of the outage spool"),
+    spool_dir: Path | None = typer.Option(
+        None, "--spool-dir", help="default: <data dir>/ingest/<client id>/spool"
+    ),
+    retry_for: float = typer.Option(
+        2.0, "--retry-for", help="seconds of write retries before spooling a batch"
+    ),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="serve Prometheus metrics on this port"
+    ),
+    log_interval: float = typer.Option(30.0, "--log-interval", help="seconds between status lines"),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Subscribe to eggwatch/v1/# and write readings to InfluxDB (or the embedded store)."""
-    raise NotImplementedYet("eggwatch ingest")
+    import signal
+    import threading
+
+    from eggwatch.clikit import fail, setup_logging
+    from eggwatch.settings import load_settings
+    from ingest.options import IngestOptions
+    from ingest.service import IngestService
+
+    setup_logging(verbose)
+    settings = load_settings()
+    cid = client_id or (f"eggwatch-ingest-{group}" if group else "eggwatch-ingest")
+    state = settings.data_dir / "ingest" / cid
+    options = IngestOptions(
+        spool_dir=spool_dir or state / "spool",
+        dead_letter_path=state / "deadletters.jsonl",
+        client_id=cid,
+        group=group,
+        site=site,
+        protocol=mqtt_protocol,
+        batch_readings=batch_readings,
+        linger_s=linger,
+        inflight=inflight,
+        spool_max_bytes=spool_max_mb << 20,
+        retry_for_s=retry_for,
+        metrics_port=metrics_port,
+        log_interval_s=log_interval,
+    )
+    service = IngestService.from_settings(settings, options)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        service.start()
+    except ConnectionError as exc:
+        fail(str(exc), code=1)
+    while not stop.is_set() and not service.wait(timeout=0.5):
+        stop.wait(0.0)
+    service.stop()
+    if service.failure is not None:
+        fail(f"ingest stopped on an internal error: {service.failure}", code=1)

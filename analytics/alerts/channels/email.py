@@ -1,0 +1,68 @@
+"""E-mail over SMTP (stdlib): subject and body in zh-CN, then English, UTF-8."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from analytics.alerts import render
+from analytics.alerts.channels import DeliveryError
+from analytics.alerts.config import Smtp
+
+log = logging.getLogger(__name__)
+
+
+def build_message(payload: dict[str, Any], sender: str, to: list[str]) -> EmailMessage:
+    event, alert = payload["event"], payload["alert"]
+    msg = EmailMessage()
+    msg["Subject"] = render.title(event, alert)
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    msg["X-Eggwatch-Alert"] = f"{alert['id']} {event}"
+    msg.set_content(render.plain_text(event, alert), charset="utf-8")
+    return msg
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, cfg: Smtp) -> None:
+        self.cfg = cfg
+
+    def deliver(self, payload: dict[str, Any]) -> None:
+        to = sorted({p["email"] for p in payload.get("recipients", []) if p.get("email")})
+        if not to:
+            log.warning(
+                "alert %s %s: nobody with an e-mail address to tell", payload["alert"]["id"], payload["event"]
+            )
+            return
+        msg = build_message(payload, self.cfg.sender, to)
+        try:
+            self._send(msg)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryError(
+                f"email via {self.cfg.host}:{self.cfg.port}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _send(self, msg: EmailMessage) -> None:
+        c = self.cfg
+        smtp_cls = smtplib.SMTP_SSL if c.security == "ssl" else smtplib.SMTP
+        tls = ssl.create_default_context(cafile=str(c.ca_file) if c.ca_file else None)
+        kwargs: dict[str, Any] = {"context": tls} if c.security == "ssl" else {}
+        with smtp_cls(c.host, c.port, timeout=c.timeout_s, **kwargs) as smtp:
+            if c.security == "starttls":
+                smtp.starttls(context=tls)
+            if c.username and c.password:
+                smtp.login(c.username, c.password.get_secret_value())
+            refused = smtp.send_message(msg)
+        if refused:  # some addresses refused, others accepted: a retry would spam the others
+            log.warning("SMTP refused some recipients: %s", refused)
+
+    def close(self) -> None:
+        pass

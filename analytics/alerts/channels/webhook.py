@@ -1,0 +1,134 @@
+"""Webhooks: a generic JSON body, the WeCom (企业微信) group robot and the DingTalk (钉钉) group
+robot.  Both robots answer HTTP 200 with ``{"errcode": 0}`` on success and a non-zero errcode
+(e.g. rate limits) otherwise, which is treated as a failure and retried."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+
+from analytics.alerts import render
+from analytics.alerts.channels import DeliveryError
+from analytics.alerts.config import Webhook
+
+# WeCom's documented limits: text.content 2048 bytes, markdown.content 4096 bytes (UTF-8).
+WECOM_LIMITS = {"text": 2048, "markdown": 4096}
+DINGTALK_LIMIT = 20000
+
+
+def _clip(text: str, max_bytes: int) -> str:
+    raw = text.encode()
+    if len(raw) <= max_bytes:
+        return text
+    return raw[: max_bytes - 3].decode(errors="ignore") + "…"
+
+
+def _phones(payload: dict[str, Any]) -> list[str]:
+    return [p["phone"] for p in payload.get("recipients", []) if p.get("phone")]
+
+
+def generic_body(payload: dict[str, Any]) -> dict[str, Any]:
+    event, alert = payload["event"], payload["alert"]
+    return {
+        "source": "eggwatch",
+        "event": event,
+        "title": render.title(event, alert),
+        "text": render.plain_text(event, alert),
+        "alert": alert,
+        "recipients": payload.get("recipients", []),
+    }
+
+
+def wecom_body(payload: dict[str, Any], msgtype: str) -> dict[str, Any]:
+    event, alert = payload["event"], payload["alert"]
+    if msgtype == "text":
+        text: dict[str, Any] = {"content": _clip(render.plain_text(event, alert), WECOM_LIMITS["text"])}
+        if phones := _phones(payload):
+            text["mentioned_mobile_list"] = phones
+        return {"msgtype": "text", "text": text}
+    # WeCom markdown cannot @-mention by phone number; the text form can.
+    return {
+        "msgtype": "markdown",
+        "markdown": {"content": _clip(render.markdown(event, alert), WECOM_LIMITS["markdown"])},
+    }
+
+
+def dingtalk_body(payload: dict[str, Any], msgtype: str) -> dict[str, Any]:
+    event, alert = payload["event"], payload["alert"]
+    phones = _phones(payload)
+    at = {"atMobiles": phones, "isAtAll": False}
+    if msgtype == "text":
+        return {
+            "msgtype": "text",
+            "text": {"content": _clip(render.plain_text(event, alert), DINGTALK_LIMIT)},
+            "at": at,
+        }
+    # DingTalk only notifies an @-mentioned phone that also appears in the markdown text.
+    mention = " ".join(f"@{p}" for p in phones)
+    text = render.markdown(event, alert) + (f"\n{mention}\n" if mention else "")
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": render.title(event, alert), "text": _clip(text, DINGTALK_LIMIT)},
+        "at": at,
+    }
+
+
+def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """DingTalk "加签": HMAC-SHA256 over ``"<timestamp>\\n<secret>"`` keyed by the secret, base64,
+    URL-encoded, appended as ``timestamp`` and ``sign`` (timestamp within 1 h of DingTalk's clock)."""
+    to_sign = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode(), to_sign, hashlib.sha256).digest()
+    sign = quote_plus(base64.b64encode(digest))
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}timestamp={timestamp_ms}&sign={sign}"
+
+
+class WebhookChannel:
+    def __init__(self, cfg: Webhook, client: httpx.Client | None = None) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self._client = client or httpx.Client(
+            timeout=cfg.timeout_s, headers={"User-Agent": "eggwatch-alerts"}
+        )
+
+    def body(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self.cfg.format == "wecom":
+            return wecom_body(payload, self.cfg.msgtype)
+        if self.cfg.format == "dingtalk":
+            return dingtalk_body(payload, self.cfg.msgtype)
+        return generic_body(payload)
+
+    def url(self) -> str:
+        if self.cfg.format == "dingtalk" and self.cfg.secret is not None:
+            return dingtalk_signed_url(
+                self.cfg.url, self.cfg.secret.get_secret_value(), int(time.time() * 1000)
+            )
+        return self.cfg.url
+
+    def deliver(self, payload: dict[str, Any]) -> None:
+        try:
+            resp = self._client.post(self.url(), json=self.body(payload), headers=self.cfg.headers)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc
+        if resp.status_code >= 300:
+            raise DeliveryError(f"webhook {self.name}: HTTP {resp.status_code}: {resp.text[:200]}")
+        if self.cfg.format in ("wecom", "dingtalk"):
+            try:
+                answer = resp.json()
+            except ValueError as exc:
+                raise DeliveryError(
+                    f"webhook {self.name}: robot answered non-JSON {resp.text[:200]!r}"
+                ) from exc
+            if answer.get("errcode", 0) != 0:
+                raise DeliveryError(
+                    f"webhook {self.name}: errcode {answer.get('errcode')}: {answer.get('errmsg')}"
+                )
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,157 @@
+"""The alerts configuration file (YAML), validated completely before anything runs.
+
+Found at ``--alerts-config FILE`` or ``EGGWATCH_DATA_DIR/alerts.yaml``; a missing default file
+means "defaults only" (the retained MQTT topic, no webhooks, no e-mail).  See README.md for an
+annotated example.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from eggwatch.settings import ConfigError, Settings
+
+Event = Literal["opened", "escalated", "acknowledged", "resolved", "reopened"]
+HUMAN_EVENTS: tuple[Event, ...] = ("opened", "escalated")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Person(_Strict):
+    """Someone to notify: e-mail for the e-mail channel, phone to @-mention in WeCom/DingTalk."""
+
+    name: str = Field(min_length=1)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9]{5,20}$")
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _digits(cls, v: object) -> object:
+        # "138 0013 8000" and "138-0013-8000" are how people write numbers; robots want digits.
+        return v.replace(" ", "").replace("-", "") if isinstance(v, str) else v
+
+
+def _http_url(v: str) -> str:
+    parts = urlsplit(v)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{v!r} is not an http(s) URL")
+    return v
+
+
+class Webhook(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9_-]{1,48}$")
+    format: Literal["generic", "wecom", "dingtalk"] = "generic"
+    url: str
+    secret: SecretStr | None = None  # DingTalk "加签" secret (SEC...)
+    msgtype: Literal["text", "markdown"] = "markdown"
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    events: tuple[Event, ...] = (*HUMAN_EVENTS, "resolved")
+
+    _url = field_validator("url")(_http_url)
+
+    @model_validator(mode="after")
+    def _secret_only_dingtalk(self) -> Webhook:
+        if self.secret is not None and self.format != "dingtalk":
+            raise ValueError(f"webhook {self.name}: 'secret' is only used by format dingtalk")
+        return self
+
+
+class Smtp(_Strict):
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    ca_file: Path | None = None  # a private CA for the server's certificate (default: system CAs)
+    timeout_s: float = Field(default=20.0, gt=0, le=300)
+    events: tuple[Event, ...] = HUMAN_EVENTS
+
+    @model_validator(mode="after")
+    def _auth_pair(self) -> Smtp:
+        if bool(self.username) != bool(self.password):
+            raise ValueError("smtp: username and password go together")
+        if self.username and self.security == "none":
+            raise ValueError("smtp: refusing to send a password without TLS (security: none)")
+        if self.ca_file is not None and not self.ca_file.is_file():
+            raise ValueError(f"smtp: ca_file {self.ca_file} not found")
+        return self
+
+
+class Mqtt(_Strict):
+    enabled: bool = True
+    qos: Literal[0, 1, 2] = 1
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+
+class Retry(_Strict):
+    """Exponential backoff per channel: initial_s, doubling, capped at max_s; given up (status
+    ``dead``, logged and counted) only after give_up_hours."""
+
+    initial_s: float = Field(default=5.0, gt=0)
+    max_s: float = Field(default=600.0, gt=0)
+    give_up_hours: float = Field(default=72.0, gt=0)
+
+
+class AlertsConfig(_Strict):
+    site: str | None = None  # default: EGGWATCH_SITE
+    park: Path | None = None  # default: EGGWATCH_DATA_DIR/park.yaml
+    interval_s: float = Field(default=300.0, ge=1)
+    history_days: int = Field(default=60, ge=2, le=400)
+    cooldown_minutes: float = Field(default=360.0, ge=0)
+    escalation_minutes: float = Field(default=30.0, gt=0)
+    recovery_hours: int = Field(default=12, ge=3, le=168)
+    open_within_hours: float = Field(default=24.0, gt=0, le=144)
+    default_recipients: tuple[Person, ...] = ()
+    managers: tuple[Person, ...] = ()
+    mqtt: Mqtt = Field(default_factory=Mqtt)
+    webhooks: tuple[Webhook, ...] = ()
+    smtp: Smtp | None = None
+    retry: Retry = Field(default_factory=Retry)
+
+    @model_validator(mode="after")
+    def _unique_channels(self) -> AlertsConfig:
+        names = [w.name for w in self.webhooks]
+        reserved = {"mqtt", "email"} & set(names)
+        if reserved:
+            raise ValueError(f"webhook name {sorted(reserved)[0]!r} is reserved")
+        if len(names) != len(set(names)):
+            raise ValueError("webhook names must be unique")
+        return self
+
+
+def load_alerts_config(path: Path | None, settings: Settings) -> AlertsConfig:
+    """Load ``path`` (or the data dir's alerts.yaml if present); errors are one-line ConfigErrors."""
+    explicit = path is not None
+    path = path or settings.data_dir / "alerts.yaml"
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{path}: alerts config not found")
+        return AlertsConfig()
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
+    try:
+        return AlertsConfig.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top)"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {where}: {msg}") from None

@@ -1,0 +1,81 @@
+"""What the lifecycle consumes: a ``Finding`` per detector alert.
+
+The detector (``analytics.detector.detect``) reports one alert per event.  In the live loop it
+runs over the whole recent window, so its output also holds old, finished events; the lifecycle
+tells them apart by ``detected_at`` (see ``lifecycle.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from analytics.alerts.models import dedupe_key
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
+def _parse_time(v: Any) -> dt.datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return _aware(v)
+    return _aware(dt.datetime.fromisoformat(str(v).replace("Z", "+00:00")))
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detector alert as the lifecycle sees it."""
+
+    unit: str
+    kind: str
+    detected_at: dt.datetime
+    onset: dt.datetime | None = None
+    magnitude_pct: float | None = None
+    row: str | None = None
+    message: str = ""
+    message_zh: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.unit or not self.kind:
+            raise ValueError("a finding needs a unit and a kind")
+        if self.detected_at.tzinfo is None:
+            raise ValueError("detected_at must be timezone-aware")
+
+    def key(self, site: str) -> str:
+        return dedupe_key(site, self.unit, self.kind, self.row)
+
+    @classmethod
+    def from_detector(cls, alert: Any) -> Finding:
+        """Adapt an ``analytics.alert.DetectorAlert`` (or its ``to_json()`` dict)."""
+        d = alert if isinstance(alert, dict) else alert.to_json()
+        magnitude = d.get("magnitude_pct")
+        row = d.get("row")
+        detected = _parse_time(d["detected_at"])
+        assert detected is not None
+        return cls(
+            unit=str(d["house"]),
+            kind=str(d["kind"]),
+            detected_at=detected,
+            onset=_parse_time(d.get("onset")),
+            magnitude_pct=None if magnitude is None else float(magnitude),
+            row=None if row is None else str(row),
+            message=str(d.get("message") or ""),
+            message_zh=str(d.get("message_zh") or ""),
+            evidence=dict(d.get("evidence") or {}),
+        )
+
+
+def latest_per_key(findings: Iterable[Finding], site: str) -> dict[str, Finding]:
+    """The most recent finding of each (unit, kind, row): older episodes are history."""
+    out: dict[str, Finding] = {}
+    for f in findings:
+        k = f.key(site)
+        if k not in out or f.detected_at >= out[k].detected_at:
+            out[k] = f
+    return out

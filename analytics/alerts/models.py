@@ -1,0 +1,118 @@
+"""SQL tables of the alert lifecycle (on the shared ``eggwatch.sql.Base``).
+
+- ``alert``: one row per alert episode; at most one *active* (open or acknowledged) row per
+  de-duplication key (site, unit, kind, row), enforced by a partial unique index.
+- ``alert_event``: the full history (opened, updated, acknowledged, escalated, resolved, ...).
+- ``alert_outbox``: one row per message and channel, written in the same transaction as the state
+  change that caused it, so a crash or a dead receiver never loses a notification.
+
+Times are stored as naive UTC (portable across SQLite and PostgreSQL) and read back aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eggwatch.sql import Base
+
+STATUSES = ("open", "acknowledged", "resolved")
+ACTIVE = ("open", "acknowledged")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("alert times must be timezone-aware")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def dedupe_key(site: str, unit: str, kind: str, row: str | None) -> str:
+    return f"{site}/{unit}/{kind}/{row or '-'}"
+
+
+class Alert(Base):
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    row: Mapped[str | None] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    onset: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    magnitude_pct: Mapped[float | None] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text, default="")
+    message_zh: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Wall-clock times of the lifecycle (detected_at/onset/last_seen_at are data times).
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(16))  # recovered | manual
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    events: Mapped[list[AlertEvent]] = relationship(
+        back_populates="alert", order_by="AlertEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        # One active alert per key: a second pass (or a second process) cannot open a duplicate.
+        Index(
+            "uq_alert_active_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status IN ('open', 'acknowledged')"),
+            postgresql_where=text("status IN ('open', 'acknowledged')"),
+        ),
+    )
+
+
+class AlertEvent(Base):
+    __tablename__ = "alert_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str | None] = mapped_column(String(64))  # a username; None = the system
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    alert: Mapped[Alert] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    __tablename__ = "alert_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(24))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_alert_outbox_due", "channel", "status", "id"),)

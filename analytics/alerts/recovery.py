@@ -1,0 +1,86 @@
+"""The recovery signal: has the figure behind an alert come back?
+
+The detector reports one alert per event and does not repeat it while it lasts, so recovery is
+judged here, on the same hourly frame the pass loaded: the figure over the trailing window
+(``recovery_hours``, which must lie entirely after ``detected_at``) against the same clock hours
+of the 7 days before the onset (median), so the laying-time pattern and belt collections cancel
+out.  Figures are per hen, so a partial depopulation does not hold an alert open.
+
+- ``laying_drop``: eggs of the house per hen;   ``sensor_fault``: the row's share of the house's eggs;
+- ``water_drop`` / ``feed_drop``: water / feed per hen.
+
+Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
+"cannot tell yet" (too soon, too little data, unknown unit or kind): the alert stays open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+
+TOLERANCE = {"laying_drop": 0.02, "sensor_fault": 0.10, "water_drop": 0.05, "feed_drop": 0.05}
+BASELINE_DAYS = 7
+MIN_BASELINE_DAYS = 3
+
+
+def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Numerator and denominator per hour; a window's figure is sum(num) / sum(den)."""
+    eggs = frame.eggs[h]  # [row, hour]
+    counted = ~np.isnan(eggs).all(axis=0)
+    house_eggs = np.where(counted, np.nansum(eggs, axis=0), np.nan)
+    if kind == "laying_drop":
+        return house_eggs, frame.hens[h]
+    if kind == "sensor_fault":
+        return (eggs[frame.rows.index(row)], house_eggs) if row in frame.rows else None
+    if kind == "water_drop":
+        return frame.water_l[h], frame.hens[h]
+    if kind == "feed_drop":
+        return frame.feed_kg[h], frame.hens[h]
+    return None
+
+
+def _window(fig: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> float:
+    num, den = fig[0][lo:hi], fig[1][lo:hi]
+    good = np.isfinite(num) & np.isfinite(den)
+    if good.sum() * 2 < len(num):  # under half the hours with data: no verdict
+        return math.nan
+    total = float(np.sum(den[good]))
+    # Sums, not hourly ratios: hours without laying do not count, back-filled counts stay in.
+    return float(np.sum(num[good])) / total if total > 0 else math.nan
+
+
+def recovered(
+    frame: Any,
+    unit: str,
+    kind: str,
+    row: str | None,
+    onset: dt.datetime | None,
+    detected_at: dt.datetime,
+    data_end: dt.datetime,
+    recovery_hours: int,
+) -> bool | None:
+    if unit not in frame.houses or kind not in TOLERANCE:
+        return None
+    fig = _figure(frame, frame.houses.index(unit), kind, row)
+    if fig is None:
+        return None
+    end = min(frame.index_of(data_end), frame.n_hours)
+    lo = end - recovery_hours
+    if lo < frame.index_of(detected_at) or lo < 0:
+        return None  # too soon after detection to judge
+    t_onset = frame.index_of(onset or detected_at)
+    k0 = max(1, math.ceil((end - t_onset) / 24))  # first whole-day shift that ends before the onset
+    base = [
+        _window(fig, lo - 24 * k, end - 24 * k) for k in range(k0, k0 + BASELINE_DAYS) if lo - 24 * k >= 0
+    ]
+    base = [b for b in base if math.isfinite(b)]
+    now = _window(fig, lo, end)
+    if len(base) < MIN_BASELINE_DAYS or not math.isfinite(now):
+        return None
+    baseline = float(np.median(base))
+    if baseline <= 0:
+        return None
+    return now >= baseline * (1.0 - TOLERANCE[kind])

@@ -1,0 +1,81 @@
+"""Human-readable alert texts, Chinese first then English (users read zh-CN first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+KIND_ZH = {
+    "laying_drop": "产蛋率下降",
+    "water_drop": "饮水量下降",
+    "feed_drop": "采食量下降",
+    "sensor_fault": "传感器/计数器故障",
+}
+KIND_EN = {
+    "laying_drop": "laying-rate drop",
+    "water_drop": "water intake drop",
+    "feed_drop": "feed intake drop",
+    "sensor_fault": "sensor/counter fault",
+}
+EVENT_ZH = {
+    "opened": "新告警",
+    "reopened": "告警复发",
+    "escalated": "告警升级（未确认）",
+    "acknowledged": "告警已确认",
+    "resolved": "告警已解除",
+}
+EVENT_EN = {
+    "opened": "New alert",
+    "reopened": "Alert reopened",
+    "escalated": "Escalated (not acknowledged)",
+    "acknowledged": "Alert acknowledged",
+    "resolved": "Alert resolved",
+}
+STATUS_ZH = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解除"}
+
+
+def title(event: str, a: dict[str, Any]) -> str:
+    """One line, e.g. ``[eggwatch] 新告警 New alert: house-07 产蛋率下降 laying-rate drop``."""
+    kind = a["kind"]
+    row = f" 第{a['row']}列 row {a['row']}" if a.get("row") else ""
+    return (
+        f"[eggwatch] {EVENT_ZH.get(event, event)} {EVENT_EN.get(event, event)}: "
+        f"{a['unit']}{row} {KIND_ZH.get(kind, kind)} {KIND_EN.get(kind, kind)}"
+    )
+
+
+def _mag(a: dict[str, Any]) -> str:
+    m = a.get("magnitude_pct")
+    return "-" if m is None else f"{m:.1f}"
+
+
+def lines_zh(a: dict[str, Any]) -> list[str]:
+    return [
+        f"鸡舍/产线：{a['unit']}" + (f"，第{a['row']}列" if a.get("row") else ""),
+        f"类型：{KIND_ZH.get(a['kind'], a['kind'])}",
+        f"幅度：{_mag(a)} 个百分点",
+        f"开始（估计）：{a.get('onset') or '-'}；检出：{a['detected_at']}",
+        f"状态：{STATUS_ZH.get(a['status'], a['status'])}（编号 {a['id']}）",
+        a.get("message_zh") or "",
+    ]
+
+
+def lines_en(a: dict[str, Any]) -> list[str]:
+    return [
+        f"Unit: {a['unit']}" + (f", row {a['row']}" if a.get("row") else ""),
+        f"Kind: {KIND_EN.get(a['kind'], a['kind'])}",
+        f"Magnitude: {_mag(a)} percentage points",
+        f"Onset (estimated): {a.get('onset') or '-'}; detected: {a['detected_at']}",
+        f"Status: {a['status']} (id {a['id']})",
+        a.get("message") or "",
+    ]
+
+
+def plain_text(event: str, a: dict[str, Any]) -> str:
+    body = [title(event, a), "", *lines_zh(a), "", *lines_en(a)]
+    return "\n".join(line for line in body if line is not None).strip() + "\n"
+
+
+def markdown(event: str, a: dict[str, Any]) -> str:
+    zh = "\n".join(f"> {line}" for line in lines_zh(a) if line)
+    en = "\n".join(f"> {line}" for line in lines_en(a) if line)
+    return f"### {title(event, a)}\n{zh}\n\n{en}\n"

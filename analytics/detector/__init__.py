@@ -1,0 +1,63 @@
+"""The laying-drop detector: causal, vectorised over houses and rows (see analytics/README.md).
+
+``detect(frame)`` returns every alert over the frame; hour ``t``'s verdict uses data up to hour
+``t`` only, so cutting the input after an alert's ``detected_at`` still yields that alert.
+``detect_live(frame)`` is the live loop's entry point: it analyses only the recent past and
+returns the alerts detected within the last pass window.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from analytics.alert import DetectorAlert
+from analytics.detector.alerts import build_alerts
+from analytics.detector.analysis import Analysis, analyse
+from analytics.detector.config import DetectorConfig
+from analytics.frame import HourlyFrame
+
+__all__ = ["Analysis", "DetectorConfig", "analyse", "detect", "detect_live"]
+
+
+def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[DetectorAlert]:
+    """All alerts over ``frame``, ordered by ``detected_at`` then house."""
+    cfg = config or DetectorConfig()
+    return build_alerts(frame, analyse(frame, cfg), cfg)
+
+
+def detect_live(
+    frame: HourlyFrame,
+    config: DetectorConfig | None = None,
+    window_hours: int = 1,
+    state_days: int = 7,
+) -> list[DetectorAlert]:
+    """Alerts whose ``detected_at`` falls within the last ``window_hours`` of ``frame``.
+
+    Only the last ``baseline_days + state_days + 1`` days are analysed (enough history for the
+    baselines, and ``state_days`` for the episode state so an event already alerted in an earlier
+    pass is not reported again); cost is linear in houses and independent of older history.
+    """
+    cfg = config or DetectorConfig()
+    keep = 24 * (cfg.baseline_days + state_days + 1)
+    if frame.n_hours > keep:
+        frame = _tail(frame, keep)
+    start = max(0, frame.n_hours - 24 * state_days)
+    alerts = build_alerts(frame, analyse(frame, cfg, evaluate_from=start), cfg)
+    cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
+    return [a for a in alerts if a.detected_at > cutoff]
+
+
+def _tail(frame: HourlyFrame, n_hours: int) -> HourlyFrame:
+    skip = frame.n_hours - n_hours
+    return HourlyFrame(
+        start=frame.hour_start(skip),
+        houses=frame.houses,
+        rows=frame.rows,
+        hens=frame.hens[:, skip:],
+        age_weeks=frame.age_weeks[:, skip:],
+        water_l=frame.water_l[:, skip:],
+        feed_kg=frame.feed_kg[:, skip:],
+        temp_c=frame.temp_c[:, skip:],
+        eggs=frame.eggs[:, :, skip:],
+        breeds=frame.breeds,
+    )

@@ -1,0 +1,137 @@
+"""Turn the analysis' firing hours into :class:`DetectorAlert` objects (onset, magnitude, evidence).
+
+This runs once per alert (a handful per house-month), so plain Python is fine here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analytics.alert import DetectorAlert
+from analytics.detector import messages
+from analytics.detector.analysis import Analysis
+from analytics.detector.config import DetectorConfig
+from analytics.detector.houses import CHANNELS
+from analytics.frame import HourlyFrame
+
+ONSET_LOOKBACK_H = 72
+
+
+def _num(v: float) -> float | None:
+    return None if math.isnan(v) else float(v)
+
+
+def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
+    """First hour of the stretch before ``at`` where ``signal`` stayed above ``fraction`` of its value
+    at ``at`` (unknown hours do not end the stretch); the hour the event started to show."""
+    level = fraction * signal[at]
+    lo = max(0, at - ONSET_LOOKBACK_H)
+    i = at
+    while i - 1 >= lo and (np.isnan(signal[i - 1]) or signal[i - 1] > level):
+        i -= 1
+    # The first affected hour's eggs were laid up to a few hours earlier (belt runs, laying time).
+    return max(lo, i - 1)
+
+
+def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[DetectorAlert]:
+    out: list[DetectorAlert] = []
+    d = an.drops
+    for h, t in zip(*np.nonzero(an.drop_fires), strict=True):
+        house = frame.houses[h]
+        deficit, observed, expected = float(d.deficit[h, t]), float(d.hen_day[h, t]), float(d.expected[h, t])
+        excluded = [frame.rows[r] for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))]
+        en, zh = messages.laying_drop(house, deficit, observed, expected)
+        out.append(
+            DetectorAlert(
+                house=house,
+                kind="laying_drop",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(_onset(d.deficit[h], t, 0.25)),
+                magnitude_pct=deficit,
+                row=None,
+                message=en,
+                message_zh=zh,
+                evidence={
+                    "channel": CHANNELS.get(int(d.channel[h, t]), "?"),
+                    "hen_day_24h_pct": observed,
+                    "expected_pct": expected,
+                    "deficit_pts": deficit,
+                    "noise_pts": float(d.sigma[h, t]),
+                    "breed_standard_pct": _num(an.standard[h, t]),
+                    "hens": _num(an.hens[h, t]),
+                    "water_fall_pct": _num(100 * an.water.fall[h, t]),
+                    "feed_fall_pct": _num(100 * an.feed.fall[h, t]),
+                    "rows_excluded": ",".join(excluded) or None,
+                },
+            )
+        )
+    for kind, what, fires, c in (
+        ("water_drop", "water", an.water_fires, an.water),
+        ("feed_drop", "feed", an.feed_fires, an.feed),
+    ):
+        for h, t in zip(*np.nonzero(fires), strict=True):
+            fall = 100 * float(c.fall[h, t])
+            en, zh = messages.consumption_drop(frame.houses[h], what, fall)
+            out.append(
+                DetectorAlert(
+                    house=frame.houses[h],
+                    kind=kind,
+                    detected_at=frame.hour_end(t),
+                    onset=frame.hour_start(_onset(c.fall[h], t, 0.3)),
+                    magnitude_pct=fall,
+                    row=None,
+                    message=en,
+                    message_zh=zh,
+                    evidence={
+                        f"{what}_per_hen_24h": float(c.per_hen[h, t]),
+                        f"{what}_expected_per_hen": float(c.expected[h, t]),
+                        "fall_pct": fall,
+                        "laying_deficit_pts": _num(d.deficit[h, t]),
+                    },
+                )
+            )
+    rs = an.rows
+    for h, r, t in zip(*np.nonzero(rs.fault_fires), strict=True):
+        house, row = frame.houses[h], frame.rows[r]
+        ratio = float(rs.ratio[h, r, t])
+        share = float(rs.share[h, r, t])
+        en, zh = messages.row_fault(house, row, ratio)
+        out.append(
+            DetectorAlert(
+                house=house,
+                kind="sensor_fault",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(_onset(1.0 - rs.ratio[h, r], t, 0.2)),
+                magnitude_pct=share * (1.0 - ratio) * float(np.nan_to_num(d.expected[h, t], nan=0.0)),
+                row=row,
+                message=en,
+                message_zh=zh,
+                evidence={
+                    "cause": "counter_collapsed",
+                    "row_ratio": ratio,
+                    "row_eggs_24h": _num(rs.window[h, r, t]),
+                    "row_share": share,
+                    "median_row_ratio": 1.0,
+                },
+            )
+        )
+    for h, r, t in zip(*np.nonzero(rs.silent_fires), strict=True):
+        house, row = frame.houses[h], frame.rows[r]
+        en, zh = messages.row_silent(house, row, cfg.row_silent_hours)
+        out.append(
+            DetectorAlert(
+                house=house,
+                kind="sensor_fault",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(max(0, t - cfg.row_silent_hours + 1)),
+                magnitude_pct=0.0,
+                row=row,
+                message=en,
+                message_zh=zh,
+                evidence={"cause": "counter_silent", "silent_hours": float(cfg.row_silent_hours)},
+            )
+        )
+    out.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
+    return out

@@ -1,0 +1,85 @@
+"""Run every part of the detector over a frame (vectorised; no per-house loops)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.detector.config import DetectorConfig
+from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
+from analytics.detector.episodes import first_alarms
+from analytics.detector.houses import HouseDrops, analyse_drops
+from analytics.detector.rows import RowState, analyse_rows
+from analytics.detector.windows import ffill, window_mean
+from analytics.frame import HourlyFrame
+from eggwatch.breeds import curve
+
+
+@dataclass(frozen=True)
+class Analysis:
+    hens: np.ndarray  # [house, hour] hens (carried forward)
+    hens_mean: np.ndarray  # [house, hour] mean over the last 24 h
+    standard: np.ndarray  # [house, hour] breed-standard hen-day % at the flock's age
+    depopulating: np.ndarray  # [house, hour] hens fell recently (not a production problem)
+    rows: RowState
+    drops: HouseDrops
+    water: ConsumptionDrops
+    feed: ConsumptionDrops
+    drop_fires: np.ndarray  # [house, hour] a laying_drop alert fires
+    water_fires: np.ndarray
+    feed_fires: np.ndarray
+
+
+def _fill_hens(hens: np.ndarray) -> np.ndarray:
+    filled = ffill(hens)
+    # Hours before the first report take the first reported value.
+    first = np.take_along_axis(filled, np.argmax(~np.isnan(filled), axis=-1)[:, None], axis=-1)
+    return np.where(np.isnan(filled), first, filled)
+
+
+def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:
+    """True for ``lasting`` hours after hens fell by ``frac`` within ``within`` hours."""
+    t = hens.shape[-1]
+    before = np.full_like(hens, np.nan)
+    before[:, within:] = hens[:, :-within]
+    with np.errstate(invalid="ignore"):
+        fell = hens < (1.0 - frac) * before
+    hour = np.arange(t)
+    last = np.maximum.accumulate(np.where(fell, hour, -(10**9)), axis=-1)
+    return hour - last < lasting
+
+
+def _standard(frame: HourlyFrame) -> np.ndarray:
+    age = _fill_hens(frame.age_weeks)  # same carry-forward rule as hens
+    out = np.full(age.shape, np.nan)
+    for breed in set(frame.breeds):  # a loop over breeds (two), not houses
+        idx = [i for i, b in enumerate(frame.breeds) if b == breed]
+        out[idx] = curve(breed).hen_day(np.nan_to_num(age[idx], nan=-1.0))
+    return np.where(np.isnan(age), np.nan, out)
+
+
+def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> Analysis:
+    """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``."""
+    start = max(0, min(evaluate_from, frame.n_hours))
+    first_hod = frame.start.hour
+    hens = _fill_hens(frame.hens)
+    hens_mean = window_mean(hens, 24)
+    depop = _recent_fall(hens, cfg.depopulation_frac, 48, 72)
+    standard = _standard(frame)
+
+    water = analyse_consumption(frame.water_l, hens_mean, cfg.water_min_frac, start, cfg)
+    feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, start, cfg)
+    with np.errstate(invalid="ignore"):
+        support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
+
+    rows = analyse_rows(frame.eggs, depop, cfg)
+    all_missing = np.isnan(frame.eggs).all(axis=1)
+    counted_hour = np.where(all_missing, np.nan, np.nansum(frame.eggs, axis=1))
+    hens_mean3 = window_mean(hens, 72)
+    drops = analyse_drops(rows, counted_hour, hens_mean, hens_mean3, standard, support, first_hod, start, cfg)
+
+    drop_fires = first_alarms(drops.alarm, drops.active, cfg.rearm_hours)
+    water_fires = first_alarms(water.alarm, water.active, cfg.rearm_hours)
+    feed_fires = first_alarms(feed.alarm, feed.active, cfg.rearm_hours)
+    return Analysis(hens, hens_mean, standard, depop, rows, drops, water, feed, drop_fires, water_fires, feed_fires)

@@ -1,0 +1,53 @@
+"""Expected value of a 24 h figure: the same-time-of-day windows of the previous days.
+
+Comparing a window with the windows that ended at the same hour on earlier days makes the intraday
+timing (laying, belt runs, drinking) cancel.  The estimate is robust (medians, MAD): the median of
+the recent half of the past days, raised along the flock's own rising trend (the median of the
+recent half against the older half), since young flocks come into lay at their own pace; the breed
+curve moves each past day to today's age for the natural decline.  Declining trends are *not*
+extrapolated: a slow fall is what a mild production problem looks like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.windows import past_days, robust_center_scale
+
+
+def same_time_baseline(
+    x: np.ndarray,
+    days: int,
+    min_days: int,
+    start: int,
+    standard: np.ndarray | None = None,
+    rise_credit: float = 0.0,
+    skip: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(expected, sigma) of ``x[..., t]`` for ``t >= start`` → arrays of shape ``(..., T - start)``.
+
+    ``skip`` leaves out the most recent days (for multi-day windows that would overlap the current one).
+    """
+    stack = past_days(x, days, start, skip)  # [..., t, k] with k = skip+1 .. skip+days
+    rise_cap = np.zeros(stack.shape[:-1])  # the breed curve's rise since the recent half's centre
+    if standard is not None:
+        now = standard[..., start:, None]
+        then = past_days(standard, days, start, skip)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where((then > 5) & (now > 5), now / then, 1.0)
+        rise_cap = np.clip(f[..., (days // 2) // 2] - 1.0, 0.0, None)
+        f = np.where(f > 1, 1 + rise_credit * (f - 1), f)
+        stack = stack * f
+    half = days // 2
+    recent, _ = robust_center_scale(stack[..., :half], max(2, min_days // 2))
+    older, _ = robust_center_scale(stack[..., half:], max(2, min_days // 2))
+    slope = np.where(np.isnan(older), 0.0, (recent - older) / (days - half))  # per day, + = rising
+    centre = skip + (half + 1) / 2.0  # the recent half's median sits this many days back
+    k = np.arange(1, days + 1, dtype=np.float64)
+    line = recent[..., None] + slope[..., None] * (centre - skip - k)
+    _, sigma = robust_center_scale(stack - line, min_days)  # noise around the local trend
+    # Follow the flock's own rise, but never faster than the breed curve rises at this age (so the
+    # rise flattening into the peak, or a recovery after a dip, is not extrapolated past the peak).
+    expected = recent + np.minimum(np.maximum(slope, 0.0) * centre, recent * rise_cap)
+    expected[np.isnan(sigma)] = np.nan
+    return expected, sigma

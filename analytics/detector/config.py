@@ -1,0 +1,63 @@
+"""Detector settings, validated on construction (defaults are documented in analytics/README.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    # Baseline: the house's own same-time-of-day 24 h windows of the previous days.
+    baseline_days: int = 14  # days in the robust (median / MAD) baseline
+    min_baseline_days: int = 5  # fewer valid past days → no verdict yet
+    sigma_floor_pts: float = 0.6  # lowest noise (hen-day points) ever assumed
+    rise_credit: float = 0.0  # share of the breed curve's rise credited (the own trend covers rises)
+
+    # End-of-day channel: evaluated when the day's counting is complete ("quiet" hours).
+    daily_min_pts: float = 3.0  # deficit needed on one day, in hen-day points ...
+    daily_z: float = 4.0  # ... and in units of the house's own noise
+    three_day_min_pts: float = 2.5  # deficit of the last 72 h (mild dips), in hen-day points ...
+    three_day_z: float = 4.0  # ... and in noise units of 72 h windows
+    quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
+    guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)
+
+    # Fast channel: a large deficit at any hour that survived a good part of a day's egg flow.
+    fast_min_pts: float = 12.0
+    fast_z: float = 6.0
+    fast_flow: float = 0.3  # expected share of a day's eggs that must be counted while it persists
+
+    # A belt run that counts (almost) nothing is a late collection, not a drop: hold until it comes.
+    stall_expected_share: float = 0.08  # an hour normally counting at least this share of a day ...
+    stall_ratio: float = 0.25  # ... that counts less than this fraction of it starts a hold
+    hold_max_hours: int = 8
+
+    # Row counters.
+    row_fault_ratio: float = 0.3  # row below this fraction of what its neighbours imply → fault
+    row_exclude_ratio: float = 0.6  # below this it is left out of the house figure
+    row_fault_hours: int = 4  # the fault must persist this many hours
+    row_silent_hours: int = 12  # a row not reporting while its neighbours do, this long → fault
+    min_row_eggs: float = 30.0  # a row must normally count at least this many eggs a day
+
+    # Water and feed (per hen, same-time-of-day 24 h windows).
+    water_min_frac: float = 0.12
+    feed_min_frac: float = 0.15
+    consumption_z: float = 4.0
+    consumption_hours: int = 4  # consecutive hours the fall must persist
+    support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
+    support_factor: float = 0.7  # ... by this factor
+
+    # De-duplication: one alert per event.
+    rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again
+
+    # Hens: a fall of this fraction within two days is a (partial) depopulation.
+    depopulation_frac: float = 0.03
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if not isinstance(v, int | float) or v < 0:
+                raise ValueError(f"DetectorConfig.{f.name} must be a non-negative number, got {v!r}")
+        if self.min_baseline_days < 2 or self.min_baseline_days > self.baseline_days:
+            raise ValueError("DetectorConfig: need 2 <= min_baseline_days <= baseline_days")
+        if not 0 < self.row_fault_ratio <= self.row_exclude_ratio < 1:
+            raise ValueError("DetectorConfig: need 0 < row_fault_ratio <= row_exclude_ratio < 1")

@@ -1,0 +1,156 @@
+"""The house's laying figure and its drop alarms (hen-day % over the last 24 h vs its baseline).
+
+Three ways a drop is confirmed, all causal and vectorised over houses and hours:
+
+- end of day: in the house's quiet hours (the day's counting complete) the 24 h hen-day is below the
+  baseline by ``daily_min_pts`` points and ``daily_z`` noise units;
+- three days: in quiet hours the hen-day of the last 72 h is below its own baseline (72 h windows
+  ending 3+ days earlier) — mild dips, with a third of the noise of one day;
+- fast: at any hour a large deficit that survived ``fast_flow`` of a day's expected counting, so a
+  late belt run or a laying-time shift (which the next run makes up) cannot trigger it.
+
+A belt run that counts almost nothing when it should count a lot is a late collection: alarms hold
+until eggs arrive again (at most ``hold_max_hours``).  Hours without data are unknown, never zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.detector.baseline import same_time_baseline
+from analytics.detector.config import DetectorConfig
+from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
+from analytics.detector.rows import RowState
+from analytics.detector.windows import DAY, window_mean
+
+
+@dataclass(frozen=True)
+class HouseDrops:
+    hen_day: np.ndarray  # [house, hour] observed hen-day % over the last 24 h (rows excluded as needed)
+    expected: np.ndarray  # [house, hour] baseline hen-day %
+    sigma: np.ndarray  # [house, hour] noise of that baseline (points)
+    deficit: np.ndarray  # expected - observed (points)
+    sigma_quiet: np.ndarray  # noise of the 24 h figure in quiet hours
+    deficit3: np.ndarray  # the same over the last 72 h (points per day)
+    sigma3: np.ndarray  # its noise
+    alarm: np.ndarray  # [house, hour] bool: some channel confirms a drop
+    active: np.ndarray  # [house, hour] bool: a drop may still be going on (for de-duplication)
+    channel: np.ndarray  # [house, hour] int8: 1 end of day, 2 three days, 3 fast
+    hold: np.ndarray  # [house, hour] bool: waiting for a late belt run
+
+
+CHANNELS = {1: "end_of_day", 2: "three_day", 3: "fast"}
+
+
+def house_hen_day(rows: RowState, window: np.ndarray, hens_mean: np.ndarray, days: int = 1) -> np.ndarray:
+    """Hen-day % over ``window`` (row egg sums of the last ``days`` days) from the included rows scaled
+    by their shares; a row's window must be known to count."""
+    included = rows.included & ~np.isnan(window)
+    counted = np.where(included, window, 0.0).sum(axis=1) / days
+    coverage = np.where(included, rows.share, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eggs = np.where(coverage >= 0.5, counted / coverage, np.nan)
+        return np.where(hens_mean > 0, 100.0 * eggs / hens_mean, np.nan)
+
+
+def analyse_drops(
+    rows: RowState,
+    counted_hour: np.ndarray,
+    hens_mean: np.ndarray,
+    hens_mean3: np.ndarray,
+    standard: np.ndarray,
+    support: np.ndarray,
+    first_hod: int,
+    start: int,
+    cfg: DetectorConfig,
+) -> HouseDrops:
+    """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
+
+    ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
+    """
+    h, _, t = rows.window.shape
+    # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
+    profiles, day_of_hour = daily_profiles(counted_hour, first_hod, cfg.baseline_days)
+    quiet = at_hours(quiet_hours(profiles, cfg.quiet_share, cfg.guard_hours), day_of_hour, first_hod)
+    share_now = np.nan_to_num(at_hours(profiles, day_of_hour, first_hod))
+
+    hd = house_hen_day(rows, rows.window, hens_mean)
+    expected, sigma, sigma_quiet = _compare(hd, quiet, standard, start, 0, cfg)
+    deficit = expected - hd
+    valid = ~np.isnan(deficit)
+    hd3 = house_hen_day(rows, rows.window3, hens_mean3, days=3)
+    expected3, _, sigma3 = _compare(hd3, quiet, standard, start, 2, cfg)
+    deficit3 = expected3 - hd3
+
+    # Late belt runs: an hour that should count a lot and counts almost nothing starts a hold.
+    day_eggs = expected / 100.0 * hens_mean
+    with np.errstate(invalid="ignore"):
+        stall = (share_now >= cfg.stall_expected_share) & (
+            counted_hour < cfg.stall_ratio * share_now * day_eggs
+        )
+        catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
+    hour = np.arange(t)
+    last_stall = np.maximum.accumulate(np.where(stall, hour, -(10**9)), axis=-1)
+    last_catch = np.maximum.accumulate(np.where(catch_up, hour, -(10**9)), axis=-1)
+    hold = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
+
+    # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
+    # a real drop also leaves the 48 h window short, a timing shift does not.
+    prev = np.full_like(deficit, np.nan)
+    prev[:, DAY:] = deficit[:, :-DAY]
+    two_day = np.where(np.isnan(prev), deficit, (deficit + prev) / 2.0)
+
+    factor = np.where(support, cfg.support_factor, 1.0)
+    with np.errstate(invalid="ignore"):
+        thr_day = np.maximum(cfg.daily_min_pts, cfg.daily_z * sigma_quiet) * factor
+        confirmed = two_day >= 0.5 * thr_day
+        end_of_day = valid & quiet & ~hold & (deficit >= thr_day) & confirmed
+
+        thr_3 = np.maximum(cfg.three_day_min_pts, cfg.three_day_z * sigma3) * factor
+        # The same early-eggs check as above, over four days: (3 x D3 + the day before) / 4.
+        before = np.full_like(deficit, np.nan)
+        before[:, 3 * DAY :] = deficit[:, : -3 * DAY]
+        four_day = np.where(np.isnan(before), deficit3, (3.0 * deficit3 + before) / 4.0)
+        three_day = quiet & ~hold & (deficit3 >= thr_3) & (deficit >= 0.5 * thr_3) & (four_day >= 0.5 * thr_3)
+
+        thr_fast = np.maximum(cfg.fast_min_pts, cfg.fast_z * sigma) * factor
+        above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
+    run_start = _run_start(above)
+    flow = np.cumsum(share_now, axis=-1)
+    flow_since = flow - np.take_along_axis(flow, np.clip(run_start, 0, t - 1), axis=-1)
+    fast = above & (flow_since >= cfg.fast_flow)
+
+    alarm = end_of_day | three_day | fast
+    alarm[:, :start] = False
+    channel = np.where(end_of_day, 1, np.where(three_day, 2, np.where(fast, 3, 0))).astype(np.int8)
+    with np.errstate(invalid="ignore"):
+        active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts) | (deficit3 >= 0.5 * cfg.three_day_min_pts)
+    return HouseDrops(hd, expected, sigma, deficit, sigma_quiet, deficit3, sigma3, alarm, active, channel, hold)
+
+
+def _compare(
+    x: np.ndarray, quiet: np.ndarray, standard: np.ndarray, start: int, skip: int, cfg: DetectorConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected value, noise pooled over all the day's phases, and noise pooled over quiet phases."""
+    h, t = x.shape
+    exp_s, sig_s = same_time_baseline(
+        x, cfg.baseline_days, cfg.min_baseline_days, start, standard, cfg.rise_credit, skip
+    )
+    expected = np.full((h, t), np.nan)
+    var = np.full((h, t), np.nan)
+    expected[:, start:] = exp_s
+    var[:, start:] = np.maximum(sig_s, cfg.sigma_floor_pts) ** 2
+    # Each phase alone has only ``baseline_days`` residuals: pool them over the last day's phases.
+    sigma = np.maximum(np.sqrt(window_mean(var, DAY)), 0.01 * expected)
+    sigma_quiet = np.sqrt(window_mean(np.where(quiet, var, np.nan), DAY))
+    sigma_quiet = np.maximum(np.where(np.isnan(sigma_quiet), sigma, sigma_quiet), 0.01 * expected)
+    return expected, sigma, sigma_quiet
+
+
+def _run_start(cond: np.ndarray) -> np.ndarray:
+    """Index where the current run of ``cond`` started (only meaningful where ``cond``)."""
+    t = np.arange(cond.shape[-1])
+    last_false = np.maximum.accumulate(np.where(cond, -1, t), axis=-1)
+    return last_false + 1

@@ -1,0 +1,43 @@
+"""Plain-language alert texts, English and zh-CN (the supervisor reads Chinese first)."""
+
+from __future__ import annotations
+
+
+def laying_drop(house: str, deficit: float, observed: float, expected: float) -> tuple[str, str]:
+    en = (
+        f"{house}: laying down {deficit:.1f} points — {observed:.1f}% hen-day over the last 24 h "
+        f"against {expected:.1f}% expected for this flock. Check water, feed, lights, temperature and the birds."
+    )
+    zh = (
+        f"{house}：产蛋率下降 {deficit:.1f} 个百分点——近24小时饲养日产蛋率 {observed:.1f}%，"
+        f"本群预期 {expected:.1f}%。请检查饮水、饲料、光照、温度及鸡群状况。"
+    )
+    return en, zh
+
+
+def consumption_drop(house: str, what: str, fall_pct: float) -> tuple[str, str]:
+    zh_what = {"water": "饮水量", "feed": "采食量"}[what]
+    en = (
+        f"{house}: {what} intake per hen down {fall_pct:.0f}% against the last days — "
+        f"often the first sign of a laying drop. Check the {what} lines and the birds."
+    )
+    zh = f"{house}：每只鸡{zh_what}比前几天下降 {fall_pct:.0f}%——常是产蛋下降的先兆。请检查{'水线' if what == 'water' else '料线'}和鸡群。"
+    return en, zh
+
+
+def row_fault(house: str, row: str, ratio: float) -> tuple[str, str]:
+    en = (
+        f"{house} row {row}: egg counter counts {100 * ratio:.0f}% of what its neighbours imply while the other "
+        f"rows are normal — a counter or belt fault, not the hens. The row is left out of the house figure."
+    )
+    zh = (
+        f"{house} 第{row}列：计蛋器只计到相邻各列推算值的 {100 * ratio:.0f}%，其他列正常——"
+        f"是计数器或蛋带故障，不是鸡群问题。该列已暂不计入鸡舍产蛋率。"
+    )
+    return en, zh
+
+
+def row_silent(house: str, row: str, hours: int) -> tuple[str, str]:
+    en = f"{house} row {row}: egg counter has not reported for {hours} h while the other rows do — check the counter."
+    zh = f"{house} 第{row}列：计蛋器已 {hours} 小时没有上报数据，其他列正常——请检查计数器。"
+    return en, zh

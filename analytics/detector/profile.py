@@ -1,0 +1,68 @@
+"""The house's own intraday counting pattern, learned from its previous days.
+
+Egg counters count when the belt carries eggs past them: at scheduled collection runs, or all
+through the laying hours with continuous belts.  The share of a day's eggs counted in each hour of
+the day (UTC), summed over the previous days, tells (a) how many eggs an hour should count (a belt
+run that counts nothing is a late collection) and (b) the "quiet" hours after the day's counting is
+complete, when a 24 h window holds exactly one day of eggs whatever the timing of laying and belts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.windows import DAY
+
+
+def daily_profiles(eggs: np.ndarray, first_hod: int, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Share of a day's eggs counted in each UTC hour of day, from the ``days`` days before each day.
+
+    ``eggs`` is ``[house, hour]``; returns ``([house, day, 24], day_of_hour)``: day ``d``'s profile
+    is learned from the whole (UTC) days before it (causal); ``day_of_hour[t]`` is hour ``t``'s day.
+    """
+    h, t = eggs.shape
+    pad_front = first_hod
+    n_days = (pad_front + t + DAY - 1) // DAY
+    grid = np.full((h, n_days * DAY), np.nan)
+    grid[:, pad_front : pad_front + t] = eggs
+    # Gap hours hold nothing here; their back-fill lands a little later — a small blur of the profile.
+    daily = np.nan_to_num(grid).reshape(h, n_days, DAY)
+    c = np.cumsum(daily, axis=1)
+    past = c.copy()
+    past[:, days:] -= c[:, :-days]
+    # Profile for day d comes from days d-days .. d-1.
+    prof = np.zeros_like(past)
+    prof[:, 1:] = past[:, :-1]
+    tot = prof.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prof = np.where(tot > 0, prof / tot, np.nan)
+    return prof, (np.arange(t) + pad_front) // DAY
+
+
+def at_hours(by_day: np.ndarray, day_of_hour: np.ndarray, first_hod: int) -> np.ndarray:
+    """Pick ``by_day[house, day(t), hour_of_day(t)]`` for every hour ``t`` → ``[house, hour]``."""
+    hod = (np.arange(day_of_hour.size) + first_hod) % DAY
+    return by_day[:, day_of_hour, hod]
+
+
+def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> np.ndarray:
+    """For each profile ``[..., 24]``, the hours of its longest quiet stretch, minus ``guard`` at its start.
+
+    Those hours sit after the day's last counting and before the next day's first: a window ending
+    there holds one whole day of eggs even if laying or a belt run shifts by an hour or two.
+    """
+    low = shares < quiet_share
+    low2 = np.concatenate([low, low], axis=-1)  # circular day
+    run = np.zeros(low2.shape, dtype=np.int64)
+    cur = np.zeros(low.shape[:-1], dtype=np.int64)
+    for k in range(2 * DAY):
+        cur = np.where(low2[..., k], cur + 1, 0)
+        run[..., k] = cur
+    run = np.minimum(run, DAY)
+    end = np.argmax(run, axis=-1)  # position (0..47) where the longest run ends
+    length = np.take_along_axis(run, end[..., None], axis=-1)[..., 0]
+    first = end - length + 1 + guard
+    pos = np.arange(2 * DAY)
+    inside = (pos >= first[..., None]) & (pos <= end[..., None]) & (length[..., None] > guard)
+    out = inside[..., :DAY] | inside[..., DAY:]
+    return out & ~np.isnan(shares).any(axis=-1, keepdims=True)

@@ -1,0 +1,75 @@
+"""Row counters: each row's share of the house, faults (a row collapsing while its neighbours are
+normal) and which rows the house figure may use.
+
+Every row gives its own estimate of the whole house's eggs (its 24 h count divided by its usual
+share); the median of those estimates is robust to one or two broken counters.  A row far below
+that median while the others agree is a counter fault, not the hens: it raises ``sensor_fault`` and
+is left out of the house figure (the remaining rows, scaled by their shares, stand in for it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.detector.config import DetectorConfig
+from analytics.detector.episodes import first_alarms
+from analytics.detector.windows import DAY, _sorted_median, ffill, run_lengths, trailing_sums, window_sums
+
+
+@dataclass(frozen=True)
+class RowState:
+    window: np.ndarray  # [house, row, hour] eggs counted in the last 24 h (NaN unknown)
+    window3: np.ndarray  # [house, row, hour] eggs counted in the last 72 h
+    share: np.ndarray  # [house, row, hour] the row's usual share of the house (from earlier days)
+    ratio: np.ndarray  # [house, row, hour] row estimate / median row estimate
+    included: np.ndarray  # [house, row, hour] rows the house figure uses
+    fault_fires: np.ndarray  # [house, row, hour] a counter-fault alert fires here
+    silent_fires: np.ndarray  # [house, row, hour] a "row stopped reporting" alert fires here
+
+
+def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:
+    """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``."""
+    h, r, t = eggs.shape
+    known = ~np.isnan(eggs)
+    win = window_sums(eggs, DAY)
+    span = DAY * cfg.baseline_days
+    long = trailing_sums(eggs, span)
+    # Shares from the days before the last one, so a fault that starts today does not hide itself.
+    prior = np.full_like(long, np.nan)
+    prior[..., DAY:] = long[..., :-DAY]
+    # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
+    seen = np.logical_or.accumulate(known, axis=-1)
+    all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
+    tot = np.nansum(prior, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(all_known & (tot > 0), prior / tot, np.nan)
+    share = ffill(share)
+
+    usable = share >= 0.2 / max(r, 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(usable, win / share, np.nan)
+    est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]
+    n_est = np.sum(~np.isnan(est_sorted), axis=-1)
+    ref = np.where(n_est >= 3, _sorted_median(est_sorted, n_est), np.nan)[:, None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(ref > 0, estimate / ref, np.nan)
+
+    depop = depopulating[:, None, :]
+    expected_row = share * ref
+    collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~depop
+    fault_run = run_lengths(collapsed)
+    fault_alarm = fault_run >= cfg.row_fault_hours
+    fault_active = (ratio < cfg.row_exclude_ratio) | np.isnan(ratio)
+    fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
+
+    others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
+    silent = ~known & others_known & usable & ~depop
+    silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
+    silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
+
+    low = ratio < cfg.row_exclude_ratio
+    included = ~np.isnan(win) & usable & ~(low & ~depop)
+    win3 = window_sums(eggs, 3 * DAY)
+    return RowState(win, win3, share, ratio, included, fault_fires, silent_fires)

@@ -1,0 +1,95 @@
+"""Gap-aware rolling windows and same-time-of-day baselines (NumPy, any leading axes, hour last).
+
+A counter's hourly increase is NaN while it does not report and the first hour after the gap holds
+everything counted meanwhile.  So a window ``(t-w, t]`` is exact whenever both its ends are reporting
+hours, whatever happened inside: window sums are differences of the cumulative sum, valid only where
+both ends are known.  A window ending inside a gap is unknown (NaN), never "zero eggs".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DAY = 24
+
+
+def window_sums(x: np.ndarray, w: int) -> np.ndarray:
+    """Sum of ``x`` over ``(t-w, t]`` for every hour, NaN where either end is missing or ``t < w``."""
+    known = ~np.isnan(x)
+    c = np.cumsum(np.where(known, x, 0.0), axis=-1)
+    out = np.full(x.shape, np.nan)
+    out[..., w:] = c[..., w:] - c[..., :-w]
+    out[..., w:][~(known[..., w:] & known[..., :-w])] = np.nan
+    return out
+
+
+def ffill(x: np.ndarray) -> np.ndarray:
+    """Carry the last known value forward along the hour axis (leading NaNs stay NaN)."""
+    known = ~np.isnan(x)
+    idx = np.where(known, np.arange(x.shape[-1]), 0)
+    np.maximum.accumulate(idx, axis=-1, out=idx)
+    out = np.take_along_axis(x, idx, axis=-1)
+    return np.where(np.cumsum(known, axis=-1) > 0, out, np.nan)
+
+
+def window_mean(x: np.ndarray, w: int) -> np.ndarray:
+    """Mean of the known values of ``x`` over ``(t-w, t]`` (NaN when none)."""
+    known = ~np.isnan(x)
+    c = np.cumsum(np.where(known, x, 0.0), axis=-1)
+    n = np.cumsum(known, axis=-1).astype(np.float64)
+    pad = lambda a: np.concatenate([np.zeros((*a.shape[:-1], w)), a[..., :-w]], axis=-1)  # noqa: E731
+    cnt = n - pad(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, (c - pad(c)) / cnt, np.nan)
+
+
+def past_days(x: np.ndarray, days: int, start: int, skip: int = 0) -> np.ndarray:
+    """``x[..., t - 24k]`` for ``t`` in ``[start, T)`` and ``k = skip+1 .. skip+days`` → ``(..., T-start, days)``."""
+    t = np.arange(start, x.shape[-1])
+    idx = t[:, None] - DAY * np.arange(skip + 1, skip + days + 1)[None, :]
+    ok = idx >= 0
+    out = x[..., np.where(ok, idx, 0)]
+    out[..., ~ok] = np.nan
+    return out
+
+
+def robust_center_scale(stack: np.ndarray, min_n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median and MAD-based sigma over the last axis, ignoring NaNs; NaN with fewer than ``min_n``."""
+    s = np.sort(stack, axis=-1)  # NaNs sort last
+    n = np.sum(~np.isnan(s), axis=-1)
+    med = _sorted_median(s, n)
+    dev = np.sort(np.abs(stack - med[..., None]), axis=-1)
+    mad = _sorted_median(dev, n)
+    bad = n < min_n
+    med[bad] = np.nan
+    mad[bad] = np.nan
+    return med, 1.4826 * mad
+
+
+def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
+    lo = np.clip((n - 1) // 2, 0, None)
+    hi = np.clip(n // 2, 0, None)
+    a = np.take_along_axis(s, lo[..., None], axis=-1)[..., 0]
+    b = np.take_along_axis(s, hi[..., None], axis=-1)[..., 0]
+    return (a + b) / 2.0
+
+
+def run_lengths(cond: np.ndarray) -> np.ndarray:
+    """Consecutive ``True`` count ending at each hour (0 where ``cond`` is False), along the last axis."""
+    t = np.arange(cond.shape[-1])
+    last_false = np.where(cond, -1, t)
+    np.maximum.accumulate(last_false, axis=-1, out=last_false)
+    return np.where(cond, t - last_false, 0)
+
+
+def trailing_sums(x: np.ndarray, w: int) -> np.ndarray:
+    """Like :func:`window_sums` but early hours use all the history there is (the frame start counts
+    as a known end)."""
+    known = ~np.isnan(x)
+    c = np.concatenate([np.zeros((*x.shape[:-1], 1)), np.cumsum(np.where(known, x, 0.0), axis=-1)], axis=-1)
+    kn = np.concatenate([np.ones((*x.shape[:-1], 1), dtype=bool), known], axis=-1)
+    t = np.arange(1, x.shape[-1] + 1)
+    lo = np.maximum(t - w, 0)
+    out = c[..., t] - c[..., lo]
+    out[~(kn[..., t] & kn[..., lo])] = np.nan
+    return out

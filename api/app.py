@@ -1,0 +1,118 @@
+"""The FastAPI application: ``create_app()`` wires settings, database, telemetry store and routers."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from api.config import ApiConfig, load_api_config
+from api.security import Keys, LoginThrottle
+from eggwatch.park import Park, load_park
+from eggwatch.settings import Settings, load_settings
+from eggwatch.sql import make_engine, make_sessionmaker
+from eggwatch.store.base import TelemetryStore
+
+log = logging.getLogger(__name__)
+
+# Everything the app serves, in order: "module:attribute", and whether it must exist.  Optional
+# entries belong to other components and are skipped while their module is not written yet.
+ROUTERS: list[tuple[str, bool]] = [
+    ("api.routes:api_router", True),  # /api/v1 workforce API (this package)
+    ("analytics.alerts.api:router", False),  # /api/v1/alerts (alerts engineer)
+    ("api.web:router", False),  # the web page at / and its static assets (dashboards engineer)
+]
+
+
+def _load_router(spec: str, required: bool) -> APIRouter | None:
+    module, attr = spec.split(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if not required and exc.name and module.startswith(exc.name):
+            return None
+        raise
+    router = getattr(mod, attr, None)
+    if router is None and required:
+        raise ImportError(f"{spec} not found")
+    return router
+
+
+def _store_opener(settings: Settings, store: TelemetryStore | None) -> Callable[[], TelemetryStore | None]:
+    """Open the telemetry store on first use (the API must start even if InfluxDB is down)."""
+    lock = threading.Lock()
+    holder: list[TelemetryStore | None] = [store]
+
+    def get() -> TelemetryStore | None:
+        if holder[0] is not None:
+            return holder[0]
+        with lock:
+            if holder[0] is None:
+                try:
+                    from eggwatch.store.open import open_store
+
+                    holder[0] = open_store(settings)
+                except Exception as exc:  # unreachable store: endpoints answer 503
+                    log.warning("telemetry store unavailable: %s", exc)
+                    return None
+        return holder[0]
+
+    return get
+
+
+def _load_default_park(settings: Settings) -> Park | None:
+    path = settings.data_dir / "park.yaml"
+    return load_park(path) if path.exists() else None
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: TelemetryStore | None = None,
+    park: Park | None = None,
+    config: ApiConfig | None = None,
+) -> FastAPI:
+    """Build the app.  The database must be migrated first (``eggwatch db upgrade``)."""
+    settings = settings or load_settings()
+    config = config or load_api_config()
+    engine = make_engine(settings.sql_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="eggwatch",
+        version="1",
+        description="Workforce, shifts, piece-rate pay, household wages and poverty-office reports.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.config = config
+    app.state.keys = Keys.from_secret(settings.secret_key)
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.telemetry = _store_opener(settings, store)
+    app.state.park = park if park is not None else _load_default_park(settings)
+    app.state.login_throttle = LoginThrottle(config.login_attempts_per_minute)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:
+        return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
+
+    for spec, required in ROUTERS:
+        router = _load_router(spec, required)
+        if router is not None:
+            app.include_router(router)
+    return app

@@ -1,0 +1,50 @@
+"""Login (OAuth2 password form → bearer JWT) and who-am-I."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
+from api.models import User, UserUnit
+from api.schemas.people import Token, UserOut
+from api.security import DUMMY_HASH, LoginThrottle, verify_password
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token", response_model=Token, responses={401: {}, 429: {}})
+def login(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    keys: KeysDep,
+    config: ConfigDep,
+) -> Token:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else "?"
+    keys_ = (f"ip:{client}", f"user:{form.username.lower()}")
+    if throttle.blocked(*keys_):
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins; wait a minute")
+    user = session.scalar(select(User).where(User.username == form.username))
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, form.password)
+    if not (user and ok and user.active):
+        throttle.failed(*keys_)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "wrong user name or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token = keys.issue_token(user.id, user.role, dt.timedelta(minutes=config.token_ttl_minutes))
+    return Token(access_token=token)
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: CurrentUser, session: SessionDep) -> UserOut:
+    out = UserOut.model_validate(user)
+    out.units = sorted(session.scalars(select(UserUnit.unit).where(UserUnit.user_id == user.id)))
+    return out

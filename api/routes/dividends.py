@@ -1,0 +1,76 @@
+"""Dividends to households: distribute per person or per household; list them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, status
+from fastapi import Query as Q
+from sqlalchemy import select
+
+from api.deps import SessionDep, require_roles
+from api.models import Dividend, Household, User
+from api.routes._common import Limit, Offset, audit, bad_request, page
+from api.schemas.common import Day, Page, to_fen, to_yuan
+from api.schemas.pay import DividendIn, DividendOut
+
+router = APIRouter(prefix="/dividends", tags=["dividends"])
+Reader = Annotated[User, require_roles("manager", "payroll", "poverty_office")]
+Writer = Annotated[User, require_roles("payroll")]
+
+
+def _out(d: Dividend) -> DividendOut:
+    return DividendOut(
+        id=d.id, household_id=d.household_id, paid_on=d.paid_on, source=d.source, basis=d.basis,
+        amount=to_yuan(d.amount_fen), note=d.note,
+    )  # fmt: skip
+
+
+@router.get("", response_model=Page[DividendOut])
+def list_dividends(
+    session: SessionDep,
+    _: Reader,
+    household_id: Annotated[int | None, Q(ge=1, le=2**31 - 1)] = None,
+    start: Day | None = None,
+    end: Day | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DividendOut]:
+    stmt = select(Dividend).order_by(Dividend.paid_on.desc(), Dividend.id)
+    if household_id is not None:
+        stmt = stmt.where(Dividend.household_id == household_id)
+    if start is not None:
+        stmt = stmt.where(Dividend.paid_on >= start)
+    if end is not None:
+        stmt = stmt.where(Dividend.paid_on < end)
+    rows, total = page(session, stmt, limit, offset)
+    return Page(items=[_out(d) for d in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=list[DividendOut], status_code=status.HTTP_201_CREATED, responses={400: {}})
+def distribute(body: DividendIn, session: SessionDep, user: Writer) -> list[DividendOut]:
+    """One dividend row per household: ``amount`` per household, or ``amount`` x members."""
+    stmt = select(Household).order_by(Household.id)
+    if body.household_ids:
+        stmt = stmt.where(Household.id.in_(body.household_ids))
+    if body.registered_poor_only:
+        stmt = stmt.where(Household.registered_poor.is_(True))
+    households = list(session.scalars(stmt))
+    missing = set(body.household_ids) - {h.id for h in households}
+    if body.household_ids and missing and not body.registered_poor_only:
+        raise bad_request(f"unknown households: {sorted(missing)[:10]}")
+    if not households:
+        raise bad_request("no household matches")
+    per = to_fen(body.amount)
+    rows = [
+        Dividend(
+            household_id=h.id, paid_on=body.paid_on, source=body.source, basis=body.basis,
+            amount_fen=per * (h.members if body.basis == "per_person" else 1), note=body.note,
+        )
+        for h in households
+    ]  # fmt: skip
+    session.add_all(rows)
+    session.flush()
+    audit(session, user, "dividend", "dividends", None, f"{len(rows)} households, {body.basis} {body.amount}")
+    session.commit()
+    return [_out(d) for d in rows]

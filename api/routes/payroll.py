@@ -1,0 +1,221 @@
+"""Payroll runs: compute a draft, approve (immutable from then on), pay; adjustments afterwards."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from sqlalchemy import func, select
+
+from api.deps import ConfigDep, SessionDep, require_roles
+from api.models import PayrollAdjustment, PayrollLine, PayrollRun, User, Worker, utcnow
+from api.routes._common import Limit, Offset, audit, get_or_404, page
+from api.schemas.common import Page, to_fen, to_yuan
+from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
+from api.services.payroll import run_payroll
+from api.services.site import site_of, tz_of
+
+router = APIRouter(prefix="/payroll", tags=["payroll"])
+Reader = Annotated[User, require_roles("manager", "payroll")]
+Payroll = Annotated[User, require_roles("payroll")]
+
+
+def _out(session: SessionDep, run: PayrollRun) -> RunOut:
+    n, net = session.execute(
+        select(func.count(PayrollLine.id), func.coalesce(func.sum(PayrollLine.net_fen), 0)).where(
+            PayrollLine.run_id == run.id
+        )
+    ).one()
+    adj = session.scalar(
+        select(func.coalesce(func.sum(PayrollAdjustment.amount_fen), 0)).where(
+            PayrollAdjustment.run_id == run.id
+        )
+    )
+    return RunOut(
+        id=run.id,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        status=run.status,
+        min_monthly=to_yuan(run.min_monthly_fen),
+        min_hourly=to_yuan(run.min_hourly_fen),
+        created_at=run.created_at,
+        approved_at=run.approved_at,
+        paid_at=run.paid_at,
+        workers=int(n),
+        net_total=to_yuan(int(net) + int(adj or 0)),
+    )
+
+
+def _conflict(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail)
+
+
+@router.get("/runs", response_model=Page[RunOut])
+def list_runs(
+    session: SessionDep,
+    _: Reader,
+    status_filter: Annotated[Literal["draft", "approved", "paid"] | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[RunOut]:
+    stmt = select(PayrollRun).order_by(PayrollRun.period_start.desc(), PayrollRun.id.desc())
+    if status_filter:
+        stmt = stmt.where(PayrollRun.status == status_filter)
+    rows, total = page(session, stmt, limit, offset)
+    return Page(items=[_out(session, r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
+def create_run(
+    body: RunIn, request: Request, session: SessionDep, config: ConfigDep, user: Payroll
+) -> RunOut:
+    clash = session.scalar(
+        select(PayrollRun.id).where(
+            PayrollRun.period_start < body.period_end, PayrollRun.period_end > body.period_start
+        )
+    )
+    if clash is not None:
+        raise _conflict(f"payroll run {clash} already covers part of this period")
+    run = PayrollRun(
+        period_start=body.period_start,
+        period_end=body.period_end,
+        status="draft",
+        min_monthly_fen=to_fen(config.monthly_minimum),
+        min_hourly_fen=to_fen(config.hourly_minimum),
+        created_by=user.id,
+    )
+    session.add(run)
+    session.flush()
+    run_payroll(session, run, request.app.state.telemetry(), site_of(request), tz_of(request), config)
+    session.commit()
+    return _out(session, run)
+
+
+@router.get("/runs/{run_id}", response_model=RunOut)
+def get_run(run_id: int, session: SessionDep, _: Reader) -> RunOut:
+    return _out(session, get_or_404(session, PayrollRun, run_id))
+
+
+@router.post("/runs/{run_id}/recompute", response_model=RunOut, responses={409: {}})
+def recompute_run(
+    run_id: int, request: Request, session: SessionDep, config: ConfigDep, _: Payroll
+) -> RunOut:
+    run = get_or_404(session, PayrollRun, run_id)
+    if run.status != "draft":
+        raise _conflict(f"run {run.id} is {run.status}: it is immutable, add adjustments instead")
+    run_payroll(session, run, request.app.state.telemetry(), site_of(request), tz_of(request), config)
+    session.commit()
+    return _out(session, run)
+
+
+@router.post("/runs/{run_id}/approve", response_model=RunOut, responses={409: {}})
+def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+    run = get_or_404(session, PayrollRun, run_id)
+    if run.status != "draft":
+        raise _conflict(f"run {run.id} is already {run.status}")
+    run.status, run.approved_by, run.approved_at = "approved", user.id, utcnow()
+    audit(session, user, "approve", "payroll_run", run.id, f"{run.period_start}..{run.period_end}")
+    session.commit()
+    return _out(session, run)
+
+
+@router.post("/runs/{run_id}/pay", response_model=RunOut, responses={409: {}})
+def mark_paid(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+    run = get_or_404(session, PayrollRun, run_id)
+    if run.status != "approved":
+        raise _conflict(f"run {run.id} is {run.status}; only an approved run can be paid")
+    run.status, run.paid_at = "paid", utcnow()
+    audit(session, user, "pay", "payroll_run", run.id)
+    session.commit()
+    return _out(session, run)
+
+
+@router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {}})
+def delete_run(run_id: int, session: SessionDep, _: Payroll) -> None:
+    run = get_or_404(session, PayrollRun, run_id)
+    if run.status != "draft":
+        raise _conflict(f"run {run.id} is {run.status}; only drafts can be deleted")
+    session.delete(run)
+    session.commit()
+
+
+@router.get("/runs/{run_id}/lines", response_model=Page[LineOut])
+def list_lines(
+    run_id: int,
+    session: SessionDep,
+    _: Reader,
+    worker_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[LineOut]:
+    get_or_404(session, PayrollRun, run_id)
+    stmt = select(PayrollLine).where(PayrollLine.run_id == run_id).order_by(PayrollLine.worker_id)
+    if worker_id is not None:
+        stmt = stmt.where(PayrollLine.worker_id == worker_id)
+    rows, total = page(session, stmt, limit, offset)
+    ids = [r.worker_id for r in rows]
+    names = dict(session.execute(select(Worker.id, Worker.name).where(Worker.id.in_(ids))).tuples().all())
+    adjs = dict(
+        session.execute(
+            select(PayrollAdjustment.worker_id, func.sum(PayrollAdjustment.amount_fen))
+            .where(PayrollAdjustment.run_id == run_id, PayrollAdjustment.worker_id.in_(ids))
+            .group_by(PayrollAdjustment.worker_id)
+        )
+        .tuples()
+        .all()
+    )
+    items = [
+        LineOut(
+            worker_id=r.worker_id,
+            worker_name=names.get(r.worker_id, ""),
+            hours=r.hours,
+            days=r.days,
+            eggs=r.eggs,
+            cases=r.cases,
+            trays=r.trays,
+            base_pay=to_yuan(r.base_fen),
+            piece_earnings=to_yuan(r.piece_fen),
+            topup=to_yuan(r.topup_fen),
+            deductions=to_yuan(r.deductions_fen),
+            adjustments=to_yuan(int(adjs.get(r.worker_id, 0))),
+            net=to_yuan(r.net_fen + int(adjs.get(r.worker_id, 0))),
+            flags=[f for f in r.flags.split(",") if f],
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/runs/{run_id}/adjustments",
+    response_model=AdjustmentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {}},
+)
+def add_adjustment(run_id: int, body: AdjustmentIn, session: SessionDep, user: Payroll) -> AdjustmentOut:
+    run = get_or_404(session, PayrollRun, run_id)
+    if run.status == "draft":
+        raise _conflict(f"run {run.id} is a draft: fix the shifts or rules and recompute instead")
+    get_or_404(session, Worker, body.worker_id)
+    adj = PayrollAdjustment(
+        run_id=run.id,
+        worker_id=body.worker_id,
+        amount_fen=to_fen(body.amount),
+        reason=body.reason,
+        created_by=user.id,
+    )
+    session.add(adj)
+    session.flush()
+    audit(
+        session,
+        user,
+        "adjust",
+        "payroll_run",
+        run.id,
+        f"worker {body.worker_id}: {body.amount} ({body.reason})",
+    )
+    session.commit()
+    return AdjustmentOut(
+        id=adj.id, run_id=run.id, worker_id=adj.worker_id, amount=to_yuan(adj.amount_fen), reason=adj.reason,
+        created_at=adj.created_at,
+    )  # fmt: skip

@@ -1,0 +1,67 @@
+"""Poverty-office reports: employment by month and township/village, JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from api.deps import ConfigDep, SessionDep, require_roles
+from api.models import User
+from api.services.export import to_csv, to_xlsx
+from api.services.income import year_bounds
+from api.services.reports import columns_for, employment_report
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+Reader = Annotated[User, require_roles("manager", "payroll", "poverty_office")]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/employment",
+    responses={200: {"content": {"text/csv": {}, XLSX: {}}}, 400: {}},
+)
+def employment(
+    session: SessionDep,
+    config: ConfigDep,
+    _: Reader,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    month: Annotated[int | None, Query(ge=1, le=12)] = None,
+    by: Literal["village", "township", "household"] = "village",
+    township: Annotated[str | None, Query(max_length=80)] = None,
+    village: Annotated[str | None, Query(max_length=80)] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    lang: Literal["en", "zh"] = "en",
+) -> Any:
+    """Workers employed, of whom registered poor, person-days, wages, average monthly wage,
+    dividends, households above the poverty line; one row per month and place, then totals."""
+    if month is None:
+        start, end = year_bounds(year)
+    else:
+        start = dt.date(year, month, 1)
+        end = dt.date(year + (month == 12), month % 12 + 1, 1)
+    rows = employment_report(session, start, end, config.poverty_line_yearly, by, township, village)
+    cols = columns_for(by)
+    name = f"employment-{year}" + (f"-{month:02d}" if month else "") + f"-{by}"
+    if format == "json":
+        keys = [k for k, _, _ in cols]
+        return {
+            "columns": [{"key": k, "label": zh if lang == "zh" else en} for k, en, zh in cols],
+            "rows": [{k: r[k] for k in keys} for r in rows],
+            "poverty_line_yearly": float(config.poverty_line_yearly),
+        }
+    if format == "csv":
+        return Response(
+            to_csv(rows, cols, lang),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            to_xlsx(rows, cols, lang, name),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    raise HTTPException(400, "unknown format")

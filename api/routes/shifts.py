@@ -1,0 +1,104 @@
+"""Shifts: CRUD with filters.  Supervisors see and edit only the shifts of their own units."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import select
+
+from api.deps import SessionDep, check_unit, require_roles, units_of
+from api.models import Location, Shift, Task, User, Worker
+from api.routes._common import Limit, Offset, get_or_404, page
+from api.schemas.common import Aware, Page, Unit
+from api.schemas.work import ShiftIn, ShiftOut
+from api.services.shifts import overlapping
+
+router = APIRouter(prefix="/shifts", tags=["shifts"])
+Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
+Writer = Annotated[User, require_roles("manager", "supervisor")]
+
+
+def _check_refs(session: SessionDep, user: User, body: ShiftIn) -> Location:
+    get_or_404(session, Worker, body.worker_id)
+    get_or_404(session, Task, body.task_id)
+    loc = get_or_404(session, Location, body.location_id)
+    check_unit(session, user, loc.unit)
+    return loc
+
+
+def _own_shift(session: SessionDep, user: User, shift_id: int) -> Shift:
+    shift = get_or_404(session, Shift, shift_id)
+    check_unit(session, user, get_or_404(session, Location, shift.location_id).unit)
+    return shift
+
+
+def _reject_overlap(session: SessionDep, body: ShiftIn, exclude_id: int | None = None) -> None:
+    clash = overlapping(session, body.worker_id, body.start_at, body.end_at, exclude_id)
+    if clash is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"worker {body.worker_id} already has shift {clash.id} "
+            f"from {clash.start_at.isoformat()} to {clash.end_at.isoformat()}",
+        )
+
+
+@router.get("", response_model=Page[ShiftOut])
+def list_shifts(
+    session: SessionDep,
+    user: Reader,
+    worker_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    unit: Unit | None = None,
+    start: Annotated[Aware | None, Query(description="shifts ending after this")] = None,
+    end: Annotated[Aware | None, Query(description="shifts starting before this")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ShiftOut]:
+    stmt = select(Shift).order_by(Shift.start_at.desc(), Shift.id.desc())
+    allowed = units_of(session, user)
+    if unit is not None or allowed is not None:
+        stmt = stmt.join(Location, Location.id == Shift.location_id)
+        if unit is not None:
+            stmt = stmt.where(Location.unit == unit)
+        if allowed is not None:
+            stmt = stmt.where(Location.unit.in_(sorted(allowed)))
+    if worker_id is not None:
+        stmt = stmt.where(Shift.worker_id == worker_id)
+    if start is not None:
+        stmt = stmt.where(Shift.end_at > start)
+    if end is not None:
+        stmt = stmt.where(Shift.start_at < end)
+    rows, total = page(session, stmt, limit, offset)
+    return Page(items=[ShiftOut.model_validate(s) for s in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=ShiftOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
+def create_shift(body: ShiftIn, session: SessionDep, user: Writer) -> ShiftOut:
+    _check_refs(session, user, body)
+    _reject_overlap(session, body)
+    shift = Shift(**body.model_dump())
+    session.add(shift)
+    session.commit()
+    return ShiftOut.model_validate(shift)
+
+
+@router.get("/{shift_id}", response_model=ShiftOut)
+def get_shift(shift_id: int, session: SessionDep, user: Reader) -> ShiftOut:
+    return ShiftOut.model_validate(_own_shift(session, user, shift_id))
+
+
+@router.put("/{shift_id}", response_model=ShiftOut, responses={409: {}})
+def replace_shift(shift_id: int, body: ShiftIn, session: SessionDep, user: Writer) -> ShiftOut:
+    shift = _own_shift(session, user, shift_id)
+    _check_refs(session, user, body)
+    _reject_overlap(session, body, exclude_id=shift.id)
+    for key, value in body.model_dump().items():
+        setattr(shift, key, value)
+    session.commit()
+    return ShiftOut.model_validate(shift)
+
+
+@router.delete("/{shift_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_shift(shift_id: int, session: SessionDep, user: Writer) -> None:
+    session.delete(_own_shift(session, user, shift_id))
+    session.commit()

@@ -1,0 +1,113 @@
+"""Workers: CRUD with filters; ID numbers masked, unmasked only by payroll with an audit record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy import select
+
+from api import national_id
+from api.deps import KeysDep, SessionDep, only_roles, require_roles
+from api.models import Household, User, Worker
+from api.routes._common import Limit, Offset, audit, bad_request, get_or_404, page
+from api.schemas.common import Page
+from api.schemas.people import UnmaskIn, WorkerIn, WorkerOut, WorkerPatch, WorkerSecrets
+from api.services.workers import new_worker, worker_out
+
+router = APIRouter(prefix="/workers", tags=["workers"])
+Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
+Writer = Annotated[User, require_roles("manager")]
+
+
+@router.get("", response_model=Page[WorkerOut])
+def list_workers(
+    session: SessionDep,
+    keys: KeysDep,
+    _: Reader,
+    household_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    name: Annotated[str | None, Query(max_length=80)] = None,
+    national_id_number: Annotated[str | None, Query(alias="national_id", max_length=18)] = None,
+    active: bool | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[WorkerOut]:
+    stmt = select(Worker).order_by(Worker.id)
+    if household_id is not None:
+        stmt = stmt.where(Worker.household_id == household_id)
+    if name:
+        stmt = stmt.where(Worker.name == name)
+    if active is not None:
+        stmt = stmt.where(Worker.active.is_(active))
+    if national_id_number:
+        # Exact lookup through the keyed hash: the plain number is never stored or compared.
+        try:
+            stmt = stmt.where(
+                Worker.national_id_hash == keys.lookup_hash(national_id.normalize(national_id_number))
+            )
+        except ValueError as exc:
+            raise bad_request(str(exc)) from None
+    rows, total = page(session, stmt, limit, offset)
+    return Page(items=[worker_out(keys, w) for w in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=WorkerOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
+def create_worker(body: WorkerIn, session: SessionDep, keys: KeysDep, _: Writer) -> WorkerOut:
+    get_or_404(session, Household, body.household_id)
+    w = new_worker(
+        keys,
+        name=body.name,
+        national_id_value=body.national_id,
+        household_id=body.household_id,
+        phone=body.phone,
+        bank_account=body.bank_account,
+        full_time=body.full_time,
+        hired_on=body.hired_on,
+    )
+    session.add(w)
+    session.commit()
+    return worker_out(keys, w)
+
+
+@router.get("/{worker_id}", response_model=WorkerOut)
+def get_worker(worker_id: int, session: SessionDep, keys: KeysDep, _: Reader) -> WorkerOut:
+    return worker_out(keys, get_or_404(session, Worker, worker_id))
+
+
+@router.patch("/{worker_id}", response_model=WorkerOut)
+def update_worker(
+    worker_id: int, body: WorkerPatch, session: SessionDep, keys: KeysDep, _: Writer
+) -> WorkerOut:
+    w = get_or_404(session, Worker, worker_id)
+    data = body.model_dump(exclude_unset=True)
+    if data.get("household_id") is not None:
+        get_or_404(session, Household, data["household_id"])
+    for key in ("name", "household_id", "full_time", "active", "hired_on"):
+        if data.get(key) is not None:
+            setattr(w, key, data[key])
+    if "phone" in data:
+        w.phone_enc = keys.encrypt(data["phone"]) if data["phone"] else None
+    if "bank_account" in data:
+        w.bank_account_enc = keys.encrypt(data["bank_account"]) if data["bank_account"] else None
+    session.commit()
+    return worker_out(keys, w)
+
+
+@router.post("/{worker_id}/unmask", response_model=WorkerSecrets)
+def unmask_worker(
+    worker_id: int,
+    body: UnmaskIn,
+    session: SessionDep,
+    keys: KeysDep,
+    user: Annotated[User, only_roles("payroll")],
+) -> WorkerSecrets:
+    """The plain ID number, phone and bank account, for paying wages.  Payroll only; audited."""
+    w = get_or_404(session, Worker, worker_id)
+    audit(session, user, "unmask", "worker", w.id, body.reason)
+    session.commit()
+    return WorkerSecrets(
+        id=w.id,
+        national_id=keys.decrypt(w.national_id_enc),
+        phone=keys.decrypt(w.phone_enc) if w.phone_enc else None,
+        bank_account=keys.decrypt(w.bank_account_enc) if w.bank_account_enc else None,
+    )

@@ -1,0 +1,70 @@
+"""Validated building blocks shared by the request and response schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+
+
+def _printable(v: str) -> str:
+    # PostgreSQL rejects NUL in text; other control characters are never meant in names.
+    if any(ord(c) < 32 and c not in "\t\n" for c in v):
+        raise ValueError("control characters are not allowed")
+    return v
+
+
+def _aware(v: dt.datetime) -> dt.datetime:
+    if v.tzinfo is None:
+        raise ValueError("datetime needs a UTC offset (e.g. 2026-03-01T08:00:00+08:00)")
+    v = v.astimezone(dt.UTC)
+    if not 2000 <= v.year <= 2100:
+        raise ValueError("datetime out of range (years 2000-2100)")
+    return v
+
+
+def _in_range(v: dt.date) -> dt.date:
+    if not 2000 <= v.year <= 2100:
+        raise ValueError("date out of range (years 2000-2100)")
+    return v
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), AfterValidator(_printable)
+]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), AfterValidator(_printable)
+]
+Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printable)]
+Unit = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")]
+Aware = Annotated[dt.datetime, AfterValidator(_aware)]
+Day = Annotated[dt.date, AfterValidator(_in_range)]
+Count = Annotated[int, Field(ge=0, le=10**12)]
+# Yuan with at most two decimals (stored as integer fen).
+Yuan = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), max_digits=12, decimal_places=2)]
+SignedYuan = Annotated[
+    Decimal, Field(ge=Decimal("-10000000"), le=Decimal("10000000"), max_digits=12, decimal_places=2)
+]
+
+
+def to_fen(yuan: Decimal) -> int:
+    return int((Decimal(yuan) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_yuan(fen: int) -> float:
+    return round(fen / 100.0, 2)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,119 @@
+"""Passwords (argon2id), bearer tokens (JWT HS256), field encryption (AES-GCM) and keyed hashes.
+
+Every key is derived from ``settings.secret_key`` with HKDF and a distinct label, so one secret
+serves all purposes without reusing key material between them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_hasher = PasswordHasher()
+JWT_ALG = "HS256"
+
+
+def derive_key(secret: bytes, label: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"eggwatch", info=label.encode()).derive(secret)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A fixed hash to verify against when the user does not exist, so timing does not reveal names.
+DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The derived keys of one secret."""
+
+    jwt: bytes
+    fields: bytes
+    lookup: bytes
+
+    @classmethod
+    def from_secret(cls, secret: bytes) -> Keys:
+        return cls(derive_key(secret, "jwt"), derive_key(secret, "fields"), derive_key(secret, "lookup"))
+
+    # -- tokens ---------------------------------------------------------------------------------
+
+    def issue_token(self, user_id: int, role: str, ttl: dt.timedelta) -> str:
+        now = dt.datetime.now(dt.UTC)
+        claims = {"sub": str(user_id), "role": role, "iat": now, "exp": now + ttl}
+        return jwt.encode(claims, self.jwt, algorithm=JWT_ALG)
+
+    def read_token(self, token: str) -> int | None:
+        """The user id of a valid, unexpired token, else ``None``."""
+        try:
+            claims = jwt.decode(token, self.jwt, algorithms=[JWT_ALG], options={"require": ["exp", "sub"]})
+            return int(claims["sub"])
+        except (jwt.PyJWTError, ValueError):
+            return None
+
+    # -- fields ---------------------------------------------------------------------------------
+
+    def encrypt(self, plain: str) -> str:
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.fields).encrypt(nonce, plain.encode(), b"eggwatch-field")
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def decrypt(self, token: str) -> str:
+        raw = base64.urlsafe_b64decode(token.encode())
+        return AESGCM(self.fields).decrypt(raw[:12], raw[12:], b"eggwatch-field").decode()
+
+    def lookup_hash(self, value: str) -> str:
+        """Keyed hash for uniqueness and lookups: equal IDs collide, the hash alone reveals nothing."""
+        return hmac.new(self.lookup, value.encode(), hashlib.sha256).hexdigest()
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per minute per client address and per user name."""
+
+    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and q[0] <= now - self.window_s:
+            q.popleft()
+        return q
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(k, now)) >= self.limit for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for k in keys:
+                self._recent(k, now).append(now)
+            if len(self._fails) > 10_000:  # forget idle keys so memory stays bounded
+                for k in [k for k, q in self._fails.items() if not q]:
+                    del self._fails[k]

@@ -1,0 +1,1 @@
+"""Business logic behind the routes: pay, output attribution, reports, seeding."""

@@ -1,0 +1,129 @@
+"""Output attribution: what the machines counted at a location, shared among the workers there.
+
+Eggs collected in a house are the increases of its ``eggs_total`` counters (all rows and tiers);
+cases packed on a line the increases of ``cases_packed_total``; trays graded are
+``eggs_graded_total`` / 30; rejects (for quality deductions) ``rejects_total``.  Counters are read
+in buckets of :data:`BUCKET_MS` (last value per bucket) and each bucket's increase is placed at the
+bucket's middle, so attribution has a resolution of a few minutes.
+
+Sharing: the shift windows of the workers at a location (doing a task paid for that output) cut
+time into segments; each segment's output is split among the workers present, weighted by the
+fraction of their shift that is worked (breaks excluded), i.e. by hours worked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eggwatch.store.base import Query, TelemetryStore
+from eggwatch.store.counters import guess_wrap, increases
+
+BUCKET_MS = 5 * 60_000
+EGGS_PER_TRAY = 30
+
+# output kind of a task -> (counter metric, divisor to get pieces)
+OUTPUT_METRIC: dict[str, tuple[str, float]] = {
+    "eggs": ("eggs_total", 1.0),
+    "cases": ("cases_packed_total", 1.0),
+    "trays": ("eggs_graded_total", float(EGGS_PER_TRAY)),
+}
+REJECTS_METRIC = "rejects_total"
+
+
+class CounterTimeline:
+    """Cumulative increases of one metric at one unit: ``amount(a, b)`` counted in ``[a, b)``."""
+
+    def __init__(self, times_ms: np.ndarray, amounts: np.ndarray) -> None:
+        order = np.argsort(times_ms, kind="stable")
+        self.times = times_ms[order]
+        self.cum = np.concatenate([[0.0], np.cumsum(np.nan_to_num(amounts[order]))])
+
+    @classmethod
+    def empty(cls) -> CounterTimeline:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+    def amount(self, a_ms: int, b_ms: int) -> float:
+        i, j = np.searchsorted(self.times, [a_ms, b_ms], side="left")
+        return float(self.cum[j] - self.cum[i])
+
+    def has_data(self, a_ms: int, b_ms: int) -> bool:
+        i, j = np.searchsorted(self.times, [a_ms, b_ms], side="left")
+        return bool(j > i)
+
+
+def load_timelines(
+    store: TelemetryStore, site: str, metric: str, units: Sequence[str], start_ms: int, end_ms: int
+) -> dict[str, CounterTimeline]:
+    """One timeline per unit; the query starts a day early so the first bucket has a predecessor."""
+    if not units:
+        return {}
+    series = store.query(
+        Query(
+            metric=metric,
+            site=site,
+            start_ms=start_ms - 86_400_000,
+            end_ms=end_ms,
+            bucket_ms=BUCKET_MS,
+            agg="last",
+            units=tuple(sorted(set(units))),
+        )
+    )
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = defaultdict(list)
+    for s in series:
+        if s.values.size < 2:
+            continue
+        inc = increases(s.values, wrap=guess_wrap(float(np.nanmax(s.values))))
+        parts[s.unit].append((s.ts[1:] + BUCKET_MS // 2, inc))
+    out = {}
+    for unit in units:
+        if parts.get(unit):
+            out[unit] = CounterTimeline(
+                np.concatenate([t for t, _ in parts[unit]]), np.concatenate([v for _, v in parts[unit]])
+            )
+        else:
+            out[unit] = CounterTimeline.empty()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A worker's time at a location: ``[start_ms, end_ms)`` with ``weight`` = worked fraction."""
+
+    key: int  # the caller's id (a shift slice)
+    start_ms: int
+    end_ms: int
+    weight: float
+
+
+def share(timeline: CounterTimeline, presences: Iterable[Presence]) -> dict[int, float]:
+    """Split what ``timeline`` counted during the presences among them, by hours worked."""
+    items = list(presences)
+    if not items:
+        return {}
+    cuts = sorted({p.start_ms for p in items} | {p.end_ms for p in items})
+    starts = sorted(items, key=lambda p: p.start_ms)
+    result = {p.key: 0.0 for p in items}
+    active: dict[int, Presence] = {}
+    nxt = 0
+    for a, b in itertools.pairwise(cuts):
+        while nxt < len(starts) and starts[nxt].start_ms <= a:
+            active[starts[nxt].key] = starts[nxt]
+            nxt += 1
+        for k in [k for k, p in active.items() if p.end_ms <= a]:
+            del active[k]
+        if not active:
+            continue
+        counted = timeline.amount(a, b)
+        if counted == 0.0:
+            continue
+        total_w = sum(p.weight for p in active.values())
+        if total_w <= 0:
+            continue
+        for k, p in active.items():
+            result[k] += counted * p.weight / total_w
+    return result

@@ -1,0 +1,52 @@
+"""Tables as CSV (UTF-8 with BOM so Excel shows Chinese) or XLSX, headers in English or zh-CN."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Literal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+Lang = Literal["en", "zh"]
+
+
+def headers(columns: Sequence[tuple[str, str, str]], lang: Lang) -> list[str]:
+    return [zh if lang == "zh" else en for _, en, zh in columns]
+
+
+def to_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, str]], lang: Lang) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers(columns, lang))
+    for r in rows:
+        w.writerow([_label(r[k], lang) for k, _, _ in columns])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(
+    rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, str]], lang: Lang, title: str
+) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    ws.append(headers(columns, lang))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        ws.append([_label(r[k], lang) for k, _, _ in columns])
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)  # totals row
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _label(value: object, lang: Lang) -> object:
+    if value == "total":
+        return "合计" if lang == "zh" else "Total"
+    return value

@@ -1,0 +1,335 @@
+"""Payroll: hours, output, piece earnings, base pay, minimum-wage top-up, deductions, net.
+
+Policy (documented in api/README.md):
+
+- A period is local dates ``[start, end)`` in the park's time zone.  A shift that crosses the
+  period boundary (a night shift over the month end) is split at the boundary: its hours, per-shift
+  base (pro rata) and output fall into the period in which they happened; it counts as a day worked
+  in the period where it started.
+- The rule applied to a shift is the most specific rule (task and location, then task, then
+  location, then general) in effect on the local date the shift started; the latest wins ties.
+- Output comes from the machine counters and is shared among the workers at the location doing a
+  task paid for that output (:mod:`api.services.attribution`).  Worker-entered counts are compared
+  with the machine count and flagged ``count_mismatch`` beyond the configured tolerance.
+- Minimum wage: full-time workers are guaranteed the monthly minimum pro rata to hours worked over
+  the 174-hour standard month (capped at one month); part-time workers the hourly minimum per hour.
+  A top-up lifts base + piece earnings to that floor.  Quality deductions never push pay below it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from api.config import STANDARD_MONTH_HOURS, ApiConfig
+from api.models import Location, PayrollLine, PayrollRun, PieceRateRule, Shift, Task, Worker
+from api.services.attribution import (
+    OUTPUT_METRIC,
+    REJECTS_METRIC,
+    CounterTimeline,
+    Presence,
+    load_timelines,
+    share,
+)
+from eggwatch.store.base import TelemetryStore
+
+MS = 1000
+
+
+def fen(value: Decimal | float) -> int:
+    d = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return int(d.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def local_window(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants of local midnight at ``start`` and ``end``."""
+    a = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
+    b = dt.datetime.combine(end, dt.time(), tz).astimezone(dt.UTC)
+    return a, b
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """The part of one shift inside the period."""
+
+    shift_id: int
+    worker_id: int
+    task_id: int
+    location_id: int
+    unit: str
+    output: str
+    start: dt.datetime
+    end: dt.datetime
+    fraction: Decimal  # of the whole shift's span inside the period
+    paid_seconds: Decimal  # worked seconds inside the period (breaks pro rata)
+    started_on: dt.date  # local date the whole shift started
+    starts_in_period: bool
+    entered_count: int | None
+
+    @property
+    def weight(self) -> float:
+        span = (self.end - self.start).total_seconds()
+        return float(self.paid_seconds) / span if span > 0 else 0.0
+
+
+@dataclass(slots=True)
+class WorkerPay:
+    worker_id: int
+    full_time: bool
+    seconds: Decimal = Decimal(0)
+    days: set[dt.date] = field(default_factory=set)
+    eggs: float = 0.0
+    cases: float = 0.0
+    trays: float = 0.0
+    base: Decimal = Decimal(0)
+    piece: float = 0.0  # fen
+    deductions: float = 0.0  # fen
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class PayLine:
+    worker_id: int
+    hours: float
+    days: int
+    eggs: int
+    cases: int
+    trays: int
+    base_fen: int
+    piece_fen: int
+    topup_fen: int
+    deductions_fen: int
+    net_fen: int
+    flags: str
+
+
+class RuleBook:
+    """Effective-dated rules with most-specific-first lookup (memoised per task, location, date)."""
+
+    def __init__(self, rules: list[PieceRateRule]) -> None:
+        self.rules = rules
+        self._memo: dict[tuple[int, int, dt.date], PieceRateRule | None] = {}
+
+    def find(self, task_id: int, location_id: int, day: dt.date) -> PieceRateRule | None:
+        key = (task_id, location_id, day)
+        if key not in self._memo:
+            best: tuple[int, dt.date, int] | None = None
+            found = None
+            for r in self.rules:
+                if r.task_id not in (None, task_id) or r.location_id not in (None, location_id):
+                    continue
+                if not (r.effective_from <= day and (r.effective_to is None or day < r.effective_to)):
+                    continue
+                rank = (2 * (r.task_id is not None) + (r.location_id is not None), r.effective_from, r.id)
+                if best is None or rank > best:
+                    best, found = rank, r
+            self._memo[key] = found
+        return self._memo[key]
+
+
+def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) -> list[Slice]:
+    ws, we = local_window(start, end, tz)
+    rows = session.execute(
+        select(
+            Shift.id,
+            Shift.worker_id,
+            Shift.task_id,
+            Shift.location_id,
+            Location.unit,
+            Task.output,
+            Shift.start_at,
+            Shift.end_at,
+            Shift.break_minutes,
+            Shift.entered_count,
+        )
+        .join(Location, Location.id == Shift.location_id)
+        .join(Task, Task.id == Shift.task_id)
+        .where(Shift.start_at < we, Shift.end_at > ws)
+        .order_by(Shift.id)
+    ).all()
+    out = []
+    for sid, wid, tid, lid, unit, output, s, e, brk, entered in rows:
+        span = Decimal((e - s).total_seconds())
+        cs, ce = max(s, ws), min(e, we)
+        fraction = Decimal((ce - cs).total_seconds()) / span
+        worked = span - Decimal(brk * 60)
+        out.append(
+            Slice(
+                sid, wid, tid, lid, unit, output, cs, ce, fraction, worked * fraction,
+                s.astimezone(tz).date(), s >= ws, entered,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _ms(t: dt.datetime) -> int:
+    return int(t.timestamp() * MS)
+
+
+def attribute(
+    store: TelemetryStore | None, site: str, slices: list[Slice], ws: dt.datetime, we: dt.datetime
+) -> tuple[dict[int, float], dict[int, float], set[int]]:
+    """Per slice: output pieces and rejects shared to it; and slices with no machine data."""
+    output: dict[int, float] = {}
+    rejects: dict[int, float] = {}
+    no_data: set[int] = set()
+    by_kind: dict[str, list[Slice]] = defaultdict(list)
+    for sl in slices:
+        if sl.output in OUTPUT_METRIC:
+            by_kind[sl.output].append(sl)
+    if store is None:
+        return output, rejects, {sl.shift_id for group in by_kind.values() for sl in group}
+    for kind, group in by_kind.items():
+        metric, divisor = OUTPUT_METRIC[kind]
+        units = sorted({sl.unit for sl in group})
+        timelines = load_timelines(store, site, metric, units, _ms(ws), _ms(we))
+        reject_lines = (
+            load_timelines(store, site, REJECTS_METRIC, units, _ms(ws), _ms(we)) if kind != "eggs" else {}
+        )
+        for unit in units:
+            here = [sl for sl in group if sl.unit == unit]
+            presences = [Presence(sl.shift_id, _ms(sl.start), _ms(sl.end), sl.weight) for sl in here]
+            tl = timelines.get(unit, CounterTimeline.empty())
+            for key, amount in share(tl, presences).items():
+                output[key] = amount / divisor
+            if unit in reject_lines:
+                rejects.update(share(reject_lines[unit], presences))
+            no_data.update(sl.shift_id for sl in here if not tl.has_data(_ms(sl.start), _ms(sl.end)))
+    return output, rejects, no_data
+
+
+def compute(
+    session: Session,
+    store: TelemetryStore | None,
+    site: str,
+    tz: ZoneInfo,
+    start: dt.date,
+    end: dt.date,
+    min_monthly_fen: int,
+    min_hourly_fen: int,
+    tolerance_pct: Decimal,
+) -> list[PayLine]:
+    """Every worker's pay for ``[start, end)``; pure reading, nothing written."""
+    ws, we = local_window(start, end, tz)
+    slices = load_slices(session, start, end, tz)
+    rules = RuleBook(
+        list(
+            session.scalars(
+                select(PieceRateRule).where(
+                    PieceRateRule.effective_from < end,
+                    (PieceRateRule.effective_to.is_(None))
+                    | (PieceRateRule.effective_to > start - dt.timedelta(days=2)),
+                )
+            )
+        )
+    )
+    full_time = dict(session.execute(select(Worker.id, Worker.full_time)).tuples().all())
+    output, rejects, no_data = attribute(store, site, slices, ws, we)
+    tol = float(tolerance_pct) / 100.0
+
+    pays: dict[int, WorkerPay] = {}
+    for sl in slices:
+        p = pays.get(sl.worker_id)
+        if p is None:
+            p = pays[sl.worker_id] = WorkerPay(sl.worker_id, full_time.get(sl.worker_id, True))
+        p.seconds += sl.paid_seconds
+        if sl.starts_in_period:
+            p.days.add(sl.started_on)
+        rule = rules.find(sl.task_id, sl.location_id, sl.started_on)
+        if rule is None:
+            p.flags.add("no_rule")
+        pieces = output.get(sl.shift_id, 0.0)
+        if sl.output == "eggs":
+            p.eggs += pieces
+        elif sl.output == "cases":
+            p.cases += pieces
+        elif sl.output == "trays":
+            p.trays += pieces
+        if sl.shift_id in no_data:
+            p.flags.add("no_machine_data")
+        if sl.entered_count is not None and sl.output in OUTPUT_METRIC and sl.shift_id not in no_data:
+            expected = float(sl.entered_count) * float(sl.fraction)
+            if abs(expected - pieces) > tol * max(pieces, 1.0):
+                p.flags.add("count_mismatch")
+        if rule is None:
+            continue
+        p.base += (
+            Decimal(rule.base_per_hour_fen) * sl.paid_seconds / 3600
+            + Decimal(rule.base_per_shift_fen) * sl.fraction
+        )
+        rate = {
+            "eggs": rule.per_1000_eggs_fen / 1000.0,
+            "cases": float(rule.per_case_fen),
+            "trays": float(rule.per_tray_fen),
+        }
+        p.piece += pieces * rate.get(sl.output, 0.0)
+        p.deductions += rejects.get(sl.shift_id, 0.0) * rule.deduction_per_1000_rejects_fen / 1000.0
+
+    lines = []
+    for wid in sorted(pays):
+        p = pays[wid]
+        hours = p.seconds / 3600
+        if p.full_time:
+            floor = Decimal(min_monthly_fen) * min(Decimal(1), hours / STANDARD_MONTH_HOURS)
+        else:
+            floor = Decimal(min_hourly_fen) * hours
+        base, piece = fen(p.base), fen(p.piece)
+        floor_fen = fen(floor)
+        topup = max(0, floor_fen - base - piece)
+        deductions = min(fen(p.deductions), max(0, base + piece - floor_fen))
+        lines.append(
+            PayLine(
+                wid, float(round(hours, 2)), len(p.days), round(p.eggs), round(p.cases), round(p.trays),
+                base, piece, topup, deductions, base + piece + topup - deductions, ",".join(sorted(p.flags)),
+            )
+        )  # fmt: skip
+    return lines
+
+
+def write_lines(session: Session, run: PayrollRun, lines: list[PayLine]) -> None:
+    """Replace the run's lines (draft only) in bulk."""
+    session.execute(delete(PayrollLine).where(PayrollLine.run_id == run.id))
+    if lines:
+        session.execute(
+            insert(PayrollLine),
+            [
+                {
+                    "run_id": run.id,
+                    "worker_id": ln.worker_id,
+                    "hours": ln.hours,
+                    "days": ln.days,
+                    "eggs": ln.eggs,
+                    "cases": ln.cases,
+                    "trays": ln.trays,
+                    "base_fen": ln.base_fen,
+                    "piece_fen": ln.piece_fen,
+                    "topup_fen": ln.topup_fen,
+                    "deductions_fen": ln.deductions_fen,
+                    "net_fen": ln.net_fen,
+                    "flags": ln.flags,
+                }
+                for ln in lines
+            ],
+        )
+
+
+def run_payroll(
+    session: Session,
+    run: PayrollRun,
+    store: TelemetryStore | None,
+    site: str,
+    tz: ZoneInfo,
+    config: ApiConfig,
+) -> list[PayLine]:
+    lines = compute(
+        session, store, site, tz, run.period_start, run.period_end,
+        run.min_monthly_fen, run.min_hourly_fen, config.count_tolerance_pct,
+    )  # fmt: skip
+    write_lines(session, run, lines)
+    return lines

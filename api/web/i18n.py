@@ -1,0 +1,63 @@
+"""The page's words in zh-CN (default) and English; the script gets the same table as JSON."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # key: (zh-CN, English)
+    "title": ("蛋鸡场一览", "Park at a glance"),
+    "houses": ("鸡舍", "Houses"),
+    "lines": ("今日包装线", "Packing lines today"),
+    "alerts": ("未关闭告警", "Open alerts"),
+    "reports": ("报表", "Reports"),
+    "hen_day_today": ("今日产蛋率", "Hen-day today"),
+    "so_far": ("截至目前", "so far"),
+    "standard": ("标准", "standard"),
+    "of_standard": ("达标", "of standard"),
+    "standard_so_far": ("标准（至此）", "Standard so far"),
+    "standard_day": ("标准全天", "Standard, full day"),
+    "eggs_today": ("今日产蛋", "Eggs today"),
+    "hens": ("存栏", "Hens"),
+    "age": ("周龄", "Age (weeks)"),
+    "spark_legend": ("近14天：实线为实际，虚线为品种标准", "Last 14 days: solid actual, dashed breed standard"),
+    "graded": ("分级", "Graded"),
+    "cases": ("装箱", "Cases"),
+    "rejects": ("剔除率", "Rejects"),
+    "speed": ("线速度", "Speed"),
+    "state_0": ("停止", "stopped"),
+    "state_1": ("运行", "running"),
+    "state_2": ("故障", "fault"),
+    "state_none": ("无数据", "no data"),
+    "no_park": ("尚未配置园区（park.yaml）。", "No park configured yet (park.yaml)."),
+    "no_store": ("遥测数据暂不可用。", "Telemetry is not available right now."),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "login_hint": ("登录后查看并确认告警。", "Log in to see and acknowledge alerts."),
+    "login_failed": ("用户名或密码错误。", "Wrong user name or password."),
+    "acknowledge": ("确认", "Acknowledge"),
+    "acknowledged": ("已确认", "acknowledged"),
+    "open": ("未确认", "open"),
+    "no_alerts": ("没有未关闭的告警。", "No open alerts."),
+    "forbidden": ("您的角色不能查看告警。", "Your role may not see alerts."),
+    "error": ("出错了，请重试。", "Something went wrong; try again."),
+    "updated": ("更新于", "Updated"),
+    "employment_report": ("就业报表（本年，Excel）", "Employment report (this year, Excel)"),
+    "api_docs": ("接口文档", "API documentation"),
+    "kind_laying_drop": ("产蛋下降", "laying drop"),
+    "kind_water_drop": ("饮水下降", "water drop"),
+    "kind_feed_drop": ("采食下降", "feed drop"),
+    "kind_sensor_fault": ("传感器/计数器故障", "sensor fault"),
+    "row": ("排", "row"),
+    "switch": ("English", "中文"),
+}
+
+
+def table(lang: Lang) -> dict[str, str]:
+    i = LANGS.index(lang)
+    return {k: v[i] for k, v in TEXT.items()}

@@ -1,0 +1,89 @@
+"""``GET /``: the park at a glance for phones and the embedded demo, plus its script and style.
+
+Server-rendered (Jinja2, autoescaped) with inline SVG sparklines; the small script of our own
+(``static/app.js``) only handles login, the open alerts and their acknowledge button, and report
+downloads, all through the JSON API, so every permission is checked on the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.web.figures import ParkFigures, park_figures, spark_values
+from api.web.i18n import LANGS, Lang, table
+from api.web.svg import sparkline
+from eggwatch.store.errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
+# Everything the page loads comes from us; the JSON data block is not a script and needs no nonce.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+)
+
+router = APIRouter(include_in_schema=False)
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _figures(request: Request, now: dt.datetime) -> tuple[ParkFigures | None, str | None]:
+    """The figures, or the i18n key of why there are none."""
+    park = request.app.state.park
+    if park is None:
+        return None, "no_park"
+    store = request.app.state.telemetry()
+    if store is None:
+        return None, "no_store"
+    try:
+        return park_figures(store, park, now), None
+    except (StoreUnavailable, OSError) as exc:
+        log.warning("web page: telemetry store failed: %s", exc)
+        return None, "no_store"
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, lang: Annotated[Lang, Query()] = "zh") -> HTMLResponse:
+    now = dt.datetime.now(dt.UTC)
+    figures, problem = _figures(request, now)
+    words = table(lang)
+    park = request.app.state.park
+    tz = park.tz if park is not None else dt.UTC
+    sparks = {}
+    if figures is not None:
+        for h in figures.houses:
+            actual, standard = spark_values(h.days)
+            sparks[h.unit] = sparkline(actual, standard, f"{h.unit}: {words['spark_legend']}")
+    html = _env.get_template("index.html").render(
+        lang=lang,
+        other_lang=LANGS[1 - LANGS.index(lang)],
+        t=words,
+        words_json=json.dumps(words, ensure_ascii=False),
+        figures=figures,
+        problem=problem,
+        sparks=sparks,
+        updated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        timezone=str(tz),
+        year=now.astimezone(tz).year,
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Security-Policy": CSP})
+
+
+@router.get("/web/{name}")
+def static_file(name: str) -> Response:
+    if name not in STATIC:
+        return Response(status_code=404)
+    return FileResponse(HERE / "static" / name, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})

@@ -1,0 +1,180 @@
+// eggwatch web page: login, open alerts with an acknowledge button, report downloads.
+// Every action goes through the JSON API with the bearer token; the server checks the roles.
+// The token lives in sessionStorage: it is gone when the browser tab is closed.
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "eggwatch.token";
+  const words = JSON.parse(document.getElementById("words").textContent);
+  const lang = document.body.dataset.lang;
+  const tz = document.body.dataset.tz;
+  const $ = (id) => document.getElementById(id);
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json", Authorization: "Bearer " + token() };
+    const init = { method, headers };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    if (response.status === 401) {
+      logout();
+      throw new Error("unauthorized");
+    }
+    return response;
+  }
+
+  function show(el, text) {
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    const locale = lang === "zh" ? "zh-CN" : "en-GB";
+    return new Date(iso).toLocaleString(locale, { timeZone: tz, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderAlert(a) {
+    const li = el("li", "alert " + a.status);
+    li.dataset.id = a.id;
+    const head = el("div", "alert-head");
+    const kind = words["kind_" + a.kind] || a.kind;
+    const row = a.row ? " · " + words.row + " " + a.row : "";
+    head.append(el("b", "", a.unit + " · " + kind + row));
+    head.append(el("span", "pill " + a.status, words[a.status] || a.status));
+    li.append(head);
+    const message = lang === "zh" ? (a.message_zh || a.message) : a.message;
+    li.append(el("p", "", message));
+    const magnitude = a.magnitude_pct === null ? "" : " · " + a.magnitude_pct.toFixed(1) + "%";
+    li.append(el("p", "muted", when(a.opened_at) + magnitude));
+    if (a.status === "open") {
+      const button = el("button", "ack", words.acknowledge);
+      button.type = "button";
+      button.addEventListener("click", () => acknowledge(a.id, button));
+      li.append(button);
+    } else if (a.acknowledged_by) {
+      li.append(el("p", "muted", words.acknowledged + " · " + a.acknowledged_by + " · " + when(a.acknowledged_at)));
+    }
+    return li;
+  }
+
+  async function loadAlerts() {
+    const list = $("alert-list");
+    show($("alert-error"), "");
+    try {
+      const pages = await Promise.all(["open", "acknowledged"].map((s) => api("GET", "/api/v1/alerts?status=" + s + "&limit=100")));
+      if (pages.some((r) => r.status === 403)) {
+        list.replaceChildren();
+        show($("alert-error"), words.forbidden);
+        return;
+      }
+      if (!pages.every((r) => r.ok)) throw new Error("alerts " + pages.map((r) => r.status).join(","));
+      const items = (await Promise.all(pages.map((r) => r.json()))).flatMap((p) => p.items);
+      list.replaceChildren(...items.map(renderAlert));
+      if (!items.length) list.append(el("li", "muted", words.no_alerts));
+    } catch (err) {
+      if (token()) show($("alert-error"), words.error);
+    }
+  }
+
+  async function acknowledge(id, button) {
+    button.disabled = true;
+    try {
+      const response = await api("POST", "/api/v1/alerts/" + id + "/acknowledge", {});
+      if (response.status === 403 || response.status === 404) {
+        show($("alert-error"), words.forbidden);
+      } else if (!response.ok && response.status !== 409) {
+        throw new Error("acknowledge " + response.status);
+      }
+      await loadAlerts(); // 409: someone else acknowledged it meanwhile; show the current state
+    } catch (err) {
+      button.disabled = false;
+      if (token()) show($("alert-error"), words.error);
+    }
+  }
+
+  async function login(event) {
+    event.preventDefault();
+    const form = event.target;
+    show($("login-error"), "");
+    const body = new URLSearchParams({ username: form.username.value, password: form.password.value });
+    try {
+      const response = await fetch("/api/v1/auth/token", { method: "POST", body });
+      if (!response.ok) {
+        show($("login-error"), response.status === 401 ? words.login_failed : words.error);
+        return;
+      }
+      sessionStorage.setItem(TOKEN_KEY, (await response.json()).access_token);
+      form.reset();
+      await signedIn();
+    } catch (err) {
+      show($("login-error"), words.error);
+    }
+  }
+
+  async function signedIn() {
+    $("login").hidden = true;
+    $("alert-box").hidden = false;
+    try {
+      const me = await api("GET", "/api/v1/auth/me");
+      if (me.ok) {
+        const user = await me.json();
+        $("who").textContent = user.username + " (" + user.role + ")";
+      }
+    } catch (err) {
+      return;
+    }
+    await loadAlerts();
+  }
+
+  function logout() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("alert-list").replaceChildren();
+    $("alert-box").hidden = true;
+    $("login").hidden = false;
+  }
+
+  async function download(event) {
+    // Reports need the bearer token, which a plain link cannot send: fetch, then save the blob.
+    event.preventDefault();
+    const link = event.currentTarget;
+    if (!token()) {
+      $("login").scrollIntoView();
+      show($("login-error"), words.login_hint);
+      return;
+    }
+    try {
+      const response = await api("GET", link.getAttribute("href"));
+      if (!response.ok) {
+        show($("login-error"), response.status === 403 ? words.forbidden : words.error);
+        return;
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const a = el("a");
+      a.href = url;
+      a.download = link.dataset.filename;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (err) {
+      show($("login-error"), words.error);
+    }
+  }
+
+  $("login").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  document.querySelectorAll("a.report").forEach((a) => a.addEventListener("click", download));
+  if (token()) signedIn();
+})();

@@ -1,0 +1,310 @@
+"""The PostgreSQL dashboards: alerts (``alert`` table) and employment (workforce tables).
+
+Column names follow ``analytics/alerts/models.py`` and ``api/models``; times are stored as naive
+UTC, which Grafana's ``$__timeFilter`` compares correctly (it sends UTC bounds).  Money is fen.
+"""
+
+from __future__ import annotations
+
+from dashboards.generator.panels import (
+    GREEN,
+    ORANGE,
+    RED,
+    YELLOW,
+    Json,
+    Layout,
+    bargauge,
+    dashboard,
+    piechart,
+    sql,
+    stat,
+    steps,
+    table,
+    timeseries,
+)
+
+OPEN_ALERTS_SQL = """
+SELECT unit AS "鸡舍/线 unit", kind AS "类型 kind", row AS "排 row", status AS "状态 status",
+       opened_at AS "开始 opened", magnitude_pct AS "幅度 magnitude %",
+       COALESCE(NULLIF(message_zh, ''), message) AS "说明 message"
+FROM alert WHERE status IN ('open', 'acknowledged') ORDER BY status DESC, opened_at DESC LIMIT 200
+"""
+
+
+def open_alerts_table(lay: Layout, w: int = 24, h: int = 8) -> Json:
+    return table(
+        lay,
+        "未关闭告警 Active alerts",
+        [sql("A", OPEN_ALERTS_SQL)],
+        w=w,
+        h=h,
+        description="未确认（open）与已确认未恢复（acknowledged）的告警。Open and acknowledged, not yet resolved.",
+    )
+
+
+def alerts() -> Json:
+    lay = Layout()
+    panels = [
+        stat(
+            lay,
+            "未确认 Open",
+            [sql("A", "SELECT count(*) AS \"open\" FROM alert WHERE status = 'open'")],
+            thresholds=steps(GREEN, (1, ORANGE), (5, RED)),
+            w=6,
+            h=5,
+        ),
+        stat(
+            lay,
+            "已确认未恢复 Acknowledged",
+            [sql("A", "SELECT count(*) AS \"acknowledged\" FROM alert WHERE status = 'acknowledged'")],
+            thresholds=steps(GREEN, (1, YELLOW)),
+            w=6,
+            h=5,
+        ),
+        stat(
+            lay,
+            "确认用时中位数 Median time to acknowledge",
+            [
+                sql(
+                    "A",
+                    """SELECT percentile_cont(0.5) WITHIN GROUP (
+                         ORDER BY extract(epoch FROM acknowledged_at - opened_at)) AS "median"
+                       FROM alert WHERE acknowledged_at IS NOT NULL AND $__timeFilter(opened_at)""",
+                )
+            ],
+            unit="s",
+            thresholds=steps(GREEN, (1800, YELLOW), (7200, RED)),
+            w=6,
+            h=5,
+        ),
+        stat(
+            lay,
+            "期间告警数 Alerts in period",
+            [sql("A", 'SELECT count(*) AS "alerts" FROM alert WHERE $__timeFilter(opened_at)')],
+            w=6,
+            h=5,
+        ),
+        open_alerts_table(lay),
+        timeseries(
+            lay,
+            "每日告警（按类型） Alerts per day by kind",
+            [
+                sql(
+                    "A",
+                    """SELECT $__timeGroupAlias(opened_at, '1d'), kind AS metric, count(*) AS value
+                       FROM alert WHERE $__timeFilter(opened_at) GROUP BY 1, 2 ORDER BY 1""",
+                    fmt="time_series",
+                )
+            ],
+            draw="bars",
+            stacking="normal",
+            calcs=["sum"],
+            w=12,
+        ),
+        timeseries(
+            lay,
+            "确认用时 Time to acknowledge",
+            [
+                sql(
+                    "A",
+                    """SELECT $__timeGroupAlias(opened_at, '1d'),
+                         avg(extract(epoch FROM acknowledged_at - opened_at)) AS "平均 mean"
+                       FROM alert WHERE acknowledged_at IS NOT NULL AND $__timeFilter(opened_at)
+                       GROUP BY 1 ORDER BY 1""",
+                    fmt="time_series",
+                )
+            ],
+            unit="s",
+            draw="bars",
+            thresholds=steps(GREEN, (1800, YELLOW), (7200, RED)),
+            w=12,
+        ),
+        bargauge(
+            lay,
+            "按鸡舍 By house",
+            [
+                sql(
+                    "A",
+                    """SELECT unit AS "unit", count(*) AS "alerts" FROM alert
+                       WHERE $__timeFilter(opened_at) GROUP BY unit ORDER BY unit""",
+                )
+            ],
+            w=12,
+            h=9,
+            values=True,
+        ),
+        table(
+            lay,
+            "按鸡舍和类型 By house and kind",
+            [
+                sql(
+                    "A",
+                    """SELECT unit AS "鸡舍/线 unit", kind AS "类型 kind", count(*) AS "告警 alerts",
+                         count(acknowledged_at) AS "已确认 acknowledged",
+                         round(avg(extract(epoch FROM acknowledged_at - opened_at)) / 60) AS "平均确认分钟 mean minutes to ack"
+                       FROM alert WHERE $__timeFilter(opened_at) GROUP BY unit, kind ORDER BY unit, kind""",
+                )
+            ],
+            w=12,
+            h=9,
+        ),
+    ]
+    return dashboard(
+        "eggwatch-alerts",
+        "告警 Alerts",
+        panels,
+        variables=[],
+        time_from="now-30d",
+        refresh="1m",
+        tags=["alerts"],
+        description="告警：未确认、已确认、确认用时，按鸡舍和类型。Open, acknowledged, time to acknowledge, by house and kind.",
+    )
+
+
+WAGES_BY_VILLAGE = """
+SELECT date_trunc('month', r.period_start)::timestamp AS "time", h.village AS metric,
+       sum(l.net_fen) / 100.0 AS value
+FROM payroll_lines l
+JOIN payroll_runs r ON r.id = l.run_id
+JOIN workers w ON w.id = l.worker_id
+JOIN households h ON h.id = w.household_id
+WHERE r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)
+GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def employment() -> Json:
+    lay = Layout()
+    panels = [
+        stat(
+            lay,
+            "在职工人 Workers employed",
+            [sql("A", 'SELECT count(*) AS "workers" FROM workers WHERE active')],
+            w=6,
+            h=5,
+        ),
+        stat(
+            lay,
+            "建档立卡户占比 Share from registered-poor households",
+            [
+                sql(
+                    "A",
+                    """SELECT 100.0 * count(*) FILTER (WHERE h.registered_poor) / NULLIF(count(*), 0) AS "share"
+                       FROM workers w JOIN households h ON h.id = w.household_id WHERE w.active""",
+                )
+            ],
+            unit="percent",
+            decimals=1,
+            thresholds=steps(ORANGE, (30, GREEN)),
+            w=6,
+            h=5,
+        ),
+        stat(
+            lay,
+            "受益农户 Households with a worker",
+            [
+                sql(
+                    "A",
+                    """SELECT count(DISTINCT w.household_id) AS "households" FROM workers w WHERE w.active""",
+                )
+            ],
+            w=6,
+            h=5,
+        ),
+        stat(
+            lay,
+            "期间工资总额 Wages in period",
+            [
+                sql(
+                    "A",
+                    """SELECT sum(l.net_fen) / 100.0 AS "wages" FROM payroll_lines l
+                       JOIN payroll_runs r ON r.id = l.run_id
+                       WHERE r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)""",
+                )
+            ],
+            unit="currencyCNY",
+            decimals=0,
+            w=6,
+            h=5,
+        ),
+        timeseries(
+            lay,
+            "各村月工资 Wages by village and month",
+            [sql("A", WAGES_BY_VILLAGE, fmt="time_series")],
+            unit="currencyCNY",
+            draw="bars",
+            stacking="normal",
+            calcs=["sum"],
+            w=16,
+            h=9,
+            description="已审批/已发放的工资单净额（不含事后调整）。Net pay of approved/paid runs (adjustments not included).",
+        ),
+        piechart(
+            lay,
+            "工人来源 Workers by village",
+            [
+                sql(
+                    "A",
+                    """SELECT h.village AS "village", count(*) AS "workers"
+                       FROM workers w JOIN households h ON h.id = w.household_id
+                       WHERE w.active GROUP BY h.village ORDER BY h.village""",
+                )
+            ],
+            w=8,
+            h=9,
+            values=True,
+        ),
+        table(
+            lay,
+            "各村就业与收入 Employment and wages by village",
+            [
+                sql(
+                    "A",
+                    """SELECT h.village AS "村 village", h.township AS "乡镇 township",
+                         count(DISTINCT w.id) AS "工人 workers",
+                         count(DISTINCT w.id) FILTER (WHERE h.registered_poor) AS "建档立卡 registered poor",
+                         COALESCE(sum(p.net_fen), 0) / 100.0 AS "期间工资 wages (CNY)"
+                       FROM households h
+                       JOIN workers w ON w.household_id = h.id
+                       LEFT JOIN (
+                         SELECT l.worker_id, l.net_fen FROM payroll_lines l
+                         JOIN payroll_runs r ON r.id = l.run_id
+                         WHERE r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)
+                       ) p ON p.worker_id = w.id
+                       GROUP BY h.village, h.township ORDER BY h.township, h.village""",
+                )
+            ],
+            w=12,
+            h=9,
+        ),
+        timeseries(
+            lay,
+            "每月工时 Hours worked per month",
+            [
+                sql(
+                    "A",
+                    """SELECT date_trunc('month', s.start_at) AS "time", l.kind AS metric,
+                         sum(extract(epoch FROM s.end_at - s.start_at) / 3600.0 - s.break_minutes / 60.0) AS value
+                       FROM shifts s JOIN locations l ON l.id = s.location_id
+                       WHERE $__timeFilter(s.start_at) GROUP BY 1, 2 ORDER BY 1, 2""",
+                    fmt="time_series",
+                )
+            ],
+            unit="h",
+            draw="bars",
+            stacking="normal",
+            calcs=["sum"],
+            w=12,
+            h=9,
+        ),
+    ]
+    return dashboard(
+        "eggwatch-employment",
+        "就业与收入 Employment",
+        panels,
+        variables=[],
+        time_from="now-1y",
+        refresh="1h",
+        tags=["workforce"],
+        description="就业、建档立卡户占比、各村月工资。Workers, share from registered-poor households, wages by village and month.",
+    )

@@ -1,0 +1,46 @@
+"""Alembic environment: runs migrations online against the configured URL."""
+
+from __future__ import annotations
+
+import contextlib
+
+from alembic import context
+
+import api.models  # noqa: F401 — registers the workforce tables on Base.metadata
+from eggwatch.sql import Base, make_engine
+
+with contextlib.suppress(ModuleNotFoundError):  # the alerts tables, once that component exists
+    import analytics.alerts.models  # noqa: F401
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(str(url))
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+    finally:
+        engine.dispose()
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite needs batch mode to alter tables
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline SQL generation is not supported; run `eggwatch db upgrade`")
+run_migrations_online()

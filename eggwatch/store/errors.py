@@ -1,0 +1,18 @@
+"""Errors shared by the telemetry stores."""
+
+from __future__ import annotations
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (or keeps failing) after retries: buffer and try again later."""
+
+
+class StoreRejected(Exception):
+    """The store refused some points for good (bad data, not an outage); the rest landed.
+
+    ``rejected`` holds ``(line, server's reason)`` pairs.
+    """
+
+    def __init__(self, rejected: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(rejected)} point(s) refused, first: {rejected[0][1] if rejected else ''}")
+        self.rejected = rejected

@@ -1,0 +1,222 @@
+"""InfluxDB through its v1 HTTP API: line protocol to ``/write``, InfluxQL to ``/query``.
+
+The v1 API is served by InfluxDB 1.x natively, by 2.x (DBRP mapping + token) and by 3 Core's
+compatibility API, and it is what Grafana's InfluxQL datasource speaks: one client for all three.
+
+Writes are gzip'd POSTs on a keep-alive connection.  5xx, 429, timeouts and connection errors are
+retried with exponential backoff for up to ``retry_for_s``, then :class:`StoreUnavailable` is
+raised (ingest then spools).  A 400 "partial write" means InfluxDB stored the good lines and
+refused some: the refused lines are found from the server's message (or, when it does not name
+them, by re-sending halves: writes are idempotent) and reported with the server's reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from eggwatch.deadletter import DeadLetters
+from eggwatch.store import influxql
+from eggwatch.store.base import Point, Query, Series
+from eggwatch.store.errors import StoreRejected, StoreUnavailable
+from eggwatch.store.lineprotocol import LineEncoder, LineProtocolError, encode_point
+
+log = logging.getLogger(__name__)
+
+_UNPARSABLE = re.compile(r"unable to parse '(.*?)': (.*?)(?=\nunable to parse '|\s*dropped=\d+|$)", re.S)
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class WriteResult:
+    written: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (line, server's reason)
+
+
+class InfluxStore:
+    """:class:`~eggwatch.store.base.TelemetryStore` on an InfluxDB v1 HTTP API."""
+
+    def __init__(
+        self,
+        url: str,
+        database: str,
+        *,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        timeout_s: float = 10.0,
+        retry_for_s: float = 5.0,
+        gzip_level: int = 1,
+        dead_letters: DeadLetters | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.database = database
+        self.retry_for_s = retry_for_s
+        self.gzip_level = gzip_level
+        self.dead_letters = dead_letters
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        self._auth_params = {"u": username, "p": password or ""} if username else {}
+        self._http = httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout_s,
+            limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60),
+        )
+        self._encoder = LineEncoder()
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    def ensure_ready(self) -> None:
+        """Check InfluxDB answers and create the database if missing (1.x; 2.x/3.x need a DBRP)."""
+        try:
+            ping = self._http.get("/ping")
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"InfluxDB at {self.url} does not answer: {exc}") from exc
+        if ping.status_code != 204:
+            raise StoreUnavailable(f"InfluxDB at {self.url} /ping answered {ping.status_code}")
+        resp = self._post_query(f"CREATE DATABASE {influxql.quote_ident(self.database)}")
+        if resp.status_code != 200 or "error" in resp.text:
+            # 2.x/3.x refuse CREATE DATABASE: the database (DBRP mapping) must exist already.
+            log.warning("cannot create database %r (%s): assuming it exists", self.database, resp.text[:200])
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def write(self, points: Sequence[Point]) -> None:
+        """Write points; refused ones go to the dead letters (or raise :class:`StoreRejected`)."""
+        lines: list[str] = []
+        rejected: list[tuple[str, str]] = []
+        try:
+            lines = self._encoder.encode_points(points)
+        except LineProtocolError:
+            for p in points:  # find the unencodable ones, keep the rest
+                try:
+                    lines.append(encode_point(p))
+                except LineProtocolError as exc:
+                    rejected.append((repr(p), str(exc)))
+        result = self.write_lines(lines)
+        self._reject(rejected + result.rejected)
+
+    def _reject(self, rejected: list[tuple[str, str]]) -> None:
+        if not rejected:
+            return
+        if self.dead_letters is None:
+            raise StoreRejected(rejected)
+        for line, reason in rejected:
+            self.dead_letters.put("influx_rejected", reason, None, line)
+        self.dead_letters.flush()
+
+    def write_lines(self, lines: Sequence[str]) -> WriteResult:
+        """POST line protocol; returns what landed and what InfluxDB refused (with its reason)."""
+        if not lines:
+            return WriteResult()
+        body = "\n".join(lines).encode()
+        status, text = self._post_write(body)
+        if status == 204:
+            return WriteResult(len(lines))
+        return self._partial(list(lines), text)
+
+    def write_body(self, body: bytes) -> None:
+        """POST an already encoded body (for the benchmark's raw baseline); raises unless 204."""
+        status, text = self._post_write(body)
+        if status != 204:
+            raise StoreRejected([("", text)])
+
+    def _partial(self, lines: list[str], text: str) -> WriteResult:
+        reason = _error_text(text)
+        named = {m.group(1): m.group(2).strip() for m in _UNPARSABLE.finditer(reason)}
+        rejected = [(line, named[line]) for line in lines if line in named]
+        # "dropped=N" counts refused points that did parse (type conflicts, retention): when it is
+        # zero, the lines the message names are exactly the refused ones.
+        if rejected and _dropped(reason, 0) == 0:
+            return WriteResult(len(lines) - len(rejected), rejected)
+        if len(lines) == 1:
+            return WriteResult(0, [(lines[0], reason)])
+        # The message does not say which lines were refused: find them by halves.
+        mid = len(lines) // 2
+        left, right = self.write_lines(lines[:mid]), self.write_lines(lines[mid:])
+        return WriteResult(left.written + right.written, left.rejected + right.rejected)
+
+    def _post_write(self, body: bytes) -> tuple[int, str]:
+        params = {"db": self.database, "precision": "ms", **self._auth_params}
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        if self.gzip_level:
+            body = gzip.compress(body, compresslevel=self.gzip_level)
+            headers["Content-Encoding"] = "gzip"
+        deadline = time.monotonic() + self.retry_for_s
+        delay = 0.05
+        created = False
+        while True:
+            problem: str
+            try:
+                resp = self._http.post("/write", params=params, content=body, headers=headers)
+            except httpx.HTTPError as exc:  # timeouts, refused or reset connections
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if resp.status_code == 404 and "database not found" in resp.text and not created:
+                    self.ensure_ready()  # dropped or never created: create it and try again
+                    created = True
+                    continue
+                if resp.status_code in (401, 403):
+                    raise StoreUnavailable(f"InfluxDB refused our credentials: {resp.text[:200]}")
+                if resp.status_code not in _RETRY_STATUS:
+                    return resp.status_code, resp.text
+                problem = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                retry_after = resp.headers.get("Retry-After", "")
+                if retry_after.isdigit():
+                    delay = max(delay, float(retry_after))
+            if time.monotonic() + delay > deadline:
+                raise StoreUnavailable(f"InfluxDB write failed: {problem}")
+            log.debug("InfluxDB write failed (%s); retrying in %.2fs", problem, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _post_query(self, q: str, **params: str) -> httpx.Response:
+        try:
+            return self._http.post(
+                "/query", data={"q": q, "db": self.database, **params, **self._auth_params}
+            )
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"InfluxDB query failed: {exc}") from exc
+
+    def _statement(self, q: str) -> dict[str, object]:
+        resp = self._post_query(q, epoch="ms")
+        if resp.status_code >= 500:
+            raise StoreUnavailable(f"InfluxDB query failed: HTTP {resp.status_code} {resp.text[:200]}")
+        doc = resp.json()
+        if resp.status_code != 200 or "error" in doc:
+            raise RuntimeError(f"InfluxDB query failed: {doc.get('error', resp.text[:200])}")
+        result: dict[str, object] = doc["results"][0]
+        return result
+
+    def query(self, q: Query) -> list[Series]:
+        if (q.units is not None and not q.units) or (q.devices is not None and not q.devices):
+            return []
+        return influxql.to_series(q.metric, self._statement(influxql.select(q)))
+
+    def units(self, site: str) -> list[str]:
+        return influxql.units_from(self._statement(influxql.show_units(site)))
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _error_text(text: str) -> str:
+    try:
+        import orjson
+
+        return str(orjson.loads(text).get("error", text))
+    except (ValueError, AttributeError):
+        return text
+
+
+def _dropped(reason: str, default: int) -> int:
+    m = re.search(r"dropped=(\d+)", reason)
+    return int(m.group(1)) if m else default

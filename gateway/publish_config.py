@@ -1,0 +1,26 @@
+"""Settings of the store-and-forward publisher, shared by both gateways' YAML (``publish:``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from eggwatch.wire import MAX_READINGS
+
+
+class PublishConfig(BaseModel):
+    """How readings are batched into MQTT messages and spooled while the broker is away."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A message carries at most this many readings (CONTRACTS §3 allows up to 5,000).
+    batch_size: int = Field(default=500, ge=1, le=MAX_READINGS)
+    # How long a reading may wait for others before its batch is written to the spool.  A
+    # SIGKILL loses at most the readings of this window (they were read but not yet durable).
+    linger_s: float = Field(default=0.05, ge=0, le=10)
+    # Disk budget of the spool; when it is full the newest readings are refused (and counted).
+    spool_max_mb: float = Field(default=256, gt=0)
+    # Records handed to the broker per round (each waits for its PUBACK before the next round).
+    window_records: int = Field(default=2000, ge=1, le=100_000)
+    # Directory of the spool; default: <EGGWATCH_DATA_DIR>/gateway/<config name>/spool
+    spool_dir: str | None = None
+    client_id: str | None = None

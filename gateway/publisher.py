@@ -1,0 +1,184 @@
+"""Store and forward, shared by both gateways: readings → on-disk spool → broker (QoS 1).
+
+Every reading goes through the spool (write-ahead), not only during outages: then a gateway
+killed with SIGKILL loses at most the readings of the last ``linger_s`` window (read from the
+device but not yet fsync'd), and one code path serves steady state and replay alike.  Readings
+are grouped per device for ``linger_s`` (or until ``batch_size`` are waiting) and appended with
+one fsync per group; the :class:`~gateway.sender.Sender` publishes the spool oldest first.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from eggwatch.mqtt import make_client
+from eggwatch.settings import BrokerAddress, ConfigError
+from eggwatch.spool import Spool, SpoolFull
+from eggwatch.wire import Reading
+from gateway import spoolrecord
+from gateway.publish_config import PublishConfig
+from gateway.sender import Sender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PublisherStats:
+    submitted: int
+    spooled: int
+    refused: int  # readings refused because the spool was full
+    published: int
+    messages: int
+    spool_records: int
+    spool_bytes: int
+    spool_oldest_age_s: float | None
+    replay_rate: float  # readings/s of the last publishing round
+    connected: bool
+
+
+class Publisher:
+    def __init__(self, broker: BrokerAddress, site: str, directory: Path, cfg: PublishConfig) -> None:
+        self.cfg = cfg
+        self.site = site
+        directory.mkdir(parents=True, exist_ok=True)
+        self._lock_file = self._single_owner(directory / "lock")
+        self.spool = Spool(directory / "spool", max_bytes=int(cfg.spool_max_mb * (1 << 20)))
+        client_id = cfg.client_id or f"eggwatch-gw-{uuid.uuid4().hex[:12]}"
+        self.client = make_client(broker, client_id, persistent=False, max_inflight=100)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
+        self.broker = broker
+        self.sender = Sender(
+            self.spool, self.client, site, directory / "seq.json", cfg.batch_size, cfg.window_records
+        )
+        self._pending: dict[tuple[str, str], list[Reading]] = {}
+        self._pending_count = 0
+        self._oldest_pending = 0.0
+        self._cond = threading.Condition()
+        self._flush_lock = threading.Lock()
+        self._closing = False
+        self._writer = threading.Thread(target=self._write_loop, name="spool writer", daemon=True)
+        self.submitted = self.spooled = self.refused = 0
+
+    @staticmethod
+    def _single_owner(path: Path) -> IO[str]:
+        fh = open(path, "a")  # noqa: SIM115 - held for the life of the publisher
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise ConfigError(f"another gateway already uses the spool in {path.parent}") from None
+        return fh
+
+    def start(self) -> None:
+        self.client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        self.client.loop_start()
+        self.sender.start()
+        self._writer.start()
+        if self.spool.depth_records:
+            log.info(
+                "replaying %d spooled records (oldest %.0fs old)",
+                self.spool.depth_records,
+                self.spool.oldest_age_s() or 0,
+            )
+            self.sender.new_data.set()
+
+    # -- producers -------------------------------------------------------------------------------
+
+    def submit(self, unit: str, device: str, readings: Sequence[Reading]) -> None:
+        """Queue readings of one device (thread-safe); durable within ``linger_s``."""
+        if not readings:
+            return
+        with self._cond:
+            if not self._pending_count:
+                self._oldest_pending = time.monotonic()
+            self._pending.setdefault((unit, device), []).extend(readings)
+            self._pending_count += len(readings)
+            self.submitted += len(readings)
+            if self._pending_count >= self.cfg.batch_size or self.cfg.linger_s == 0:
+                self._cond.notify()
+        if self.cfg.linger_s == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write everything queued to the spool now (one fsync); on return it is all durable."""
+        with self._flush_lock:  # a concurrent flush must finish before ours can report durability
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        with self._cond:
+            pending, self._pending, self._pending_count = self._pending, {}, 0
+        if not pending:
+            return
+        records: list[bytes] = []
+        count = 0
+        for (unit, device), readings in pending.items():
+            for i in range(0, len(readings), self.cfg.batch_size):
+                chunk = readings[i : i + self.cfg.batch_size]
+                records.append(spoolrecord.pack(unit, device, chunk))
+                count += len(chunk)
+        try:
+            self.spool.append(records)
+        except SpoolFull as exc:
+            self.refused += count
+            log.error("%s: %d readings refused", exc, count)
+            return
+        self.spooled += count
+        self.sender.new_data.set()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closing:
+                    if self._pending_count >= self.cfg.batch_size:
+                        break
+                    if self._pending_count:
+                        left = self._oldest_pending + self.cfg.linger_s - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._cond.wait(left)
+                    else:
+                        self._cond.wait(0.5)
+                closing = self._closing
+            self.flush()
+            if closing:
+                return
+
+    # -- status and shutdown ---------------------------------------------------------------------
+
+    def stats(self) -> PublisherStats:
+        return PublisherStats(
+            submitted=self.submitted,
+            spooled=self.spooled,
+            refused=self.refused,
+            published=self.sender.published_readings,
+            messages=self.sender.published_messages,
+            spool_records=self.spool.depth_records,
+            spool_bytes=self.spool.depth_bytes,
+            spool_oldest_age_s=self.spool.oldest_age_s(),
+            replay_rate=self.sender.last_round_rate,
+            connected=self.sender.connected.is_set(),
+        )
+
+    def close(self, drain_s: float = 2.0) -> None:
+        """Spool what is queued, give the broker ``drain_s`` to take the backlog, then stop."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        if self._writer.is_alive():
+            self._writer.join()
+        self.sender.drain(drain_s)
+        self.sender.stop()  # before disconnecting, so the disconnect is not reported as an outage
+        if self.sender.is_alive():
+            self.sender.join(5)
+        self.client.disconnect()
+        self.client.loop_stop()
+        self.spool.close()
+        self._lock_file.close()

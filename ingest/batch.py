@@ -1,0 +1,93 @@
+"""Turning received MQTT messages into a batch: decode, dead-letter what is bad, keep the rest.
+
+Runs on the writer thread (never on paho's network thread).  Every message of a batch is
+acknowledged together once the batch is durable, including messages whose readings were all
+refused: those are durable too, in the dead-letter file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from eggwatch.deadletter import DeadLetters
+from eggwatch.wire import decode
+from ingest.sink import Item
+from ingest.stats import IngestMetrics
+
+
+@dataclass(slots=True)
+class Received:
+    """What the network thread hands over: as little work as possible there."""
+
+    generation: int  # connection number: an ack is only valid on the connection that received it
+    mid: int
+    qos: int
+    topic: str
+    payload: bytes
+
+
+@dataclass
+class Batch:
+    messages: list[Received] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    readings: int = 0
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+
+class SeqTracker:
+    """Counts messages missing between a device's consecutive ``seq`` numbers."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str, str], int] = {}
+
+    def gap(self, key: tuple[str, str, str], seq: int) -> int:
+        last = self._last.get(key)
+        self._last[key] = max(seq, last) if last is not None else seq
+        if last is None or seq <= last:  # first sight, redelivery or a device restart
+            return 0
+        return seq - last - 1
+
+
+class Batcher:
+    def __init__(self, dead_letters: DeadLetters, metrics: IngestMetrics, track_seq: bool) -> None:
+        self.dead_letters = dead_letters
+        self.metrics = metrics
+        self.seq = SeqTracker() if track_seq else None
+
+    def add(self, batch: Batch, msg: Received) -> None:
+        batch.messages.append(msg)
+        totals = self.metrics.totals
+        totals.messages += 1
+        self.metrics.messages.inc()
+        if msg.topic.endswith("/alerts") and msg.topic.startswith("eggwatch/v1/"):
+            totals.ignored += 1  # alerts share the topic tree but carry no readings
+            self.metrics.ignored.inc()
+            return
+        d = decode(msg.topic, msg.payload)
+        for rej in d.rejected:
+            reading_level = rej.index is not None
+            self.dead_letters.put(
+                rej.reason.value,
+                rej.detail,
+                msg.topic,
+                rej.raw if reading_level else msg.payload,
+                seq=d.seq,
+                index=rej.index,
+            )
+            self.metrics.reject(rej.reason.value)
+        n = len(d.readings)
+        received = n + sum(1 for r in d.rejected if r.index is not None)
+        totals.readings += received
+        self.metrics.readings.inc(received)
+        if not n or d.topic is None:
+            return
+        t = d.topic
+        batch.items.append(Item(t.site, t.unit, t.device, d.readings))
+        batch.readings += n
+        if self.seq is not None and d.seq is not None:
+            gap = self.seq.gap((t.site, t.unit, t.device), d.seq)
+            if gap:
+                totals.seq_gaps += gap
+                self.metrics.seq_gaps.inc(gap)

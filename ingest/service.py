@@ -1,0 +1,289 @@
+"""The ingest service: MQTT in, durable store writes, then acknowledgements.
+
+One writer thread does everything after the network: it collects a batch (``batch_readings``
+readings or ``linger_s`` after its first message), decodes it, writes it to the store and only
+then acknowledges its messages.  When the store is down the batch is appended (fsync'd) to the
+spool instead and acknowledged; while the spool holds anything, new batches queue behind it so
+the store receives readings in arrival order.  When the spool is full nothing is acknowledged:
+the broker stops sending once our in-flight window is used up (back-pressure, nothing dropped).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+from prometheus_client import start_http_server
+
+from eggwatch.deadletter import DeadLetters
+from eggwatch.settings import BrokerAddress, Settings
+from eggwatch.spool import Spool, SpoolFull
+from eggwatch.store.base import TelemetryStore
+from eggwatch.store.errors import StoreUnavailable
+from ingest.batch import Batch, Batcher
+from ingest.options import IngestOptions
+from ingest.sink import Item, Sink
+from ingest.source import MqttSource
+from ingest.stats import IngestMetrics
+
+log = logging.getLogger("ingest")
+
+IDLE_WAIT_S = 0.2
+DRAIN_RECORDS = 500  # spool records (messages) per drain write
+MAX_BACKOFF_S = 10.0
+
+
+@dataclass
+class _Outage:
+    """When to try the store again after it failed (exponential backoff)."""
+
+    retry_at: float = 0.0
+    backoff_s: float = 0.5
+
+    def failed(self) -> None:
+        self.retry_at = time.monotonic() + self.backoff_s
+        self.backoff_s = min(self.backoff_s * 2, MAX_BACKOFF_S)
+
+    def recovered(self) -> None:
+        self.retry_at, self.backoff_s = 0.0, 0.5
+
+    @property
+    def due(self) -> bool:
+        return time.monotonic() >= self.retry_at
+
+
+class IngestService:
+    """MQTT → store with at-least-once delivery; run it with :meth:`start` / :meth:`stop`."""
+
+    def __init__(
+        self,
+        store: TelemetryStore,
+        broker: BrokerAddress,
+        options: IngestOptions,
+        *,
+        dead_letters: DeadLetters | None = None,
+    ) -> None:
+        self.store = store
+        self.options = options
+        self.metrics = IngestMetrics()
+        self.dead_letters = dead_letters or DeadLetters(options.dead_letter_path)
+        self.spool = Spool(options.spool_dir, max_bytes=options.spool_max_bytes)
+        self.sink = Sink(store, self.dead_letters)
+        self.source = MqttSource(
+            broker,
+            options.client_id,
+            options.topic_filter,
+            options.protocol,
+            options.inflight,
+            options.session_expiry_s,
+        )
+        self.batcher = Batcher(self.dead_letters, self.metrics, options.track_seq and options.group is None)
+        self._outage = _Outage()
+        self._store_is_up = True
+        self._backpressure = False
+        self._stopping = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._http: object = None
+        self.failure: BaseException | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, options: IngestOptions) -> IngestService:
+        """The service on the configured store (InfluxDB or embedded) and broker."""
+        from eggwatch.store.open import open_store
+
+        dead = DeadLetters(options.dead_letter_path)
+        store = open_store(settings, dead_letters=dead)
+        from eggwatch.store.influx import InfluxStore
+
+        if isinstance(store, InfluxStore):
+            store.retry_for_s = options.retry_for_s
+        return cls(store, settings.broker, options, dead_letters=dead)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        try:
+            self.store.ensure_ready()
+            self.metrics.store_up.set(1)
+        except StoreUnavailable as exc:  # start anyway: the spool covers the outage
+            log.warning("store not ready (%s): spooling until it is", exc)
+            self._outage.failed()
+        if self.options.metrics_port is not None:
+            self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
+        self._writer = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._writer.start()
+        self.source.start()
+        log.info(
+            "ingest running: %s, batches of %d readings / %.2fs, spool %s (%d records waiting)",
+            type(self.store).__name__,
+            self.options.batch_readings,
+            self.options.linger_s,
+            self.options.spool_dir,
+            self.spool.depth_records,
+        )
+
+    def stop(self) -> None:
+        """Finish the batch in hand (write or spool it, then ack), then disconnect."""
+        self._stopping.set()
+        if self._writer is not None:
+            self._writer.join(timeout=60)
+        self.source.stop()
+        if self._http is not None:
+            self._http.shutdown()  # type: ignore[attr-defined]
+        self.dead_letters.close()
+        self.spool.close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the writer stops (it only stops on :meth:`stop` or a fatal error)."""
+        if self._writer is None:
+            return True
+        self._writer.join(timeout)
+        return not self._writer.is_alive()
+
+    # -- the writer thread -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                batch = self._collect()
+                if len(batch):
+                    self._persist(batch)
+                if self.spool.depth_records:
+                    self._drain(budget_s=0.5)
+                self._report()
+        except BaseException as exc:  # a bug: make it loud, never silently stop acknowledging
+            self.failure = exc
+            log.exception("ingest writer failed")
+            raise
+
+    def _collect(self) -> Batch:
+        batch = Batch()
+        inbox = self.source.inbox
+        try:
+            first = inbox.get(timeout=IDLE_WAIT_S)
+        except queue.Empty:
+            return batch
+        self.batcher.add(batch, first)
+        deadline = time.monotonic() + self.options.linger_s
+        while batch.readings < self.options.batch_readings:
+            try:
+                msg = inbox.get_nowait()
+            except queue.Empty:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    msg = inbox.get(timeout=left)
+                except queue.Empty:
+                    break
+            self.batcher.add(batch, msg)
+        return batch
+
+    def _persist(self, batch: Batch) -> None:
+        """Make the batch durable (store or spool), then acknowledge it."""
+        if batch.items:
+            # While the spool holds older readings, new ones queue behind them (arrival order).
+            written = self.spool.depth_records == 0 and self._write_direct(batch.items)
+            if not written and not self._spool(batch.items):
+                return  # stopping while the spool is full: unacked messages will be redelivered
+        self.dead_letters.flush()
+        acked = self.source.ack(batch.messages)
+        self.metrics.totals.acked += acked
+        self.metrics.acked.inc(acked)
+
+    def _write_direct(self, items: list[Item]) -> bool:
+        if not self._outage.due:
+            return False
+        n = sum(len(it.readings) for it in items)
+        t0 = time.perf_counter()
+        try:
+            refused = self.sink.write(items)
+        except StoreUnavailable as exc:
+            self._store_down(exc)
+            return False
+        self.metrics.write_seconds.observe(time.perf_counter() - t0)
+        self._store_up()
+        self.metrics.totals.written += n - refused
+        self.metrics.written.inc(n - refused)
+        if refused:
+            self.metrics.reject("store_rejected", refused)
+        return True
+
+    def _spool(self, items: list[Item]) -> bool:
+        records = [it.to_record() for it in items]
+        n = sum(len(it.readings) for it in items)
+        while True:
+            try:
+                self.spool.append(records)
+                break
+            except SpoolFull:
+                if self._stopping.is_set():
+                    return False
+                if not self._backpressure:
+                    log.warning("spool full: holding acknowledgements until the store drains it")
+                    self._backpressure = True
+                    self.metrics.backpressure.set(1)
+                self._drain(budget_s=1.0)
+                if not self._outage.due:
+                    time.sleep(min(0.5, max(0.0, self._outage.retry_at - time.monotonic())))
+        if self._backpressure:
+            log.info("spool accepts again: acknowledging")
+            self._backpressure = False
+            self.metrics.backpressure.set(0)
+        self.metrics.totals.spooled += n
+        self.metrics.spooled.inc(n)
+        return True
+
+    def _drain(self, budget_s: float) -> None:
+        """Write the oldest spooled records to the store, in order, for up to ``budget_s``."""
+        deadline = time.monotonic() + budget_s
+        while self._outage.due and time.monotonic() < deadline:
+            records = self.spool.peek(DRAIN_RECORDS)
+            if not records:
+                return
+            items = []
+            for rid, rec in records:
+                try:
+                    items.append(Item.from_record(rec))
+                except Exception as exc:  # a record we cannot read must not block the spool forever
+                    self.dead_letters.put("spool_unreadable", str(exc), None, rec, record_id=rid)
+                    self.metrics.reject("spool_unreadable")
+            try:
+                refused = self.sink.write(items)
+            except StoreUnavailable as exc:
+                self._store_down(exc)
+                return
+            self._store_up()
+            self.dead_letters.flush()
+            self.spool.commit(records[-1][0])
+            n = sum(len(it.readings) for it in items) - refused
+            self.metrics.totals.drained += n
+            self.metrics.drained.inc(n)
+            if not self.spool.depth_records:
+                log.info("spool drained: the store has caught up")
+
+    def _store_down(self, exc: Exception) -> None:
+        if self._store_is_up:
+            log.warning("store unavailable (%s): spooling", exc)
+            self._store_is_up = False
+        self.metrics.store_up.set(0)
+        self._outage.failed()
+
+    def _store_up(self) -> None:
+        if not self._store_is_up:
+            log.info("store is back")
+            self._store_is_up = True
+        self.metrics.store_up.set(1)
+        self._outage.recovered()
+
+    def _report(self) -> None:
+        m = self.metrics
+        depth = self.spool.depth_records
+        age = self.spool.oldest_age_s()
+        m.spool_records.set(depth)
+        m.spool_bytes.set(self.spool.depth_bytes)
+        m.spool_age.set(age or 0.0)
+        m.maybe_log(self.options.log_interval_s, depth, age)

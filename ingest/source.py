@@ -1,0 +1,119 @@
+"""The MQTT side of ingest: a persistent QoS 1 subscription whose messages are acked by hand.
+
+paho's network thread only queues each message (``on_message`` does no work); the writer thread
+acknowledges a whole batch once it is durable.  Acking from inside the callback would mean doing
+the durable write there, one message at a time, while the broker waits: with Mosquitto's
+default of 20 unacknowledged messages per client, throughput would then be bounded by 20
+messages per write round trip.  MQTT 5 lets us raise that window (Receive Maximum), so batches
+of thousands of messages can be in flight while one is being written.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+import paho.mqtt.client as paho
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from eggwatch.mqtt import make_client
+from eggwatch.settings import BrokerAddress
+from ingest.batch import Received
+
+log = logging.getLogger(__name__)
+
+class MqttSource:
+    def __init__(
+        self,
+        broker: BrokerAddress,
+        client_id: str,
+        topic_filter: str,
+        protocol: str,
+        inflight: int,
+        session_expiry_s: int,
+    ) -> None:
+        self.session_expiry_s = session_expiry_s
+        self.broker = broker
+        self.topic_filter = topic_filter
+        self.protocol = protocol
+        self.inflight = inflight
+        self.inbox: queue.SimpleQueue[Received] = queue.SimpleQueue()
+        self.generation = 0
+        self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        self._client = make_client(broker, client_id, persistent=True, manual_ack=True, protocol=protocol)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_subscribe
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Connect (raises ``ConnectionError`` when the broker cannot be reached) and subscribe."""
+        props = None
+        kwargs: dict[str, object] = {}
+        if self.protocol == "5":
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = self.session_expiry_s
+            props.ReceiveMaximum = self.inflight
+            kwargs = {"clean_start": False, "properties": props}
+        try:
+            self._client.connect(self.broker.host, self.broker.port, keepalive=30, **kwargs)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise ConnectionError(f"cannot connect to the MQTT broker {self.broker}: {exc}") from exc
+        self._client.loop_start()
+        if not self.subscribed.wait(timeout_s):
+            self.stop()
+            raise ConnectionError(f"the MQTT broker {self.broker} did not accept our subscription")
+
+    def ack(self, msgs: list[Received]) -> int:
+        """Acknowledge messages received on the current connection; returns how many were acked.
+
+        Messages from an earlier connection are not acked: the broker redelivers them (the
+        rewrite is idempotent), and their ids may now belong to other messages.
+        """
+        n = 0
+        gen = self.generation
+        for m in msgs:
+            if m.qos and m.generation == gen:
+                self._client.ack(m.mid, m.qos)
+                n += 1
+        return n
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    # -- paho callbacks (network thread) ----------------------------------------------------------
+
+    def _on_connect(
+        self, client: paho.Client, userdata: object, flags: object, rc: object, props: object
+    ) -> None:
+        if getattr(rc, "is_failure", False):
+            log.error("MQTT broker %s refused the connection: %s", self.broker, rc)
+            return
+        self.generation += 1
+        client.subscribe(self.topic_filter, qos=1)
+        log.info("connected to %s, subscribed to %s", self.broker, self.topic_filter)
+        self.connected.set()
+
+    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, rcs: list, props: object) -> None:  # type: ignore[type-arg]
+        if any(getattr(rc, "is_failure", False) for rc in rcs):
+            log.error("MQTT broker refused the subscription to %s: %s", self.topic_filter, rcs)
+            return
+        self.subscribed.set()
+
+    def _on_disconnect(
+        self, client: paho.Client, userdata: object, flags: object, rc: object, props: object
+    ) -> None:
+        self.connected.clear()
+        if getattr(rc, "is_failure", False):
+            log.warning("MQTT connection lost (%s); reconnecting", rc)
+
+    def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        try:
+            topic = msg.topic
+        except UnicodeDecodeError:
+            topic = repr(msg._topic)  # not valid UTF-8: decode() rejects it as a bad topic
+        self.inbox.put(Received(self.generation, msg.mid, msg.qos, topic, bytes(msg.payload)))

@@ -1,0 +1,69 @@
+"""The alerts YAML: the shipped example loads, mistakes are one-line errors naming the field."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import analytics.alerts
+from analytics.alerts.config import AlertsConfig, load_alerts_config
+from eggwatch.settings import ConfigError, load_settings
+
+EXAMPLE = Path(analytics.alerts.__file__).parent / "alerts.example.yaml"
+
+
+def test_example_loads(data_dir: Path) -> None:
+    cfg = load_alerts_config(EXAMPLE, load_settings())
+    assert [w.format for w in cfg.webhooks] == ["generic", "wecom", "dingtalk"]
+    assert cfg.default_recipients[0].phone == "13800138000"
+    assert cfg.smtp is not None and cfg.smtp.security == "starttls"
+
+
+def test_missing_default_file_means_defaults(data_dir: Path) -> None:
+    assert load_alerts_config(None, load_settings()) == AlertsConfig()
+    with pytest.raises(ConfigError, match="not found"):
+        load_alerts_config(data_dir / "nope.yaml", load_settings())
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("webhooks: [{name: a, url: 'ftp://x'}]", r"webhooks\.0\.url: .*not an http"),
+        ("webhooks: [{name: a, url: 'http://x', secret: s}]", "only used by format dingtalk"),
+        ("webhooks: [{name: a, url: 'http://x'}, {name: a, url: 'http://y'}]", "unique"),
+        ("webhooks: [{name: mqtt, url: 'http://x'}]", "reserved"),
+        ("smtp: {host: h, sender: a@b, username: u}", "go together"),
+        ("smtp: {host: h, sender: a@b, username: u, password: p, security: none}", "without TLS"),
+        ("smtp: {host: h, sender: a@b, ca_file: /nonexistent.pem}", "not found"),
+        ("escalation_minutes: 0", "escalation_minutes"),
+        ("cooldwn_minutes: 5", "cooldwn_minutes: Extra inputs"),
+        ("default_recipients: [{name: x, email: not-an-address}]", r"default_recipients\.0\.email"),
+        ("interval_s: [", "not valid YAML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, data_dir: Path, text: str, error: str) -> None:
+    p = tmp_path / "alerts.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=error) as exc:
+        load_alerts_config(p, load_settings())
+    assert "\n" not in str(exc.value)
+
+
+def test_cli_refuses_bad_config_with_one_line(tmp_path: Path, data_dir: Path) -> None:
+    p = tmp_path / "alerts.yaml"
+    p.write_text("webhooks: [{name: a, url: 'ftp://x'}]")
+    exe = Path(sys.executable).parent / "eggwatch"
+    out = subprocess.run(
+        [str(exe), "analytics", "run", "--alerts-config", str(p), "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "webhooks.0.url" in lines[0]

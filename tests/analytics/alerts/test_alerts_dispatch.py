@@ -1,0 +1,100 @@
+"""The outbox: retries with backoff until a failing receiver recovers, survives a restart, keeps
+the order per channel, and a dead or hanging channel never holds up the others."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from analytics.alerts.channels.webhook import WebhookChannel
+from analytics.alerts.config import Retry, Webhook
+from analytics.alerts.dispatch import Dispatcher, backoff, utcnow
+from analytics.alerts.lifecycle import AlertBook, Policy, Route
+from analytics.alerts.models import OutboxMessage
+from tests.analytics.alerts.conftest import T0, finding
+from tests.analytics.alerts.receivers import HttpReceiver, wait_for
+
+EVENTS = frozenset({"opened", "acknowledged", "resolved", "escalated", "reopened"})
+FAST = Retry(initial_s=0.05, max_s=0.2, give_up_hours=1)
+
+
+def raise_alerts(sessions: Any, routes: list[Route], n: int = 1, now: dt.datetime = T0) -> None:
+    with sessions() as s:
+        AlertBook(s, "jinji", Policy(), routes).apply_pass(
+            [finding(unit=f"house-{i:02d}") for i in range(1, n + 1)], T0, now
+        )
+        s.commit()
+
+
+def statuses(sessions: Any, channel: str) -> list[str]:
+    with sessions() as s:
+        q = select(OutboxMessage.status).where(OutboxMessage.channel == channel).order_by(OutboxMessage.id)
+        return list(s.scalars(q))
+
+
+def test_backoff_doubles_and_caps() -> None:
+    r = Retry(initial_s=5, max_s=60)
+    secs = [backoff(r, n).total_seconds() for n in (1, 2, 3, 10)]
+    assert 4 <= secs[0] <= 6 and 8 <= secs[1] <= 12 and 16 <= secs[2] <= 24 and 48 <= secs[3] <= 72
+
+
+def test_retry_until_receiver_recovers_and_survives_restart(sqlite_sessions: Any) -> None:
+    hook = HttpReceiver(fail_next=3)
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)], n=2)
+        ch = {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}
+        now = T0
+        d = Dispatcher(sqlite_sessions, ch, FAST)
+        assert d.deliver_due("ops", now) == 0  # attempt 1 fails, backs off
+        assert d.deliver_due("ops", now) == 0  # still backing off: not even tried
+        assert hook.attempts == 1
+        # "Restart": a new dispatcher on the same database picks the pending messages up.
+        d2 = Dispatcher(sqlite_sessions, ch, FAST)
+        for _ in range(3):
+            now += dt.timedelta(seconds=1)
+            d2.deliver_due("ops", now)
+        assert [r.body["alert"]["unit"] for r in hook.received] == ["house-01", "house-02"]  # in order
+        assert statuses(sqlite_sessions, "ops") == ["sent", "sent"]
+        with sqlite_sessions() as s:
+            first = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
+            assert first is not None and first.attempts == 4 and first.last_error is None
+    finally:
+        hook.stop()
+
+
+def test_give_up_after_the_configured_time(sqlite_sessions: Any) -> None:
+    hook = HttpReceiver(fail_next=1000)
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)])
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, FAST)
+        d.deliver_due("ops", T0)
+        d.deliver_due("ops", T0 + dt.timedelta(hours=2))
+        assert statuses(sqlite_sessions, "ops") == ["dead"]
+    finally:
+        hook.stop()
+
+
+def test_a_dead_or_hanging_channel_does_not_block_the_others(sqlite_sessions: Any) -> None:
+    good, hanging, dead = HttpReceiver(), HttpReceiver(hang_s=1.5), HttpReceiver()
+    dead.stop()  # connection refused
+    routes = [Route(n, EVENTS) for n in ("good", "hanging", "dead")]
+    raise_alerts(sqlite_sessions, routes, n=3, now=utcnow())
+    channels = {
+        "good": WebhookChannel(Webhook(name="good", url=good.url)),
+        "hanging": WebhookChannel(Webhook(name="hanging", url=hanging.url, timeout_s=10)),
+        "dead": WebhookChannel(Webhook(name="dead", url=dead.url, timeout_s=2)),
+    }
+    d = Dispatcher(sqlite_sessions, channels, FAST, poll_s=0.05)
+    t0 = time.monotonic()
+    d.start()
+    try:
+        wait_for(lambda: len(good.received) == 3, timeout=1.2, what="the healthy channel")
+        assert time.monotonic() - t0 < 1.2  # well before the hanging receiver answers once
+        assert statuses(sqlite_sessions, "dead") == ["pending"] * 3
+    finally:
+        d.stop(timeout=5)
+        good.stop()
+        hanging.stop()

@@ -1,0 +1,204 @@
+"""The lifecycle rules, on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from analytics.alerts.config import Person
+from analytics.alerts.lifecycle import AlertBook, LifecycleError, Policy, Route
+from analytics.alerts.models import Alert, AlertEvent, OutboxMessage
+from analytics.alerts.routing import Router
+from tests.analytics.alerts.conftest import T0, finding
+
+H = dt.timedelta(hours=1)
+ROUTES = [
+    Route("mqtt", frozenset({"opened", "reopened", "acknowledged", "escalated", "resolved"})),
+    Route("wecom", frozenset({"opened", "escalated", "resolved"})),
+    Route("email", frozenset({"opened", "escalated"})),
+]
+POLICY = Policy(cooldown=6 * H, escalation=dt.timedelta(minutes=30), open_within=24 * H)
+
+
+class FakeRoster:
+    def __init__(self) -> None:
+        self.on_duty: dict[str, list[Person]] = {}
+
+    def on_shift(self, unit: str, at: dt.datetime) -> list[Person]:
+        return self.on_duty.get(unit, [])
+
+    def managers(self) -> list[Person]:
+        return [Person(name="场长 Zhang", email="zhang@example.com")]
+
+
+def book(s: Any, roster: FakeRoster | None = None) -> AlertBook:
+    router = Router(roster or FakeRoster(), [Person(name="duty", email="duty@example.com")], [])
+    return AlertBook(s, "jinji", POLICY, ROUTES, router)
+
+
+def outbox(s: Any) -> list[tuple[str, str]]:
+    return [(m.channel, m.event) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def test_open_then_dedupe_and_refresh(sessions: Any) -> None:
+    with sessions() as s:
+        b = book(s)
+        r = b.apply_pass([finding()], T0, T0)
+        assert len(r.opened) == 1
+        a = r.opened[0]
+        assert (a.status, a.unit, a.kind, a.row, a.recipients) == (
+            "open",
+            "house-07",
+            "laying_drop",
+            None,
+            ["duty"],
+        )
+        assert outbox(s) == [("mqtt", "opened"), ("wecom", "opened"), ("email", "opened")]
+        s.commit()
+        # The same event on the next passes changes nothing.
+        for k in range(1, 4):
+            r = b.apply_pass([finding()], T0 + k * H, T0 + k * H)
+            assert not (r.opened or r.refreshed or r.reopened)
+        # A newer event of the same key while open: one alert, refreshed, no new message.
+        r = b.apply_pass([finding(), finding(hours=5, magnitude_pct=9.0)], T0 + 5 * H, T0 + 5 * H)
+        assert [x.id for x in r.refreshed] == [a.id] and not r.opened
+        s.commit()
+        rows = s.scalars(select(Alert)).all()
+        assert len(rows) == 1 and rows[0].magnitude_pct == 9.0
+        assert len(outbox(s)) == 3
+        # A different key (another kind, or a row) is another alert.
+        r = b.apply_pass([finding(kind="sensor_fault", row="03", hours=6)], T0 + 6 * H, T0 + 6 * H)
+        assert len(r.opened) == 1 and r.opened[0].row == "03"
+        s.commit()
+
+
+def test_old_events_are_history(sessions: Any) -> None:
+    with sessions() as s:
+        r = book(s).apply_pass([finding(hours=-30)], T0, T0)
+        assert not r.opened
+        r = book(s).apply_pass([finding(hours=-23)], T0, T0)
+        assert len(r.opened) == 1
+
+
+def test_routing_to_supervisor_on_shift(sessions: Any) -> None:
+    roster = FakeRoster()
+    roster.on_duty["house-07"] = [Person(name="李主管", email="li@example.com", phone="138 0013 8000")]
+    with sessions() as s:
+        r = book(s, roster).apply_pass([finding(), finding(unit="house-08")], T0, T0)
+        s.commit()
+        by_unit = {a.unit: a.recipients for a in r.opened}
+        assert by_unit == {"house-07": ["李主管"], "house-08": ["duty"]}
+        msg = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "email")).all()
+        people = {m.payload["alert"]["unit"]: m.payload["recipients"] for m in msg}
+        assert people["house-07"] == [{"name": "李主管", "email": "li@example.com", "phone": "13800138000"}]
+
+
+def test_auto_resolve_and_reopen_within_cooldown(sessions: Any) -> None:
+    with sessions() as s:
+        b = book(s)
+        (a,) = b.apply_pass([finding()], T0, T0).opened
+        s.commit()
+        # Recovery signal "can't tell" or "not yet": stays open.
+        assert not b.apply_pass([finding()], T0 + H, T0 + H, lambda _a: None).resolved
+        assert not b.apply_pass([finding()], T0 + 2 * H, T0 + 2 * H, lambda _a: False).resolved
+        r = b.apply_pass([finding()], T0 + 20 * H, T0 + 20 * H, lambda _a: True)
+        assert [x.id for x in r.resolved] == [a.id]
+        s.commit()
+        assert (a.status, a.resolution, a.resolved_by) == ("resolved", "recovered", None)
+        # A relapse 2 h later (inside the 6 h cooldown): the same alert reopens, people not re-told.
+        before = len(outbox(s))
+        r = b.apply_pass([finding(hours=22)], T0 + 22 * H, T0 + 22 * H, lambda _a: False)
+        assert [x.id for x in r.reopened] == [a.id] and not r.opened
+        s.commit()
+        assert a.status == "open" and a.resolved_at is None
+        assert outbox(s)[before:] == [("mqtt", "reopened")]
+        # Resolved again, then a new event after the cooldown: a new alert.
+        b.apply_pass([], T0 + 40 * H, T0 + 40 * H, lambda _a: True)
+        r = b.apply_pass([finding(hours=50)], T0 + 50 * H, T0 + 50 * H)
+        assert len(r.opened) == 1 and r.opened[0].id != a.id
+        s.commit()
+        actions = [
+            e.action
+            for e in s.scalars(select(AlertEvent).where(AlertEvent.alert_id == a.id).order_by(AlertEvent.id))
+        ]
+        assert actions == ["opened", "resolved", "reopened", "resolved"]
+
+
+def test_manual_resolve_is_respected_during_cooldown(sessions: Any) -> None:
+    with sessions() as s:
+        b = book(s)
+        (a,) = b.apply_pass([finding()], T0, T0).opened
+        b.resolve(a, "li", T0 + H, "vaccination day")
+        s.commit()
+        r = b.apply_pass([finding(), finding(hours=2)], T0 + 2 * H, T0 + 2 * H)
+        assert r.absorbed == [a.dedupe_key] and not r.opened and not r.reopened
+        # After the cooldown a still-fresh event opens a new alert.
+        r = b.apply_pass([finding(hours=2)], T0 + 8 * H, T0 + 8 * H)
+        assert len(r.opened) == 1
+        s.commit()
+
+
+def test_acknowledge_and_resolve_transitions(sessions: Any) -> None:
+    with sessions() as s:
+        b = book(s)
+        (a,) = b.apply_pass([finding()], T0, T0).opened
+        b.acknowledge(a, "li", T0 + H, "checking the feeders")
+        assert (a.status, a.acknowledged_by, a.acknowledged_at) == ("acknowledged", "li", T0 + H)
+        with pytest.raises(LifecycleError):
+            b.acknowledge(a, "wang", T0 + 2 * H)
+        b.resolve(a, "li", T0 + 3 * H)
+        with pytest.raises(LifecycleError):
+            b.resolve(a, "li", T0 + 4 * H)
+        with pytest.raises(LifecycleError):
+            b.acknowledge(a, "li", T0 + 4 * H)
+        s.commit()
+        events = [(e.action, e.actor) for e in a.events]
+        assert events == [("opened", None), ("acknowledged", "li"), ("resolved", "li")]
+        assert a.events[1].detail == {"note": "checking the feeders"}
+        assert ("mqtt", "acknowledged") in outbox(s)
+
+
+def test_only_one_active_alert_per_key_in_the_database(sessions: Any) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with sessions() as s:
+        (a,) = book(s).apply_pass([finding()], T0, T0).opened
+        s.commit()
+        dup = Alert(
+            site=a.site,
+            unit=a.unit,
+            kind=a.kind,
+            row=None,
+            dedupe_key=a.dedupe_key,
+            status="open",
+            detected_at=T0,
+            opened_at=T0,
+            last_seen_at=T0,
+            message="",
+            message_zh="",
+            evidence={},
+            recipients=[],
+        )
+        s.add(dup)
+        with pytest.raises(IntegrityError):
+            s.commit()
+
+
+def test_escalation_once_to_managers(sessions: Any) -> None:
+    with sessions() as s:
+        b = book(s)
+        a1, a2 = b.apply_pass([finding(), finding(unit="house-08")], T0, T0).opened
+        b.acknowledge(a2, "li", T0 + dt.timedelta(minutes=10))
+        assert b.escalate_due(T0 + dt.timedelta(minutes=29)) == []
+        assert [x.id for x in b.escalate_due(T0 + dt.timedelta(minutes=31))] == [a1.id]
+        assert b.escalate_due(T0 + dt.timedelta(minutes=90)) == []  # once
+        s.commit()
+        assert a1.escalated_at == T0 + dt.timedelta(minutes=31)
+        msg = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == "email", OutboxMessage.event == "escalated")
+        ).one()
+        assert msg.payload["recipients"] == [{"name": "场长 Zhang", "email": "zhang@example.com"}]
+        assert msg.payload["alert"]["escalated_at"] == "2026-05-01T08:31:00Z"

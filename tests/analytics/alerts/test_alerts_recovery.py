@@ -1,0 +1,76 @@
+"""The recovery signal on a real HourlyFrame: back to the pre-onset level, same clock hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from analytics.alerts.recovery import recovered
+from analytics.frame import empty_frame
+
+START = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+DAYS = 20
+ONSET = START + dt.timedelta(days=12, hours=2)
+DETECTED = ONSET + dt.timedelta(hours=6)
+RECOVERY = START + dt.timedelta(days=15, hours=5)
+
+
+def frame(drop: float = 0.10, dead_row: bool = False):  # type: ignore[no-untyped-def]
+    f = empty_frame(START, ["house-07"], [f"{i:02d}" for i in range(1, 9)], DAYS * 24)
+    hour = (np.arange(DAYS * 24)) % 24
+    laying = np.where((hour >= 0) & (hour < 10), 560.0, 0.0)  # eggs per row per hour, a daily pattern
+    t_on, t_rec = f.index_of(ONSET), f.index_of(RECOVERY)
+    eggs = np.tile(laying, (8, 1))
+    if dead_row:
+        eggs[2, t_on:t_rec] = 0.0
+    else:
+        eggs[:, t_on:t_rec] *= 1 - drop
+    f.eggs[0] = eggs
+    f.hens[0] = 50_000.0
+    f.water_l[0] = np.where(hour < 14, 900.0, 300.0)
+    f.feed_kg[0] = 250.0
+    f.eggs[0, :, 100:103] = np.nan  # a gap long before: no effect
+    return f
+
+
+def judge(
+    f,
+    kind: str = "laying_drop",
+    row: str | None = None,
+    hours_after_detection: float = 0.0,
+    end: dt.datetime | None = None,
+):  # type: ignore[no-untyped-def]
+    data_end = end or DETECTED + dt.timedelta(hours=hours_after_detection)
+    return recovered(f, "house-07", kind, row, ONSET, DETECTED, data_end, 12)
+
+
+def test_ongoing_drop_is_not_recovered() -> None:
+    assert judge(frame(), hours_after_detection=20) is False
+
+
+def test_too_soon_to_tell() -> None:
+    assert judge(frame(), hours_after_detection=5) is None
+
+
+def test_recovered_once_the_window_is_back_to_normal() -> None:
+    f = frame()
+    assert judge(f, end=RECOVERY + dt.timedelta(hours=4)) is False  # the window still holds drop hours
+    assert judge(f, end=RECOVERY + dt.timedelta(hours=12)) is True
+
+
+def test_dead_row_counter() -> None:
+    f = frame(dead_row=True)
+    assert judge(f, "sensor_fault", "03", hours_after_detection=20) is False
+    assert judge(f, "sensor_fault", "03", end=RECOVERY + dt.timedelta(hours=12)) is True
+    assert judge(f, "sensor_fault", "99", hours_after_detection=20) is None
+
+
+def test_unknown_unit_or_kind_cannot_tell() -> None:
+    f = frame()
+    assert recovered(f, "house-99", "laying_drop", None, ONSET, DETECTED, RECOVERY, 12) is None
+    assert recovered(f, "house-07", "mystery", None, ONSET, DETECTED, RECOVERY, 12) is None
+
+
+def test_water_steady_is_recovered() -> None:
+    assert judge(frame(), "water_drop", hours_after_detection=20) is True

@@ -1,0 +1,63 @@
+"""schemathesis against the OpenAPI schema: no 5xx, responses match the schema (bounded: a few
+examples per operation, run as payroll and manager so most routes get past the role check)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from eggwatch.migrations import upgrade
+from tests.api.conftest import Api, make_api
+
+
+@pytest.fixture(scope="module")
+def fuzz_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    tmp: Path = tmp_path_factory.mktemp("fuzz")
+    url = f"sqlite:///{tmp / 'w.db'}"
+    upgrade(url)
+    a = make_api(url, tmp, f"t{uuid.uuid4().hex[:10]}")
+    with a.client:
+        yield a
+    a.store.close()
+
+
+def role_for(path: str) -> str:
+    if path.startswith(("/api/v1/users", "/api/v1/audit")):
+        return "admin"
+    if any(k in path for k in ("unmask", "payroll", "dividends")):
+        return "payroll"
+    return "manager"
+
+
+def fuzz(operation, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    @given(case=operation.as_strategy())
+    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    def check(case) -> None:  # type: ignore[no-untyped-def]
+        case.call_and_validate(
+            headers=headers, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
+        )
+
+    check()
+
+
+def test_no_server_errors(fuzz_api: Api) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_api.app)
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        headers = {"Authorization": f"Bearer {fuzz_api.tokens[role_for(operation.path)]}"}
+        try:
+            fuzz(operation, headers)
+        except Exception as exc:  # collect all, report together
+            failures.append(f"{operation.label}: {str(exc)[:800]}")
+    assert operations > 30
+    assert not failures, "\n\n".join(failures)

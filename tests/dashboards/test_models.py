@@ -1,0 +1,110 @@
+"""The dashboard JSON models: well formed, unique uids, provisioned datasources, bilingual titles."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from dashboards.generator.__main__ import build_all
+from dashboards.generator.panels import GRAFANA_IMAGE, SCHEMA_VERSION
+from eggwatch.metrics import REGISTRY, Kind
+from tests.dashboards.conftest import DASHBOARDS, JSON_DIR, ROOT, dashboard_files, load_dashboards, targets
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]{2,}")
+COUNTERS = {m.name for m in REGISTRY.values() if m.kind is Kind.COUNTER}
+
+
+def test_at_least_five_dashboards_each_well_formed_json() -> None:
+    files = dashboard_files()
+    assert len(files) >= 5
+    for f in files:
+        model = json.loads(f.read_text(encoding="utf-8"))
+        assert model["title"] and model["panels"], f
+        assert f.name == f"{model['uid']}.json"
+
+
+def test_committed_json_matches_the_generator() -> None:
+    built = build_all()
+    assert sorted(built) == [p.name for p in dashboard_files()]
+    for name, text in built.items():
+        assert (JSON_DIR / name).read_text(encoding="utf-8") == text, f"{name}: run python -m dashboards.generator"
+
+
+def test_dashboard_and_panel_uids_and_ids_unique() -> None:
+    models = load_dashboards()
+    uids = [m["uid"] for m in models]
+    assert len(set(uids)) == len(uids)
+    for m in models:
+        ids = [p["id"] for p in m["panels"]]
+        assert len(set(ids)) == len(ids), m["uid"]
+        titles = [p["title"] for p in m["panels"]]
+        assert len(set(titles)) == len(titles), m["uid"]
+
+
+def test_titles_are_in_chinese_and_english() -> None:
+    for m in load_dashboards():
+        for title in [m["title"], *(p["title"] for p in m["panels"])]:
+            assert CJK.search(title) and LATIN.search(title), title
+
+
+def test_every_panel_datasource_is_provisioned(provisioned_uids: dict[str, str]) -> None:
+    assert set(provisioned_uids) == {"eggwatch-influxdb", "eggwatch-postgres"}
+    builtin = {"__expr__", "-- Mixed --", "-- Grafana --"}
+    for m in load_dashboards():
+        for var in m["templating"]["list"]:
+            assert var["datasource"]["uid"] in provisioned_uids
+        for panel, target in targets(m):
+            for ref in (panel["datasource"], target["datasource"]):
+                uid = ref["uid"]
+                assert uid in builtin or provisioned_uids.get(uid) == ref["type"], (m["uid"], panel["title"], ref)
+
+
+def test_schema_version_matches_the_pinned_grafana_image() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["grafana"]["image"] == GRAFANA_IMAGE
+    assert GRAFANA_IMAGE.startswith("grafana/grafana:12.1.")  # 12.0-12.1 write schemaVersion 41
+    for m in load_dashboards():
+        assert m["schemaVersion"] == SCHEMA_VERSION == 41
+
+
+def test_influx_queries_use_time_filter_and_counters_only_as_increases() -> None:
+    for m in load_dashboards():
+        for panel, t in targets(m):
+            if t["datasource"]["uid"] != "eggwatch-influxdb":
+                continue
+            query = t["query"]
+            assert "$timeFilter" in query, (panel["title"], query)
+            for measurement in re.findall(r'FROM "([a-z_]+)"', query):
+                if measurement in COUNTERS:
+                    assert re.search(r"non_negative_(difference|derivative)\(last\(\"value\"\)", query), query
+
+
+def test_panels_have_units_and_sane_grid_positions() -> None:
+    for m in load_dashboards():
+        for p in m["panels"]:
+            assert p["fieldConfig"]["defaults"]["unit"], p["title"]
+            pos = p["gridPos"]
+            assert 0 <= pos["x"] and pos["x"] + pos["w"] <= 24 and pos["h"] > 0
+
+
+def test_math_expressions_reference_queries_of_the_same_panel() -> None:
+    for m in load_dashboards():
+        for p in m["panels"]:
+            refs = {t["refId"] for t in p["targets"]}
+            for t in p["targets"]:
+                if t["datasource"]["uid"] == "__expr__":
+                    used = set(re.findall(r"\$([A-Z])\b", t["expression"]))
+                    assert used and used <= refs - {t["refId"]}, (p["title"], t["expression"])
+
+
+def test_file_provider_points_at_the_mounted_dashboards() -> None:
+    provider = yaml.safe_load((DASHBOARDS / "provisioning" / "dashboards" / "eggwatch.yaml").read_text())
+    path = provider["providers"][0]["options"]["path"]
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    mounts = compose["services"]["grafana"]["volumes"]
+    assert any(v.startswith("./dashboards/json:") and v.split(":")[1] == path for v in mounts), mounts
+    assert Path(ROOT / "dashboards" / "json").is_dir()

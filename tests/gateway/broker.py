@@ -1,0 +1,66 @@
+"""A private Mosquitto for outage tests: the machine's broker is shared, this one we may kill."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.servers import free_port, port_open
+
+
+def _exe() -> str:
+    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    if exe is None:
+        raise RuntimeError("mosquitto is not installed (Debian package mosquitto)")
+    return exe
+
+
+@dataclass
+class PrivateBroker:
+    port: int = field(default_factory=free_port)
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="eggwatch-mosq-")))
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> PrivateBroker:
+        conf = self.root / "mosquitto.conf"
+        conf.write_text(
+            # Persistence keeps the test subscriber's session over a restart, like a production broker.
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+            f"persistence true\npersistence_location {self.root}/\n"
+            "max_queued_messages 0\nmax_inflight_messages 0\n"
+        )
+        log = open(self.root / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the process
+        self.proc = subprocess.Popen([_exe(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mosquitto exited: {(self.root / 'mosquitto.log').read_text()[-1000:]}")
+            if port_open("127.0.0.1", self.port, timeout=0.2):
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self) -> None:
+        """Take the broker down (SIGTERM: it saves its sessions, as a restarted service would)."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,131 @@
+"""Config validation: errors name file, line and field; shipped examples load; read plans merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eggwatch.settings import ConfigError
+from gateway.mqtt_config import load_mqtt_config
+from gateway.plan import plan_device, transaction_s
+from gateway.serial_config import BusConfig, DeviceConfig, load_serial_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONTRACT_EXAMPLE = """\
+site: jinji                   # optional; else EGGWATCH_SITE
+buses:
+  - port: /dev/ttyUSB0        # a device path or any pyserial URL (socket://, rfc2217://)
+    baudrate: 9600
+    parity: N                 # N | E | O
+    stopbits: 1
+    timeout_s: 0.5
+    devices:
+      - unit: house-07
+        device: climate-1
+        slave: 1
+        poll_s: 10
+        registers:            # holding registers (function 3) unless `function: input` (4)
+          - {address: 0, type: int16,   scale: 0.1, metric: temp_c}
+          - {address: 2, type: uint32,  word_order: big, metric: eggs_total, tags: {row: "03"}}
+          - {address: 4, type: float32, word_order: big, metric: nh3_ppm}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "gw.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_the_contract_example_loads(tmp_path: Path) -> None:
+    cfg = load_serial_config(write(tmp_path, CONTRACT_EXAMPLE))
+    dev = cfg.buses[0].devices[0]
+    assert cfg.site == "jinji" and dev.registers[1].tags == {"row": "03"}
+    assert [(b.start, b.count) for b in plan_device(dev)] == [(0, 1), (2, 4)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "words"),
+    [
+        ("type: float32", "type: float64", 16, "registers[2].type", "int16"),
+        ("metric: nh3_ppm", "metric: ammonia", 16, "registers[2].metric", "unknown metric"),
+        ("address: 4", "address: 3", 9, "devices[0]", "overlaps"),
+        ("parity: N ", "parity: X ", 5, "buses[0].parity", "'N'"),
+        ("slave: 1\n", "slave: 300\n", 11, "devices[0].slave", "247"),
+        ("unit: house-07", "unit: House 7", 9, "devices[0].unit", "[a-z0-9_-]"),
+        ('row: "03"', "Row: 3", 15, "registers[1].tags", "tag key"),
+        ("poll_s: 10", "poll_s: 10\n        colour: red", 13, "devices[0].colour", "Extra inputs"),
+    ],
+)
+def test_errors_name_file_line_and_field(tmp_path: Path, old: str, new: str, line: int, field: str, words: str) -> None:
+    assert old in CONTRACT_EXAMPLE
+    path = write(tmp_path, CONTRACT_EXAMPLE.replace(old, new, 1))
+    with pytest.raises(ConfigError) as err:
+        load_serial_config(path)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}:{line}: "), msg
+    assert field in msg and words in msg and "\n" not in msg
+
+
+def test_yaml_syntax_and_missing_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"gw.yaml:3: not valid YAML"):
+        load_serial_config(write(tmp_path, "buses:\n  - port: x\n   bad: [\n"))
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_serial_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="duplicate key 'port'"):
+        load_serial_config(write(tmp_path, "buses:\n  - port: a\n    port: b\n"))
+
+
+def test_shipped_examples_load() -> None:
+    serial = sorted((ROOT / "firmware_stubs").glob("*/gateway.yaml")) + sorted((ROOT / "gateway/examples").glob("serial-*.yaml"))
+    mqtt = sorted((ROOT / "gateway/examples").glob("mqtt-*.yaml"))
+    assert len(serial) >= 5 and len(mqtt) >= 2
+    for p in serial:
+        load_serial_config(p)
+    for p in mqtt:
+        load_mqtt_config(p)
+
+
+def _device(regs: list[dict[str, object]]) -> DeviceConfig:
+    return DeviceConfig.model_validate({"unit": "u", "device": "d", "slave": 1, "poll_s": 1, "registers": regs})
+
+
+def test_plan_merges_contiguous_same_function_and_splits_at_125() -> None:
+    regs: list[dict[str, object]] = [
+        {"address": a, "type": "uint32", "metric": "eggs_total", "tags": {"row": str(a)}} for a in range(0, 260, 2)
+    ]
+    regs.append({"address": 0, "type": "int16", "metric": "temp_c", "function": "input"})
+    regs.append({"address": 1, "type": "int16", "metric": "rh_pct", "function": "input"})
+    regs.append({"address": 5, "type": "int16", "metric": "nh3_ppm", "function": "input"})  # gap: own read
+    blocks = plan_device(_device(regs))
+    holding = [(b.start, b.count) for b in blocks if b.function == 3]
+    assert holding == [(0, 124), (124, 124), (248, 12)]  # 32-bit values never split across reads
+    assert [(b.start, b.count) for b in blocks if b.function == 4] == [(0, 2), (5, 1)]
+    assert all(b.count <= 125 for b in blocks)
+
+
+def test_rtu_timing() -> None:
+    bus9600 = BusConfig.model_validate({"port": "x", "baudrate": 9600, "devices": [_device_dict()]})
+    assert bus9600.bits_per_char == 10
+    assert bus9600.frame_gap_s == pytest.approx(3.5 * 10 / 9600)
+    fast = BusConfig.model_validate({"port": "x", "baudrate": 115200, "parity": "E", "devices": [_device_dict()]})
+    assert fast.frame_gap_s == 0.00175 and fast.bits_per_char == 11
+    block = plan_device(bus9600.devices[0])[0]
+    # 8-byte request + 5+2 byte answer, 10 bits a byte, plus two 3.5-character gaps
+    assert transaction_s(bus9600, block) == pytest.approx((15 + 7) * 10 / 9600)
+
+
+def _device_dict() -> dict[str, object]:
+    return {"unit": "u", "device": "d", "slave": 1, "poll_s": 1, "registers": [{"address": 0, "type": "int16", "metric": "temp_c"}]}
+
+
+def test_mqtt_config_errors_name_the_line(tmp_path: Path) -> None:
+    text = (ROOT / "gateway/examples/mqtt-flat-json.yaml").read_text()
+    p = write(tmp_path, text.replace("from_unit: m3", "from_unit: gallons"))
+    with pytest.raises(ConfigError, match=r"gw.yaml:\d+: mappings\[2\]\.fields\[0\]: .*gallons"):
+        load_mqtt_config(p)
+    p = write(tmp_path, text.replace('unit: "house-{house}"', 'unit: "house-{barn}"', 1))
+    with pytest.raises(ConfigError, match=r"mappings\[0\]: unit uses \['barn'\]"):
+        load_mqtt_config(p)

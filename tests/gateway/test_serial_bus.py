@@ -1,0 +1,177 @@
+"""The serial gateway's bus poller against pymodbus RTU slaves on pty pairs (no hardware)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from firmware_stubs import ClimateController, EggCounter, GradingMachine, Point, StubBus, StubDevice
+from firmware_stubs.pty_link import PtyLink
+from gateway.device import Status
+from gateway.registers import RegType, WordOrder
+from gateway.serial_config import DeviceConfig, Function, RegisterMap
+from tests.gateway.serial_support import polled, wait_until
+
+
+@dataclass
+class AllTypes:
+    values: list[float]
+
+
+# Every type in both word orders and both functions, with scale and offset; the value is what the
+# gateway must publish.  Metric ranges: temp_c [-40, 60], static_pressure_pa [-500, 500] etc.
+CASES = [
+    (RegType.INT16, WordOrder.BIG, Function.HOLDING, 0.1, 0.0, "temp_c", -12.3),
+    (RegType.UINT16, WordOrder.BIG, Function.INPUT, 0.1, 0.0, "rh_pct", 63.4),
+    (RegType.INT32, WordOrder.BIG, Function.HOLDING, 0.01, 0.0, "static_pressure_pa", -123.45),
+    (RegType.INT32, WordOrder.LITTLE, Function.INPUT, 0.01, -100.0, "outdoor_temp_c", -31.25),
+    (RegType.UINT32, WordOrder.BIG, Function.HOLDING, 1.0, 0.0, "eggs_total", 3_000_000_000),
+    (RegType.UINT32, WordOrder.LITTLE, Function.INPUT, 0.1, 0.0, "water_l_total", 123456.7),
+    (RegType.FLOAT32, WordOrder.BIG, Function.HOLDING, 1.0, 0.0, "co2_ppm", 1450.5),
+    (RegType.FLOAT32, WordOrder.LITTLE, Function.INPUT, 1.0, 2.0, "nh3_ppm", 10.25),
+    (RegType.UINT16, WordOrder.BIG, Function.HOLDING, 1.0, 0.0, "line_state", 2),
+]
+
+
+def all_types_device() -> StubDevice:
+    points = []
+    addr = {Function.HOLDING: 10, Function.INPUT: 300}
+    for i, (rtype, order, fn, scale, offset, metric, _) in enumerate(CASES):
+        reg = RegisterMap(
+            address=addr[fn], type=rtype, word_order=order, scale=scale, offset=offset, metric=metric, tags={"case": str(i)}
+        )
+        addr[fn] += rtype.width
+        points.append(Point(f"values[{i}]", reg, fn))
+    return StubDevice(5, "house-07", "mixed-1", AllTypes([c[-1] for c in CASES]), points)
+
+
+def test_every_type_word_order_function_and_scaling() -> None:
+    dev = all_types_device()
+    cfg = dev.gateway_config(poll_s=0.1)
+    with polled([dev], [cfg]) as (bus, sink, _):
+        wait_until(lambda: len(sink.of("mixed-1")) >= len(CASES), what="a full poll")
+        # contiguous registers of one function are read together: one read per function
+        assert [(b.function, b.count) for b in bus.devices[0].blocks] == [(3, 8), (4, 7)]
+    got = {r.tags["case"]: r for r in sink.of("mixed-1")[: len(CASES)]}
+    for i, (*_, metric, expected) in enumerate(CASES):
+        r = got[str(i)]
+        assert r.metric == metric
+        assert r.value == pytest.approx(expected, rel=1e-6), (metric, r.value)
+    assert type(got["4"].value) is int and type(got["8"].value) is int  # integer metrics stay integers
+    assert type(got["0"].value) is float
+
+
+def test_timestamps_are_taken_when_each_answer_arrives() -> None:
+    before = time.time() * 1000
+    climate = ClimateController(slave=1)
+    with polled([climate]) as (_, sink, _):
+        wait_until(lambda: len(sink.of("climate-1")) >= 7 * 5, what="five polls")
+    after = time.time() * 1000
+    stamps = sorted({r.ts for r in sink.of("climate-1")})
+    assert len(stamps) >= 5 and before <= stamps[0] and stamps[-1] <= after
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    assert min(gaps) >= 60  # poll_s 0.1: one timestamp per poll, ~100 ms apart
+
+
+def test_dead_slave_does_not_delay_the_others() -> None:
+    alive = ClimateController(slave=1)
+    dead_cfg = EggCounter(slave=9, device="eggcounter-dead").gateway_config(poll_s=0.1)
+    configs = [alive.gateway_config(poll_s=0.1), dead_cfg]
+    with polled([alive], configs, timeout_s=0.2, backoff_max_s=1.0) as (bus, sink, _):
+        time.sleep(2.5)
+        polls_alive, dead = bus.devices[0].stats.ok, bus.devices[1]
+    # 2.5 s at 0.1 s: ~25 polls; the dead slave costs at most a few 0.2 s timeouts (backoff 0.1→1 s)
+    assert polls_alive >= 15, polls_alive
+    assert dead.stats.ok == 0 and dead.stats.timeouts >= 3
+    assert dead.stats.timeouts <= 8  # backoff: not 25 attempts
+    assert dead.status is Status.DOWN and bus.devices[0].status is Status.OK
+    assert sink.of("eggcounter-dead") == []
+
+
+def test_crc_errors_and_exception_answers_are_counted_then_recovered() -> None:
+    grader = GradingMachine(slave=3)
+    grader.faults.crc_errors = 2
+    with polled([grader], timeout_s=0.2) as (bus, sink, _):
+        dev = bus.devices[0]
+        wait_until(lambda: dev.stats.ok >= 3, what="recovery after CRC errors")
+        assert dev.stats.crc_errors == 2 and dev.stats.timeouts == 0
+        grader.faults.exception = 4  # server device failure
+        wait_until(lambda: dev.stats.exceptions >= 1, what="an exception answer")
+        assert dev.status is not Status.OK
+        grader.faults.exception = None
+        wait_until(lambda: dev.status is Status.OK, what="recovery after exceptions")
+        grader.faults.silent = True
+        wait_until(lambda: dev.stats.timeouts >= 1, what="a timeout")
+        assert dev.stats.crc_errors == 2
+
+
+def test_counter_wrap_and_power_cycle_reset_are_flagged() -> None:
+    counter = EggCounter(slave=2)
+    counter.preload_wrap(margin=2)  # every row 2 eggs below 2^32
+    with polled([counter]) as (bus, sink, _):
+        wait_until(lambda: len(sink.of("eggcounter-1")) >= 8, what="a first poll")
+        for i in range(8):
+            counter.state.eggs[i] += 5  # crosses 2^32: the register shows 3
+        wait_until(lambda: any(r.tags.get("reset") for r in sink.of("eggcounter-1")), what="a wrap")
+        n = len(sink.of("eggcounter-1"))
+        counter.power_cycle()
+        counter.state.eggs[0] = 1
+        wait_until(lambda: sum(1 for r in sink.of("eggcounter-1")[n:] if r.tags.get("reset")) >= 8, what="a reset")
+    rows = [r for r in sink.of("eggcounter-1") if r.tags["row"] == "01"]
+    values = [r.value for r in rows]
+    assert values[0] == 2**32 - 2
+    wrap = next(i for i, r in enumerate(rows) if r.tags.get("reset"))
+    assert values[wrap] == 3 and values[wrap - 1] == 2**32 - 2  # published as read
+    reset = next(r for r in rows[wrap + 1 :] if r.tags.get("reset"))
+    assert reset.value in (0, 1)
+    assert bus.devices[0].stats.resets >= 16
+    assert all(not r.tags.get("reset") for r in rows[:wrap])
+
+
+def test_serial_port_that_disappears_and_comes_back(tmp_path: Path) -> None:
+    climate = ClimateController(slave=1)
+    link = PtyLink(tmp_path / "ttyUSB0")
+    stub = StubBus([climate], link=link).start()
+    with polled([climate], stub_bus=stub) as (bus, sink, _):
+        wait_until(lambda: bus.port_up and len(sink.of("climate-1")) >= 7, what="first readings")
+        link.unplug()
+        wait_until(lambda: not bus.port_up, what="the gateway noticing the port is gone")
+        time.sleep(0.5)
+        n = len(sink.of("climate-1"))
+        failures_before = bus.devices[0].stats.timeouts
+        link.replug()
+        wait_until(lambda: len(sink.of("climate-1")) >= n + 14, timeout=15, what="readings after replug")
+        assert bus.port_up
+        # a missing port is the bus's problem, not the device's: at most the poll in flight failed
+        assert bus.devices[0].stats.timeouts - failures_before <= 1
+
+
+def test_every_stub_answers_its_shipped_register_map() -> None:
+    from firmware_stubs import DEVICES
+    from gateway.serial_config import load_serial_config
+
+    root = Path(__file__).resolve().parents[2]
+    stubs = []
+    for slave, (kind, cls) in enumerate(DEVICES.items(), start=1):
+        stub = cls(slave=slave)
+        stubs.append(stub)
+        shipped = load_serial_config(root / "firmware_stubs" / kind / "gateway.yaml").buses[0].devices[0]
+        assert shipped.model_copy(update={"slave": slave, "poll_s": 0.1}) == stub.gateway_config(poll_s=0.1)
+    # every kind on one bus, each with some non-trivial state
+    stubs[1].state.eggs[:] = [101, 202, 303, 404, 505, 606, 707, 808]
+    stubs[4].state.speed_eph = 31000.0
+    with polled(stubs) as (bus, sink, _):
+        wait_until(lambda: all(d.stats.ok >= 2 for d in bus.devices), what="every device polled")
+    for stub in stubs:
+        got = {(r.metric, tuple(sorted(r.tags.items()))): r.value for r in sink.of(stub.device)}
+        for p in stub.points:
+            key = (p.reg.metric, tuple(sorted(p.reg.tags.items())))
+            assert got[key] == pytest.approx(stub.get(p.attr), abs=p.reg.scale / 2 + 1e-9), (stub.kind, key)
+
+
+def test_device_config_of_stub_is_valid_contract_yaml() -> None:
+    cfg = ClimateController().gateway_config()
+    assert isinstance(cfg, DeviceConfig) and cfg.function is Function.INPUT

@@ -1,0 +1,181 @@
+"""The ingest service in-process against the real Mosquitto and InfluxDB (and the embedded store)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from eggwatch.settings import BrokerAddress
+from eggwatch.store.base import Query, TelemetryStore
+from eggwatch.store.embedded import EmbeddedStore
+from eggwatch.store.influx import InfluxStore
+from eggwatch.wire import Reading, encode
+from ingest.service import IngestService
+from tests.ingest.helpers import T0, Publisher, every_metric_message, options, readings_stream, wait_until
+from tests.support.servers import Influxd
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def publisher(mqtt_url: str) -> Iterator[Publisher]:
+    p = Publisher(mqtt_url)
+    yield p
+    p.close()
+
+
+@pytest.fixture(params=["influx", "embedded"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TelemetryStore]:
+    s: TelemetryStore
+    if request.param == "influx":
+        influxd: Influxd = request.getfixturevalue("influxd")
+        s = InfluxStore(influxd.url, request.getfixturevalue("influx_db"))
+    else:
+        s = EmbeddedStore(tmp_path / "telemetry.sqlite")
+    yield s
+    s.close()
+
+
+def start(store: TelemetryStore, mqtt_url: str, tmp_path: Path, site: str, **kw: object) -> IngestService:
+    svc = IngestService(store, BrokerAddress.parse(mqtt_url), options(tmp_path, site, **kw))
+    svc.start()
+    return svc
+
+
+def total(store: TelemetryStore, site: str, metric: str = "eggs_total") -> int:
+    series = store.query(Query(metric, site, T0 - 1, T0 + 10**9))
+    return sum(len(s.ts) for s in series)
+
+
+def test_round_trip_every_metric(
+    store: TelemetryStore, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    svc = start(store, mqtt_url, tmp_path, site)
+    try:
+        topic, payload, readings = every_metric_message(site)
+        publisher.send_all([(topic, payload)])
+        wait_until(lambda: svc.metrics.totals.acked == 1, what="the message to be acked")
+        for r in readings:
+            [s] = store.query(Query(r.metric, site, T0, T0 + 1000))
+            assert (s.unit, s.device, s.tags) == ("house-01", "multi-1", {"probe": "a b,c=d"})
+            assert s.ts.tolist() == [r.ts] and s.values.tolist() == [float(r.value)], r.metric
+        assert svc.metrics.totals.written == len(readings)
+        assert svc.metrics.totals.rejected == 0
+    finally:
+        svc.stop()
+
+
+def test_bad_message_matrix(
+    store: TelemetryStore, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    svc = start(store, mqtt_url, tmp_path, site)
+    good = {"ts": T0, "metric": "temp_c", "value": 21.5}
+    base = f"eggwatch/v1/{site}/house-01/climate-1"
+    cases = [
+        (base, b"\xff not json", "not_json"),
+        (base, b'{"seq": 1, "readings": "nope"}', "bad_schema"),
+        (base, b"[1, 2]", "bad_schema"),
+        (f"eggwatch/v1/{site}/House-01/climate-1", orjson.dumps({"seq": 1, "readings": [good]}), "bad_topic"),
+        (
+            f"eggwatch/v1/{site}/house-01/climate-1/extra",
+            orjson.dumps({"seq": 1, "readings": [good]}),
+            "bad_topic",
+        ),
+    ]
+    mixed = {
+        "seq": 2,
+        "readings": [
+            {**good, "ts": T0 + 1},
+            {**good, "metric": "no_such_metric"},
+            {**good, "value": 999.0},  # out of range for temp_c
+            {**good, "ts": 10**15},  # absurdly far from now
+            {**good, "value": "hot"},
+            {**good, "tags": {"Bad Key": "x"}},
+            {**good, "ts": T0 + 2},
+        ],
+    }
+    try:
+        publisher.send_all([(t, p) for t, p, _ in cases] + [(base, orjson.dumps(mixed))])
+        wait_until(lambda: svc.metrics.totals.acked == len(cases) + 1, what="every message to be acked")
+        [s] = store.query(Query("temp_c", site, T0, T0 + 10))
+        assert s.ts.tolist() == [T0 + 1, T0 + 2]  # the good readings of the mixed message landed
+        by_reason = svc.metrics.totals.rejected_by_reason
+        assert by_reason == {
+            "not_json": 1,
+            "bad_schema": 2,
+            "bad_topic": 2,
+            "unknown_metric": 1,
+            "out_of_range": 1,
+            "bad_timestamp": 1,
+            "bad_value": 1,
+            "bad_tags": 1,
+        }
+    finally:
+        svc.stop()
+    rows = [orjson.loads(x) for x in (tmp_path / "dead.jsonl").read_bytes().splitlines()]
+    assert len(rows) == 10
+    not_json = next(r for r in rows if r["reason"] == "not_json")
+    assert not_json["payload_encoding"] == "base64" and not_json["topic"] == base
+    unknown = next(r for r in rows if r["reason"] == "unknown_metric")
+    assert orjson.loads(unknown["payload"])["metric"] == "no_such_metric" and unknown["index"] == 1
+
+
+def test_redelivery_is_idempotent_and_alerts_are_ignored(
+    store: TelemetryStore, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    svc = start(store, mqtt_url, tmp_path, site)
+    try:
+        msg = encode(5, [Reading(T0, "temp_c", 20.0), Reading(T0 + 60_000, "temp_c", 20.5)])
+        topic = f"eggwatch/v1/{site}/house-02/climate-1"
+        publisher.send_all([(topic, msg), (topic, msg), (f"eggwatch/v1/{site}/house-02/alerts", b"{}")])
+        wait_until(lambda: svc.metrics.totals.acked == 3, what="acks")
+        [s] = store.query(Query("temp_c", site, T0, T0 + 120_000))
+        assert s.values.tolist() == [20.0, 20.5]
+        assert svc.metrics.totals.ignored == 1 and svc.metrics.totals.rejected == 0
+    finally:
+        svc.stop()
+
+
+def test_many_messages_batched(
+    store: TelemetryStore, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    svc = start(store, mqtt_url, tmp_path, site, batch_readings=2_000)
+    try:
+        n = publisher.send_all(readings_stream(site, 300, 50))
+        wait_until(lambda: total(store, site) == n * 50, what="all readings in the store")
+        wait_until(lambda: svc.metrics.totals.acked == n, what="all acks")
+        assert svc.metrics.write_seconds._sum.get() > 0  # type: ignore[attr-defined]
+    finally:
+        svc.stop()
+
+
+def test_store_outage_spools_then_drains_in_order(
+    mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    own = Influxd.create()  # a separate server: stopping it must not disturb other tests
+    own.start()
+    store = InfluxStore(own.url, "outage")
+    svc = start(store, mqtt_url, tmp_path, site, retry_for_s=0.3, batch_readings=500)
+    try:
+        first = readings_stream(site, 40, 25)
+        publisher.send_all(first)
+        wait_until(lambda: svc.metrics.totals.written == 1000, what="first part written")
+        own.stop()
+        publisher.send_all(readings_stream(site, 60, 25, start=40))  # while InfluxDB is down
+        wait_until(lambda: svc.metrics.totals.acked == 100, what="acks during the outage (spooled)")
+        assert svc.metrics.totals.spooled > 0 and svc.spool.depth_records > 0
+        own.start()
+        publisher.send_all(readings_stream(site, 20, 25, start=100))
+        wait_until(
+            lambda: svc.spool.depth_records == 0 and svc.metrics.totals.acked == 120, timeout=60, what="drain"
+        )
+        wait_until(lambda: total(store, site) == 120 * 25, what="every reading in InfluxDB")
+        t = svc.metrics.totals
+        assert t.written + t.drained == 120 * 25
+    finally:
+        svc.stop()
+        store.close()
+        own.destroy()

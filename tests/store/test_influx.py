@@ -1,0 +1,110 @@
+"""InfluxDB-only behaviour: database creation, partial writes to dead letters, outages, auth params."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from eggwatch.deadletter import DeadLetters
+from eggwatch.store.base import Point, Query
+from eggwatch.store.errors import StoreRejected, StoreUnavailable
+from eggwatch.store.influx import InfluxStore
+from eggwatch.wire import Reading
+from tests.support.servers import Influxd, free_port
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_764_316_800_000
+
+
+def raw_write(influxd: Influxd, db: str, body: str) -> None:
+    r = httpx.post(f"{influxd.url}/write", params={"db": db, "precision": "ms"}, content=body)
+    assert r.status_code == 204, r.text
+
+
+def test_creates_database_on_first_write(influxd: Influxd, influx_db: str, site: str) -> None:
+    store = InfluxStore(influxd.url, influx_db)  # no ensure_ready: the 404 makes it create the db
+    store.write([Point(site, "h", "d", Reading(T0, "temp_c", 1.0))])
+    assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [1.0]
+
+
+def test_unparsable_lines_go_to_dead_letters_rest_lands(
+    influxd: Influxd, influx_db: str, site: str, tmp_path: Path
+) -> None:
+    dl = DeadLetters(tmp_path / "dead.jsonl")
+    store = InfluxStore(influxd.url, influx_db, dead_letters=dl)
+    store.ensure_ready()
+    good = [f"temp_c,device=d,site={site},unit=h value={i}.5 {T0 + i}" for i in range(10)]
+    lines = [*good[:5], "garbage line here", *good[5:], "temp_c,site=x value= 1"]
+    result = store.write_lines(lines)
+    assert result.written == 10
+    assert [line for line, _ in result.rejected] == ["garbage line here", "temp_c,site=x value= 1"]
+    assert all("invalid" in reason or "missing" in reason for _, reason in result.rejected)
+    assert len(store.query(Query("temp_c", site, T0, T0 + 100))[0].ts) == 10
+
+
+def test_type_conflict_is_found_by_halves(
+    influxd: Influxd, influx_db: str, site: str, tmp_path: Path
+) -> None:
+    dl = DeadLetters(tmp_path / "dead.jsonl")
+    store = InfluxStore(influxd.url, influx_db, dead_letters=dl)
+    store.ensure_ready()
+    # someone else wrote eggs_total as a float field before us: our integer points conflict
+    raw_write(influxd, influx_db, f"eggs_total,site={site},unit=h,device=other value=1 {T0}")
+    pts = [Point(site, "h", "d", Reading(T0 + i, "temp_c", float(i))) for i in range(7)]
+    pts.insert(3, Point(site, "h", "d", Reading(T0, "eggs_total", 5)))
+    store.write(pts)  # does not raise: the refused point is dead-lettered with the server's reason
+    dl.close()
+    [row] = [orjson.loads(x) for x in (tmp_path / "dead.jsonl").read_bytes().splitlines()]
+    assert row["reason"] == "influx_rejected" and "field type conflict" in row["detail"]
+    assert row["payload"].startswith("eggs_total,")
+    assert len(store.query(Query("temp_c", site, T0, T0 + 100))[0].ts) == 7
+    # without a dead-letter file the refusal is raised, never hidden
+    with pytest.raises(StoreRejected):
+        InfluxStore(influxd.url, influx_db).write(pts)
+
+
+def test_unencodable_tag_is_refused_others_land(
+    influxd: Influxd, influx_db: str, site: str, tmp_path: Path
+) -> None:
+    dl = DeadLetters(tmp_path / "dead.jsonl")
+    store = InfluxStore(influxd.url, influx_db, dead_letters=dl)
+    store.ensure_ready()
+    store.write(
+        [
+            Point(site, "h", "d", Reading(T0, "temp_c", 1.0, {"probe": "a\\"})),
+            Point(site, "h", "d", Reading(T0, "temp_c", 2.0, {"probe": "b"})),
+        ]
+    )
+    assert dl.counts["influx_rejected"] == 1
+    assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [2.0]
+
+
+def test_unreachable_influx_raises_store_unavailable_after_retries() -> None:
+    store = InfluxStore(f"http://127.0.0.1:{free_port()}", "x", retry_for_s=0.5)
+    t = time.monotonic()
+    with pytest.raises(StoreUnavailable):
+        store.write_lines(["temp_c value=1 1"])
+    assert 0.3 < time.monotonic() - t < 5
+    with pytest.raises(StoreUnavailable):
+        store.ensure_ready()
+
+
+def test_credentials_are_sent(influxd: Influxd, influx_db: str) -> None:
+    # influxd runs without auth: it ignores credentials, but they must be well formed and sent
+    seen: list[httpx.Request] = []
+    store = InfluxStore(influxd.url, influx_db, username="ingest", password="p w")
+    store._http.event_hooks["request"] = [seen.append]
+    store.ensure_ready()
+    assert seen[-1].url.params.get("u") is None  # form body for /query
+    store.write_lines(["temp_c,site=s value=1 1"])
+    assert seen[-1].url.params["u"] == "ingest" and seen[-1].url.params["p"] == "p w"
+    assert seen[-1].headers["content-encoding"] == "gzip"
+    tok = InfluxStore(influxd.url, influx_db, token="abc")
+    tok._http.event_hooks["request"] = [seen.append]
+    tok.write_lines(["temp_c,site=s value=1 1"])
+    assert seen[-1].headers["authorization"] == "Token abc"

@@ -1,0 +1,59 @@
+"""The web page rendered by the real app (no browser): figures, languages, headers, assets."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from eggwatch.breeds import curve
+from tests.web.conftest import WebDemo
+
+
+def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_demo: WebDemo) -> None:
+    client = TestClient(web_demo.app)
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert '<html lang="zh-CN">' in html and "蛋鸡场一览" in html and "今日包装线" in html
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    for unit, eggs in web_demo.eggs_today.items():
+        card = html.split(f'data-unit="{unit}"')[1].split("</article>")[0]
+        shown = int(re.search(r"今日产蛋 <b>([\d,]+)</b>", card).group(1).replace(",", ""))  # type: ignore[union-attr]
+        assert abs(shown - eggs) <= web_demo.park.house(unit).rows, (unit, shown, eggs)  # type: ignore[union-attr]
+        assert card.count("<polyline") >= 2 and '<svg class="spark"' in card
+    house = web_demo.park.houses[0]
+    expected = float(curve(house.breed).hen_day(house.age_weeks(web_demo.now.astimezone(web_demo.park.tz).date())))
+    assert f"标准全天 {expected:.1f}%" in html
+    # House 1 lays at 99 % of the standard, house 2 at 85 %: compared with the standard so far.
+    ratios = [re.search(r'class="ratio">([^<]+)<', html.split(f'data-unit="{u}"')[1]).group(1) for u in ("house-01", "house-02")]  # type: ignore[union-attr]
+    if ratios[0] != "–":  # before the morning's laying there is nothing to compare yet
+        assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
+    line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
+    assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
+
+
+def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None:
+    client = TestClient(web_demo.app)
+    html = client.get("/?lang=en").text
+    assert '<html lang="en">' in html and "Park at a glance" in html and "Hen-day today" in html
+    assert 'href="/?lang=zh"' in html
+    assert client.get("/?lang=fr").status_code == 422
+
+
+def test_static_assets_are_served_and_nothing_else(web_demo: WebDemo) -> None:
+    client = TestClient(web_demo.app)
+    js = client.get("/web/app.js")
+    assert js.status_code == 200 and "text/javascript" in js.headers["content-type"]
+    assert client.get("/web/app.css").status_code == 200
+    assert client.get("/web/..%2Fapp.py").status_code == 404
+    assert client.get("/web/routes.py").status_code == 404
+
+
+def test_page_without_park_or_store_explains_instead_of_failing(data_dir: object) -> None:
+    from api.app import create_app
+
+    app = create_app()
+    app.state.park = None
+    html = TestClient(app).get("/").text
+    assert "尚未配置园区" in html and 'id="login"' in html
