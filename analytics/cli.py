@@ -6,17 +6,58 @@ from pathlib import Path
 
 import typer
 
-from eggwatch.clikit import NotImplementedYet
+from eggwatch.clikit import fail
 
 
 def detect(
     houses: Path = typer.Option(..., "--houses", help="hourly house CSV (CONTRACTS §6)"),
     rows: Path = typer.Option(..., "--rows", help="hourly row-counter CSV (CONTRACTS §6)"),
+    park: Path | None = typer.Option(None, "--park", help="park YAML: each house's breed (default Hy-Line Brown)"),
 ) -> None:
     """Run the laying-drop detector offline; alerts as JSON lines on stdout."""
-    raise NotImplementedYet("eggwatch detect")
+    import sys
+    import time
+
+    from analytics.detector import detect as run
+    from analytics.evaluate import with_breeds
+    from analytics.offline import CsvFormatError, read_frame, write_alerts
+    from eggwatch.park import load_park
+
+    t0 = time.perf_counter()
+    breeds = {h.unit: h.breed for h in load_park(park).houses} if park else {}
+    try:
+        frame = read_frame(houses, rows)
+    except CsvFormatError as exc:
+        fail(str(exc))
+    if breeds:
+        frame = with_breeds(frame, breeds)
+    n = write_alerts(run(frame), sys.stdout.buffer)
+    sys.stdout.flush()
+    print(
+        f"eggwatch detect: {len(frame.houses)} houses × {frame.n_hours} h × {len(frame.rows)} rows → "
+        f"{n} alerts in {time.perf_counter() - t0:.2f} s",
+        file=sys.stderr,
+    )
 
 
-def evaluate() -> None:
+def evaluate(
+    seeds: str = typer.Option("1,2,3", "--seeds", help="comma-separated simulator seeds (4 scenarios each)"),
+    houses: int = typer.Option(6, "--houses", min=2, max=60, help="houses per scenario"),
+    days: int = typer.Option(120, "--days", min=40, max=400, help="days per scenario"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="list every miss and false alarm"),
+) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
-    raise NotImplementedYet("eggwatch evaluate")
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        fail(f"--seeds must be comma-separated integers, got {seeds!r}")
+    if not seed_list:
+        fail("--seeds is empty")
+
+    from analytics.evaluate import evaluate_seed, report
+
+    results = []
+    for seed in seed_list:
+        results.append(evaluate_seed(seed, houses, days))
+        typer.echo(f"seed {seed} done", err=True)
+    typer.echo(report(results, verbose=verbose))

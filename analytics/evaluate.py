@@ -80,6 +80,8 @@ def report(results: Sequence[Result], verbose: bool = False) -> str:
         cells.append(f"{fmt.format(fn(total_d))} / {fmt.format(fn(total_b))}")
         lines.append(f"{name:32s}" + "".join(f"{c:>14s}" for c in cells))
     if verbose:
-        lines.append("detector misses: " + ("; ".join(total_d.missed) or "none"))
-        lines.append("detector false alarms: " + ("; ".join(total_d.false) or "none"))
+        lines.append("detector misses:")
+        lines += [f"  {m}" for m in total_d.missed] or ["  none"]
+        lines.append("detector false alarms:")
+        lines += [f"  {m}" for m in total_d.false] or ["  none"]
     return "\n".join(lines)

@@ -8,21 +8,31 @@ from the environment), keeping their fixed uids so the panels find them.
 
 Grafana HTTP API used: ``GET/POST /api/folders``, ``POST /api/dashboards/db``,
 ``GET /api/datasources/uid/<uid>``, ``POST /api/datasources``, ``PUT /api/datasources/uid/<uid>``.
+
+``eggwatch dashboards standards`` writes the breed-standard hen-day % of every house, one point
+per local day (measurement ``hen_day_expected_pct``), which the dashboards draw against the
+actual figures.  It depends only on ``park.yaml`` (breed, placement date and age), so it is
+written ahead for the coming year and rewritten, idempotently, whenever the park file changes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from eggwatch.settings import ConfigError
+
+if TYPE_CHECKING:
+    from eggwatch.park import Park
+    from eggwatch.store.base import Point
 
 dashboards_app = typer.Typer(help="Grafana dashboards.", no_args_is_help=True)
 
@@ -141,7 +151,9 @@ def push(
 def push_command(
     url: str = typer.Option(..., "--url", help="Grafana base URL, e.g. http://grafana:3000"),
     token: str = typer.Option(..., "--token", help="Grafana service-account token (Editor or Admin)"),
-    directory: Path | None = typer.Option(None, "--dir", help="dashboards/ folder (default: the shipped one)"),
+    directory: Path | None = typer.Option(
+        None, "--dir", help="dashboards/ folder (default: the shipped one)"
+    ),
     datasources: bool = typer.Option(
         False, "--datasources", help="also create/update the InfluxDB and PostgreSQL datasources"
     ),
@@ -165,3 +177,54 @@ def push_command(
     typer.echo(f"pushed {len(report.dashboards)} dashboards to {url}{created}")
     for uid in report.datasources_created + report.datasources_updated:
         typer.echo(f"datasource {uid}: {'created' if uid in report.datasources_created else 'updated'}")
+
+
+STANDARD_DEVICE = "breed-standard"
+
+
+def standard_points(park: Park, until: dt.date) -> list[Point]:
+    """One ``hen_day_expected_pct`` point per house and local day, from placement to ``until``."""
+    from eggwatch.breeds import curve
+    from eggwatch.store.base import Point
+    from eggwatch.wire import Reading
+
+    out = []
+    for house in park.houses:
+        std = curve(house.breed)
+        days = (until - house.placed).days + 1
+        for k in range(max(days, 0)):
+            day = house.placed + dt.timedelta(days=k)
+            midnight = dt.datetime.combine(day, dt.time(0), park.tz)
+            value = round(float(std.hen_day(house.age_weeks(day))), 2)
+            reading = Reading(int(midnight.timestamp() * 1000), "hen_day_expected_pct", value)
+            out.append(Point(park.site, house.unit, STANDARD_DEVICE, reading))
+    return out
+
+
+@dashboards_app.command("standards")
+def standards_command(
+    park_file: Path | None = typer.Option(None, "--park", help="park file (default: <data dir>/park.yaml)"),
+    days_ahead: int = typer.Option(400, "--days-ahead", min=0, max=2000, help="days to write beyond today"),
+) -> None:
+    """Write each house's breed-standard hen-day % per day into the telemetry store."""
+    from eggwatch.park import load_park
+    from eggwatch.settings import load_settings
+    from eggwatch.store.open import open_store
+
+    settings = load_settings()
+    park = load_park(park_file or settings.data_dir / "park.yaml")
+    until = dt.datetime.now(park.tz).date() + dt.timedelta(days=days_ahead)
+    points = standard_points(park, until)
+    from eggwatch.clikit import fail
+    from eggwatch.store.errors import StoreRejected, StoreUnavailable
+
+    store = open_store(settings)
+    try:
+        store.ensure_ready()
+        for k in range(0, len(points), 5000):
+            store.write(points[k : k + 5000])
+    except (StoreUnavailable, StoreRejected) as exc:
+        fail(f"telemetry store refused the standards: {exc}".replace("\n", " "))
+    finally:
+        store.close()
+    typer.echo(f"wrote {len(points)} breed-standard points for {len(park.houses)} houses up to {until}")

@@ -92,8 +92,8 @@ _METRICS = [
         False,
         0,
         100,
-        "Breed-standard hen-day % for the flock's age (derived, written daily by analytics)",
-        "品种标准产蛋率（按周龄，分析模块每日写入）",
+        "Breed-standard hen-day % for the flock's age (derived from park.yaml by `dashboards standards`)",
+        "品种标准产蛋率（按周龄，由园区配置计算）",
     ),
     Metric("mortality", "birds", Kind.DELTA, True, 0, 100000, "Birds found dead in the interval", "死淘数"),
     Metric(

@@ -97,13 +97,14 @@ class Publisher:
         if not readings:
             return
         with self._cond:
-            if not self._pending_count:
+            first = not self._pending_count
+            if first:
                 self._oldest_pending = time.monotonic()
             self._pending.setdefault((unit, device), []).extend(readings)
             self._pending_count += len(readings)
             self.submitted += len(readings)
-            if self._pending_count >= self.cfg.batch_size or self.cfg.linger_s == 0:
-                self._cond.notify()
+            if first or self._pending_count >= self.cfg.batch_size:
+                self._cond.notify()  # the writer starts the linger clock, or flushes a full batch
         if self.cfg.linger_s == 0:
             self.flush()
 

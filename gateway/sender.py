@@ -69,7 +69,8 @@ class Sender(threading.Thread):
         self.new_data = threading.Event()
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
-        self._unacked: set[int] = set()
+        self._acked: set[int] = set()  # PUBACKs of this round (they may beat publish() returning)
+        self._waiting: set[int] = set()
         self._all_acked = threading.Event()
         # metrics
         self.published_readings = 0
@@ -102,8 +103,8 @@ class Sender(threading.Thread):
         self, client: paho.Client, userdata: object, mid: int, rc: object = None, props: object = None
     ) -> None:
         with self._lock:
-            self._unacked.discard(mid)
-            if not self._unacked:
+            self._acked.add(mid)
+            if self._waiting and self._waiting <= self._acked:
                 self._all_acked.set()
 
     # -- rounds ----------------------------------------------------------------------------------
@@ -158,10 +159,14 @@ class Sender(threading.Thread):
         messages, readings = self._messages(window)
         with self._lock:
             self._all_acked.clear()
-            for topic, payload in messages:
-                info = self.client.publish(topic, payload, qos=1)
-                self._unacked.add(info.mid)
-            if not self._unacked:
+            self._acked.clear()
+            self._waiting = set()
+        # Never hold our lock while calling paho: its network thread holds paho's message lock
+        # while it runs on_publish, which takes ours.
+        mids = {self.client.publish(topic, payload, qos=1).mid for topic, payload in messages}
+        with self._lock:
+            self._waiting = mids
+            if mids <= self._acked:
                 self._all_acked.set()
         while not self._all_acked.wait(0.5):
             if self._stop_event.is_set():

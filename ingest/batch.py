@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from eggwatch.deadletter import DeadLetters
-from eggwatch.wire import decode
+from ingest.decode import FastDecoder
 from ingest.sink import Item
 from ingest.stats import IngestMetrics
 
@@ -55,6 +55,7 @@ class Batcher:
         self.dead_letters = dead_letters
         self.metrics = metrics
         self.seq = SeqTracker() if track_seq else None
+        self.decoder = FastDecoder()
 
     def add(self, batch: Batch, msg: Received) -> None:
         batch.messages.append(msg)
@@ -65,7 +66,7 @@ class Batcher:
             totals.ignored += 1  # alerts share the topic tree but carry no readings
             self.metrics.ignored.inc()
             return
-        d = decode(msg.topic, msg.payload)
+        d = self.decoder.decode(msg.topic, msg.payload)
         for rej in d.rejected:
             reading_level = rej.index is not None
             self.dead_letters.put(

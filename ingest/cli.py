@@ -38,9 +38,15 @@ def ingest(
         None, "--metrics-port", help="serve Prometheus metrics on this port"
     ),
     log_interval: float = typer.Option(30.0, "--log-interval", help="seconds between status lines"),
+    session_expiry: int = typer.Option(
+        7 * 86400,
+        "--session-expiry",
+        help="seconds the broker keeps our session and queue while we are down (MQTT 5)",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Subscribe to eggwatch/v1/# and write readings to InfluxDB (or the embedded store)."""
+    import logging
     import signal
     import threading
 
@@ -50,6 +56,8 @@ def ingest(
     from ingest.service import IngestService
 
     setup_logging(verbose)
+    if not verbose:
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     settings = load_settings()
     cid = client_id or (f"eggwatch-ingest-{group}" if group else "eggwatch-ingest")
     state = settings.data_dir / "ingest" / cid
@@ -67,6 +75,7 @@ def ingest(
         retry_for_s=retry_for,
         metrics_port=metrics_port,
         log_interval_s=log_interval,
+        session_expiry_s=session_expiry,
     )
     service = IngestService.from_settings(settings, options)
     stop = threading.Event()

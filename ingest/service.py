@@ -1,8 +1,9 @@
 """The ingest service: MQTT in, durable store writes, then acknowledgements.
 
-One writer thread does everything after the network: it collects a batch (``batch_readings``
-readings or ``linger_s`` after its first message), decodes it, writes it to the store and only
-then acknowledges its messages.  When the store is down the batch is appended (fsync'd) to the
+Two threads work after the network, as a pipeline: the *preparer* collects a batch
+(``batch_readings`` readings or ``linger_s`` after its first message), decodes, encodes and
+compresses it; the *committer* writes the previous batch to the store and only then acknowledges
+its messages.  So CPU work on one batch overlaps the store's work on the one before.  When the store is down the batch is appended (fsync'd) to the
 spool instead and acknowledged; while the spool holds anything, new batches queue behind it so
 the store receives readings in arrival order.  When the spool is full nothing is acknowledged:
 the broker stops sending once our in-flight window is used up (back-pressure, nothing dropped).
@@ -14,6 +15,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from prometheus_client import start_http_server
@@ -25,7 +27,7 @@ from eggwatch.store.base import TelemetryStore
 from eggwatch.store.errors import StoreUnavailable
 from ingest.batch import Batch, Batcher
 from ingest.options import IngestOptions
-from ingest.sink import Item, Sink
+from ingest.sink import Item, Prepared, Sink
 from ingest.source import MqttSource
 from ingest.stats import IngestMetrics
 
@@ -86,6 +88,8 @@ class IngestService:
         self._backpressure = False
         self._stopping = threading.Event()
         self._writer: threading.Thread | None = None
+        self._preparer: threading.Thread | None = None
+        self._ready: queue.Queue[tuple[Batch, Prepared]] = queue.Queue(maxsize=1)
         self._http: object = None
         self.failure: BaseException | None = None
 
@@ -113,7 +117,13 @@ class IngestService:
             self._outage.failed()
         if self.options.metrics_port is not None:
             self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
-        self._writer = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._preparer = threading.Thread(
+            target=self._guard, args=(self._prepare_loop,), name="ingest-prepare", daemon=True
+        )
+        self._writer = threading.Thread(
+            target=self._guard, args=(self._commit_loop,), name="ingest-commit", daemon=True
+        )
+        self._preparer.start()
         self._writer.start()
         self.source.start()
         log.info(
@@ -128,8 +138,9 @@ class IngestService:
     def stop(self) -> None:
         """Finish the batch in hand (write or spool it, then ack), then disconnect."""
         self._stopping.set()
-        if self._writer is not None:
-            self._writer.join(timeout=60)
+        for thread in (self._preparer, self._writer):
+            if thread is not None:
+                thread.join(timeout=60)
         self.source.stop()
         if self._http is not None:
             self._http.shutdown()  # type: ignore[attr-defined]
@@ -137,27 +148,51 @@ class IngestService:
         self.spool.close()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the writer stops (it only stops on :meth:`stop` or a fatal error)."""
-        if self._writer is None:
+        """Block until the service fails (``failure`` is set) or is stopped; True when it has."""
+        if self._writer is None or self._preparer is None:
             return True
         self._writer.join(timeout)
-        return not self._writer.is_alive()
+        return not (self._writer.is_alive() and self._preparer.is_alive())
 
     # -- the writer thread -----------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _guard(self, loop: Callable[[], None]) -> None:
         try:
-            while not self._stopping.is_set():
-                batch = self._collect()
-                if len(batch):
-                    self._persist(batch)
-                if self.spool.depth_records:
-                    self._drain(budget_s=0.5)
-                self._report()
+            loop()
         except BaseException as exc:  # a bug: make it loud, never silently stop acknowledging
             self.failure = exc
-            log.exception("ingest writer failed")
+            log.exception("ingest %s failed", threading.current_thread().name)
+            self._stopping.set()
             raise
+
+    def _prepare_loop(self) -> None:
+        while not self._stopping.is_set():
+            batch = self._collect()
+            if not len(batch):
+                continue
+            prepared = self.sink.prepare(batch.items)
+            while True:
+                try:
+                    self._ready.put((batch, prepared), timeout=IDLE_WAIT_S)
+                    break
+                except queue.Full:
+                    if self._stopping.is_set():
+                        return  # not acked: the broker redelivers it
+
+    def _commit_loop(self) -> None:
+        preparer = self._preparer
+        while not (
+            self._stopping.is_set() and self._ready.empty() and not (preparer and preparer.is_alive())
+        ):
+            try:
+                batch, prepared = self._ready.get(timeout=IDLE_WAIT_S)
+            except queue.Empty:
+                pass
+            else:
+                self._persist(batch, prepared)
+            if self.spool.depth_records and not self._stopping.is_set():
+                self._drain(budget_s=0.5)
+            self._report()
 
     def _collect(self) -> Batch:
         batch = Batch()
@@ -182,11 +217,11 @@ class IngestService:
             self.batcher.add(batch, msg)
         return batch
 
-    def _persist(self, batch: Batch) -> None:
+    def _persist(self, batch: Batch, prepared: Prepared) -> None:
         """Make the batch durable (store or spool), then acknowledge it."""
         if batch.items:
             # While the spool holds older readings, new ones queue behind them (arrival order).
-            written = self.spool.depth_records == 0 and self._write_direct(batch.items)
+            written = self.spool.depth_records == 0 and self._write_direct(prepared)
             if not written and not self._spool(batch.items):
                 return  # stopping while the spool is full: unacked messages will be redelivered
         self.dead_letters.flush()
@@ -194,13 +229,13 @@ class IngestService:
         self.metrics.totals.acked += acked
         self.metrics.acked.inc(acked)
 
-    def _write_direct(self, items: list[Item]) -> bool:
+    def _write_direct(self, prepared: Prepared) -> bool:
         if not self._outage.due:
             return False
-        n = sum(len(it.readings) for it in items)
+        n = prepared.readings
         t0 = time.perf_counter()
         try:
-            refused = self.sink.write(items)
+            refused = self.sink.commit(prepared)
         except StoreUnavailable as exc:
             self._store_down(exc)
             return False

@@ -10,8 +10,7 @@ and the caller spools the batch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
 
@@ -53,36 +52,32 @@ class Item:
         )
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A batch made ready for the store off the committing thread (encoded and compressed)."""
+
+    items: list[Item]
+    readings: int
+    lines: list[str] | None = None  # InfluxDB: line protocol, and its request body
+    body: bytes = b""
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (reading, why it cannot be encoded)
+
+
 class Sink:
-    """Writes batches of items to one store; returns how many readings were refused."""
+    """Writes batches of items to one store; refused readings go to the dead letters."""
 
     def __init__(self, store: TelemetryStore, dead_letters: DeadLetters) -> None:
         self.store = store
         self.dead_letters = dead_letters
-        self._encoder = LineEncoder() if isinstance(store, InfluxStore) else None
+        self._influx = store if isinstance(store, InfluxStore) else None
+        self._encoder = LineEncoder()
 
-    def write(self, items: Sequence[Item]) -> int:
-        """Durably write ``items``; raises :class:`StoreUnavailable` when the store is down."""
-        if self._encoder is not None:
-            return self._write_influx(items)
-        points = [Point(it.site, it.unit, it.device, r) for it in items for r in it.readings]
-        if not points:
-            return 0
-        try:
-            self.store.write(points)
-        except StoreRejected as exc:
-            self._reject(exc.rejected)
-            return len(exc.rejected)
-        except StoreUnavailable:
-            raise
-        except Exception as exc:  # disk full, database locked...: retry later from the spool
-            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        return 0
-
-    def _write_influx(self, items: Sequence[Item]) -> int:
-        assert self._encoder is not None and isinstance(self.store, InfluxStore)
+    def prepare(self, items: list[Item]) -> Prepared:
+        """The CPU part of a write (encoding, compression): safe to run ahead on another thread."""
+        p = Prepared(items, sum(len(it.readings) for it in items))
+        if self._influx is None:
+            return p
         lines: list[str] = []
-        refused: list[tuple[str, str]] = []
         for it in items:
             try:
                 lines += self._encoder.encode(it.site, it.unit, it.device, it.readings)
@@ -91,12 +86,38 @@ class Sink:
                     try:
                         lines += self._encoder.encode(it.site, it.unit, it.device, (r,))
                     except LineProtocolError as exc:
-                        refused.append((orjson.dumps(r.to_json()).decode(), str(exc)))
-        if lines:
-            refused += self.store.write_lines(lines).rejected
-        self._reject(refused)
-        return len(refused)
+                        p.refused.append((orjson.dumps(r.to_json()).decode(), str(exc)))
+        p.lines, p.body = lines, self._influx.encode_body(lines)
+        return p
 
-    def _reject(self, refused: list[tuple[str, str]]) -> None:
+    def commit(self, p: Prepared) -> int:
+        """Durably write a prepared batch; returns how many readings were refused for good.
+
+        Raises :class:`StoreUnavailable` when the store is down (the caller spools the batch).
+        """
+        refused = list(p.refused)
+        if self._influx is not None:
+            assert p.lines is not None
+            refused += self._influx.write_encoded(p.lines, p.body).rejected
+        else:
+            refused += self._write_points(p.items)
         for line, reason in refused:
             self.dead_letters.put("store_rejected", reason, None, line)
+        return len(refused)
+
+    def write(self, items: list[Item]) -> int:
+        return self.commit(self.prepare(items))
+
+    def _write_points(self, items: list[Item]) -> list[tuple[str, str]]:
+        points = [Point(it.site, it.unit, it.device, r) for it in items for r in it.readings]
+        if not points:
+            return []
+        try:
+            self.store.write(points)
+        except StoreRejected as exc:
+            return exc.rejected
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # disk full, database locked...: retry later from the spool
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return []

@@ -24,6 +24,7 @@ from ingest.batch import Received
 
 log = logging.getLogger(__name__)
 
+
 class MqttSource:
     def __init__(
         self,
@@ -98,7 +99,9 @@ class MqttSource:
         log.info("connected to %s, subscribed to %s", self.broker, self.topic_filter)
         self.connected.set()
 
-    def _on_subscribe(self, client: paho.Client, userdata: object, mid: int, rcs: list, props: object) -> None:  # type: ignore[type-arg]
+    def _on_subscribe(
+        self, client: paho.Client, userdata: object, mid: int, rcs: list, props: object
+    ) -> None:  # type: ignore[type-arg]
         if any(getattr(rc, "is_failure", False) for rc in rcs):
             log.error("MQTT broker refused the subscription to %s: %s", self.topic_filter, rcs)
             return

@@ -8,6 +8,8 @@ command -v influxd >/dev/null 2>&1 || need+=(influxdb)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
+# CJK glyphs so browser screenshots of the zh-CN page are legible
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing ${need[*]}: install them (apt-get install ${need[*]}) or run as root" >&2

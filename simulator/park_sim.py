@@ -83,6 +83,7 @@ class ParkSim:
         n_lines: int = 2,
         site: str = "jinji",
         hens: int | None = 50_000,
+        rows: int | None = None,
         incidents: Mapping[str, Sequence[Incident]] | None = None,
     ) -> ParkSim:
         """A park of ``n_houses`` flocks of staggered ages feeding ``n_lines`` lines."""
@@ -90,7 +91,7 @@ class ParkSim:
         specs = []
         for j in range(n_houses):
             age = 19.0 + (j + float(rng.uniform(0, 1))) * (70.0 / max(n_houses, 1))  # staggered flocks
-            spec = draw_house(rng, f"house-{j + 1:02d}", start, age_weeks=age)
+            spec = draw_house(rng, f"house-{j + 1:02d}", start, age_weeks=age, rows=rows)
             if hens is not None:
                 spec = HouseSpec(spec.house.model_copy(update={"hens_placed": hens}), spec.traits)
             specs.append(spec)

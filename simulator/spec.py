@@ -71,10 +71,16 @@ class HouseSpec:
 
 
 def draw_house(
-    rng: np.random.Generator, unit: str, start: dt.date, *, age_weeks: float | None = None
+    rng: np.random.Generator,
+    unit: str,
+    start: dt.date,
+    *,
+    age_weeks: float | None = None,
+    rows: int | None = None,
 ) -> HouseSpec:
     """A house with a flock of a random age (or ``age_weeks`` on ``start``) and random management."""
-    rows = int(rng.integers(6, 11))
+    drawn_rows = int(rng.integers(6, 11))
+    rows = rows or drawn_rows
     age = float(rng.uniform(17.0, 92.0)) if age_weeks is None else age_weeks
     placed_age = float(rng.uniform(16.0, 18.0))
     placed = start - dt.timedelta(days=round((age - placed_age) * 7))

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from analytics.alerts.config import AlertsConfig, load_alerts_config
 from analytics.alerts.dispatch import utcnow
@@ -24,6 +25,7 @@ from analytics.alerts.payload import alert_object
 from analytics.alerts.schemas import ActionIn, AlertDetail, AlertOut, AlertPage, EventOut, Status
 from api.deps import SessionDep, require_roles, units_of
 from api.models import User
+from eggwatch.settings import ConfigError
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 Operator = Annotated[User, require_roles("manager", "supervisor")]
@@ -35,7 +37,10 @@ def _config(request: Request) -> AlertsConfig:
     """The alerts config (which channels get which events), loaded once per app."""
     cfg = getattr(request.app.state, "alerts_config", None)
     if cfg is None:
-        cfg = load_alerts_config(None, request.app.state.settings)
+        try:
+            cfg = load_alerts_config(None, request.app.state.settings)
+        except ConfigError as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"alerts configuration: {exc}") from None
         request.app.state.alerts_config = cfg
     return cfg  # type: ignore[no-any-return]
 
@@ -103,9 +108,14 @@ def _act(
             book.acknowledge(alert, user.username, utcnow(), note)
         else:
             book.resolve(alert, user.username, utcnow(), note)
+        session.commit()
     except LifecycleError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"alert {alert_id} changed meanwhile; reload and retry"
+        ) from None
     session.refresh(alert)
     return _detail(alert)
 

@@ -16,6 +16,9 @@ def run(
     ),
     park: Path | None = typer.Option(None, "--park", help="park YAML (default: EGGWATCH_DATA_DIR/park.yaml)"),
     once: bool = typer.Option(False, "--once", help="one pass, deliver what is due, exit"),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="serve Prometheus metrics on this port (0: off)"
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Every few minutes: detect on the recent history, update alerts, notify the supervisor on shift."""
@@ -23,4 +26,4 @@ def run(
     from eggwatch.clikit import setup_logging
 
     setup_logging(verbose)
-    run_service(alerts_config, park, once=once)
+    run_service(alerts_config, park, once=once, metrics_port=metrics_port)

@@ -57,7 +57,8 @@ class Webhook(_Strict):
     name: str = Field(pattern=r"^[a-z0-9_-]{1,48}$")
     format: Literal["generic", "wecom", "dingtalk"] = "generic"
     url: str
-    secret: SecretStr | None = None  # DingTalk "加签" secret (SEC...)
+    # DingTalk: the "加签" secret (SEC...); generic: signs the body (X-Eggwatch-Signature).
+    secret: SecretStr | None = None
     msgtype: Literal["text", "markdown"] = "markdown"
     headers: dict[str, str] = Field(default_factory=dict)
     timeout_s: float = Field(default=10.0, gt=0, le=120)
@@ -67,8 +68,10 @@ class Webhook(_Strict):
 
     @model_validator(mode="after")
     def _secret_only_dingtalk(self) -> Webhook:
-        if self.secret is not None and self.format != "dingtalk":
-            raise ValueError(f"webhook {self.name}: 'secret' is only used by format dingtalk")
+        if self.secret is not None and self.format == "wecom":
+            raise ValueError(
+                f"webhook {self.name}: WeCom robots do not sign; the key in the URL is the secret"
+            )
         return self
 
 

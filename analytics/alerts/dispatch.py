@@ -1,8 +1,10 @@
 """Delivering the outbox: one worker thread per channel, so a dead receiver only delays its
 own channel.  Within a channel messages go out in order (the retained MQTT topic must end on the
-newest state); a failure backs off exponentially (``Retry``) and keeps the message pending in the
-database, so nothing is lost across restarts.  After ``give_up_hours`` a message is marked
-``dead`` (logged, counted, still visible in the table)."""
+newest state); a failure (:class:`DeliveryError`) backs off exponentially (``Retry``) and keeps
+the message pending in the database, so nothing is lost across restarts.  After ``give_up_hours``
+a message is marked ``dead`` (logged, counted, still visible in the table); so is, at once, a
+message that fails for any other reason (a bug, a malformed payload), which would otherwise block
+its channel for good."""
 
 from __future__ import annotations
 
@@ -14,9 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from analytics.alerts.channels import Channel
+from analytics.alerts.channels import Channel, DeliveryError
 from analytics.alerts.config import Retry
 from analytics.alerts.models import OutboxMessage
 
@@ -79,7 +81,12 @@ class Dispatcher:
                     channel.deliver(row.payload)
                 except Exception as exc:
                     row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                    if now - row.created_at >= dt.timedelta(hours=self.retry.give_up_hours):
+                    retryable = isinstance(exc, DeliveryError)
+                    if not retryable:
+                        # Not the receiver's fault: this message can never go out (a bug or a
+                        # malformed payload).  Set it aside so it cannot block the channel.
+                        log.exception("outbox message %s to %s cannot be delivered", row.id, name)
+                    if not retryable or now - row.created_at >= dt.timedelta(hours=self.retry.give_up_hours):
                         row.status = "dead"
                         NOTIFICATIONS.labels(name, "dead").inc()
                         log.error("giving up on outbox message %s to %s: %s", row.id, name, row.last_error)
@@ -104,10 +111,10 @@ class Dispatcher:
 
     def pending(self, name: str | None = None) -> int:
         with self._sessions() as s:
-            q = select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+            q = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
             if name:
                 q = q.where(OutboxMessage.channel == name)
-            return len(s.scalars(q).all())
+            return int(s.scalar(q) or 0)
 
     # -- threads --------------------------------------------------------------------------------
 

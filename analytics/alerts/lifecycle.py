@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.alerts.config import AlertsConfig, Event, Person
+from analytics.alerts.dispatch import utcnow
 from analytics.alerts.findings import Finding, latest_per_key
 from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage
 from analytics.alerts.payload import alert_object
@@ -110,8 +111,10 @@ class AlertBook:
     ) -> PassResult:
         """Feed one detector pass; ``recovered(alert)`` is the recovery signal (None: can't tell)."""
         result = PassResult()
-        for key, f in latest_per_key(findings, self.site).items():
-            last = self._latest(key)
+        latest = latest_per_key(findings, self.site)
+        last_alerts = self._latest(list(latest))
+        for key, f in latest.items():
+            last = last_alerts.get(key)
             if last is not None and f.detected_at <= last.detected_at:
                 continue  # that alert's own event, reported again by this pass
             if f.detected_at < data_end - self.policy.open_within:
@@ -174,10 +177,14 @@ class AlertBook:
     def _active(self) -> Sequence[Alert]:
         return self.s.scalars(select(Alert).where(Alert.site == self.site, Alert.status.in_(ACTIVE))).all()
 
-    def _latest(self, key: str) -> Alert | None:
-        return self.s.scalars(
-            select(Alert).where(Alert.dedupe_key == key).order_by(Alert.id.desc()).limit(1)
-        ).first()
+    def _latest(self, keys: list[str]) -> dict[str, Alert]:
+        """The most recent alert of each key (one query per 500 keys, not one per key)."""
+        out: dict[str, Alert] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            for a in self.s.scalars(select(Alert).where(Alert.dedupe_key.in_(chunk)).order_by(Alert.id)):
+                out[a.dedupe_key] = a  # ascending ids: the last one wins
+        return out
 
     def _open_or_reopen(
         self,
@@ -251,6 +258,7 @@ class AlertBook:
             "alert": alert_object(alert),
             "recipients": [p.model_dump(exclude_none=True) for p in people],
         }
+        sent_from = utcnow()
         for route in self.routes:
             if event in route.events:
                 self.s.add(
@@ -259,8 +267,10 @@ class AlertBook:
                         alert_id=alert.id,
                         event=event,
                         payload=payload,
-                        created_at=now,
-                        next_attempt_at=now,
+                        # Delivery runs on the wall clock even when the lifecycle replays
+                        # simulated time (the demo's backfill): retries and give-up stay real.
+                        created_at=sent_from,
+                        next_attempt_at=sent_from,
                         status="pending",
                         attempts=0,
                     )

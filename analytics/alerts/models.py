@@ -70,10 +70,16 @@ class Alert(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolution: Mapped[str | None] = mapped_column(String(16))  # recovered | manual
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Optimistic locking: the API (acknowledge) and the live loop (refresh, auto-resolve) may
+    # change the same alert at once, from different processes; the later writer gets an error
+    # instead of silently undoing the other's change.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list[AlertEvent]] = relationship(
         back_populates="alert", order_by="AlertEvent.id", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     __table_args__ = (
         # One active alert per key: a second pass (or a second process) cannot open a duplicate.

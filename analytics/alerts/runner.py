@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 TABLES = ("alert", "alert_event", "alert_outbox")
 
 
-def run_service(config_path: Path | None, park_path: Path | None, *, once: bool = False) -> None:
+def run_service(
+    config_path: Path | None, park_path: Path | None, *, once: bool = False, metrics_port: int = 0
+) -> None:
     settings = load_settings()
     cfg = load_alerts_config(config_path, settings)  # validated before anything connects
     park = load_park(park_path or cfg.park or settings.data_dir / "park.yaml")
@@ -39,6 +41,10 @@ def run_service(config_path: Path | None, park_path: Path | None, *, once: bool 
             for name in service.channels:
                 service.dispatcher.deliver_due(name)
             return
+        if metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(metrics_port)  # eggwatch_alert_passes_total, eggwatch_alert_notifications_total
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Counter
+from sqlalchemy.orm.exc import StaleDataError
 
 from analytics.alerts.channels import Channel
 from analytics.alerts.config import AlertsConfig, load_alerts_config
@@ -128,7 +129,7 @@ class AlertService:
         missing = {r.channel for r in self.routes} - set(self.channels)
         if missing:
             raise ValueError(f"no channel object for configured channel(s): {', '.join(sorted(missing))}")
-        self.dispatcher = Dispatcher(session_factory, self.channels, self.config.retry, clock=clock)
+        self.dispatcher = Dispatcher(session_factory, self.channels, self.config.retry)  # wall clock
         self._load = load_hourly or _default_load
         self._detect = detect or live_detector(self.config.open_within_hours)
         self._stop = threading.Event()
@@ -154,12 +155,22 @@ class AlertService:
             # No data is not "recovered": skip de-dup/auto-resolve this pass, still escalate.
             log.exception("detection pass failed; open alerts are kept as they are")
         report.findings = len(findings)
-        with self.sessions() as s:
-            book = self.book(s)
-            if report.ok:
-                report.result = book.apply_pass(findings, data_end, now, self._recovery(frame, data_end))
-            report.escalated = [a.id for a in book.escalate_due(now)]
-            s.commit()
+        for attempt in (1, 2):
+            try:
+                with self.sessions() as s:
+                    book = self.book(s)
+                    if report.ok:
+                        report.result = book.apply_pass(
+                            findings, data_end, now, self._recovery(frame, data_end)
+                        )
+                    report.escalated = [a.id for a in book.escalate_due(now)]
+                    s.commit()
+                break
+            except StaleDataError:
+                # Someone acknowledged or resolved an alert meanwhile: redo on fresh rows.
+                if attempt == 2:
+                    raise
+                log.info("an alert changed during the pass; applying it again")
         self.dispatcher.wake()
         PASSES.labels("ok" if report.ok else "failed").inc()
         report.seconds = time.perf_counter() - t0

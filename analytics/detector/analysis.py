@@ -11,6 +11,7 @@ from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
 from analytics.detector.episodes import first_alarms
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.rows import RowState, analyse_rows
+from analytics.detector.timing import rhythm_shift_hours
 from analytics.detector.windows import ffill, window_mean
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
@@ -22,6 +23,7 @@ class Analysis:
     hens_mean: np.ndarray  # [house, hour] mean over the last 24 h
     standard: np.ndarray  # [house, hour] breed-standard hen-day % at the flock's age
     depopulating: np.ndarray  # [house, hour] hens fell recently (not a production problem)
+    paused: np.ndarray  # [house, hour] no laying verdict: depopulation or lighting-schedule change
     rows: RowState
     drops: HouseDrops
     water: ConsumptionDrops
@@ -50,6 +52,14 @@ def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np
     return hour - last < lasting
 
 
+def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
+    """True for ``hours`` hours from the first hour of each run of ``cond``."""
+    t = np.arange(cond.shape[-1])
+    first = np.maximum.accumulate(np.where(cond, -1, t), axis=-1) + 1  # start of the current run
+    run_start = np.where(cond, first, -(10**9))
+    return t - np.maximum.accumulate(run_start, axis=-1) < hours
+
+
 def _standard(frame: HourlyFrame) -> np.ndarray:
     age = _fill_hens(frame.age_weeks)  # same carry-forward rule as hens
     out = np.full(age.shape, np.nan)
@@ -61,25 +71,35 @@ def _standard(frame: HourlyFrame) -> np.ndarray:
 
 def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> Analysis:
     """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``."""
-    start = max(0, min(evaluate_from, frame.n_hours))
+    # Figures start 4 days before the first verdict, so verdicts, onsets and multi-day checks at
+    # ``evaluate_from`` are the same as in a run over the whole history.
+    first_verdict = max(0, min(evaluate_from, frame.n_hours))
+    start = max(0, first_verdict - 4 * 24)
     first_hod = frame.start.hour
     hens = _fill_hens(frame.hens)
     hens_mean = window_mean(hens, 24)
-    depop = _recent_fall(hens, cfg.depopulation_frac, 48, 72)
+    depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     standard = _standard(frame)
 
-    water = analyse_consumption(frame.water_l, hens_mean, cfg.water_min_frac, start, cfg)
-    feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, start, cfg)
+    water = analyse_consumption(frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg)
+    feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
+        shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
+        relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)
+    pause = depop | _since_first(relit, cfg.rhythm_pause_hours)
 
     rows = analyse_rows(frame.eggs, depop, cfg)
     all_missing = np.isnan(frame.eggs).all(axis=1)
     counted_hour = np.where(all_missing, np.nan, np.nansum(frame.eggs, axis=1))
     hens_mean3 = window_mean(hens, 72)
-    drops = analyse_drops(rows, counted_hour, hens_mean, hens_mean3, standard, support, first_hod, start, cfg)
+    drops = analyse_drops(
+        rows, counted_hour, hens_mean, hens_mean3, standard, support, pause, first_hod, start, cfg
+    )
 
+    for alarm in (drops.alarm, water.alarm, feed.alarm):
+        alarm[:, :first_verdict] = False
     drop_fires = first_alarms(drops.alarm, drops.active, cfg.rearm_hours)
     water_fires = first_alarms(water.alarm, water.active, cfg.rearm_hours)
     feed_fires = first_alarms(feed.alarm, feed.active, cfg.rearm_hours)
-    return Analysis(hens, hens_mean, standard, depop, rows, drops, water, feed, drop_fires, water_fires, feed_fires)
+    return Analysis(hens, hens_mean, standard, depop, pause, rows, drops, water, feed, drop_fires, water_fires, feed_fires)

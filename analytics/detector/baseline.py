@@ -22,17 +22,18 @@ def same_time_baseline(
     start: int,
     standard: np.ndarray | None = None,
     rise_credit: float = 0.0,
-    skip: int = 0,
+    stride: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(expected, sigma) of ``x[..., t]`` for ``t >= start`` → arrays of shape ``(..., T - start)``.
 
-    ``skip`` leaves out the most recent days (for multi-day windows that would overlap the current one).
+    ``stride`` spaces the past windows (3 for 72 h windows, so they neither overlap each other nor the
+    current one, and their spread is a fair noise estimate).
     """
-    stack = past_days(x, days, start, skip)  # [..., t, k] with k = skip+1 .. skip+days
+    stack = past_days(x, days, start, stride)  # [..., t, k]: k = 1 .. days strides back
     rise_cap = np.zeros(stack.shape[:-1])  # the breed curve's rise since the recent half's centre
     if standard is not None:
         now = standard[..., start:, None]
-        then = past_days(standard, days, start, skip)
+        then = past_days(standard, days, start, stride)
         with np.errstate(invalid="ignore", divide="ignore"):
             f = np.where((then > 5) & (now > 5), now / then, 1.0)
         rise_cap = np.clip(f[..., (days // 2) // 2] - 1.0, 0.0, None)
@@ -41,10 +42,10 @@ def same_time_baseline(
     half = days // 2
     recent, _ = robust_center_scale(stack[..., :half], max(2, min_days // 2))
     older, _ = robust_center_scale(stack[..., half:], max(2, min_days // 2))
-    slope = np.where(np.isnan(older), 0.0, (recent - older) / (days - half))  # per day, + = rising
-    centre = skip + (half + 1) / 2.0  # the recent half's median sits this many days back
-    k = np.arange(1, days + 1, dtype=np.float64)
-    line = recent[..., None] + slope[..., None] * (centre - skip - k)
+    slope = np.where(np.isnan(older), 0.0, (recent - older) / ((days - half) * stride))  # per day
+    centre = stride * (half + 1) / 2.0  # the recent half's median sits this many days back
+    k = stride * np.arange(1, days + 1, dtype=np.float64)
+    line = recent[..., None] + slope[..., None] * (centre - k)
     _, sigma = robust_center_scale(stack - line, min_days)  # noise around the local trend
     # Follow the flock's own rise, but never faster than the breed curve rises at this age (so the
     # rise flattening into the peak, or a recovery after a dip, is not extrapolated past the peak).

@@ -10,14 +10,15 @@ class DetectorConfig:
     # Baseline: the house's own same-time-of-day 24 h windows of the previous days.
     baseline_days: int = 14  # days in the robust (median / MAD) baseline
     min_baseline_days: int = 5  # fewer valid past days → no verdict yet
-    sigma_floor_pts: float = 0.6  # lowest noise (hen-day points) ever assumed
+    sigma_floor_pts: float = 0.5  # lowest noise (hen-day points) ever assumed
     rise_credit: float = 0.0  # share of the breed curve's rise credited (the own trend covers rises)
 
     # End-of-day channel: evaluated when the day's counting is complete ("quiet" hours).
     daily_min_pts: float = 3.0  # deficit needed on one day, in hen-day points ...
-    daily_z: float = 4.0  # ... and in units of the house's own noise
+    daily_z: float = 5.0  # ... and in units of the house's own noise
     three_day_min_pts: float = 2.5  # deficit of the last 72 h (mild dips), in hen-day points ...
-    three_day_z: float = 4.0  # ... and in noise units of 72 h windows
+    three_day_z: float = 5.0  # ... and in noise units of 72 h windows
+    three_day_baseline: int = 7  # earlier 72 h windows (back to back) in its baseline
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
     guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)
 
@@ -32,25 +33,28 @@ class DetectorConfig:
     hold_max_hours: int = 8
 
     # Row counters.
-    row_fault_ratio: float = 0.3  # row below this fraction of what its neighbours imply → fault
-    row_exclude_ratio: float = 0.6  # below this it is left out of the house figure
-    row_fault_hours: int = 4  # the fault must persist this many hours
+    row_fault_ratio: float = 0.55  # row below this fraction of what its neighbours imply → fault
+    row_exclude_ratio: float = 0.8  # below this it is left out of the house figure
+    row_fault_hours: int = 6  # the fault must persist this many hours
     row_silent_hours: int = 12  # a row not reporting while its neighbours do, this long → fault
     min_row_eggs: float = 30.0  # a row must normally count at least this many eggs a day
 
     # Water and feed (per hen, same-time-of-day 24 h windows).
     water_min_frac: float = 0.12
-    feed_min_frac: float = 0.15
+    feed_min_frac: float = 0.08
     consumption_z: float = 4.0
-    consumption_hours: int = 4  # consecutive hours the fall must persist
+    consumption_hours: int = 6  # consecutive hours the fall must persist
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
 
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again
 
-    # Hens: a fall of this fraction within two days is a (partial) depopulation.
-    depopulation_frac: float = 0.03
+    # Not production problems: pause the laying verdict after these.
+    depopulation_frac: float = 0.03  # hens fell this much within two days: (partial) depopulation
+    depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens
+    rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
+    rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -25,8 +25,14 @@ class ConsumptionDrops:
 
 
 def analyse_consumption(
-    amount: np.ndarray, hens_mean: np.ndarray, min_frac: float, start: int, cfg: DetectorConfig
+    amount: np.ndarray,
+    hens_mean: np.ndarray,
+    min_frac: float,
+    pause: np.ndarray,
+    start: int,
+    cfg: DetectorConfig,
 ) -> ConsumptionDrops:
+    """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict."""
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
         per_hen = np.where(hens_mean > 0, window_sums(amount, DAY) / hens_mean, np.nan)
@@ -39,7 +45,7 @@ def analyse_consumption(
     with np.errstate(invalid="ignore", divide="ignore"):
         fall = np.where(expected > 0, 1.0 - per_hen / expected, np.nan)
         z = (expected - per_hen) / sigma
-        cond = (fall >= min_frac) & (z >= cfg.consumption_z)
+        cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
     alarm = run_lengths(cond) >= cfg.consumption_hours
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):

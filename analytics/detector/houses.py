@@ -38,7 +38,7 @@ class HouseDrops:
     alarm: np.ndarray  # [house, hour] bool: some channel confirms a drop
     active: np.ndarray  # [house, hour] bool: a drop may still be going on (for de-duplication)
     channel: np.ndarray  # [house, hour] int8: 1 end of day, 2 three days, 3 fast
-    hold: np.ndarray  # [house, hour] bool: waiting for a late belt run
+    hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
 
 
 CHANNELS = {1: "end_of_day", 2: "three_day", 3: "fast"}
@@ -62,6 +62,7 @@ def analyse_drops(
     hens_mean3: np.ndarray,
     standard: np.ndarray,
     support: np.ndarray,
+    pause: np.ndarray,
     first_hod: int,
     start: int,
     cfg: DetectorConfig,
@@ -77,11 +78,11 @@ def analyse_drops(
     share_now = np.nan_to_num(at_hours(profiles, day_of_hour, first_hod))
 
     hd = house_hen_day(rows, rows.window, hens_mean)
-    expected, sigma, sigma_quiet = _compare(hd, quiet, standard, start, 0, cfg)
+    expected, sigma, sigma_quiet = _compare(hd, quiet, standard, start, 1, cfg.baseline_days, cfg)
     deficit = expected - hd
     valid = ~np.isnan(deficit)
     hd3 = house_hen_day(rows, rows.window3, hens_mean3, days=3)
-    expected3, _, sigma3 = _compare(hd3, quiet, standard, start, 2, cfg)
+    expected3, _, sigma3 = _compare(hd3, quiet, standard, start, 3, cfg.three_day_baseline, cfg)
     deficit3 = expected3 - hd3
 
     # Late belt runs: an hour that should count a lot and counts almost nothing starts a hold.
@@ -94,7 +95,7 @@ def analyse_drops(
     hour = np.arange(t)
     last_stall = np.maximum.accumulate(np.where(stall, hour, -(10**9)), axis=-1)
     last_catch = np.maximum.accumulate(np.where(catch_up, hour, -(10**9)), axis=-1)
-    hold = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
+    hold = ((last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)) | pause
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
     # a real drop also leaves the 48 h window short, a timing shift does not.
@@ -131,21 +132,27 @@ def analyse_drops(
 
 
 def _compare(
-    x: np.ndarray, quiet: np.ndarray, standard: np.ndarray, start: int, skip: int, cfg: DetectorConfig
+    x: np.ndarray,
+    quiet: np.ndarray,
+    standard: np.ndarray,
+    start: int,
+    stride: int,
+    windows: int,
+    cfg: DetectorConfig,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected value, noise pooled over all the day's phases, and noise pooled over quiet phases."""
     h, t = x.shape
     exp_s, sig_s = same_time_baseline(
-        x, cfg.baseline_days, cfg.min_baseline_days, start, standard, cfg.rise_credit, skip
+        x, windows, min(cfg.min_baseline_days, windows), start, standard, cfg.rise_credit, stride
     )
     expected = np.full((h, t), np.nan)
     var = np.full((h, t), np.nan)
     expected[:, start:] = exp_s
     var[:, start:] = np.maximum(sig_s, cfg.sigma_floor_pts) ** 2
     # Each phase alone has only ``baseline_days`` residuals: pool them over the last day's phases.
-    sigma = np.maximum(np.sqrt(window_mean(var, DAY)), 0.01 * expected)
+    sigma = np.maximum(np.sqrt(window_mean(var, DAY)), 0.005 * expected)
     sigma_quiet = np.sqrt(window_mean(np.where(quiet, var, np.nan), DAY))
-    sigma_quiet = np.maximum(np.where(np.isnan(sigma_quiet), sigma, sigma_quiet), 0.01 * expected)
+    sigma_quiet = np.maximum(np.where(np.isnan(sigma_quiet), sigma, sigma_quiet), 0.005 * expected)
     return expected, sigma, sigma_quiet
 
 

@@ -29,34 +29,47 @@ class RowState:
     silent_fires: np.ndarray  # [house, row, hour] a "row stopped reporting" alert fires here
 
 
+def _shares_and_ratios(
+    eggs: np.ndarray, win: np.ndarray, seen: np.ndarray, days: int, frozen: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's share of the house over the previous ``days`` days (not the last one, so a fault
+    that starts today does not hide itself), its 24 h count against the median row estimate, and that
+    median estimate of the house's 24 h eggs."""
+    r = eggs.shape[1]
+    long = trailing_sums(eggs, DAY * days)
+    prior = np.full_like(long, np.nan)
+    prior[..., DAY:] = long[..., :-DAY]
+    # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
+    all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
+    tot = np.nansum(prior, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(all_known & (tot > 0), prior / tot, np.nan)
+        if frozen is not None:  # keep the shares learned before ``frozen`` hours
+            share = np.where(frozen, np.nan, share)
+        share = ffill(share)
+        estimate = np.where(share > (0.2 / max(r, 1) if frozen is not None else 0.0), win / share, np.nan)
+    est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]
+    n_est = np.sum(~np.isnan(est_sorted), axis=-1)
+    ref = np.where(n_est >= 3, _sorted_median(est_sorted, n_est), np.nan)[:, None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return share, np.where(ref > 0, estimate / ref, np.nan), ref
+
+
 def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:
     """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``."""
     h, r, t = eggs.shape
     known = ~np.isnan(eggs)
     win = window_sums(eggs, DAY)
-    span = DAY * cfg.baseline_days
-    long = trailing_sums(eggs, span)
-    # Shares from the days before the last one, so a fault that starts today does not hide itself.
-    prior = np.full_like(long, np.nan)
-    prior[..., DAY:] = long[..., :-DAY]
-    # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
     seen = np.logical_or.accumulate(known, axis=-1)
-    all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
-    tot = np.nansum(prior, axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(all_known & (tot > 0), prior / tot, np.nan)
-    share = ffill(share)
-
-    usable = share >= 0.2 / max(r, 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = np.where(usable, win / share, np.nan)
-    est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]
-    n_est = np.sum(~np.isnan(est_sorted), axis=-1)
-    ref = np.where(n_est >= 3, _sorted_median(est_sorted, n_est), np.nan)[:, None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(ref > 0, estimate / ref, np.nan)
-
     depop = depopulating[:, None, :]
+    # Two passes: the second learns the shares only from hours when no row was left out, so a dead
+    # counter keeps its historical share (the house figure stays right for as long as it is dead).
+    share, ratio, ref = _shares_and_ratios(eggs, win, seen, cfg.baseline_days)
+    left_out = ((ratio < cfg.row_exclude_ratio) & ~depop).any(axis=1, keepdims=True)
+    masked = np.where(left_out & known, 0.0, eggs)
+    share, ratio, ref = _shares_and_ratios(masked, win, seen, cfg.baseline_days, left_out)
+    usable = share >= 0.2 / max(r, 1)
+
     expected_row = share * ref
     collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~depop
     fault_run = run_lengths(collapsed)

@@ -18,9 +18,16 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 IdPath = Annotated[int, "path id"]
 
 
+# Counting stops here: an exact count of 500,000 shifts would cost more than the page itself.
+COUNT_CAP = 10_000
+
+
 def page(session: Session, stmt: Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
-    """One page of ``stmt`` (already ordered) and the total number of rows it selects."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    """One page of ``stmt`` (already ordered) and the number of rows it selects, capped at
+    ``max(COUNT_CAP, offset + limit) + 1`` (a total above the cap means "at least that many")."""
+    cap = max(COUNT_CAP, offset + limit) + 1
+    counted = stmt.order_by(None).limit(cap).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     rows = list(session.scalars(stmt.limit(limit).offset(offset)))
     return rows, total
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from sqlalchemy import select
 
 from api.deps import SessionDep, check_unit, require_roles, units_of
@@ -12,7 +13,8 @@ from api.models import Location, Shift, Task, User, Worker
 from api.routes._common import Limit, Offset, get_or_404, page
 from api.schemas.common import Aware, Page, Unit
 from api.schemas.work import ShiftIn, ShiftOut
-from api.services.shifts import overlapping
+from api.services.shifts import locked_run, overlapping
+from api.services.site import tz_of
 
 router = APIRouter(prefix="/shifts", tags=["shifts"])
 Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
@@ -31,6 +33,16 @@ def _own_shift(session: SessionDep, user: User, shift_id: int) -> Shift:
     shift = get_or_404(session, Shift, shift_id)
     check_unit(session, user, get_or_404(session, Location, shift.location_id).unit)
     return shift
+
+
+def _reject_closed(request: Request, session: SessionDep, start: dt.datetime, end: dt.datetime) -> None:
+    run = locked_run(session, start, end, tz_of(request))
+    if run is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"payroll run {run.id} ({run.period_start}..{run.period_end}) is {run.status}: "
+            "its shifts are closed; correct pay with an adjustment",
+        )
 
 
 def _reject_overlap(session: SessionDep, body: ShiftIn, exclude_id: int | None = None) -> None:
@@ -73,8 +85,9 @@ def list_shifts(
 
 
 @router.post("", response_model=ShiftOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
-def create_shift(body: ShiftIn, session: SessionDep, user: Writer) -> ShiftOut:
+def create_shift(body: ShiftIn, request: Request, session: SessionDep, user: Writer) -> ShiftOut:
     _check_refs(session, user, body)
+    _reject_closed(request, session, body.start_at, body.end_at)
     _reject_overlap(session, body)
     shift = Shift(**body.model_dump())
     session.add(shift)
@@ -88,9 +101,13 @@ def get_shift(shift_id: int, session: SessionDep, user: Reader) -> ShiftOut:
 
 
 @router.put("/{shift_id}", response_model=ShiftOut, responses={409: {}})
-def replace_shift(shift_id: int, body: ShiftIn, session: SessionDep, user: Writer) -> ShiftOut:
+def replace_shift(
+    shift_id: int, body: ShiftIn, request: Request, session: SessionDep, user: Writer
+) -> ShiftOut:
     shift = _own_shift(session, user, shift_id)
     _check_refs(session, user, body)
+    _reject_closed(request, session, shift.start_at, shift.end_at)
+    _reject_closed(request, session, body.start_at, body.end_at)
     _reject_overlap(session, body, exclude_id=shift.id)
     for key, value in body.model_dump().items():
         setattr(shift, key, value)
@@ -98,7 +115,9 @@ def replace_shift(shift_id: int, body: ShiftIn, session: SessionDep, user: Write
     return ShiftOut.model_validate(shift)
 
 
-@router.delete("/{shift_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_shift(shift_id: int, session: SessionDep, user: Writer) -> None:
-    session.delete(_own_shift(session, user, shift_id))
+@router.delete("/{shift_id}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {}})
+def delete_shift(shift_id: int, request: Request, session: SessionDep, user: Writer) -> None:
+    shift = _own_shift(session, user, shift_id)
+    _reject_closed(request, session, shift.start_at, shift.end_at)
+    session.delete(shift)
     session.commit()

@@ -65,6 +65,6 @@ class Out(BaseModel):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description="matching rows; counting stops after 10,000 (then: at least this many)")
     limit: int
     offset: int

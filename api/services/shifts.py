@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Shift
+from api.models import PayrollRun, Shift
+from api.services.payroll import local_window
 
 
 def overlapping(
@@ -18,3 +20,20 @@ def overlapping(
     if exclude_id is not None:
         stmt = stmt.where(Shift.id != exclude_id)
     return session.scalars(stmt.limit(1)).first()
+
+
+def locked_run(session: Session, start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> PayrollRun | None:
+    """An approved or paid run whose period overlaps ``[start, end)``: such shifts are closed, and a
+    correction is an adjustment on that run, not an edit of the shift."""
+    first = (start.astimezone(tz) - dt.timedelta(days=1)).date()
+    last = (end.astimezone(tz) + dt.timedelta(days=1)).date()
+    runs = session.scalars(
+        select(PayrollRun).where(
+            PayrollRun.status != "draft", PayrollRun.period_start <= last, PayrollRun.period_end >= first
+        )
+    )
+    for run in runs:
+        a, b = local_window(run.period_start, run.period_end, tz)
+        if a < end and start < b:
+            return run
+    return None

@@ -112,7 +112,9 @@ def _counter_total(store: TelemetryStore, metric: str, site: str, unit: str, sta
     return sum(_hourly_increases(store.query(q), start).values())
 
 
-def _last(store: TelemetryStore, metric: str, site: str, unit: str, start: int, end: int) -> tuple[int, float] | None:
+def _last(
+    store: TelemetryStore, metric: str, site: str, unit: str, start: int, end: int
+) -> tuple[int, float] | None:
     latest: tuple[int, float] | None = None
     for s in store.query(Query(metric, site, start, end, units=(unit,))):
         if s.ts.size and (latest is None or s.ts[-1] > latest[0]):
@@ -145,10 +147,14 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     start = midnight - dt.timedelta(days=SPARK_DAYS)
     now_ms, start_ms = _ms(now), _ms(start)
     hourly = _hourly_increases(
-        store.query(Query("eggs_total", site, start_ms - HOUR_MS, now_ms, HOUR_MS, "last", units=(house.unit,))),
+        store.query(
+            Query("eggs_total", site, start_ms - HOUR_MS, now_ms, HOUR_MS, "last", units=(house.unit,))
+        ),
         start_ms,
     )
-    hens_series = store.query(Query("hens_housed", site, start_ms, now_ms, HOUR_MS, "last", units=(house.unit,)))
+    hens_series = store.query(
+        Query("hens_housed", site, start_ms, now_ms, HOUR_MS, "last", units=(house.unit,))
+    )
     hens_by_day: dict[dt.date, float] = {}
     for s in hens_series:
         for ts, v in zip(s.ts.tolist(), s.values.tolist(), strict=True):
@@ -176,7 +182,7 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
         breed_zh=zh,
         age_weeks=house.age_weeks(today),
         hens=int(hens_now),
-        eggs_today=int(round(eggs_today)),
+        eggs_today=round(eggs_today),
         hen_day_today_pct=100.0 * eggs_today / hens_now,
         expected_pct=float(std.hen_day(house.age_weeks(today))),
         usual_share=usual_share(hourly, now, park.tz),
@@ -184,7 +190,9 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     )
 
 
-def line_figures(store: TelemetryStore, park: Park, unit: str, name_zh: str | None, now: dt.datetime) -> LineFigures:
+def line_figures(
+    store: TelemetryStore, park: Park, unit: str, name_zh: str | None, now: dt.datetime
+) -> LineFigures:
     site = park.site
     start, end = _ms(local_midnight(now, park)), _ms(now)
     state = _last(store, "line_state", site, unit, end - LINE_STATE_FRESH_MS, end + 1)
@@ -192,9 +200,9 @@ def line_figures(store: TelemetryStore, park: Park, unit: str, name_zh: str | No
     return LineFigures(
         unit=unit,
         name_zh=name_zh,
-        graded_today=int(round(_counter_total(store, "eggs_graded_total", site, unit, start, end))),
-        cases_today=int(round(_counter_total(store, "cases_packed_total", site, unit, start, end))),
-        rejects_today=int(round(_counter_total(store, "rejects_total", site, unit, start, end))),
+        graded_today=round(_counter_total(store, "eggs_graded_total", site, unit, start, end)),
+        cases_today=round(_counter_total(store, "cases_packed_total", site, unit, start, end)),
+        rejects_today=round(_counter_total(store, "rejects_total", site, unit, start, end)),
         state=int(state[1]) if state else None,
         speed_eph=speed[1] if speed else None,
     )
@@ -211,6 +219,8 @@ def park_figures(store: TelemetryStore, park: Park, now: dt.datetime) -> ParkFig
 
 def spark_values(days: list[DayPoint]) -> tuple[np.ndarray, np.ndarray]:
     """(actual, standard) as float arrays, NaN where a day has no data."""
-    actual = np.array([d.hen_day_pct if d.hen_day_pct is not None else np.nan for d in days], dtype=np.float64)
+    actual = np.array(
+        [d.hen_day_pct if d.hen_day_pct is not None else np.nan for d in days], dtype=np.float64
+    )
     standard = np.array([d.standard_pct for d in days], dtype=np.float64)
     return actual, standard

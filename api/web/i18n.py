@@ -23,7 +23,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "eggs_today": ("今日产蛋", "Eggs today"),
     "hens": ("存栏", "Hens"),
     "age": ("周龄", "Age (weeks)"),
-    "spark_legend": ("近14天：实线为实际，虚线为品种标准", "Last 14 days: solid actual, dashed breed standard"),
+    "spark_legend": (
+        "近14天：实线为实际，虚线为品种标准",
+        "Last 14 days: solid actual, dashed breed standard",
+    ),
     "graded": ("分级", "Graded"),
     "cases": ("装箱", "Cases"),
     "rejects": ("剔除率", "Rejects"),

@@ -1,7 +1,7 @@
 """``GET /``: the park at a glance for phones and the embedded demo, plus its script and style.
 
 Server-rendered (Jinja2, autoescaped) with inline SVG sparklines; the small script of our own
-(``static/app.js``) only handles login, the open alerts and their acknowledge button, and report
+(``app.js``) only handles login, the open alerts and their acknowledge button, and report
 downloads, all through the JSON API, so every permission is checked on the server.
 """
 
@@ -33,7 +33,7 @@ CSP = (
 
 router = APIRouter(include_in_schema=False)
 _env = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
+    loader=FileSystemLoader(HERE),  # index.html sits beside this module (shipped as package data)
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -86,4 +86,4 @@ def home(request: Request, lang: Annotated[Lang, Query()] = "zh") -> HTMLRespons
 def static_file(name: str) -> Response:
     if name not in STATIC:
         return Response(status_code=404)
-    return FileResponse(HERE / "static" / name, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})
+    return FileResponse(HERE / name, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})

@@ -22,7 +22,8 @@ def _scale(values: np.ndarray, lo: float, hi: float, height: float) -> np.ndarra
 
 def _segments(xs: np.ndarray, ys: np.ndarray) -> list[str]:
     """``points`` attributes of the runs of finite values (a NaN breaks the line)."""
-    out, run = [], []
+    out: list[str] = []
+    run: list[str] = []
     for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
         if math.isnan(y):
             if run:
@@ -35,7 +36,9 @@ def _segments(xs: np.ndarray, ys: np.ndarray) -> list[str]:
     return out
 
 
-def sparkline(actual: np.ndarray, standard: np.ndarray, title: str, width: int = 160, height: int = 40) -> Markup:
+def sparkline(
+    actual: np.ndarray, standard: np.ndarray, title: str, width: int = 160, height: int = 40
+) -> Markup:
     """Actual vs standard on a shared y-axis fitted to both (never below 0 or above 100 %)."""
     both = np.concatenate([actual, standard])
     finite = both[np.isfinite(both)]

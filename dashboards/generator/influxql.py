@@ -31,10 +31,12 @@ def summed(inner: str, group: str, tz: bool = False) -> str:
 
 
 def daily_increases(metric: str, where: str, by: str = '"unit"') -> str:
-    return summed(increases(metric, where, bucket="1h"), f'time(1d), {by}', tz=True)
+    return summed(increases(metric, where, bucket="1h"), f"time(1d), {by}", tz=True)
 
 
-def gauge(metric: str, where: str, agg: str = "mean", group: str = 'time($__interval), "unit"', tz: bool = False) -> str:
+def gauge(
+    metric: str, where: str, agg: str = "mean", group: str = 'time($__interval), "unit"', tz: bool = False
+) -> str:
     tail = f" {TZ}" if tz else ""
     by = f" GROUP BY {group}" if group else ""
     return f'SELECT {agg}("value") FROM "{metric}" WHERE {SITE} AND {where} AND $timeFilter{by}{tail}'

@@ -103,7 +103,9 @@ def panel(
 ) -> Json:
     pid, pos = layout.place(w, h)
     sources = {t["datasource"]["uid"] for t in targets if t["datasource"]["uid"] != "__expr__"}
-    datasource = targets[0]["datasource"] if len(sources) <= 1 else {"type": "datasource", "uid": "-- Mixed --"}
+    datasource = (
+        targets[0]["datasource"] if len(sources) <= 1 else {"type": "datasource", "uid": "-- Mixed --"}
+    )
     if sources and datasource["uid"] == "__expr__":
         uid = next(iter(sources))
         datasource = INFLUX if uid == INFLUX_UID else POSTGRES
@@ -155,7 +157,12 @@ def timeseries(layout: Layout, title: str, targets: list[Json], **kw: Any) -> Js
         "stacking": {"mode": kw.pop("stacking", "none"), "group": "A"},
     }
     options = {
-        "legend": {"displayMode": "table", "placement": "bottom", "showLegend": True, "calcs": kw.pop("calcs", ["lastNotNull"])},
+        "legend": {
+            "displayMode": "table",
+            "placement": "bottom",
+            "showLegend": True,
+            "calcs": kw.pop("calcs", ["lastNotNull"]),
+        },
         "tooltip": {"mode": "multi", "sort": "desc"},
     }
     return panel(layout, "timeseries", title, targets, custom=custom, options=options, **kw)
@@ -174,7 +181,12 @@ def stat(layout: Layout, title: str, targets: list[Json], calc: str = "lastNotNu
 
 
 def bargauge(
-    layout: Layout, title: str, targets: list[Json], calc: str = "lastNotNull", values: bool = False, **kw: Any
+    layout: Layout,
+    title: str,
+    targets: list[Json],
+    calc: str = "lastNotNull",
+    values: bool = False,
+    **kw: Any,
 ) -> Json:
     """``values=True`` shows one bar per table row (SQL) instead of one per series."""
     options = {
@@ -192,20 +204,34 @@ def piechart(
     options = {
         "reduceOptions": {"calcs": [calc], "fields": "", "values": values},
         "pieType": "donut",
-        "legend": {"displayMode": "table", "placement": "right", "showLegend": True, "values": ["value", "percent"]},
+        "legend": {
+            "displayMode": "table",
+            "placement": "right",
+            "showLegend": True,
+            "values": ["value", "percent"],
+        },
         "tooltip": {"mode": "single", "sort": "none"},
     }
     return panel(layout, "piechart", title, targets, options=options, **kw)
 
 
 def table(layout: Layout, title: str, targets: list[Json], **kw: Any) -> Json:
-    options = {"showHeader": True, "cellHeight": "sm", "footer": {"show": False, "reducer": ["sum"], "fields": ""}}
+    options = {
+        "showHeader": True,
+        "cellHeight": "sm",
+        "footer": {"show": False, "reducer": ["sum"], "fields": ""},
+    }
     return panel(layout, "table", title, targets, options=options, **kw)
 
 
 def state_timeline(layout: Layout, title: str, targets: list[Json], **kw: Any) -> Json:
-    options = {"showValue": "auto", "mergeValues": True, "alignValue": "left", "rowHeight": 0.9,
-               "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True}}
+    options = {
+        "showValue": "auto",
+        "mergeValues": True,
+        "alignValue": "left",
+        "rowHeight": 0.9,
+        "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+    }
     return panel(layout, "state-timeline", title, targets, options=options, **kw)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dashboards.generator import influxql as q
-from dashboards.generator.workforce import open_alerts_table
 from dashboards.generator.panels import (
     BLUE,
     GREEN,
@@ -24,6 +23,7 @@ from dashboards.generator.panels import (
     steps,
     timeseries,
 )
+from dashboards.generator.workforce import open_alerts_table
 
 SITE_VAR = influx_variable("site", "园区 Site", 'SHOW TAG VALUES FROM "eggs_total" WITH KEY = "site"')
 TODAY = "now/d"
@@ -52,14 +52,21 @@ def hen_day_targets(where: str) -> list[Json]:
         hidden(influx("A", q.daily_increases("eggs_total", where))),
         hidden(influx("B", q.gauge("hens_housed", where, "last", 'time(1d), "unit"', tz=True))),
         math("C", "$A / $B * 100"),
-        influx("D", q.gauge("hen_day_expected_pct", where, "last", 'time(1d), "unit"', tz=True), "标准 standard $tag_unit"),
+        influx(
+            "D",
+            q.gauge("hen_day_expected_pct", where, "last", 'time(1d), "unit"', tz=True),
+            "标准 standard $tag_unit",
+        ),
     ]
 
 
 def park_overview() -> Json:
     lay = Layout()
     houses = influx_variable(
-        "house", "鸡舍 House", "SHOW TAG VALUES FROM \"eggs_total\" WITH KEY = \"unit\" WHERE \"site\" = '$site'", multi=True
+        "house",
+        "鸡舍 House",
+        'SHOW TAG VALUES FROM "eggs_total" WITH KEY = "unit" WHERE "site" = \'$site\'',
+        multi=True,
     )
     w = q.HOUSES
     panels = [
@@ -169,12 +176,20 @@ def park_overview() -> Json:
 def house_detail() -> Json:
     lay = Layout()
     house = influx_variable(
-        "house", "鸡舍 House", "SHOW TAG VALUES FROM \"eggs_total\" WITH KEY = \"unit\" WHERE \"site\" = '$site'"
+        "house", "鸡舍 House", 'SHOW TAG VALUES FROM "eggs_total" WITH KEY = "unit" WHERE "site" = \'$site\''
     )
     w = q.HOUSE
     rows = q.increases("eggs_total", w)
     panels = [
-        stat(lay, "今日产蛋 Eggs today", [influx("A", q.summed(rows, ""))], calc="sum", w=6, h=5, time_from=TODAY),
+        stat(
+            lay,
+            "今日产蛋 Eggs today",
+            [influx("A", q.summed(rows, ""))],
+            calc="sum",
+            w=6,
+            h=5,
+            time_from=TODAY,
+        ),
         stat(
             lay,
             "昨日产蛋率 Hen-day % yesterday",
@@ -188,8 +203,8 @@ def house_detail() -> Json:
             thresholds=HEN_DAY_THRESHOLDS,
             w=6,
             h=5,
-            time_from="1d",
-            time_shift="1d/d",
+            time_from=TODAY,
+            time_shift="1d/d",  # with "now/d": the whole of yesterday
         ),
         stat(lay, "存栏 Hens housed", [influx("A", q.gauge("hens_housed", w, "last", '"unit"'))], w=6, h=5),
         stat(
@@ -243,7 +258,13 @@ def house_detail() -> Json:
         timeseries(
             lay,
             "饮水量 Water use",
-            [influx("A", q.summed(q.increases("water_l_total", w, "1h"), 'time(1h), "line"'), "水线 line $tag_line")],
+            [
+                influx(
+                    "A",
+                    q.summed(q.increases("water_l_total", w, "1h"), 'time(1h), "line"'),
+                    "水线 line $tag_line",
+                )
+            ],
             unit="litre",
             w=12,
             draw="bars",
@@ -254,7 +275,9 @@ def house_detail() -> Json:
             "采食量与料塔 Feed used and silo weight",
             [
                 influx("A", q.silo_usage(w, "time(1h)"), "每小时采食 feed used / h"),
-                influx("B", q.gauge("feed_kg", w, "last", 'time($__interval), "silo"'), "料塔 silo $tag_silo"),
+                influx(
+                    "B", q.gauge("feed_kg", w, "last", 'time($__interval), "silo"'), "料塔 silo $tag_silo"
+                ),
             ],
             unit="masskg",
             w=12,
@@ -271,9 +294,20 @@ def house_detail() -> Json:
             thresholds=TEMP,
             w=12,
         ),
-        timeseries(lay, "相对湿度 Humidity", [influx("A", q.gauge("rh_pct", w), "RH")], unit="humidity", thresholds=RH, w=12),
-        timeseries(lay, "氨气 NH₃", [influx("A", q.gauge("nh3_ppm", w), "NH₃")], unit="ppm", thresholds=NH3, w=8),
-        timeseries(lay, "二氧化碳 CO₂", [influx("A", q.gauge("co2_ppm", w), "CO₂")], unit="ppm", thresholds=CO2, w=8),
+        timeseries(
+            lay,
+            "相对湿度 Humidity",
+            [influx("A", q.gauge("rh_pct", w), "RH")],
+            unit="humidity",
+            thresholds=RH,
+            w=12,
+        ),
+        timeseries(
+            lay, "氨气 NH₃", [influx("A", q.gauge("nh3_ppm", w), "NH₃")], unit="ppm", thresholds=NH3, w=8
+        ),
+        timeseries(
+            lay, "二氧化碳 CO₂", [influx("A", q.gauge("co2_ppm", w), "CO₂")], unit="ppm", thresholds=CO2, w=8
+        ),
         timeseries(
             lay,
             "静压 Static pressure",
@@ -286,7 +320,13 @@ def house_detail() -> Json:
         timeseries(
             lay,
             "平均体重 Bird weight",
-            [influx("A", q.gauge("bird_weight_g", w, "mean", 'time(1d), "scale"', tz=True), "秤 scale $tag_scale")],
+            [
+                influx(
+                    "A",
+                    q.gauge("bird_weight_g", w, "mean", 'time(1d), "scale"', tz=True),
+                    "秤 scale $tag_scale",
+                )
+            ],
             unit="massg",
             decimals=0,
             w=8,
@@ -322,14 +362,22 @@ def packing_line() -> Json:
     line = influx_variable(
         "line",
         "包装线 Line",
-        "SHOW TAG VALUES FROM \"eggs_graded_total\" WITH KEY = \"unit\" WHERE \"site\" = '$site'",
+        'SHOW TAG VALUES FROM "eggs_graded_total" WITH KEY = "unit" WHERE "site" = \'$site\'',
         multi=True,
     )
     w = q.LINES
     graded = q.increases("eggs_graded_total", w)
     rejects = q.increases("rejects_total", w)
     panels = [
-        stat(lay, "今日分级 Eggs graded today", [influx("A", q.summed(graded, '"unit"'), "$tag_unit")], calc="sum", w=6, h=5, time_from=TODAY),
+        stat(
+            lay,
+            "今日分级 Eggs graded today",
+            [influx("A", q.summed(graded, '"unit"'), "$tag_unit")],
+            calc="sum",
+            w=6,
+            h=5,
+            time_from=TODAY,
+        ),
         stat(
             lay,
             "今日装箱 Cases packed today",
@@ -381,7 +429,13 @@ def packing_line() -> Json:
             w=16,
             h=9,
         ),
-        piechart(lay, "等级分布 Grade distribution", [influx("A", q.summed(graded, '"grade"'), "$tag_grade")], w=8, h=9),
+        piechart(
+            lay,
+            "等级分布 Grade distribution",
+            [influx("A", q.summed(graded, '"grade"'), "$tag_grade")],
+            w=8,
+            h=9,
+        ),
         timeseries(
             lay,
             "剔除原因 Rejects by reason",
@@ -407,7 +461,11 @@ def packing_line() -> Json:
         timeseries(
             lay,
             "每小时装箱 Cases packed per hour",
-            [influx("A", q.summed(q.increases("cases_packed_total", w, "1h"), 'time(1h), "unit"'), "$tag_unit")],
+            [
+                influx(
+                    "A", q.summed(q.increases("cases_packed_total", w, "1h"), 'time(1h), "unit"'), "$tag_unit"
+                )
+            ],
             draw="bars",
             calcs=["sum"],
             w=12,
@@ -415,7 +473,13 @@ def packing_line() -> Json:
         state_timeline(
             lay,
             "运行与停机 Running and stops",
-            [influx("A", q.gauge("line_state", w, "last", 'time($__interval), "unit" fill(previous)'), "$tag_unit")],
+            [
+                influx(
+                    "A",
+                    q.gauge("line_state", w, "last", 'time($__interval), "unit" fill(previous)'),
+                    "$tag_unit",
+                )
+            ],
             mappings=LINE_STATE_MAPPINGS,
             thresholds=steps(YELLOW, (1, GREEN), (2, RED)),
             w=12,

@@ -113,17 +113,29 @@ class InfluxStore:
 
     def write_lines(self, lines: Sequence[str]) -> WriteResult:
         """POST line protocol; returns what landed and what InfluxDB refused (with its reason)."""
+        return self.write_encoded(lines, self.encode_body(lines))
+
+    def encode_body(self, lines: Sequence[str]) -> bytes:
+        """The request body for ``lines`` (gzip'd unless ``gzip_level`` is 0).
+
+        Separate from :meth:`write_encoded` so a caller can compress the next batch while the
+        previous one is being written.
+        """
+        body = "\n".join(lines).encode()
+        return gzip.compress(body, compresslevel=self.gzip_level) if self.gzip_level else body
+
+    def write_encoded(self, lines: Sequence[str], body: bytes) -> WriteResult:
+        """POST ``body`` (made by :meth:`encode_body` from ``lines``); ``lines`` explain refusals."""
         if not lines:
             return WriteResult()
-        body = "\n".join(lines).encode()
         status, text = self._post_write(body)
         if status == 204:
             return WriteResult(len(lines))
         return self._partial(list(lines), text)
 
     def write_body(self, body: bytes) -> None:
-        """POST an already encoded body (for the benchmark's raw baseline); raises unless 204."""
-        status, text = self._post_write(body)
+        """POST an already encoded, uncompressed body (the benchmark's raw baseline); raises unless 204."""
+        status, text = self._post_write(body, compressed=False)
         if status != 204:
             raise StoreRejected([("", text)])
 
@@ -142,11 +154,10 @@ class InfluxStore:
         left, right = self.write_lines(lines[:mid]), self.write_lines(lines[mid:])
         return WriteResult(left.written + right.written, left.rejected + right.rejected)
 
-    def _post_write(self, body: bytes) -> tuple[int, str]:
+    def _post_write(self, body: bytes, compressed: bool = True) -> tuple[int, str]:
         params = {"db": self.database, "precision": "ms", **self._auth_params}
         headers = {"Content-Type": "text/plain; charset=utf-8"}
-        if self.gzip_level:
-            body = gzip.compress(body, compresslevel=self.gzip_level)
+        if compressed and self.gzip_level:
             headers["Content-Encoding"] = "gzip"
         deadline = time.monotonic() + self.retry_for_s
         delay = 0.05

@@ -34,7 +34,11 @@ def local(s: str) -> dt.datetime:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'workforce.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    url = (
+        f"sqlite:///{tmp_path / 'workforce.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     upgrade(url)
     return url
 
@@ -63,8 +67,12 @@ class Api:
         return r.json() if r.content else {}
 
 
-def make_api(db_url: str, tmp_path: Path, site: str, supervisor_units: tuple[str, ...] = ("house-01",)) -> Api:
-    settings = load_settings(data_dir=tmp_path / "var", database_url=db_url, secret_key_value=SECRET, site=site)
+def make_api(
+    db_url: str, tmp_path: Path, site: str, supervisor_units: tuple[str, ...] = ("house-01",)
+) -> Api:
+    settings = load_settings(
+        data_dir=tmp_path / "var", database_url=db_url, secret_key_value=SECRET, site=site
+    )
     park = Park(
         site=site,
         houses=(House(unit="house-01", placed=dt.date(2026, 1, 1), hens_placed=50_000),

@@ -122,10 +122,14 @@ def test_bad_and_expired_tokens(api: Api) -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_login_is_rate_limited(api: Api) -> None:
     codes = [
-        api.client.post("/api/v1/auth/token", data={"username": "payroll", "password": "wrong-password"}).status_code
+        api.client.post(
+            "/api/v1/auth/token", data={"username": "payroll", "password": "wrong-password"}
+        ).status_code
         for _ in range(12)
     ]
     assert codes[0] == 401 and codes[-1] == 429
     # Even the right password is refused while throttled.
-    r = api.client.post("/api/v1/auth/token", data={"username": "payroll", "password": "correct horse battery"})
+    r = api.client.post(
+        "/api/v1/auth/token", data={"username": "payroll", "password": "correct horse battery"}
+    )
     assert r.status_code == 429

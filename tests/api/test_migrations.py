@@ -25,7 +25,11 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
 def test_db_upgrade_from_empty(backend: str, data_dir: Path, request: pytest.FixtureRequest) -> None:
-    url = f"sqlite:///{data_dir / 'nested' / 'w.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    url = (
+        f"sqlite:///{data_dir / 'nested' / 'w.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     env = {**os.environ, "EGGWATCH_DATABASE_URL": url}
     first = run(["db", "upgrade"], env)
     assert first.returncode == 0, first.stderr
@@ -35,7 +39,9 @@ def test_db_upgrade_from_empty(backend: str, data_dir: Path, request: pytest.Fix
     made = run(["users", "create", "--username", "ops", "--role", "supervisor", "--password", "a-long-password",
                 "--unit", "house-01"], env)  # fmt: skip
     assert made.returncode == 0, made.stderr
-    dup = run(["users", "create", "--username", "ops", "--role", "admin", "--password", "a-long-password"], env)
+    dup = run(
+        ["users", "create", "--username", "ops", "--role", "admin", "--password", "a-long-password"], env
+    )
     assert dup.returncode != 0 and "already exists" in dup.stderr
     weak = run(["users", "create", "--username", "x", "--role", "admin", "--password", "short"], env)
     assert weak.returncode != 0 and "at least" in weak.stderr

@@ -20,7 +20,9 @@ def counter(api: Api, unit: str, metric: str, points: list[tuple[str, int]], tag
     )  # fmt: skip
 
 
-def shift(api: Api, worker: int, loc: int, task: int, start: str, end: str, brk: int = 0, entered: int | None = None) -> int:
+def shift(
+    api: Api, worker: int, loc: int, task: int, start: str, end: str, brk: int = 0, entered: int | None = None
+) -> int:
     body = {"worker_id": worker, "location_id": loc, "task_id": task, "break_minutes": brk,
             "start_at": local(start).isoformat(), "end_at": local(end).isoformat(), "entered_count": entered}  # fmt: skip
     return int(api.ok("manager", "POST", "/api/v1/shifts", json=body)["id"])
@@ -48,9 +50,13 @@ def scenario(api: Api) -> dict[str, int]:
         body = {"name": name, "national_id": nid, "household_id": hh["id"], "full_time": full_time}
         ids[name] = api.ok("manager", "POST", "/api/v1/workers", json=body)["id"]
     for unit, kind in (("house-01", "house"), ("packing-1", "line")):
-        ids[unit] = api.ok("manager", "POST", "/api/v1/locations", json={"unit": unit, "kind": kind, "name": unit})["id"]
+        ids[unit] = api.ok(
+            "manager", "POST", "/api/v1/locations", json={"unit": unit, "kind": kind, "name": unit}
+        )["id"]
     for code, output in (("collect", "eggs"), ("pack", "cases"), ("watch", "none")):
-        ids[code] = api.ok("manager", "POST", "/api/v1/tasks", json={"code": code, "name": code, "output": output})["id"]
+        ids[code] = api.ok(
+            "manager", "POST", "/api/v1/tasks", json={"code": code, "name": code, "output": output}
+        )["id"]
     rule(api, ids["collect"], "2026-01-01", base_per_hour=10, per_1000_eggs=5)
     rule(api, ids["watch"], "2026-01-01", base_per_hour=10, base_per_shift=20)
     rule(api, ids["pack"], "2026-01-01", "2026-03-16", per_case=0.5)  # rate change in mid-month
@@ -81,7 +87,12 @@ def lines_of(api: Api, run_id: int) -> dict[int, dict]:  # type: ignore[type-arg
 
 
 def test_march_payroll_by_hand(api: Api, scenario: dict[str, int]) -> None:
-    run = api.ok("payroll", "POST", "/api/v1/payroll/runs", json={"period_start": "2026-03-01", "period_end": "2026-04-01"})
+    run = api.ok(
+        "payroll",
+        "POST",
+        "/api/v1/payroll/runs",
+        json={"period_start": "2026-03-01", "period_end": "2026-04-01"},
+    )
     assert run["status"] == "draft"
     lines = lines_of(api, run["id"])
     a, b, c, p = (lines[scenario[k]] for k in "ABCP")
@@ -90,7 +101,13 @@ def test_march_payroll_by_hand(api: Api, scenario: dict[str, int]) -> None:
     assert (a["hours"], a["days"], a["eggs"]) == (10.0, 2, 7000)
     assert (a["base_pay"], a["piece_earnings"], a["topup"], a["net"]) == (105.0, 35.0, 0.0, 140.0)
     # B: 4 h, 3,000 eggs: 40 + 15.
-    assert (b["hours"], b["eggs"], b["base_pay"], b["piece_earnings"], b["net"]) == (4.0, 3000, 40.0, 15.0, 55.0)
+    assert (b["hours"], b["eggs"], b["base_pay"], b["piece_earnings"], b["net"]) == (
+        4.0,
+        3000,
+        40.0,
+        15.0,
+        55.0,
+    )
     # C: part-time, 7 h: base 70 + 20 per shift = 90 < 7 x 20 = 140 → top-up 50.
     assert (c["hours"], c["base_pay"], c["topup"], c["net"]) == (7.0, 90.0, 50.0, 140.0)
     # P: 200 cases at 0.50 before 16 March, 100 at 0.80 after = 180; entered 150 vs 100 flagged.
@@ -100,22 +117,46 @@ def test_march_payroll_by_hand(api: Api, scenario: dict[str, int]) -> None:
 
 
 def test_full_time_topup_and_month_end_april(api: Api, scenario: dict[str, int]) -> None:
-    run = api.ok("payroll", "POST", "/api/v1/payroll/runs", json={"period_start": "2026-04-01", "period_end": "2026-05-01"})
+    run = api.ok(
+        "payroll",
+        "POST",
+        "/api/v1/payroll/runs",
+        json={"period_start": "2026-04-01", "period_end": "2026-05-01"},
+    )
     a = lines_of(api, run["id"])[scenario["A"]]
     # 6 h of the night shift in April: 60 + 20 x 6/8 = 75; floor 1,910 x 6/174 = 65.86 → no top-up; 0 days.
     assert (a["hours"], a["days"], a["base_pay"], a["topup"], a["net"]) == (6.0, 0, 75.0, 0.0, 75.0)
 
 
 def test_approved_run_is_immutable_and_adjustments_count(api: Api, scenario: dict[str, int]) -> None:
-    run = api.ok("payroll", "POST", "/api/v1/payroll/runs", json={"period_start": "2026-03-01", "period_end": "2026-04-01"})
+    run = api.ok(
+        "payroll",
+        "POST",
+        "/api/v1/payroll/runs",
+        json={"period_start": "2026-03-01", "period_end": "2026-04-01"},
+    )
     rid = run["id"]
-    r = api.post("payroll", f"/api/v1/payroll/runs/{rid}/adjustments", json={"worker_id": scenario["B"], "amount": 1, "reason": "early"})
+    r = api.post(
+        "payroll",
+        f"/api/v1/payroll/runs/{rid}/adjustments",
+        json={"worker_id": scenario["B"], "amount": 1, "reason": "early"},
+    )
     assert r.status_code == 409  # drafts are recomputed, not adjusted
     approved = api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/approve")
     assert approved["status"] == "approved" and approved["net_total"] == 140 + 55 + 140 + 180
     assert api.post("payroll", f"/api/v1/payroll/runs/{rid}/recompute").status_code == 409
     assert api.post("payroll", f"/api/v1/payroll/runs/{rid}/approve").status_code == 409
     assert api.client.delete(f"/api/v1/payroll/runs/{rid}", headers=api.as_("payroll")).status_code == 409
+    # Shifts inside an approved period are closed (also the month-end night shift reaching into it).
+    late = {"worker_id": scenario["B"], "location_id": scenario["house-01"], "task_id": scenario["collect"],
+            "start_at": local("2026-03-30 08:00").isoformat(), "end_at": local("2026-03-30 12:00").isoformat()}  # fmt: skip
+    r = api.post("manager", "/api/v1/shifts", json=late)
+    assert r.status_code == 409 and "adjustment" in r.json()["detail"]
+    april = late | {
+        "start_at": local("2026-04-02 08:00").isoformat(),
+        "end_at": local("2026-04-02 12:00").isoformat(),
+    }
+    assert api.post("manager", "/api/v1/shifts", json=april).status_code == 201
     api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/adjustments",
            json={"worker_id": scenario["B"], "amount": "12.34", "reason": "missed hour"})  # fmt: skip
     b = lines_of(api, rid)[scenario["B"]]
@@ -126,7 +167,9 @@ def test_approved_run_is_immutable_and_adjustments_count(api: Api, scenario: dic
     actions = [e["action"] for e in api.ok("admin", "GET", "/api/v1/audit")["items"]]
     assert {"approve", "adjust", "pay"} <= set(actions)
     # Overlapping run refused.
-    r = api.post("payroll", "/api/v1/payroll/runs", json={"period_start": "2026-03-15", "period_end": "2026-04-15"})
+    r = api.post(
+        "payroll", "/api/v1/payroll/runs", json={"period_start": "2026-03-15", "period_end": "2026-04-15"}
+    )
     assert r.status_code == 409
 
     # Household income and the poverty-office report see the paid wages.
@@ -140,7 +183,12 @@ def test_approved_run_is_immutable_and_adjustments_count(api: Api, scenario: dic
     rep = api.ok("poverty_office", "GET", "/api/v1/reports/employment", params={"year": 2026, "lang": "zh"})
     first, total = rep["rows"][0], rep["rows"][-1]
     assert (first["month"], first["township"], first["village"]) == ("2026-03", "张家川镇", "东关村")
-    assert (first["workers"], first["poor_workers"], first["wages"], first["dividends"]) == (4, 4, 527.34, 400.0)
+    assert (first["workers"], first["poor_workers"], first["wages"], first["dividends"]) == (
+        4,
+        4,
+        527.34,
+        400.0,
+    )
     assert first["person_days"] == 2 + 1 + 1 + 2
     assert total["month"] == "total" and total["wages"] == 527.34
     assert rep["columns"][0]["label"] == "月份"

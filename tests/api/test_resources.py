@@ -44,18 +44,41 @@ def test_households_and_workers_contract(api: Api) -> None:
         body = api.get(role, "/api/v1/workers").text
         assert NID not in body and NID[:6] + "********" in body
     # Duplicate ID number (keyed hash) → 409; bad checksum → 422; unknown household → 404.
-    assert api.post("manager", "/api/v1/workers", json={"name": "x", "national_id": NID, "household_id": hid}).status_code == 409
+    assert (
+        api.post(
+            "manager", "/api/v1/workers", json={"name": "x", "national_id": NID, "household_id": hid}
+        ).status_code
+        == 409
+    )
     bad = NID[:17] + ("0" if NID[17] != "0" else "1")
     r = api.post("manager", "/api/v1/workers", json={"name": "x", "national_id": bad, "household_id": hid})
     assert r.status_code == 422 and "checksum" in r.text
-    assert api.post("manager", "/api/v1/workers", json={"name": "x", "national_id": "620525199101011230"[:17] + check_char("62052519910101123"), "household_id": 999}).status_code == 404
+    assert (
+        api.post(
+            "manager",
+            "/api/v1/workers",
+            json={
+                "name": "x",
+                "national_id": "620525199101011230"[:17] + check_char("62052519910101123"),
+                "household_id": 999,
+            },
+        ).status_code
+        == 404
+    )
     # Lookup by the plain number goes through the keyed hash.
     found = api.get("payroll", "/api/v1/workers", params={"national_id": NID}).json()
     assert found["total"] == 1
     # Unmask: payroll only, with a reason, audited.
-    assert api.post("admin", f"/api/v1/workers/{w['id']}/unmask", json={"reason": "bank transfer"}).status_code == 403
+    assert (
+        api.post("admin", f"/api/v1/workers/{w['id']}/unmask", json={"reason": "bank transfer"}).status_code
+        == 403
+    )
     r = api.post("payroll", f"/api/v1/workers/{w['id']}/unmask", json={"reason": "bank transfer"})
-    assert r.status_code == 200 and r.json()["national_id"] == NID and r.json()["bank_account"] == "6228480012345678"
+    assert (
+        r.status_code == 200
+        and r.json()["national_id"] == NID
+        and r.json()["bank_account"] == "6228480012345678"
+    )
     audit = api.get("admin", "/api/v1/audit", params={"action": "unmask"}).json()["items"]
     assert audit[0]["object_id"] == w["id"] and audit[0]["detail"] == "bank transfer"
     # Encrypted at rest: the plain number is not in the database file / rows.
@@ -75,20 +98,34 @@ def test_pagination_and_filters(api: Api) -> None:
     assert page["total"] == 5 and [h["code"] for h in page["items"]] == ["P2", "P3"]
     assert api.get("manager", "/api/v1/households", params={"registered_poor": True}).json()["total"] == 3
     assert api.get("manager", "/api/v1/households", params={"limit": 0}).status_code == 422
-    r = api.post("manager", "/api/v1/households", json={"code": "P0", "village": "v", "township": "t", "members": 2, "registered_poor": False})
+    r = api.post(
+        "manager",
+        "/api/v1/households",
+        json={"code": "P0", "village": "v", "township": "t", "members": 2, "registered_poor": False},
+    )
     assert r.status_code == 409 and r.json() == {"detail": "conflicts with existing data"}
 
 
 def _setup_units(api: Api) -> dict[str, int]:
     hid = household(api)
-    ids = {"w": api.ok("manager", "POST", "/api/v1/workers", json={"name": "A", "national_id": NID, "household_id": hid})["id"]}
+    ids = {
+        "w": api.ok(
+            "manager", "POST", "/api/v1/workers", json={"name": "A", "national_id": NID, "household_id": hid}
+        )["id"]
+    }
     for unit in ("house-01", "house-02"):
-        ids[unit] = api.ok("manager", "POST", "/api/v1/locations", json={"unit": unit, "kind": "house", "name": unit})["id"]
-    ids["collect"] = api.ok("manager", "POST", "/api/v1/tasks", json={"code": "collect", "name": "c", "output": "eggs"})["id"]
+        ids[unit] = api.ok(
+            "manager", "POST", "/api/v1/locations", json={"unit": unit, "kind": "house", "name": unit}
+        )["id"]
+    ids["collect"] = api.ok(
+        "manager", "POST", "/api/v1/tasks", json={"code": "collect", "name": "c", "output": "eggs"}
+    )["id"]
     return ids
 
 
-def _shift(ids: dict[str, int], unit: str, start: str, end: str, entered: int | None = None) -> dict[str, object]:
+def _shift(
+    ids: dict[str, int], unit: str, start: str, end: str, entered: int | None = None
+) -> dict[str, object]:
     return {"worker_id": ids["w"], "location_id": ids[unit], "task_id": ids["collect"],
             "start_at": local(start).isoformat(), "end_at": local(end).isoformat(), "entered_count": entered}  # fmt: skip
 
@@ -96,15 +133,28 @@ def _shift(ids: dict[str, int], unit: str, start: str, end: str, entered: int | 
 def test_shift_overlap_and_supervisor_units(api: Api) -> None:
     ids = _setup_units(api)
     # The supervisor oversees house-01 only.
-    r = api.post("supervisor", "/api/v1/shifts", json=_shift(ids, "house-01", "2026-03-02 22:00", "2026-03-03 06:00"))
+    r = api.post(
+        "supervisor", "/api/v1/shifts", json=_shift(ids, "house-01", "2026-03-02 22:00", "2026-03-03 06:00")
+    )
     assert r.status_code == 201, r.text
     mine = r.json()["id"]
-    clash = api.post("manager", "/api/v1/shifts", json=_shift(ids, "house-02", "2026-03-03 05:00", "2026-03-03 09:00"))
+    clash = api.post(
+        "manager", "/api/v1/shifts", json=_shift(ids, "house-02", "2026-03-03 05:00", "2026-03-03 09:00")
+    )
     assert clash.status_code == 409 and "already has shift" in clash.json()["detail"]
-    touching = api.post("manager", "/api/v1/shifts", json=_shift(ids, "house-02", "2026-03-03 06:00", "2026-03-03 09:00"))
+    touching = api.post(
+        "manager", "/api/v1/shifts", json=_shift(ids, "house-02", "2026-03-03 06:00", "2026-03-03 09:00")
+    )
     assert touching.status_code == 201
     other = touching.json()["id"]
-    assert api.post("supervisor", "/api/v1/shifts", json=_shift(ids, "house-02", "2026-03-04 06:00", "2026-03-04 09:00")).status_code == 404
+    assert (
+        api.post(
+            "supervisor",
+            "/api/v1/shifts",
+            json=_shift(ids, "house-02", "2026-03-04 06:00", "2026-03-04 09:00"),
+        ).status_code
+        == 404
+    )
     assert api.get("supervisor", f"/api/v1/shifts/{other}").status_code == 404
     assert api.client.delete(f"/api/v1/shifts/{other}", headers=api.as_("supervisor")).status_code == 404
     seen = [s["id"] for s in api.get("supervisor", "/api/v1/shifts").json()["items"]]
@@ -112,7 +162,9 @@ def test_shift_overlap_and_supervisor_units(api: Api) -> None:
     assert len(api.get("manager", "/api/v1/shifts").json()["items"]) == 2
     bad = _shift(ids, "house-01", "2026-03-05 10:00", "2026-03-05 08:00")
     assert api.post("manager", "/api/v1/shifts", json=bad).status_code == 422
-    naive = _shift(ids, "house-01", "2026-03-05 08:00", "2026-03-05 10:00") | {"start_at": "2026-03-05T08:00:00"}
+    naive = _shift(ids, "house-01", "2026-03-05 08:00", "2026-03-05 10:00") | {
+        "start_at": "2026-03-05T08:00:00"
+    }
     assert api.post("manager", "/api/v1/shifts", json=naive).status_code == 422
 
 
@@ -121,7 +173,12 @@ def test_production_attribution_and_flags(api: Api) -> None:
     from eggwatch.wire import Reading
 
     ids = _setup_units(api)
-    api.ok("manager", "POST", "/api/v1/shifts", json=_shift(ids, "house-01", "2026-03-02 08:00", "2026-03-02 12:00", entered=900))
+    api.ok(
+        "manager",
+        "POST",
+        "/api/v1/shifts",
+        json=_shift(ids, "house-01", "2026-03-02 08:00", "2026-03-02 12:00", entered=900),
+    )
     ms = lambda t: int(local(t).timestamp() * 1000)  # noqa: E731
     api.store.write([Point(api.park.site, "house-01", "ec-1", Reading(ms(t), "eggs_total", v, {"row": "02"}))
                      for t, v in (("2026-03-02 07:01", 5000), ("2026-03-02 11:01", 6000), ("2026-03-02 13:01", 6100))])  # fmt: skip
@@ -139,12 +196,21 @@ def test_production_attribution_and_flags(api: Api) -> None:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_report_formats(api: Api) -> None:
     params = {"year": 2026, "by": "township"}
-    r = api.get("poverty_office", "/api/v1/reports/employment", params=params | {"format": "csv", "lang": "zh"})
+    r = api.get(
+        "poverty_office", "/api/v1/reports/employment", params=params | {"format": "csv", "lang": "zh"}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["月份", "乡镇"] and rows[-1][0] == "合计"
-    r = api.get("poverty_office", "/api/v1/reports/employment", params=params | {"format": "xlsx", "lang": "en"})
+    r = api.get(
+        "poverty_office", "/api/v1/reports/employment", params=params | {"format": "xlsx", "lang": "en"}
+    )
     ws = load_workbook(io.BytesIO(r.content)).active
     assert ws is not None
     assert ws["A1"].value == "Month" and ws.cell(ws.max_row, 1).value == "Total"
-    assert api.get("poverty_office", "/api/v1/reports/employment", params={"year": 2026, "format": "pdf"}).status_code == 422
+    assert (
+        api.get(
+            "poverty_office", "/api/v1/reports/employment", params={"year": 2026, "format": "pdf"}
+        ).status_code
+        == 422
+    )

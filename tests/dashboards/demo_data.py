@@ -44,7 +44,10 @@ class DemoPark:
         start = self.end_ms - DAYS * 86_400_000
         counters: dict[str, float] = {}
         for i, ts in enumerate(range(start, self.end_ms + 1, STEP_MS)):
-            hour = dt.datetime.fromtimestamp(ts / 1000, TZ).hour + dt.datetime.fromtimestamp(ts / 1000, TZ).minute / 60
+            hour = (
+                dt.datetime.fromtimestamp(ts / 1000, TZ).hour
+                + dt.datetime.fromtimestamp(ts / 1000, TZ).minute / 60
+            )
             for h, unit in enumerate(HOUSES):
                 out += self._house(unit, h, ts, i, hour, counters)
             out += self._line(ts, i, hour, counters)
@@ -60,7 +63,9 @@ class DemoPark:
         counters[key] = counters.get(key, 1000.0) + inc
         return counters[key]
 
-    def _house(self, unit: str, h: int, ts: int, i: int, hour: float, counters: dict[str, float]) -> list[str]:
+    def _house(
+        self, unit: str, h: int, ts: int, i: int, hour: float, counters: dict[str, float]
+    ) -> list[str]:
         hens = 20_000 - h * 2000 - i // 36
         p = self._point
         # Laying: a morning peak after lights-on, a trickle otherwise; ~0.9 egg per hen per day.
@@ -99,7 +104,7 @@ class DemoPark:
 
     def _line(self, ts: int, i: int, hour: float, counters: dict[str, float]) -> list[str]:
         p = self._point
-        running = 7 <= hour < 21 and not (i % 50 == 0)
+        running = 7 <= hour < 21 and i % 50 != 0
         speed = 30_000.0 if running else 0.0
         lines = [
             p("line_state", LINE, "plc-1", 1 if running else (2 if i % 100 == 0 else 0), ts),
@@ -112,7 +117,9 @@ class DemoPark:
         for reason, share in (("cracked", 0.012), ("dirty", 0.006)):
             value = self._count(counters, f"reject/{reason}", graded * share)
             lines.append(p("rejects_total", LINE, "grader-1", value, ts, reason=reason))
-        lines.append(p("cases_packed_total", LINE, "packer-1", self._count(counters, "cases", graded / 360), ts))
+        lines.append(
+            p("cases_packed_total", LINE, "packer-1", self._count(counters, "cases", graded / 360), ts)
+        )
         return lines
 
 

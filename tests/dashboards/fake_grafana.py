@@ -64,11 +64,19 @@ def _handler(state: GrafanaState) -> type[BaseHTTPRequestHandler]:
                     if body.get("folderUid") not in state.folders:
                         self._reply(400, {"message": "folder not found"})
                     elif dash["uid"] in state.dashboards and not body.get("overwrite"):
-                        self._reply(412, {"message": "A dashboard with the same uid already exists", "status": "name-exists"})
+                        self._reply(
+                            412,
+                            {
+                                "message": "A dashboard with the same uid already exists",
+                                "status": "name-exists",
+                            },
+                        )
                     else:
                         version = state.dashboards.get(dash["uid"], {}).get("version", 0) + 1
                         state.dashboards[dash["uid"]] = {**body, "version": version}
-                        self._reply(200, {"status": "success", "uid": dash["uid"], "version": version, "id": 1})
+                        self._reply(
+                            200, {"status": "success", "uid": dash["uid"], "version": version, "id": 1}
+                        )
                 case ("GET", ["api", "datasources", "uid", uid]):
                     if uid in state.datasources:
                         self._reply(200, state.datasources[uid])

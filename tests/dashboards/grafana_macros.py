@@ -11,7 +11,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 _DURATION = re.compile(r"^(\d+)([smhdwMy])(/[dwMy])?$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2_592_000, "y": 31_536_000}
@@ -45,7 +44,9 @@ class TimeRange:
         return "1d"
 
 
-def panel_range(dashboard: dict[str, Any], panel: dict[str, Any], now: dt.datetime, tz: ZoneInfo) -> TimeRange:
+def panel_range(
+    dashboard: dict[str, Any], panel: dict[str, Any], now: dt.datetime, tz: dt.tzinfo
+) -> TimeRange:
     """The time range a panel queries: the dashboard's, or the panel's relative time and shift."""
     spec = panel.get("timeFrom") or dashboard["time"]["from"]
     spec = spec.removeprefix("now-") if spec != "now/d" else spec

@@ -47,7 +47,13 @@ def seed(url: str, now: dt.datetime) -> None:
         for d in range(1, 40):
             start = now - dt.timedelta(days=d, hours=4)
             s.add_all(
-                Shift(worker_id=w.id, location_id=house.id, task_id=task.id, start_at=start, end_at=start + dt.timedelta(hours=8))
+                Shift(
+                    worker_id=w.id,
+                    location_id=house.id,
+                    task_id=task.id,
+                    start_at=start,
+                    end_at=start + dt.timedelta(hours=8),
+                )
                 for w in workers
             )
         for months_back in (1, 2):
@@ -63,23 +69,50 @@ def seed(url: str, now: dt.datetime) -> None:
             s.flush()
             s.add_all(
                 PayrollLine(
-                    run_id=run.id, worker_id=w.id, hours=160, days=20, eggs=0, cases=0, trays=0,
-                    base_fen=300_000, piece_fen=50_000, topup_fen=0, deductions_fen=0, net_fen=350_000,
+                    run_id=run.id,
+                    worker_id=w.id,
+                    hours=160,
+                    days=20,
+                    eggs=0,
+                    cases=0,
+                    trays=0,
+                    base_fen=300_000,
+                    piece_fen=50_000,
+                    topup_fen=0,
+                    deductions_fen=0,
+                    net_fen=350_000,
                 )
                 for w in workers
             )
         for i, (status, kind) in enumerate(
-            [("open", "laying_drop"), ("acknowledged", "water_drop"), ("resolved", "sensor_fault"), ("resolved", "laying_drop")]
+            [
+                ("open", "laying_drop"),
+                ("acknowledged", "water_drop"),
+                ("resolved", "sensor_fault"),
+                ("resolved", "laying_drop"),
+            ]
         ):
             opened = now - dt.timedelta(days=i + 1)
             acked = opened + dt.timedelta(minutes=20 + 10 * i) if status != "open" else None
             s.add(
                 Alert(
-                    site="jinji", unit=f"house-0{i % 2 + 1}", kind=kind, row="03" if kind == "sensor_fault" else None,
-                    dedupe_key=f"jinji/house-0{i % 2 + 1}/{kind}/{i}", status=status, detected_at=opened, onset=opened,
-                    magnitude_pct=6.5, message="Laying dropped", message_zh="产蛋下降", evidence={},
-                    opened_at=opened, last_seen_at=opened, acknowledged_at=acked,
-                    acknowledged_by="sup" if acked else None, recipients=[],
+                    site="jinji",
+                    unit=f"house-0{i % 2 + 1}",
+                    kind=kind,
+                    row="03" if kind == "sensor_fault" else None,
+                    dedupe_key=f"jinji/house-0{i % 2 + 1}/{kind}/{i}",
+                    status=status,
+                    detected_at=opened,
+                    onset=opened,
+                    magnitude_pct=6.5,
+                    message="Laying dropped",
+                    message_zh="产蛋下降",
+                    evidence={},
+                    opened_at=opened,
+                    last_seen_at=opened,
+                    acknowledged_at=acked,
+                    acknowledged_by="sup" if acked else None,
+                    recipients=[],
                 )
             )
         s.commit()

@@ -13,17 +13,24 @@ import pytest
 from tests.dashboards.conftest import load_dashboards, targets
 from tests.dashboards.demo_data import HOUSES, LINE, TZ, DemoPark, load, reference_time
 from tests.dashboards.grafana_macros import fill_influxql, panel_range
+from tests.dashboards.sim_data import load_simulated
 from tests.support.servers import Influxd
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def demo_db(influxd: Influxd) -> Iterator[tuple[str, str, DemoPark]]:
-    park = DemoPark(site="tdashboards", end=reference_time())
-    db = "t_dashboards_demo"
-    n = load(influxd.url, db, park)
-    assert n > 10_000
+@pytest.fixture(scope="module", params=["generated", "simulated"])
+def demo_db(request: pytest.FixtureRequest, influxd: Influxd) -> Iterator[tuple[str, str, DemoPark]]:
+    """The hand-made park (every metric, deterministic) and the flock simulator's park."""
+    park = DemoPark(site=f"t{request.param}", end=reference_time())
+    db = f"t_dashboards_{request.param}"
+    if request.param == "generated":
+        assert load(influxd.url, db, park) > 10_000
+    else:
+        sim_park = load_simulated(influxd.url, db, park.site, park.end)
+        assert [h.unit for h in sim_park.houses] == list(HOUSES) and [x.unit for x in sim_park.lines] == [
+            LINE
+        ]
     yield influxd.url, db, park
     httpx.post(f"{influxd.url}/query", data={"q": f'DROP DATABASE "{db}"'}, timeout=10)
 
@@ -57,7 +64,10 @@ def influx_cases() -> list[Any]:
 
 @pytest.mark.parametrize(("dashboard", "panel", "target"), influx_cases())
 def test_panel_query_returns_series(
-    demo_db: tuple[str, str, DemoPark], dashboard: dict[str, Any], panel: dict[str, Any], target: dict[str, Any]
+    demo_db: tuple[str, str, DemoPark],
+    dashboard: dict[str, Any],
+    panel: dict[str, Any],
+    target: dict[str, Any],
 ) -> None:
     url, db, park = demo_db
     rng = panel_range(dashboard, panel, park.end, TZ)
@@ -71,7 +81,9 @@ def test_panel_query_returns_series(
 
 
 @pytest.mark.parametrize("dashboard", [pytest.param(d, id=d["uid"]) for d in load_dashboards()])
-def test_template_variables_return_values(demo_db: tuple[str, str, DemoPark], dashboard: dict[str, Any]) -> None:
+def test_template_variables_return_values(
+    demo_db: tuple[str, str, DemoPark], dashboard: dict[str, Any]
+) -> None:
     url, db, park = demo_db
     for var in dashboard["templating"]["list"]:
         query = var["query"].replace("$site", park.site)
@@ -92,7 +104,9 @@ def test_math_expression_inputs_share_labels(demo_db: tuple[str, str, DemoPark])
                     t = next(t for t in panel["targets"] if t["refId"] == ref)
                     rng = panel_range(d, panel, park.end, TZ)
                     q = fill_influxql(t["query"], rng, variables_for(d, park), panel.get("interval"))
-                    label_sets.append(sorted(tuple(sorted((s.get("tags") or {}).items())) for s in run(url, db, q)))
+                    label_sets.append(
+                        sorted(tuple(sorted((s.get("tags") or {}).items())) for s in run(url, db, q))
+                    )
                 assert all(ls == label_sets[0] for ls in label_sets), (panel["title"], label_sets)
 
 

@@ -31,7 +31,9 @@ def test_committed_json_matches_the_generator() -> None:
     built = build_all()
     assert sorted(built) == [p.name for p in dashboard_files()]
     for name, text in built.items():
-        assert (JSON_DIR / name).read_text(encoding="utf-8") == text, f"{name}: run python -m dashboards.generator"
+        assert (JSON_DIR / name).read_text(encoding="utf-8") == text, (
+            f"{name}: run python -m dashboards.generator"
+        )
 
 
 def test_dashboard_and_panel_uids_and_ids_unique() -> None:
@@ -60,7 +62,11 @@ def test_every_panel_datasource_is_provisioned(provisioned_uids: dict[str, str])
         for panel, target in targets(m):
             for ref in (panel["datasource"], target["datasource"]):
                 uid = ref["uid"]
-                assert uid in builtin or provisioned_uids.get(uid) == ref["type"], (m["uid"], panel["title"], ref)
+                assert uid in builtin or provisioned_uids.get(uid) == ref["type"], (
+                    m["uid"],
+                    panel["title"],
+                    ref,
+                )
 
 
 def test_schema_version_matches_the_pinned_grafana_image() -> None:
@@ -88,7 +94,7 @@ def test_panels_have_units_and_sane_grid_positions() -> None:
         for p in m["panels"]:
             assert p["fieldConfig"]["defaults"]["unit"], p["title"]
             pos = p["gridPos"]
-            assert 0 <= pos["x"] and pos["x"] + pos["w"] <= 24 and pos["h"] > 0
+            assert pos["x"] >= 0 and pos["x"] + pos["w"] <= 24 and pos["h"] > 0
 
 
 def test_math_expressions_reference_queries_of_the_same_panel() -> None:

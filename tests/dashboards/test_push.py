@@ -32,7 +32,9 @@ def test_push_to_local_fake_grafana_api_server_creates_folder_and_uploads_every_
         assert all(body["version"] == 2 for body in state.dashboards.values())
 
 
-def test_push_to_local_fake_grafana_api_server_with_datasources_fills_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_push_to_local_fake_grafana_api_server_with_datasources_fills_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     env = {
         "EGGWATCH_GRAFANA_INFLUX_URL": "http://influxdb:8086",
         "INFLUXDB_DB": "eggwatch",

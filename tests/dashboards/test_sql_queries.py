@@ -19,7 +19,10 @@ TZ = dt.UTC
 
 def sql_cases() -> list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
     return [
-        (d, p, t) for d in load_dashboards() for p, t in targets(d) if t["datasource"]["uid"] == "eggwatch-postgres"
+        (d, p, t)
+        for d in load_dashboards()
+        for p, t in targets(d)
+        if t["datasource"]["uid"] == "eggwatch-postgres"
     ]
 
 

@@ -77,7 +77,7 @@ def test_every_required_secret_comes_from_env_and_has_no_working_default() -> No
 def test_images_are_pinned() -> None:
     for name, service in SERVICES.items():
         image = service["image"]
-        repo, _, tag = image.partition(":")
+        _repo, _, tag = image.partition(":")
         assert tag and tag != "latest" and re.search(r"\d+\.\d+", tag), (name, image)
 
 
@@ -133,10 +133,13 @@ def test_healthchecks_guard_every_dependency() -> None:
     assert SERVICES["api"]["healthcheck"]["test"]
 
 
-def test_mounted_gateway_and_park_files_are_valid() -> None:
+def test_mounted_gateway_park_and_alerts_files_are_valid() -> None:
+    from analytics.alerts.config import load_alerts_config
     from eggwatch.park import load_park
+    from eggwatch.settings import load_settings
     from gateway.serial_config import load_serial_config
 
+    load_alerts_config(ROOT / "deploy" / "eggwatch" / "alerts.yaml", load_settings())
     config = load_serial_config(ROOT / "deploy" / "gateway" / "serial.yaml")
     park = load_park(ROOT / "deploy" / "eggwatch" / "park.yaml")
     units = {h.unit for h in park.houses} | {line.unit for line in park.lines}
@@ -153,7 +156,11 @@ def test_mounted_gateway_and_park_files_are_valid() -> None:
 
 def test_mqtt_users_have_passwords_and_acl_sections() -> None:
     passwd_env = SERVICES["mosquitto-passwd"]["environment"]
-    users = {k.removeprefix("MQTT_PASSWORD_").lower().replace("_", "-") for k in passwd_env if k.startswith("MQTT_PASSWORD_")}
+    users = {
+        k.removeprefix("MQTT_PASSWORD_").lower().replace("_", "-")
+        for k in passwd_env
+        if k.startswith("MQTT_PASSWORD_")
+    }
     acl_users = set(re.findall(r"^user (\S+)$", (ROOT / "deploy" / "mosquitto" / "acl").read_text(), re.M))
     assert users == acl_users
     for name, service in EGGWATCH.items():

@@ -34,7 +34,9 @@ PASSWORDS = {
 
 def test_make_passwd_refuses_short_passwords(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "MQTT_PASSWORD_INGEST": "short"}
-    r = subprocess.run([str(DEPLOY / "make-passwd.sh"), str(tmp_path / "passwd")], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(DEPLOY / "make-passwd.sh"), str(tmp_path / "passwd")], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 2 and "shorter than 16" in r.stderr
     assert not (tmp_path / "passwd").exists()
 
@@ -43,7 +45,9 @@ def test_make_passwd_refuses_short_passwords(tmp_path: Path) -> None:
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     tmp = tmp_path_factory.mktemp("mosquitto")
     env = {"PATH": os.environ["PATH"], **PASSWORDS}
-    r = subprocess.run([str(DEPLOY / "make-passwd.sh"), str(tmp / "passwd")], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(DEPLOY / "make-passwd.sh"), str(tmp / "passwd")], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     text = (tmp / "passwd").read_text()
     assert "gw-serial-1:$7$" in text and "secret" not in text  # hashed, never plain
@@ -76,7 +80,9 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 def connect(port: int, user: str | None, password: str | None) -> tuple[mqtt.Client, ReasonCode]:
     """An MQTT 5 client (so refused publishes come back with a reason code); waits for CONNACK."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5)
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5
+    )
     if user:
         client.username_pw_set(user, password)
     connack: queue.Queue[ReasonCode] = queue.Queue()

@@ -37,7 +37,19 @@ def spawn(
         "EGGWATCH_DATA_DIR": str(data_dir),
     }
     log = open(data_dir / f"ingest-{uuid.uuid4().hex[:6]}.log", "wb")  # noqa: SIM115 - owned by the process
-    cmd = [sys.executable, "-m", "eggwatch.cli", "ingest", "--site", site, "--linger", "0.05", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "eggwatch.cli",
+        "ingest",
+        "--site",
+        site,
+        "--linger",
+        "0.05",
+        "--session-expiry",
+        "300",
+        *args,
+    ]
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

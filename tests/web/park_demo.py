@@ -11,8 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from eggwatch.park import House, Line, Park
-from eggwatch.store.base import Point
-from eggwatch.store.embedded import EmbeddedStore
+from eggwatch.store.base import Point, TelemetryStore
 from eggwatch.wire import Reading
 
 SITE = "webdemo"
@@ -27,7 +26,15 @@ def demo_park(now: dt.datetime) -> Park:
     return Park(
         site=SITE,
         houses=tuple(
-            House(unit=u, name_zh=f"{i}号鸡舍", placed=placed, age_weeks_at_placement=17, hens_placed=hens, rows=4)
+            House(
+                unit=u,
+                name_zh=f"{i}号鸡舍",
+                placed=placed,
+                age_weeks_at_placement=17,
+                hens_placed=hens,
+                rows=4,
+                lights_hours=16.0,
+            )
             for i, (u, (hens, _)) in enumerate(HOUSES.items(), start=1)
         ),
         lines=(Line(unit="packing-1", name_zh="一号包装线"),),
@@ -40,7 +47,7 @@ def _lay_share(hour: int) -> float:
     return weights[hour] / sum(weights)
 
 
-def fill_store(store: EmbeddedStore, park: Park, now: dt.datetime) -> dict[str, float]:
+def fill_store(store: TelemetryStore, park: Park, now: dt.datetime) -> dict[str, float]:
     """Write the telemetry; returns the eggs each house laid since local midnight (the truth)."""
     from eggwatch.breeds import curve
 
@@ -68,8 +75,15 @@ def fill_store(store: EmbeddedStore, park: Park, now: dt.datetime) -> dict[str, 
     for ts in range(int(midnight.timestamp() * 1000), now_ms + 1, 600_000):
         graded += 5_000
         points += [
-            Point(SITE, "packing-1", "grader-1", Reading(ts, "eggs_graded_total", round(graded), {"grade": "L"})),
-            Point(SITE, "packing-1", "grader-1", Reading(ts, "rejects_total", round(graded * 0.01), {"reason": "cracked"})),
+            Point(
+                SITE, "packing-1", "grader-1", Reading(ts, "eggs_graded_total", round(graded), {"grade": "L"})
+            ),
+            Point(
+                SITE,
+                "packing-1",
+                "grader-1",
+                Reading(ts, "rejects_total", round(graded * 0.01), {"reason": "cracked"}),
+            ),
             Point(SITE, "packing-1", "packer-1", Reading(ts, "cases_packed_total", round(graded / 360))),
             Point(SITE, "packing-1", "plc-1", Reading(ts, "line_state", 1)),
             Point(SITE, "packing-1", "plc-1", Reading(ts, "line_speed_eph", 30_000.0)),
@@ -91,7 +105,9 @@ def seed_sql(url: str, now: dt.datetime) -> list[int]:
     with Session(engine) as s:
         create_user(s, "sup1", "supervisor", PASSWORD, units=list(HOUSES))
         create_user(s, "office1", "poverty_office", PASSWORD)
-        for i, (unit, kind, row) in enumerate((("house-02", "laying_drop", None), ("house-01", "sensor_fault", "03"))):
+        for i, (unit, kind, row) in enumerate(
+            (("house-02", "laying_drop", None), ("house-01", "sensor_fault", "03"))
+        ):
             opened = now - dt.timedelta(hours=3 + i)
             alert = Alert(
                 site=SITE, unit=unit, kind=kind, row=row, dedupe_key=f"{SITE}/{unit}/{kind}/{row or '-'}",

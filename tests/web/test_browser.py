@@ -41,7 +41,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A 360-px-wide page that records console errors and uncaught exceptions."""
-    context = browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 780}, device_scale_factor=2, locale="zh-CN"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -59,12 +61,16 @@ def login(page: Page, username: str) -> None:
 def alert_status(db_url: str, alert_id: int) -> tuple[str, str | None]:
     engine = create_engine(db_url)
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT status, acknowledged_by FROM alert WHERE id = :i"), {"i": alert_id}).one()
+        row = conn.execute(
+            text("SELECT status, acknowledged_by FROM alert WHERE id = :i"), {"i": alert_id}
+        ).one()
     engine.dispose()
     return row[0], row[1]
 
 
-def test_supervisor_acknowledges_an_alert_on_a_phone(served: str, web_demo: WebDemo, phone: tuple[Page, list[str]]) -> None:
+def test_supervisor_acknowledges_an_alert_on_a_phone(
+    served: str, web_demo: WebDemo, phone: tuple[Page, list[str]]
+) -> None:
     page, errors = phone
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(served + "/")
@@ -98,7 +104,9 @@ def test_supervisor_acknowledges_an_alert_on_a_phone(served: str, web_demo: WebD
     assert errors == []
 
 
-def test_poverty_office_is_refused_the_alerts_by_the_server(served: str, phone: tuple[Page, list[str]]) -> None:
+def test_poverty_office_is_refused_the_alerts_by_the_server(
+    served: str, phone: tuple[Page, list[str]]
+) -> None:
     page, errors = phone
     page.goto(served + "/")
     login(page, "office1")

@@ -10,6 +10,12 @@ from eggwatch.breeds import curve
 from tests.web.conftest import WebDemo
 
 
+def _ratio(html: str, unit: str) -> str:
+    m = re.search(r'class="ratio">([^<]+)<', html.split(f'data-unit="{unit}"')[1])
+    assert m is not None
+    return m.group(1)
+
+
 def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_demo: WebDemo) -> None:
     client = TestClient(web_demo.app)
     r = client.get("/")
@@ -23,10 +29,12 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
         assert abs(shown - eggs) <= web_demo.park.house(unit).rows, (unit, shown, eggs)  # type: ignore[union-attr]
         assert card.count("<polyline") >= 2 and '<svg class="spark"' in card
     house = web_demo.park.houses[0]
-    expected = float(curve(house.breed).hen_day(house.age_weeks(web_demo.now.astimezone(web_demo.park.tz).date())))
+    expected = float(
+        curve(house.breed).hen_day(house.age_weeks(web_demo.now.astimezone(web_demo.park.tz).date()))
+    )
     assert f"标准全天 {expected:.1f}%" in html
     # House 1 lays at 99 % of the standard, house 2 at 85 %: compared with the standard so far.
-    ratios = [re.search(r'class="ratio">([^<]+)<', html.split(f'data-unit="{u}"')[1]).group(1) for u in ("house-01", "house-02")]  # type: ignore[union-attr]
+    ratios = [_ratio(html, u) for u in ("house-01", "house-02")]  # type: ignore[union-attr]
     if ratios[0] != "–":  # before the morning's laying there is nothing to compare yet
         assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]

@@ -12,11 +12,13 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
+import orjson
 
 from analytics.alerts import render
 from analytics.alerts.channels import DeliveryError
 from analytics.alerts.config import Webhook
 
+SIGNATURE_HEADER = "X-Eggwatch-Signature"
 # WeCom's documented limits: text.content 2048 bytes, markdown.content 4096 bytes (UTF-8).
 WECOM_LIMITS = {"text": 2048, "markdown": 4096}
 DINGTALK_LIMIT = 20000
@@ -79,6 +81,11 @@ def dingtalk_body(payload: dict[str, Any], msgtype: str) -> dict[str, Any]:
     }
 
 
+def generic_signature(secret: str, body: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256 of the exact body>``, as GitHub-style receivers verify it."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
     """DingTalk "加签": HMAC-SHA256 over ``"<timestamp>\\n<secret>"`` keyed by the secret, base64,
     URL-encoded, appended as ``timestamp`` and ``sign`` (timestamp within 1 h of DingTalk's clock)."""
@@ -112,8 +119,12 @@ class WebhookChannel:
         return self.cfg.url
 
     def deliver(self, payload: dict[str, Any]) -> None:
+        body = orjson.dumps(self.body(payload))
+        headers = {"Content-Type": "application/json", **self.cfg.headers}
+        if self.cfg.format == "generic" and self.cfg.secret is not None:
+            headers[SIGNATURE_HEADER] = generic_signature(self.cfg.secret.get_secret_value(), body)
         try:
-            resp = self._client.post(self.url(), json=self.body(payload), headers=self.cfg.headers)
+            resp = self._client.post(self.url(), content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc
         if resp.status_code >= 300:

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(length=64), nullable=True),
         sa.Column("resolution", sa.String(length=16), nullable=True),
         sa.Column("recipients", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alert")),
     )
     with op.batch_alter_table("alert", schema=None) as batch_op:

@@ -28,6 +28,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""
 
 
 @dataclass
@@ -57,7 +58,7 @@ class HttpReceiver:
                     self.end_headers()
                     self.wfile.write(b"boom")
                     return
-                receiver.received.append(Received(self.path, dict(self.headers), json.loads(raw)))
+                receiver.received.append(Received(self.path, dict(self.headers), json.loads(raw), raw))
                 out = json.dumps(receiver.answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

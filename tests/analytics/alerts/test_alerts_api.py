@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from analytics.alerts.config import AlertsConfig
+from analytics.alerts.config import AlertsConfig, Person
 from analytics.alerts.lifecycle import AlertBook, Policy, routes_from_config
 from analytics.alerts.models import OutboxMessage
+from analytics.alerts.routing import Router, WorkforceRoster
 from eggwatch.migrations import upgrade
 from eggwatch.sql import make_engine, make_sessionmaker
 from tests.analytics.alerts.conftest import T0, finding
@@ -50,8 +51,15 @@ def alerts_api(
     api.store.close()
 
 
-def test_roles(alerts_api: tuple[Api, dict[str, int]]) -> None:
-    api, ids = alerts_api
+def test_alert_api(alerts_api: tuple[Api, dict[str, int]]) -> None:
+    """One app per database (logins are slow by design: argon2), three sets of checks."""
+    check_roles(*alerts_api)
+    check_filters_and_pages(*alerts_api)
+    check_acknowledge_resolve_and_history(*alerts_api)
+    check_routing_by_the_shift_roster(alerts_api[0])
+
+
+def check_roles(api: Api, ids: dict[str, int]) -> None:
     one = ids["house-01/laying_drop"]
     for role in ("payroll", "poverty_office"):
         for r in (api.get(role, "/api/v1/alerts"), api.get(role, f"/api/v1/alerts/{one}"),
@@ -66,15 +74,15 @@ def test_roles(alerts_api: tuple[Api, dict[str, int]]) -> None:
     other = ids["house-02/laying_drop"]
     assert api.get("supervisor", f"/api/v1/alerts/{other}").status_code == 404
     assert api.post("supervisor", f"/api/v1/alerts/{other}/acknowledge").status_code == 404
-    assert api.post("supervisor", f"/api/v1/alerts/{one}/acknowledge").status_code == 200
+    fault = ids["house-01/sensor_fault"]
+    assert api.post("supervisor", f"/api/v1/alerts/{fault}/acknowledge").status_code == 200
 
 
-def test_list_filters_and_pages(alerts_api: tuple[Api, dict[str, int]]) -> None:
-    api, _ids = alerts_api
+def check_filters_and_pages(api: Api, ids: dict[str, int]) -> None:
     q = lambda **p: api.ok("manager", "GET", "/api/v1/alerts", params=p)  # noqa: E731
     assert q(kind="sensor_fault")["items"][0]["row"] == "03"
     assert q(unit="house-02")["total"] == 1
-    assert q(status="acknowledged")["total"] == 0
+    assert q(status="acknowledged")["items"][0]["id"] == ids["house-01/sensor_fault"]
     assert q(since="2026-05-01T10:00:00+00:00")["total"] == 0
     assert q(since="2026-05-01T09:00:00Z")["total"] == 3
     page = q(limit=2, offset=2)
@@ -87,8 +95,7 @@ def test_list_filters_and_pages(alerts_api: tuple[Api, dict[str, int]]) -> None:
         assert r.status_code == 422 and "detail" in r.json(), bad
 
 
-def test_acknowledge_resolve_and_history(alerts_api: tuple[Api, dict[str, int]]) -> None:
-    api, ids = alerts_api
+def check_acknowledge_resolve_and_history(api: Api, ids: dict[str, int]) -> None:
     one = ids["house-01/laying_drop"]
     a = api.ok("supervisor", "POST", f"/api/v1/alerts/{one}/acknowledge", json={"note": "鸡舍检查中"})
     assert a["status"] == "acknowledged" and a["acknowledged_by"] == "supervisor"
@@ -115,19 +122,67 @@ def test_acknowledge_resolve_and_history(alerts_api: tuple[Api, dict[str, int]])
     assert events == ["opened", "acknowledged", "resolved"]
 
 
-def test_migrations_down_and_up(alerts_api: tuple[Api, dict[str, int]]) -> None:
+def check_routing_by_the_shift_roster(api: Api) -> None:
+    """The supervisor with a shift covering the moment, linked to the house, is the one told."""
+    from api.national_id import check_char
+    from api.services.users import create_user
+
+    hh = api.ok("manager", "POST", "/api/v1/households",
+                json={"code": "H9", "village": "东关村", "township": "张家川镇", "members": 3, "registered_poor": True})  # fmt: skip
+    nid = "62052519900101123"
+    worker = api.ok("manager", "POST", "/api/v1/workers",
+                    json={"name": "李主管", "national_id": nid + check_char(nid), "household_id": hh["id"]})  # fmt: skip
+    loc = api.ok(
+        "manager", "POST", "/api/v1/locations", json={"unit": "house-01", "kind": "house", "name": "house-01"}
+    )
+    task = api.ok(
+        "manager", "POST", "/api/v1/tasks", json={"code": "supervision", "name": "s", "output": "none"}
+    )
+    api.ok("manager", "POST", "/api/v1/shifts", json={
+        "worker_id": worker["id"], "location_id": loc["id"], "task_id": task["id"],
+        "start_at": "2026-05-01T00:00:00Z", "end_at": "2026-05-01T08:00:00Z"})  # fmt: skip
+    engine = make_engine(api.db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions() as s:
+            create_user(s, "li", "supervisor", "long enough password", display_name="李主管", phone="138-0013-8000",
+                        email="li@park.example", worker_id=worker["id"], units=["house-01"])  # fmt: skip
+            s.commit()
+        roster = WorkforceRoster(sessions)
+        router = Router(roster, [Person(name="duty")], [Person(name="场长")])
+        on = router.for_unit("house-01", dt.datetime(2026, 5, 1, 7, 59, tzinfo=dt.UTC))
+        assert on == [Person(name="李主管", email="li@park.example", phone="13800138000")]
+        assert router.for_unit("house-01", dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)) == [
+            Person(name="duty")
+        ]
+        assert router.for_unit("house-02", dt.datetime(2026, 5, 1, 7, 0, tzinfo=dt.UTC)) == [
+            Person(name="duty")
+        ]
+        assert [p.name for p in router.escalation()] == ["场长", "manager"]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def test_migrations_down_and_up(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     from sqlalchemy import inspect
 
     from eggwatch.migrations import current, downgrade
 
-    api, _ids = alerts_api
-    assert current(api.db_url) == "0002_alerts"
-    api.client.close()
-    downgrade(api.db_url, "0001_workforce")
-    engine = make_engine(api.db_url)
-    assert not inspect(engine).has_table("alert")
+    url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    upgrade(url)
+    assert current(url) == "0002_alerts"
+    downgrade(url, "0001_workforce")
+    engine = make_engine(url)
+    assert not inspect(engine).has_table("alert") and inspect(engine).has_table("users")
     engine.dispose()
-    upgrade(api.db_url)
-    engine = make_engine(api.db_url)
-    assert inspect(engine).has_table("alert_outbox")
-    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert {"alert", "alert_event", "alert_outbox"} <= set(inspect(engine).get_table_names())
+        # The migrated schema is the models' schema: the lifecycle runs on it.
+        with make_sessionmaker(engine)() as s:
+            AlertBook(s, "jinji", Policy(), []).apply_pass([finding()], T0, T0)
+            s.commit()
+    finally:
+        engine.dispose()

@@ -68,6 +68,15 @@ def test_generic_webhook(http: HttpReceiver) -> None:
     assert got.body["recipients"][0]["name"] == "李主管"
 
 
+def test_generic_webhook_signed(http: HttpReceiver) -> None:
+    WebhookChannel(Webhook.model_validate({"name": "ops", "url": http.url, "secret": "shh"})).deliver(
+        payload()
+    )
+    (got,) = http.received
+    expected = hmac.new(b"shh", got.raw, hashlib.sha256).hexdigest()
+    assert got.headers["X-Eggwatch-Signature"] == f"sha256={expected}"
+
+
 def test_wecom_text_and_markdown(http: HttpReceiver) -> None:
     WebhookChannel(Webhook(name="wx", format="wecom", url=http.url + "?key=abc", msgtype="text")).deliver(
         payload()

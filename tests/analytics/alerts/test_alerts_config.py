@@ -33,7 +33,7 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
     ("text", "error"),
     [
         ("webhooks: [{name: a, url: 'ftp://x'}]", r"webhooks\.0\.url: .*not an http"),
-        ("webhooks: [{name: a, url: 'http://x', secret: s}]", "only used by format dingtalk"),
+        ("webhooks: [{name: a, format: wecom, url: 'http://x', secret: s}]", "do not sign"),
         ("webhooks: [{name: a, url: 'http://x'}, {name: a, url: 'http://y'}]", "unique"),
         ("webhooks: [{name: mqtt, url: 'http://x'}]", "reserved"),
         ("smtp: {host: h, sender: a@b, username: u}", "go together"),
@@ -67,3 +67,28 @@ def test_cli_refuses_bad_config_with_one_line(tmp_path: Path, data_dir: Path) ->
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "webhooks.0.url" in lines[0]
+
+
+def _eggwatch(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "eggwatch"
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=timeout, env={**os.environ}
+    )
+
+
+def test_cli_needs_migrated_tables_then_runs_once(data_dir: Path) -> None:
+    import datetime as dt
+
+    from eggwatch.migrations import upgrade
+    from eggwatch.park import House, Park
+
+    Park(houses=(House(unit="house-01", placed=dt.date(2026, 1, 1), hens_placed=50_000),)).dump(
+        data_dir / "park.yaml"
+    )
+    (data_dir / "alerts.yaml").write_text("mqtt: {enabled: false}\n")
+    out = _eggwatch("analytics", "run", "--once")
+    assert out.returncode == 2 and "eggwatch db upgrade" in out.stderr, out.stderr
+    upgrade(load_settings().sql_url)
+    out = _eggwatch("analytics", "run", "--once")
+    assert out.returncode == 0, out.stderr
+    assert "pass ok=" in out.stderr

@@ -202,3 +202,24 @@ def test_escalation_once_to_managers(sessions: Any) -> None:
         ).one()
         assert msg.payload["recipients"] == [{"name": "场长 Zhang", "email": "zhang@example.com"}]
         assert msg.payload["alert"]["escalated_at"] == "2026-05-01T08:31:00Z"
+
+
+def test_concurrent_changes_do_not_overwrite_each_other(sessions: Any) -> None:
+    """The API acknowledges while the loop (another session) auto-resolves the same alert."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    with sessions() as s:
+        (a,) = book(s).apply_pass([finding()], T0, T0).opened
+        s.commit()
+        alert_id = a.id
+    with sessions() as api, sessions() as loop:
+        mine = api.get(Alert, alert_id)
+        theirs = loop.get(Alert, alert_id)
+        assert mine is not None and theirs is not None
+        book(api).acknowledge(mine, "li", T0 + H)
+        api.commit()
+        with pytest.raises(StaleDataError):
+            book(loop).apply_pass([], T0 + 20 * H, T0 + 20 * H, lambda _a: True)
+            loop.commit()
+    with sessions() as s:
+        assert s.get(Alert, alert_id).status == "acknowledged"  # type: ignore[union-attr]

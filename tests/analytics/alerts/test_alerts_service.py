@@ -127,7 +127,7 @@ def test_background_service_publishes_retained_alert(
     cfg = AlertsConfig(site=site, interval_s=3600)
     clock = [DETECTED + dt.timedelta(minutes=5)]
     svc = service(sqlite_sessions, {"mqtt": MqttChannel(broker, timeout_s=5)}, cfg, data_dir)
-    svc.clock = svc.dispatcher.clock = lambda: clock[0]
+    svc.clock = lambda: clock[0]
     got: list[dict[str, Any]] = []
     seen = threading.Event()
     sub = make_client(broker, f"t-svc-{uuid.uuid4().hex[:8]}", persistent=False)

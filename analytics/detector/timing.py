@@ -1,0 +1,29 @@
+"""Has the house's daily rhythm moved?  The circular mean hour of the water drunk in the last 24 h
+against the same windows of earlier days.
+
+Hens drink with the lights, so a lighting-schedule change shifts the drinking rhythm by the same
+hours on its first day.  Such a change also shifts laying against the fixed belt runs, so a day's
+eggs move to the next day's run: a one-off shortfall that is not a production drop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.windows import DAY, past_days, robust_center_scale, window_sums
+
+
+def rhythm_shift_hours(amount: np.ndarray, first_hod: int, days: int, start: int) -> np.ndarray:
+    """``[house, hour]``: how many hours later (+) or earlier (-) the last 24 h's drinking centre lies
+    than on the previous days (median over them); NaN when unknown."""
+    h, t = amount.shape
+    angle = 2 * np.pi * ((np.arange(t) + first_hod) % DAY) / DAY
+    c = window_sums(amount * np.cos(angle), DAY)
+    s = window_sums(amount * np.sin(angle), DAY)
+    centre = np.arctan2(s, c)  # radians; NaN propagates from unknown windows
+    past = past_days(centre, days, start)
+    diff = np.angle(np.exp(1j * (centre[:, start:, None] - past)))
+    med, _ = robust_center_scale(diff, 2)
+    out = np.full((h, t), np.nan)
+    out[:, start:] = med * DAY / (2 * np.pi)
+    return out

@@ -1,0 +1,184 @@
+"""The one query layer from the telemetry store to hourly production figures.
+
+It only calls :meth:`TelemetryStore.query` with hourly buckets, so it runs unchanged on InfluxDB
+and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV loader does:
+
+- row eggs: ``eggs_total`` counters per row (tiers summed): increases of the hourly last value,
+  with register wraps and power-cycle resets handled (a reset inside an hour counts what the
+  counter showed before it, from the hour's maximum, plus what it counted since);  hours without
+  readings stay NaN and what was counted meanwhile lands in the first hour after (back-fill);
+- water: ``water_l_total`` counters, summed over lines;
+- feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
+  hour's min and max), summed over silos;
+- hens: ``hens_housed`` when reported, else the park's ``hens_placed`` minus cumulative ``mortality``;
+- temperature: the hourly mean of ``temp_c``; age from the park's placement data.
+
+:func:`house_figures` (in :mod:`analytics.figures`) builds the API's and web page's figures on top.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from analytics.frame import HOUR_S, HourlyFrame, empty_frame, floor_hour
+from eggwatch.park import Park
+from eggwatch.store.base import Agg, Query, Series, TelemetryStore
+from eggwatch.store.counters import guess_wrap, increases
+
+HOUR_MS = HOUR_S * 1000
+
+
+def _bucketed(store: TelemetryStore, park: Park, metric: str, start_ms: int, end_ms: int, agg: Agg) -> list[Series]:
+    units = tuple(h.unit for h in park.houses)
+    return store.query(Query(metric, park.site, start_ms, end_ms, HOUR_MS, agg, units=units))
+
+
+def _key(s: Series) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    return (s.unit, s.device, tuple(sorted(s.tags.items())))
+
+
+def _on_grid(s: Series, start_ms: int, n: int) -> np.ndarray:
+    """The series' bucket values on the hour grid starting one hour before ``start_ms`` (NaN: none)."""
+    out = np.full(n + 1, np.nan)
+    idx = (s.ts - (start_ms - HOUR_MS)) // HOUR_MS
+    ok = (idx >= 0) & (idx <= n)
+    out[idx[ok]] = s.values[ok]
+    return out
+
+
+def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarray:
+    """Hourly increases of a cumulative counter from its hourly last values (grid with one leading
+    hour of history).  Missing hours are NaN; the first known hour after a gap holds the back-fill."""
+    n = last.size - 1
+    out = np.full(n, np.nan)
+    known = np.flatnonzero(~np.isnan(last))
+    if known.size < 2:
+        return out
+    vals = last[known]
+    wrap = guess_wrap(float(np.nanmax(vals)))
+    inc = increases(vals, wrap=wrap)
+    if peak is not None:
+        # A reset inside the hour: the counter first rose to the hour's peak, then restarted.
+        prev, cur, top = vals[:-1], vals[1:], peak[known[1:]]
+        reset = (cur < prev) & (inc == cur) & (top > prev)
+        inc = np.where(reset, (top - prev) + cur, inc)
+    out[known[1:] - 1] = inc
+    return out
+
+
+def silo_used_hourly(last: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Feed that left a silo each hour from its weight: decreases count, refills (increases) do not."""
+    prev, cur = last[:-1], last[1:]
+    plain = np.clip(prev - cur, 0.0, None)
+    # Refilled within the hour: eaten down to the hour's minimum, refilled, eaten from its maximum.
+    refill = cur > prev
+    bridged = np.clip(prev - low[1:], 0.0, None) + np.clip(high[1:] - cur, 0.0, None)
+    out = np.where(refill, bridged, plain)
+    return np.where(np.isnan(prev) | np.isnan(cur), np.nan, out)
+
+
+def _sum_nan(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Sum of parts, NaN where every part is NaN."""
+    if not parts:
+        return np.full(n, np.nan)
+    stack = np.vstack(parts)
+    return np.where(np.isnan(stack).all(axis=0), np.nan, np.nansum(stack, axis=0))
+
+
+def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> HourlyFrame:
+    """Hourly figures of every house of ``park`` in ``[start, end)`` (hour-aligned, UTC)."""
+    t0, t1 = floor_hour(start), floor_hour(end)
+    n = max(0, int((t1 - t0).total_seconds() // HOUR_S))
+    s_ms, e_ms = int(t0.timestamp() * 1000), int(t1.timestamp() * 1000)
+    houses = [h.unit for h in park.houses]
+    max_rows = max((h.rows for h in park.houses), default=0)
+    row_ids = [f"{i:02d}" for i in range(1, max_rows + 1)]
+    frame = empty_frame(t0, houses, row_ids, n)
+    frame = HourlyFrame(**{**frame.__dict__, "breeds": tuple(h.breed for h in park.houses)})
+    hidx = {u: i for i, u in enumerate(houses)}
+    rows_seen: set[str] = set(row_ids)
+
+    # Eggs per row: a series per (device, tags); tiers of a row are summed.
+    q0 = s_ms - HOUR_MS  # one hour of history for the first increase
+    peaks = {_key(s): s for s in _bucketed(store, park, "eggs_total", q0, e_ms, "max")}
+    per_row: dict[tuple[int, str], list[np.ndarray]] = defaultdict(list)
+    for s in _bucketed(store, park, "eggs_total", q0, e_ms, "last"):
+        row = s.tags.get("row") or s.device
+        peak = peaks.get(_key(s))
+        inc = counter_hourly(_on_grid(s, s_ms, n), None if peak is None else _on_grid(peak, s_ms, n))
+        per_row[(hidx[s.unit], row)].append(inc)
+        rows_seen.add(row)
+    if rows_seen != set(row_ids):  # rows named otherwise than "01".."NN"
+        row_ids = sorted(rows_seen)
+        frame = HourlyFrame(**{**frame.__dict__, "rows": tuple(row_ids),
+                               "eggs": np.full((len(houses), len(row_ids), n), np.nan)})  # fmt: skip
+    ridx = {r: i for i, r in enumerate(row_ids)}
+    for (h, row), parts in per_row.items():
+        frame.eggs[h, ridx[row]] = _sum_nan(parts, n)
+
+    water: dict[int, list[np.ndarray]] = defaultdict(list)
+    for s in _bucketed(store, park, "water_l_total", q0, e_ms, "last"):
+        water[hidx[s.unit]].append(counter_hourly(_on_grid(s, s_ms, n)))
+    for h, parts in water.items():
+        frame.water_l[h] = _sum_nan(parts, n)
+
+    lows = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "min")}
+    highs = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "max")}
+    feed: dict[int, list[np.ndarray]] = defaultdict(list)
+    for s in _bucketed(store, park, "feed_kg", q0, e_ms, "last"):
+        last = _on_grid(s, s_ms, n)
+        lo = _on_grid(lows[_key(s)], s_ms, n) if _key(s) in lows else last
+        hi = _on_grid(highs[_key(s)], s_ms, n) if _key(s) in highs else last
+        feed[hidx[s.unit]].append(silo_used_hourly(last, lo, hi))
+    for h, parts in feed.items():
+        frame.feed_kg[h] = _sum_nan(parts, n)
+
+    temps: dict[int, list[np.ndarray]] = defaultdict(list)
+    for s in _bucketed(store, park, "temp_c", s_ms, e_ms, "mean"):
+        temps[hidx[s.unit]].append(_on_grid(s, s_ms, n)[1:])
+    for h, parts in temps.items():
+        with np.errstate(invalid="ignore"):
+            frame.temp_c[h] = np.nanmean(np.vstack(parts), axis=0) if len(parts) > 1 else parts[0]
+
+    _fill_hens(store, park, frame, s_ms, e_ms, n)
+    hours = np.arange(n)
+    for h, house in enumerate(park.houses):
+        placed = datetime(house.placed.year, house.placed.month, house.placed.day, tzinfo=park.tz)
+        since_h = (t0 - placed).total_seconds() / HOUR_S + hours + 0.5
+        frame.age_weeks[h] = house.age_weeks_at_placement + since_h / (24 * 7)
+    return frame
+
+
+def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int, e_ms: int, n: int) -> None:
+    hidx = {h.unit: i for i, h in enumerate(park.houses)}
+    reported = np.zeros(len(park.houses), dtype=bool)
+    for s in _bucketed(store, park, "hens_housed", s_ms, e_ms, "last"):
+        frame.hens[hidx[s.unit]] = _on_grid(s, s_ms, n)[1:]
+        reported[hidx[s.unit]] = True
+    first_placed = min((h.placed for h in park.houses), default=None)
+    if first_placed is None or reported.all():
+        return
+    since = datetime(first_placed.year, first_placed.month, first_placed.day, tzinfo=park.tz) - timedelta(days=1)
+    m0 = min(int(since.timestamp() * 1000), s_ms)
+    deaths: dict[int, list[np.ndarray]] = defaultdict(list)
+    for s in _bucketed(store, park, "mortality", m0, e_ms, "sum"):
+        # Deaths before the frame are summed into its first hour, then accumulated.
+        grid = np.zeros(n)
+        idx = (s.ts - s_ms) // HOUR_MS
+        np.add.at(grid, np.clip(idx, 0, max(n - 1, 0)), s.values) if n else None
+        deaths[hidx[s.unit]].append(np.cumsum(grid))
+    for h, house in enumerate(park.houses):
+        if not reported[h]:
+            dead = np.sum(deaths[h], axis=0) if deaths[h] else np.zeros(n)
+            frame.hens[h] = house.hens_placed - dead
+
+
+def house_figures(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> list[Any]:
+    """Per-house figures for the API and web page (see :mod:`analytics.figures`)."""
+    from analytics.figures import house_figures as _figures
+
+    return _figures(store, park, start, end)

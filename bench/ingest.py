@@ -1,0 +1,186 @@
+"""End-to-end ingest throughput: publisher → Mosquitto → `eggwatch ingest` → influxd, QoS 1, durable acks.
+
+Run: ``.venv/bin/python -m bench.ingest [--readings N]``.  Starts its own influxd (throwaway data dir)
+and uses the machine's Mosquitto with unique topics.  For each message shape (500 and 20 readings
+per message) it measures, in the same run:
+
+- the raw InfluxDB write rate: the same points, pre-encoded, POSTed in 5,000-line batches;
+- the end-to-end rate: from the first publish until ingest has acknowledged every message (each
+  acknowledgement follows an HTTP 204 from InfluxDB), then checks every reading is in InfluxDB.
+
+and prints the rates and the ratio end-to-end / raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from eggwatch.mqtt import make_client
+from eggwatch.settings import BrokerAddress
+from eggwatch.store.lineprotocol import LineEncoder
+from eggwatch.wire import Reading, encode
+from tests.support.servers import Influxd, free_port
+
+MQTT_URL = os.environ.get("EGGWATCH_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
+T0 = int(time.time() * 1000) // 3_600_000 * 3_600_000 - 2 * 86_400_000
+METRICS = ("eggs_total", "temp_c", "water_l_total", "rh_pct")
+
+
+def make_messages(site: str, total: int, per_message: int) -> list[tuple[str, bytes, list[Reading], str]]:
+    """Realistic messages: 50 devices in 10 houses, mixed integer and float metrics, row tags."""
+    out = []
+    n_msgs = total // per_message
+    for i in range(n_msgs):
+        unit, device = f"house-{i % 10:02d}", f"dev-{i % 50:02d}"
+        ts0 = T0 + (i // 50) * per_message * 1000
+        readings = []
+        for k in range(per_message):
+            metric = METRICS[k % len(METRICS)]
+            value: float | int = (i * per_message + k) if metric in ("eggs_total",) else 20.0 + (k % 97) / 8
+            readings.append(Reading(ts0 + k * 1000, metric, value, {"row": f"{k % 8 + 1:02d}"}))
+        out.append((f"eggwatch/v1/{site}/{unit}/{device}", encode(i // 50, readings), readings, unit))
+    return out
+
+
+def raw_rate(influxd: Influxd, db: str, site: str, messages: list[tuple[str, bytes, list[Reading], str]]) -> float:
+    enc = LineEncoder()
+    lines: list[str] = []
+    for topic, _, readings, _ in messages:
+        _, _, s, unit, device = topic.split("/")
+        lines += enc.encode(s, unit, device, readings)
+    bodies = ["\n".join(lines[i : i + 5000]).encode() for i in range(0, len(lines), 5000)]
+    with httpx.Client(base_url=influxd.url, timeout=60) as http:
+        http.post("/query", data={"q": f'CREATE DATABASE "{db}"'})
+        t = time.perf_counter()
+        for body in bodies:
+            r = http.post("/write", params={"db": db, "precision": "ms"}, content=body)
+            assert r.status_code == 204, r.text
+        return len(lines) / (time.perf_counter() - t)
+
+
+def metric(port: int, name: str) -> float:
+    for line in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def count_points(influxd: Influxd, db: str, site: str) -> int:
+    q = f"SELECT count(\"value\") FROM /.*/ WHERE site = '{site}'"
+    res = httpx.post(f"{influxd.url}/query", data={"q": q, "db": db}, timeout=60).json()["results"][0]
+    return sum(int(s["values"][0][1]) for s in res.get("series", []))
+
+
+def end_to_end(influxd: Influxd, db: str, site: str, messages: list, data_dir: Path) -> tuple[float, dict[str, float]]:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EGGWATCH_")},
+        "EGGWATCH_INFLUX_URL": influxd.url,
+        "EGGWATCH_INFLUX_DB": db,
+        "EGGWATCH_MQTT_URL": MQTT_URL,
+        "EGGWATCH_DATA_DIR": str(data_dir),
+    }
+    cmd = [
+        sys.executable, "-m", "eggwatch.cli", "ingest", "--site", site,
+        "--client-id", f"bench-{site}", "--metrics-port", str(port), "--session-expiry", "60",
+        "--inflight", "65535", "--log-interval", "5",
+    ]  # fmt: skip
+    log = open(data_dir / f"ingest-{site}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"ingest did not start: see {log.name}") from None
+                time.sleep(0.1)
+        broker = BrokerAddress.parse(MQTT_URL)
+        pub = make_client(broker, f"bench-pub-{uuid.uuid4().hex[:6]}", persistent=False)
+        pub.max_inflight_messages_set(0)
+        pub.connect(broker.host, broker.port)
+        pub.loop_start()
+        n_readings = sum(len(m[2]) for m in messages)
+        # Closed loop: stay at most `window` messages ahead of ingest's acknowledgements.  An open
+        # loop burst would overflow Mosquitto's per-client queue (max_queued_messages, default
+        # 1000), and Mosquitto drops QoS 1 messages beyond it.
+        window = max(50, 100_000 // len(messages[0][2]))
+        step = max(1, window // 4)
+        t = time.perf_counter()
+        acked = 0.0
+        for start in range(0, len(messages), step):
+            while start - acked > window:
+                time.sleep(0.005)
+                acked = metric(port, "eggwatch_ingest_messages_acked_total")
+            for topic, payload, _, _ in messages[start : start + step]:
+                pub.publish(topic, payload, qos=1)
+        published = time.perf_counter() - t
+        deadline = time.monotonic() + 120
+        while metric(port, "eggwatch_ingest_messages_acked_total") < len(messages):
+            if time.monotonic() > deadline:
+                raise RuntimeError("ingest did not acknowledge everything in time")
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - t
+        pub.disconnect()
+        pub.loop_stop()
+        landed = count_points(influxd, db, site)
+        if landed != n_readings:
+            raise RuntimeError(f"only {landed} of {n_readings} readings landed in InfluxDB")
+        details = {
+            "publish_s": published,
+            "spooled": metric(port, "eggwatch_ingest_readings_spooled_total"),
+            "write_s_sum": metric(port, "eggwatch_ingest_write_seconds_sum"),
+            "writes": metric(port, "eggwatch_ingest_write_seconds_count"),
+        }
+        return n_readings / elapsed, details
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--readings", type=int, default=600_000, help="readings per shape")
+    args = ap.parse_args()
+    influxd = Influxd.create()
+    influxd.start()
+    data_dir = Path(tempfile.mkdtemp(prefix="eggwatch-bench-"))
+    targets = {500: 100_000, 20: 45_000}
+    ok = True
+    try:
+        for per_message, target in targets.items():
+            run = uuid.uuid4().hex[:8]
+            total = args.readings if per_message == 500 else args.readings // 2
+            raw_site, e2e_site = f"braw{run}", f"be2e{run}"
+            raw = raw_rate(influxd, f"raw_{run}", raw_site, make_messages(raw_site, total, per_message))
+            msgs = make_messages(e2e_site, total, per_message)
+            rate, details = end_to_end(influxd, f"e2e_{run}", e2e_site, msgs, data_dir)
+            ratio = rate / raw
+            passed = rate >= target and ratio >= 0.5
+            ok &= passed
+            print(
+                f"{per_message:>3} readings/msg, {total:,} readings: raw InfluxDB {raw:,.0f}/s | "
+                f"end-to-end {rate:,.0f}/s (target {target:,}) | ratio {ratio:.2f} (target 0.50) | "
+                f"{int(details['writes'])} writes, {details['write_s_sum']:.1f}s in writes, "
+                f"{int(details['spooled'])} spooled | {'PASS' if passed else 'FAIL'}",
+                flush=True,
+            )
+    finally:
+        influxd.destroy()
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""A small, independent flock generator for the detector's unit tests (not the project simulator).
+
+Deliberately different from ``simulator/`` so the detector is not tested only against the generator
+it is evaluated on: eggs laid on a normal curve after lights-on, belt runs at given UTC hours (or
+continuous counting with a lag), multiplicative day noise, row noise, and helpers that inject
+events into the hourly arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from analytics.frame import HourlyFrame
+
+START = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@dataclass
+class Flock:
+    days: int = 40
+    houses: int = 2
+    rows: int = 8
+    hens: float = 30000.0
+    level: float = 0.9  # hen-day fraction
+    day_noise: float = 0.01  # multiplicative, per day and house
+    row_noise: float = 0.03  # per day and row
+    runs: tuple[int, ...] = (1, 6)  # belt runs, UTC hours; () = continuous counting
+    lights_on: int = 20  # UTC hour (04:00 in China)
+    age0: float = 40.0
+    seed: int = 0
+    drop_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # house -> (hour, factor)
+
+    def build(self) -> HourlyFrame:
+        rng = np.random.default_rng(self.seed)
+        n = self.days * 24
+        t = np.arange(n)
+        since_lights = (t - self.lights_on) % 24
+        # Laying: normal curve 2-7 h after lights-on (mean 4 h, sd 1.2 h), summing to 1 a day.
+        prof = np.exp(-0.5 * ((since_lights - 4.0) / 1.2) ** 2)
+        prof /= prof[:24].sum()
+        h, r = self.houses, self.rows
+        day = t // 24
+        day_f = 1 + self.day_noise * rng.standard_normal((h, self.days))
+        row_share = rng.uniform(0.8, 1.2, (h, r))
+        row_share /= row_share.sum(axis=1, keepdims=True)
+        row_f = 1 + self.row_noise * rng.standard_normal((h, r, self.days))
+        rate = np.full((h, n), self.level)
+        for house, (hour, factor) in self.drop_from.items():
+            rate[house, hour:] *= factor
+        laid = (self.hens * rate * prof * day_f[:, day])[:, None, :] * row_share[:, :, None] * row_f[:, :, day]
+        counted = np.zeros_like(laid)
+        if self.runs:
+            acc = np.zeros((h, r))
+            for i in range(n):
+                acc += laid[:, :, i]
+                if i % 24 in self.runs:
+                    counted[:, :, i] = acc
+                    acc = 0
+        else:
+            counted[:, :, 2:] = laid[:, :, :-2]  # two hours on the belt
+        water = self.hens * 0.22 / 16 * np.where((t - self.lights_on) % 24 < 16, 1.0, 0.05)
+        water = np.tile(water, (h, 1)) * (1 + 0.02 * rng.standard_normal((h, n)))
+        feed = self.hens * 0.11 / 16 * np.where((t - self.lights_on) % 24 < 16, 1.0, 0.0)
+        feed = np.tile(feed, (h, 1)) * (1 + 0.02 * rng.standard_normal((h, n)))
+        return HourlyFrame(
+            start=START,
+            houses=tuple(f"H{i + 1:02d}" for i in range(h)),
+            rows=tuple(f"{j + 1:02d}" for j in range(r)),
+            hens=np.full((h, n), self.hens),
+            age_weeks=np.tile(self.age0 + t / (24 * 7), (h, 1)),
+            water_l=water,
+            feed_kg=feed,
+            temp_c=np.full((h, n), 21.0),
+            eggs=np.round(counted),
+        )
+
+
+def gap(frame: HourlyFrame, house: int, start: int, hours: int) -> None:
+    """The gateway was offline: blanks, then everything counted meanwhile in the first hour after."""
+    end = start + hours
+    for arr in (frame.eggs[house],):
+        arr[:, end] += arr[:, start:end].sum(axis=1)
+        arr[:, start:end] = np.nan
+    for arr in (frame.water_l[house], frame.feed_kg[house]):
+        arr[end] += arr[start:end].sum()
+        arr[start:end] = np.nan
+
+
+def delay_run(frame: HourlyFrame, house: int, hour: int, by: int) -> None:
+    """The belt run at ``hour`` happened ``by`` hours later."""
+    frame.eggs[house, :, hour + by] += frame.eggs[house, :, hour]
+    frame.eggs[house, :, hour] = 0
+
+
+def day_hour(day: int, utc_hour: int) -> int:
+    return day * 24 + utc_hour

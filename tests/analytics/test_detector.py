@@ -1,0 +1,145 @@
+"""The detector on hand-made flocks: drops found fast, faults named, look-alikes ignored, causal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from analytics.detector import DetectorConfig, detect, detect_live
+from analytics.frame import HourlyFrame
+from tests.analytics.synth import Flock, day_hour, delay_run, gap
+
+
+def kinds(alerts: list, house: str | None = None) -> list[str]:
+    return [a.kind for a in alerts if house is None or a.house == house]
+
+
+@pytest.mark.parametrize(
+    "flock",
+    [
+        Flock(),
+        Flock(runs=(23,), day_noise=0.02, seed=1),  # one run a day, noisier
+        Flock(runs=(), seed=2),  # continuous belts
+        Flock(runs=(0, 3, 7), age0=75, level=0.8, seed=3),  # three runs, old flock
+        Flock(age0=22, level=0.85, seed=4),  # young flock near peak
+    ],
+    ids=["two-runs", "one-run-noisy", "continuous", "three-runs-old", "young"],
+)
+def test_clean_flocks_raise_nothing(flock: Flock) -> None:
+    assert detect(flock.build()) == []
+
+
+@pytest.mark.parametrize("runs", [(1, 6), (23,), ()], ids=["two-runs", "one-run", "continuous"])
+def test_sudden_drop_found_within_a_day_with_onset(runs: tuple[int, ...]) -> None:
+    onset = day_hour(25, 14)
+    frame = Flock(runs=runs, drop_from={0: (onset, 0.8)}).build()
+    alerts = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert [a.house for a in alerts] == ["H01"]
+    a = alerts[0]
+    delay_h = (a.detected_at - frame.hour_start(onset)).total_seconds() / 3600
+    assert 0 < delay_h <= 30
+    assert abs((a.onset - frame.hour_start(onset)).total_seconds()) / 3600 <= 24
+    assert 4 <= a.magnitude_pct <= 24  # 18 points once a full day is short; less when found early
+    assert a.evidence["expected_pct"] == pytest.approx(90, abs=3)
+    assert "下降" in a.message_zh and "points" in a.message
+
+
+def test_mild_persistent_dip_found_within_three_days() -> None:
+    onset = day_hour(25, 14)
+    frame = Flock(day_noise=0.005, drop_from={1: (onset, 0.94)}).build()  # ~5 points
+    alerts = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert [a.house for a in alerts] == ["H02"]
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=72)
+
+
+def test_one_alert_per_event() -> None:
+    frame = Flock(drop_from={0: (day_hour(20, 3), 0.7)}).build()
+    assert kinds(detect(frame)).count("laying_drop") == 1
+
+
+def test_dead_row_counter_is_a_sensor_fault_not_a_drop() -> None:
+    frame = Flock().build()
+    frame.eggs[0, 4, day_hour(25, 10) :] = 0.0
+    alerts = detect(frame)
+    assert kinds(alerts) == ["sensor_fault"]
+    assert alerts[0].row == "05" and alerts[0].house == "H01"
+    assert "计蛋器" in alerts[0].message_zh
+
+
+def test_row_under_counting_by_half_is_a_sensor_fault() -> None:
+    frame = Flock(runs=()).build()
+    frame.eggs[1, 2, day_hour(25, 10) :] *= 0.45
+    alerts = detect(frame)
+    assert [(a.kind, a.house, a.row) for a in alerts] == [("sensor_fault", "H02", "03")]
+
+
+def test_silent_row_counter_is_reported() -> None:
+    frame = Flock().build()
+    frame.eggs[0, 7, day_hour(25, 10) :] = np.nan
+    alerts = detect(frame)
+    assert ("sensor_fault", "08") in [(a.kind, a.row) for a in alerts]
+    assert "laying_drop" not in kinds(alerts)
+
+
+@pytest.mark.parametrize("hours", [3, 11, 20])
+def test_gateway_gap_that_back_fills_is_not_a_drop(hours: int) -> None:
+    frame = Flock().build()
+    gap(frame, 0, day_hour(25, 0), hours)
+    assert detect(frame) == []
+
+
+@pytest.mark.parametrize("by", [2, 5])
+def test_delayed_collection_is_not_a_drop(by: int) -> None:
+    frame = Flock().build()
+    delay_run(frame, 0, day_hour(25, 1), by)
+    assert detect(frame) == []
+
+
+def test_partial_depopulation_is_not_a_drop() -> None:
+    frame = Flock(drop_from={0: (day_hour(25, 10), 0.7)}).build()  # 30 % of the birds leave ...
+    frame.hens[0, day_hour(25, 10) :] *= 0.7  # ... and the hen count says so
+    frame.water_l[0, day_hour(25, 10) :] *= 0.7
+    frame.feed_kg[0, day_hour(25, 10) :] *= 0.7
+    assert detect(frame) == []
+
+
+def test_water_falling_is_reported_before_the_eggs() -> None:
+    onset = day_hour(25, 22)
+    frame = Flock(drop_from={0: (onset + 24, 0.8)}).build()
+    frame.water_l[0, onset:] *= 0.75
+    alerts = [a for a in detect(frame) if a.house == "H01"]
+    assert [a.kind for a in alerts][:2] == ["water_drop", "laying_drop"]
+    assert alerts[0].detected_at < alerts[1].detected_at
+
+
+def _cut(frame: HourlyFrame, n_hours: int) -> HourlyFrame:
+    return frame.head(n_hours)
+
+
+def test_causal_cutting_after_detected_at_keeps_each_alert() -> None:
+    frame = Flock(drop_from={0: (day_hour(25, 14), 0.8)}).build()
+    frame.eggs[1, 3, day_hour(28, 5) :] = 0.0
+    full = detect(frame)
+    assert full
+    for a in full:
+        n = frame.index_of(a.detected_at)  # hours up to detected_at
+        again = detect(_cut(frame, n))
+        assert a in again
+
+
+def test_live_pass_returns_only_the_last_window() -> None:
+    frame = Flock(drop_from={0: (day_hour(25, 14), 0.8)}).build()
+    (alert,) = [a for a in detect(frame) if a.kind == "laying_drop"]
+    n = frame.index_of(alert.detected_at)
+    assert [a.to_json() for a in detect_live(_cut(frame, n), window_hours=1)] == [alert.to_json()]
+    assert detect_live(_cut(frame, n + 1), window_hours=1) == []
+    assert detect_live(_cut(frame, n - 1), window_hours=1) == []
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError):
+        DetectorConfig(daily_z=-1)
+    with pytest.raises(ValueError):
+        DetectorConfig(row_fault_ratio=0.9, row_exclude_ratio=0.5)

@@ -1,0 +1,75 @@
+"""The page's figures at a fixed time of day (yesterday 11:00 local), against the demo's truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from api.web.figures import park_figures, spark_values, usual_share
+from api.web.svg import sparkline
+from eggwatch.store.influx import InfluxStore
+from tests.support.servers import Influxd
+from tests.web.conftest import WebDemo
+from tests.web.park_demo import HOUSES, fill_store
+
+
+def test_hen_day_so_far_is_compared_with_the_usual_share_of_the_standard(web_demo: WebDemo) -> None:
+    tz = web_demo.park.tz
+    yesterday = web_demo.now.astimezone(tz).date() - dt.timedelta(days=1)
+    at = dt.datetime.combine(yesterday, dt.time(11, 0), tz)
+    figures = park_figures(web_demo.app.state.telemetry(), web_demo.park, at)
+    for h in figures.houses:
+        _, level = HOUSES[h.unit]
+        assert 0.6 < h.usual_share < 0.95  # most eggs are laid by 11:00
+        assert h.ratio_pct is not None and abs(h.ratio_pct - 100 * level) < 3, (h.unit, h.ratio_pct)
+        full_days = [d.hen_day_pct for d in h.days[1:] if d.hen_day_pct is not None]
+        assert len(full_days) >= 12
+        assert all(abs(p - level * d.standard_pct) < 1.5 for p, d in zip(full_days, h.days[1:], strict=False))
+
+
+def test_before_laying_starts_there_is_no_comparison(web_demo: WebDemo) -> None:
+    tz = web_demo.park.tz
+    yesterday = web_demo.now.astimezone(tz).date() - dt.timedelta(days=1)
+    at = dt.datetime.combine(yesterday, dt.time(0, 30), tz)
+    figures = park_figures(web_demo.app.state.telemetry(), web_demo.park, at)
+    assert all(h.ratio_pct is None for h in figures.houses)
+
+
+def test_usual_share_of_an_even_day_is_the_elapsed_fraction() -> None:
+    tz = dt.UTC
+    now = dt.datetime(2026, 5, 10, 6, 0, tzinfo=tz)
+    start = int(dt.datetime(2026, 5, 3, tzinfo=tz).timestamp() * 1000)
+    hourly = {start + k * 3_600_000: 100.0 for k in range(7 * 24)}
+    assert abs(usual_share(hourly, now, tz) - 0.25) < 1e-9
+    assert usual_share({}, now, tz) == 0.0
+
+
+def test_sparkline_breaks_at_missing_days_and_escapes_its_title() -> None:
+    actual = np.array([90.0, 91.0, np.nan, 92.0, 93.0])
+    standard = np.array([94.0, 94.0, 94.0, 93.9, 93.8])
+    svg = str(sparkline(actual, standard, "<b>house</b>"))
+    assert svg.count('<polyline class="act"') == 2 and svg.count('<polyline class="std"') == 1
+    assert "&lt;b&gt;house&lt;/b&gt;" in svg and "nan" not in svg
+    empty = str(sparkline(np.full(3, np.nan), np.full(3, np.nan), "x"))
+    assert "<svg" in empty and "polyline" not in empty
+    assert spark_values([])[0].size == 0
+
+
+@pytest.mark.integration
+def test_figures_are_the_same_on_influxdb_as_on_the_embedded_store(
+    web_demo: WebDemo, influxd: Influxd, influx_db: str
+) -> None:
+    """Production runs the page on InfluxDB, the demo on the embedded store: same numbers."""
+    influx = InfluxStore(influxd.url, influx_db)
+    influx.ensure_ready()
+    fill_store(influx, web_demo.park, web_demo.now)
+    embedded = park_figures(web_demo.app.state.telemetry(), web_demo.park, web_demo.now)
+    on_influx = park_figures(influx, web_demo.park, web_demo.now)
+    influx.close()
+    for a, b in zip(embedded.houses, on_influx.houses, strict=True):
+        assert a.eggs_today == b.eggs_today and a.hens == b.hens
+        assert a.usual_share == pytest.approx(b.usual_share)
+        assert [d.hen_day_pct for d in a.days] == pytest.approx([d.hen_day_pct for d in b.days])
+    assert embedded.lines == on_influx.lines
