@@ -18,6 +18,7 @@ from eggwatch.park import Park, load_park
 from eggwatch.settings import Settings, load_settings
 from eggwatch.sql import make_engine, make_sessionmaker
 from eggwatch.store.base import TelemetryStore
+from eggwatch.store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,10 @@ def create_app(
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.exception_handler(StoreUnavailable)
+    async def _no_store(_request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": f"telemetry store unavailable: {exc}"}, status_code=503)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:

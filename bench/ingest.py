@@ -95,6 +95,8 @@ def end_to_end(influxd: Influxd, db: str, site: str, messages: list, data_dir: P
         "--client-id", f"bench-{site}", "--metrics-port", str(port), "--session-expiry", "60",
         "--inflight", "65535", "--log-interval", "5",
     ]  # fmt: skip
+    if os.environ.get("BENCH_PYSPY"):  # profile ingest: BENCH_PYSPY=/path/to/py-spy
+        cmd = [os.environ["BENCH_PYSPY"], "record", "-r", "200", "-f", "raw", "-o", f"/tmp/prof-{site}.txt", "--", *cmd]
     log = open(data_dir / f"ingest-{site}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -122,7 +124,7 @@ def end_to_end(influxd: Influxd, db: str, site: str, messages: list, data_dir: P
         acked = 0.0
         for start in range(0, len(messages), step):
             while start - acked > window:
-                time.sleep(0.005)
+                time.sleep(0.02)
                 acked = metric(port, "eggwatch_ingest_messages_acked_total")
             for topic, payload, _, _ in messages[start : start + step]:
                 pub.publish(topic, payload, qos=1)
@@ -131,7 +133,7 @@ def end_to_end(influxd: Influxd, db: str, site: str, messages: list, data_dir: P
         while metric(port, "eggwatch_ingest_messages_acked_total") < len(messages):
             if time.monotonic() > deadline:
                 raise RuntimeError("ingest did not acknowledge everything in time")
-            time.sleep(0.01)
+            time.sleep(0.02)
         elapsed = time.perf_counter() - t
         pub.disconnect()
         pub.loop_stop()

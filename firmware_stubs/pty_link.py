@@ -13,6 +13,7 @@ import contextlib
 import os
 import select
 import threading
+import time
 import tty
 from pathlib import Path
 
@@ -32,8 +33,12 @@ class _Pty:
 class PtyLink:
     """``device_path`` is opened by the stub (server), ``path`` by the gateway."""
 
-    def __init__(self, link: Path | None = None) -> None:
+    def __init__(
+        self, link: Path | None = None, baudrate: int | None = None, bits_per_char: int = 10
+    ) -> None:
         self.link = Path(link) if link else None
+        # With a baud rate, every chunk is held for its time on the wire (to measure bus limits).
+        self.char_s = bits_per_char / baudrate if baudrate else 0.0
         self._device = _Pty()
         self._gateway: _Pty | None = None
         self._wake_r, self._wake_w = os.pipe()
@@ -41,6 +46,8 @@ class PtyLink:
         self._closed = False
         self.bytes_to_gateway = 0
         self.bytes_to_device = 0
+        # Set to a list to record (monotonic time, "to_device" | "to_gateway", bytes) of every chunk.
+        self.trace: list[tuple[float, str, int]] | None = None
         self.replug()
         self._thread = threading.Thread(target=self._relay, name="pty link", daemon=True)
         self._thread.start()
@@ -100,15 +107,23 @@ class PtyLink:
                     data = os.read(fd, 4096)
                 except OSError:
                     continue
+                if self.char_s:
+                    time.sleep(len(data) * self.char_s)
                 with self._lock:
                     gw_now = self._gateway.master if self._gateway else None
                     if fd == self._device.master:
                         if gw_now is not None:  # unplugged: the device talks to no one
                             os.write(gw_now, data)
                             self.bytes_to_gateway += len(data)
+                            self._record("to_gateway", data)
                     elif fd == gw_now:
+                        self._record("to_device", data)
                         os.write(self._device.master, data)
                         self.bytes_to_device += len(data)
+
+    def _record(self, direction: str, data: bytes) -> None:
+        if self.trace is not None:
+            self.trace.append((time.monotonic(), direction, len(data)))
 
     def close(self) -> None:
         self._closed = True

@@ -14,6 +14,7 @@ def serial(
     config: Path = typer.Option(..., "--config", help="register-map YAML (CONTRACTS §5)"),
     status_every: float = typer.Option(60.0, "--status-every", help="seconds between status log lines"),
     check: bool = typer.Option(False, "--check", help="validate the config, print the read plan, exit"),
+    metrics_port: int = typer.Option(0, "--metrics-port", help="serve Prometheus metrics on 127.0.0.1:PORT"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Poll Modbus RTU devices described by the config file and publish readings."""
@@ -39,6 +40,10 @@ def serial(
     from gateway.serial_gateway import SerialGateway
 
     gw = SerialGateway.from_file(config, load_settings())
+    if metrics_port:
+        from gateway.prom import GatewayCollector, serve_metrics
+
+        serve_metrics(metrics_port, GatewayCollector(gw.publisher, gw.buses))
     stop = threading.Event()
     stop_on_signals(stop)
     gw.run(stop, status_every)
@@ -49,6 +54,7 @@ def mqtt(
     config: Path = typer.Option(..., "--config", help="vendor mapping YAML"),
     status_every: float = typer.Option(60.0, "--status-every", help="seconds between status log lines"),
     check: bool = typer.Option(False, "--check", help="validate the config, print the subscriptions, exit"),
+    metrics_port: int = typer.Option(0, "--metrics-port", help="serve Prometheus metrics on 127.0.0.1:PORT"),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Translate vendor MQTT topics/payloads described by the config file and publish readings."""
@@ -68,6 +74,10 @@ def mqtt(
     from gateway.runtime import stop_on_signals
 
     gw = MqttGateway.from_file(config, load_settings())
+    if metrics_port:
+        from gateway.prom import GatewayCollector, serve_metrics
+
+        serve_metrics(metrics_port, GatewayCollector(gw.publisher, dead_letters=lambda: gw.dead.counts))
     stop = threading.Event()
     stop_on_signals(stop)
     gw.run(stop, status_every)

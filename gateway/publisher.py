@@ -131,6 +131,10 @@ class Publisher:
             self.refused += count
             log.error("%s: %d readings refused", exc, count)
             return
+        except OSError as exc:  # disk full or failing: the readings are lost, loudly
+            self.refused += count
+            log.error("cannot write the spool (%s): %d readings lost", exc, count)
+            return
         self.spooled += count
         self.sender.new_data.set()
 

@@ -117,12 +117,16 @@ class Sender(threading.Thread):
         while not self._stop_event.is_set():
             if not self.connected.wait(0.5):
                 continue
-            window = self.spool.peek(self.window_records)
-            if not window:
-                self.new_data.wait(0.5)
-                self.new_data.clear()
-                continue
-            self._round(window)
+            try:
+                window = self.spool.peek(self.window_records)
+                if not window:
+                    self.new_data.wait(0.5)
+                    self.new_data.clear()
+                    continue
+                self._round(window)
+            except Exception:  # a damaged spool or disk error must not end publishing for good
+                log.exception("publishing round failed; retrying in 5 s")
+                self._stop_event.wait(5)
 
     def _messages(self, window: list[tuple[int, bytes]]) -> tuple[list[tuple[str, bytes]], int]:
         """Coalesce the window into (topic, payload) messages, per device in spool order."""

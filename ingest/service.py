@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,12 @@ from ingest.stats import IngestMetrics
 log = logging.getLogger("ingest")
 
 IDLE_WAIT_S = 0.2
+# paho's network thread makes several blocking calls per message (select, then recv for the
+# header, the length and the body), each releasing the GIL; with the preparer thread busy
+# decoding, every re-acquisition waits up to the interpreter's switch interval (5 ms by default),
+# so paho reads a few hundred messages a second and Mosquitto's queue for us overflows.  A
+# shorter interval keeps the network thread fed at a small cost in switching.
+GIL_SWITCH_INTERVAL_S = 0.0005
 DRAIN_RECORDS = 500  # spool records (messages) per drain write
 MAX_BACKOFF_S = 10.0
 
@@ -109,6 +116,7 @@ class IngestService:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> None:
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         try:
             self.store.ensure_ready()
             self.metrics.store_up.set(1)

@@ -21,6 +21,7 @@ from paho.mqtt.properties import Properties
 from eggwatch.mqtt import make_client
 from eggwatch.settings import BrokerAddress
 from ingest.batch import Received
+from ingest.fastpaho import BufferedClient
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class MqttSource:
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         self._client = make_client(broker, client_id, persistent=True, manual_ack=True, protocol=protocol)
+        # Same client, reading the socket in large chunks (see ingest/fastpaho.py for why).
+        self._client.__class__ = BufferedClient
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message

@@ -110,6 +110,7 @@ class Retry(_Strict):
     initial_s: float = Field(default=5.0, gt=0)
     max_s: float = Field(default=600.0, gt=0)
     give_up_hours: float = Field(default=72.0, gt=0)
+    keep_sent_days: float = Field(default=30.0, gt=0)  # delivered messages are then deleted
 
 
 class AlertsConfig(_Strict):

@@ -9,6 +9,7 @@ its channel for good."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import random
 import threading
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from analytics.alerts.channels import Channel, DeliveryError
 from analytics.alerts.config import Retry
@@ -40,6 +41,15 @@ def backoff(retry: Retry, attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
+def _channel_lock(session: Any, channel: str) -> bool:
+    """On PostgreSQL, a transaction-scoped advisory lock per channel (SQLite: one writer anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    digest = hashlib.sha256(f"eggwatch.alert_outbox/{channel}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(key))))
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -60,54 +70,75 @@ class Dispatcher:
 
     def deliver_due(self, name: str, now: dt.datetime | None = None) -> int:
         """Deliver the channel's due messages in order; stop at the first failure.  Returns the
-        number delivered."""
+        number delivered.  One transaction per message, holding the channel's lock on PostgreSQL,
+        so two service instances never send the same message twice or out of order."""
         channel = self.channels[name]
-        fixed_now, sent = now, 0
-        with self._sessions() as s:
-            rows = s.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.channel == name, OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.id)
-                .limit(BATCH)
-            ).all()
-            for row in rows:
-                if self._stop.is_set():
+        sent = 0
+        for _ in range(BATCH):
+            if self._stop.is_set():
+                break
+            with self._sessions() as s:
+                if not _channel_lock(s, name):
+                    break  # another instance is delivering this channel right now
+                row = s.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.channel == name, OutboxMessage.status == "pending")
+                    .order_by(OutboxMessage.id)
+                    .limit(1)
+                ).first()
+                t = now or self.clock()
+                if row is None or row.next_attempt_at > t:
+                    break  # nothing due; a head backing off holds the rest back to keep the order
+                outcome = self._attempt(s, channel, row, t)
+                if outcome == "retry":
                     break
-                now = fixed_now or self.clock()
-                if row.next_attempt_at > now:
-                    break  # the head is backing off; later messages wait to keep the order
-                row.attempts += 1
-                try:
-                    channel.deliver(row.payload)
-                except Exception as exc:
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                    retryable = isinstance(exc, DeliveryError)
-                    if not retryable:
-                        # Not the receiver's fault: this message can never go out (a bug or a
-                        # malformed payload).  Set it aside so it cannot block the channel.
-                        log.exception("outbox message %s to %s cannot be delivered", row.id, name)
-                    if not retryable or now - row.created_at >= dt.timedelta(hours=self.retry.give_up_hours):
-                        row.status = "dead"
-                        NOTIFICATIONS.labels(name, "dead").inc()
-                        log.error("giving up on outbox message %s to %s: %s", row.id, name, row.last_error)
-                        s.commit()
-                        continue
-                    row.next_attempt_at = now + backoff(self.retry, row.attempts)
-                    NOTIFICATIONS.labels(name, "retry").inc()
-                    log.warning(
-                        "channel %s failed (attempt %d, next at %s): %s",
-                        name,
-                        row.attempts,
-                        row.next_attempt_at.isoformat(timespec="seconds"),
-                        row.last_error,
-                    )
-                    s.commit()
-                    break
-                row.status, row.sent_at, row.last_error = "sent", now, None
-                NOTIFICATIONS.labels(name, "sent").inc()
-                s.commit()
-                sent += 1
+                sent += outcome == "sent"
         return sent
+
+    def _attempt(self, s: Any, channel: Channel, row: OutboxMessage, now: dt.datetime) -> str:
+        """Try one message and record the outcome: ``sent``, ``dead`` or ``retry`` (pause)."""
+        name = channel.name
+        row.attempts += 1
+        try:
+            channel.deliver(row.payload)
+        except Exception as exc:
+            row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            retryable = isinstance(exc, DeliveryError)
+            if not retryable:
+                # Not the receiver's fault: this message can never go out (a bug or a malformed
+                # payload).  Set it aside so it cannot block the channel.
+                log.exception("outbox message %s to %s cannot be delivered", row.id, name)
+            if not retryable or now - row.created_at >= dt.timedelta(hours=self.retry.give_up_hours):
+                row.status = "dead"
+                NOTIFICATIONS.labels(name, "dead").inc()
+                log.error("giving up on outbox message %s to %s: %s", row.id, name, row.last_error)
+                s.commit()
+                return "dead"
+            row.next_attempt_at = now + backoff(self.retry, row.attempts)
+            NOTIFICATIONS.labels(name, "retry").inc()
+            log.warning(
+                "channel %s failed (attempt %d, next at %s): %s",
+                name,
+                row.attempts,
+                row.next_attempt_at.isoformat(timespec="seconds"),
+                row.last_error,
+            )
+            s.commit()
+            return "retry"
+        row.status, row.sent_at, row.last_error = "sent", now, None
+        NOTIFICATIONS.labels(name, "sent").inc()
+        s.commit()
+        return "sent"
+
+    def prune(self, now: dt.datetime | None = None) -> int:
+        """Delete delivered messages older than ``keep_sent_days`` (pending and dead ones stay)."""
+        cutoff = (now or self.clock()) - dt.timedelta(days=self.retry.keep_sent_days)
+        with self._sessions() as s:
+            n = s.execute(
+                delete(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff)
+            ).rowcount
+            s.commit()
+        return int(n or 0)
 
     def pending(self, name: str | None = None) -> int:
         with self._sessions() as s:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Counter
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from analytics.alerts.channels import Channel
@@ -166,12 +167,14 @@ class AlertService:
                     report.escalated = [a.id for a in book.escalate_due(now)]
                     s.commit()
                 break
-            except StaleDataError:
-                # Someone acknowledged or resolved an alert meanwhile: redo on fresh rows.
+            except (StaleDataError, IntegrityError):
+                # Someone acknowledged/resolved an alert, or another instance opened the same
+                # one, meanwhile: apply the pass again on fresh rows.
                 if attempt == 2:
                     raise
                 log.info("an alert changed during the pass; applying it again")
         self.dispatcher.wake()
+        self.dispatcher.prune()
         PASSES.labels("ok" if report.ok else "failed").inc()
         report.seconds = time.perf_counter() - t0
         log.info("%s", report.summary())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import past_days, robust_center_scale
+from analytics.detector.windows import past_days, robust_center, robust_center_scale
 
 
 def same_time_baseline(
@@ -30,18 +30,18 @@ def same_time_baseline(
     current one, and their spread is a fair noise estimate).
     """
     stack = past_days(x, days, start, stride)  # [..., t, k]: k = 1 .. days strides back
-    rise_cap = np.zeros(stack.shape[:-1])  # the breed curve's rise since the recent half's centre
-    if standard is not None:
-        now = standard[..., start:, None]
-        then = past_days(standard, days, start, stride)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f = np.where((then > 5) & (now > 5), now / then, 1.0)
-        rise_cap = np.clip(f[..., (days // 2) // 2] - 1.0, 0.0, None)
-        f = np.where(f > 1, 1 + rise_credit * (f - 1), f)
-        stack = stack * f
+    if standard is None:  # no breed curve (water, feed): the plain median and MAD
+        return robust_center_scale(stack, min_days)
+    now = standard[..., start:, None]
+    then = past_days(standard, days, start, stride)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where((then > 5) & (now > 5), now / then, 1.0)
+    rise_cap = np.clip(f[..., (days // 2) // 2] - 1.0, 0.0, None)  # breed rise since the recent centre
+    f = np.where(f > 1, 1 + rise_credit * (f - 1), f)
+    stack = stack * f
     half = days // 2
-    recent, _ = robust_center_scale(stack[..., :half], max(2, min_days // 2))
-    older, _ = robust_center_scale(stack[..., half:], max(2, min_days // 2))
+    recent = robust_center(stack[..., :half], max(2, min_days // 2))
+    older = robust_center(stack[..., half:], max(2, min_days // 2))
     slope = np.where(np.isnan(older), 0.0, (recent - older) / ((days - half) * stride))  # per day
     centre = stride * (half + 1) / 2.0  # the recent half's median sits this many days back
     k = stride * np.arange(1, days + 1, dtype=np.float64)

@@ -14,10 +14,10 @@ class DetectorConfig:
     rise_credit: float = 0.0  # share of the breed curve's rise credited (the own trend covers rises)
 
     # End-of-day channel: evaluated when the day's counting is complete ("quiet" hours).
-    daily_min_pts: float = 3.0  # deficit needed on one day, in hen-day points ...
+    daily_min_pts: float = 4.5  # deficit needed on one day, in hen-day points ...
     daily_z: float = 5.0  # ... and in units of the house's own noise
-    three_day_min_pts: float = 2.5  # deficit of the last 72 h (mild dips), in hen-day points ...
-    three_day_z: float = 5.0  # ... and in noise units of 72 h windows
+    three_day_min_pts: float = 3.5  # deficit of the last 72 h (mild dips), in hen-day points ...
+    three_day_z: float = 7.0  # ... and in noise units of 72 h windows
     three_day_baseline: int = 7  # earlier 72 h windows (back to back) in its baseline
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
     guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)

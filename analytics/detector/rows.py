@@ -65,9 +65,14 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
     share, ratio, ref = _shares_and_ratios(eggs, win, seen, cfg.baseline_days)
-    left_out = ((ratio < cfg.row_exclude_ratio) & ~depop).any(axis=1, keepdims=True)
-    masked = np.where(left_out & known, 0.0, eggs)
-    share, ratio, ref = _shares_and_ratios(masked, win, seen, cfg.baseline_days, left_out)
+    # A counter that counts nothing while the others count is left out even once its share has faded.
+    silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
+    left_out = (((ratio < cfg.row_exclude_ratio) | silent_row) & ~depop).any(axis=1, keepdims=True)
+    redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
+    if redo.size:
+        masked = np.where(left_out[redo] & known[redo], 0.0, eggs[redo])
+        s2, r2, f2 = _shares_and_ratios(masked, win[redo], seen[redo], cfg.baseline_days, left_out[redo])
+        share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
     expected_row = share * ref

@@ -22,7 +22,7 @@ def rhythm_shift_hours(amount: np.ndarray, first_hod: int, days: int, start: int
     s = window_sums(amount * np.sin(angle), DAY)
     centre = np.arctan2(s, c)  # radians; NaN propagates from unknown windows
     past = past_days(centre, days, start)
-    diff = np.angle(np.exp(1j * (centre[:, start:, None] - past)))
+    diff = np.mod(centre[:, start:, None] - past + np.pi, 2 * np.pi) - np.pi  # wrapped to [-pi, pi)
     med, _ = robust_center_scale(diff, 2)
     out = np.full((h, t), np.nan)
     out[:, start:] = med * DAY / (2 * np.pi)

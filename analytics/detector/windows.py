@@ -54,6 +54,15 @@ def past_days(x: np.ndarray, days: int, start: int, stride: int = 1) -> np.ndarr
     return out
 
 
+def robust_center(stack: np.ndarray, min_n: int) -> np.ndarray:
+    """Median over the last axis, ignoring NaNs; NaN with fewer than ``min_n`` values."""
+    s = np.sort(stack, axis=-1)  # NaNs sort last
+    n = np.sum(~np.isnan(s), axis=-1)
+    med = _sorted_median(s, n)
+    med[n < min_n] = np.nan
+    return med
+
+
 def robust_center_scale(stack: np.ndarray, min_n: int) -> tuple[np.ndarray, np.ndarray]:
     """Median and MAD-based sigma over the last axis, ignoring NaNs; NaN with fewer than ``min_n``."""
     s = np.sort(stack, axis=-1)  # NaNs sort last

@@ -14,6 +14,7 @@ from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
 from api.services.payroll import run_payroll
 from api.services.site import site_of, tz_of
+from eggwatch.store.base import TelemetryStore
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
 Reader = Annotated[User, require_roles("manager", "payroll")]
@@ -46,6 +47,13 @@ def _out(session: SessionDep, run: PayrollRun) -> RunOut:
     )
 
 
+def _telemetry(request: Request) -> TelemetryStore:
+    store = request.app.state.telemetry()
+    if store is None:  # paying piece rates without machine counts would underpay silently
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "telemetry store unavailable: cannot count output")
+    return store  # type: ignore[no-any-return]
+
+
 def _conflict(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, detail)
 
@@ -65,7 +73,9 @@ def list_runs(
     return Page(items=[_out(session, r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
+@router.post(
+    "/runs", response_model=RunOut, status_code=status.HTTP_201_CREATED, responses={409: {}, 503: {}}
+)
 def create_run(
     body: RunIn, request: Request, session: SessionDep, config: ConfigDep, user: Payroll
 ) -> RunOut:
@@ -86,7 +96,7 @@ def create_run(
     )
     session.add(run)
     session.flush()
-    run_payroll(session, run, request.app.state.telemetry(), site_of(request), tz_of(request), config)
+    run_payroll(session, run, _telemetry(request), site_of(request), tz_of(request), config)
     session.commit()
     return _out(session, run)
 
@@ -96,14 +106,14 @@ def get_run(run_id: int, session: SessionDep, _: Reader) -> RunOut:
     return _out(session, get_or_404(session, PayrollRun, run_id))
 
 
-@router.post("/runs/{run_id}/recompute", response_model=RunOut, responses={409: {}})
+@router.post("/runs/{run_id}/recompute", response_model=RunOut, responses={409: {}, 503: {}})
 def recompute_run(
     run_id: int, request: Request, session: SessionDep, config: ConfigDep, _: Payroll
 ) -> RunOut:
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is {run.status}: it is immutable, add adjustments instead")
-    run_payroll(session, run, request.app.state.telemetry(), site_of(request), tz_of(request), config)
+    run_payroll(session, run, _telemetry(request), site_of(request), tz_of(request), config)
     session.commit()
     return _out(session, run)
 

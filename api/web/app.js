@@ -1,13 +1,17 @@
 // eggwatch web page: login, open alerts with an acknowledge button, report downloads.
 // Every action goes through the JSON API with the bearer token; the server checks the roles.
-// The token lives in sessionStorage: it is gone when the browser tab is closed.
+// The token lives in sessionStorage (gone when the tab is closed); the page itself is rendered
+// only for a valid session cookie, which POST /web/session sets from the same token. The cookie
+// is HttpOnly: this script never sees it, and the JSON API never accepts it.
 "use strict";
 
 (function () {
   const TOKEN_KEY = "eggwatch.token";
+  const JUST_LOGGED_IN = "eggwatch.justLoggedIn";
   const words = JSON.parse(document.getElementById("words").textContent);
   const lang = document.body.dataset.lang;
   const tz = document.body.dataset.tz;
+  const pageUser = document.body.dataset.user; // the session's user id; "" on the login page
   const $ = (id) => document.getElementById(id);
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
@@ -21,7 +25,7 @@
     }
     const response = await fetch(path, init);
     if (response.status === 401) {
-      logout();
+      tokenExpired();
       throw new Error("unauthorized");
     }
     return response;
@@ -115,12 +119,26 @@
         show($("login-error"), response.status === 401 ? words.login_failed : words.error);
         return;
       }
-      sessionStorage.setItem(TOKEN_KEY, (await response.json()).access_token);
+      const accessToken = (await response.json()).access_token;
+      // The page's session cookie: the server checks the token and keeps it where scripts can't.
+      const session = await fetch("/web/session", { method: "POST", headers: { Authorization: "Bearer " + accessToken } });
+      if (!session.ok) {
+        show($("login-error"), words.error);
+        return;
+      }
+      sessionStorage.setItem(TOKEN_KEY, accessToken);
+      sessionStorage.setItem(JUST_LOGGED_IN, "1");
       form.reset();
-      await signedIn();
+      location.reload(); // the server renders the figures now
     } catch (err) {
       show($("login-error"), words.error);
     }
+  }
+
+  function askForLogin() {
+    // A logged-in page in a tab without its own token (e.g. a new tab): figures yes, alerts after login.
+    $("alert-box").hidden = true;
+    $("login").hidden = false;
   }
 
   async function signedIn() {
@@ -128,21 +146,34 @@
     $("alert-box").hidden = false;
     try {
       const me = await api("GET", "/api/v1/auth/me");
-      if (me.ok) {
-        const user = await me.json();
-        $("who").textContent = user.username + " (" + user.role + ")";
+      if (!me.ok) throw new Error("me " + me.status);
+      if (String((await me.json()).id) !== pageUser) {
+        // Someone else logged in since in another tab: this tab's token is not the page's user.
+        sessionStorage.removeItem(TOKEN_KEY);
+        askForLogin();
+        return;
       }
     } catch (err) {
+      if (token()) show($("alert-error"), words.error);
       return;
     }
     await loadAlerts();
   }
 
-  function logout() {
+  function tokenExpired() {
+    // Let the server decide from the cookie what to show: the login page, or the figures without alerts.
     sessionStorage.removeItem(TOKEN_KEY);
-    $("alert-list").replaceChildren();
-    $("alert-box").hidden = true;
-    $("login").hidden = false;
+    location.reload();
+  }
+
+  async function logout() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    try {
+      await fetch("/web/session", { method: "DELETE" });
+    } catch (err) {
+      // offline: the cookie still ends with the token's expiry
+    }
+    location.reload();
   }
 
   async function download(event) {
@@ -173,8 +204,18 @@
     }
   }
 
+  const justLoggedIn = sessionStorage.getItem(JUST_LOGGED_IN) === "1";
+  sessionStorage.removeItem(JUST_LOGGED_IN);
   $("login").addEventListener("submit", login);
-  $("logout").addEventListener("click", logout);
-  document.querySelectorAll("a.report").forEach((a) => a.addEventListener("click", download));
-  if (token()) signedIn();
+  if (pageUser) {
+    $("logout").addEventListener("click", logout);
+    document.querySelectorAll("a.report").forEach((a) => a.addEventListener("click", download));
+    if (token()) signedIn();
+    else askForLogin();
+  } else if (token()) {
+    // The server no longer accepts the session (logged out in another tab, expired, or the browser
+    // refused the cookie right after logging in): this tab's token goes too.
+    sessionStorage.removeItem(TOKEN_KEY);
+    show($("login-error"), justLoggedIn ? words.cookie_refused : words.session_ended);
+  }
 })();

@@ -42,6 +42,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "username": ("用户名", "User name"),
     "password": ("密码", "Password"),
     "login_hint": ("登录后查看并确认告警。", "Log in to see and acknowledge alerts."),
+    "login_page_hint": ("登录后查看园区数据。", "Log in to see the park's figures."),
+    "session_ended": ("登录已失效，请重新登录。", "Your session has ended; please log in again."),
+    "cookie_refused": (
+        "浏览器没有保存登录，请允许本站使用 Cookie。",
+        "The browser did not keep the login; allow cookies for this site.",
+    ),
     "login_failed": ("用户名或密码错误。", "Wrong user name or password."),
     "acknowledge": ("确认", "Acknowledge"),
     "acknowledged": ("已确认", "acknowledged"),

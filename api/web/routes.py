@@ -1,8 +1,9 @@
 """``GET /``: the park at a glance for phones and the embedded demo, plus its script and style.
 
-Server-rendered (Jinja2, autoescaped) with inline SVG sparklines; the small script of our own
-(``app.js``) only handles login, the open alerts and their acknowledge button, and report
-downloads, all through the JSON API, so every permission is checked on the server.
+Server-rendered (Jinja2, autoescaped) with inline SVG sparklines.  Without a valid session cookie
+(session.py) the page is only the login form: park data is shown to logged-in users, of any role.
+The small script of our own (``app.js``) handles login, the open alerts and their acknowledge
+button, and report downloads, all through the JSON API, so every permission is checked there.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from api.models import User
 from api.web.figures import ParkFigures, park_figures, spark_values
 from api.web.i18n import LANGS, Lang, table
+from api.web.session import PageUser, cookie_name, forget
+from api.web.session import router as session_router
 from api.web.svg import sparkline
 from eggwatch.store.errors import StoreUnavailable
 
@@ -32,6 +36,7 @@ CSP = (
 )
 
 router = APIRouter(include_in_schema=False)
+router.include_router(session_router)
 _env = Environment(
     loader=FileSystemLoader(HERE),  # index.html sits beside this module (shipped as package data)
     autoescape=select_autoescape(["html"]),
@@ -56,10 +61,31 @@ def _figures(request: Request, now: dt.datetime) -> tuple[ParkFigures | None, st
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, lang: Annotated[Lang, Query()] = "zh") -> HTMLResponse:
+def home(request: Request, user: PageUser, lang: Annotated[Lang, Query()] = "zh") -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
-    figures, problem = _figures(request, now)
     words = table(lang)
+    html = _page(request, user, now, lang, words) if user is not None else _login_page(lang, words)
+    response = HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Security-Policy": CSP})
+    if user is None and cookie_name(request) in request.cookies:
+        forget(request, response)  # expired or revoked: the browser need not send it again
+    return response
+
+
+def _login_page(lang: Lang, words: dict[str, str]) -> str:
+    return _env.get_template("login.html").render(_common(lang, words))
+
+
+def _common(lang: Lang, words: dict[str, str]) -> dict[str, object]:
+    return {
+        "lang": lang,
+        "other_lang": LANGS[1 - LANGS.index(lang)],
+        "t": words,
+        "words_json": json.dumps(words, ensure_ascii=False),
+    }
+
+
+def _page(request: Request, user: User, now: dt.datetime, lang: Lang, words: dict[str, str]) -> str:
+    figures, problem = _figures(request, now)
     park = request.app.state.park
     tz = park.tz if park is not None else dt.UTC
     sparks = {}
@@ -67,11 +93,9 @@ def home(request: Request, lang: Annotated[Lang, Query()] = "zh") -> HTMLRespons
         for h in figures.houses:
             actual, standard = spark_values(h.days)
             sparks[h.unit] = sparkline(actual, standard, f"{h.unit}: {words['spark_legend']}")
-    html = _env.get_template("index.html").render(
-        lang=lang,
-        other_lang=LANGS[1 - LANGS.index(lang)],
-        t=words,
-        words_json=json.dumps(words, ensure_ascii=False),
+    return _env.get_template("index.html").render(
+        _common(lang, words),
+        user=user,
         figures=figures,
         problem=problem,
         sparks=sparks,
@@ -79,7 +103,6 @@ def home(request: Request, lang: Annotated[Lang, Query()] = "zh") -> HTMLRespons
         timezone=str(tz),
         year=now.astimezone(tz).year,
     )
-    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Security-Policy": CSP})
 
 
 @router.get("/web/{name}")

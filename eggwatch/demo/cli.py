@@ -21,7 +21,7 @@ def demo(
     modbus: bool = typer.Option(
         True, "--modbus/--no-modbus", help="live readings via Modbus stubs and the serial gateway"
     ),
-    password: str = typer.Option("eggwatch", "--password", help="password of the seeded demo logins"),
+    password: str = typer.Option("eggwatch-demo", "--password", help="password of the seeded demo logins"),
 ) -> None:
     """The whole park in one command: simulated devices to gateways, ingest, detector, API and web page."""
     from eggwatch.clikit import setup_logging

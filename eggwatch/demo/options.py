@@ -18,7 +18,7 @@ class DemoOptions:
     houses: int = 6
     backfill_step_s: float = 300.0  # spacing of backfilled readings (live: the devices' poll rates)
     modbus: bool = True  # live readings through firmware stubs + the real serial gateway
-    password: str = "eggwatch"  # the demo logins' password (admin, manager, payroll, poverty, sup-house-NN)
+    password: str = "eggwatch-demo"  # the demo logins' password (admin, manager, payroll, poverty, sup-house-NN)
 
     def __post_init__(self) -> None:
         if not 0 <= self.history_days <= 365:
@@ -33,8 +33,8 @@ class DemoOptions:
             raise ConfigError(f"--houses must be between 1 and 30, got {self.houses}")
         if not 10 <= self.backfill_step_s <= 3600:
             raise ConfigError(f"--backfill-step must be between 10 and 3600 s, got {self.backfill_step_s}")
-        if len(self.password) < 8:
-            raise ConfigError("--password must have at least 8 characters")
+        if len(self.password) < 10:
+            raise ConfigError("--password must have at least 10 characters")
 
     @property
     def fast_forward_s(self) -> float:

@@ -115,13 +115,16 @@ def seed_workforce(
     try:
         with make_sessionmaker(engine)() as session:
             if session.scalar(select(func.count()).select_from(Household)):
-                return "workforce already seeded"
+                return "workforce: already seeded (a previous run)"
             summary = seed_demo_workforce(
                 session, park, start, end, keys=Keys.from_secret(settings.secret_key), store=store,
                 households=60, workers=100,
             )  # fmt: skip
             logins = seed_demo_logins(session, password, summary.supervisors)
-            return f"seeded {summary.households} households, {summary.workers} workers, {summary.shifts} shifts, logins {', '.join(logins)}"
+            return (
+                f"workforce: seeded {summary.households} households, {summary.workers} workers, "
+                f"{summary.shifts} shifts; logins {', '.join(logins)}"
+            )
     finally:
         engine.dispose()
 

@@ -160,6 +160,8 @@ def test_shift_overlap_and_supervisor_units(api: Api) -> None:
     seen = [s["id"] for s in api.get("supervisor", "/api/v1/shifts").json()["items"]]
     assert seen == [mine]
     assert len(api.get("manager", "/api/v1/shifts").json()["items"]) == 2
+    window = {"start": local("2026-03-03 05:30").isoformat(), "end": local("2026-03-03 06:00").isoformat()}
+    assert [s["id"] for s in api.get("manager", "/api/v1/shifts", params=window).json()["items"]] == [mine]
     bad = _shift(ids, "house-01", "2026-03-05 10:00", "2026-03-05 08:00")
     assert api.post("manager", "/api/v1/shifts", json=bad).status_code == 422
     naive = _shift(ids, "house-01", "2026-03-05 08:00", "2026-03-05 10:00") | {

@@ -15,7 +15,9 @@ from tests.support.servers import free_port, port_open
 
 
 def _exe() -> str:
-    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    exe = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+    )
     if exe is None:
         raise RuntimeError("mosquitto is not installed (Debian package mosquitto)")
     return exe
@@ -40,7 +42,9 @@ class PrivateBroker:
             "max_queued_messages 0\nmax_inflight_messages 0\n"
         )
         log = open(self.root / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen([_exe(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [_exe(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

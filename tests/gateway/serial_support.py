@@ -40,7 +40,7 @@ def wait_until(cond: Callable[[], bool], timeout: float = 10.0, what: str = "con
 def polled(
     stubs: Sequence[StubDevice],
     configs: Sequence[DeviceConfig] | None = None,
-    timeout_s: float = 0.2,
+    timeout_s: float = 0.5,
     backoff_max_s: float = 60,
     stub_bus: StubBus | None = None,
 ) -> Iterator[tuple[Bus, Sink, StubBus]]:

@@ -59,7 +59,9 @@ def test_the_contract_example_loads(tmp_path: Path) -> None:
         ("poll_s: 10", "poll_s: 10\n        colour: red", 13, "devices[0].colour", "Extra inputs"),
     ],
 )
-def test_errors_name_file_line_and_field(tmp_path: Path, old: str, new: str, line: int, field: str, words: str) -> None:
+def test_errors_name_file_line_and_field(
+    tmp_path: Path, old: str, new: str, line: int, field: str, words: str
+) -> None:
     assert old in CONTRACT_EXAMPLE
     path = write(tmp_path, CONTRACT_EXAMPLE.replace(old, new, 1))
     with pytest.raises(ConfigError) as err:
@@ -79,7 +81,9 @@ def test_yaml_syntax_and_missing_file_errors(tmp_path: Path) -> None:
 
 
 def test_shipped_examples_load() -> None:
-    serial = sorted((ROOT / "firmware_stubs").glob("*/gateway.yaml")) + sorted((ROOT / "gateway/examples").glob("serial-*.yaml"))
+    serial = sorted((ROOT / "firmware_stubs").glob("*/gateway.yaml")) + sorted(
+        (ROOT / "gateway/examples").glob("serial-*.yaml")
+    )
     mqtt = sorted((ROOT / "gateway/examples").glob("mqtt-*.yaml"))
     assert len(serial) >= 5 and len(mqtt) >= 2
     for p in serial:
@@ -89,12 +93,15 @@ def test_shipped_examples_load() -> None:
 
 
 def _device(regs: list[dict[str, object]]) -> DeviceConfig:
-    return DeviceConfig.model_validate({"unit": "u", "device": "d", "slave": 1, "poll_s": 1, "registers": regs})
+    return DeviceConfig.model_validate(
+        {"unit": "u", "device": "d", "slave": 1, "poll_s": 1, "registers": regs}
+    )
 
 
 def test_plan_merges_contiguous_same_function_and_splits_at_125() -> None:
     regs: list[dict[str, object]] = [
-        {"address": a, "type": "uint32", "metric": "eggs_total", "tags": {"row": str(a)}} for a in range(0, 260, 2)
+        {"address": a, "type": "uint32", "metric": "eggs_total", "tags": {"row": str(a)}}
+        for a in range(0, 260, 2)
     ]
     regs.append({"address": 0, "type": "int16", "metric": "temp_c", "function": "input"})
     regs.append({"address": 1, "type": "int16", "metric": "rh_pct", "function": "input"})
@@ -110,7 +117,9 @@ def test_rtu_timing() -> None:
     bus9600 = BusConfig.model_validate({"port": "x", "baudrate": 9600, "devices": [_device_dict()]})
     assert bus9600.bits_per_char == 10
     assert bus9600.frame_gap_s == pytest.approx(3.5 * 10 / 9600)
-    fast = BusConfig.model_validate({"port": "x", "baudrate": 115200, "parity": "E", "devices": [_device_dict()]})
+    fast = BusConfig.model_validate(
+        {"port": "x", "baudrate": 115200, "parity": "E", "devices": [_device_dict()]}
+    )
     assert fast.frame_gap_s == 0.00175 and fast.bits_per_char == 11
     block = plan_device(bus9600.devices[0])[0]
     # 8-byte request + 5+2 byte answer, 10 bits a byte, plus two 3.5-character gaps
@@ -118,7 +127,13 @@ def test_rtu_timing() -> None:
 
 
 def _device_dict() -> dict[str, object]:
-    return {"unit": "u", "device": "d", "slave": 1, "poll_s": 1, "registers": [{"address": 0, "type": "int16", "metric": "temp_c"}]}
+    return {
+        "unit": "u",
+        "device": "d",
+        "slave": 1,
+        "poll_s": 1,
+        "registers": [{"address": 0, "type": "int16", "metric": "temp_c"}],
+    }
 
 
 def test_mqtt_config_errors_name_the_line(tmp_path: Path) -> None:

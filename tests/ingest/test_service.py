@@ -179,3 +179,25 @@ def test_store_outage_spools_then_drains_in_order(
         svc.stop()
         store.close()
         own.destroy()
+
+
+def test_full_spool_holds_acks_then_recovers(mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str) -> None:
+    own = Influxd.create()  # not started yet: InfluxDB is down from the beginning
+    store = InfluxStore(own.url, "backpressure")
+    svc = start(store, mqtt_url, tmp_path, site, retry_for_s=0.2, batch_readings=400, spool_max_bytes=1 << 20)
+    try:
+        stream = readings_stream(site, 300, 100)  # ~2.4 MB of spool records: more than fits
+        publisher.send_all(stream)
+        wait_until(lambda: svc.metrics.backpressure._value.get() == 1, what="back-pressure")  # type: ignore[attr-defined]
+        acked_while_full = svc.metrics.totals.acked
+        assert acked_while_full < len(stream)  # the rest waits, unacknowledged, at the broker
+        assert svc.spool.disk_bytes <= 1 << 20
+        own.start()
+        wait_until(lambda: svc.metrics.totals.acked == len(stream), timeout=60, what="every message acked")
+        wait_until(lambda: svc.spool.depth_records == 0, what="spool drained")
+        wait_until(lambda: total(store, site) == 300 * 100, what="every reading in InfluxDB")
+        assert svc.metrics.backpressure._value.get() == 0  # type: ignore[attr-defined]
+    finally:
+        svc.stop()
+        store.close()
+        own.destroy()

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from eggwatch.park import Park
 from eggwatch.store.embedded import EmbeddedStore
 from tests.support.servers import free_port, port_open
-from tests.web.park_demo import demo_park, fill_store, seed_sql, sql_url
+from tests.web.park_demo import PASSWORD, demo_park, fill_store, seed_sql, sql_url
 
 
 @dataclass
@@ -60,3 +61,13 @@ def served(web_demo: WebDemo) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+
+
+def web_login(client: TestClient, username: str) -> str:
+    """Log in as the page script does: the API's token, then the page's session cookie from it."""
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    r = client.post("/web/session", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 204, r.text
+    return token

@@ -72,7 +72,8 @@ def fill_store(store: TelemetryStore, park: Park, now: dt.datetime) -> dict[str,
                 today[house.unit] = today.get(house.unit, 0.0) + eggs
             points.append(Point(SITE, house.unit, "controller-1", Reading(ts, "hens_housed", hens)))
     graded = 0.0
-    for ts in range(int(midnight.timestamp() * 1000), now_ms + 1, 600_000):
+    # Up to ``now`` itself (not the hour): the page shows a line's state only if it is < 15 min old.
+    for ts in range(int(midnight.timestamp() * 1000), int(now.timestamp() * 1000) + 1, 600_000):
         graded += 5_000
         points += [
             Point(

@@ -1,8 +1,11 @@
 """The web page in a real browser: Debian's Chromium, headless, driven by Playwright.
 
-The page loads with the demo park, a supervisor logs in and acknowledges an alert with the
-button (the server records who did it), a poverty-office login is refused the alerts, the
-language switch works, nothing overflows a 360-px-wide phone, and the console stays clean.
+Without a session the page is only the login form; a supervisor logs in, sees the demo park and
+acknowledges an alert with the button (the server records who did it); the session cookie is
+HttpOnly and SameSite=Strict; a new tab shows the figures and asks for a login for the alerts;
+logging out brings back the login form; a poverty-office login sees the figures but is refused
+the alerts; the language switch keeps the login, nothing overflows a 360-px-wide phone, and the
+console stays clean.
 Screenshots are saved under test-artifacts/web/ (gitignored).
 """
 
@@ -75,11 +78,19 @@ def test_supervisor_acknowledges_an_alert_on_a_phone(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(served + "/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("#login").is_visible() and page.locator("#houses, article.house").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "home-360-login.png"), full_page=True)
+
+    login(page, "sup1")
+    page.wait_for_selector("article.house")  # the page reloads with the session cookie
     assert page.locator("article.house").count() == len(web_demo.park.houses)
     assert page.locator("article.house svg.spark polyline.act").count() >= len(web_demo.park.houses)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    (cookie,) = page.context.cookies()
+    assert cookie["name"] == "eggwatch_session" and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert not cookie["secure"]  # plain http here; https gets Secure (test_session.py)
+    assert "eggwatch_session" not in page.evaluate("document.cookie")  # scripts cannot read it
 
-    login(page, "sup1")
     page.wait_for_selector("#alert-list li.alert")
     assert page.locator("#alert-list li.alert.open").count() == 2
     assert "sup1 (supervisor)" in page.inner_text("#who")
@@ -101,6 +112,21 @@ def test_supervisor_acknowledges_an_alert_on_a_phone(
     assert page.locator("#alert-list button.ack").inner_text() == "Acknowledge"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "home-360-en.png"), full_page=True)
+
+    # A new tab has the cookie but no token of its own: the figures, and a login for the alerts.
+    tab = page.context.new_page()
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.goto(served + "/?lang=en")
+    tab.wait_for_selector("#login:not([hidden])")
+    assert tab.locator("article.house").count() == len(web_demo.park.houses)
+    assert tab.locator("#alert-box").is_hidden()
+    tab.close()
+
+    page.click("#logout")
+    page.wait_for_selector("#signin #login")
+    assert page.locator("article.house").count() == 0
+    assert page.context.cookies() == []
+    assert page.evaluate("sessionStorage.getItem('eggwatch.token')") is None
     assert errors == []
 
 
@@ -111,6 +137,7 @@ def test_poverty_office_is_refused_the_alerts_by_the_server(
     page.goto(served + "/")
     login(page, "office1")
     page.wait_for_selector("#alert-error:not([hidden])")
+    assert page.locator("article.house").count() == 2  # any role may view the overview
     assert "不能查看告警" in page.inner_text("#alert-error")
     assert page.locator("#alert-list button.ack").count() == 0
     # The 403 answers show up as failed resource loads in the console: those are expected here.
@@ -126,3 +153,4 @@ def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]
     page.wait_for_selector("#login-error:not([hidden])")
     assert "错误" in page.inner_text("#login-error")
     assert page.evaluate("sessionStorage.getItem('eggwatch.token')") is None
+    assert page.context.cookies() == [] and page.locator("article.house").count() == 0

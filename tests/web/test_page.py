@@ -1,4 +1,6 @@
-"""The web page rendered by the real app (no browser): figures, languages, headers, assets."""
+"""The web page rendered by the real app (no browser): figures, languages, headers, assets.
+
+The login itself (cookie, flags, expiry, logout) is tested in test_session.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from eggwatch.breeds import curve
-from tests.web.conftest import WebDemo
+from tests.web.conftest import WebDemo, web_login
 
 
 def _ratio(html: str, unit: str) -> str:
@@ -18,6 +20,7 @@ def _ratio(html: str, unit: str) -> str:
 
 def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_demo: WebDemo) -> None:
     client = TestClient(web_demo.app)
+    web_login(client, "sup1")
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     html = r.text
@@ -39,10 +42,20 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
         assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
+    assert 'id="who">sup1 (supervisor)<' in html and 'id="logout"' in html
+
+
+def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
+    client = TestClient(web_demo.app)
+    web_login(client, "office1")  # poverty office: refused the alerts by the API, not the overview
+    html = client.get("/").text
+    assert all(f'data-unit="{u}"' in html for u in web_demo.eggs_today)
+    assert 'id="who">office1 (poverty_office)<' in html
 
 
 def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None:
     client = TestClient(web_demo.app)
+    web_login(client, "sup1")
     html = client.get("/?lang=en").text
     assert '<html lang="en">' in html and "Park at a glance" in html and "Hen-day today" in html
     assert 'href="/?lang=zh"' in html
@@ -58,10 +71,9 @@ def test_static_assets_are_served_and_nothing_else(web_demo: WebDemo) -> None:
     assert client.get("/web/routes.py").status_code == 404
 
 
-def test_page_without_park_or_store_explains_instead_of_failing(data_dir: object) -> None:
-    from api.app import create_app
-
-    app = create_app()
-    app.state.park = None
-    html = TestClient(app).get("/").text
-    assert "尚未配置园区" in html and 'id="login"' in html
+def test_page_without_park_explains_instead_of_failing(web_demo: WebDemo) -> None:
+    web_demo.app.state.park = None
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    html = client.get("/").text
+    assert "尚未配置园区" in html and 'id="alerts"' in html

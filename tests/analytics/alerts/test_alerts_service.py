@@ -176,3 +176,46 @@ def test_with_the_real_detector(sqlite_sessions: Any, data_dir: Any) -> None:
     assert [(a.unit, a.kind) for a in opened] == [("house-07", "laying_drop")]
     assert opened[0].magnitude_pct and opened[0].magnitude_pct > 10
     assert svc.run_pass(RECOVERY + dt.timedelta(hours=13)).result.resolved
+
+
+def test_from_the_embedded_store_to_a_webhook(sqlite_sessions: Any, data_dir: Any, tmp_path: Any) -> None:
+    """Everything real: counters in the embedded telemetry store → analytics.production.load_hourly →
+    the detector → lifecycle → outbox → an HTTP receiver; then the counters recover → resolved."""
+    import numpy as np
+
+    from eggwatch.park import House
+    from eggwatch.store.base import Point
+    from eggwatch.store.embedded import EmbeddedStore
+    from eggwatch.wire import Reading
+    from tests.analytics.alerts.test_alerts_recovery import START
+
+    full = frame(drop=0.25)
+    park = Park(site="jinji", houses=(House(unit="house-07", placed=START.date(), age_weeks_at_placement=40,
+                                            hens_placed=50_000, rows=8),))  # fmt: skip
+    store = EmbeddedStore(tmp_path / "telemetry.db")
+    store.ensure_ready()
+    t0_ms = int(START.timestamp() * 1000)
+    points = []
+    for r, row in enumerate(full.rows):
+        totals = np.cumsum(np.nan_to_num(full.eggs[0, r])).astype(int)
+        for i, v in enumerate(totals):  # the counter as read at the end of each hour
+            reading = Reading(t0_ms + (i + 1) * 3_600_000 - 1000, "eggs_total", int(v), {"row": row})
+            points.append(Point("jinji", "house-07", "eggcounter-1", reading))
+    store.write(points)
+    hook = HttpReceiver()
+    cfg = AlertsConfig.model_validate(
+        {"mqtt": {"enabled": False}, "webhooks": [{"name": "ops", "url": hook.url}]}
+    )
+    svc = AlertService(load_settings(), sqlite_sessions, store, park, config=cfg, roster=NoRoster())
+    try:
+        for hours in range(0, 30, 3):
+            svc.run_pass(ONSET + dt.timedelta(hours=hours, minutes=5))
+        svc.dispatcher.deliver_due("ops")
+        got = [(r.body["event"], r.body["alert"]["kind"]) for r in hook.received]
+        assert got == [("opened", "laying_drop"), ("escalated", "laying_drop")]  # nobody acknowledged
+        svc.run_pass(RECOVERY + dt.timedelta(hours=13))
+        svc.dispatcher.deliver_due("ops")
+        assert [r.body["event"] for r in hook.received] == ["opened", "escalated", "resolved"]
+    finally:
+        hook.stop()
+        store.close()

@@ -1,0 +1,119 @@
+"""Detector speed: ``eggwatch detect`` on 30 houses × 150 days × 8 rows, and live passes.
+
+Run: ``.venv/bin/python -m bench.detector``.  Targets (issue 5): the offline command in < 10 s
+including reading the CSVs (≈ 864,000 row-hours); a live pass over 1,000 houses × 8 rows with
+60 days of history in < 1 s.  Baselines measured in the same run: reading the CSV lines with the
+stdlib ``csv`` module alone (the floor any CSV-based run pays), and the daily control chart.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from analytics.control_chart import control_chart
+from analytics.detector import detect, detect_live
+from analytics.frame import HourlyFrame
+from analytics.offline import read_frame, write_frame
+
+
+def synthetic(houses: int, days: int, rows: int = 8, seed: int = 0) -> HourlyFrame:
+    """Flocks with two belt runs a day, day and row noise, and a 20 % drop in every fifth house."""
+    rng = np.random.default_rng(seed)
+    n = days * 24
+    t = np.arange(n)
+    prof = np.exp(-0.5 * (((t - 20) % 24 - 4.0) / 1.2) ** 2)
+    prof /= prof[:24].sum()
+    rate = np.full((houses, n), 0.9) * (1 + 0.01 * rng.standard_normal((houses, days)))[:, t // 24]
+    rate[::5, n // 2 :] *= 0.8
+    share = rng.uniform(0.8, 1.2, (houses, rows))
+    share /= share.sum(axis=1, keepdims=True)
+    laid = (30000 * rate * prof)[:, None, :] * share[:, :, None]
+    cum = np.cumsum(laid, axis=-1)
+    runs = np.flatnonzero(np.isin(t % 24, (1, 6)))
+    counted = np.zeros_like(laid)
+    counted[..., runs] = np.diff(cum[..., runs], axis=-1, prepend=0.0)
+    lit = np.where((t - 20) % 24 < 16, 1.0, 0.05)
+    return HourlyFrame(
+        start=datetime(2026, 1, 1, tzinfo=UTC),
+        houses=tuple(f"house-{i + 1:04d}" for i in range(houses)),
+        rows=tuple(f"{j + 1:02d}" for j in range(rows)),
+        hens=np.full((houses, n), 30000.0),
+        age_weeks=np.tile(40 + t / 168, (houses, 1)),
+        water_l=np.tile(30000 * 0.22 / 16 * lit, (houses, 1)),
+        feed_kg=np.tile(30000 * 0.11 / 16 * np.where(lit == 1.0, 1.0, 0.0), (houses, 1)),
+        temp_c=np.full((houses, n), 21.0),
+        eggs=np.round(counted),
+    )
+
+
+def timed(fn, repeat: int = 1):  # type: ignore[no-untyped-def]
+    """(best wall seconds, CPU seconds of that run, result): CPU time shows the cost on a busy machine."""
+    best, cpu, out = float("inf"), float("inf"), None
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        wall = time.perf_counter() - t0
+        if wall < best:
+            best, cpu = wall, time.process_time() - c0
+    return best, cpu, out
+
+
+def offline() -> None:
+    frame = synthetic(30, 150)
+    row_hours = frame.eggs.size
+    with tempfile.TemporaryDirectory() as tmp:
+        h, r = Path(tmp) / "H.csv", Path(tmp) / "R.csv"
+        write_frame(frame, h, r)
+        parse_s, _, _ = timed(lambda: sum(1 for p in (h, r) for _ in csv.reader(p.open())))
+        read_s, read_cpu, loaded = timed(lambda: read_frame(h, r))
+        det_s, det_cpu, alerts = timed(lambda: detect(loaded))
+        chart_s, _, _ = timed(lambda: control_chart(loaded))
+        t0 = time.perf_counter()
+        res = subprocess.run(
+            [sys.executable, "-m", "eggwatch.cli", "detect", "--houses", str(h), "--rows", str(r)],
+            capture_output=True, check=True,
+        )  # fmt: skip
+        cmd_s = time.perf_counter() - t0
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cmd_cpu = usage.ru_utime + usage.ru_stime
+    n = len(res.stdout.splitlines())
+    print(f"offline: 30 houses × 150 days × 8 rows = {row_hours:,} row-hours, {n} alerts")
+    print(f"  eggwatch detect (whole command, new process)  {cmd_s:6.2f} s wall, {cmd_cpu:5.2f} s CPU   target < 10 s")
+    print(f"  read_frame (CSV → arrays)                     {read_s:6.2f} s wall, {read_cpu:5.2f} s CPU"
+          f"   = {read_s / parse_s:4.1f} × csv.reader alone ({parse_s:.2f} s)")
+    print(f"  detect (in process)                           {det_s:6.2f} s wall, {det_cpu:5.2f} s CPU"
+          f"   = {det_s / chart_s:4.1f} × the daily control chart ({chart_s:.2f} s)")
+    assert len(alerts) == n
+
+
+def live() -> None:
+    print("live pass (detect_live: alerts of the last hour; analyses the last 22 days only):")
+    print(f"  {'houses':>7s} {'history':>8s} {'wall s':>8s} {'CPU s':>7s} {'CPU µs/house':>13s}")
+    for houses, days in ((100, 60), (300, 60), (1000, 30), (1000, 60), (1000, 120)):
+        frame = synthetic(houses, days, seed=houses)
+        s, cpu, _ = timed(lambda f=frame: detect_live(f), repeat=3)  # type: ignore[misc]
+        note = "   target < 1 s" if (houses, days) == (1000, 60) else ""
+        print(f"  {houses:7d} {days:6d} d {s:8.3f} {cpu:7.3f} {1e6 * cpu / houses:13.0f}{note}")
+    frame = synthetic(1000, 60, seed=7)
+    s, cpu, _ = timed(lambda: detect(frame))
+    print(f"  full-history detect (every alert of 60 days, 1000 houses): {s:.2f} s wall, {cpu:.2f} s CPU")
+    print(f"  (machine load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+
+
+def main() -> None:
+    offline()
+    live()
+
+
+if __name__ == "__main__":
+    main()

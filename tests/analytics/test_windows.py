@@ -1,0 +1,44 @@
+"""Gap-aware windows and robust statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.episodes import first_alarms
+from analytics.detector.windows import ffill, robust_center_scale, run_lengths, trailing_sums, window_sums
+
+nan = np.nan
+
+
+def test_window_is_unknown_when_an_end_is_in_a_gap_and_exact_after_back_fill() -> None:
+    x = np.array([1.0, 1, nan, nan, 3, 1, 1, 1])  # the gap's eggs land in hour 4
+    w = window_sums(x, 3)
+    assert np.isnan(w[:3]).all()
+    assert np.isnan(w[3])  # ends inside the gap
+    assert np.isnan(w[5]) and np.isnan(w[6])  # starts inside the gap: would count back-fill of earlier hours
+    assert w[4] == 3.0  # counter at the end of hour 1 to the end of hour 4: exact
+    assert w[7] == 3.0
+
+
+def test_trailing_sums_use_the_history_there_is() -> None:
+    assert trailing_sums(np.array([1.0, 2, 3]), 10).tolist() == [1, 3, 6]
+
+
+def test_ffill_and_run_lengths() -> None:
+    assert np.isnan(ffill(np.array([nan, 1, nan, 3]))[0])
+    assert ffill(np.array([nan, 1, nan, 3]))[1:].tolist() == [1, 1, 3]
+    assert run_lengths(np.array([1, 1, 0, 1, 1, 1], dtype=bool)).tolist() == [1, 2, 0, 1, 2, 3]
+
+
+def test_robust_center_scale_ignores_nans_and_outliers() -> None:
+    med, sig = robust_center_scale(np.array([[1.0, 2, 3, 100, nan]]), 3)
+    assert med[0] == 2.5 and 0 < sig[0] < 3
+    med, _ = robust_center_scale(np.array([[1.0, nan, nan]]), 2)
+    assert np.isnan(med[0])
+
+
+def test_one_alert_per_episode() -> None:
+    alarm = np.array([0, 1, 1, 0, 1, 0, 0, 0, 1], dtype=bool)
+    active = np.array([0, 1, 1, 1, 1, 0, 0, 0, 1], dtype=bool)
+    assert np.flatnonzero(first_alarms(alarm, active, 3)).tolist() == [1, 8]
+    assert np.flatnonzero(first_alarms(alarm, active, 4)).tolist() == [1]

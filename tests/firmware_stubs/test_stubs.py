@@ -1,0 +1,70 @@
+"""Firmware stubs: shipped register maps are current, the pty runner works as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pymodbus.client import ModbusSerialClient
+from pymodbus.framer import FramerType
+
+from firmware_stubs import ClimateController, EggCounter, GradingMachine, SiloScale, WaterMeter
+from firmware_stubs.examples import expected_files
+from gateway.registers import RegType, decode
+
+
+def test_shipped_gateway_configs_match_the_stubs() -> None:
+    for path, text in expected_files().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path} is stale: run python -m firmware_stubs.examples"
+        )
+
+
+def test_counters_wrap_and_reset_like_the_device() -> None:
+    counter = EggCounter()
+    counter.preload_wrap(margin=1)
+    p = counter.points[0]
+    assert counter.raw(p) == 2**32 - 1
+    counter.state.eggs[0] += 1
+    assert counter.raw(p) == 0  # the register wraps, the state keeps counting
+    counter.power_cycle()
+    assert counter.state.eggs == [0] * 8
+    grader = GradingMachine()
+    grader.state.rejects[0] = 70000  # uint16 register
+    assert grader.raw(grader.points[4]) == 70000 - 65536
+
+
+def test_built_in_drivers_move_the_state() -> None:
+    import random
+
+    rng = random.Random(1)
+    stubs = [ClimateController(), EggCounter(), WaterMeter(), SiloScale(), GradingMachine()]
+    stubs[4].state.state = 1
+    before = [repr(s.state) for s in stubs]
+    for s in stubs:
+        s.step(60, rng)
+    assert all(repr(s.state) != b for s, b in zip(stubs, before, strict=True))
+
+
+def test_stub_bus_runs_as_a_subprocess_and_prints_its_port() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "firmware_stubs", "climate:1", "water:3", "--unit", "house-07"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        assert port.startswith("/dev/pts/")
+        client = ModbusSerialClient(port, framer=FramerType.RTU, baudrate=115200, timeout=1, retries=1)
+        assert client.connect()
+        rsp = client.read_input_registers(0, count=1, device_id=1)
+        assert not rsp.isError() and decode(rsp.registers, RegType.INT16) == 215  # 21.5 °C, scale 0.1
+        rsp = client.read_holding_registers(0, count=2, device_id=3)
+        assert not rsp.isError()
+        rsp = client.read_holding_registers(100, count=2, device_id=3)  # unmapped: illegal address
+        assert rsp.isError() and rsp.exception_code == 2
+        client.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0

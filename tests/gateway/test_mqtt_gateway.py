@@ -1,0 +1,150 @@
+"""The MQTT gateway against the real Mosquitto with each shipped mapping, bad vendor payloads included."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from eggwatch.settings import BrokerAddress, load_settings
+from firmware_stubs.mqtt_nodes import EnvState, FlatJsonNode, HomieNode
+from gateway.mqtt_config import load_mqtt_config
+from gateway.mqtt_gateway import MqttGateway
+from gateway.mqtt_mapping import Translator
+from tests.gateway.collector import Collector
+
+pytestmark = pytest.mark.integration
+EXAMPLES = Path(__file__).resolve().parents[2] / "gateway" / "examples"
+
+
+def _house() -> str:
+    return uuid.uuid4().hex[:8]  # vendor topics are shared on the machine's broker: keep them unique
+
+
+@pytest.fixture
+def gateway(
+    request: pytest.FixtureRequest, mqtt_url: str, site: str, data_dir: Path
+) -> Iterator[MqttGateway]:
+    config = EXAMPLES / request.param
+    settings = load_settings(mqtt_url=mqtt_url, site=site)
+    gw = MqttGateway.from_file(config, settings)
+    stop = threading.Event()
+    t = threading.Thread(target=gw.run, args=(stop, 3600), daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not gw.publisher.stats().connected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)  # the vendor subscription is sent right after CONNACK
+    try:
+        yield gw
+    finally:
+        stop.set()
+        t.join(10)
+
+
+def _dead_letters(gw: MqttGateway) -> list[dict]:
+    gw.dead.flush()
+    path = gw.dead.path
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+@pytest.mark.parametrize("gateway", ["mqtt-flat-json.yaml"], indirect=True)
+def test_flat_json_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, site: str) -> None:
+    house = _house()
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/#")
+    node = FlatJsonNode(
+        BrokerAddress.parse(mqtt_url), house, EnvState(temp_c=21.4, rh_pct=63, nh3_ppm=8, water_m3=12.5)
+    )
+    try:
+        node.publish_once()
+        node.publish_raw(
+            f"farm/h{house}/env-ts", orjson.dumps({"t": 19.5, "rh": 70, "nh3": 4, "ts": 1764315600})
+        )
+        # bad vendor payloads: each must be dead-lettered with its reason, none may stop the gateway
+        node.publish_raw(f"farm/h{house}/env", b"{not json")
+        node.publish_raw(f"farm/h{house}/env", orjson.dumps({"t": 21.0, "rh": 60}))  # nh3 missing
+        node.publish_raw(f"farm/h{house}/env", orjson.dumps({"t": "warm", "rh": 60, "nh3": 3}))
+        node.publish_raw(f"farm/h{house}/env", orjson.dumps({"t": 99.0, "rh": 60, "nh3": 3}))  # 99 °C
+        node.publish_raw(
+            f"farm/h{house}/env-ts", orjson.dumps({"t": 1, "rh": 2, "nh3": 3, "ts": "yesterday"})
+        )
+        node.publish_raw(f"farm/H{house}/env", orjson.dumps({"t": 1, "rh": 2, "nh3": 3}))  # no mapping
+        unit = f"eggwatch/v1/{site}/house-{house}"
+        col.wait_for(lambda: len(col.readings(f"house-{house}/water-1")) >= 1)
+        col.wait_for(lambda: len(col.readings(f"house-{house}/env-1")) >= 4 + 3 + 2 + 3)
+        deadline = time.monotonic() + 10
+        while len(_dead_letters(gateway)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        node.stop()
+        col.close()
+    env = col.readings(f"house-{house}/env-1")
+    first = {r["metric"]: r["value"] for r in env[:4]}
+    assert first == {"temp_c": 21.4, "rh_pct": 63.0, "nh3_ppm": 8.0, "co2_ppm": 1450.0}
+    assert any(r["ts"] == 1_764_315_600_000 and r["value"] == 19.5 for r in env)  # the node's own clock
+    water = col.readings(f"house-{house}/water-1")[0]
+    assert water["metric"] == "water_l_total" and water["value"] == pytest.approx(12500.0)
+    assert water["tags"] == {"line": "1"}
+    # good fields of a partly bad message are kept: rh of the missing-nh3 and the 99 °C message
+    assert sum(1 for r in env if r["metric"] == "rh_pct" and r["value"] == 60.0) == 3
+    reasons = sorted(d["reason"] for d in _dead_letters(gateway))
+    assert reasons == [
+        "bad_timestamp",
+        "bad_value",
+        "missing_field",
+        "no_mapping",
+        "not_json",
+        "out_of_range",
+    ]
+    assert all(d["topic"].startswith("farm/") and "payload" in d for d in _dead_letters(gateway))
+    assert all(t.startswith(unit) for t, _ in col.messages if house in t)
+
+
+@pytest.mark.parametrize("gateway", ["mqtt-homie.yaml"], indirect=True)
+def test_homie_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, site: str) -> None:
+    house = _house()
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/#")
+    state = EnvState(temp_c=22.25, rh_pct=58.5, nh3_ppm=6.5, pressure_pa=-18.0, bird_weight_kg=1.932)
+    node = HomieNode(BrokerAddress.parse(mqtt_url), house, state)
+    try:
+        node.publish_once()
+        node.publish_raw(f"homie/h{house}-climate/air/temperature", "NaN")
+        node.publish_raw(f"homie/h{house}-climate/air/humidity", "")
+        node.publish_raw(f"homie/h{house}-barn/air/temperature", "20")  # subscribed, but no mapping
+        col.wait_for(lambda: len(col.readings(f"house-{house}/homie-climate")) >= 4)
+        col.wait_for(lambda: len(col.readings(f"house-{house}/homie-scale")) >= 1)
+        deadline = time.monotonic() + 10
+        while len(_dead_letters(gateway)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        node.stop()
+        col.close()
+    climate = {r["metric"]: r["value"] for r in col.readings(f"house-{house}/homie-climate")}
+    assert climate == {
+        "temp_c": 22.25,
+        "rh_pct": 58.5,
+        "nh3_ppm": 6.5,
+        "static_pressure_pa": pytest.approx(-18.0),
+    }
+    weight = col.readings(f"house-{house}/homie-scale")[0]
+    assert weight["value"] == pytest.approx(1932.0) and weight["tags"] == {"scale": "1"}
+    reasons = sorted(d["reason"] for d in _dead_letters(gateway))
+    assert reasons == ["bad_value", "bad_value", "no_mapping"]
+
+
+def test_translator_units_paths_and_templates() -> None:
+    cfg = load_mqtt_config(EXAMPLES / "mqtt-flat-json.yaml")
+    tr = Translator(cfg.mappings)
+    out = tr.translate("farm/h07/water", b'{"meter": {"total_m3": 1.5}, "ts": "2026-03-01T05:00:00Z"}')
+    assert (out.unit, out.device, out.problems) == ("house-07", "water-1", [])
+    assert out.readings[0].value == 1500.0 and out.readings[0].ts == 1_772_341_200_000
+    naive = tr.translate("farm/h07/water", b'{"meter": {"total_m3": 1.5}, "ts": "2026-03-01T05:00:00"}')
+    assert [p.reason for p in naive.problems] == ["bad_timestamp"]  # no zone: refused, not guessed
+    opt = tr.translate("farm/h07/env", b'{"t": 20, "rh": 50, "nh3": 1}', now_ms=1_000)
+    assert [r.metric for r in opt.readings] == ["temp_c", "rh_pct", "nh3_ppm"] and not opt.problems
+    assert {r.ts for r in opt.readings} == {1_000}
