@@ -60,19 +60,25 @@ def _read_columns(path: Path, expected: Sequence[str]) -> dict[str, list[str]]:
     except UnicodeDecodeError as exc:
         raise CsvFormatError(f"{path}: not UTF-8 text ({exc.reason})") from None
     width = len(header)
-    for n, r in enumerate(rows):
-        if len(r) != width:
-            raise CsvFormatError(f"{path}:{n + 2}: {len(r)} fields, header has {width}")
+    if any(len(r) != width for r in rows):
+        n, r = next((n, r) for n, r in enumerate(rows) if len(r) != width)
+        raise CsvFormatError(f"{path}:{n + 2}: {len(r)} fields, header has {width}")
     cols = list(zip(*rows, strict=True)) if rows else [()] * width
     return {name: list(cols[header.index(name)]) for name in expected}
 
 
 def _numbers(values: list[str], path: Path, column: str) -> np.ndarray:
+    text = np.array(values, dtype=str)
+    text = np.where(np.char.str_len(np.char.strip(text)) == 0, "nan", text)
     try:
-        out = np.array([float(v) if v.strip() else math.nan for v in values], dtype=np.float64)
+        out = text.astype(np.float64)  # NumPy parses the strings in C
     except ValueError:
         bad = next(i for i, v in enumerate(values) if v.strip() and not _is_float(v))
         raise CsvFormatError(f"{path}:{bad + 2}: {column}={values[bad]!r} is not a number") from None
+    spelled = np.isnan(out) & (text != "nan")
+    if spelled.any():  # "nan" or "NaN" typed into the file: not a number in the format
+        bad = int(np.flatnonzero(spelled)[0])
+        raise CsvFormatError(f"{path}:{bad + 2}: {column}={values[bad]!r} is not a number")
     if np.isinf(out).any():
         bad = int(np.flatnonzero(np.isinf(out))[0])
         raise CsvFormatError(f"{path}:{bad + 2}: {column}={values[bad]!r} is not finite")

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 
+from cryptography.exceptions import InvalidTag
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
@@ -111,6 +112,11 @@ def create_app(
     @app.exception_handler(StoreUnavailable)
     async def _no_store(_request: Request, exc: StoreUnavailable) -> JSONResponse:
         return JSONResponse({"detail": f"telemetry store unavailable: {exc}"}, status_code=503)
+
+    @app.exception_handler(InvalidTag)
+    async def _wrong_key(_request: Request, exc: InvalidTag) -> JSONResponse:
+        log.error("an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to write it")
+        return JSONResponse({"detail": "encrypted data unreadable: the secret key has changed"}, status_code=503)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:

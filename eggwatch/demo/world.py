@@ -73,8 +73,8 @@ def plan_incident(sim: ParkSim, history_start_s: float, history_end_s: float) ->
     if not len(days):
         return None
     eggs_s = float(days[-1]) - 5 * H  # the drop is complete when that day's laying starts
-    water_s = eggs_s - 14 * H
-    if water_s < history_start_s + 6 * H:
+    water_s = eggs_s - 10 * H
+    if water_s < history_start_s + 2 * H:
         return None
     return unit, water_s, eggs_s
 

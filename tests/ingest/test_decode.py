@@ -51,7 +51,9 @@ plausible = st.fixed_dictionaries(
         "metric": st.sampled_from(names),
         "value": st.sampled_from([0, 1, 2, 1.0, -0.0, 0.5]),
     },
-    optional={"tags": st.sampled_from([None, {}, {"row": "01"}, {"row": "02", "tier": "1"}, {"grade": "xl"}])},
+    optional={
+        "tags": st.sampled_from([None, {}, {"row": "01"}, {"row": "02", "tier": "1"}, {"grade": "xl"}])
+    },
 )
 reading = st.one_of(
     plausible,

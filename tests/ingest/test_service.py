@@ -181,7 +181,9 @@ def test_store_outage_spools_then_drains_in_order(
         own.destroy()
 
 
-def test_full_spool_holds_acks_then_recovers(mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str) -> None:
+def test_full_spool_holds_acks_then_recovers(
+    mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
     own = Influxd.create()  # not started yet: InfluxDB is down from the beginning
     store = InfluxStore(own.url, "backpressure")
     svc = start(store, mqtt_url, tmp_path, site, retry_for_s=0.2, batch_readings=400, spool_max_bytes=1 << 20)

@@ -219,3 +219,36 @@ def test_from_the_embedded_store_to_a_webhook(sqlite_sessions: Any, data_dir: An
     finally:
         hook.stop()
         store.close()
+
+
+def test_a_pass_racing_an_acknowledgement_is_reapplied(
+    sqlite_sessions: Any, data_dir: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analytics.alerts.service as service_module
+    from analytics.alerts.lifecycle import AlertBook, Policy
+
+    svc = service(sqlite_sessions, {}, AlertsConfig.model_validate({"mqtt": {"enabled": False}}), data_dir)
+    svc.run_pass(DETECTED + dt.timedelta(minutes=5))
+    calls = []
+
+    def recovered_while_someone_acknowledges(*_a: Any) -> bool:
+        if not calls:  # the supervisor presses "acknowledge" in the middle of the pass
+            with sqlite_sessions() as s:
+                alert = s.scalars(select(Alert)).one()
+                AlertBook(s, alert.site, Policy(), []).acknowledge(
+                    alert, "li", DETECTED + dt.timedelta(minutes=6)
+                )
+                s.commit()
+        calls.append(1)
+        return True
+
+    monkeypatch.setattr(service_module, "recovered", recovered_while_someone_acknowledges)
+    r = svc.run_pass(RECOVERY + dt.timedelta(hours=13))
+    assert len(calls) == 2 and len(r.result.resolved) == 1
+    with sqlite_sessions() as s:
+        a = s.scalars(select(Alert)).one()
+        assert [(e.action, e.actor) for e in a.events] == [
+            ("opened", None),
+            ("acknowledged", "li"),
+            ("resolved", None),
+        ]

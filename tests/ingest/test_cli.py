@@ -1,0 +1,63 @@
+"""`eggwatch ingest` refuses bad options and an unreachable broker with one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from eggwatch.settings import ConfigError
+from ingest.options import IngestOptions
+from tests.support.servers import free_port
+
+
+def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("EGGWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "eggwatch.cli", "ingest", *args],
+        env={**base, "EGGWATCH_DATA_DIR": str(data_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"group": "no spaces"},
+        {"client_id": ""},
+        {"site": "UP"},
+        {"protocol": "4"},
+        {"batch_readings": 0},
+        {"linger_s": -1.0},
+        {"inflight": 70_000},
+        {"spool_max_bytes": 1000},
+        {"metrics_port": 70_000},
+    ],
+)
+def test_options_validate_themselves(tmp_path: Path, bad: dict[str, object]) -> None:
+    with pytest.raises(ConfigError):
+        IngestOptions(spool_dir=tmp_path, dead_letter_path=tmp_path / "d", **bad)  # type: ignore[arg-type]
+
+
+def test_topic_filter() -> None:
+    o = IngestOptions(spool_dir=Path("s"), dead_letter_path=Path("d"))
+    assert o.topic_filter == "eggwatch/v1/#"
+    o = IngestOptions(spool_dir=Path("s"), dead_letter_path=Path("d"), group="g1", site="jinji")
+    assert o.topic_filter == "$share/g1/eggwatch/v1/jinji/#"
+
+
+def test_bad_option_exits_2_with_one_line(tmp_path: Path) -> None:
+    r = run(tmp_path, "--group", "no spaces")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("eggwatch: error: configuration:"), r.stderr
+
+
+def test_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:
+    r = run(tmp_path, "--client-id", "cli-test", EGGWATCH_MQTT_URL=f"mqtt://127.0.0.1:{free_port()}")
+    assert r.returncode == 1
+    assert "cannot connect to the MQTT broker" in r.stderr.strip().splitlines()[-1]
