@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 # CONTRACTS §6 kinds plus the documented extras (see analytics/README.md).
-KINDS = ("laying_drop", "water_drop", "feed_drop", "sensor_fault")
+KINDS = ("laying_drop", "water_drop", "feed_drop", "sensor_fault", "heat_stress")
 
 
 def iso_z(when: datetime) -> str:
@@ -23,7 +23,8 @@ class DetectorAlert:
 
     ``magnitude_pct`` is in percentage points of hen-day for ``laying_drop`` and ``sensor_fault``
     (the share of the house's eggs the row normally counts, as hen-day points); for ``water_drop`` and
-    ``feed_drop`` it is the fall of consumption in percent of the expected amount.
+    ``feed_drop`` it is the fall of consumption in percent of the expected amount; for ``heat_stress``
+    (an early warning: the house much warmer than on the previous days) the laying deficit so far.
     """
 
     house: str

@@ -12,7 +12,9 @@ from eggwatch.clikit import fail
 def detect(
     houses: Path = typer.Option(..., "--houses", help="hourly house CSV (CONTRACTS §6)"),
     rows: Path = typer.Option(..., "--rows", help="hourly row-counter CSV (CONTRACTS §6)"),
-    park: Path | None = typer.Option(None, "--park", help="park YAML: each house's breed (default Hy-Line Brown)"),
+    park: Path | None = typer.Option(
+        None, "--park", help="park YAML: each house's breed (default Hy-Line Brown)"
+    ),
 ) -> None:
     """Run the laying-drop detector offline; alerts as JSON lines on stdout."""
     import sys

@@ -19,13 +19,12 @@ def control_chart(
     pad = first_local
     days = (pad + frame.n_hours) // 24  # complete local days only
     h = len(frame.houses)
-    eggs = np.full((h, days * 24 + 24), np.nan)
-    counted = np.nansum(frame.eggs, axis=1)
-    eggs[:, pad : pad + frame.n_hours] = counted
-    eggs = eggs[:, : days * 24].reshape(h, days, 24)
-    hens = np.full((h, days * 24 + 24), np.nan)
-    hens[:, pad : pad + frame.n_hours] = frame.hens
-    hens = hens[:, : days * 24].reshape(h, days, 24)
+    grid = np.full((h, days * 24 + 24), np.nan)
+    grid[:, pad : pad + frame.n_hours] = np.nansum(frame.eggs, axis=1)
+    eggs = grid[:, : days * 24].reshape(h, days, 24)
+    grid = np.full((h, days * 24 + 24), np.nan)
+    grid[:, pad : pad + frame.n_hours] = frame.hens
+    hens = grid[:, : days * 24].reshape(h, days, 24)
     with np.errstate(invalid="ignore", divide="ignore"):
         hd = 100.0 * np.nansum(eggs, axis=2) / np.nanmean(hens, axis=2)
     hd[:, 0] = np.nan  # the first local day is partial
@@ -33,7 +32,11 @@ def control_chart(
     for i in range(h):
         below_prev = False
         for d in range(window_days, days):
-            ref = np.nanmedian(hd[i, d - window_days : d]) if np.isfinite(hd[i, d - window_days : d]).any() else np.nan
+            ref = (
+                np.nanmedian(hd[i, d - window_days : d])
+                if np.isfinite(hd[i, d - window_days : d]).any()
+                else np.nan
+            )
             below = bool(hd[i, d] < ref - limit_pts)
             if below and not below_prev:
                 end = frame.start + timedelta(hours=(d + 1) * 24 - pad)

@@ -72,6 +72,13 @@ def _nan_sum(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(np.isnan(a).all(axis=axis), np.nan, np.nansum(a, axis=axis))
 
 
+def _per_hen(value: float | np.ndarray, hens: float, scale: float) -> float | None:
+    v = float(value)
+    if np.isnan(v) or np.isnan(hens) or hens <= 0:
+        return None
+    return round(v * scale / hens, 1)
+
+
 def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
     hours = [frame.hour_start(i) for i in range(frame.n_hours)]
     tz = park.tz
@@ -91,23 +98,30 @@ def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
             n_hours = int(sel.sum())
             day_eggs = _nan_sum(eggs[sel], 0)
             hens = float(np.nanmean(frame.hens[i, sel])) if not np.isnan(frame.hens[i, sel]).all() else np.nan
-            age = float(np.nanmean(frame.age_weeks[i, sel])) if not np.isnan(frame.age_weeks[i, sel]).all() else np.nan
+            age = (
+                float(np.nanmean(frame.age_weeks[i, sel]))
+                if not np.isnan(frame.age_weeks[i, sel]).all()
+                else np.nan
+            )
             water = _nan_sum(frame.water_l[i, sel], 0)
             feed = _nan_sum(frame.feed_kg[i, sel], 0)
             complete = n_hours == 24 and not np.isnan(eggs[sel]).any()
-            per_hen = lambda v, k: None if np.isnan(v) or not hens else round(float(v) * k / hens, 1)  # noqa: E731
             days.append(
                 DayFigures(
                     day=date.fromordinal(int(d)),
                     complete=complete,
                     eggs=None if np.isnan(day_eggs) else float(day_eggs),
-                    eggs_by_row={r: _list(_nan_sum(eggs_rows[k, sel], 0)[None], 0)[0] for k, r in enumerate(present)},
+                    eggs_by_row={
+                        r: _list(_nan_sum(eggs_rows[k, sel], 0)[None], 0)[0] for k, r in enumerate(present)
+                    },
                     hens=None if np.isnan(hens) else round(hens),
-                    hen_day_pct=per_hen(day_eggs, 100.0),
+                    hen_day_pct=_per_hen(day_eggs, hens, 100.0),
                     standard_hen_day_pct=None if np.isnan(age) else round(float(c.hen_day(age)), 1),
-                    water_ml_per_hen=per_hen(water, 1000.0),
-                    standard_water_ml_per_hen=None if np.isnan(age) else _list(c.water_ml(np.array([age])))[0],
-                    feed_g_per_hen=per_hen(feed, 1000.0),
+                    water_ml_per_hen=_per_hen(water, hens, 1000.0),
+                    standard_water_ml_per_hen=None
+                    if np.isnan(age)
+                    else _list(c.water_ml(np.array([age])))[0],
+                    feed_g_per_hen=_per_hen(feed, hens, 1000.0),
                     standard_feed_g_per_hen=None if np.isnan(age) else _list(c.feed_g(np.array([age])))[0],
                 )
             )

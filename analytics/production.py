@@ -32,7 +32,9 @@ from eggwatch.store.counters import guess_wrap, increases
 HOUR_MS = HOUR_S * 1000
 
 
-def _bucketed(store: TelemetryStore, park: Park, metric: str, start_ms: int, end_ms: int, agg: Agg) -> list[Series]:
+def _bucketed(
+    store: TelemetryStore, park: Park, metric: str, start_ms: int, end_ms: int, agg: Agg
+) -> list[Series]:
     units = tuple(h.unit for h in park.houses)
     return store.query(Query(metric, park.site, start_ms, end_ms, HOUR_MS, agg, units=units))
 
@@ -162,7 +164,9 @@ def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int,
     first_placed = min((h.placed for h in park.houses), default=None)
     if first_placed is None or reported.all():
         return
-    since = datetime(first_placed.year, first_placed.month, first_placed.day, tzinfo=park.tz) - timedelta(days=1)
+    since = datetime(first_placed.year, first_placed.month, first_placed.day, tzinfo=park.tz) - timedelta(
+        days=1
+    )
     m0 = min(int(since.timestamp() * 1000), s_ms)
     deaths: dict[int, list[np.ndarray]] = defaultdict(list)
     for s in _bucketed(store, park, "mortality", m0, e_ms, "sum"):

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from analytics.alert import DetectorAlert
 
-DROP_KINDS = ("laying_drop", "water_drop", "feed_drop")
+DROP_KINDS = ("laying_drop", "water_drop", "feed_drop", "heat_stress")
 RECALL_WINDOW = timedelta(hours=72)
 TAIL = timedelta(hours=24)
 
@@ -109,22 +109,34 @@ def score(alerts: Sequence[DetectorAlert], labels: Sequence[LabelLike], house_mo
             s.true_alerts += 1
         else:
             s.false_alarms += 1
-            near = [lb.kind for lb in labels if lb.house == a.house and lb.onset - TAIL <= a.detected_at <= _end(lb)]
-            s.false.append(f"{a.house} {a.kind} {a.detected_at:%m-%d %H:%M} {a.magnitude_pct:.1f} {a.evidence.get('channel', '')} near {near}")
+            near = [
+                lb.kind
+                for lb in labels
+                if lb.house == a.house and lb.onset - TAIL <= a.detected_at <= _end(lb)
+            ]
+            s.false.append(
+                f"{a.house} {a.kind} {a.detected_at:%m-%d %H:%M} {a.magnitude_pct:.1f} {a.evidence.get('channel', '')} near {near}"
+            )
     for lb in labels:
         if lb.kind != "dead_counter":
             continue
         s.dead_counters += 1
         lo, hi = lb.onset, _end(lb)
-        named = any(a.kind == "sensor_fault" and a.house == lb.house and a.row == lb.row and lo <= a.detected_at <= hi for a in alerts)
+        named = any(
+            a.kind == "sensor_fault" and a.house == lb.house and a.row == lb.row and lo <= a.detected_at <= hi
+            for a in alerts
+        )
         dropped = any(a.house == lb.house and lo <= a.detected_at <= hi for a in drops)
         if named and not dropped:
             s.counters_recognised += 1
         else:
-            s.missed.append(f"{lb.house} dead_counter row {lb.row} {lb.onset:%m-%d %H:%M} named={named} drop={dropped}")
+            s.missed.append(
+                f"{lb.house} dead_counter row {lb.row} {lb.onset:%m-%d %H:%M} named={named} drop={dropped}"
+            )
     for a in alerts:
         if a.kind == "sensor_fault" and not any(
-            lb.kind == "dead_counter" and lb.house == a.house and lb.onset <= a.detected_at <= _end(lb) for lb in labels
+            lb.kind == "dead_counter" and lb.house == a.house and lb.onset <= a.detected_at <= _end(lb)
+            for lb in labels
         ):
             s.false_sensor_faults += 1
             s.false.append(f"{a.house} sensor_fault row {a.row} {a.detected_at:%m-%d %H:%M}")

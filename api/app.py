@@ -115,8 +115,12 @@ def create_app(
 
     @app.exception_handler(InvalidTag)
     async def _wrong_key(_request: Request, exc: InvalidTag) -> JSONResponse:
-        log.error("an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to write it")
-        return JSONResponse({"detail": "encrypted data unreadable: the secret key has changed"}, status_code=503)
+        log.error(
+            "an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to write it"
+        )
+        return JSONResponse(
+            {"detail": "encrypted data unreadable: the secret key has changed"}, status_code=503
+        )
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -26,9 +26,12 @@ from eggwatch.settings import Settings
 from eggwatch.store.base import TelemetryStore
 
 Role = Literal["admin", "manager", "supervisor", "payroll", "poverty_office"]
-STAFF: tuple[Role, ...] = ("manager", "supervisor", "payroll")
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+# Dependencies without I/O are ``async`` so they run on the event loop: a sync dependency costs a
+# thread-pool hop per request.
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -36,15 +39,15 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_config(request: Request) -> ApiConfig:
+async def get_config(request: Request) -> ApiConfig:
     return request.app.state.config  # type: ignore[no-any-return]
 
 
-def get_keys(request: Request) -> Keys:
+async def get_keys(request: Request) -> Keys:
     return request.app.state.keys  # type: ignore[no-any-return]
 
 
@@ -85,7 +88,7 @@ def require_roles(*roles: Role) -> Any:
     """A dependency that lets ``admin`` and the given roles through, else 403."""
     allowed = {"admin", *roles}
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:  # no I/O: stay on the event loop
         if user.role not in allowed:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {user.role!r} may not do this")
         return user
@@ -96,7 +99,7 @@ def require_roles(*roles: Role) -> Any:
 def only_roles(*roles: Role) -> Any:
     """Like :func:`require_roles` but without the admin pass (unmasking is payroll's alone)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:  # no I/O: stay on the event loop
         if user.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {user.role!r} may not do this")
         return user

@@ -88,11 +88,17 @@ def offline() -> None:
         cmd_cpu = usage.ru_utime + usage.ru_stime
     n = len(res.stdout.splitlines())
     print(f"offline: 30 houses × 150 days × 8 rows = {row_hours:,} row-hours, {n} alerts")
-    print(f"  eggwatch detect (whole command, new process)  {cmd_s:6.2f} s wall, {cmd_cpu:5.2f} s CPU   target < 10 s")
-    print(f"  read_frame (CSV → arrays)                     {read_s:6.2f} s wall, {read_cpu:5.2f} s CPU"
-          f"   = {read_s / parse_s:4.1f} × csv.reader alone ({parse_s:.2f} s)")
-    print(f"  detect (in process)                           {det_s:6.2f} s wall, {det_cpu:5.2f} s CPU"
-          f"   = {det_s / chart_s:4.1f} × the daily control chart ({chart_s:.2f} s)")
+    print(
+        f"  eggwatch detect (whole command, new process)  {cmd_s:6.2f} s wall, {cmd_cpu:5.2f} s CPU   target < 10 s"
+    )
+    print(
+        f"  read_frame (CSV → arrays)                     {read_s:6.2f} s wall, {read_cpu:5.2f} s CPU"
+        f"   = {read_s / parse_s:4.1f} × csv.reader alone ({parse_s:.2f} s)"
+    )
+    print(
+        f"  detect (in process)                           {det_s:6.2f} s wall, {det_cpu:5.2f} s CPU"
+        f"   = {det_s / chart_s:4.1f} × the daily control chart ({chart_s:.2f} s)"
+    )
     assert len(alerts) == n
 
 

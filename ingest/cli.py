@@ -24,6 +24,9 @@ def ingest(
     inflight: int = typer.Option(
         2_000, "--inflight", help="unacknowledged messages the broker may send (MQTT 5)"
     ),
+    write_concurrency: int = typer.Option(
+        2, "--write-concurrency", help="batches written to the store at once"
+    ),
     mqtt_protocol: str = typer.Option(
         "5", "--mqtt-protocol", help="5 or 3.1.1 (3.1.1: the broker's window applies)"
     ),
@@ -71,6 +74,7 @@ def ingest(
         batch_readings=batch_readings,
         linger_s=linger,
         inflight=inflight,
+        write_concurrency=write_concurrency,
         spool_max_bytes=spool_max_mb << 20,
         retry_for_s=retry_for,
         metrics_port=metrics_port,

@@ -31,6 +31,7 @@ class IngestOptions:
     batch_readings: int = 20_000
     linger_s: float = 0.2
     inflight: int = 2_000
+    write_concurrency: int = 2  # batches written at once: InfluxDB parses requests in parallel
     spool_max_bytes: int = 1 << 30
     retry_for_s: float = 2.0
     metrics_port: int | None = None
@@ -53,6 +54,8 @@ class IngestOptions:
             raise ConfigError("--linger must be between 0 and 60 seconds")
         if not 1 <= self.inflight <= 65_535:
             raise ConfigError("--inflight must be between 1 and 65535")
+        if not 1 <= self.write_concurrency <= 8:
+            raise ConfigError("--write-concurrency must be between 1 and 8")
         if self.spool_max_bytes < 1 << 20:
             raise ConfigError("--spool-max-mb must be at least 1")
         if self.metrics_port is not None and not 0 <= self.metrics_port <= 65_535:

@@ -94,7 +94,8 @@ class IngestService:
         self._store_is_up = True
         self._backpressure = False
         self._stopping = threading.Event()
-        self._writer: threading.Thread | None = None
+        self._writers: list[threading.Thread] = []
+        self._drain_lock = threading.Lock()
         self._preparer: threading.Thread | None = None
         self._ready: queue.Queue[tuple[Batch, Prepared]] = queue.Queue(maxsize=1)
         self._http: object = None
@@ -128,11 +129,15 @@ class IngestService:
         self._preparer = threading.Thread(
             target=self._guard, args=(self._prepare_loop,), name="ingest-prepare", daemon=True
         )
-        self._writer = threading.Thread(
-            target=self._guard, args=(self._commit_loop,), name="ingest-commit", daemon=True
-        )
+        self._writers = [
+            threading.Thread(
+                target=self._guard, args=(self._commit_loop,), name=f"ingest-commit-{i}", daemon=True
+            )
+            for i in range(self.options.write_concurrency)
+        ]
         self._preparer.start()
-        self._writer.start()
+        for thread in self._writers:
+            thread.start()
         self.source.start()
         log.info(
             "ingest running: %s, batches of %d readings / %.2fs, spool %s (%d records waiting)",
@@ -146,7 +151,7 @@ class IngestService:
     def stop(self) -> None:
         """Finish the batch in hand (write or spool it, then ack), then disconnect."""
         self._stopping.set()
-        for thread in (self._preparer, self._writer):
+        for thread in (self._preparer, *self._writers):
             if thread is not None:
                 thread.join(timeout=60)
         self.source.stop()
@@ -157,10 +162,11 @@ class IngestService:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the service fails (``failure`` is set) or is stopped; True when it has."""
-        if self._writer is None or self._preparer is None:
+        threads = [t for t in (self._preparer, *self._writers) if t is not None]
+        if not threads:
             return True
-        self._writer.join(timeout)
-        return not (self._writer.is_alive() and self._preparer.is_alive())
+        threads[0].join(timeout)
+        return not all(t.is_alive() for t in threads)
 
     # -- the writer thread -----------------------------------------------------------------------
 
@@ -200,7 +206,8 @@ class IngestService:
                 self._persist(batch, prepared)
             if self.spool.depth_records and not self._stopping.is_set():
                 self._drain(budget_s=0.5)
-            self._report()
+            if threading.current_thread() is self._writers[0]:
+                self._report()
 
     def _collect(self) -> Batch:
         batch = Batch()
@@ -234,7 +241,8 @@ class IngestService:
                 return  # stopping while the spool is full: unacked messages will be redelivered
         self.dead_letters.flush()
         acked = self.source.ack(batch.messages)
-        self.metrics.totals.acked += acked
+        with self.metrics.lock:
+            self.metrics.totals.acked += acked
         self.metrics.acked.inc(acked)
 
     def _write_direct(self, prepared: Prepared) -> bool:
@@ -249,7 +257,8 @@ class IngestService:
             return False
         self.metrics.write_seconds.observe(time.perf_counter() - t0)
         self._store_up()
-        self.metrics.totals.written += n - refused
+        with self.metrics.lock:
+            self.metrics.totals.written += n - refused
         self.metrics.written.inc(n - refused)
         if refused:
             self.metrics.reject("store_rejected", refused)
@@ -276,12 +285,21 @@ class IngestService:
             log.info("spool accepts again: acknowledging")
             self._backpressure = False
             self.metrics.backpressure.set(0)
-        self.metrics.totals.spooled += n
+        with self.metrics.lock:
+            self.metrics.totals.spooled += n
         self.metrics.spooled.inc(n)
         return True
 
     def _drain(self, budget_s: float) -> None:
         """Write the oldest spooled records to the store, in order, for up to ``budget_s``."""
+        if not self._drain_lock.acquire(blocking=False):
+            return  # another committer is draining
+        try:
+            self._drain_locked(budget_s)
+        finally:
+            self._drain_lock.release()
+
+    def _drain_locked(self, budget_s: float) -> None:
         deadline = time.monotonic() + budget_s
         while self._outage.due and time.monotonic() < deadline:
             records = self.spool.peek(DRAIN_RECORDS)
@@ -303,7 +321,8 @@ class IngestService:
             self.dead_letters.flush()
             self.spool.commit(records[-1][0])
             n = sum(len(it.readings) for it in items) - refused
-            self.metrics.totals.drained += n
+            with self.metrics.lock:
+                self.metrics.totals.drained += n
             self.metrics.drained.inc(n)
             if not self.spool.depth_records:
                 log.info("spool drained: the store has caught up")

@@ -7,6 +7,7 @@ writer thread updates the metrics once per batch, not per message, to stay off t
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -65,13 +66,15 @@ class IngestMetrics:
             p + "backpressure", "1 while the spool is full and acks are held", registry=r
         )
         self.totals = Totals()
+        self.lock = threading.Lock()  # several threads update the totals
         self._last_log = time.monotonic()
         self._last_totals = (0, 0)
 
     def reject(self, reason: str, n: int = 1) -> None:
         self.rejected.labels(reason).inc(n)
-        self.totals.rejected += n
-        self.totals.rejected_by_reason[reason] = self.totals.rejected_by_reason.get(reason, 0) + n
+        with self.lock:
+            self.totals.rejected += n
+            self.totals.rejected_by_reason[reason] = self.totals.rejected_by_reason.get(reason, 0) + n
 
     def maybe_log(self, interval_s: float, spool_records: int, spool_age: float | None) -> None:
         now = time.monotonic()

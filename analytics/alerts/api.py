@@ -9,7 +9,6 @@ Roles (CONTRACTS §7), enforced here on the server:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
@@ -22,7 +21,7 @@ from analytics.alerts.dispatch import utcnow
 from analytics.alerts.lifecycle import AlertBook, LifecycleError, Policy, routes_from_config
 from analytics.alerts.models import Alert
 from analytics.alerts.payload import alert_object
-from analytics.alerts.schemas import ActionIn, AlertDetail, AlertOut, AlertPage, EventOut, Status
+from analytics.alerts.schemas import ActionIn, AlertDetail, AlertOut, AlertPage, EventOut, Since, Status
 from api.deps import SessionDep, require_roles, units_of
 from api.models import User
 from eggwatch.settings import ConfigError
@@ -65,9 +64,7 @@ def list_alerts(
     status_: Annotated[Status | None, Query(alias="status")] = None,
     unit: UnitParam = None,
     kind: KindParam = None,
-    since: Annotated[
-        dt.datetime | None, Query(description="opened at or after (ISO 8601 with offset)")
-    ] = None,
+    since: Annotated[Since | None, Query(description="opened at or after (ISO 8601 with offset)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> AlertPage:
@@ -78,9 +75,7 @@ def list_alerts(
         stmt = stmt.where(Alert.unit == unit)
     if kind:
         stmt = stmt.where(Alert.kind == kind)
-    if since is not None:
-        if since.tzinfo is None:
-            raise HTTPException(422, "since needs a UTC offset (e.g. 2026-05-01T08:00:00+08:00)")
+    if since is not None:  # aware and within 2000-2100 (``Since``)
         stmt = stmt.where(Alert.opened_at >= since)
     units = units_of(session, user)
     if units is not None:

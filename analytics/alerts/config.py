@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -116,6 +117,7 @@ class Retry(_Strict):
 class AlertsConfig(_Strict):
     site: str | None = None  # default: EGGWATCH_SITE
     park: Path | None = None  # default: EGGWATCH_DATA_DIR/park.yaml
+    timezone: str | None = None  # times in messages; default: the park's (Asia/Shanghai)
     interval_s: float = Field(default=300.0, ge=1)
     history_days: int = Field(default=60, ge=2, le=400)
     cooldown_minutes: float = Field(default=360.0, ge=0)
@@ -128,6 +130,16 @@ class AlertsConfig(_Strict):
     webhooks: tuple[Webhook, ...] = ()
     smtp: Smtp | None = None
     retry: Retry = Field(default_factory=Retry)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {v!r}") from None
+        return v
 
     @model_validator(mode="after")
     def _unique_channels(self) -> AlertsConfig:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
+
+UTC = ZoneInfo("UTC")
 
 KIND_ZH = {
     "laying_drop": "产蛋率下降",
@@ -43,39 +47,47 @@ def title(event: str, a: dict[str, Any]) -> str:
     )
 
 
+def local(iso_utc: str | None, tz: ZoneInfo) -> str:
+    """``2026-05-02T07:00:00Z`` as ``2026-05-02 15:00 (Asia/Shanghai)``: people read local time."""
+    if not iso_utc:
+        return "-"
+    t = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone(tz)
+    return f"{t:%Y-%m-%d %H:%M} ({tz.key})"
+
+
 def _mag(a: dict[str, Any]) -> str:
     m = a.get("magnitude_pct")
     return "-" if m is None else f"{m:.1f}"
 
 
-def lines_zh(a: dict[str, Any]) -> list[str]:
+def lines_zh(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str]:
     return [
         f"鸡舍/产线：{a['unit']}" + (f"，第{a['row']}列" if a.get("row") else ""),
         f"类型：{KIND_ZH.get(a['kind'], a['kind'])}",
         f"幅度：{_mag(a)} 个百分点",
-        f"开始（估计）：{a.get('onset') or '-'}；检出：{a['detected_at']}",
+        f"开始（估计）：{local(a.get('onset'), tz)}；检出：{local(a['detected_at'], tz)}",
         f"状态：{STATUS_ZH.get(a['status'], a['status'])}（编号 {a['id']}）",
         a.get("message_zh") or "",
     ]
 
 
-def lines_en(a: dict[str, Any]) -> list[str]:
+def lines_en(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str]:
     return [
         f"Unit: {a['unit']}" + (f", row {a['row']}" if a.get("row") else ""),
         f"Kind: {KIND_EN.get(a['kind'], a['kind'])}",
         f"Magnitude: {_mag(a)} percentage points",
-        f"Onset (estimated): {a.get('onset') or '-'}; detected: {a['detected_at']}",
+        f"Onset (estimated): {local(a.get('onset'), tz)}; detected: {local(a['detected_at'], tz)}",
         f"Status: {a['status']} (id {a['id']})",
         a.get("message") or "",
     ]
 
 
-def plain_text(event: str, a: dict[str, Any]) -> str:
-    body = [title(event, a), "", *lines_zh(a), "", *lines_en(a)]
+def plain_text(event: str, a: dict[str, Any], tz: ZoneInfo = UTC) -> str:
+    body = [title(event, a), "", *lines_zh(a, tz), "", *lines_en(a, tz)]
     return "\n".join(line for line in body if line is not None).strip() + "\n"
 
 
-def markdown(event: str, a: dict[str, Any]) -> str:
-    zh = "\n".join(f"> {line}" for line in lines_zh(a) if line)
-    en = "\n".join(f"> {line}" for line in lines_en(a) if line)
+def markdown(event: str, a: dict[str, Any], tz: ZoneInfo = UTC) -> str:
+    zh = "\n".join(f"> {line}" for line in lines_zh(a, tz) if line)
+    en = "\n".join(f"> {line}" for line in lines_en(a, tz) if line)
     return f"### {title(event, a)}\n{zh}\n\n{en}\n"

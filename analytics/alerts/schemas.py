@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 Status = Literal["open", "acknowledged", "resolved"]
+
+
+def _aware_utc(v: dt.datetime) -> dt.datetime:
+    if v.tzinfo is None:
+        raise ValueError("needs a UTC offset (e.g. 2026-05-01T08:00:00+08:00)")
+    if not 2000 <= v.year <= 2100:  # checked before converting: year 1 minus an offset overflows
+        raise ValueError("out of range (years 2000-2100)")
+    return v.astimezone(dt.UTC)
+
+
+Since = Annotated[dt.datetime, AfterValidator(_aware_utc)]
 
 
 class AlertOut(BaseModel):

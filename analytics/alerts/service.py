@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter
 from sqlalchemy.exc import IntegrityError
@@ -46,8 +47,10 @@ LoadHourly = Callable[[TelemetryStore, Park, dt.datetime, dt.datetime], Any]
 Detect = Callable[[Any], Sequence[Any]]
 
 
-def build_channels(cfg: AlertsConfig, settings: Settings) -> dict[str, Channel]:
-    """The channels the config asks for (constructing them connects to nothing yet)."""
+def build_channels(cfg: AlertsConfig, settings: Settings, tz: ZoneInfo | None = None) -> dict[str, Channel]:
+    """The channels the config asks for (constructing them connects to nothing yet); message
+    times in ``tz`` (default: the config's timezone, else UTC)."""
+    tz = tz or ZoneInfo(cfg.timezone or "UTC")
     from analytics.alerts.channels.email import EmailChannel
     from analytics.alerts.channels.mqtt import MqttChannel
     from analytics.alerts.channels.webhook import WebhookChannel
@@ -56,9 +59,9 @@ def build_channels(cfg: AlertsConfig, settings: Settings) -> dict[str, Channel]:
     if cfg.mqtt.enabled:
         channels["mqtt"] = MqttChannel(settings.broker, qos=cfg.mqtt.qos, timeout_s=cfg.mqtt.timeout_s)
     for w in cfg.webhooks:
-        channels[w.name] = WebhookChannel(w)
+        channels[w.name] = WebhookChannel(w, tz=tz)
     if cfg.smtp is not None:
-        channels["email"] = EmailChannel(cfg.smtp)
+        channels["email"] = EmailChannel(cfg.smtp, tz=tz)
     return channels
 
 
@@ -126,7 +129,8 @@ class AlertService:
         self.routes = routes_from_config(self.config)
         roster = roster if roster is not None else default_roster(session_factory)
         self.router = Router(roster, self.config.default_recipients, self.config.managers)
-        self.channels = dict(channels) if channels is not None else build_channels(self.config, settings)
+        tz = ZoneInfo(self.config.timezone or park.timezone)
+        self.channels = dict(channels) if channels is not None else build_channels(self.config, settings, tz)
         missing = {r.channel for r in self.routes} - set(self.channels)
         if missing:
             raise ValueError(f"no channel object for configured channel(s): {', '.join(sorted(missing))}")

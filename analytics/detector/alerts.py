@@ -41,7 +41,10 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
     for h, t in zip(*np.nonzero(an.drop_fires), strict=True):
         house = frame.houses[h]
         deficit, observed, expected = float(d.deficit[h, t]), float(d.hen_day[h, t]), float(d.expected[h, t])
-        excluded = [frame.rows[r] for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))]
+        excluded = [
+            frame.rows[r]
+            for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))
+        ]
         en, zh = messages.laying_drop(house, deficit, observed, expected)
         out.append(
             DetectorAlert(
@@ -92,6 +95,22 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                     },
                 )
             )
+    for h, t in zip(*np.nonzero(an.heat_fires), strict=True):
+        rise, mean = float(an.heat.rise[h, t]), float(an.heat.mean_24h[h, t])
+        en, zh = messages.heat_stress(frame.houses[h], rise, mean)
+        out.append(
+            DetectorAlert(
+                house=frame.houses[h],
+                kind="heat_stress",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(_onset(an.heat.rise[h], t, 0.3)),
+                magnitude_pct=max(0.0, float(np.nan_to_num(d.deficit[h, t]))),
+                row=None,
+                message=en,
+                message_zh=zh,
+                evidence={"temp_24h_c": mean, "temp_rise_c": rise, "laying_deficit_pts": _num(d.deficit[h, t])},
+            )
+        )
     rs = an.rows
     for h, r, t in zip(*np.nonzero(rs.fault_fires), strict=True):
         house, row = frame.houses[h], frame.rows[r]

@@ -9,6 +9,7 @@ import numpy as np
 from analytics.detector.config import DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
 from analytics.detector.episodes import first_alarms
+from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
@@ -28,9 +29,11 @@ class Analysis:
     drops: HouseDrops
     water: ConsumptionDrops
     feed: ConsumptionDrops
+    heat: HeatStress
     drop_fires: np.ndarray  # [house, hour] a laying_drop alert fires
     water_fires: np.ndarray
     feed_fires: np.ndarray
+    heat_fires: np.ndarray
 
 
 def _fill_hens(hens: np.ndarray) -> np.ndarray:
@@ -97,9 +100,14 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         rows, counted_hour, hens_mean, hens_mean3, standard, support, pause, first_hod, start, cfg
     )
 
-    for alarm in (drops.alarm, water.alarm, feed.alarm):
+    heat = analyse_heat(frame.temp_c, start, cfg)
+    for alarm in (drops.alarm, water.alarm, feed.alarm, heat.alarm):
         alarm[:, :first_verdict] = False
     drop_fires = first_alarms(drops.alarm, drops.active, cfg.rearm_hours)
     water_fires = first_alarms(water.alarm, water.active, cfg.rearm_hours)
     feed_fires = first_alarms(feed.alarm, feed.active, cfg.rearm_hours)
-    return Analysis(hens, hens_mean, standard, depop, pause, rows, drops, water, feed, drop_fires, water_fires, feed_fires)
+    heat_fires = first_alarms(heat.alarm, heat.active, cfg.rearm_hours)
+    return Analysis(
+        hens, hens_mean, standard, depop, pause, rows, drops, water, feed, heat,
+        drop_fires, water_fires, feed_fires, heat_fires,
+    )  # fmt: skip

@@ -47,6 +47,9 @@ class DetectorConfig:
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
 
+    # Heat: the 24 h mean house temperature this far above the same windows of earlier days.
+    heat_rise_c: float = 3.0
+
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again
 

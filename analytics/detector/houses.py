@@ -71,7 +71,7 @@ def analyse_drops(
 
     ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
     """
-    h, _, t = rows.window.shape
+    _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
     profiles, day_of_hour = daily_profiles(counted_hour, first_hod, cfg.baseline_days)
     quiet = at_hours(quiet_hours(profiles, cfg.quiet_share, cfg.guard_hours), day_of_hour, first_hod)
@@ -127,8 +127,12 @@ def analyse_drops(
     alarm[:, :start] = False
     channel = np.where(end_of_day, 1, np.where(three_day, 2, np.where(fast, 3, 0))).astype(np.int8)
     with np.errstate(invalid="ignore"):
-        active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts) | (deficit3 >= 0.5 * cfg.three_day_min_pts)
-    return HouseDrops(hd, expected, sigma, deficit, sigma_quiet, deficit3, sigma3, alarm, active, channel, hold)
+        active = (
+            ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts) | (deficit3 >= 0.5 * cfg.three_day_min_pts)
+        )
+    return HouseDrops(
+        hd, expected, sigma, deficit, sigma_quiet, deficit3, sigma3, alarm, active, channel, hold
+    )
 
 
 def _compare(

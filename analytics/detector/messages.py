@@ -41,3 +41,15 @@ def row_silent(house: str, row: str, hours: int) -> tuple[str, str]:
     en = f"{house} row {row}: egg counter has not reported for {hours} h while the other rows do — check the counter."
     zh = f"{house} 第{row}列：计蛋器已 {hours} 小时没有上报数据，其他列正常——请检查计数器。"
     return en, zh
+
+
+def heat_stress(house: str, rise_c: float, mean_c: float) -> tuple[str, str]:
+    en = (
+        f"{house}: house {rise_c:.1f} °C warmer than the last days ({mean_c:.1f} °C over 24 h) — heat stress; "
+        f"expect feed intake and laying to fall. Check ventilation, cooling pads and water."
+    )
+    zh = (
+        f"{house}：舍温比前几天高 {rise_c:.1f} °C（近24小时平均 {mean_c:.1f} °C）——热应激，"
+        f"采食量和产蛋率可能下降。请检查通风、湿帘和饮水。"
+    )
+    return en, zh

@@ -57,7 +57,7 @@ def _shares_and_ratios(
 
 def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:
     """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``."""
-    h, r, t = eggs.shape
+    r = eggs.shape[1]
     known = ~np.isnan(eggs)
     win = window_sums(eggs, DAY)
     seen = np.logical_or.accumulate(known, axis=-1)

@@ -15,7 +15,6 @@ M = TypeVar("M", bound=Base)
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-IdPath = Annotated[int, "path id"]
 
 
 # Counting stops here: an exact count of 500,000 shifts would cost more than the page itself.

@@ -50,7 +50,9 @@ def _out(session: SessionDep, run: PayrollRun) -> RunOut:
 def _telemetry(request: Request) -> TelemetryStore:
     store = request.app.state.telemetry()
     if store is None:  # paying piece rates without machine counts would underpay silently
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "telemetry store unavailable: cannot count output")
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "telemetry store unavailable: cannot count output"
+        )
     return store  # type: ignore[no-any-return]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import Household, PayrollLine, PayrollRun, Worker
@@ -158,17 +158,3 @@ def employment_report(
 def columns_for(group_by: GroupBy) -> list[tuple[str, str, str]]:
     drop = {"village": {"household"}, "township": {"village", "household"}, "household": set()}[group_by]
     return [c for c in COLUMNS if c[0] not in drop]
-
-
-def workers_employed(session: Session, start: dt.date, end: dt.date) -> int:
-    """Distinct workers paid in ``[start, end)`` (a cheap cross-check for the totals row)."""
-    return int(
-        session.scalar(
-            select(func.count(func.distinct(PayrollLine.worker_id)))
-            .join(PayrollRun, PayrollRun.id == PayrollLine.run_id)
-            .where(
-                PayrollRun.status.in_(PAID), PayrollRun.period_start >= start, PayrollRun.period_start < end
-            )
-        )
-        or 0
-    )

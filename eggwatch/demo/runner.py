@@ -33,6 +33,16 @@ log = logging.getLogger("eggwatch.demo")
 DIRECT_EVERY_S = 60.0  # live: how often the stub-less devices are published
 
 
+def _detector_needs_days() -> float:
+    """Days of history the detector needs before it judges a house (its baseline), with a margin."""
+    try:
+        from analytics.detector.config import DetectorConfig
+
+        return float(DetectorConfig().min_baseline_days + 3)
+    except ImportError:  # the detector is not installed: assume 8 days
+        return 8.0
+
+
 def _utc(t_s: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(t_s, dt.UTC)
 
@@ -70,8 +80,9 @@ class Demo:
         now = time.time()
         history_end = now - opts.fast_forward_s
         state_path = settings.path("demo", "state.json")
-        state, sim, start_s = world.prepare(state_path, opts.seed, opts.houses, opts.history_days,
-                                            history_end, settings.site)  # fmt: skip
+        warmup = max(0.0, _detector_needs_days() - opts.history_days) if opts.history_days else 0.0
+        state, sim, warm_s, start_s = world.prepare(state_path, opts.seed, opts.houses, opts.history_days,
+                                                    history_end, settings.site, warmup)  # fmt: skip
         sim.park.dump(settings.path("park.yaml"))
         store = services.open_telemetry(settings, self.stack)
         services.migrate(settings)
@@ -86,6 +97,10 @@ class Demo:
         def detect(t_s: float) -> None:
             self._detect(alerts, t_s)
 
+        if warm_s < start_s:
+            _say(f"warm-up: {(start_s - warm_s) / 86400:.1f} days of hourly readings first, so the detector "
+                 "has the baseline it needs to judge each house")  # fmt: skip
+            self._backfill(sim, pub, store, warm_s, start_s, None, step_s=3600.0, what="warm-up")
         if start_s < history_end - 60:
             self._backfill(sim, pub, store, start_s, history_end, detect)
         state.fed_until_s = history_end
@@ -109,15 +124,20 @@ class Demo:
             report = alerts.run_pass(_utc(t_s))
             for name in alerts.channels:
                 alerts.dispatcher.deliver_due(name)
-            opened = getattr(getattr(report, "result", None), "opened", None)
-            if opened:
-                _say(f"alert raised at simulated {_utc(t_s):%Y-%m-%d %H:%M}Z: {opened}")
+            opened = getattr(getattr(report, "result", None), "opened", None) or []
+            for a in opened:
+                what = f"{getattr(a, 'unit', '?')} {getattr(a, 'kind', '?')}"
+                _say(f"alert raised at simulated {_utc(t_s):%Y-%m-%d %H:%M}Z: {what}")
         except Exception:
             log.exception("detector pass at %s failed", _utc(t_s))
 
-    def _backfill(self, sim: Any, pub: Any, store: Any, start_s: float, end_s: float, detect: Any) -> None:
-        bar = Progress("backfill", start_s, end_s)
-        n = feed.backfill(sim, pub, store, start_s, end_s, self.opts.backfill_step_s,
+    def _backfill(
+        self, sim: Any, pub: Any, store: Any, start_s: float, end_s: float, detect: Any,
+        step_s: float | None = None, what: str = "backfill",
+    ) -> None:  # fmt: skip
+        bar = Progress(what, start_s, end_s)
+        step = step_s or self.opts.backfill_step_s
+        n = feed.backfill(sim, pub, store, start_s, end_s, step, chunk_s=max(6 * 3600.0, 24 * step),
                           on_chunk=detect, progress=bar.update, stop=self.stop)  # fmt: skip
         bar.done(f"{n:,} readings")
 

@@ -94,9 +94,14 @@ def build_sim(state: DemoState, site: str) -> ParkSim:
 
 
 def prepare(
-    path: Path, seed: int, houses: int, history_days: float, now_s: float, site: str
-) -> tuple[DemoState, ParkSim, float]:
-    """Load or create the demo state; returns it, the park, and where the backfill starts."""
+    path: Path, seed: int, houses: int, history_days: float, now_s: float, site: str, warmup_days: float = 0.0
+) -> tuple[DemoState, ParkSim, float, float]:
+    """Load or create the demo state.
+
+    Returns the state, the park, where the backfill starts and where its full-resolution part
+    starts: a new park gets ``warmup_days`` before the requested history (hourly readings, so the
+    detector has the baseline it needs to judge a house).
+    """
     state = DemoState.load(path)
     if state is not None and (state.seed != seed or state.houses != houses):
         log.warning("demo state in %s was made with seed %d / %d houses: starting a new park", path, state.seed, state.houses)
@@ -107,17 +112,18 @@ def prepare(
             log.warning("the simulated park of %s has reached its %d-day horizon: starting a new one", state.origin, HORIZON_DAYS)
             state = None
     if state is None:
-        start_s = now_s - history_days * DAY
-        origin = (dt.datetime.fromtimestamp(start_s, dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=1)
-        state = DemoState(seed, houses, origin.isoformat(), fed_until_s=start_s)
+        start_s = float(np.floor(now_s - history_days * DAY))
+        warm_s = start_s - warmup_days * DAY
+        origin = (dt.datetime.fromtimestamp(warm_s, dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=1)
+        state = DemoState(seed, houses, origin.isoformat(), fed_until_s=warm_s)
         sim = build_sim(state, site)
         plan = plan_incident(sim, start_s, now_s)
         if plan is not None:
             state.incident_house, state.incident_water_s, state.incident_eggs_s = plan
             sim = build_sim(state, site)
         state.save(path)
-        return state, sim, start_s
+        return state, sim, warm_s, start_s
     sim = build_sim(state, site)
     # Resume: backfill the time the demo was off (at most the requested history, or a week).
-    start_s = max(state.fed_until_s, now_s - max(history_days, 7.0) * DAY)
-    return state, sim, float(np.floor(start_s))
+    start_s = float(np.floor(max(state.fed_until_s, now_s - max(history_days, 7.0) * DAY)))
+    return state, sim, start_s, start_s

@@ -50,7 +50,9 @@ class Flock:
         rate = np.full((h, n), self.level)
         for house, (hour, factor) in self.drop_from.items():
             rate[house, hour:] *= factor
-        laid = (self.hens * rate * prof * day_f[:, day])[:, None, :] * row_share[:, :, None] * row_f[:, :, day]
+        laid = (
+            (self.hens * rate * prof * day_f[:, day])[:, None, :] * row_share[:, :, None] * row_f[:, :, day]
+        )
         counted = np.zeros_like(laid)
         if self.runs:
             acc = np.zeros((h, r))

@@ -25,7 +25,10 @@ def test_detect_prints_contract_json_lines(tmp_path: Path) -> None:
     res = run("detect", "--houses", str(h), "--rows", str(r))
     assert res.returncode == 0, res.stderr
     alerts = [json.loads(line) for line in res.stdout.splitlines()]
-    assert [(a["house"], a["kind"], a["row"]) for a in alerts] == [("H01", "sensor_fault", "03"), ("H02", "laying_drop", None)]
+    assert [(a["house"], a["kind"], a["row"]) for a in alerts] == [
+        ("H01", "sensor_fault", "03"),
+        ("H02", "laying_drop", None),
+    ]
     for a in alerts:
         assert {"house", "kind", "detected_at", "onset", "magnitude_pct", "row", "message"} <= set(a)
         assert a["detected_at"].endswith(":00:00Z") and a["onset"] <= a["detected_at"]
@@ -48,7 +51,13 @@ def test_evaluate_prints_detector_and_baseline_side_by_side() -> None:
     res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45")
     assert res.returncode == 0, res.stderr
     out = res.stdout
-    for metric in ("drop recall", "precision", "false alarms / house-month", "median h to detect", "dead counters"):
+    for metric in (
+        "drop recall",
+        "precision",
+        "false alarms / house-month",
+        "median h to detect",
+        "dead counters",
+    ):
         assert metric in out
     assert "detector / control chart" in out
     res = run("evaluate", "--seeds", "x")

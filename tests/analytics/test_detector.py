@@ -143,3 +143,12 @@ def test_config_is_validated() -> None:
         DetectorConfig(daily_z=-1)
     with pytest.raises(ValueError):
         DetectorConfig(row_fault_ratio=0.9, row_exclude_ratio=0.5)
+
+
+def test_heat_wave_is_an_early_heat_stress_warning() -> None:
+    frame = Flock().build()
+    onset = day_hour(25, 4)
+    frame.temp_c[1, onset:] += np.linspace(0, 6, frame.n_hours - onset).clip(0, 4.5)
+    alerts = detect(frame)
+    assert [(a.kind, a.house) for a in alerts] == [("heat_stress", "H02")]
+    assert alerts[0].evidence["temp_rise_c"] >= 3.0 and "热应激" in alerts[0].message_zh

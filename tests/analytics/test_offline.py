@@ -28,8 +28,10 @@ def _write(tmp_path: Path, h: str, r: str) -> tuple[Path, Path]:
 def test_blank_means_no_data_and_hours_align(tmp_path: Path) -> None:
     hp, rp = _write(
         tmp_path,
-        H_HEAD + "2026-03-01T05:00:00Z,H03,30000,40.5,250.5,,21.5\n2026-03-01T07:00:00Z,H03,29990,40.51,,3.5,\n",
-        R_HEAD + "2026-03-01T05:00:00Z,H03,01,1200\n2026-03-01T06:00:00Z,H03,01,\n2026-03-01T06:00:00Z,H03,02,7\n",
+        H_HEAD
+        + "2026-03-01T05:00:00Z,H03,30000,40.5,250.5,,21.5\n2026-03-01T07:00:00Z,H03,29990,40.51,,3.5,\n",
+        R_HEAD
+        + "2026-03-01T05:00:00Z,H03,01,1200\n2026-03-01T06:00:00Z,H03,01,\n2026-03-01T06:00:00Z,H03,02,7\n",
     )
     f = read_frame(hp, rp)
     assert f.start == datetime(2026, 3, 1, 5, tzinfo=UTC) and f.n_hours == 3

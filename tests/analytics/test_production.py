@@ -54,7 +54,9 @@ def _points(site: str) -> list[Point]:
 
 @pytest.fixture
 def park(site: str) -> Park:
-    house = House(unit="house-01", placed=dt.date(2026, 1, 1), age_weeks_at_placement=20, hens_placed=1000, rows=2)
+    house = House(
+        unit="house-01", placed=dt.date(2026, 1, 1), age_weeks_at_placement=20, hens_placed=1000, rows=2
+    )
     return Park(site=site, houses=(house,))
 
 
@@ -78,7 +80,9 @@ def _check(store: TelemetryStore, park: Park) -> None:
     assert 25 <= f.feed_kg[0, refill] <= 30
     assert f.hens[0, 2] == 1000 and f.hens[0, 3] == 993 and f.hens[0, -1] == 993
     assert f.temp_c[0, 0] == pytest.approx(20.5)
-    assert f.age_weeks[0, 0] == pytest.approx(20 + (T0 - dt.datetime(2026, 1, 1, tzinfo=park.tz)).total_seconds() / 86400 / 7, abs=0.01)
+    assert f.age_weeks[0, 0] == pytest.approx(
+        20 + (T0 - dt.datetime(2026, 1, 1, tzinfo=park.tz)).total_seconds() / 86400 / 7, abs=0.01
+    )
 
     figs = house_figures(store, park, T0, T0 + dt.timedelta(hours=HOURS))
     (h,) = figs
@@ -133,7 +137,12 @@ def test_figures_from_a_frame_use_local_days() -> None:
     frame = dataclasses.replace(Flock(days=3, houses=1).build(), houses=("house-01",))
     park = Park(houses=(House(unit="house-01", placed=dt.date(2026, 1, 1), hens_placed=30000, rows=8),))
     (fig,) = figures_from_frame(frame, park)
-    assert [d.day for d in fig.days] == [dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
+    assert [d.day for d in fig.days] == [
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 2),
+        dt.date(2026, 3, 3),
+        dt.date(2026, 3, 4),
+    ]
     full = fig.days[1]
     assert not fig.days[0].complete and full.complete
     assert full.hen_day_pct == pytest.approx(90, abs=3)

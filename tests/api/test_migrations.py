@@ -60,3 +60,15 @@ def test_bad_database_url_is_one_line(data_dir: Path) -> None:
     env = {**os.environ, "EGGWATCH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
     r = run(["db", "upgrade"], env)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "db upgrade failed" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("EGGWATCH_MIN_WAGE_TIER", "V", "EGGWATCH_MIN_WAGE_TIER"),
+        ("EGGWATCH_SECRET_KEY", "changeme", "too weak"),
+    ],
+)
+def test_api_refuses_bad_configuration(data_dir: Path, var: str, value: str, message: str) -> None:
+    r = run(["api", "--port", "1"], {**os.environ, var: value})
+    assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1

@@ -192,3 +192,9 @@ def test_approved_run_is_immutable_and_adjustments_count(api: Api, scenario: dic
     assert first["person_days"] == 2 + 1 + 1 + 2
     assert total["month"] == "total" and total["wages"] == 527.34
     assert rep["columns"][0]["label"] == "月份"
+    per_household = api.ok("poverty_office", "GET", "/api/v1/reports/employment",
+                           params={"year": 2026, "month": 3, "by": "household"})  # fmt: skip
+    row = per_household["rows"][0]
+    # 927.34 / 4 persons x 12 = 2,782 CNY < 4,000: below the line.
+    assert (row["household"], row["wages"], row["households_above_line"]) == ("H1", 527.34, 0)
+    assert "national_id" not in str(per_household) and "620525" not in str(per_household)

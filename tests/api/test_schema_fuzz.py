@@ -41,7 +41,7 @@ def role_for(path: str) -> str:
 def fuzz(client: TestClient, operation, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=4,
+        max_examples=10,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=True,

@@ -8,6 +8,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from analytics.alerts import render
 from analytics.alerts.channels import DeliveryError
@@ -16,7 +17,9 @@ from analytics.alerts.config import Smtp
 log = logging.getLogger(__name__)
 
 
-def build_message(payload: dict[str, Any], sender: str, to: list[str]) -> EmailMessage:
+def build_message(
+    payload: dict[str, Any], sender: str, to: list[str], tz: ZoneInfo = render.UTC
+) -> EmailMessage:
     event, alert = payload["event"], payload["alert"]
     msg = EmailMessage()
     msg["Subject"] = render.title(event, alert)
@@ -25,15 +28,16 @@ def build_message(payload: dict[str, Any], sender: str, to: list[str]) -> EmailM
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     msg["X-Eggwatch-Alert"] = f"{alert['id']} {event}"
-    msg.set_content(render.plain_text(event, alert), charset="utf-8")
+    msg.set_content(render.plain_text(event, alert, tz), charset="utf-8")
     return msg
 
 
 class EmailChannel:
     name = "email"
 
-    def __init__(self, cfg: Smtp) -> None:
+    def __init__(self, cfg: Smtp, tz: ZoneInfo = render.UTC) -> None:
         self.cfg = cfg
+        self.tz = tz
 
     def deliver(self, payload: dict[str, Any]) -> None:
         to = sorted({p["email"] for p in payload.get("recipients", []) if p.get("email")})
@@ -42,7 +46,7 @@ class EmailChannel:
                 "alert %s %s: nobody with an e-mail address to tell", payload["alert"]["id"], payload["event"]
             )
             return
-        msg = build_message(payload, self.cfg.sender, to)
+        msg = build_message(payload, self.cfg.sender, to, self.tz)
         try:
             self._send(msg)
         except (smtplib.SMTPException, OSError) as exc:

@@ -10,6 +10,7 @@ import hmac
 import time
 from typing import Any
 from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -35,45 +36,45 @@ def _phones(payload: dict[str, Any]) -> list[str]:
     return [p["phone"] for p in payload.get("recipients", []) if p.get("phone")]
 
 
-def generic_body(payload: dict[str, Any]) -> dict[str, Any]:
+def generic_body(payload: dict[str, Any], tz: ZoneInfo = render.UTC) -> dict[str, Any]:
     event, alert = payload["event"], payload["alert"]
     return {
         "source": "eggwatch",
         "event": event,
         "title": render.title(event, alert),
-        "text": render.plain_text(event, alert),
+        "text": render.plain_text(event, alert, tz),
         "alert": alert,
         "recipients": payload.get("recipients", []),
     }
 
 
-def wecom_body(payload: dict[str, Any], msgtype: str) -> dict[str, Any]:
+def wecom_body(payload: dict[str, Any], msgtype: str, tz: ZoneInfo = render.UTC) -> dict[str, Any]:
     event, alert = payload["event"], payload["alert"]
     if msgtype == "text":
-        text: dict[str, Any] = {"content": _clip(render.plain_text(event, alert), WECOM_LIMITS["text"])}
+        text: dict[str, Any] = {"content": _clip(render.plain_text(event, alert, tz), WECOM_LIMITS["text"])}
         if phones := _phones(payload):
             text["mentioned_mobile_list"] = phones
         return {"msgtype": "text", "text": text}
     # WeCom markdown cannot @-mention by phone number; the text form can.
     return {
         "msgtype": "markdown",
-        "markdown": {"content": _clip(render.markdown(event, alert), WECOM_LIMITS["markdown"])},
+        "markdown": {"content": _clip(render.markdown(event, alert, tz), WECOM_LIMITS["markdown"])},
     }
 
 
-def dingtalk_body(payload: dict[str, Any], msgtype: str) -> dict[str, Any]:
+def dingtalk_body(payload: dict[str, Any], msgtype: str, tz: ZoneInfo = render.UTC) -> dict[str, Any]:
     event, alert = payload["event"], payload["alert"]
     phones = _phones(payload)
     at = {"atMobiles": phones, "isAtAll": False}
     if msgtype == "text":
         return {
             "msgtype": "text",
-            "text": {"content": _clip(render.plain_text(event, alert), DINGTALK_LIMIT)},
+            "text": {"content": _clip(render.plain_text(event, alert, tz), DINGTALK_LIMIT)},
             "at": at,
         }
     # DingTalk only notifies an @-mentioned phone that also appears in the markdown text.
     mention = " ".join(f"@{p}" for p in phones)
-    text = render.markdown(event, alert) + (f"\n{mention}\n" if mention else "")
+    text = render.markdown(event, alert, tz) + (f"\n{mention}\n" if mention else "")
     return {
         "msgtype": "markdown",
         "markdown": {"title": render.title(event, alert), "text": _clip(text, DINGTALK_LIMIT)},
@@ -97,8 +98,9 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
 
 
 class WebhookChannel:
-    def __init__(self, cfg: Webhook, client: httpx.Client | None = None) -> None:
+    def __init__(self, cfg: Webhook, client: httpx.Client | None = None, tz: ZoneInfo = render.UTC) -> None:
         self.cfg = cfg
+        self.tz = tz
         self.name = cfg.name
         self._client = client or httpx.Client(
             timeout=cfg.timeout_s, headers={"User-Agent": "eggwatch-alerts"}
@@ -106,10 +108,10 @@ class WebhookChannel:
 
     def body(self, payload: dict[str, Any]) -> dict[str, Any]:
         if self.cfg.format == "wecom":
-            return wecom_body(payload, self.cfg.msgtype)
+            return wecom_body(payload, self.cfg.msgtype, self.tz)
         if self.cfg.format == "dingtalk":
-            return dingtalk_body(payload, self.cfg.msgtype)
-        return generic_body(payload)
+            return dingtalk_body(payload, self.cfg.msgtype, self.tz)
+        return generic_body(payload, self.tz)
 
     def url(self) -> str:
         if self.cfg.format == "dingtalk" and self.cfg.secret is not None:

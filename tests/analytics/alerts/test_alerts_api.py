@@ -90,7 +90,13 @@ def check_filters_and_pages(api: Api, ids: dict[str, int]) -> None:
     item = q(unit="house-02")["items"][0]
     assert {"id", "site", "house", "kind", "detected_at", "onset", "magnitude_pct", "row", "message",
             "message_zh", "evidence", "status"} <= set(item)  # fmt: skip
-    for bad in ({"status": "nope"}, {"limit": 0}, {"since": "2026-05-01T09:00:00"}, {"unit": "House 1"}):
+    for bad in (
+        {"status": "nope"},
+        {"limit": 0},
+        {"since": "2026-05-01T09:00:00"},
+        {"since": "0001-01-01T00:00:00+05:00"},
+        {"unit": "House 1"},
+    ):
         r = api.get("manager", "/api/v1/alerts", params=bad)
         assert r.status_code == 422 and "detail" in r.json(), bad
 

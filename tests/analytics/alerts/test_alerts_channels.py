@@ -68,6 +68,17 @@ def test_generic_webhook(http: HttpReceiver) -> None:
     assert got.body["recipients"][0]["name"] == "李主管"
 
 
+def test_messages_show_local_time(http: HttpReceiver) -> None:
+    from zoneinfo import ZoneInfo
+
+    WebhookChannel(
+        Webhook(name="wx", format="wecom", url=http.url, msgtype="text"), tz=ZoneInfo("Asia/Shanghai")
+    ).deliver(payload())
+    text = http.received[0].body["text"]["content"]
+    assert "检出：2026-05-02 15:00 (Asia/Shanghai)" in text  # 07:00Z
+    assert "Onset (estimated): 2026-05-02 06:00 (Asia/Shanghai)" in text
+
+
 def test_generic_webhook_signed(http: HttpReceiver) -> None:
     WebhookChannel(Webhook.model_validate({"name": "ops", "url": http.url, "secret": "shh"})).deliver(
         payload()

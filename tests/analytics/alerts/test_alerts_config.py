@@ -43,6 +43,7 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
         ("cooldwn_minutes: 5", "cooldwn_minutes: Extra inputs"),
         ("default_recipients: [{name: x, email: not-an-address}]", r"default_recipients\.0\.email"),
         ("interval_s: [", "not valid YAML"),
+        ("timezone: Mars/Olympus", "unknown time zone"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, data_dir: Path, text: str, error: str) -> None:

@@ -1,0 +1,37 @@
+"""Heat stress: the house's 24 h mean temperature well above the same windows of earlier days.
+
+Hens eat and lay less in the heat, a day or two later; a clear rise in house temperature is an
+early warning of that (``heat_stress``), independent of the egg counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.detector.baseline import same_time_baseline
+from analytics.detector.config import DetectorConfig
+from analytics.detector.windows import DAY, run_lengths, window_mean
+
+
+@dataclass(frozen=True)
+class HeatStress:
+    mean_24h: np.ndarray  # [house, hour] °C
+    rise: np.ndarray  # [house, hour] °C above the baseline
+    alarm: np.ndarray
+    active: np.ndarray
+
+
+def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStress:
+    h, t = temp_c.shape
+    mean = window_mean(temp_c, DAY)
+    exp_s, _ = same_time_baseline(mean, cfg.baseline_days, cfg.min_baseline_days, start)
+    rise = np.full((h, t), np.nan)
+    rise[:, start:] = mean[:, start:] - exp_s
+    with np.errstate(invalid="ignore"):
+        hot = rise >= cfg.heat_rise_c
+        alarm = run_lengths(hot) >= cfg.consumption_hours
+        active = np.isnan(rise) | (rise >= 0.5 * cfg.heat_rise_c)
+    alarm[:, :start] = False
+    return HeatStress(mean, rise, alarm, active)
