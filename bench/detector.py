@@ -103,7 +103,7 @@ def offline() -> None:
 
 
 def live() -> None:
-    print("live pass (detect_live: alerts of the last hour; analyses the last 22 days only):")
+    print("live pass (detect_live: alerts of the last hour; analyses the last 26 days only):")
     print(f"  {'houses':>7s} {'history':>8s} {'wall s':>8s} {'CPU s':>7s} {'CPU µs/house':>13s}")
     for houses, days in ((100, 60), (300, 60), (1000, 30), (1000, 60), (1000, 120)):
         frame = synthetic(houses, days, seed=houses)

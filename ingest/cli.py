@@ -46,6 +46,9 @@ def ingest(
         "--session-expiry",
         help="seconds the broker keeps our session and queue while we are down (MQTT 5)",
     ),
+    workers: int = typer.Option(
+        1, "--workers", help="ingest processes sharing the load in one group (default group: eggwatch-ingest)"
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Subscribe to eggwatch/v1/# and write readings to InfluxDB (or the embedded store)."""
@@ -54,20 +57,28 @@ def ingest(
     import threading
 
     from eggwatch.clikit import fail, setup_logging
-    from eggwatch.settings import load_settings
+    from eggwatch.settings import ConfigError, load_settings
     from ingest.options import IngestOptions
     from ingest.service import IngestService
+    from ingest.workers import Workers, worker_command
 
     setup_logging(verbose)
     if not verbose:
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
     settings = load_settings()
+    if not 1 <= workers <= 16:
+        raise ConfigError("--workers must be between 1 and 16")
+    if workers > 1:
+        group = group or "eggwatch-ingest"
     cid = client_id or (f"eggwatch-ingest-{group}" if group else "eggwatch-ingest")
-    state = settings.data_dir / "ingest" / cid
+    if workers > 1 and spool_dir is not None:
+        raise ConfigError("--spool-dir cannot be shared by --workers: each worker keeps its own")
+    own_cid = f"{cid}-0" if workers > 1 else cid
+    state = settings.data_dir / "ingest" / own_cid
     options = IngestOptions(
         spool_dir=spool_dir or state / "spool",
         dead_letter_path=state / "deadletters.jsonl",
-        client_id=cid,
+        client_id=own_cid,
         group=group,
         site=site,
         protocol=mqtt_protocol,
@@ -82,15 +93,40 @@ def ingest(
         session_expiry_s=session_expiry,
     )
     service = IngestService.from_settings(settings, options)
+    extra = None
+    if workers > 1:
+        flags: dict[str, object] = {
+            "--site": site,
+            "--batch-readings": batch_readings,
+            "--linger": linger,
+            "--inflight": inflight,
+            "--write-concurrency": write_concurrency,
+            "--mqtt-protocol": mqtt_protocol,
+            "--spool-max-mb": spool_max_mb,
+            "--retry-for": retry_for,
+            "--log-interval": log_interval,
+            "--session-expiry": session_expiry,
+            "--verbose": verbose,
+        }
+        assert group is not None
+        extra = Workers([worker_command(i, group, cid, metrics_port, flags) for i in range(1, workers)])
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
         service.start()
     except ConnectionError as exc:
+        if extra is not None:
+            extra.stop()
         fail(str(exc), code=1)
     while not stop.is_set() and not service.wait(timeout=0.5):
-        stop.wait(0.0)
+        if extra is not None and extra.dead():
+            logging.getLogger("ingest").error("a worker process exited (%s): stopping", extra.dead())
+            break
     service.stop()
+    if extra is not None:
+        extra.stop()
     if service.failure is not None:
         fail(f"ingest stopped on an internal error: {service.failure}", code=1)
+    if extra is not None and any(extra.dead()):
+        fail("a worker process failed", code=1)

@@ -1,12 +1,14 @@
 """The ingest service: MQTT in, durable store writes, then acknowledgements.
 
-Two threads work after the network, as a pipeline: the *preparer* collects a batch
+The threads after the network form a pipeline: the *preparer* collects a batch
 (``batch_readings`` readings or ``linger_s`` after its first message), decodes, encodes and
-compresses it; the *committer* writes the previous batch to the store and only then acknowledges
-its messages.  So CPU work on one batch overlaps the store's work on the one before.  When the store is down the batch is appended (fsync'd) to the
-spool instead and acknowledged; while the spool holds anything, new batches queue behind it so
-the store receives readings in arrival order.  When the spool is full nothing is acknowledged:
-the broker stops sending once our in-flight window is used up (back-pressure, nothing dropped).
+compresses it; ``write_concurrency`` *committers* each write one prepared batch to the store and
+only then acknowledge its messages.  So CPU work on one batch overlaps the store's work on others.
+
+When the store is down a batch is appended (fsync'd) to the spool instead and acknowledged; while
+the spool holds anything, new batches queue behind it and one committer drains it oldest first.
+When the spool is full nothing is acknowledged: the broker stops sending once our in-flight
+window is used up (back-pressure, nothing dropped).
 """
 
 from __future__ import annotations
@@ -138,7 +140,11 @@ class IngestService:
         self._preparer.start()
         for thread in self._writers:
             thread.start()
-        self.source.start()
+        try:
+            self.source.start()
+        except ConnectionError:
+            self._shutdown()
+            raise
         log.info(
             "ingest running: %s, batches of %d readings / %.2fs, spool %s (%d records waiting)",
             type(self.store).__name__,
@@ -149,7 +155,10 @@ class IngestService:
         )
 
     def stop(self) -> None:
-        """Finish the batch in hand (write or spool it, then ack), then disconnect."""
+        """Finish the batches in hand (write or spool them, then ack), then disconnect."""
+        self._shutdown()
+
+    def _shutdown(self) -> None:
         self._stopping.set()
         for thread in (self._preparer, *self._writers):
             if thread is not None:
@@ -157,6 +166,8 @@ class IngestService:
         self.source.stop()
         if self._http is not None:
             self._http.shutdown()  # type: ignore[attr-defined]
+            self._http.server_close()  # type: ignore[attr-defined]
+            self._http = None
         self.dead_letters.close()
         self.spool.close()
 

@@ -20,8 +20,23 @@ from simulator.house import RECORD_HOUR, HouseFrame, HouseModel
 from simulator.incidents import DAY, H
 from simulator.packing import GRADES, REJECTS, LineFrame
 
-CLIMATE_METRICS = ("temp_c", "outdoor_temp_c", "rh_pct", "nh3_ppm", "co2_ppm", "light_lux", "static_pressure_pa")
-_DECIMALS = {"co2_ppm": 0, "light_lux": 1, "bird_weight_g": 0, "feed_kg": 1, "water_l_total": 1, "line_speed_eph": 0}
+CLIMATE_METRICS = (
+    "temp_c",
+    "outdoor_temp_c",
+    "rh_pct",
+    "nh3_ppm",
+    "co2_ppm",
+    "light_lux",
+    "static_pressure_pa",
+)
+_DECIMALS = {
+    "co2_ppm": 0,
+    "light_lux": 1,
+    "bird_weight_g": 0,
+    "feed_kg": 1,
+    "water_l_total": 1,
+    "line_speed_eph": 0,
+}
 
 
 @dataclass
@@ -62,7 +77,9 @@ def house_channels(
     keep = ~f.offline
     end = f.t_s[1:][keep]
     ts = _ms(end)
-    out: list[Channel] = [Channel(unit, "climate-1", name, ts, gauges[name][keep]) for name in CLIMATE_METRICS]
+    out: list[Channel] = [
+        Channel(unit, "climate-1", name, ts, gauges[name][keep]) for name in CLIMATE_METRICS
+    ]
     counters = f.eggs_counter[1:][keep]
     for j, row in enumerate(model.spec.house.row_ids):
         out.append(Channel(unit, "eggcounter-1", "eggs_total", ts, counters[:, j], {"row": row}))
@@ -82,13 +99,21 @@ def _mortality(model: HouseModel, f: HouseFrame) -> Channel:
     walk = model.midnight_s + RECORD_HOUR * H
     inside = (walk >= f.t_s[0]) & (walk < f.t_s[-1])
     walk_ok = inside & ~model.offline(walk)
-    return Channel(model.spec.house.unit, "controller-1", "mortality", _ms(walk[walk_ok]), model.deaths[walk_ok])
+    return Channel(
+        model.spec.house.unit, "controller-1", "mortality", _ms(walk[walk_ok]), model.deaths[walk_ok]
+    )
 
 
 def line_channels(unit: str, f: LineFrame) -> list[Channel]:
     ts = _ms(f.t_s[1:])
-    out = [Channel(unit, "grader-1", "eggs_graded_total", ts, f.graded[1:, k], {"grade": g}) for k, g in enumerate(GRADES)]
-    out += [Channel(unit, "grader-1", "rejects_total", ts, f.rejects[1:, k], {"reason": r}) for k, r in enumerate(REJECTS)]
+    out = [
+        Channel(unit, "grader-1", "eggs_graded_total", ts, f.graded[1:, k], {"grade": g})
+        for k, g in enumerate(GRADES)
+    ]
+    out += [
+        Channel(unit, "grader-1", "rejects_total", ts, f.rejects[1:, k], {"reason": r})
+        for k, r in enumerate(REJECTS)
+    ]
     out.append(Channel(unit, "grader-1", "cases_packed_total", ts, f.cases[1:]))
     out.append(Channel(unit, "grader-1", "line_speed_eph", ts, f.speed_eph))
     out.append(Channel(unit, "grader-1", "line_state", ts, f.state.astype(np.float64)))

@@ -53,7 +53,7 @@ def grade_shares(weight_g: np.ndarray) -> np.ndarray:
     """Shares of S/M/L/XL (last axis) for eggs of mean ``weight_g``."""
     z = (np.array(GRADE_LIMITS_G) - np.asarray(weight_g)[..., None]) / (EGG_WEIGHT_SD_G * math.sqrt(2))
     cdf = 0.5 * (1 + _erf(z))
-    edges = np.concatenate([np.zeros(cdf.shape[:-1] + (1,)), cdf, np.ones(cdf.shape[:-1] + (1,))], axis=-1)
+    edges = np.concatenate([np.zeros((*cdf.shape[:-1], 1)), cdf, np.ones((*cdf.shape[:-1], 1))], axis=-1)
     return np.diff(edges, axis=-1)
 
 
@@ -116,7 +116,9 @@ class LineModel:
         t = start_s + step_s * np.arange(n + 1)
         idx = np.clip(np.searchsorted(self.grid, t, side="right") - 1, 0, len(self.grid) - 1)
         processed = self.processed[idx]
-        mid_idx = np.clip(np.searchsorted(self.grid, t[:-1] + step_s / 2, side="right") - 1, 0, len(self.grid) - 1)
+        mid_idx = np.clip(
+            np.searchsorted(self.grid, t[:-1] + step_s / 2, side="right") - 1, 0, len(self.grid) - 1
+        )
         return LineFrame(
             t_s=t,
             graded=np.floor(self.graded[idx]),

@@ -96,7 +96,11 @@ class ParkSim:
                 spec = HouseSpec(spec.house.model_copy(update={"hens_placed": hens}), spec.traits)
             specs.append(spec)
         lines = [
-            LineSpec(f"packing-{k + 1}", tuple(s.house.unit for s in specs[k::n_lines]), float(rng.uniform(30e3, 45e3)))
+            LineSpec(
+                f"packing-{k + 1}",
+                tuple(s.house.unit for s in specs[k::n_lines]),
+                float(rng.uniform(30e3, 45e3)),
+            )
             for k in range(n_lines)
         ]
         start_s = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp() - 8 * 3600

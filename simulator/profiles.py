@@ -55,7 +55,7 @@ def laying(
     log_pdf = (shape - 1) * np.log(np.where(x > 0, x, 1.0)) - x / scale_h
     log_pdf -= math.lgamma(shape) + shape * math.log(scale_h)
     pdf = np.where(x > 0, np.exp(log_pdf), 0.0)
-    late = np.where(_KNOTS_H < lights_hours, 1.0 / lights_hours, 0.0)
+    late = np.where(lights_hours > _KNOTS_H, 1.0 / lights_hours, 0.0)
     return DailyProfile.from_density((1 - stragglers) * pdf + stragglers * late)
 
 

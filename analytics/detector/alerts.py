@@ -108,7 +108,11 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                 row=None,
                 message=en,
                 message_zh=zh,
-                evidence={"temp_24h_c": mean, "temp_rise_c": rise, "laying_deficit_pts": _num(d.deficit[h, t])},
+                evidence={
+                    "temp_24h_c": mean,
+                    "temp_rise_c": rise,
+                    "laying_deficit_pts": _num(d.deficit[h, t]),
+                },
             )
         )
     rs = an.rows

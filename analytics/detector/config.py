@@ -42,7 +42,7 @@ class DetectorConfig:
     # Water and feed (per hen, same-time-of-day 24 h windows).
     water_min_frac: float = 0.12
     feed_min_frac: float = 0.08
-    consumption_z: float = 4.0
+    consumption_z: float = 3.0
     consumption_hours: int = 6  # consecutive hours the fall must persist
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
@@ -58,6 +58,7 @@ class DetectorConfig:
     depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
+    rhythm_max_fall: float = 0.2  # while the rhythm moved, water/feed falls below this are not alerts
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -15,17 +15,17 @@ def first_alarms(alarm: np.ndarray, active: np.ndarray, rearm_hours: int) -> np.
     only after ``active`` has been false for ``rearm_hours`` hours in a row; within an episode only
     the first alarm hour fires.  Vectorised over every leading axis.
     """
-    active = active | alarm
-    boundary = run_lengths(~active) == rearm_hours
-    episode = np.cumsum(boundary, axis=-1)
-    lead = alarm.shape[:-1]
-    flat_alarm = alarm.reshape(-1, alarm.shape[-1])
-    flat_ep = episode.reshape(-1, alarm.shape[-1])
-    series, hour = np.nonzero(flat_alarm)
+    n = alarm.shape[-1]
+    flat_alarm = alarm.reshape(-1, n)
     out = np.zeros(flat_alarm.shape, dtype=bool)
-    if series.size:
-        key = np.stack([series, flat_ep[series, hour]], axis=1)
+    some = np.flatnonzero(flat_alarm.any(axis=-1))  # most series never alarm: skip them
+    if some.size:
+        sub_alarm = flat_alarm[some]
+        sub_active = active.reshape(-1, n)[some] | sub_alarm
+        episode = np.cumsum(run_lengths(~sub_active) == rearm_hours, axis=-1)
+        series, hour = np.nonzero(sub_alarm)
+        key = np.stack([series, episode[series, hour]], axis=1)
         # nonzero() yields hours in order within each series, so the first of each key is the earliest.
         _, first = np.unique(key, axis=0, return_index=True)
-        out[series[first], hour[first]] = True
-    return out.reshape(*lead, alarm.shape[-1])
+        out[some[series[first]], hour[first]] = True
+    return out.reshape(alarm.shape)

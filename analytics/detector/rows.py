@@ -29,16 +29,21 @@ class RowState:
     silent_fires: np.ndarray  # [house, row, hour] a "row stopped reporting" alert fires here
 
 
-def _shares_and_ratios(
-    eggs: np.ndarray, win: np.ndarray, seen: np.ndarray, days: int, frozen: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's share of the house over the previous ``days`` days (not the last one, so a fault
-    that starts today does not hide itself), its 24 h count against the median row estimate, and that
-    median estimate of the house's 24 h eggs."""
-    r = eggs.shape[1]
+def _prior_sums(eggs: np.ndarray, days: int) -> np.ndarray:
+    """Eggs each row counted in the ``days`` days before the last day."""
     long = trailing_sums(eggs, DAY * days)
     prior = np.full_like(long, np.nan)
     prior[..., DAY:] = long[..., :-DAY]
+    return prior
+
+
+def _shares_and_ratios(
+    prior: np.ndarray, win: np.ndarray, seen: np.ndarray, frozen: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's share of the house from ``prior`` (the days before the last one, so a fault that
+    starts today does not hide itself), its 24 h count against the median row estimate, and that
+    median estimate of the house's 24 h eggs."""
+    r = prior.shape[1]
     # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
     all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
     tot = np.nansum(prior, axis=1, keepdims=True)
@@ -55,39 +60,62 @@ def _shares_and_ratios(
         return share, np.where(ref > 0, estimate / ref, np.nan), ref
 
 
+def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """True where ``cond`` holds in a run of ``cond`` that began while ``flag`` was set (or within a
+    day after: a 24 h window takes that long to show an emptied row)."""
+    out = np.zeros(cond.shape, dtype=bool)
+    some = np.flatnonzero(np.broadcast_to(flag, cond.shape).any(axis=tuple(range(1, cond.ndim))))
+    if some.size == 0:  # the usual case: nobody took hens out
+        return out
+    cond, flag = cond[some], np.broadcast_to(flag, cond.shape)[some]
+    t = np.arange(cond.shape[-1])
+    start = np.maximum.accumulate(np.where(cond, -1, t), axis=-1) + 1  # first hour of the current run
+    recent_flag = np.maximum.accumulate(np.where(flag, t, -(10**9)), axis=-1)  # last flagged hour
+    flag_at_start = np.take_along_axis(
+        np.broadcast_to(recent_flag, cond.shape), np.clip(start, 0, t[-1]), axis=-1
+    )
+    out[some] = cond & (start - flag_at_start <= DAY)
+    return out
+
+
 def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:
-    """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``."""
+    """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``.
+
+    Every hour is analysed (the house figure's baselines need the row decisions of the past weeks).
+    """
     r = eggs.shape[1]
     known = ~np.isnan(eggs)
-    win = window_sums(eggs, DAY)
     seen = np.logical_or.accumulate(known, axis=-1)
+    win = window_sums(eggs, DAY)
     depop = depopulating[:, None, :]
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
-    share, ratio, ref = _shares_and_ratios(eggs, win, seen, cfg.baseline_days)
+    share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days), win, seen)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
-    left_out = (((ratio < cfg.row_exclude_ratio) | silent_row) & ~depop).any(axis=1, keepdims=True)
+    low = (ratio < cfg.row_exclude_ratio) | silent_row
+    # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
+    left_out = (low & ~_began_during(low, depop)).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     if redo.size:
         masked = np.where(left_out[redo] & known[redo], 0.0, eggs[redo])
-        s2, r2, f2 = _shares_and_ratios(masked, win[redo], seen[redo], cfg.baseline_days, left_out[redo])
+        prior2 = _prior_sums(masked, cfg.baseline_days)
+        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], left_out[redo])
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
+    low = ratio < cfg.row_exclude_ratio
+    emptied = _began_during(low | np.isnan(ratio), depop)
     expected_row = share * ref
-    collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~depop
-    fault_run = run_lengths(collapsed)
-    fault_alarm = fault_run >= cfg.row_fault_hours
+    collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
+    fault_alarm = run_lengths(collapsed) >= cfg.row_fault_hours
     fault_active = (ratio < cfg.row_exclude_ratio) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
     others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
-    silent = ~known & others_known & usable & ~depop
+    silent = ~known & others_known & usable & ~_began_during(~known, depop)
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
-
-    low = ratio < cfg.row_exclude_ratio
-    included = ~np.isnan(win) & usable & ~(low & ~depop)
+    included = ~np.isnan(win) & usable & ~(low & ~emptied)
     win3 = window_sums(eggs, 3 * DAY)
     return RowState(win, win3, share, ratio, included, fault_fires, silent_fires)

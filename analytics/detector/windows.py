@@ -29,7 +29,7 @@ def ffill(x: np.ndarray) -> np.ndarray:
     idx = np.where(known, np.arange(x.shape[-1]), 0)
     np.maximum.accumulate(idx, axis=-1, out=idx)
     out = np.take_along_axis(x, idx, axis=-1)
-    return np.where(np.cumsum(known, axis=-1) > 0, out, np.nan)
+    return np.where(np.logical_or.accumulate(known, axis=-1), out, np.nan)
 
 
 def window_mean(x: np.ndarray, w: int) -> np.ndarray:
@@ -86,20 +86,21 @@ def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def run_lengths(cond: np.ndarray) -> np.ndarray:
     """Consecutive ``True`` count ending at each hour (0 where ``cond`` is False), along the last axis."""
-    t = np.arange(cond.shape[-1])
-    last_false = np.where(cond, -1, t)
-    np.maximum.accumulate(last_false, axis=-1, out=last_false)
-    return np.where(cond, t - last_false, 0)
+    t = np.arange(cond.shape[-1], dtype=np.int32)
+    run = np.where(cond, np.int32(-1), t)  # last False hour so far (-1: none yet)
+    np.maximum.accumulate(run, axis=-1, out=run)
+    np.subtract(t, run, out=run)
+    run *= cond
+    return run
 
 
 def trailing_sums(x: np.ndarray, w: int) -> np.ndarray:
     """Like :func:`window_sums` but early hours use all the history there is (the frame start counts
     as a known end)."""
     known = ~np.isnan(x)
-    c = np.concatenate([np.zeros((*x.shape[:-1], 1)), np.cumsum(np.where(known, x, 0.0), axis=-1)], axis=-1)
-    kn = np.concatenate([np.ones((*x.shape[:-1], 1), dtype=bool), known], axis=-1)
-    t = np.arange(1, x.shape[-1] + 1)
-    lo = np.maximum(t - w, 0)
-    out = c[..., t] - c[..., lo]
-    out[~(kn[..., t] & kn[..., lo])] = np.nan
+    c = np.cumsum(np.where(known, x, 0.0), axis=-1)
+    out = c.copy()  # hours < w: everything since the frame start
+    out[..., w:] -= c[..., :-w]
+    out[~known] = np.nan
+    out[..., w:][~known[..., :-w]] = np.nan
     return out

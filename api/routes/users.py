@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
@@ -30,21 +30,26 @@ def list_users(session: SessionDep, _: Admin, limit: Limit = 50, offset: Offset 
     return Page(items=[_out(session, u) for u in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, responses={400: {}, 409: {}})
 def add_user(body: UserIn, session: SessionDep, admin: Admin) -> UserOut:
     if body.worker_id is not None:
         get_or_404(session, Worker, body.worker_id)
-    user = create_user(
-        session,
-        body.username,
-        body.role,
-        body.password,
-        display_name=body.display_name,
-        phone=body.phone,
-        email=body.email,
-        worker_id=body.worker_id,
-        units=body.units,
-    )
+    if session.scalar(select(User.id).where(User.username == body.username)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"user {body.username!r} already exists")
+    try:
+        user = create_user(
+            session,
+            body.username,
+            body.role,
+            body.password,
+            display_name=body.display_name,
+            phone=body.phone,
+            email=body.email,
+            worker_id=body.worker_id,
+            units=body.units,
+        )
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
     audit(session, admin, "create_user", "user", user.id, body.role)
     session.commit()
     return _out(session, user)

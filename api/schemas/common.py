@@ -21,10 +21,10 @@ def _printable(v: str) -> str:
 def _aware(v: dt.datetime) -> dt.datetime:
     if v.tzinfo is None:
         raise ValueError("datetime needs a UTC offset (e.g. 2026-03-01T08:00:00+08:00)")
-    v = v.astimezone(dt.UTC)
+    # Check the range before converting: astimezone() overflows near year 1 or 9999.
     if not 2000 <= v.year <= 2100:
         raise ValueError("datetime out of range (years 2000-2100)")
-    return v
+    return v.astimezone(dt.UTC)
 
 
 def _in_range(v: dt.date) -> dt.date:

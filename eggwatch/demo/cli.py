@@ -6,7 +6,9 @@ import typer
 
 
 def demo(
-    history_days: float = typer.Option(0, "--history-days", help="days of history to backfill first"),
+    history_days: float = typer.Option(
+        3, "--history-days", help="days of history to backfill first (0: start live right away)"
+    ),
     duration: float | None = typer.Option(
         None, "--duration", help="seconds to run live after the backfill (default: until Ctrl-C)"
     ),

@@ -1,11 +1,11 @@
 """Live devices: firmware stubs (Modbus RTU slaves on ptys) whose registers the simulator drives,
-polled by the real serial gateway.
+polled by the real serial gateway; and the bird scales as vendor MQTT nodes (:mod:`.vendor`).
 
 One RS-485 bus per house (climate controller, egg counter box, water meter, silo load cells) and
 one for the grading machines.  Every ``drive_every_s`` the driver evaluates the simulator at the
 wall clock and writes the values into the stubs' state; the gateway stamps each reading when the
-answer arrives, as with real devices.  The bird scale and the house controller's flock records
-have no stub and are published directly (see :mod:`eggwatch.demo.feed`).
+answer arrives, as with real devices.  The house controller's flock records have no stub and are
+published directly (see :mod:`eggwatch.demo.feed`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from eggwatch.demo.vendor import VendorScales
+from eggwatch.settings import Settings
 from firmware_stubs import (
     ClimateController,
     EggCounter,
@@ -64,14 +66,19 @@ def _apply(dev: StubDevice, ch: Channel) -> None:
 class LiveDevices:
     """The stub buses, their driver thread, and the serial gateway polling them."""
 
-    def __init__(self, sim: ParkSim, publisher: Publisher, drive_every_s: float = 2.0) -> None:
+    def __init__(
+        self, sim: ParkSim, publisher: Publisher, settings: Settings, drive_every_s: float = 2.0
+    ) -> None:
         self.sim = sim
+        self.scales = VendorScales(settings, list(sim.houses))
         self.drive_every_s = drive_every_s
         self.devices: dict[tuple[str, str], StubDevice] = {}
         self.buses: list[StubBus] = []
         groups: list[list[StubDevice]] = []
         for unit in sim.houses:
-            groups.append([ClimateController(1, unit), EggCounter(2, unit), WaterMeter(3, unit), SiloScale(4, unit)])
+            groups.append(
+                [ClimateController(1, unit), EggCounter(2, unit), WaterMeter(3, unit), SiloScale(4, unit)]
+            )
         groups.append([GradingMachine(k + 1, unit) for k, unit in enumerate(sim.lines)])
         for group in groups:
             for d in group:
@@ -82,7 +89,9 @@ class LiveDevices:
         cfg = SerialGatewayConfig(
             site=sim.park.site,
             buses=[
-                BusConfig(port=bus.path, timeout_s=0.3, devices=[d.gateway_config(POLL_S[d.kind]) for d in group])
+                BusConfig(
+                    port=bus.path, timeout_s=0.3, devices=[d.gateway_config(POLL_S[d.kind]) for d in group]
+                )
                 for bus, group in zip(self.buses, groups, strict=True)
             ],
         )
@@ -96,6 +105,8 @@ class LiveDevices:
             dev = self.devices.get((ch.unit, ch.device))
             if dev is not None:
                 _apply(dev, ch)
+            elif ch.device == "scale-1":
+                self.scales.apply(ch)
 
     def _drive_loop(self) -> None:
         while not self._stop.wait(self.drive_every_s):
@@ -107,10 +118,15 @@ class LiveDevices:
     def start(self) -> None:
         self._driver.start()
         self.gateway.start()
-        log.info("live devices: %d Modbus stubs on %d ptys, polled by the serial gateway", len(self.devices), len(self.buses))
+        log.info(
+            "live devices: %d Modbus stubs on %d ptys, polled by the serial gateway",
+            len(self.devices),
+            len(self.buses),
+        )
 
     def stop(self) -> None:
         self._stop.set()
+        self.scales.stop()
         self.gateway.stop()  # also closes the publisher
         for bus in self.buses:
             bus.stop()

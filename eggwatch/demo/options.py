@@ -9,7 +9,7 @@ from eggwatch.settings import ConfigError
 
 @dataclass(frozen=True)
 class DemoOptions:
-    history_days: float = 0.0  # days backfilled through the pipeline before going live
+    history_days: float = 3.0  # days backfilled through the pipeline before going live
     duration_s: float | None = None  # None: until Ctrl-C
     port: int = 8000
     host: str = "127.0.0.1"
@@ -18,7 +18,9 @@ class DemoOptions:
     houses: int = 6
     backfill_step_s: float = 300.0  # spacing of backfilled readings (live: the devices' poll rates)
     modbus: bool = True  # live readings through firmware stubs + the real serial gateway
-    password: str = "eggwatch-demo"  # the demo logins' password (admin, manager, payroll, poverty, sup-house-NN)
+    password: str = (
+        "eggwatch-demo"  # the demo logins' password (admin, manager, payroll, poverty, sup-house-NN)
+    )
 
     def __post_init__(self) -> None:
         if not 0 <= self.history_days <= 365:

@@ -7,7 +7,8 @@
     alert engine (detector passes: per backfilled chunk at simulated time, then its live loop)
     1. backfill  --history-days of simulated readings → gateway publisher → broker (fast)
     2. fast-forward (--speed K > 1) the last stretch before now, paced at K×
-    3. live: firmware stubs driven by the simulator, polled by the real serial gateway
+    3. live: firmware stubs driven by the simulator, polled by the real serial gateway (Modbus RTU
+       on ptys) and translated by the real MQTT gateway (Homie scale nodes)
 
 Ctrl-C (or the end of --duration) stops everything in reverse order; the next run continues
 the same simulated park from where this one stopped (``<data dir>/demo/state.json``).
@@ -86,7 +87,12 @@ class Demo:
         sim.park.dump(settings.path("park.yaml"))
         store = services.open_telemetry(settings, self.stack)
         services.migrate(settings)
-        services.start_ingest(settings, store, self.stack, embedded_broker=self.embedded_broker)
+        ingest = services.start_ingest(settings, store, self.stack, embedded_broker=self.embedded_broker)
+        base = services.ingested(ingest)
+
+        def stored(n: int) -> bool:  # ingest made the first n readings we published durable
+            return services.ingested(ingest) - base >= n
+
         alerts = services.start_alerts(settings, store, sim.park, self.stack)
         services.start_api(settings, store, sim.park, opts.host, opts.port, self.stack)
         url = f"http://{opts.host}:{opts.port}/"
@@ -94,15 +100,20 @@ class Demo:
              f"sup-house-01 …, password {opts.password!r})")  # fmt: skip
         pub = services.make_publisher(settings, "feed", self.stack)
 
+        for label in sim.labels:
+            _say(f"injected incident: {label.house} {label.kind}, water falls {label.onset:%Y-%m-%d %H:%M}Z, "
+                 f"eggs fall {label.egg_onset:%Y-%m-%d %H:%M}Z ({label.magnitude_pct} points)")  # fmt: skip
+
         def detect(t_s: float) -> None:
             self._detect(alerts, t_s)
 
         if warm_s < start_s:
             _say(f"warm-up: {(start_s - warm_s) / 86400:.1f} days of hourly readings first, so the detector "
                  "has the baseline it needs to judge each house")  # fmt: skip
-            self._backfill(sim, pub, store, warm_s, start_s, None, step_s=3600.0, what="warm-up")
+            self._backfill(sim, pub, stored, warm_s, start_s, None, step_s=3600.0, what="warm-up")
+            base = services.ingested(ingest)
         if start_s < history_end - 60:
-            self._backfill(sim, pub, store, start_s, history_end, detect)
+            self._backfill(sim, pub, stored, start_s, history_end, detect)
         state.fed_until_s = history_end
         state.save(state_path)
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
@@ -112,9 +123,6 @@ class Demo:
             self._fast_forward(sim, pub, history_end, detect)
         if self.stop.is_set():
             return
-        for label in sim.labels:
-            _say(f"injected incident: {label.house} {label.kind}, water falls {label.onset:%Y-%m-%d %H:%M}Z, "
-                 f"eggs fall {label.egg_onset:%Y-%m-%d %H:%M}Z ({label.magnitude_pct} points)")  # fmt: skip
         self._live(settings, sim, pub, alerts, state, state_path)
 
     # -- phases ----------------------------------------------------------------------------------
@@ -132,12 +140,12 @@ class Demo:
             log.exception("detector pass at %s failed", _utc(t_s))
 
     def _backfill(
-        self, sim: Any, pub: Any, store: Any, start_s: float, end_s: float, detect: Any,
+        self, sim: Any, pub: Any, stored: Any, start_s: float, end_s: float, detect: Any,
         step_s: float | None = None, what: str = "backfill",
     ) -> None:  # fmt: skip
         bar = Progress(what, start_s, end_s)
         step = step_s or self.opts.backfill_step_s
-        n = feed.backfill(sim, pub, store, start_s, end_s, step, chunk_s=max(6 * 3600.0, 24 * step),
+        n = feed.backfill(sim, pub, stored, start_s, end_s, step, chunk_s=max(6 * 3600.0, 24 * step),
                           on_chunk=detect, progress=bar.update, stop=self.stop)  # fmt: skip
         bar.done(f"{n:,} readings")
 
@@ -167,10 +175,10 @@ class Demo:
         if opts.modbus:
             from eggwatch.demo.devices import LiveDevices
 
-            live = LiveDevices(sim, services.make_publisher(settings, "serial", None))
+            live = LiveDevices(sim, services.make_publisher(settings, "serial", None), settings)
             live.start()
             self.stack.push("live devices and serial gateway", live.stop)
-        _say(f"eggwatch demo live ({'Modbus stubs + serial gateway' if opts.modbus else 'direct feed'}); "
+        _say(f"eggwatch demo live ({'Modbus + Homie stubs via the gateways' if opts.modbus else 'direct feed'}); "
              f"{'until Ctrl-C' if opts.duration_s is None else f'for {opts.duration_s:.0f} s'}")  # fmt: skip
         devices = feed.DIRECT_DEVICES if opts.modbus else None
         fed = state.fed_until_s

@@ -82,6 +82,12 @@ def start_ingest(settings: Settings, store: TelemetryStore, stack: Stack, *, emb
     return svc
 
 
+def ingested(svc: Any) -> int:
+    """Readings the in-process ingest has made durable (written or spooled) or dead-lettered."""
+    t = svc.metrics.totals
+    return int(t.written + t.spooled + t.rejected)
+
+
 def make_publisher(settings: Settings, name: str, stack: Stack | None) -> Any:
     from gateway.publish_config import PublishConfig
     from gateway.publisher import Publisher
@@ -135,12 +141,16 @@ def start_alerts(settings: Settings, store: TelemetryStore, park: Park, stack: S
     from eggwatch.sql import make_engine, make_sessionmaker
 
     engine = make_engine(settings.sql_url)
-    svc = AlertService(settings, make_sessionmaker(engine), store, park, config=load_alerts_config(None, settings))
+    svc = AlertService(
+        settings, make_sessionmaker(engine), store, park, config=load_alerts_config(None, settings)
+    )
     stack.push("alert engine", engine.dispose)
     return svc
 
 
-def start_api(settings: Settings, store: TelemetryStore, park: Park, host: str, port: int, stack: Stack) -> None:
+def start_api(
+    settings: Settings, store: TelemetryStore, park: Park, host: str, port: int, stack: Stack
+) -> None:
     import uvicorn
 
     from api.app import create_app

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from eggwatch.settings import ConfigError
-from simulator.incidents import DAY, H, Bump, Incident
+from simulator.incidents import DAY, Bump, H, Incident
 from simulator.park_sim import ParkSim
 
 log = logging.getLogger(__name__)
@@ -63,19 +63,22 @@ def disease_incident(water_s: float, eggs_s: float) -> Incident:
                     mortality_x=Bump(water_s, DAY, 5 * DAY, 3 * DAY, 4.0))  # fmt: skip
 
 
-def plan_incident(sim: ParkSim, history_start_s: float, history_end_s: float) -> tuple[str, float, float] | None:
-    """Eggs fall on the last laying day whose eggs are collected before the history ends."""
+def plan_incident(
+    sim: ParkSim, history_start_s: float, history_end_s: float
+) -> tuple[str, float, float] | None:
+    """Eggs fall on the last laying day whose eggs are collected before the history ends; water
+    and feed fall 10 h earlier (at least 2 h when the history is too short for that)."""
     units = list(sim.houses)
     unit = units[min(2, len(units) - 1)]
     model = sim.houses[unit]
-    # lights-on of laying days that end (lights-on + 14 h: laid and counted) before the history ends
-    days = model.day_start_s[(model.day_start_s + 14 * H <= history_end_s)]
+    # lights-on of laying days mostly laid and counted (lights-on + 12 h) before the history ends
+    days = model.day_start_s[(model.day_start_s + 12 * H <= history_end_s)]
     if not len(days):
         return None
     eggs_s = float(days[-1]) - 5 * H  # the drop is complete when that day's laying starts
-    water_s = eggs_s - 10 * H
-    if water_s < history_start_s + 2 * H:
+    if eggs_s < history_start_s + 3 * H:
         return None
+    water_s = max(eggs_s - 10 * H, min(history_start_s + H, eggs_s - 2 * H))
     return unit, water_s, eggs_s
 
 
@@ -104,17 +107,28 @@ def prepare(
     """
     state = DemoState.load(path)
     if state is not None and (state.seed != seed or state.houses != houses):
-        log.warning("demo state in %s was made with seed %d / %d houses: starting a new park", path, state.seed, state.houses)
+        log.warning(
+            "demo state in %s was made with seed %d / %d houses: starting a new park",
+            path,
+            state.seed,
+            state.houses,
+        )
         state = None
     if state is not None:
         end = local_midnight_s(dt.date.fromisoformat(state.origin)) + (HORIZON_DAYS - 2) * DAY
         if now_s >= end:
-            log.warning("the simulated park of %s has reached its %d-day horizon: starting a new one", state.origin, HORIZON_DAYS)
+            log.warning(
+                "the simulated park of %s has reached its %d-day horizon: starting a new one",
+                state.origin,
+                HORIZON_DAYS,
+            )
             state = None
     if state is None:
         start_s = float(np.floor(now_s - history_days * DAY))
         warm_s = start_s - warmup_days * DAY
-        origin = (dt.datetime.fromtimestamp(warm_s, dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(days=1)
+        origin = (dt.datetime.fromtimestamp(warm_s, dt.UTC) + dt.timedelta(hours=8)).date() - dt.timedelta(
+            days=1
+        )
         state = DemoState(seed, houses, origin.isoformat(), fed_until_s=warm_s)
         sim = build_sim(state, site)
         plan = plan_incident(sim, start_s, now_s)

@@ -29,7 +29,7 @@ _UNREPRESENTABLE = re.compile(r"\\(?=[,= ]|$)")
 
 
 class LineProtocolError(ValueError):
-    """A value that line protocol cannot carry (a newline, or a trailing backslash in a tag)."""
+    """A value line protocol cannot carry (a newline, or a backslash before a separator or at the end)."""
 
 
 def escape_measurement(name: str) -> str:
@@ -49,7 +49,9 @@ def _check_text(text: str) -> None:
     if "\n" in text or "\r" in text:
         raise LineProtocolError(f"line protocol cannot carry a newline: {text!r}")
     if "\\" in text and _UNREPRESENTABLE.search(text):
-        raise LineProtocolError(f"line protocol cannot carry a backslash before , = space or at the end: {text!r}")
+        raise LineProtocolError(
+            f"line protocol cannot carry a backslash before , = space or at the end: {text!r}"
+        )
 
 
 def series_key(metric: str, site: str, unit: str, device: str, tags: Mapping[str, str]) -> str:

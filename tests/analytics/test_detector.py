@@ -152,3 +152,13 @@ def test_heat_wave_is_an_early_heat_stress_warning() -> None:
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("heat_stress", "H02")]
     assert alerts[0].evidence["temp_rise_c"] >= 3.0 and "热应激" in alerts[0].message_zh
+
+
+def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
+    frame = Flock().build()
+    out = day_hour(25, 10)
+    frame.eggs[0, :2, out:] = 0.0  # rows 01 and 02 emptied of hens ...
+    frame.hens[0, out:] *= 0.75  # ... and the hen count says so
+    frame.water_l[0, out:] *= 0.75
+    frame.feed_kg[0, out:] *= 0.75
+    assert detect(frame) == []

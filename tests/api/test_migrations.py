@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import api.models  # noqa: F401
+from eggwatch.migrations import current, downgrade, upgrade
 from eggwatch.sql import Base, make_engine
 
 EGGWATCH = [sys.executable, "-m", "eggwatch.cli"]
@@ -54,6 +55,11 @@ def test_db_upgrade_from_empty(backend: str, data_dir: Path, request: pytest.Fix
     workforce = {t for t in Base.metadata.tables if not t.startswith("alert")}
     assert workforce <= tables
     assert [d for d in diff if "alert" not in str(d)] == []
+    # And back down to empty and up again (the downgrade path works too).
+    downgrade(url, "base")
+    assert current(url) is None
+    upgrade(url)
+    assert current(url) is not None
 
 
 def test_bad_database_url_is_one_line(data_dir: Path) -> None:
@@ -72,3 +78,43 @@ def test_bad_database_url_is_one_line(data_dir: Path) -> None:
 def test_api_refuses_bad_configuration(data_dir: Path, var: str, value: str, message: str) -> None:
     r = run(["api", "--port", "1"], {**os.environ, var: value})
     assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_eggwatch_api_serves(data_dir: Path) -> None:
+    import time
+
+    import httpx
+
+    from tests.support.servers import free_port
+
+    env = {**os.environ, "EGGWATCH_DATABASE_URL": f"sqlite:///{data_dir / 'w.db'}"}
+    assert run(["db", "upgrade"], env).returncode == 0
+    assert (
+        run(
+            ["users", "create", "--username", "boss", "--role", "admin", "--password", "a-long-password"], env
+        ).returncode
+        == 0
+    )
+    port = free_port()
+    server = subprocess.Popen([*EGGWATCH, "api", "--port", str(port)], env=env, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "eggwatch api did not come up"
+            time.sleep(0.2)
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "boss", "password": "a-long-password"}
+        ).json()
+        assert token["token_type"] == "bearer"
+        me = httpx.get(f"{base}/api/v1/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
+        assert me.json()["role"] == "admin"
+        assert httpx.get(f"{base}/openapi.json").json()["paths"]["/api/v1/workers"]
+    finally:
+        server.terminate()
+        server.wait(10)

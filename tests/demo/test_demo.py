@@ -31,7 +31,9 @@ class DemoProcess:
         self.port = free_port()
         self.lines: list[str] = []
         cmd = [EGGWATCH, "demo", "--port", str(self.port), "--password", PASSWORD, *args]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -59,7 +61,9 @@ class DemoProcess:
             return self.proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            pytest.fail("demo did not stop within %ss of Ctrl-C:\n%s" % (timeout_s, "\n".join(self.lines[-40:])))
+            pytest.fail(
+                "demo did not stop within {}s of Ctrl-C:\n{}".format(timeout_s, "\n".join(self.lines[-40:]))
+            )
 
     @property
     def url(self) -> str:
@@ -103,7 +107,8 @@ def _check_running_demo(demo: DemoProcess) -> str:
     assert r.status_code == 200, r.text
     assert r.json()["eggs"] > 10_000, r.json()  # two days of a 50,000-hen house
     alerts = _poll_alerts(demo.url, headers, unit, 30)
-    assert alerts, f"no alert for the injected incident in {unit}"
+    log = "\n".join(ln for ln in demo.lines if "pass ok" in ln or "ERROR" in ln or "rror" in ln)
+    assert alerts, f"no alert for the injected incident in {unit}:\n{log[-6000:]}"
     assert {a["kind"] for a in alerts} & {"laying_drop", "water_drop", "feed_drop"}, alerts
     page = httpx.get(f"{demo.url}/", timeout=10, follow_redirects=True)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
@@ -155,5 +160,9 @@ def test_demo_against_mosquitto_influxdb_postgresql(
     finally:
         code = demo.interrupt()
     assert code == 0, "\n".join(demo.lines[-30:])
-    r = httpx.post(f"{influxd.url}/query", params={"db": influx_db, "q": "SELECT count(value) FROM eggs_total"}, timeout=30)
+    r = httpx.post(
+        f"{influxd.url}/query",
+        params={"db": influx_db, "q": "SELECT count(value) FROM eggs_total"},
+        timeout=30,
+    )
     assert r.status_code == 200 and r.json()["results"][0].get("series"), r.text

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.ingest.helpers import Publisher, influx_count, readings_stream, wait_until
-from tests.support.servers import Influxd, free_port
+from tests.support.servers import Influxd, free_port, port_open
 
 pytestmark = pytest.mark.integration
 
@@ -137,3 +137,38 @@ def test_shared_group_splits_load_every_reading_once(
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
         assert [proc.wait(30) for proc in procs] == [0, 0]
+
+
+def test_workers_option_runs_a_group_of_processes(
+    influxd: Influxd, influx_db: str, mqtt_url: str, tmp_path: Path, site: str, publisher: Publisher
+) -> None:
+    port = free_port()
+    while port_open("127.0.0.1", port + 1):
+        port = free_port()
+    group = f"w{uuid.uuid4().hex[:8]}"
+    proc = spawn(
+        influxd,
+        influx_db,
+        mqtt_url,
+        tmp_path,
+        site,
+        "--workers",
+        "2",
+        "--group",
+        group,
+        "--metrics-port",
+        str(port),
+    )
+    try:
+        for p in (port, port + 1):
+            wait_ready(p, proc)
+        n = publisher.send_all(readings_stream(site, 200, 10))
+        wait_until(
+            lambda: influx_count(influxd.url, influx_db, site) == n * 10, timeout=60, what="every reading"
+        )
+        handled = [metric_value(p, "eggwatch_ingest_messages_received_total") for p in (port, port + 1)]
+        assert sum(handled) == n and all(h > 0 for h in handled), handled
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert not port_open("127.0.0.1", port + 1)  # the second worker stopped with the first

@@ -203,3 +203,16 @@ def test_full_spool_holds_acks_then_recovers(
         svc.stop()
         store.close()
         own.destroy()
+
+
+def test_mqtt_311_and_embedded_store(mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str) -> None:
+    # The demo's embedded broker speaks 3.1.1 only: ingest works there too (with a small window).
+    store = EmbeddedStore(tmp_path / "telemetry.sqlite")
+    svc = start(store, mqtt_url, tmp_path, site, protocol="3.1.1", batch_readings=500)
+    try:
+        n = publisher.send_all(readings_stream(site, 100, 10))
+        wait_until(lambda: total(store, site) == n * 10, what="all readings in the store")
+        wait_until(lambda: svc.metrics.totals.acked == n, what="all acks")
+    finally:
+        svc.stop()
+        store.close()

@@ -1,0 +1,94 @@
+"""The demo's park, its injected incident, resume state, and option validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eggwatch.demo import world
+from eggwatch.demo.options import DemoOptions
+from eggwatch.settings import ConfigError
+from simulator.incidents import DAY, H
+
+
+def test_a_new_park_gets_a_warm_up_and_an_incident_inside_the_history(tmp_path: Path) -> None:
+    now = time.time()
+    path = tmp_path / "state.json"
+    state, sim, warm_s, start_s = world.prepare(path, 3, 4, 2.0, now, "jinji", warmup_days=6.0)
+    assert start_s == pytest.approx(now - 2 * DAY, abs=1)
+    assert warm_s == pytest.approx(start_s - 6 * DAY)
+    assert path.exists() and state.incident_house in sim.houses
+    (label,) = sim.labels
+    assert label.production and label.kind == "disease"
+    assert start_s < label.onset.timestamp() < label.egg_onset.timestamp() < now  # type: ignore[union-attr]
+    # The eggs of the last laying day of the history really fall.
+    model = sim.houses[label.house]
+    day = int(np.searchsorted(model.day_start_s, label.egg_onset.timestamp()))  # type: ignore[union-attr]
+    assert model.hen_day_pct[day] < model.hen_day_pct[day - 2] - 15
+    assert model.day_start_s[day] + 12 * H <= now
+
+
+def test_a_second_run_resumes_the_same_park(tmp_path: Path) -> None:
+    now = time.time()
+    path = tmp_path / "state.json"
+    state, sim, _, _ = world.prepare(path, 3, 2, 2.0, now - 3600, "jinji", warmup_days=1.0)
+    state.fed_until_s = now - 3600
+    state.save(path)
+    again, sim2, warm2, start2 = world.prepare(path, 3, 2, 2.0, now, "jinji", warmup_days=1.0)
+    assert warm2 == start2 == pytest.approx(now - 3600, abs=1)  # only the gap is backfilled
+    assert again.origin == state.origin and again.incident_eggs_s == state.incident_eggs_s
+    a = sim.channels(now - 7200, now - 3600, 600)
+    b = sim2.channels(now - 7200, now - 3600, 600)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.values, y.values)
+
+
+def test_another_seed_starts_a_new_park(tmp_path: Path) -> None:
+    now = time.time()
+    path = tmp_path / "state.json"
+    world.prepare(path, 3, 2, 1.0, now, "jinji")
+    state, _, _, start = world.prepare(path, 4, 2, 1.0, now, "jinji")
+    assert state.seed == 4 and start == pytest.approx(now - DAY, abs=1)
+
+
+def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{not json")
+    with pytest.raises(ConfigError, match="unreadable demo state"):
+        world.prepare(path, 1, 2, 1.0, time.time(), "jinji")
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"history_days": -1}, "--history-days"),
+        ({"duration_s": 0}, "--duration"),
+        ({"port": 70000}, "--port"),
+        ({"speed": 0.5}, "--speed"),
+        ({"houses": 0}, "--houses"),
+        ({"password": "short"}, "--password"),
+    ],
+)
+def test_bad_options_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        DemoOptions(**kwargs)
+
+
+def test_fast_forward_ends_at_the_wall_clock() -> None:
+    assert DemoOptions(speed=1).fast_forward_s == 0
+    assert DemoOptions(speed=10, duration_s=60).fast_forward_s == 540  # 9 × 60 s replayed in 60 s
+    assert DemoOptions(speed=10).fast_forward_s == 6 * 3600
+
+
+def test_the_incident_fits_a_two_day_history_at_any_time_of_day() -> None:
+    sim = world.build_sim(world.DemoState(1, 6, "2026-11-01", 0.0), "jinji")
+    for hour in range(24):
+        end = world.local_midnight_s(dt.date(2026, 11, 10)) + hour * H
+        plan = world.plan_incident(sim, end - 2 * DAY, end)
+        assert plan is not None, hour
+        _, water_s, eggs_s = plan
+        assert end - 2 * DAY < water_s <= eggs_s - 2 * H
