@@ -179,17 +179,24 @@ def end_to_end(
         step = max(1, window // 4)
         t = time.perf_counter()
         acked = 0.0
+        infos = []
         for start in range(0, len(messages), step):
             while start - acked > window:
                 time.sleep(0.02)
                 acked = metric(ports, "eggwatch_ingest_messages_acked_total")
-            for topic, payload, _, _ in messages[start : start + step]:
-                pub.publish(topic, payload, qos=1)
+            infos += [
+                pub.publish(topic, payload, qos=1) for topic, payload, _, _ in messages[start : start + step]
+            ]
         published = time.perf_counter() - t
-        deadline = time.monotonic() + 120
-        while metric(ports, "eggwatch_ingest_messages_acked_total") < len(messages):
+        deadline = time.monotonic() + 60
+        while (acked := metric(ports, "eggwatch_ingest_messages_acked_total")) < len(messages):
             if time.monotonic() > deadline:
-                raise RuntimeError("ingest did not acknowledge everything in time")
+                at_broker = sum(1 for i in infos if i.is_published())
+                received = metric(ports, "eggwatch_ingest_messages_received_total")
+                raise RuntimeError(
+                    f"ingest acknowledged {acked:.0f} of {len(messages)} messages in time "
+                    f"(broker acknowledged {at_broker} to the publisher, ingest received {received:.0f})"
+                )
             time.sleep(0.02)
         elapsed = time.perf_counter() - t
         pub.disconnect()
@@ -257,6 +264,7 @@ def main() -> None:
     finally:
         influxd.destroy()
         broker.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
 

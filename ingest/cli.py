@@ -16,7 +16,7 @@ def ingest(
     ),
     site: str | None = typer.Option(None, "--site", help="only subscribe to eggwatch/v1/SITE/#"),
     batch_readings: int = typer.Option(
-        20_000, "--batch-readings", help="write when a batch holds this many readings"
+        10_000, "--batch-readings", help="write when a batch holds this many readings"
     ),
     linger: float = typer.Option(
         0.2, "--linger", help="...or when its first message waited this many seconds"

@@ -28,7 +28,7 @@ class IngestOptions:
     group: str | None = None
     site: str | None = None  # narrow the subscription to eggwatch/v1/<site>/#
     protocol: str = "5"
-    batch_readings: int = 20_000
+    batch_readings: int = 10_000
     linger_s: float = 0.2
     inflight: int = 2_000
     write_concurrency: int = 2  # batches written at once: InfluxDB parses requests in parallel
@@ -62,6 +62,8 @@ class IngestOptions:
             raise ConfigError(f"--metrics-port {self.metrics_port} is not a TCP port")
         if self.log_interval_s <= 0:
             raise ConfigError("--log-interval must be positive")
+        if not 0 <= self.session_expiry_s <= 0xFFFFFFFF:
+            raise ConfigError("--session-expiry must be between 0 and 4294967295 seconds")
 
     @property
     def topic_filter(self) -> str:

@@ -70,9 +70,18 @@ def _ms(t_s: np.ndarray) -> np.ndarray:
 
 
 def house_channels(
-    model: HouseModel, f: HouseFrame, gauges: dict[str, np.ndarray], silo_kg: np.ndarray, weight_g: np.ndarray
+    model: HouseModel,
+    f: HouseFrame,
+    gauges: dict[str, np.ndarray],
+    silo_kg: np.ndarray,
+    weight_g: np.ndarray,
+    tier_shares: np.ndarray | None = None,
 ) -> list[Channel]:
-    """Channels of one house's devices; steps the gateway was offline are left out."""
+    """Channels of one house's devices; steps the gateway was offline are left out.
+
+    ``tier_shares`` (one per tier, summing to 1): each row has a counter per tier (tags ``row`` and
+    ``tier``) instead of one per row; the tiers of a row add up to the row.
+    """
     unit = model.spec.house.unit
     keep = ~f.offline
     end = f.t_s[1:][keep]
@@ -82,7 +91,14 @@ def house_channels(
     ]
     counters = f.eggs_counter[1:][keep]
     for j, row in enumerate(model.spec.house.row_ids):
-        out.append(Channel(unit, "eggcounter-1", "eggs_total", ts, counters[:, j], {"row": row}))
+        if tier_shares is None:
+            out.append(Channel(unit, "eggcounter-1", "eggs_total", ts, counters[:, j], {"row": row}))
+            continue
+        for k, share in enumerate(tier_shares):
+            tier = np.floor(counters[:, j] * share)  # still only grows (or restarts with the row's)
+            out.append(
+                Channel(unit, "eggcounter-1", "eggs_total", ts, tier, {"row": row, "tier": str(k + 1)})
+            )
     out.append(Channel(unit, "water-1", "water_l_total", ts, f.water_l[1:][keep], {"line": "1"}))
     silo = np.clip(silo_kg[1:][keep], 0.0, None)
     out.append(Channel(unit, "silo-1", "feed_kg", ts, silo[:, 0], {"silo": "a"}))

@@ -171,7 +171,7 @@ class HouseModel:
         hens = self.hens_at(self.day_start_s)
         weight = self.row_weight / np.maximum(self.row_weight.sum(axis=1, keepdims=True), 1e-9)
         self.eggs_day = hens[:, None] * weight * self.hen_day_pct[:, None] / 100.0 * (1 + row_noise)
-        self.lay_jitter_s = rng.normal(0, 600, n)
+        self.lay_jitter_s = rng.normal(0, 300, n)
 
     def _draw_water_feed(self, rng: np.random.Generator) -> None:
         tr = self.spec.traits

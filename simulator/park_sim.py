@@ -41,8 +41,12 @@ class ParkSim:
         end_s: float,
         incidents: Mapping[str, Sequence[Incident]] | None = None,
         timezone: str = "Asia/Shanghai",
+        tiers: int = 1,
     ) -> None:
         self.seed = seed
+        # tiers > 1: one counter per row and tier (multi-tier cages with a belt per tier)
+        shares = np.random.default_rng([seed, 23]).uniform(0.9, 1.1, (len(houses), tiers))
+        self.tier_shares = shares / shares.sum(axis=1, keepdims=True) if tiers > 1 else None
         self.start_s, self.end_s = start_s, end_s
         offset = ZoneInfo(timezone).utcoffset(dt.datetime.fromtimestamp(start_s, dt.UTC).replace(tzinfo=None))
         self.utc_offset_s = offset.total_seconds() if offset else 0.0
@@ -84,6 +88,7 @@ class ParkSim:
         site: str = "jinji",
         hens: int | None = 50_000,
         rows: int | None = None,
+        tiers: int = 1,
         incidents: Mapping[str, Sequence[Incident]] | None = None,
     ) -> ParkSim:
         """A park of ``n_houses`` flocks of staggered ages feeding ``n_lines`` lines."""
@@ -104,7 +109,7 @@ class ParkSim:
             for k in range(n_lines)
         ]
         start_s = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp() - 8 * 3600
-        return cls(site, specs, lines, seed, start_s, start_s + days * DAY, incidents)
+        return cls(site, specs, lines, seed, start_s, start_s + days * DAY, incidents, tiers=tiers)
 
     def channels(self, start_s: float, end_s: float, step_s: float = 60.0) -> list[Channel]:
         """Every device's readings in ``[start_s, end_s)`` every ``step_s`` (stamped at step ends)."""
@@ -114,7 +119,8 @@ class ParkSim:
             rng = np.random.default_rng([self.seed, j, int(start_s), int(step_s)])
             gauges = climate(model, f, rng)
             silo = self.silos[unit].at(f.t_s) + rng.normal(0, 3.0, (len(f.t_s), 2))
-            out += house_channels(model, f, gauges, silo, bird_weight(model, f, rng))
+            shares = None if self.tier_shares is None else self.tier_shares[j]
+            out += house_channels(model, f, gauges, silo, bird_weight(model, f, rng), shares)
         for unit, line in self.lines.items():
             out += line_channels(unit, line.frame(start_s, end_s, step_s))
         return out

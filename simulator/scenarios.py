@@ -128,9 +128,19 @@ def _onset(rng: np.random.Generator, kind: str, spec: HouseSpec, day_s: float) -
 
 
 def plan_incidents(
-    rng: np.random.Generator, spec: HouseSpec, kinds: list[str], start_s: float, days: int, level: float
+    rng: np.random.Generator,
+    spec: HouseSpec,
+    kinds: list[str],
+    start_s: float,
+    days: int,
+    level: float,
+    weather: Weather | None = None,
 ) -> list[Incident]:
-    """Place ``kinds`` (in order, as many as fit) in one house, apart from each other."""
+    """Place ``kinds`` (in order, as many as fit) in one house, apart from each other.
+
+    A heat wave only comes in the warm season (daily mean >= 14 °C): in a cold month another
+    production problem takes its place.
+    """
     out: list[Incident] = []
     free_from = start_s + WARMUP_DAYS * DAY
     last_onset = start_s + (days - 8) * DAY
@@ -145,6 +155,10 @@ def plan_incidents(
         hd = float(c.hen_day(age)) * level
         if kind in PRODUCTION_KINDS and hd < 50.0:
             continue  # too early in the rise for a drop to mean anything
+        if kind == "heat_wave" and weather is not None:
+            mean_c = float(np.interp(onset, weather.noon_s, weather.mean_c))
+            if mean_c < 14.0:
+                kind = str(rng.choice([k for k in PRODUCTION_KINDS if k != "heat_wave"]))
         inc = draw(
             kind, rng, onset, rows=spec.house.rows, continuous=not spec.house.collection, expected_hd=hd
         )
@@ -158,10 +172,15 @@ def _placed_s(spec: HouseSpec) -> float:
     return dt.datetime(p.year, p.month, p.day, tzinfo=dt.UTC).timestamp() - UTC_OFFSET_S
 
 
-def make_scenario(name: str, seed: int, n_houses: int = 6, days: int = 120) -> Scenario:
-    """One park of ``n_houses`` over ``days``, each house but one with incidents of varied kinds."""
+def make_scenario(
+    name: str, seed: int, n_houses: int = 6, days: int = 120, season_day: int | None = None
+) -> Scenario:
+    """One park of ``n_houses`` over ``days``, each house but one with incidents of varied kinds.
+
+    ``season_day``: day of the year the scenario starts (random by default)."""
     rng = np.random.default_rng([seed, 7])
-    start = dt.date(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365)))
+    doy = int(rng.integers(0, 365)) if season_day is None else season_day
+    start = dt.date(2025, 1, 1) + dt.timedelta(days=doy)
     start_s = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC).timestamp() - UTC_OFFSET_S
     end_s = start_s + days * DAY
     weather = Weather(np.random.default_rng([seed, 8]), start_s - 3 * DAY, end_s + 3 * DAY)
@@ -181,7 +200,7 @@ def make_scenario(name: str, seed: int, n_houses: int = 6, days: int = 120) -> S
         if j != clean:
             n = int(rng.integers(2, 5))
             mine = [kinds.pop() if kinds else str(rng.choice(list(KINDS))) for _ in range(n)]
-            incidents = plan_incidents(rng, spec, mine, start_s, days, spec.traits.level)
+            incidents = plan_incidents(rng, spec, mine, start_s, days, spec.traits.level, weather)
         model = HouseModel(
             spec, incidents, seed * 1000 + j, start_s, end_s, utc_offset_s=UTC_OFFSET_S, weather=weather
         )

@@ -44,8 +44,8 @@ def draw_traits(rng: np.random.Generator, rows: int) -> Traits:
     return Traits(
         level=float(rng.uniform(0.90, 1.03)),
         drift_sd=float(rng.uniform(0.001, 0.003)),
-        house_noise_sd=float(rng.uniform(0.008, 0.018)),
-        row_noise_sd=float(rng.uniform(0.03, 0.07)),
+        house_noise_sd=float(rng.uniform(0.004, 0.010)),
+        row_noise_sd=float(rng.uniform(0.025, 0.05)),
         row_share=tuple(float(s) for s in share / share.sum()),
         counter_eff=tuple(float(e) for e in rng.uniform(0.96, 1.0, rows)),
         lay_start_h=float(rng.uniform(0.6, 1.6)),
@@ -87,10 +87,14 @@ def draw_house(
     if placed > start:  # a pullet flock not yet placed: place it on the start day
         placed, placed_age = start, age
     n_runs = int(rng.choice([0, 1, 2, 2, 3]))
-    first = float(rng.uniform(7.0, 10.0))
-    runs = [first + k * float(rng.uniform(3.0, 5.0)) for k in range(n_runs)]
-    collection = tuple(dt.time(int(h), round((h % 1) * 60) % 60) for h in runs)
     lights_on = dt.time(int(rng.integers(2, 7)), int(rng.choice([0, 30])))
+    lights_h = lights_on.hour + lights_on.minute / 60
+    # Belt runs on the clock, planned around laying: a single daily run once most eggs are laid,
+    # several runs starting earlier (the later runs take the rest).
+    first = lights_h + float(rng.uniform(6.0, 8.5) if n_runs == 1 else rng.uniform(4.0, 6.5))
+    runs = [first + k * float(rng.uniform(3.0, 5.0)) for k in range(n_runs)]
+    runs = [round(h * 4) / 4 for h in runs]  # quarter hours, as set on a controller
+    collection = tuple(dt.time(int(h) % 24, round((h % 1) * 60) % 60) for h in runs)
     house = House(
         unit=unit,
         name_zh=f"{int(unit.rsplit('-', 1)[-1])}号鸡舍" if unit[-1].isdigit() else None,

@@ -13,7 +13,7 @@ from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
-from analytics.detector.windows import DAY, ffill, window_mean
+from analytics.detector.windows import ffill, window_mean
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
@@ -84,13 +84,9 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     standard = _standard(frame)
 
+    water = analyse_consumption(frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg)
+    feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg)
     shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
-    with np.errstate(invalid="ignore"):
-        moved = _since_first(np.abs(shift) >= cfg.rhythm_shift_hours, DAY + DAY // 2)
-    # The first day after the lights move, the 24 h window misses (or doubles) the shifted hours of
-    # drinking and eating: a moderate fall then is the schedule, not the birds.
-    water = analyse_consumption(frame.water_l, hens_mean, cfg.water_min_frac, depop, moved, start, cfg)
-    feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, moved, start, cfg)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
         relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)

@@ -14,9 +14,9 @@ class DetectorConfig:
     rise_credit: float = 0.0  # share of the breed curve's rise credited (the own trend covers rises)
 
     # End-of-day channel: evaluated when the day's counting is complete ("quiet" hours).
-    daily_min_pts: float = 4.5  # deficit needed on one day, in hen-day points ...
+    daily_min_pts: float = 5.0  # deficit needed on one day, in hen-day points ...
     daily_z: float = 5.0  # ... and in units of the house's own noise
-    three_day_min_pts: float = 3.5  # deficit of the last 72 h (mild dips), in hen-day points ...
+    three_day_min_pts: float = 4.0  # deficit of the last 72 h (mild dips), in hen-day points ...
     three_day_z: float = 7.0  # ... and in noise units of 72 h windows
     three_day_baseline: int = 7  # earlier 72 h windows (back to back) in its baseline
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
@@ -58,7 +58,6 @@ class DetectorConfig:
     depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
-    rhythm_max_fall: float = 0.2  # while the rhythm moved, water/feed falls below this are not alerts
 
     def __post_init__(self) -> None:
         for f in fields(self):

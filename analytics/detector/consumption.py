@@ -29,12 +29,10 @@ def analyse_consumption(
     hens_mean: np.ndarray,
     min_frac: float,
     pause: np.ndarray,
-    rhythm_moved: np.ndarray,
     start: int,
     cfg: DetectorConfig,
 ) -> ConsumptionDrops:
-    """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict,
-    ``rhythm_moved`` hours where only a large fall counts (the lighting schedule just moved)."""
+    """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict."""
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
         per_hen = np.where(hens_mean > 0, window_sums(amount, DAY) / hens_mean, np.nan)
@@ -47,8 +45,7 @@ def analyse_consumption(
     with np.errstate(invalid="ignore", divide="ignore"):
         fall = np.where(expected > 0, 1.0 - per_hen / expected, np.nan)
         z = (expected - per_hen) / sigma
-        moderate = fall < cfg.rhythm_max_fall
-        cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause & ~(rhythm_moved & moderate)
+        cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
     alarm = run_lengths(cond) >= cfg.consumption_hours
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):

@@ -118,10 +118,12 @@ class LiveDevices:
     def start(self) -> None:
         self._driver.start()
         self.gateway.start()
+        self.scales.start()
         log.info(
-            "live devices: %d Modbus stubs on %d ptys, polled by the serial gateway",
+            "live devices: %d Modbus stubs on %d ptys polled by the serial gateway; %d Homie scales via the MQTT gateway",
             len(self.devices),
             len(self.buses),
+            len(self.scales.nodes),
         )
 
     def stop(self) -> None:

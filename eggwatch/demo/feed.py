@@ -13,6 +13,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import cache
+
+import numpy as np
+
+from eggwatch import metrics
 
 from gateway.publisher import Publisher
 from simulator.devices import Channel

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
+import socket
 import sys
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import Any
 from eggwatch.demo import feed, services, world
 from eggwatch.demo.options import DemoOptions
 from eggwatch.demo.progress import Progress
-from eggwatch.settings import Settings, load_settings
+from eggwatch.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("eggwatch.demo")
 DIRECT_EVERY_S = 60.0  # live: how often the stub-less devices are published
@@ -42,6 +43,17 @@ def _detector_needs_days() -> float:
         return float(DetectorConfig().min_baseline_days + 3)
     except ImportError:  # the detector is not installed: assume 8 days
         return 8.0
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot serve on {host}:{port} ({exc.strerror}); choose another --port"
+            ) from None
 
 
 def _utc(t_s: float) -> dt.datetime:
@@ -59,6 +71,7 @@ class Demo:
         self.stack = services.Stack()
         self.settings: Settings = load_settings()
         self.embedded_broker = not self.settings.mqtt_url
+        self.live_since = time.monotonic()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         if self.stop.is_set():
@@ -70,7 +83,10 @@ class Demo:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
+            _check_port(self.opts.host, self.opts.port)
             self._run()
+        except (ConnectionError, OSError) as exc:  # a server in the settings that cannot be reached
+            raise ConfigError(f"demo: {exc}") from None
         finally:
             self.stack.close()
             _say("eggwatch demo stopped")
@@ -119,6 +135,7 @@ class Demo:
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
         _say(services.seed_workforce(settings, sim.park, store, today - dt.timedelta(days=40), today + dt.timedelta(days=1),
                                      opts.password))  # fmt: skip
+        self.live_since = time.monotonic()  # --duration counts from here (fast-forward included)
         if opts.fast_forward_s and not self.stop.is_set():
             self._fast_forward(sim, pub, history_end, detect)
         if self.stop.is_set():
@@ -152,6 +169,9 @@ class Demo:
     def _fast_forward(self, sim: Any, pub: Any, start_s: float, detect: Any) -> None:
         """Simulated time runs ``speed`` × faster than the wall clock until it reaches it."""
         opts = self.opts
+        _say(
+            f"fast-forward: {opts.fast_forward_s / 3600:.1f} simulated hours at {opts.speed:g}× until the clock catches up"
+        )
         wall0 = time.time()
         sim_t = start_s
         next_detect = start_s + 3600.0
@@ -182,7 +202,7 @@ class Demo:
              f"{'until Ctrl-C' if opts.duration_s is None else f'for {opts.duration_s:.0f} s'}")  # fmt: skip
         devices = feed.DIRECT_DEVICES if opts.modbus else None
         fed = state.fed_until_s
-        until = time.monotonic() + opts.duration_s if opts.duration_s else float("inf")
+        until = self.live_since + opts.duration_s if opts.duration_s else float("inf")
         while not self.stop.is_set() and time.monotonic() < until:
             now = time.time()
             steps = int((now - fed) // 60.0)

@@ -131,7 +131,8 @@ def prepare(
         )
         state = DemoState(seed, houses, origin.isoformat(), fed_until_s=warm_s)
         sim = build_sim(state, site)
-        plan = plan_incident(sim, start_s, now_s)
+        # A short history may let the incident begin in the warm-up (it has the baseline already).
+        plan = plan_incident(sim, start_s - (12 * H if warmup_days >= 0.5 else 0.0), now_s)
         if plan is not None:
             state.incident_house, state.incident_water_s, state.incident_eggs_s = plan
             sim = build_sim(state, site)

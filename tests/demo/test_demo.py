@@ -120,21 +120,24 @@ def test_demo_without_servers(demo_env: dict[str, str]) -> None:
     demo = DemoProcess(demo_env, "--history-days", "2", "--duration", "600")
     try:
         _check_running_demo(demo)
-        time.sleep(15)  # let the serial gateway poll the stubs a few times
+        time.sleep(35)  # let the gateways poll / receive the stubs a few times (Homie nodes: every 30 s)
     finally:
         code = demo.interrupt()
     assert code == 0, "\n".join(demo.lines[-30:])
     assert "eggwatch demo stopped" in demo.lines[-1]
 
-    # The live readings came through the Modbus stubs and the serial gateway (device time ~ now).
+    # The live readings came through the Modbus stubs and the serial gateway (device time ~ now) ...
     from eggwatch.store.embedded import EmbeddedStore
 
     data = Path(demo_env["EGGWATCH_DATA_DIR"])
     store = EmbeddedStore(data / "telemetry.sqlite")
     now_ms = int(time.time() * 1000)
     temps = store.query(Query("temp_c", "jinji", now_ms - 120_000, now_ms))
+    # ... and the bird scales came as vendor Homie nodes through the MQTT gateway.
+    weights = store.query(Query("bird_weight_g", "jinji", now_ms - 120_000, now_ms, devices=("homie-scale",)))
     store.close()
     assert temps and sum(len(s.ts) for s in temps) >= 6, temps
+    assert weights and sum(len(s.ts) for s in weights) >= 6, weights
 
     # A second run resumes the same park: it backfills the gap and goes live again.
     again = DemoProcess(demo_env, "--duration", "3")

@@ -82,3 +82,18 @@ def test_same_seed_same_readings() -> None:
     cb = b.channels(b.start_s, b.start_s + DAY, 600.0)
     for x, y in zip(ca, cb, strict=True):
         np.testing.assert_array_equal(x.values, y.values)
+
+
+def test_counters_per_tier_add_up_to_the_row() -> None:
+    kw = {"seed": 2, "start": dt.date(2026, 4, 1), "days": 3, "n_houses": 1, "n_lines": 1, "hens": 20_000}
+    flat = ParkSim.generate(**kw)  # type: ignore[arg-type]
+    tiered = ParkSim.generate(**kw, tiers=3)  # type: ignore[arg-type]
+    t0 = flat.start_s + DAY
+    rows = {c.tags["row"]: c for c in flat.channels(t0, t0 + DAY, 600.0) if c.metric == "eggs_total"}
+    tiers = [c for c in tiered.channels(t0, t0 + DAY, 600.0) if c.metric == "eggs_total"]
+    assert {c.tags["tier"] for c in tiers} == {"1", "2", "3"}
+    for row, ch in rows.items():
+        mine = [c for c in tiers if c.tags["row"] == row]
+        laid = sum(np.diff(c.values) for c in mine)
+        np.testing.assert_allclose(laid, np.diff(ch.values), atol=3)  # rounding of 3 counters
+        assert all((np.diff(c.values) >= 0).all() for c in mine)
