@@ -93,6 +93,10 @@ def _check_tags(tags: object) -> dict[str, str]:
             raise WireError(Reason.BAD_TAGS, f"tag key {k!r} is reserved or not [a-z][a-z0-9_]*")
         if not isinstance(v, str) or not v or len(v) > MAX_TAG_VALUE_LEN or not v.isprintable():
             raise WireError(Reason.BAD_TAGS, f"tag {k}={v!r} must be a printable string of 1-64 chars")
+        if "\\" in v:
+            # InfluxDB 1.x line protocol cannot store a backslash before a separator or at the end
+            # of a tag value; refusing backslashes here keeps the error at the gateway, not ingest.
+            raise WireError(Reason.BAD_TAGS, f"tag {k}={v!r} must not contain a backslash")
     return tags
 
 

@@ -40,6 +40,9 @@ class MqttGateway:
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        # set by the SUBACK: from then on no vendor message is missed (status, tests)
+        self.subscribed = threading.Event()
+        self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.received = 0
         self.translated = 0
         self._to_ack: list[tuple[int, int]] = []
@@ -60,6 +63,7 @@ class MqttGateway:
         if getattr(rc, "is_failure", False):
             log.warning("vendor broker refused the connection: %s", rc)
             return
+        self.subscribed.clear()
         subs = sorted({m.subscription for m in self.cfg.mappings})
         topics: list[tuple[str, int]] = [(s, int(self.cfg.source.qos)) for s in subs]
         client.subscribe(topics)

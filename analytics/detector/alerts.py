@@ -75,7 +75,8 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         ("feed_drop", "feed", an.feed_fires, an.feed),
     ):
         for h, t in zip(*np.nonzero(fires), strict=True):
-            fall = 100 * float(c.fall[h, t])
+            short = float(c.fall_short[h, t])
+            fall = 100 * max(float(c.fall[h, t]), 0.0 if math.isnan(short) else short)
             en, zh = messages.consumption_drop(frame.houses[h], what, fall)
             out.append(
                 DetectorAlert(
@@ -91,6 +92,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                         f"{what}_per_hen_24h": float(c.per_hen[h, t]),
                         f"{what}_expected_per_hen": float(c.expected[h, t]),
                         "fall_pct": fall,
+                        "fall_3h_pct": _num(100 * short),
                         "laying_deficit_pts": _num(d.deficit[h, t]),
                     },
                 )

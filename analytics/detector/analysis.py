@@ -84,7 +84,9 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     standard = _standard(frame)
 
-    water = analyse_consumption(frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg)
+    water = analyse_consumption(
+        frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod
+    )
     feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg)
     shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):

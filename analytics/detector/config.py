@@ -22,6 +22,14 @@ class DetectorConfig:
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
     guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)
 
+    # CUSUM channel: daily standardised deficits summed over days (mild, persistent dips).
+    cusum_k: float = 0.5  # reference value, noise units subtracted per day (half the smallest shift)
+    cusum_h: float = 4.5  # decision threshold, noise units
+    cusum_clip: float = 3.0  # one day adds at most this many noise units
+    cusum_sigma_floor_pts: float = 1.0  # the daily noise is taken as at least this (hen-day points)
+    cusum_wander: float = 1.0  # weight of the 72 h windows' noise (day-to-day wander) in its scale
+    cusum_min_pts: float = 2.0  # the last 24 h must be at least this far below the baseline
+
     # Fast channel: a large deficit at any hour that survived a good part of a day's egg flow.
     fast_min_pts: float = 12.0
     fast_z: float = 6.0
@@ -44,6 +52,10 @@ class DetectorConfig:
     feed_min_frac: float = 0.08
     consumption_z: float = 3.0
     consumption_hours: int = 6  # consecutive hours the fall must persist
+    outage_frac: float = 0.5  # water of the last 3 h mid-day this far below usual: a line stopped ...
+    outage_hours: int = 2  # ... for this many hours in a row (0 frac: off)
+    outage_busy_share: float = 0.2
+    outage_normal_frac: float = 0.5  # mid-day 3 h fall below this x water_min_frac vetoes a 24 h alarm  # "mid-day": hours around now usually get this share of the peak hour
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
+from analytics.detector.outage import outage_alarm, short_window_fall
 from analytics.detector.windows import DAY, run_lengths, window_mean, window_sums
 
 
@@ -22,6 +23,7 @@ class ConsumptionDrops:
     fall: np.ndarray  # [house, hour] 1 - observed / expected (NaN unknown)
     alarm: np.ndarray  # [house, hour] bool
     active: np.ndarray  # [house, hour] bool
+    fall_short: np.ndarray  # [house, hour] fall of the last 3 h mid-day (NaN: not checked)
 
 
 def analyse_consumption(
@@ -31,8 +33,13 @@ def analyse_consumption(
     pause: np.ndarray,
     start: int,
     cfg: DetectorConfig,
+    first_hod: int | None = None,
 ) -> ConsumptionDrops:
-    """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict."""
+    """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict.
+
+    With ``first_hod`` (the UTC hour of the first column) a line stopping mid-day is also checked
+    over the last 3 h (:mod:`analytics.detector.outage`).
+    """
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
         per_hen = np.where(hens_mean > 0, window_sums(amount, DAY) / hens_mean, np.nan)
@@ -47,7 +54,16 @@ def analyse_consumption(
         z = (expected - per_hen) / sigma
         cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
     alarm = run_lengths(cond) >= cfg.consumption_hours
+    fall_short = np.full((h, t), np.nan)
+    if first_hod is not None and cfg.outage_frac > 0:
+        fall_short = short_window_fall(
+            amount, expected * hens_mean, first_hod, cfg.baseline_days, cfg.outage_busy_share
+        )
+        # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
+        with np.errstate(invalid="ignore"):
+            alarm &= ~(fall_short < cfg.outage_normal_frac * min_frac)
+        alarm |= outage_alarm(fall_short, cfg.outage_frac, cfg.outage_hours, pause)
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
-        active = np.isnan(fall) | (fall >= 0.5 * min_frac)
-    return ConsumptionDrops(per_hen, expected, fall, alarm, active)
+        active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
+    return ConsumptionDrops(per_hen, expected, fall, alarm, active, fall_short)

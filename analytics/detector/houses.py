@@ -21,6 +21,7 @@ import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
+from analytics.detector.cusum import daily_cusum
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
 from analytics.detector.windows import DAY, window_mean
@@ -37,11 +38,12 @@ class HouseDrops:
     sigma3: np.ndarray  # its noise
     alarm: np.ndarray  # [house, hour] bool: some channel confirms a drop
     active: np.ndarray  # [house, hour] bool: a drop may still be going on (for de-duplication)
-    channel: np.ndarray  # [house, hour] int8: 1 end of day, 2 three days, 3 fast
+    channel: np.ndarray  # [house, hour] int8: 1 end of day, 2 three days, 3 fast, 4 cusum
+    cusum: np.ndarray  # [house, hour] multi-day evidence (noise units)
     hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
 
 
-CHANNELS = {1: "end_of_day", 2: "three_day", 3: "fast"}
+CHANNELS = {1: "end_of_day", 2: "three_day", 3: "fast", 4: "cusum"}
 
 
 def house_hen_day(rows: RowState, window: np.ndarray, hens_mean: np.ndarray, days: int = 1) -> np.ndarray:
@@ -123,15 +125,25 @@ def analyse_drops(
     flow_since = flow - np.take_along_axis(flow, np.clip(run_start, 0, t - 1), axis=-1)
     fast = above & (flow_since >= cfg.fast_flow)
 
-    alarm = end_of_day | three_day | fast
+    # Multi-day evidence: each day's deficit in the house's own noise units, summed over days.
+    # Slow wander makes days alike: the 72 h windows' noise (x sqrt 3) covers that, a day's noise does not.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.fmax(sigma_quiet, cfg.cusum_wander * np.sqrt(3.0) * sigma3)
+        z = deficit / (np.maximum(scale, cfg.cusum_sigma_floor_pts) * factor)
+    z = np.where(valid & ~hold, np.clip(z, -cfg.cusum_clip, cfg.cusum_clip), np.nan)
+    cusum = daily_cusum(z, cfg.cusum_k, pause)
+    with np.errstate(invalid="ignore"):
+        multi_day = quiet & ~hold & (cusum >= cfg.cusum_h) & (deficit >= cfg.cusum_min_pts)
+
+    alarm = end_of_day | three_day | fast | multi_day
     alarm[:, :start] = False
-    channel = np.where(end_of_day, 1, np.where(three_day, 2, np.where(fast, 3, 0))).astype(np.int8)
+    channel = np.select([end_of_day, three_day, fast, multi_day], [1, 2, 3, 4], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
         active = (
             ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts) | (deficit3 >= 0.5 * cfg.three_day_min_pts)
         )
     return HouseDrops(
-        hd, expected, sigma, deficit, sigma_quiet, deficit3, sigma3, alarm, active, channel, hold
+        hd, expected, sigma, deficit, sigma_quiet, deficit3, sigma3, alarm, active, channel, cusum, hold
     )
 
 

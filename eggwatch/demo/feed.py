@@ -19,7 +19,6 @@ from functools import cache
 import numpy as np
 
 from eggwatch import metrics
-
 from gateway.publisher import Publisher
 from simulator.devices import Channel
 from simulator.park_sim import ParkSim
@@ -29,6 +28,29 @@ DIRECT_DEVICES = ("controller-1",)  # the house controller's flock records have 
 DEVICE_IDS = {"scale-1": "homie-scale"}  # the demo's scales are vendor Homie nodes (eggwatch.demo.vendor)
 
 
+@cache
+def _register_wraps() -> dict[tuple[str, str, tuple[tuple[str, str], ...]], float]:
+    """Counters the firmware stubs hold in narrow registers, and the value at which they wrap."""
+    from firmware_stubs import DEVICES
+
+    wraps = {}
+    for make in DEVICES.values():
+        dev = make()
+        for p in dev.points:
+            m = metrics.REGISTRY[p.reg.metric]
+            if p.reg.type.modulus and m.kind is metrics.Kind.COUNTER:
+                key = (dev.device, p.reg.metric, tuple(sorted(p.reg.tags.items())))
+                wraps[key] = p.reg.type.modulus * p.reg.scale
+    return wraps
+
+
+def as_device_reports(ch: Channel) -> Channel:
+    """The channel as the device reports it: a counter in a 16-bit register wraps at 65,536, so
+    backfilled readings join the live ones polled from the stubs."""
+    wrap = _register_wraps().get((ch.device, ch.metric, tuple(sorted(ch.tags.items()))))
+    return ch if wrap is None else replace(ch, values=np.mod(ch.values, wrap))
+
+
 def publish(pub: Publisher, channels: Iterable[Channel], devices: Iterable[str] | None = None) -> int:
     """Submit the channels' readings (optionally only of ``devices``); returns how many."""
     wanted = set(devices) if devices is not None else None
@@ -36,7 +58,7 @@ def publish(pub: Publisher, channels: Iterable[Channel], devices: Iterable[str] 
     for ch in channels:
         if wanted is not None and ch.device not in wanted:
             continue
-        readings = list(ch.readings())
+        readings = list(as_device_reports(ch).readings())
         if readings:
             pub.submit(ch.unit, DEVICE_IDS.get(ch.device, ch.device), readings)
             n += len(readings)

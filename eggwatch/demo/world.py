@@ -66,8 +66,9 @@ def disease_incident(water_s: float, eggs_s: float) -> Incident:
 def plan_incident(
     sim: ParkSim, history_start_s: float, history_end_s: float
 ) -> tuple[str, float, float] | None:
-    """Eggs fall on the last laying day whose eggs are collected before the history ends; water
-    and feed fall 10 h earlier (at least 2 h when the history is too short for that)."""
+    """Eggs fall on the last (or, with history enough, the last but one) laying day whose eggs are
+    collected before the history ends; water and feed fall 10 h earlier (at least 2 h when the
+    history is too short for that)."""
     units = list(sim.houses)
     unit = units[min(2, len(units) - 1)]
     model = sim.houses[unit]
@@ -75,6 +76,9 @@ def plan_incident(
     days = model.day_start_s[(model.day_start_s + 12 * H <= history_end_s)]
     if not len(days):
         return None
+    # A day earlier when the history allows: a full day of low counts shows in the hen-day too.
+    if len(days) >= 2 and days[-2] - 5 * H >= history_start_s + 16 * H:
+        days = days[:-1]
     eggs_s = float(days[-1]) - 5 * H  # the drop is complete when that day's laying starts
     if eggs_s < history_start_s + 3 * H:
         return None

@@ -92,3 +92,14 @@ def test_the_incident_fits_a_two_day_history_at_any_time_of_day() -> None:
         assert plan is not None, hour
         _, water_s, eggs_s = plan
         assert end - 2 * DAY < water_s <= eggs_s - 2 * H
+
+
+def test_backfilled_counters_wrap_like_the_stub_registers() -> None:
+    from eggwatch.demo.feed import as_device_reports
+    from simulator.devices import Channel
+
+    ts = np.array([1, 2, 3], dtype=np.int64)
+    cases = Channel("packing-1", "grader-1", "cases_packed_total", ts, np.array([65535.0, 65536.0, 70000.0]))
+    np.testing.assert_array_equal(as_device_reports(cases).values, [65535, 0, 4464])  # uint16 register
+    eggs = Channel("house-01", "eggcounter-1", "eggs_total", ts, np.array([7e6, 8e6, 9e6]), {"row": "01"})
+    np.testing.assert_array_equal(as_device_reports(eggs).values, eggs.values)  # uint32: no wrap yet

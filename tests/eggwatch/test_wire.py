@@ -97,3 +97,13 @@ def test_registry_covers_contract_metrics() -> None:
     assert set(required) <= set(metrics.REGISTRY)
     for m in metrics.REGISTRY.values():
         assert m.en and m.zh and m.min < m.max
+
+
+def test_backslash_in_tag_value_is_refused_at_the_wire() -> None:
+    payload = orjson.dumps(
+        {"seq": 1, "readings": [{"ts": NOW, "metric": "temp_c", "value": 1, "tags": {"probe": "a\\"}}]}
+    )
+    d = decode("eggwatch/v1/jinji/house-07/climate-1", payload, now_ms=NOW)
+    assert (
+        d.readings == [] and d.rejected[0].reason is Reason.BAD_TAGS and "backslash" in d.rejected[0].detail
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -37,7 +38,12 @@ class PrivateBroker:
         conf = self.root / "mosquitto.conf"
         conf.write_text(
             # Persistence keeps the test subscriber's session over a restart, like a production broker.
+            # Mosquitto 2 started as root drops to the user "mosquitto", which may not write our
+            # private (0700) directory: the session would silently vanish at restart and whatever
+            # the gateway replays before the subscriber resubscribes would be dropped.  Staying the
+            # user we are (a no-op for non-root) keeps the database writable.
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+            f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
             f"persistence true\npersistence_location {self.root}/\n"
             "max_queued_messages 0\nmax_inflight_messages 0\n"
         )
@@ -48,7 +54,7 @@ class PrivateBroker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {(self.root / 'mosquitto.log').read_text()[-1000:]}")
+                raise RuntimeError(f"mosquitto exited: {self.log_text()[-1000:]}")
             if port_open("127.0.0.1", self.port, timeout=0.2):
                 return self
             time.sleep(0.05)
@@ -63,7 +69,16 @@ class PrivateBroker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+            self.proc = None
+            # A broker that lost its sessions would turn the outage tests into races: fail loudly.
+            log = self.log_text()
+            if "Error saving" in log:
+                raise RuntimeError(f"mosquitto could not save its sessions: {log[-600:]}")
         self.proc = None
+
+    def log_text(self) -> str:
+        path = self.root / "mosquitto.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def destroy(self) -> None:
         self.stop()

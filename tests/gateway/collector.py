@@ -27,7 +27,7 @@ class Collector:
         self.client.on_message = self._on_message
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()
-        assert self._subscribed.wait(10), "could not subscribe"
+        assert self._subscribed.wait(30), "could not subscribe"
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         with self._lock:
@@ -37,7 +37,7 @@ class Collector:
         with self._lock:
             return [r for t, m in self.messages if t.endswith(topic_suffix) for r in m["readings"]]
 
-    def wait_for(self, cond: Callable[[], bool], timeout: float = 15.0) -> None:
+    def wait_for(self, cond: Callable[[], bool], timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if cond():

@@ -36,10 +36,11 @@ def gateway(
     stop = threading.Event()
     t = threading.Thread(target=gw.run, args=(stop, 3600), daemon=True)
     t.start()
-    deadline = time.monotonic() + 10
-    while not gw.publisher.stats().connected and time.monotonic() < deadline:
+    # both ends ready (vendor SUBACK received, our broker connected): nothing the test sends is missed
+    deadline = time.monotonic() + 30
+    while not (gw.subscribed.is_set() and gw.publisher.stats().connected) and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.3)  # the vendor subscription is sent right after CONNACK
+    assert gw.subscribed.is_set() and gw.publisher.stats().connected, "gateway not ready in 30 s"
     try:
         yield gw
     finally:
@@ -77,7 +78,7 @@ def test_flat_json_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, s
         unit = f"eggwatch/v1/{site}/house-{house}"
         col.wait_for(lambda: len(col.readings(f"house-{house}/water-1")) >= 1)
         col.wait_for(lambda: len(col.readings(f"house-{house}/env-1")) >= 4 + 3 + 2 + 3)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while len(_dead_letters(gateway)) < 6 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
@@ -118,7 +119,7 @@ def test_homie_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, site:
         node.publish_raw(f"homie/h{house}-barn/air/temperature", "20")  # subscribed, but no mapping
         col.wait_for(lambda: len(col.readings(f"house-{house}/homie-climate")) >= 4)
         col.wait_for(lambda: len(col.readings(f"house-{house}/homie-scale")) >= 1)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while len(_dead_letters(gateway)) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:

@@ -97,16 +97,24 @@ def test_dead_slave_does_not_delay_the_others() -> None:
     dead_cfg = EggCounter(slave=9, device="eggcounter-dead").gateway_config(poll_s=0.1)
     configs = [alive.gateway_config(poll_s=0.1), dead_cfg]
     with polled([alive], configs, timeout_s=0.3, backoff_max_s=1.0) as (bus, sink, _):
-        time.sleep(2.5)
-        polls_alive, dead = bus.devices[0].stats.ok, bus.devices[1]
-    # the dead slave gets ever rarer attempts (backoff 0.1 → 1 s), each costing one 0.3 s timeout
-    assert dead.stats.ok == 0 and 3 <= dead.stats.timeouts <= 7
+        started = time.monotonic()
+        dead = bus.devices[1]
+        wait_until(lambda: dead.stats.timeouts >= 4 and bus.devices[0].stats.ok >= 8, what="4 dead polls")
+        elapsed = time.monotonic() - started
+        polls_alive, timeouts = bus.devices[0].stats.ok, dead.stats.timeouts
+    # the dead slave gets ever rarer attempts (backoff 0.1, 0.2, 0.4, 0.8, then every 1 s), each
+    # costing one 0.3 s timeout: far fewer than the one per 0.4 s it would get without backoff.
+    # Bounded by the time it took, so a slow (loaded) machine only makes the attempts rarer.
+    assert dead.stats.ok == 0 and 4 <= timeouts <= 5 + elapsed / 1.0
     assert dead.status in (Status.FAILING, Status.DOWN) and bus.devices[0].status is Status.OK
     assert sink.of("eggcounter-dead") == []
-    # ... and delays the live device by at most that one timeout: no gap much above poll + timeout
+    # ... and delays the live device by at most that one timeout: gaps stay near poll + timeout
+    # (the 90th percentile; the maximum only loosely, a loaded CPU can stall any thread once)
     stamps = sorted({r.ts for r in sink.of("climate-1")})
     assert polls_alive >= 8 and len(stamps) >= 8
-    assert max(b - a for a, b in itertools.pairwise(stamps)) < (0.1 + 0.3) * 1000 + 300
+    gaps = sorted(b - a for a, b in itertools.pairwise(stamps))
+    assert gaps[int(0.9 * (len(gaps) - 1))] < (0.1 + 0.3) * 1000 + 300, gaps
+    assert gaps[-1] < 1500, gaps
 
 
 def test_crc_errors_and_exception_answers_are_counted_then_recovered() -> None:
@@ -159,11 +167,11 @@ def test_serial_port_that_disappears_and_comes_back(tmp_path: Path) -> None:
         wait_until(lambda: bus.port_up and len(sink.of("climate-1")) >= 7, what="first readings")
         link.unplug()
         wait_until(lambda: not bus.port_up, what="the gateway noticing the port is gone")
-        time.sleep(0.5)
+        wait_until(lambda: bus.port_failures >= 1, what="a failed reopen while unplugged")
         n = len(sink.of("climate-1"))
         failures_before = bus.devices[0].stats.timeouts
         link.replug()
-        wait_until(lambda: len(sink.of("climate-1")) >= n + 14, timeout=15, what="readings after replug")
+        wait_until(lambda: len(sink.of("climate-1")) >= n + 14, what="readings after replug")
         assert bus.port_up
         # a missing port is the bus's problem, not the device's: at most the poll in flight failed
         assert bus.devices[0].stats.timeouts - failures_before <= 1

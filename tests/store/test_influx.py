@@ -13,7 +13,7 @@ from eggwatch.deadletter import DeadLetters
 from eggwatch.store.base import Point, Query
 from eggwatch.store.errors import StoreRejected, StoreUnavailable
 from eggwatch.store.influx import InfluxStore
-from eggwatch.wire import Reading
+from eggwatch.wire import Reading, _new_reading
 from tests.support.servers import Influxd, free_port
 
 pytestmark = pytest.mark.integration
@@ -76,7 +76,8 @@ def test_unencodable_tag_is_refused_others_land(
     store.ensure_ready()
     store.write(
         [
-            Point(site, "h", "d", Reading(T0, "temp_c", 1.0, {"probe": "a\\"})),
+            # The wire format refuses backslashes; the store still defends itself against them.
+            Point(site, "h", "d", _new_reading(T0, "temp_c", 1.0, {"probe": "a\\"})),
             Point(site, "h", "d", Reading(T0, "temp_c", 2.0, {"probe": "b"})),
         ]
     )
