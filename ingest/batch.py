@@ -66,7 +66,7 @@ class Batcher:
             totals.ignored += 1  # alerts share the topic tree but carry no readings
             self.metrics.ignored.inc()
             return
-        d = self.decoder.decode(msg.topic, msg.payload)
+        d = self.decoder.decode_lines(msg.topic, msg.payload)
         for rej in d.rejected:
             reading_level = rej.index is not None
             self.dead_letters.put(
@@ -78,14 +78,14 @@ class Batcher:
                 index=rej.index,
             )
             self.metrics.reject(rej.reason.value)
-        n = len(d.readings)
+        n = len(d.rows)
         received = n + sum(1 for r in d.rejected if r.index is not None)
         totals.readings += received
         self.metrics.readings.inc(received)
         if not n or d.topic is None:
             return
         t = d.topic
-        batch.items.append(Item(t.site, t.unit, t.device, d.readings))
+        batch.items.append(Item(t.site, t.unit, t.device, d.rows, d.lines, d.unencodable))
         batch.readings += n
         if self.seq is not None and d.seq is not None:
             gap = self.seq.gap((t.site, t.unit, t.device), d.seq)

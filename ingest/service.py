@@ -277,7 +277,7 @@ class IngestService:
 
     def _spool(self, items: list[Item]) -> bool:
         records = [it.to_record() for it in items]
-        n = sum(len(it.readings) for it in items)
+        n = sum(len(it) for it in items)
         while True:
             try:
                 self.spool.append(records)
@@ -331,7 +331,7 @@ class IngestService:
             self._store_up()
             self.dead_letters.flush()
             self.spool.commit(records[-1][0])
-            n = sum(len(it.readings) for it in items) - refused
+            n = sum(len(it) for it in items) - refused
             with self.metrics.lock:
                 self.metrics.totals.drained += n
             self.metrics.drained.inc(n)

@@ -20,36 +20,45 @@ from eggwatch.store.errors import StoreRejected, StoreUnavailable
 from eggwatch.store.influx import InfluxStore
 from eggwatch.store.lineprotocol import LineEncoder, LineProtocolError
 from eggwatch.wire import Reading
+from ingest.decode import Row, row_reading
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class Item:
-    """The accepted readings of one message, with the topic levels they came from."""
+    """The accepted readings of one message, with the topic levels they came from.
+
+    ``rows`` are the validated readings as decoded from JSON (no per-reading objects on the hot
+    path); ``lines`` is their line protocol when the decoder made it (else encoded on demand).
+    """
 
     site: str
     unit: str
     device: str
-    readings: list[Reading]
+    rows: list[Row]
+    lines: list[str] | None = None
+    unencodable: list[tuple[str, str]] = field(default_factory=list)  # (reading, why)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def readings(self) -> list[Reading]:
+        return [row_reading(r) for r in self.rows]
 
     def to_record(self) -> bytes:
         """The spool record: compact JSON, store-neutral."""
-        rows = [
-            [r.ts, r.metric, r.value, dict(r.tags)] if r.tags else [r.ts, r.metric, r.value]
-            for r in self.readings
-        ]
-        return orjson.dumps([self.site, self.unit, self.device, rows])
+        out = []
+        for r in self.rows:
+            tags = r.get("tags")
+            out.append([r["ts"], r["metric"], r["value"], tags] if tags else [r["ts"], r["metric"], r["value"]])
+        return orjson.dumps([self.site, self.unit, self.device, out])
 
     @classmethod
     def from_record(cls, record: bytes) -> Item:
         site, unit, device, rows = orjson.loads(record)
-        return cls(
-            site,
-            unit,
-            device,
-            [Reading(row[0], row[1], row[2], row[3] if len(row) > 3 else {}) for row in rows],
-        )
+        readings = [Reading(row[0], row[1], row[2], row[3] if len(row) > 3 else {}) for row in rows]  # validates
+        return cls(site, unit, device, [r.to_json() for r in readings])
 
 
 @dataclass(slots=True)
@@ -74,15 +83,20 @@ class Sink:
 
     def prepare(self, items: list[Item]) -> Prepared:
         """The CPU part of a write (encoding, compression): safe to run ahead on another thread."""
-        p = Prepared(items, sum(len(it.readings) for it in items))
+        p = Prepared(items, sum(len(it.rows) for it in items))
         if self._influx is None:
             return p
         lines: list[str] = []
         for it in items:
+            if it.lines is not None:  # encoded by the decoder already
+                lines += it.lines
+                p.refused += it.unencodable
+                continue
+            readings = it.readings()
             try:
-                lines += self._encoder.encode(it.site, it.unit, it.device, it.readings)
+                lines += self._encoder.encode(it.site, it.unit, it.device, readings)
             except LineProtocolError:
-                for r in it.readings:  # keep the encodable readings of this message
+                for r in readings:  # keep the encodable readings of this message
                     try:
                         lines += self._encoder.encode(it.site, it.unit, it.device, (r,))
                     except LineProtocolError as exc:
@@ -109,7 +123,7 @@ class Sink:
         return self.commit(self.prepare(items))
 
     def _write_points(self, items: list[Item]) -> list[tuple[str, str]]:
-        points = [Point(it.site, it.unit, it.device, r) for it in items for r in it.readings]
+        points = [Point(it.site, it.unit, it.device, r) for it in items for r in it.readings()]
         if not points:
             return []
         try:

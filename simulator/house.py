@@ -116,14 +116,16 @@ class HouseModel:
         daily_q = np.where(self.day_start_s >= self.placed_s, daily_q, 0.0)
         extra = 1.0 + self._bumps("mortality_x", self.day_start_s)
         placed = self.day_start_s >= self.placed_s
-        alive = float(house.hens_placed) * (1.0 - (cm[0] - cm0) / 100.0 * tr.mortality_level)
-        alive = alive if placed[0] else 0.0
-        times, deltas = [], []
+        # Hens at the horizon start: placed minus the guide's mortality since placement.
+        start_alive = float(house.hens_placed) * (1.0 - (cm[0] - cm0) / 100.0 * tr.mortality_level)
+        alive = start_alive if placed[0] else 0.0
+        self._hens0 = alive
+        times, deltas = [], []  # hen-count changes: (time, birds gone); a placement is negative
         deaths = np.zeros(len(age), dtype=np.int64)
         depop = [inc.depopulation for inc in self.incidents if inc.depopulation is not None]
         self.row_weight = np.tile(np.array(tr.row_share), (len(age), 1))
         for i in range(len(age)):
-            if placed[i] and (i == 0 or not placed[i - 1]) and alive == 0.0:
+            if placed[i] and alive == 0.0 and (i == 0 or not placed[i - 1]):  # pullets arrive
                 alive = float(house.hens_placed)
                 times.append(self.placed_s)
                 deltas.append(-alive)
@@ -144,11 +146,6 @@ class HouseModel:
         order = np.argsort(times, kind="stable")
         self._hen_t = np.array(times)[order]
         self._hen_cum = np.cumsum(np.array(deltas)[order])
-        self._hens0 = (
-            float(house.hens_placed) * (1.0 - (cm[0] - cm0) / 100.0 * tr.mortality_level)
-            if placed[0]
-            else 0.0
-        )
 
     def hens_at(self, t_s: np.ndarray) -> np.ndarray:
         k = np.searchsorted(self._hen_t, t_s, side="right") - 1

@@ -24,11 +24,10 @@ class DetectorConfig:
 
     # CUSUM channel: daily standardised deficits summed over days (mild, persistent dips).
     cusum_k: float = 0.5  # reference value, noise units subtracted per day (half the smallest shift)
-    cusum_h: float = 4.5  # decision threshold, noise units
+    cusum_h: float = 3.0  # decision threshold, noise units
     cusum_clip: float = 3.0  # one day adds at most this many noise units
-    cusum_sigma_floor_pts: float = 1.0  # the daily noise is taken as at least this (hen-day points)
-    cusum_wander: float = 1.0  # weight of the 72 h windows' noise (day-to-day wander) in its scale
-    cusum_min_pts: float = 2.0  # the last 24 h must be at least this far below the baseline
+    cusum_sigma_floor_pts: float = 1.5  # the daily noise is taken as at least this (hen-day points)
+    cusum_min_pts: float = 3.5  # the last 24 h must be at least this far below the baseline
 
     # Fast channel: a large deficit at any hour that survived a good part of a day's egg flow.
     fast_min_pts: float = 12.0

@@ -126,12 +126,13 @@ def analyse_drops(
     fast = above & (flow_since >= cfg.fast_flow)
 
     # Multi-day evidence: each day's deficit in the house's own noise units, summed over days.
-    # Slow wander makes days alike: the 72 h windows' noise (x sqrt 3) covers that, a day's noise does not.
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.fmax(sigma_quiet, cfg.cusum_wander * np.sqrt(3.0) * sigma3)
-        z = deficit / (np.maximum(scale, cfg.cusum_sigma_floor_pts) * factor)
+        z = deficit / (np.maximum(sigma_quiet, cfg.cusum_sigma_floor_pts) * factor)
     z = np.where(valid & ~hold, np.clip(z, -cfg.cusum_clip, cfg.cusum_clip), np.nan)
-    cusum = daily_cusum(z, cfg.cusum_k, pause)
+    # A row left out (a counter fault) makes the figure rest on fewer rows and its first hours were
+    # short before the fault was recognised: start the evidence afresh.
+    row_out = (~rows.included & ~np.isnan(rows.share)).any(axis=1)
+    cusum = daily_cusum(z, cfg.cusum_k, pause | (window_mean(row_out.astype(float), 2 * DAY) > 0))
     with np.errstate(invalid="ignore"):
         multi_day = quiet & ~hold & (cusum >= cfg.cusum_h) & (deficit >= cfg.cusum_min_pts)
 

@@ -34,7 +34,7 @@ def _subscriber(address: BrokerAddress, client_id: str, got: list[bytes]):  # ty
     return c
 
 
-def _wait(cond, timeout_s: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait(cond, timeout_s: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while not cond() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -51,16 +51,20 @@ def test_qos1_persistent_session_keeps_messages_while_the_subscriber_is_away(bro
     try:
         for i in range(200):
             pub.publish("eggwatch/v1/s/house-01/d", f"live-{i}".encode(), qos=1)
-        assert _wait(lambda: len(got) == 200)
+        assert _wait(lambda: len(got) == 200), len(got)
 
+        gone = threading.Event()
+        sub.on_disconnect = lambda *_a: gone.set()
         sub.disconnect()
+        assert gone.wait(10)
         sub.loop_stop()
+        time.sleep(0.2)  # the broker notices the closed socket asynchronously
         infos = [pub.publish("eggwatch/v1/s/house-01/d", f"away-{i}".encode(), qos=1) for i in range(300)]
         for info in infos:
             info.wait_for_publish(10)
         got.clear()
         sub = _subscriber(broker, sub_id, got)  # same client id, clean_session=False
-        assert _wait(lambda: len(got) >= 300)
+        assert _wait(lambda: len(got) >= 300), len(got)
         assert sorted(got) == sorted(f"away-{i}".encode() for i in range(300))
     finally:
         sub.disconnect()

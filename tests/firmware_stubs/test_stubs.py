@@ -56,7 +56,8 @@ def test_stub_bus_runs_as_a_subprocess_and_prints_its_port() -> None:
         assert proc.stdout is not None
         port = proc.stdout.readline().strip()
         assert port.startswith("/dev/pts/")
-        client = ModbusSerialClient(port, framer=FramerType.RTU, baudrate=115200, timeout=1, retries=1)
+        # generous: a loaded CI machine may schedule the stub process late; an answer returns at once
+        client = ModbusSerialClient(port, framer=FramerType.RTU, baudrate=115200, timeout=5, retries=2)
         assert client.connect()
         rsp = client.read_input_registers(0, count=1, device_id=1)
         assert not rsp.isError() and decode(rsp.registers, RegType.INT16) == 215  # 21.5 °C, scale 0.1

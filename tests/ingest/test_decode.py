@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import time
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eggwatch import metrics
+from eggwatch.store.lineprotocol import LineEncoder
 from eggwatch.wire import decode
-from ingest.decode import FastDecoder
+from ingest.decode import FastDecoder, row_reading
 
 NOW = 1_764_316_800_000
 names = sorted(metrics.REGISTRY)
@@ -108,6 +110,20 @@ def test_fast_decoder_matches_reference(topic: str, doc: object) -> None:
         assert got.readings == want.readings
         assert [type(r.value) for r in got.readings] == [type(r.value) for r in want.readings]
         assert got.rejected == want.rejected
+        assert_lines_match_reference(fast, topic, raw)
+
+
+def assert_lines_match_reference(fast: FastDecoder, topic: str, raw: bytes, now: int = NOW) -> None:
+    """The line-protocol path accepts the reference's readings and encodes them like LineEncoder."""
+    got, want = fast.decode_lines(topic, raw, now), decode(topic, raw, now)
+    assert (got.topic, got.seq, got.rejected) == (want.topic, want.seq, want.rejected)
+    assert [row_reading(r) for r in got.rows] == want.readings
+    assert not got.unencodable  # wire-valid readings are always encodable
+    if want.topic is not None and want.readings:
+        t = want.topic
+        assert got.lines == LineEncoder().encode(t.site, t.unit, t.device, want.readings)
+    else:
+        assert got.lines == []
 
 
 def test_not_json_and_repeated_tags() -> None:
@@ -128,5 +144,7 @@ def test_realistic_messages_match_reference() -> None:
     msgs = [*readings_stream("s", 30, 40), every_metric_message("s")[:2]]
     for _ in range(2):
         for topic_, raw in msgs:
-            got, want = fast.decode(topic_, raw), decode(topic_, raw)
+            now = int(time.time() * 1000)
+            got, want = fast.decode(topic_, raw, now), decode(topic_, raw, now)
             assert got.readings == want.readings and got.rejected == want.rejected and want.readings
+            assert_lines_match_reference(fast, topic_, raw, now)
