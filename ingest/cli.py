@@ -37,6 +37,9 @@ def ingest(
     retry_for: float = typer.Option(
         2.0, "--retry-for", help="seconds of write retries before spooling a batch"
     ),
+    gzip_level: int | None = typer.Option(
+        None, "--gzip-level", help="gzip level of InfluxDB writes, 0 = off (default: off on loopback, else 1)"
+    ),
     metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="serve Prometheus metrics on this port"
     ),
@@ -88,6 +91,7 @@ def ingest(
         write_concurrency=write_concurrency,
         spool_max_bytes=spool_max_mb << 20,
         retry_for_s=retry_for,
+        gzip_level=gzip_level,
         metrics_port=metrics_port,
         log_interval_s=log_interval,
         session_expiry_s=session_expiry,
@@ -104,6 +108,7 @@ def ingest(
             "--mqtt-protocol": mqtt_protocol,
             "--spool-max-mb": spool_max_mb,
             "--retry-for": retry_for,
+            "--gzip-level": gzip_level,
             "--log-interval": log_interval,
             "--session-expiry": session_expiry,
             "--verbose": verbose,

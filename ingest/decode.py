@@ -98,17 +98,25 @@ class FastDecoder:
         except WireError as exc:
             return DecodedLines(None, None, rejected=[Rejected(exc.reason, exc.detail)])
         if t.device == "alerts":
-            return DecodedLines(t, None, rejected=[Rejected(Reason.BAD_TOPIC, "alerts topic carries no readings")])
+            return DecodedLines(
+                t, None, rejected=[Rejected(Reason.BAD_TOPIC, "alerts topic carries no readings")]
+            )
         try:
             doc = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
-            return DecodedLines(t, None, rejected=[Rejected(Reason.NOT_JSON, f"payload is not UTF-8 JSON: {exc}")])
+            return DecodedLines(
+                t, None, rejected=[Rejected(Reason.NOT_JSON, f"payload is not UTF-8 JSON: {exc}")]
+            )
         if not isinstance(doc, dict):
-            return DecodedLines(t, None, rejected=[Rejected(Reason.BAD_SCHEMA, "payload must be a JSON object")])
+            return DecodedLines(
+                t, None, rejected=[Rejected(Reason.BAD_SCHEMA, "payload must be a JSON object")]
+            )
         seq = doc.get("seq")
         raw = doc.get("readings")
         if type(seq) is not int or seq < 0:
-            return DecodedLines(t, None, rejected=[Rejected(Reason.BAD_SCHEMA, "seq must be a non-negative integer")])
+            return DecodedLines(
+                t, None, rejected=[Rejected(Reason.BAD_SCHEMA, "seq must be a non-negative integer")]
+            )
         if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_READINGS:
             detail = f"readings must be a list of 1 to {MAX_READINGS}"
             return DecodedLines(t, seq, rejected=[Rejected(Reason.BAD_SCHEMA, detail)])
@@ -119,6 +127,10 @@ class FastDecoder:
         series = self._series.get(topic)
         if series is None:
             series = self._series[topic] = {}
+        ts: Any
+        metric: Any
+        value: Any
+        tags: Any
         for i, r in enumerate(raw):
             if type(r) is dict:
                 ts, metric, value = r.get("ts"), r.get("metric"), r.get("value")
@@ -139,7 +151,7 @@ class FastDecoder:
                     if tags is None:
                         prefix = series.get(metric)
                     elif type(tags) is dict:
-                        try:
+                        try:  # noqa: SIM105  (contextlib.suppress costs more, per reading)
                             prefix = series.get((metric, *tags.items()) if tags else metric)
                         except TypeError:  # an unhashable tag value: let the reference say why
                             pass
@@ -157,7 +169,9 @@ class FastDecoder:
                 extra = r.keys() - _FIELDS
                 if extra:
                     raise WireError(Reason.BAD_SCHEMA, f"unexpected reading fields {sorted(extra)}")
-                checked = validate_reading(r.get("ts"), r.get("metric"), r.get("value"), r.get("tags"), now_ms)
+                checked = validate_reading(
+                    r.get("ts"), r.get("metric"), r.get("value"), r.get("tags"), now_ms
+                )
             except WireError as exc:
                 out.rejected.append(Rejected(exc.reason, exc.detail, r, i))
                 continue

@@ -34,6 +34,7 @@ class IngestOptions:
     write_concurrency: int = 2  # batches written at once: InfluxDB parses requests in parallel
     spool_max_bytes: int = 1 << 30
     retry_for_s: float = 2.0
+    gzip_level: int | None = None  # InfluxDB request bodies; None: off on loopback, else 1
     metrics_port: int | None = None
     log_interval_s: float = 30.0
     track_seq: bool = True
@@ -56,6 +57,8 @@ class IngestOptions:
             raise ConfigError("--inflight must be between 1 and 65535")
         if not 1 <= self.write_concurrency <= 8:
             raise ConfigError("--write-concurrency must be between 1 and 8")
+        if self.gzip_level is not None and not 0 <= self.gzip_level <= 9:
+            raise ConfigError(f"--gzip-level must be 0 (off) to 9, got {self.gzip_level}")
         if self.spool_max_bytes < 1 << 20:
             raise ConfigError("--spool-max-mb must be at least 1")
         if self.metrics_port is not None and not 0 <= self.metrics_port <= 65_535:

@@ -114,6 +114,8 @@ class IngestService:
 
         if isinstance(store, InfluxStore):
             store.retry_for_s = options.retry_for_s
+            if options.gzip_level is not None:
+                store.gzip_level = options.gzip_level
         return cls(store, settings.broker, options, dead_letters=dead)
 
     # -- lifecycle -------------------------------------------------------------------------------

@@ -51,13 +51,17 @@ class Item:
         out = []
         for r in self.rows:
             tags = r.get("tags")
-            out.append([r["ts"], r["metric"], r["value"], tags] if tags else [r["ts"], r["metric"], r["value"]])
+            out.append(
+                [r["ts"], r["metric"], r["value"], tags] if tags else [r["ts"], r["metric"], r["value"]]
+            )
         return orjson.dumps([self.site, self.unit, self.device, out])
 
     @classmethod
     def from_record(cls, record: bytes) -> Item:
         site, unit, device, rows = orjson.loads(record)
-        readings = [Reading(row[0], row[1], row[2], row[3] if len(row) > 3 else {}) for row in rows]  # validates
+        readings = [
+            Reading(row[0], row[1], row[2], row[3] if len(row) > 3 else {}) for row in rows
+        ]  # validates
         return cls(site, unit, device, [r.to_json() for r in readings])
 
 

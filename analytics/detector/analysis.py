@@ -13,7 +13,7 @@ from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
-from analytics.detector.windows import ffill, window_mean
+from analytics.detector.windows import DAY, ffill, window_mean
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
@@ -55,6 +55,12 @@ def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np
     return hour - last < lasting
 
 
+def _recent(cond: np.ndarray, hours: int) -> np.ndarray:
+    """True where ``cond`` held within the last ``hours`` hours (this one included)."""
+    t = np.arange(cond.shape[-1])
+    return t - np.maximum.accumulate(np.where(cond, t, -(10**9)), axis=-1) < hours
+
+
 def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
     """True for ``hours`` hours from the first hour of each run of ``cond``."""
     t = np.arange(cond.shape[-1])
@@ -92,6 +98,14 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
         relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)
+        # Mid-day drinking far above the day as a whole: the lights came on later and the hens'
+        # drinking peak moved into hours that are usually calm — not a water or feed problem.
+        moved = water.fall_short <= water.fall - cfg.rhythm_excess_frac
+    moved_lately = _recent(moved, DAY)
+    if cfg.rhythm_excess_frac > 0:
+        water.alarm[moved_lately] = False
+        feed.alarm[moved_lately] = False
+        relit |= moved
     pause = depop | _since_first(relit, cfg.rhythm_pause_hours)
 
     rows = analyse_rows(frame.eggs, depop, cfg)

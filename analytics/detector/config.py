@@ -68,6 +68,7 @@ class DetectorConfig:
     depopulation_frac: float = 0.03  # hens fell this much within two days: (partial) depopulation
     depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
+    rhythm_excess_frac: float = 0.3  # mid-day 3 h water this far above the 24 h figure: rhythm moved
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
 
     def __post_init__(self) -> None:

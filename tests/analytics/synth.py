@@ -60,7 +60,7 @@ class Flock:
                 acc += laid[:, :, i]
                 if i % 24 in self.runs:
                     counted[:, :, i] = acc
-                    acc = 0
+                    acc = np.zeros((h, r))
         else:
             counted[:, :, 2:] = laid[:, :, :-2]  # two hours on the belt
         water = self.hens * 0.22 / 16 * np.where((t - self.lights_on) % 24 < 16, 1.0, 0.05)

@@ -155,7 +155,7 @@ def test_heat_wave_is_an_early_heat_stress_warning() -> None:
     frame.temp_c[1, onset:] += np.linspace(0, 6, frame.n_hours - onset).clip(0, 4.5)
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("heat_stress", "H02")]
-    assert alerts[0].evidence["temp_rise_c"] >= 3.0 and "热应激" in alerts[0].message_zh
+    assert float(alerts[0].evidence["temp_rise_c"] or 0) >= 3.0 and "热应激" in alerts[0].message_zh
 
 
 def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
@@ -165,4 +165,37 @@ def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
     frame.hens[0, out:] *= 0.75  # ... and the hen count says so
     frame.water_l[0, out:] *= 0.75
     frame.feed_kg[0, out:] *= 0.75
+    assert detect(frame) == []
+
+
+def test_mild_dip_found_by_multi_day_evidence() -> None:
+    # 5 % (~4.5 points) in a noisy one-run house: no single day is convincing, three days are.
+    onset = day_hour(25, 14)
+    frame = Flock(runs=(23,), day_noise=0.01, seed=2, drop_from={0: (onset, 0.95)}).build()
+    alerts = detect(frame)
+    assert [(a.kind, a.house) for a in alerts] == [("laying_drop", "H01")]
+    assert alerts[0].evidence["channel"] == "cusum"
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=72)
+    without = detect(frame, DetectorConfig(cusum_h=1000.0))
+    assert all(a.detected_at - frame.hour_start(onset) > timedelta(hours=72) for a in without)
+
+
+def test_water_line_stopping_mid_day_is_found_within_hours() -> None:
+    frame = Flock().build()
+    stop = day_hour(25, 2)  # lights on at 20 UTC: six hours into the drinking day
+    frame.water_l[0, stop : stop + 8] *= 0.05
+    alerts = [a for a in detect(frame) if a.kind == "water_drop"]
+    assert [a.house for a in alerts] == ["H01"]
+    assert alerts[0].detected_at - frame.hour_start(stop) <= timedelta(hours=4)
+    assert alerts[0].magnitude_pct >= 50 and float(alerts[0].evidence["fall_3h_pct"] or 0) >= 50
+
+
+@pytest.mark.parametrize("shift", [-3, 2, 3])
+def test_lights_moved_by_hours_raise_nothing(shift: int) -> None:
+    frame = Flock(seed=5).build()
+    moved = Flock(seed=5, lights_on=(20 + shift) % 24).build()
+    cut = day_hour(25, 12)
+    frame.water_l[:, cut:] = moved.water_l[:, cut:]
+    frame.feed_kg[:, cut:] = moved.feed_kg[:, cut:]
+    frame.eggs[:, :, cut:] = moved.eggs[:, :, cut:]
     assert detect(frame) == []
