@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.mqttpub import RawPublisher
 from eggwatch.mqtt import make_client
 from eggwatch.settings import BrokerAddress
 from eggwatch.store.lineprotocol import LineEncoder
@@ -168,10 +169,21 @@ def end_to_end(
                     raise RuntimeError(f"ingest did not start: see {log.name}") from None
                 time.sleep(0.1)
         broker = BrokerAddress.parse(mqtt_url)
-        pub = make_client(broker, f"bench-pub-{uuid.uuid4().hex[:6]}", persistent=False)
-        pub.max_inflight_messages_set(0)
-        pub.connect(broker.host, broker.port)
-        pub.loop_start()
+        pub_id = f"bench-pub-{uuid.uuid4().hex[:6]}"
+        # The load generator must not eat the CPU ingest is measured on (see bench/mqttpub.py);
+        # BENCH_PUBLISHER=paho publishes with paho instead, as the first version of this bench did.
+        pub = (
+            None
+            if os.environ.get("BENCH_PUBLISHER") == "paho"
+            else RawPublisher(broker.host, broker.port, pub_id)
+        )
+        packets = [pub.encode(topic, payload) for topic, payload, _, _ in messages] if pub else []
+        paho_pub = None
+        if pub is None:
+            paho_pub = make_client(broker, pub_id, persistent=False)
+            paho_pub.max_inflight_messages_set(0)
+            paho_pub.connect(broker.host, broker.port)
+            paho_pub.loop_start()
         n_readings = sum(len(m[2]) for m in messages)
         # Closed loop: stay at most ~200,000 readings ahead of ingest's acknowledgements (steady
         # state, bounded broker memory), rather than measuring how fast a burst can be queued.
@@ -184,14 +196,17 @@ def end_to_end(
             while start - acked > window:
                 time.sleep(0.02)
                 acked = metric(ports, "eggwatch_ingest_messages_acked_total")
-            infos += [
-                pub.publish(topic, payload, qos=1) for topic, payload, _, _ in messages[start : start + step]
-            ]
+            if pub is not None:
+                pub.send(packets[start : start + step])
+            else:
+                assert paho_pub is not None
+                batch = messages[start : start + step]
+                infos += [paho_pub.publish(topic, payload, qos=1) for topic, payload, _, _ in batch]
         published = time.perf_counter() - t
         deadline = time.monotonic() + 60
         while (acked := metric(ports, "eggwatch_ingest_messages_acked_total")) < len(messages):
             if time.monotonic() > deadline:
-                at_broker = sum(1 for i in infos if i.is_published())
+                at_broker = pub.acked if pub else sum(1 for i in infos if i.is_published())
                 received = metric(ports, "eggwatch_ingest_messages_received_total")
                 raise RuntimeError(
                     f"ingest acknowledged {acked:.0f} of {len(messages)} messages in time "
@@ -199,8 +214,12 @@ def end_to_end(
                 )
             time.sleep(0.02)
         elapsed = time.perf_counter() - t
-        pub.disconnect()
-        pub.loop_stop()
+        if pub is not None:
+            pub.close()
+        else:
+            assert paho_pub is not None
+            paho_pub.disconnect()
+            paho_pub.loop_stop()
         landed = count_points(influxd, db, site)
         if landed != n_readings:
             raise RuntimeError(f"only {landed} of {n_readings} readings landed in InfluxDB")

@@ -30,7 +30,8 @@ class Received:
 class Batch:
     messages: list[Received] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
-    readings: int = 0
+    readings: int = 0  # accepted
+    received: int = 0  # accepted and rejected
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -57,11 +58,15 @@ class Batcher:
         self.seq = SeqTracker() if track_seq else None
         self.decoder = FastDecoder()
 
+    def count(self, batch: Batch) -> None:
+        """Update the received counters once per batch (a Prometheus counter takes a lock)."""
+        self.metrics.messages.inc(len(batch.messages))
+        self.metrics.readings.inc(batch.received)
+
     def add(self, batch: Batch, msg: Received) -> None:
         batch.messages.append(msg)
         totals = self.metrics.totals
         totals.messages += 1
-        self.metrics.messages.inc()
         if msg.topic.endswith("/alerts") and msg.topic.startswith("eggwatch/v1/"):
             totals.ignored += 1  # alerts share the topic tree but carry no readings
             self.metrics.ignored.inc()
@@ -81,7 +86,7 @@ class Batcher:
         n = len(d.rows)
         received = n + sum(1 for r in d.rejected if r.index is not None)
         totals.readings += received
-        self.metrics.readings.inc(received)
+        batch.received += received
         if not n or d.topic is None:
             return
         t = d.topic

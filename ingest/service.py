@@ -43,6 +43,11 @@ IDLE_WAIT_S = 0.2
 # so paho reads a few hundred messages a second and Mosquitto's queue for us overflows.  A
 # shorter interval keeps the network thread fed at a small cost in switching.
 GIL_SWITCH_INTERVAL_S = 0.0005
+# A batch is closed before ``linger_s`` once the inbox is empty and a committer is idle (holding
+# it longer would only add latency), but not before this: a burst in flight still joins it.
+# Under load the committers are busy, so batches still fill up to ``batch_readings``.
+EAGER_AFTER_S = 0.01
+EAGER_POLL_S = 0.002
 DRAIN_RECORDS = 500  # spool records (messages) per drain write
 MAX_BACKOFF_S = 10.0
 
@@ -98,6 +103,8 @@ class IngestService:
         self._stopping = threading.Event()
         self._writers: list[threading.Thread] = []
         self._drain_lock = threading.Lock()
+        self._idle_lock = threading.Lock()
+        self._idle_committers = 0  # committers waiting for a batch
         self._preparer: threading.Thread | None = None
         self._ready: queue.Queue[tuple[Batch, Prepared]] = queue.Queue(maxsize=1)
         self._http: object = None
@@ -197,6 +204,7 @@ class IngestService:
             batch = self._collect()
             if not len(batch):
                 continue
+            self.batcher.count(batch)
             prepared = self.sink.prepare(batch.items)
             while True:
                 try:
@@ -211,16 +219,24 @@ class IngestService:
         while not (
             self._stopping.is_set() and self._ready.empty() and not (preparer and preparer.is_alive())
         ):
+            with self._idle_lock:
+                self._idle_committers += 1
             try:
-                batch, prepared = self._ready.get(timeout=IDLE_WAIT_S)
+                ready: tuple[Batch, Prepared] | None = self._ready.get(timeout=IDLE_WAIT_S)
             except queue.Empty:
-                pass
-            else:
-                self._persist(batch, prepared)
+                ready = None
+            with self._idle_lock:
+                self._idle_committers -= 1
+            if ready is not None:
+                self._persist(*ready)
             if self.spool.depth_records and not self._stopping.is_set():
                 self._drain(budget_s=0.5)
             if threading.current_thread() is self._writers[0]:
                 self._report()
+
+    def _committer_waiting(self) -> bool:
+        """True when a committer would take a batch right now (none is queued for it)."""
+        return self._idle_committers > self._ready.qsize()
 
     def _collect(self) -> Batch:
         batch = Batch()
@@ -230,18 +246,19 @@ class IngestService:
         except queue.Empty:
             return batch
         self.batcher.add(batch, first)
-        deadline = time.monotonic() + self.options.linger_s
+        started = time.monotonic()
+        deadline = started + self.options.linger_s
         while batch.readings < self.options.batch_readings:
             try:
                 msg = inbox.get_nowait()
             except queue.Empty:
-                left = deadline - time.monotonic()
-                if left <= 0:
+                now = time.monotonic()
+                if now >= deadline or (now - started >= EAGER_AFTER_S and self._committer_waiting()):
                     break
                 try:
-                    msg = inbox.get(timeout=left)
+                    msg = inbox.get(timeout=min(deadline - now, EAGER_POLL_S))
                 except queue.Empty:
-                    break
+                    continue
             self.batcher.add(batch, msg)
         return batch
 

@@ -93,7 +93,9 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     water = analyse_consumption(
         frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod
     )
-    feed = analyse_consumption(frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg)
+    feed = analyse_consumption(
+        frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac
+    )
     shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)

@@ -55,6 +55,8 @@ class DetectorConfig:
     outage_hours: int = 2  # ... for this many hours in a row (0 frac: off)
     outage_busy_share: float = 0.2
     outage_normal_frac: float = 0.5  # mid-day 3 h fall below this x water_min_frac vetoes a 24 h alarm  # "mid-day": hours around now usually get this share of the peak hour
+    feed_slow_frac: float = 0.04  # feed down this much (less than feed_min_frac) ...
+    slow_hours: int = 36  # ... for this many hours in a row is a feed_drop too (0 frac: off)
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
 

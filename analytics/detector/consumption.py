@@ -34,11 +34,13 @@ def analyse_consumption(
     start: int,
     cfg: DetectorConfig,
     first_hod: int | None = None,
+    slow_frac: float = 0.0,
 ) -> ConsumptionDrops:
     """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict.
 
     With ``first_hod`` (the UTC hour of the first column) a line stopping mid-day is also checked
-    over the last 3 h (:mod:`analytics.detector.outage`).
+    over the last 3 h (:mod:`analytics.detector.outage`).  With ``slow_frac`` a smaller fall that
+    lasts ``slow_hours`` (a feed change settling in) alarms too.
     """
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -54,6 +56,10 @@ def analyse_consumption(
         z = (expected - per_hen) / sigma
         cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
     alarm = run_lengths(cond) >= cfg.consumption_hours
+    if slow_frac > 0:
+        with np.errstate(invalid="ignore"):
+            slow = (fall >= slow_frac) & (z >= cfg.consumption_z) & ~pause
+        alarm |= run_lengths(slow) >= cfg.slow_hours
     fall_short = np.full((h, t), np.nan)
     if first_hod is not None and cfg.outage_frac > 0:
         fall_short = short_window_fall(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, past_days, robust_center_scale, window_sums
+from analytics.detector.windows import DAY, past_days, robust_center, window_sums
 
 
 def rhythm_shift_hours(amount: np.ndarray, first_hod: int, days: int, start: int) -> np.ndarray:
@@ -23,7 +23,7 @@ def rhythm_shift_hours(amount: np.ndarray, first_hod: int, days: int, start: int
     centre = np.arctan2(s, c)  # radians; NaN propagates from unknown windows
     past = past_days(centre, days, start)
     diff = np.mod(centre[:, start:, None] - past + np.pi, 2 * np.pi) - np.pi  # wrapped to [-pi, pi)
-    med, _ = robust_center_scale(diff, 2)
+    med = robust_center(diff, 2)  # the scale is not needed (one sort fewer)
     out = np.full((h, t), np.nan)
     out[:, start:] = med * DAY / (2 * np.pi)
     return out

@@ -199,3 +199,14 @@ def test_lights_moved_by_hours_raise_nothing(shift: int) -> None:
     frame.feed_kg[:, cut:] = moved.feed_kg[:, cut:]
     frame.eggs[:, :, cut:] = moved.eggs[:, :, cut:]
     assert detect(frame) == []
+
+
+def test_small_lasting_feed_fall_is_a_feed_drop() -> None:
+    # A feed change: 6 % less eaten, too little for a day's alarm, but it lasts (eggs follow later).
+    frame = Flock(seed=3).build()
+    cut = day_hour(25, 8)
+    frame.feed_kg[1, cut:] *= 0.94
+    alerts = detect(frame)
+    assert [(a.kind, a.house) for a in alerts] == [("feed_drop", "H02")]
+    assert alerts[0].detected_at - frame.hour_start(cut) <= timedelta(hours=72)
+    assert detect(frame, DetectorConfig(feed_slow_frac=0.0)) == []

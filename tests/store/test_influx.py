@@ -12,7 +12,7 @@ import pytest
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store.base import Point, Query
 from eggwatch.store.errors import StoreRejected, StoreUnavailable
-from eggwatch.store.influx import InfluxStore
+from eggwatch.store.influx import InfluxStore, default_gzip_level
 from eggwatch.wire import Reading, _new_reading
 from tests.support.servers import Influxd, free_port
 
@@ -98,7 +98,7 @@ def test_unreachable_influx_raises_store_unavailable_after_retries() -> None:
 def test_credentials_are_sent(influxd: Influxd, influx_db: str) -> None:
     # influxd runs without auth: it ignores credentials, but they must be well formed and sent
     seen: list[httpx.Request] = []
-    store = InfluxStore(influxd.url, influx_db, username="ingest", password="p w")
+    store = InfluxStore(influxd.url, influx_db, username="ingest", password="p w", gzip_level=1)
     store._http.event_hooks["request"] = [seen.append]
     store.ensure_ready()
     assert seen[-1].url.params.get("u") is None  # form body for /query
@@ -109,3 +109,16 @@ def test_credentials_are_sent(influxd: Influxd, influx_db: str) -> None:
     tok._http.event_hooks["request"] = [seen.append]
     tok.write_lines(["temp_c,site=s value=1 1"])
     assert seen[-1].headers["authorization"] == "Token abc"
+    assert "content-encoding" not in seen[-1].headers  # loopback: not compressed by default
+
+
+def test_gzip_only_across_a_network() -> None:
+    assert default_gzip_level("http://127.0.0.1:8086") == 0
+    assert default_gzip_level("http://localhost:8086/") == 0
+    assert default_gzip_level("http://[::1]:8086") == 0
+    assert default_gzip_level("https://influx.example.com") == 1
+    assert default_gzip_level("http://10.0.0.5:8086") == 1
+    assert InfluxStore("http://10.0.0.5:8086", "x").gzip_level == 1
+    assert InfluxStore("http://127.0.0.1:8086", "x", gzip_level=6).gzip_level == 6
+    with pytest.raises(ValueError):
+        InfluxStore("http://127.0.0.1:8086", "x", gzip_level=10)

@@ -134,7 +134,7 @@ def test_wire_readings_survive_influx_parser(influxd: Influxd, lp_db: str, data:
         value = data.draw(st.floats(min_value=m.min, max_value=m.max))
     tag_value = st.text(
         st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=64
-    ).filter(str.isprintable)
+    ).filter(lambda v: v.isprintable() and "\\" not in v)  # wire refuses backslashes in tags
     tags = data.draw(
         st.dictionaries(
             st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True), tag_value.filter(encodable), max_size=3
