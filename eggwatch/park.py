@@ -31,11 +31,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from eggwatch.breeds import BREEDS
 from eggwatch.settings import ConfigError
 from eggwatch.wire import LEVEL_RE
+from eggwatch.yamlconf import load_model
 
 
 class _Strict(BaseModel):
@@ -108,16 +109,7 @@ class Park(_Strict):
 
 
 def load_park(path: Path) -> Park:
-    """Load and validate a park file; errors name the file and the field."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: park file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
-    try:
-        return Park.model_validate(doc)
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        where = ".".join(str(p) for p in e["loc"])
-        raise ConfigError(f"{path}: {where}: {e['msg']}") from None
+    """Load and validate a park file; errors name the file, the line and the field."""
+    if not Path(path).exists():
+        raise ConfigError(f"{path}: park file not found")
+    return load_model(path, Park)

@@ -65,7 +65,9 @@ class BrokerAddress:
 class Settings(BaseSettings):
     """All ``EGGWATCH_*`` variables.  Use :func:`load_settings` to build one."""
 
-    model_config = SettingsConfigDict(env_prefix="EGGWATCH_", extra="ignore", frozen=True, populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="EGGWATCH_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     mqtt_url: str | None = None
     influx_url: str | None = None

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from eggwatch import metrics
 from eggwatch.settings import SITE_RE, BrokerAddress
+from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
-from gateway.yamlconf import load_model
 
 CAPTURE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from eggwatch import metrics
 from eggwatch.settings import SITE_RE
 from eggwatch.wire import LEVEL_RE, WireError, _check_tags
+from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
 from gateway.registers import RegType, WordOrder
-from gateway.yamlconf import load_model
 
 MAX_REGISTERS_PER_READ = 125  # Modbus limit for functions 3 and 4
 

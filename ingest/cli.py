@@ -62,7 +62,7 @@ def ingest(
     from eggwatch.clikit import fail, setup_logging
     from eggwatch.settings import ConfigError, load_settings
     from ingest.options import IngestOptions
-    from ingest.service import IngestService
+    from ingest.service import IngestService, tune_gc
     from ingest.workers import Workers, worker_command
 
     setup_logging(verbose)
@@ -118,6 +118,7 @@ def ingest(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    tune_gc()
     try:
         service.start()
     except ConnectionError as exc:

@@ -12,18 +12,17 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from eggwatch.settings import ConfigError, Settings
+from eggwatch.yamlconf import load_model
 
 Event = Literal["opened", "escalated", "acknowledged", "resolved", "reopened"]
 HUMAN_EVENTS: tuple[Event, ...] = ("opened", "escalated")
@@ -160,14 +159,4 @@ def load_alerts_config(path: Path | None, settings: Settings) -> AlertsConfig:
         if explicit:
             raise ConfigError(f"{path}: alerts config not found")
         return AlertsConfig()
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from None
-    try:
-        return AlertsConfig.model_validate(doc)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(top)"
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{path}: {where}: {msg}") from None
+    return load_model(path, AlertsConfig)

@@ -31,7 +31,10 @@ class RowState:
 
 def _prior_sums(eggs: np.ndarray, days: int) -> np.ndarray:
     """Eggs each row counted in the ``days`` days before the last day."""
-    long = trailing_sums(eggs, DAY * days)
+    # Before the house's first report nothing was counted: the house's history starts there, not
+    # at the frame start (a 60-day query over 8 days of data must learn the shares as 8 days do).
+    started = np.logical_or.accumulate(~np.isnan(eggs).all(axis=1, keepdims=True), axis=-1)
+    long = trailing_sums(eggs, DAY * days, started)
     prior = np.full_like(long, np.nan)
     prior[..., DAY:] = long[..., :-DAY]
     return prior

@@ -94,13 +94,19 @@ def run_lengths(cond: np.ndarray) -> np.ndarray:
     return run
 
 
-def trailing_sums(x: np.ndarray, w: int) -> np.ndarray:
-    """Like :func:`window_sums` but early hours use all the history there is (the frame start counts
-    as a known end)."""
+def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> np.ndarray:
+    """Like :func:`window_sums` but early hours use all the history there is: the frame start counts
+    as a known end, and so does any hour before ``started`` turns True (bool, broadcast against
+    ``x``: before that, nothing was counted yet).  So leading empty days — a long query over a
+    site whose data begins later — give the same sums as a frame trimmed to where the data begins.
+    """
     known = ~np.isnan(x)
     c = np.cumsum(np.where(known, x, 0.0), axis=-1)
     out = c.copy()  # hours < w: everything since the frame start
     out[..., w:] -= c[..., :-w]
     out[~known] = np.nan
-    out[..., w:][~known[..., :-w]] = np.nan
+    start_known = known[..., :-w]
+    if started is not None:
+        start_known = start_known | ~np.broadcast_to(started, x.shape)[..., :-w]
+    out[..., w:][~start_known] = np.nan
     return out

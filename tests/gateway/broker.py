@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.servers import free_port, port_open
+from tests.support.servers import free_port, port_open, stop_process_group
 
 
 def _exe() -> str:
@@ -63,12 +62,7 @@ class PrivateBroker:
     def stop(self) -> None:
         """Take the broker down (SIGTERM: it saves its sessions, as a restarted service would)."""
         if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+            stop_process_group(self.proc)
             self.proc = None
             # A broker that lost its sessions would turn the outage tests into races: fail loudly.
             log = self.log_text()

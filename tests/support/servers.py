@@ -34,6 +34,18 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
+def stop_process_group(proc: subprocess.Popen[bytes] | None, grace_s: float = 10.0) -> None:
+    """SIGTERM a server started with ``start_new_session=True`` (SIGKILL after ``grace_s``)."""
+    if proc is None or proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 INFLUXD_CONF = """\
 reporting-disabled = true
 bind-address = "127.0.0.1:{rpc_port}"
@@ -104,13 +116,7 @@ class Influxd:
         raise RuntimeError("influxd did not answer /ping in time")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_process_group(self.proc)
         self.proc = None
 
     def destroy(self) -> None:

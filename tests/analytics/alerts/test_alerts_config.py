@@ -32,7 +32,7 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("webhooks: [{name: a, url: 'ftp://x'}]", r"webhooks\.0\.url: .*not an http"),
+        ("webhooks: [{name: a, url: 'ftp://x'}]", r"alerts\.yaml:1: webhooks\[0\]\.url: .*not an http"),
         ("webhooks: [{name: a, format: wecom, url: 'http://x', secret: s}]", "do not sign"),
         ("webhooks: [{name: a, url: 'http://x'}, {name: a, url: 'http://y'}]", "unique"),
         ("webhooks: [{name: mqtt, url: 'http://x'}]", "reserved"),
@@ -41,7 +41,7 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
         ("smtp: {host: h, sender: a@b, ca_file: /nonexistent.pem}", "not found"),
         ("escalation_minutes: 0", "escalation_minutes"),
         ("cooldwn_minutes: 5", "cooldwn_minutes: Extra inputs"),
-        ("default_recipients: [{name: x, email: not-an-address}]", r"default_recipients\.0\.email"),
+        ("default_recipients: [{name: x, email: not-an-address}]", r"default_recipients\[0\]\.email"),
         ("interval_s: [", "not valid YAML"),
         ("timezone: Mars/Olympus", "unknown time zone"),
     ],
@@ -67,7 +67,7 @@ def test_cli_refuses_bad_config_with_one_line(tmp_path: Path, data_dir: Path) ->
     )
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
-    assert len(lines) == 1 and "webhooks.0.url" in lines[0]
+    assert len(lines) == 1 and "webhooks[0].url" in lines[0]
 
 
 def _eggwatch(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -80,6 +80,8 @@ def load_model(path: Path, model: type[M]) -> M:
         raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    if doc is None:  # an empty file: every field takes its default
+        doc = {}
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: the top level must be a mapping")
     try:
