@@ -1,6 +1,6 @@
 """Turning received MQTT messages into a batch: decode, dead-letter what is bad, keep the rest.
 
-Runs on the writer thread (never on paho's network thread).  Every message of a batch is
+Runs on the preparer thread (never on paho's network thread).  Every message of a batch is
 acknowledged together once the batch is durable, including messages whose readings were all
 refused: those are durable too, in the dead-letter file.
 """

@@ -1,8 +1,9 @@
 """The ingest service: MQTT in, durable store writes, then acknowledgements.
 
 The threads after the network form a pipeline: the *preparer* collects a batch
-(``batch_readings`` readings or ``linger_s`` after its first message), decodes, encodes and
-compresses it; ``write_concurrency`` *committers* each write one prepared batch to the store and
+(``batch_readings`` readings, ``linger_s`` after its first message, or earlier when a committer
+is idle and nothing more is waiting), decodes it straight to line protocol and compresses it
+(unless InfluxDB is on this host); ``write_concurrency`` *committers* each write one prepared batch to the store and
 only then acknowledge its messages.  So CPU work on one batch overlaps the store's work on others.
 
 When the store is down a batch is appended (fsync'd) to the spool instead and acknowledged; while

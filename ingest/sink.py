@@ -1,8 +1,8 @@
 """Writing accepted readings to the telemetry store, and their durable spool form.
 
-A :class:`Batch` item is the accepted readings of one message.  InfluxDB gets them as line
-protocol encoded here (one cached series key per device series, no per-reading objects); any
-other store gets :class:`~eggwatch.store.base.Point` s.  Points the store refuses for good go to
+A :class:`Batch` item is the accepted readings of one message.  InfluxDB gets them as the line
+protocol the decoder already made (``ingest/decode.py``; readings read back from the spool are
+encoded here); any other store gets :class:`~eggwatch.store.base.Point` s.  Points the store refuses for good go to
 the dead letters with its reason; anything else that fails is an outage (:class:`StoreUnavailable`)
 and the caller spools the batch.
 """

@@ -29,11 +29,11 @@ class RowState:
     silent_fires: np.ndarray  # [house, row, hour] a "row stopped reporting" alert fires here
 
 
-def _prior_sums(eggs: np.ndarray, days: int) -> np.ndarray:
-    """Eggs each row counted in the ``days`` days before the last day."""
-    # Before the house's first report nothing was counted: the house's history starts there, not
-    # at the frame start (a 60-day query over 8 days of data must learn the shares as 8 days do).
-    started = np.logical_or.accumulate(~np.isnan(eggs).all(axis=1, keepdims=True), axis=-1)
+def _prior_sums(eggs: np.ndarray, days: int, started: np.ndarray) -> np.ndarray:
+    """Eggs each row counted in the ``days`` days before the last day; ``started`` (``[house, 1,
+    hour]``) is True from the house's first report on."""
+    # Before the first report nothing was counted: the house's history starts there, not at the
+    # frame start (a 60-day query over a week of data must learn the row shares as that week does).
     long = trailing_sums(eggs, DAY * days, started)
     prior = np.full_like(long, np.nan)
     prior[..., DAY:] = long[..., :-DAY]
@@ -89,11 +89,12 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     r = eggs.shape[1]
     known = ~np.isnan(eggs)
     seen = np.logical_or.accumulate(known, axis=-1)
+    started = np.asarray(seen.any(axis=1, keepdims=True))  # the house has reported (some row, at some hour)
     win = window_sums(eggs, DAY)
     depop = depopulating[:, None, :]
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
-    share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days), win, seen)
+    share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started), win, seen)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = (ratio < cfg.row_exclude_ratio) | silent_row
@@ -102,7 +103,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     if redo.size:
         masked = np.where(left_out[redo] & known[redo], 0.0, eggs[redo])
-        prior2 = _prior_sums(masked, cfg.baseline_days)
+        prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
         s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], left_out[redo])
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)

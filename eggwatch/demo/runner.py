@@ -124,9 +124,11 @@ class Demo:
             self._detect(alerts, t_s)
 
         if warm_s < start_s:
-            _say(f"warm-up: {(start_s - warm_s) / 86400:.1f} days of hourly readings first, so the detector "
+            _say(f"warm-up: {(start_s - warm_s) / 86400:.1f} days of 10-minute readings first, so the detector "
                  "has the baseline it needs to judge each house")  # fmt: skip
-            self._backfill(sim, pub, stored, warm_s, start_s, None, step_s=3600.0, what="warm-up")
+            # Not hourly: an hourly reading at hh:00 would put each hour's counter increase into the
+            # next hour's bucket, shifting the daily rhythm by an hour where the backfill takes over.
+            self._backfill(sim, pub, stored, warm_s, start_s, None, step_s=600.0, what="warm-up")
             base = services.ingested(ingest)
         if start_s < history_end - 60:
             self._backfill(sim, pub, stored, start_s, history_end, detect)

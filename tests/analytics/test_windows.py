@@ -24,6 +24,17 @@ def test_trailing_sums_use_the_history_there_is() -> None:
     assert trailing_sums(np.array([1.0, 2, 3]), 10).tolist() == [1, 3, 6]
 
 
+def test_trailing_sums_start_where_the_data_starts() -> None:
+    x = np.array([nan, nan, nan, 1.0, 2, 3, nan, 4])
+    started = np.arange(8) >= 3  # the first report
+    # Nothing was counted before the first report: windows sum what there is, as from a frame start.
+    assert trailing_sums(x, 2, started)[3:6].tolist() == [1, 3, 5]
+    assert np.isnan(trailing_sums(x, 2)[3:5]).all()  # without it those windows start in a gap
+    assert trailing_sums(x, 2, started)[7] == 4.0 and np.isnan(trailing_sums(x, 2, started)[6])
+    later_gap = trailing_sums(np.array([1.0, nan, 2, 3]), 2, np.ones(4, dtype=bool))
+    assert np.isnan(later_gap[3])  # a gap after the data started is still a gap
+
+
 def test_ffill_and_run_lengths() -> None:
     assert np.isnan(ffill(np.array([nan, 1, nan, 3]))[0])
     assert ffill(np.array([nan, 1, nan, 3]))[1:].tolist() == [1, 1, 3]

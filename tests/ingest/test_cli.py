@@ -37,6 +37,8 @@ def run(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
         {"inflight": 70_000},
         {"spool_max_bytes": 1000},
         {"metrics_port": 70_000},
+        {"gzip_level": 10},
+        {"gzip_level": -1},
     ],
 )
 def test_options_validate_themselves(tmp_path: Path, bad: dict[str, object]) -> None:

@@ -216,3 +216,17 @@ def test_mqtt_311_and_embedded_store(mqtt_url: str, publisher: Publisher, tmp_pa
     finally:
         svc.stop()
         store.close()
+
+
+def test_bulk_acks_reach_the_broker(mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str) -> None:
+    # With a window of 20 unacknowledged messages the broker stops sending after 20 unless our
+    # concatenated PUBACKs (BufferedClient.ack_many) are understood: 400 messages must all arrive.
+    store = EmbeddedStore(tmp_path / "telemetry.sqlite")
+    svc = start(store, mqtt_url, tmp_path, site, inflight=20, batch_readings=200)
+    try:
+        n = publisher.send_all(readings_stream(site, 400, 5))
+        wait_until(lambda: svc.metrics.totals.acked == n, what="all messages received and acked")
+        assert total(store, site) == n * 5
+    finally:
+        svc.stop()
+        store.close()

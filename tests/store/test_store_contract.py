@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -120,7 +123,7 @@ def test_buckets_align_to_epoch_and_skip_empty(store: TelemetryStore, site: str,
     for t, v in zip(ts, vals, strict=True):
         if t >= start:
             expected.setdefault(t // bucket * bucket, []).append(v)
-    fn = {
+    fns: dict[str, Callable[[list[float]], Any]] = {
         "last": lambda xs: xs[-1],
         "first": lambda xs: xs[0],
         "mean": np.mean,
@@ -128,7 +131,8 @@ def test_buckets_align_to_epoch_and_skip_empty(store: TelemetryStore, site: str,
         "min": min,
         "max": max,
         "count": len,
-    }[agg]
+    }
+    fn = fns[agg]
     assert s.ts.tolist() == sorted(expected)
     assert s.ts[0] < start  # aligned to the epoch, not to the query start
     np.testing.assert_allclose(s.values, [fn(expected[b]) for b in sorted(expected)], rtol=1e-9)
