@@ -9,7 +9,9 @@ and 20 readings per message) it measures, in the same run:
 - the end-to-end rate: from the first publish until ingest has acknowledged every message (each
   acknowledgement follows an HTTP 204 from InfluxDB), then checks every reading is in InfluxDB.
 
-and prints the rates and the ratio end-to-end / raw.
+and prints the rates and the ratio end-to-end / raw.  The publisher is ``bench/mqttpub.py`` (pre-encoded
+packets, so the load generator does not take the CPU ingest is measured on); ``BENCH_PUBLISHER=paho``
+publishes with paho instead.
 """
 
 from __future__ import annotations

@@ -108,14 +108,31 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         water.alarm[moved_lately] = False
         feed.alarm[moved_lately] = False
         relit |= moved
-    pause = depop | _since_first(relit, cfg.rhythm_pause_hours)
+    relit_pause = _since_first(relit, cfg.rhythm_pause_hours)
+    pause = depop | relit_pause
+    # A lighting change moves drinking and laying in time but leaves the day's totals; disease moves
+    # the rhythm too and lowers them.  Once the 24 h water total is down (and not because drinking
+    # moved later into the day) the rhythm shift cannot explain a large laying shortfall.
+    with np.errstate(invalid="ignore"):
+        totals_down = (water.fall >= cfg.rhythm_total_fall_frac) & ~moved_lately
+    overridable = relit_pause & ~depop & totals_down
 
     rows = analyse_rows(frame.eggs, depop, cfg)
     all_missing = np.isnan(frame.eggs).all(axis=1)
     counted_hour = np.where(all_missing, np.nan, np.nansum(frame.eggs, axis=1))
     hens_mean3 = window_mean(hens, 72)
     drops = analyse_drops(
-        rows, counted_hour, hens_mean, hens_mean3, standard, support, pause, first_hod, start, cfg
+        rows,
+        counted_hour,
+        hens_mean,
+        hens_mean3,
+        standard,
+        support,
+        pause,
+        overridable,
+        first_hod,
+        start,
+        cfg,
     )
 
     heat = analyse_heat(frame.temp_c, start, cfg)

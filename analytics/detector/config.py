@@ -72,6 +72,8 @@ class DetectorConfig:
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
     rhythm_excess_frac: float = 0.3  # mid-day 3 h water this far above the 24 h figure: rhythm moved
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
+    rhythm_total_fall_frac: float = 0.06  # 24 h water down this much: not (only) a lighting change ...
+    rhythm_override_pts: float = 10.0  # ... so a laying deficit this large is judged despite the pause
 
     def __post_init__(self) -> None:
         for f in fields(self):

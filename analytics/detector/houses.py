@@ -65,6 +65,7 @@ def analyse_drops(
     standard: np.ndarray,
     support: np.ndarray,
     pause: np.ndarray,
+    overridable: np.ndarray,
     first_hod: int,
     start: int,
     cfg: DetectorConfig,
@@ -72,6 +73,8 @@ def analyse_drops(
     """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
 
     ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
+    ``pause`` marks hours without a verdict; where ``overridable`` (a lighting-change pause while the
+    24 h water total is down) a deficit of ``rhythm_override_pts`` or more is judged all the same.
     """
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
@@ -97,6 +100,8 @@ def analyse_drops(
     hour = np.arange(t)
     last_stall = np.maximum.accumulate(np.where(stall, hour, -(10**9)), axis=-1)
     last_catch = np.maximum.accumulate(np.where(catch_up, hour, -(10**9)), axis=-1)
+    with np.errstate(invalid="ignore"):
+        pause = pause & ~(overridable & (deficit >= cfg.rhythm_override_pts))
     hold = ((last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)) | pause
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
@@ -123,7 +128,12 @@ def analyse_drops(
     run_start = _run_start(above)
     flow = np.cumsum(share_now, axis=-1)
     flow_since = flow - np.take_along_axis(flow, np.clip(run_start, 0, t - 1), axis=-1)
-    fast = above & (flow_since >= cfg.fast_flow)
+    # With water or feed down too (a timing shift leaves the totals), the counting hour that showed
+    # the shortfall counts towards the flow: a sick house's short morning run is not made up later.
+    flow_from = flow - np.where(
+        run_start > 0, np.take_along_axis(flow, np.clip(run_start - 1, 0, t - 1), axis=-1), 0.0
+    )
+    fast = above & ((flow_since >= cfg.fast_flow) | (support & (flow_from >= cfg.fast_flow)))
 
     # Multi-day evidence: each day's deficit in the house's own noise units, summed over days.
     with np.errstate(invalid="ignore", divide="ignore"):
