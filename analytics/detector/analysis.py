@@ -116,6 +116,10 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     with np.errstate(invalid="ignore"):
         totals_down = (water.fall >= cfg.rhythm_total_fall_frac) & ~moved_lately
     overridable = relit_pause & ~depop & totals_down
+    # Drinking down both over 24 h and mid-day right now: the hens drink less, not at other hours
+    # (lights moved by ≤ 3 h leave mid-day drinking normal, see outage.py).
+    with np.errstate(invalid="ignore"):
+        drinking_down = support & (water.fall_short >= cfg.support_frac)
 
     rows = analyse_rows(frame.eggs, depop, cfg)
     all_missing = np.isnan(frame.eggs).all(axis=1)
@@ -128,6 +132,7 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         hens_mean3,
         standard,
         support,
+        drinking_down,
         pause,
         overridable,
         first_hod,

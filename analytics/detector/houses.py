@@ -64,6 +64,7 @@ def analyse_drops(
     hens_mean3: np.ndarray,
     standard: np.ndarray,
     support: np.ndarray,
+    drinking_down: np.ndarray,
     pause: np.ndarray,
     overridable: np.ndarray,
     first_hod: int,
@@ -73,6 +74,7 @@ def analyse_drops(
     """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
 
     ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
+    ``drinking_down``: water down over 24 h and mid-day (a short run is then not a timing shift).
     ``pause`` marks hours without a verdict; where ``overridable`` (a lighting-change pause while the
     24 h water total is down) a deficit of ``rhythm_override_pts`` or more is judged all the same.
     """
@@ -128,12 +130,12 @@ def analyse_drops(
     run_start = _run_start(above)
     flow = np.cumsum(share_now, axis=-1)
     flow_since = flow - np.take_along_axis(flow, np.clip(run_start, 0, t - 1), axis=-1)
-    # With water or feed down too (a timing shift leaves the totals), the counting hour that showed
-    # the shortfall counts towards the flow: a sick house's short morning run is not made up later.
+    # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
+    # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
     flow_from = flow - np.where(
         run_start > 0, np.take_along_axis(flow, np.clip(run_start - 1, 0, t - 1), axis=-1), 0.0
     )
-    fast = above & ((flow_since >= cfg.fast_flow) | (support & (flow_from >= cfg.fast_flow)))
+    fast = above & ((flow_since >= cfg.fast_flow) | (drinking_down & (flow_from >= cfg.fast_flow)))
 
     # Multi-day evidence: each day's deficit in the house's own noise units, summed over days.
     with np.errstate(invalid="ignore", divide="ignore"):
