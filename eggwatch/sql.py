@@ -39,7 +39,9 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pool_pre_ping: it costs a round trip on every checkout (every request).  Connections are
+    # recycled before PostgreSQL's or a proxy's idle timeouts can cut them instead.
+    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
 
 from api.deps import ConfigDep, SessionDep, require_roles
 from api.models import Household, User
-from api.routes._common import Limit, Offset, get_or_404, page
+from api.routes._common import Limit, Offset, columns, get_or_404, json_response, page_rows
 from api.schemas.common import Page
 from api.schemas.pay import HouseholdIncome
 from api.schemas.people import HouseholdIn, HouseholdOut, HouseholdPatch
@@ -29,16 +29,20 @@ def list_households(
     registered_poor: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[HouseholdOut]:
-    stmt = select(Household).order_by(Household.id)
+) -> Response:
+    stmt = select(*columns(Household, *HouseholdOut.model_fields)).order_by(Household.id)
     if township:
         stmt = stmt.where(Household.township == township)
     if village:
         stmt = stmt.where(Household.village == village)
     if registered_poor is not None:
         stmt = stmt.where(Household.registered_poor.is_(registered_poor))
-    rows, total = page(session, stmt, limit, offset)
-    return Page(items=[HouseholdOut.model_validate(h) for h in rows], total=total, limit=limit, offset=offset)
+    rows, total = page_rows(session, stmt, limit, offset)
+    return json_response(
+        Page[HouseholdOut](
+            items=[HouseholdOut.model_validate(h) for h in rows], total=total, limit=limit, offset=offset
+        )
+    )
 
 
 @router.post("", response_model=HouseholdOut, status_code=status.HTTP_201_CREATED, responses={409: {}})

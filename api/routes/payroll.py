@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from api.deps import ConfigDep, SessionDep, require_roles
 from api.models import PayrollAdjustment, PayrollLine, PayrollRun, User, Worker, utcnow
-from api.routes._common import Limit, Offset, audit, get_or_404, page
+from api.routes._common import Limit, Offset, audit, columns, get_or_404, json_response, page, page_rows
 from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
 from api.services.payroll import run_payroll
@@ -19,6 +19,13 @@ from eggwatch.store.base import TelemetryStore
 router = APIRouter(prefix="/payroll", tags=["payroll"])
 Reader = Annotated[User, require_roles("manager", "payroll")]
 Payroll = Annotated[User, require_roles("payroll")]
+
+
+# What a line of ``GET /runs/{id}/lines`` reads from ``payroll_lines``.
+LINE_COLUMNS = (
+    "worker_id", "hours", "days", "eggs", "cases", "trays", "base_fen", "piece_fen", "topup_fen",
+    "deductions_fen", "net_fen", "flags",
+)  # fmt: skip
 
 
 def _out(session: SessionDep, run: PayrollRun) -> RunOut:
@@ -159,27 +166,31 @@ def list_lines(
     worker_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[LineOut]:
+) -> Response:
     get_or_404(session, PayrollRun, run_id)
-    stmt = select(PayrollLine).where(PayrollLine.run_id == run_id).order_by(PayrollLine.worker_id)
+    # One query for the page: the name and the adjustment sum come along with each line.
+    adjusted = (
+        select(func.coalesce(func.sum(PayrollAdjustment.amount_fen), 0))
+        .where(PayrollAdjustment.run_id == run_id, PayrollAdjustment.worker_id == PayrollLine.worker_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            *columns(PayrollLine, *LINE_COLUMNS),
+            func.coalesce(Worker.name, "").label("worker_name"),
+            adjusted.label("adjustments_fen"),
+        )
+        .outerjoin(Worker, Worker.id == PayrollLine.worker_id)
+        .where(PayrollLine.run_id == run_id)
+        .order_by(PayrollLine.worker_id)
+    )
     if worker_id is not None:
         stmt = stmt.where(PayrollLine.worker_id == worker_id)
-    rows, total = page(session, stmt, limit, offset)
-    ids = [r.worker_id for r in rows]
-    names = dict(session.execute(select(Worker.id, Worker.name).where(Worker.id.in_(ids))).tuples().all())
-    adjs = dict(
-        session.execute(
-            select(PayrollAdjustment.worker_id, func.sum(PayrollAdjustment.amount_fen))
-            .where(PayrollAdjustment.run_id == run_id, PayrollAdjustment.worker_id.in_(ids))
-            .group_by(PayrollAdjustment.worker_id)
-        )
-        .tuples()
-        .all()
-    )
+    rows, total = page_rows(session, stmt, limit, offset)
     items = [
         LineOut(
             worker_id=r.worker_id,
-            worker_name=names.get(r.worker_id, ""),
+            worker_name=r.worker_name,
             hours=r.hours,
             days=r.days,
             eggs=r.eggs,
@@ -189,13 +200,13 @@ def list_lines(
             piece_earnings=to_yuan(r.piece_fen),
             topup=to_yuan(r.topup_fen),
             deductions=to_yuan(r.deductions_fen),
-            adjustments=to_yuan(int(adjs.get(r.worker_id, 0))),
-            net=to_yuan(r.net_fen + int(adjs.get(r.worker_id, 0))),
+            adjustments=to_yuan(int(r.adjustments_fen)),
+            net=to_yuan(r.net_fen + int(r.adjustments_fen)),
             flags=[f for f in r.flags.split(",") if f],
         )
         for r in rows
     ]
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return json_response(Page[LineOut](items=items, total=total, limit=limit, offset=offset))
 
 
 @router.post(

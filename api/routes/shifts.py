@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import select
 
 from api.deps import SessionDep, check_unit, require_roles, units_of
 from api.models import Location, Shift, Task, User, Worker
-from api.routes._common import Limit, Offset, get_or_404, page
+from api.routes._common import Limit, Offset, columns, get_or_404, json_response, page_rows
 from api.schemas.common import Aware, Page, Unit
 from api.schemas.work import ShiftIn, ShiftOut
 from api.services.shifts import locked_run, overlapping
@@ -65,8 +65,8 @@ def list_shifts(
     end: Annotated[Aware | None, Query(description="shifts starting before this")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[ShiftOut]:
-    stmt = select(Shift).order_by(Shift.start_at.desc(), Shift.id.desc())
+) -> Response:
+    stmt = select(*columns(Shift, *ShiftOut.model_fields)).order_by(Shift.start_at.desc(), Shift.id.desc())
     allowed = units_of(session, user)
     if unit is not None or allowed is not None:
         stmt = stmt.join(Location, Location.id == Shift.location_id)
@@ -81,8 +81,12 @@ def list_shifts(
         stmt = stmt.where(Shift.end_at > start, Shift.start_at > start - dt.timedelta(hours=24))
     if end is not None:
         stmt = stmt.where(Shift.start_at < end)
-    rows, total = page(session, stmt, limit, offset)
-    return Page(items=[ShiftOut.model_validate(s) for s in rows], total=total, limit=limit, offset=offset)
+    rows, total = page_rows(session, stmt, limit, offset)
+    return json_response(
+        Page[ShiftOut](
+            items=[ShiftOut.model_validate(s) for s in rows], total=total, limit=limit, offset=offset
+        )
+    )
 
 
 @router.post("", response_model=ShiftOut, status_code=status.HTTP_201_CREATED, responses={409: {}})

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
 
 from api import national_id
 from api.deps import KeysDep, SessionDep, only_roles, require_roles
 from api.models import Household, User, Worker
-from api.routes._common import Limit, Offset, audit, bad_request, get_or_404, page
+from api.routes._common import (
+    Limit,
+    Offset,
+    audit,
+    bad_request,
+    columns,
+    get_or_404,
+    json_response,
+    page_rows,
+)
 from api.schemas.common import Page
 from api.schemas.people import UnmaskIn, WorkerIn, WorkerOut, WorkerPatch, WorkerSecrets
-from api.services.workers import new_worker, worker_out
+from api.services.workers import WORKER_OUT_COLUMNS, new_worker, worker_out
 
 router = APIRouter(prefix="/workers", tags=["workers"])
 Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
@@ -31,8 +40,8 @@ def list_workers(
     active: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> Page[WorkerOut]:
-    stmt = select(Worker).order_by(Worker.id)
+) -> Response:
+    stmt = select(*columns(Worker, *WORKER_OUT_COLUMNS)).order_by(Worker.id)
     if household_id is not None:
         stmt = stmt.where(Worker.household_id == household_id)
     if name:
@@ -47,8 +56,10 @@ def list_workers(
             )
         except ValueError as exc:
             raise bad_request(str(exc)) from None
-    rows, total = page(session, stmt, limit, offset)
-    return Page(items=[worker_out(keys, w) for w in rows], total=total, limit=limit, offset=offset)
+    rows, total = page_rows(session, stmt, limit, offset)
+    return json_response(
+        Page[WorkerOut](items=[worker_out(keys, w) for w in rows], total=total, limit=limit, offset=offset)
+    )
 
 
 @router.post("", response_model=WorkerOut, status_code=status.HTTP_201_CREATED, responses={409: {}})

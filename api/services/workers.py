@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from api import national_id
 from api.models import Worker
 from api.schemas.people import WorkerOut
@@ -39,7 +43,14 @@ def new_worker(
     )
 
 
-def worker_out(keys: Keys, w: Worker) -> WorkerOut:
+# What :func:`worker_out` reads: list endpoints select just these columns, not whole workers.
+WORKER_OUT_COLUMNS = (
+    "id", "name", "household_id", "national_id_masked", "phone_enc", "bank_account_enc", "full_time",
+    "active", "hired_on",
+)  # fmt: skip
+
+
+def worker_out(keys: Keys, w: Worker | Row[Any]) -> WorkerOut:
     """The masked view every role gets."""
     return WorkerOut(
         id=w.id,

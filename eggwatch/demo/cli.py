@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from eggwatch.demo.options import DEMO_PASSWORD
+
 
 def demo(
     history_days: float = typer.Option(
@@ -23,7 +25,7 @@ def demo(
     modbus: bool = typer.Option(
         True, "--modbus/--no-modbus", help="live readings via Modbus stubs and the serial gateway"
     ),
-    password: str = typer.Option("eggwatch-demo", "--password", help="password of the seeded demo logins"),
+    password: str = typer.Option(DEMO_PASSWORD, "--password", help="password of the seeded demo logins"),
 ) -> None:
     """The whole park in one command: simulated devices to gateways, ingest, detector, API and web page."""
     from eggwatch.clikit import setup_logging

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from eggwatch.settings import ConfigError
 
+DEMO_PASSWORD = "eggwatch-demo"
+LOOPBACK = ("127.", "localhost", "::1")
+
 
 @dataclass(frozen=True)
 class DemoOptions:
@@ -19,7 +22,7 @@ class DemoOptions:
     backfill_step_s: float = 300.0  # spacing of backfilled readings (live: the devices' poll rates)
     modbus: bool = True  # live readings through firmware stubs + the real serial gateway
     password: str = (
-        "eggwatch-demo"  # the demo logins' password (admin, manager, payroll, poverty, sup-house-NN)
+        DEMO_PASSWORD  # the demo logins' password (admin, manager, payroll, poverty, sup-house-NN)
     )
 
     def __post_init__(self) -> None:
@@ -37,6 +40,9 @@ class DemoOptions:
             raise ConfigError(f"--backfill-step must be between 10 and 3600 s, got {self.backfill_step_s}")
         if len(self.password) < 10:
             raise ConfigError("--password must have at least 10 characters")
+        if self.password == DEMO_PASSWORD and not self.host.startswith(LOOPBACK):
+            # The published demo password is fine on this machine only, never on a network.
+            raise ConfigError(f"--host {self.host} exposes the demo logins: choose your own --password")
 
     @property
     def fast_forward_s(self) -> float:

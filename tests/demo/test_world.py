@@ -71,11 +71,16 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
         ({"speed": 0.5}, "--speed"),
         ({"houses": 0}, "--houses"),
         ({"password": "short"}, "--password"),
+        ({"host": "0.0.0.0"}, "exposes the demo logins"),
     ],
 )
 def test_bad_options_are_refused(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         DemoOptions(**kwargs)
+
+
+def test_own_password_allows_a_network_host() -> None:
+    assert DemoOptions(host="0.0.0.0", password="a-long-own-secret").host == "0.0.0.0"
 
 
 def test_fast_forward_ends_at_the_wall_clock() -> None:
