@@ -34,8 +34,13 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=F
 # thread-pool hop per request.
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
+    # GET and HEAD never write: they get sessions without BEGIN/ROLLBACK round trips (app.py).
+    sessions = request.app.state.read_sessions if request.method in _READS else request.app.state.sessions
+    with sessions() as session:
         yield session
 
 

@@ -36,8 +36,8 @@ YEAR = 2025
 CONCURRENCY = 50
 REQUESTS = 1500
 WRK_SECONDS = 6
-OPEN_LOOP_RATES = (100, 400)  # req/s over all clients: a busy day, and four times that
-OPEN_LOOP_SECONDS = 4
+OPEN_LOOP_RATES = (100, 200, 400)  # req/s over all clients: a busy day, twice, and beyond capacity
+OPEN_LOOP_SECONDS = 3
 
 
 def seed(url: str, data_dir: Path) -> None:

@@ -39,9 +39,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    # No pool_pre_ping: it costs a round trip on every checkout (every request).  Connections are
-    # recycled before PostgreSQL's or a proxy's idle timeouts can cut them instead.
-    return create_engine(url, pool_recycle=1800, pool_size=10, max_overflow=20)
+    # pool_pre_ping costs a cheap round trip per request, but without it every pooled connection
+    # left stale by a PostgreSQL restart would fail one request with a 500; recycling keeps
+    # connections younger than proxies' idle timeouts.
+    return create_engine(url, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]

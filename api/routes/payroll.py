@@ -167,7 +167,6 @@ def list_lines(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
-    get_or_404(session, PayrollRun, run_id)
     # One query for the page: the name and the adjustment sum come along with each line.
     adjusted = (
         select(func.coalesce(func.sum(PayrollAdjustment.amount_fen), 0))
@@ -187,6 +186,8 @@ def list_lines(
     if worker_id is not None:
         stmt = stmt.where(PayrollLine.worker_id == worker_id)
     rows, total = page_rows(session, stmt, limit, offset)
+    if not rows:  # lines imply their run exists; without lines, tell "no such run" from "empty page"
+        get_or_404(session, PayrollRun, run_id)
     items = [
         LineOut(
             worker_id=r.worker_id,

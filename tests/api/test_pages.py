@@ -42,3 +42,19 @@ def test_worker_list_fields(api: Api) -> None:
     listed = api.get("manager", "/api/v1/workers").json()
     assert listed["items"] == [created] and listed["total"] == 1
     assert created["phone"] == "139****5678" and created["national_id"] == "110105********002X"
+
+
+def test_reads_skip_the_transaction_round_trips(api: Api) -> None:
+    """On PostgreSQL, GET requests get autocommit sessions (no BEGIN/ROLLBACK); writes do not."""
+    state = api.app.state
+    with state.read_sessions() as reads, state.sessions() as writes:
+        read_conn = reads.connection().connection.dbapi_connection
+        write_conn = writes.connection().connection.dbapi_connection
+        postgres = reads.get_bind().dialect.name == "postgresql"
+        assert getattr(read_conn, "autocommit", False) is postgres
+        assert getattr(write_conn, "autocommit", False) is False
+
+
+def test_lines_of_a_missing_run_are_404(api: Api) -> None:
+    assert api.get("payroll", "/api/v1/payroll/runs/999/lines").status_code == 404
+    assert api.get("poverty_office", "/api/v1/payroll/runs/999/lines").status_code == 403
