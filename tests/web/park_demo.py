@@ -54,6 +54,7 @@ def fill_store(store: TelemetryStore, park: Park, now: dt.datetime) -> dict[str,
     now_ms = int(now.timestamp() * 1000) // HOUR_MS * HOUR_MS
     start_ms = now_ms - 16 * 24 * HOUR_MS
     midnight = dt.datetime.combine(now.astimezone(park.tz).date(), dt.time(0), park.tz)
+    midnight_ms, now_exact_ms = int(midnight.timestamp() * 1000), int(now.timestamp() * 1000)
     today: dict[str, float] = {}
     points: list[Point] = []
     for house in park.houses:
@@ -64,11 +65,17 @@ def fill_store(store: TelemetryStore, park: Park, now: dt.datetime) -> dict[str,
             local = dt.datetime.fromtimestamp(ts / 1000, park.tz)
             rate = float(std.hen_day(house.age_weeks(local.date()))) / 100 * level
             eggs = hens * rate * _lay_share(local.hour)
+            # Like a gateway polling every few seconds: the hour's last reading comes just before
+            # its end and holds that hour's eggs; the current hour holds what is counted so far.
+            stamp = ts + HOUR_MS - 60_000
+            if stamp >= now_exact_ms:
+                stamp = now_exact_ms - 1000
+                eggs *= max(0.0, (stamp - ts) / HOUR_MS)
             for row in house.row_ids:
                 counters[row] += eggs / house.rows
-                r = Reading(ts, "eggs_total", round(counters[row]), {"row": row})
+                r = Reading(stamp, "eggs_total", round(counters[row]), {"row": row})
                 points.append(Point(SITE, house.unit, f"eggcounter-{row}", r))
-            if ts > int(midnight.timestamp() * 1000):  # the increase into this hour counts today
+            if ts >= midnight_ms:  # an hour from local midnight on counts today
                 today[house.unit] = today.get(house.unit, 0.0) + eggs
             points.append(Point(SITE, house.unit, "controller-1", Reading(ts, "hens_housed", hens)))
     graded = 0.0
