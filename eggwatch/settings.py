@@ -13,14 +13,26 @@ import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SITE_RE = re.compile(r"^[a-z0-9_-]+$")
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "eggwatch", "default", "test"}
 MIN_SECRET_LEN = 32
+
+
+def check_site(v: str | None) -> str | None:
+    """A site id as used in topics (``[a-z0-9_-]+``); ``None`` means "take EGGWATCH_SITE"."""
+    if v is not None and not SITE_RE.match(v):
+        raise ValueError(f"site {v!r} must match [a-z0-9_-]+")
+    return v
+
+
+# For config files whose optional ``site:`` falls back to EGGWATCH_SITE.
+OptionalSite = Annotated[str | None, AfterValidator(check_site)]
 
 
 class ConfigError(Exception):

@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eggwatch import metrics
-from eggwatch.settings import SITE_RE, BrokerAddress
+from eggwatch.settings import BrokerAddress, OptionalSite
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
 
@@ -197,17 +197,10 @@ class SourceBroker(_Strict):
 
 
 class MqttGatewayConfig(_Strict):
-    site: str | None = None
+    site: OptionalSite = None
     source: SourceBroker = Field(default_factory=SourceBroker)
     publish: PublishConfig = Field(default_factory=PublishConfig)
     mappings: list[Mapping] = Field(min_length=1)
-
-    @field_validator("site")
-    @classmethod
-    def _site(cls, v: str | None) -> str | None:
-        if v is not None and not SITE_RE.match(v):
-            raise ValueError(f"site {v!r} must match [a-z0-9_-]+")
-        return v
 
     @model_validator(mode="after")
     def _names(self) -> MqttGatewayConfig:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eggwatch import metrics
-from eggwatch.settings import SITE_RE
+from eggwatch.settings import OptionalSite
 from eggwatch.wire import LEVEL_RE, WireError, _check_tags
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
@@ -162,16 +162,9 @@ class BusConfig(_Strict):
 
 
 class SerialGatewayConfig(_Strict):
-    site: str | None = None
+    site: OptionalSite = None
     buses: list[BusConfig] = Field(min_length=1)
     publish: PublishConfig = Field(default_factory=PublishConfig)
-
-    @field_validator("site")
-    @classmethod
-    def _site(cls, v: str | None) -> str | None:
-        if v is not None and not SITE_RE.match(v):
-            raise ValueError(f"site {v!r} must match [a-z0-9_-]+")
-        return v
 
     @model_validator(mode="after")
     def _unique(self) -> SerialGatewayConfig:
