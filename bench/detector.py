@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from analytics.control_chart import control_chart
-from analytics.detector import detect, detect_live
+from analytics.detector import DetectorConfig, detect, detect_live
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame, write_frame
 
@@ -103,7 +103,8 @@ def offline() -> None:
 
 
 def live() -> None:
-    print("live pass (detect_live: alerts of the last hour; analyses the last 26 days only):")
+    keep = DetectorConfig().baseline_days + 3 + 2  # see detect_live
+    print(f"live pass (detect_live: alerts of the last hour; analyses the last {keep} days only):")
     print(f"  {'houses':>7s} {'history':>8s} {'wall s':>8s} {'CPU s':>7s} {'CPU µs/house':>13s}")
     for houses, days in ((100, 60), (300, 60), (1000, 30), (1000, 60), (1000, 120)):
         frame = synthetic(houses, days, seed=houses)

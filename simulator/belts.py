@@ -47,8 +47,9 @@ class BeltMotion:
         for start, end in sorted(stops):
             if start <= ts[-1] or end >= t1:
                 continue
+            at_stop = tr[-1] + (start - ts[-1]) / transit_s  # travelled up to the stop
             ts += [start, end]
-            tr += [tr[-1] + (start - ts[-1]) / transit_s, tr[-1] + (start - ts[-1]) / transit_s]
+            tr += [at_stop, at_stop]
         ts.append(t1)
         tr.append(tr[-1] + (t1 - ts[-2]) / transit_s)
         return cls(np.array(ts), np.array(tr))

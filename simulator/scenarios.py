@@ -145,6 +145,7 @@ def plan_incidents(
     free_from = start_s + WARMUP_DAYS * DAY
     last_onset = start_s + (days - 8) * DAY
     c = curve(spec.house.breed)
+    emptied: set[int] = set()  # rows whose hens were all taken out
     for kind in kinds:
         day = free_from + float(rng.integers(0, 10)) * DAY
         day = np.floor((day + UTC_OFFSET_S) / DAY) * DAY - UTC_OFFSET_S
@@ -153,8 +154,8 @@ def plan_incidents(
             break
         age = spec.house.age_weeks_at_placement + (onset - _placed_s(spec)) / (7 * DAY)
         hd = float(c.hen_day(age)) * level
-        if kind in PRODUCTION_KINDS and hd < 50.0:
-            continue  # too early in the rise for a drop to mean anything
+        if (kind in PRODUCTION_KINDS or kind == "dead_counter") and hd < 50.0:
+            continue  # too early in the rise for a drop to mean anything, or a dead counter to show
         if kind == "heat_wave" and weather is not None:
             mean_c = float(np.interp(onset, weather.noon_s, weather.mean_c))
             if mean_c < 14.0:
@@ -162,6 +163,10 @@ def plan_incidents(
         inc = draw(
             kind, rng, onset, rows=spec.house.rows, continuous=not spec.house.collection, expected_hd=hd
         )
+        if inc.counter_fault is not None and inc.counter_fault.row in emptied:
+            continue  # a stuck counter on a row without hens counts what it should: nothing to find
+        if inc.depopulation is not None:
+            emptied.update(inc.depopulation[3])
         out.append(inc)
         free_from = (inc.end_s if inc.end_s is not None else onset + DAY) + MIN_GAP_DAYS * DAY
     return out

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.detector.config import DetectorConfig
-from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
+from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, temperature_factor
 from analytics.detector.episodes import first_alarms
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
-from analytics.detector.windows import DAY, ffill, window_mean
+from analytics.detector.windows import DAY, ffill, run_lengths, window_mean
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
@@ -69,12 +69,13 @@ def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
     return t - np.maximum.accumulate(run_start, axis=-1) < hours
 
 
-def _standard(frame: HourlyFrame) -> np.ndarray:
+def _standard(frame: HourlyFrame, figure: str = "hen_day") -> np.ndarray:
+    """The breed guide's ``figure`` (hen_day, feed_g, water_ml) at each house's age, hour by hour."""
     age = _fill_hens(frame.age_weeks)  # same carry-forward rule as hens
     out = np.full(age.shape, np.nan)
     for breed in set(frame.breeds):  # a loop over breeds (two), not houses
         idx = [i for i, b in enumerate(frame.breeds) if b == breed]
-        out[idx] = curve(breed).hen_day(np.nan_to_num(age[idx], nan=-1.0))
+        out[idx] = getattr(curve(breed), figure)(np.nan_to_num(age[idx], nan=-1.0))
     return np.where(np.isnan(age), np.nan, out)
 
 
@@ -90,12 +91,17 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     standard = _standard(frame)
 
+    heat = analyse_heat(frame.temp_c, start, cfg)
+    water_weather = temperature_factor(heat.mean_24h, heat.rise, cfg.water_per_c, cfg.water_above_c)
+    feed_weather = temperature_factor(heat.mean_24h, heat.rise, -cfg.feed_per_c, cfg.feed_above_c)
     water = analyse_consumption(
-        frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod
-    )
+        frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
+        weather=water_weather, guide=_standard(frame, "water_ml"),
+    )  # fmt: skip
     feed = analyse_consumption(
-        frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac
-    )
+        frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac,
+        weather=feed_weather, guide=_standard(frame, "feed_g"),
+    )  # fmt: skip
     shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
@@ -103,6 +109,10 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         # Mid-day drinking far above the day as a whole: the lights came on later and the hens'
         # drinking peak moved into hours that are usually calm — not a water or feed problem.
         moved = water.fall_short <= water.fall - cfg.rhythm_excess_frac
+    # A lighting change moves the rhythm for good; noise in one window's centre comes and goes.
+    # While a shift is seen but not yet lasting, verdicts wait (the multi-day evidence is kept).
+    suspect = relit.copy()
+    relit = run_lengths(relit) >= cfg.rhythm_persist_hours
     moved_lately = _recent(moved, DAY)
     if cfg.rhythm_excess_frac > 0:
         water.alarm[moved_lately] = False
@@ -110,12 +120,13 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         relit |= moved
     relit_pause = _since_first(relit, cfg.rhythm_pause_hours)
     pause = depop | relit_pause
+    wait = suspect & ~relit_pause
     # A lighting change moves drinking and laying in time but leaves the day's totals; disease moves
     # the rhythm too and lowers them.  Once the 24 h water total is down (and not because drinking
     # moved later into the day) the rhythm shift cannot explain a large laying shortfall.
     with np.errstate(invalid="ignore"):
         totals_down = (water.fall >= cfg.rhythm_total_fall_frac) & ~moved_lately
-    overridable = relit_pause & ~depop & totals_down
+    overridable = (relit_pause | wait) & ~depop & totals_down
     # Drinking down both over 24 h and mid-day right now: the hens drink less, not at other hours
     # (lights moved by ≤ 3 h leave mid-day drinking normal, see outage.py).
     with np.errstate(invalid="ignore"):
@@ -124,23 +135,21 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     rows = analyse_rows(frame.eggs, depop, cfg)
     all_missing = np.isnan(frame.eggs).all(axis=1)
     counted_hour = np.where(all_missing, np.nan, np.nansum(frame.eggs, axis=1))
-    hens_mean3 = window_mean(hens, 72)
     drops = analyse_drops(
         rows,
         counted_hour,
         hens_mean,
-        hens_mean3,
         standard,
         support,
         drinking_down,
         pause,
+        wait,
         overridable,
         first_hod,
         start,
         cfg,
     )
 
-    heat = analyse_heat(frame.temp_c, start, cfg)
     for alarm in (drops.alarm, water.alarm, feed.alarm, heat.alarm):
         alarm[:, :first_verdict] = False
     drop_fires = first_alarms(drops.alarm, drops.active, cfg.rearm_hours)

@@ -22,18 +22,13 @@ def same_time_baseline(
     start: int,
     standard: np.ndarray | None = None,
     rise_credit: float = 0.0,
-    stride: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(expected, sigma) of ``x[..., t]`` for ``t >= start`` → arrays of shape ``(..., T - start)``.
-
-    ``stride`` spaces the past windows (3 for 72 h windows, so they neither overlap each other nor the
-    current one, and their spread is a fair noise estimate).
-    """
-    stack = past_days(x, days, start, stride)  # [..., t, k]: k = 1 .. days strides back
+    """(expected, sigma) of ``x[..., t]`` for ``t >= start`` → arrays of shape ``(..., T - start)``."""
+    stack = past_days(x, days, start)  # [..., t, k]: k = 1 .. days back
     if standard is None:  # no breed curve (water, feed): the plain median and MAD
         return robust_center_scale(stack, min_days)
     now = standard[..., start:, None]
-    then = past_days(standard, days, start, stride)
+    then = past_days(standard, days, start)
     with np.errstate(invalid="ignore", divide="ignore"):
         f = np.where((then > 5) & (now > 5), now / then, 1.0)
     rise_cap = np.clip(f[..., (days // 2) // 2] - 1.0, 0.0, None)  # breed rise since the recent centre
@@ -42,9 +37,9 @@ def same_time_baseline(
     half = days // 2
     recent = robust_center(stack[..., :half], max(2, min_days // 2))
     older = robust_center(stack[..., half:], max(2, min_days // 2))
-    slope = np.where(np.isnan(older), 0.0, (recent - older) / ((days - half) * stride))  # per day
-    centre = stride * (half + 1) / 2.0  # the recent half's median sits this many days back
-    k = stride * np.arange(1, days + 1, dtype=np.float64)
+    slope = np.where(np.isnan(older), 0.0, (recent - older) / (days - half))  # per day
+    centre = (half + 1) / 2.0  # the recent half's median sits this many days back
+    k = np.arange(1, days + 1, dtype=np.float64)
     line = recent[..., None] + slope[..., None] * (centre - k)
     _, sigma = robust_center_scale(stack - line, min_days)  # noise around the local trend
     # Follow the flock's own rise, but never faster than the breed curve rises at this age (so the

@@ -16,18 +16,14 @@ class DetectorConfig:
     # End-of-day channel: evaluated when the day's counting is complete ("quiet" hours).
     daily_min_pts: float = 5.0  # deficit needed on one day, in hen-day points ...
     daily_z: float = 5.0  # ... and in units of the house's own noise
-    three_day_min_pts: float = 4.0  # deficit of the last 72 h (mild dips), in hen-day points ...
-    three_day_z: float = 7.0  # ... and in noise units of 72 h windows
-    three_day_baseline: int = 7  # earlier 72 h windows (back to back) in its baseline
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
     guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)
 
-    # CUSUM channel: daily standardised deficits summed over days (mild, persistent dips).
-    cusum_k: float = 0.5  # reference value, noise units subtracted per day (half the smallest shift)
-    cusum_h: float = 3.0  # decision threshold, noise units
-    cusum_clip: float = 3.0  # one day adds at most this many noise units
-    cusum_sigma_floor_pts: float = 1.5  # the daily noise is taken as at least this (hen-day points)
-    cusum_min_pts: float = 3.5  # the last 24 h must be at least this far below the baseline
+    # Two-day trend channel (mild dips ramping in): (yesterday + 2 x today) / sqrt(5) deficits, or
+    # today's alone, in noise units, in quiet hours.
+    trend_z: float = 3.25  # threshold, noise units
+    trend_min_pts: float = 2.0  # today's deficit at least this (hen-day points)
+    trend_sigma_floor_pts: float = 1.5  # the daily noise is taken as at least this (hen-day points)
 
     # Fast channel: a large deficit at any hour that survived a good part of a day's egg flow.
     fast_min_pts: float = 12.0
@@ -47,6 +43,13 @@ class DetectorConfig:
     min_row_eggs: float = 30.0  # a row must normally count at least this many eggs a day
 
     # Water and feed (per hen, same-time-of-day 24 h windows).
+    # Both are compared relative to the breed guide for the flock's age (young flocks eat and drink
+    # more week by week).  Hens drink more and eat less in warm weather: the expectation follows the
+    # house temperature (24 h mean) against the baseline days'.
+    water_per_c: float = 0.035  # water per hen up this fraction per °C ...
+    water_above_c: float = 22.0  # ... above this 24 h mean house temperature
+    feed_per_c: float = 0.012  # feed per hen down this fraction per °C ...
+    feed_above_c: float = 25.0  # ... above this
     water_min_frac: float = 0.12
     feed_min_frac: float = 0.08
     consumption_z: float = 3.0
@@ -56,12 +59,14 @@ class DetectorConfig:
     outage_busy_share: float = 0.2
     outage_normal_frac: float = 0.5  # mid-day 3 h fall below this x water_min_frac vetoes a 24 h alarm  # "mid-day": hours around now usually get this share of the peak hour
     feed_slow_frac: float = 0.04  # feed down this much (less than feed_min_frac) ...
+    slow_z: float = 2.5  # ... and this many noise units
     slow_hours: int = 36  # ... for this many hours in a row is a feed_drop too (0 frac: off)
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
 
-    # Heat: the 24 h mean house temperature this far above the same windows of earlier days.
-    heat_rise_c: float = 3.0
+    # Heat: the 24 h mean house temperature above the same windows of earlier days by this much ...
+    heat_rise_c: float = 2.5  # ... more than the park's other houses rose (their cooling copes) ...
+    heat_abs_c: float = 28.0  # ... or this hot when the whole park warmed (weather)
 
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again
@@ -70,6 +75,7 @@ class DetectorConfig:
     depopulation_frac: float = 0.03  # hens fell this much within two days: (partial) depopulation
     depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
+    rhythm_persist_hours: int = 12  # ... for this many hours in a row (verdicts wait meanwhile)
     rhythm_excess_frac: float = 0.3  # mid-day 3 h water this far above the 24 h figure: rhythm moved
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
     rhythm_total_fall_frac: float = 0.06  # 24 h water down this much: not (only) a lighting change ...

@@ -1,11 +1,14 @@
 """Heat stress: the house's 24 h mean temperature well above the same windows of earlier days.
 
 Hens eat and lay less in the heat, a day or two later; a clear rise in house temperature is an
-early warning of that (``heat_stress``), independent of the egg counts.
+early warning of that (``heat_stress``), independent of the egg counts.  Warm weather raises every
+house of the park together: that alone is not an alert until the house is hot in absolute terms
+(``heat_abs_c``); a house rising well above the others' rise (its cooling is failing) is.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +16,8 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.windows import DAY, run_lengths, window_mean
+
+MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one house's cooling
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,13 @@ def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStr
     exp_s, _ = same_time_baseline(mean, cfg.baseline_days, cfg.min_baseline_days, start)
     rise = np.full((h, t), np.nan)
     rise[:, start:] = mean[:, start:] - exp_s
+    excess = rise
+    if h >= MIN_PARK:
+        with warnings.catch_warnings():  # hours where no house has a figure yet
+            warnings.simplefilter("ignore", RuntimeWarning)
+            excess = rise - np.nanmedian(rise, axis=0, keepdims=True)
     with np.errstate(invalid="ignore"):
-        hot = rise >= cfg.heat_rise_c
+        hot = (excess >= cfg.heat_rise_c) | ((rise >= cfg.heat_rise_c) & (mean >= cfg.heat_abs_c))
         alarm = run_lengths(hot) >= cfg.consumption_hours
         active = np.isnan(rise) | (rise >= 0.5 * cfg.heat_rise_c)
     alarm[:, :start] = False

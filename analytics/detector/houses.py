@@ -4,8 +4,9 @@ Three ways a drop is confirmed, all causal and vectorised over houses and hours:
 
 - end of day: in the house's quiet hours (the day's counting complete) the 24 h hen-day is below the
   baseline by ``daily_min_pts`` points and ``daily_z`` noise units;
-- three days: in quiet hours the hen-day of the last 72 h is below its own baseline (72 h windows
-  ending 3+ days earlier) — mild dips, with a third of the noise of one day;
+- two-day trend: in quiet hours, yesterday's and (twice) today's deficit together, in the house's
+  own noise units — a matched filter for a drop ramping in over a day or two, which finds mild dips
+  (3-7 points) with the fewest days for noise to add up in;
 - fast: at any hour a large deficit that survived ``fast_flow`` of a day's expected counting, so a
   late belt run or a laying-time shift (which the next run makes up) cannot trigger it.
 
@@ -21,7 +22,6 @@ import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
-from analytics.detector.cusum import daily_cusum
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
 from analytics.detector.windows import DAY, window_mean
@@ -34,23 +34,21 @@ class HouseDrops:
     sigma: np.ndarray  # [house, hour] noise of that baseline (points)
     deficit: np.ndarray  # expected - observed (points)
     sigma_quiet: np.ndarray  # noise of the 24 h figure in quiet hours
-    deficit3: np.ndarray  # the same over the last 72 h (points per day)
-    sigma3: np.ndarray  # its noise
     alarm: np.ndarray  # [house, hour] bool: some channel confirms a drop
     active: np.ndarray  # [house, hour] bool: a drop may still be going on (for de-duplication)
-    channel: np.ndarray  # [house, hour] int8: 1 end of day, 2 three days, 3 fast, 4 cusum
-    cusum: np.ndarray  # [house, hour] multi-day evidence (noise units)
+    channel: np.ndarray  # [house, hour] int8: see CHANNELS
+    trend: np.ndarray  # [house, hour] two-day evidence (noise units)
     hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
 
 
-CHANNELS = {1: "end_of_day", 2: "three_day", 3: "fast", 4: "cusum"}
+CHANNELS = {1: "end_of_day", 2: "two_day_trend", 3: "fast"}
 
 
-def house_hen_day(rows: RowState, window: np.ndarray, hens_mean: np.ndarray, days: int = 1) -> np.ndarray:
-    """Hen-day % over ``window`` (row egg sums of the last ``days`` days) from the included rows scaled
-    by their shares; a row's window must be known to count."""
+def house_hen_day(rows: RowState, window: np.ndarray, hens_mean: np.ndarray) -> np.ndarray:
+    """Hen-day % over ``window`` (row egg sums of the last 24 h) from the included rows scaled by their
+    shares; a row's window must be known to count."""
     included = rows.included & ~np.isnan(window)
-    counted = np.where(included, window, 0.0).sum(axis=1) / days
+    counted = np.where(included, window, 0.0).sum(axis=1)
     coverage = np.where(included, rows.share, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         eggs = np.where(coverage >= 0.5, counted / coverage, np.nan)
@@ -61,11 +59,11 @@ def analyse_drops(
     rows: RowState,
     counted_hour: np.ndarray,
     hens_mean: np.ndarray,
-    hens_mean3: np.ndarray,
     standard: np.ndarray,
     support: np.ndarray,
     drinking_down: np.ndarray,
     pause: np.ndarray,
+    wait: np.ndarray,
     overridable: np.ndarray,
     first_hod: int,
     start: int,
@@ -75,8 +73,9 @@ def analyse_drops(
 
     ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
     ``drinking_down``: water down over 24 h and mid-day (a short run is then not a timing shift).
-    ``pause`` marks hours without a verdict; where ``overridable`` (a lighting-change pause while the
-    24 h water total is down) a deficit of ``rhythm_override_pts`` or more is judged all the same.
+    ``pause`` marks hours without a verdict, ``wait`` hours whose verdict waits (a lighting change
+    suspected, not yet confirmed); where ``overridable`` (water down over 24 h as well) a deficit of
+    ``rhythm_override_pts`` or more is judged all the same.
     """
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
@@ -85,12 +84,9 @@ def analyse_drops(
     share_now = np.nan_to_num(at_hours(profiles, day_of_hour, first_hod))
 
     hd = house_hen_day(rows, rows.window, hens_mean)
-    expected, sigma, sigma_quiet = _compare(hd, quiet, standard, start, 1, cfg.baseline_days, cfg)
+    expected, sigma, sigma_quiet = _compare(hd, quiet, standard, start, cfg)
     deficit = expected - hd
     valid = ~np.isnan(deficit)
-    hd3 = house_hen_day(rows, rows.window3, hens_mean3, days=3)
-    expected3, _, sigma3 = _compare(hd3, quiet, standard, start, 3, cfg.three_day_baseline, cfg)
-    deficit3 = expected3 - hd3
 
     # Late belt runs: an hour that should count a lot and counts almost nothing starts a hold.
     day_eggs = expected / 100.0 * hens_mean
@@ -101,10 +97,15 @@ def analyse_drops(
         catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
     hour = np.arange(t)
     last_stall = np.maximum.accumulate(np.where(stall, hour, -(10**9)), axis=-1)
-    last_catch = np.maximum.accumulate(np.where(catch_up, hour, -(10**9)), axis=-1)
+    # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
+    # counts most of its eggs in the next one.
+    caught = np.zeros_like(catch_up)
+    caught[:, 1:] = catch_up[:, :-1]
+    last_catch = np.maximum.accumulate(np.where(caught, hour, -(10**9)), axis=-1)
     with np.errstate(invalid="ignore"):
-        pause = pause & ~(overridable & (deficit >= cfg.rhythm_override_pts))
-    hold = ((last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)) | pause
+        judged = overridable & (deficit >= cfg.rhythm_override_pts)
+    late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
+    hold = late | ((pause | wait) & ~judged)
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
     # a real drop also leaves the 48 h window short, a timing shift does not.
@@ -118,13 +119,6 @@ def analyse_drops(
         confirmed = two_day >= 0.5 * thr_day
         end_of_day = valid & quiet & ~hold & (deficit >= thr_day) & confirmed
 
-        thr_3 = np.maximum(cfg.three_day_min_pts, cfg.three_day_z * sigma3) * factor
-        # The same early-eggs check as above, over four days: (3 x D3 + the day before) / 4.
-        before = np.full_like(deficit, np.nan)
-        before[:, 3 * DAY :] = deficit[:, : -3 * DAY]
-        four_day = np.where(np.isnan(before), deficit3, (3.0 * deficit3 + before) / 4.0)
-        three_day = quiet & ~hold & (deficit3 >= thr_3) & (deficit >= 0.5 * thr_3) & (four_day >= 0.5 * thr_3)
-
         thr_fast = np.maximum(cfg.fast_min_pts, cfg.fast_z * sigma) * factor
         above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
     run_start = _run_start(above)
@@ -137,42 +131,33 @@ def analyse_drops(
     )
     fast = above & ((flow_since >= cfg.fast_flow) | (drinking_down & (flow_from >= cfg.fast_flow)))
 
-    # Multi-day evidence: each day's deficit in the house's own noise units, summed over days.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = deficit / (np.maximum(sigma_quiet, cfg.cusum_sigma_floor_pts) * factor)
-    z = np.where(valid & ~hold, np.clip(z, -cfg.cusum_clip, cfg.cusum_clip), np.nan)
-    # A row left out (a counter fault) makes the figure rest on fewer rows and its first hours were
-    # short before the fault was recognised: start the evidence afresh.
+    # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units, or today alone.  Yesterday does not
+    # count when it had no verdict, or when a row has just been left out (a counter fault: its first
+    # hours were short before the fault was recognised).
     row_out = (~rows.included & ~np.isnan(rows.share)).any(axis=1)
-    cusum = daily_cusum(z, cfg.cusum_k, pause | (window_mean(row_out.astype(float), 2 * DAY) > 0))
-    with np.errstate(invalid="ignore"):
-        multi_day = quiet & ~hold & (cusum >= cfg.cusum_h) & (deficit >= cfg.cusum_min_pts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise = np.maximum(sigma_quiet, cfg.trend_sigma_floor_pts) * factor
+        yesterday = np.full_like(deficit, np.nan)
+        yesterday[:, DAY:] = np.where(hold[:, :-DAY], np.nan, deficit[:, :-DAY])
+        yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
+        trend = np.fmax(deficit / noise, (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise))
+        ramping = quiet & ~hold & valid & (trend >= cfg.trend_z) & (deficit >= cfg.trend_min_pts)
 
-    alarm = end_of_day | three_day | fast | multi_day
+    alarm = end_of_day | ramping | fast
     alarm[:, :start] = False
-    channel = np.select([end_of_day, three_day, fast, multi_day], [1, 2, 3, 4], 0).astype(np.int8)
+    channel = np.select([end_of_day, ramping, fast], [1, 2, 3], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
-        active = (
-            ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts) | (deficit3 >= 0.5 * cfg.three_day_min_pts)
-        )
-    return HouseDrops(
-        hd, expected, sigma, deficit, sigma_quiet, deficit3, sigma3, alarm, active, channel, cusum, hold
-    )
+        active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts)
+    return HouseDrops(hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, hold)
 
 
 def _compare(
-    x: np.ndarray,
-    quiet: np.ndarray,
-    standard: np.ndarray,
-    start: int,
-    stride: int,
-    windows: int,
-    cfg: DetectorConfig,
+    x: np.ndarray, quiet: np.ndarray, standard: np.ndarray, start: int, cfg: DetectorConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected value, noise pooled over all the day's phases, and noise pooled over quiet phases."""
     h, t = x.shape
     exp_s, sig_s = same_time_baseline(
-        x, windows, min(cfg.min_baseline_days, windows), start, standard, cfg.rise_credit, stride
+        x, cfg.baseline_days, cfg.min_baseline_days, start, standard, cfg.rise_credit
     )
     expected = np.full((h, t), np.nan)
     var = np.full((h, t), np.nan)

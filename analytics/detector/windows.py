@@ -43,11 +43,10 @@ def window_mean(x: np.ndarray, w: int) -> np.ndarray:
         return np.where(cnt > 0, (c - pad(c)) / cnt, np.nan)
 
 
-def past_days(x: np.ndarray, days: int, start: int, stride: int = 1) -> np.ndarray:
-    """``x[..., t - 24 k]`` for ``t`` in ``[start, T)`` and ``k = stride, 2 stride, .. days stride``
-    → ``(..., T-start, days)`` (a stride of w days makes w-day windows independent)."""
+def past_days(x: np.ndarray, days: int, start: int) -> np.ndarray:
+    """``x[..., t - 24 k]`` for ``t`` in ``[start, T)`` and ``k = 1 .. days`` → ``(..., T-start, days)``."""
     t = np.arange(start, x.shape[-1])
-    idx = t[:, None] - DAY * stride * np.arange(1, days + 1)[None, :]
+    idx = t[:, None] - DAY * np.arange(1, days + 1)[None, :]
     ok = idx >= 0
     out = x[..., np.where(ok, idx, 0)]
     out[..., ~ok] = np.nan

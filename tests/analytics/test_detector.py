@@ -155,7 +155,17 @@ def test_heat_wave_is_an_early_heat_stress_warning() -> None:
     frame.temp_c[1, onset:] += np.linspace(0, 6, frame.n_hours - onset).clip(0, 4.5)
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("heat_stress", "H02")]
-    assert float(alerts[0].evidence["temp_rise_c"] or 0) >= 3.0 and "热应激" in alerts[0].message_zh
+    assert float(alerts[0].evidence["temp_rise_c"] or 0) >= 2.5 and "热应激" in alerts[0].message_zh
+
+
+def test_warm_weather_over_the_whole_park_is_heat_stress_only_when_hot() -> None:
+    frame = Flock(houses=4).build()
+    onset = day_hour(25, 4)
+    warming = np.linspace(0, 8, frame.n_hours - onset).clip(0, 4.0)
+    frame.temp_c[:, onset:] += warming  # 21 -> 25 °C in every house: the weather, and bearable
+    assert detect(frame) == []
+    frame.temp_c[:, onset:] += 2 * warming  # 21 -> 33 °C: hot whatever the cause
+    assert sorted(a.house for a in detect(frame) if a.kind == "heat_stress") == ["H01", "H02", "H03", "H04"]
 
 
 def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
@@ -168,15 +178,15 @@ def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
     assert detect(frame) == []
 
 
-def test_mild_dip_found_by_multi_day_evidence() -> None:
-    # 5 % (~4.5 points) in a noisy one-run house: no single day is convincing, three days are.
+def test_mild_dip_found_by_two_day_evidence() -> None:
+    # 6 % (~5.4 points) in a noisy one-run house: no single day is convincing, two together are.
     onset = day_hour(25, 14)
-    frame = Flock(runs=(23,), day_noise=0.01, seed=2, drop_from={0: (onset, 0.95)}).build()
+    frame = Flock(runs=(23,), day_noise=0.01, seed=4, drop_from={0: (onset, 0.94)}).build()
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("laying_drop", "H01")]
-    assert alerts[0].evidence["channel"] == "cusum"
+    assert alerts[0].evidence["channel"] == "two_day_trend"
     assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=72)
-    without = detect(frame, DetectorConfig(cusum_h=1000.0))
+    without = detect(frame, DetectorConfig(trend_z=1000.0))
     assert all(a.detected_at - frame.hour_start(onset) > timedelta(hours=72) for a in without)
 
 

@@ -35,25 +35,28 @@ def disease_frame(seed: int = 5) -> HourlyFrame:
     return frame
 
 
-def test_disease_that_moves_drinking_is_a_laying_drop_within_12_hours() -> None:
+# A pause that starts with the first hour of a rhythm shift (not only once it has lasted 12 h).
+AT_ONCE = DetectorConfig(rhythm_persist_hours=1)
+
+
+@pytest.mark.parametrize("cfg", [DetectorConfig(), AT_ONCE], ids=["default", "pause-at-once"])
+def test_disease_that_moves_drinking_is_a_laying_drop_within_12_hours(cfg: DetectorConfig) -> None:
     frame = disease_frame()
-    # The disease's rhythm shift does start the lighting-change pause (the old root cause) ...
-    analysis = analyse(frame, DetectorConfig())
-    assert analysis.paused[0, WATER_ONSET : EGG_ONSET + 12].any()
-    # ... but once the 24 h water total is down the pause no longer hides the eggs.
-    drops = [a for a in detect(frame) if a.kind == "laying_drop"]
+    drops = [a for a in detect(frame, cfg) if a.kind == "laying_drop"]
     assert [a.house for a in drops] == ["H01"]
     delay = drops[0].detected_at - frame.hour_start(EGG_ONSET)
     assert timedelta(0) < delay <= timedelta(hours=12)
     assert drops[0].magnitude_pct >= 12
 
 
-def test_without_the_totals_check_the_pause_hid_the_drop() -> None:
-    # The regression this guards: a pause that ignores the totals vetoes the whole 25-point drop
-    # for a day or more.
+def test_the_disease_does_start_the_pause_but_the_totals_check_lifts_it() -> None:
     frame = disease_frame()
-    cfg = DetectorConfig(rhythm_total_fall_frac=10.0)  # water "never down enough": the old rule
-    drops = [a for a in detect(frame, cfg) if a.kind == "laying_drop"]
+    # The disease's rhythm shift starts a lighting-change pause when one starts at once ...
+    assert analyse(frame, AT_ONCE).paused[0, WATER_ONSET : EGG_ONSET + 12].any()
+    # ... and without the totals check (water "never down enough") it hides the 25-point drop for a
+    # day or more: the regression this guards.
+    old = DetectorConfig(rhythm_persist_hours=1, rhythm_total_fall_frac=10.0)
+    drops = [a for a in detect(frame, old) if a.kind == "laying_drop"]
     assert not drops or drops[0].detected_at - frame.hour_start(EGG_ONSET) > timedelta(hours=12)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from eggwatch.breeds import curve
 from simulator import profiles
+from simulator.belts import BeltMotion
 from simulator.house import HouseModel
 from simulator.incidents import DAY, H, draw
 from simulator.spec import draw_house
@@ -114,3 +115,16 @@ def test_continuous_collection_counts_one_to_two_hours_after_laying() -> None:
     laid, counted = ((x - x[0]) / (x[-1] - x[0]) for x in (laid, counted))
     lag_h = (np.interp(0.25, counted, f.t_s) - np.interp(0.25, laid, f.t_s)) / H
     assert 0.7 < lag_h < 2.5
+
+
+def test_a_stopped_continuous_belt_counts_nothing_meanwhile_then_the_backlog() -> None:
+    transit = 1.5 * H
+    stop = (START + 10 * H, START + 14 * H)
+    belt = BeltMotion.continuous(transit, [stop], START, START + 2 * DAY)
+    t = np.arange(START, START + 2 * DAY, 600.0)
+    travel = belt.travel_at(t)
+    assert np.all(np.diff(travel) >= 0)  # the belt never runs backwards
+    during = (t >= stop[0]) & (t <= stop[1])
+    assert np.ptp(travel[during]) == 0
+    before = t < stop[0]
+    np.testing.assert_allclose(np.diff(travel[before]), 600.0 / transit)  # one row length per transit
