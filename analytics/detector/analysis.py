@@ -79,6 +79,13 @@ def _standard(frame: HourlyFrame, figure: str = "hen_day") -> np.ndarray:
     return np.where(np.isnan(age), np.nan, out)
 
 
+def _guide(frame: HourlyFrame, figure: str) -> np.ndarray:
+    """The breed guide's water or feed per hen for the age; 1 for a house that never reports its age
+    (its intake is then compared as it is)."""
+    g = _standard(frame, figure)
+    return np.where(np.isnan(g), 1.0, g)
+
+
 def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> Analysis:
     """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``."""
     # Figures start 4 days before the first verdict, so verdicts, onsets and multi-day checks at
@@ -96,11 +103,11 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     feed_weather = temperature_factor(heat.mean_24h, heat.rise, -cfg.feed_per_c, cfg.feed_above_c)
     water = analyse_consumption(
         frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
-        weather=water_weather, guide=_standard(frame, "water_ml"),
+        weather=water_weather, guide=_guide(frame, "water_ml"),
     )  # fmt: skip
     feed = analyse_consumption(
         frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac,
-        weather=feed_weather, guide=_standard(frame, "feed_g"),
+        weather=feed_weather, guide=_guide(frame, "feed_g"),
     )  # fmt: skip
     shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):

@@ -220,3 +220,13 @@ def test_small_lasting_feed_fall_is_a_feed_drop() -> None:
     assert [(a.kind, a.house) for a in alerts] == [("feed_drop", "H02")]
     assert alerts[0].detected_at - frame.hour_start(cut) <= timedelta(hours=72)
     assert detect(frame, DetectorConfig(feed_slow_frac=0.0)) == []
+
+
+def test_without_any_age_water_and_feed_are_still_judged() -> None:
+    # Intake is compared against the breed guide for the age; a house whose age is never reported is
+    # compared as it is.
+    frame = Flock().build()
+    frame.age_weeks[:] = np.nan
+    stop = day_hour(25, 2)
+    frame.water_l[0, stop : stop + 8] *= 0.05
+    assert [(a.kind, a.house) for a in detect(frame)] == [("water_drop", "H01")]
