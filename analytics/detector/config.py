@@ -19,8 +19,8 @@ class DetectorConfig:
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
     guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)
 
-    # Two-day trend channel (mild dips ramping in): (yesterday + 2 x today) / sqrt(5) deficits, or
-    # today's alone, in noise units, in quiet hours.
+    # Two-day trend channel (mild dips ramping in): (yesterday + 2 x today) / sqrt(5) deficits in
+    # noise units, in quiet hours.
     trend_z: float = 3.25  # threshold, noise units
     trend_min_pts: float = 2.0  # today's deficit at least this (hen-day points)
     trend_sigma_floor_pts: float = 1.5  # the daily noise is taken as at least this (hen-day points)

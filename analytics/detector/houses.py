@@ -131,16 +131,16 @@ def analyse_drops(
     )
     fast = above & ((flow_since >= cfg.fast_flow) | (drinking_down & (flow_from >= cfg.fast_flow)))
 
-    # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units, or today alone.  Yesterday does not
-    # count when it had no verdict, or when a row has just been left out (a counter fault: its first
-    # hours were short before the fault was recognised).
+    # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units.  Without a usable yesterday (no
+    # verdict then, or a row just left out: a counter fault's first hours were short before the fault
+    # was recognised) there is no trend; one short day alone is the end-of-day channel's to judge.
     row_out = (~rows.included & ~np.isnan(rows.share)).any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = np.maximum(sigma_quiet, cfg.trend_sigma_floor_pts) * factor
         yesterday = np.full_like(deficit, np.nan)
         yesterday[:, DAY:] = np.where(hold[:, :-DAY], np.nan, deficit[:, :-DAY])
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
-        trend = np.fmax(deficit / noise, (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise))
+        trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
         ramping = quiet & ~hold & valid & (trend >= cfg.trend_z) & (deficit >= cfg.trend_min_pts)
 
     alarm = end_of_day | ramping | fast

@@ -108,3 +108,32 @@ def test_backfilled_counters_wrap_like_the_stub_registers() -> None:
     np.testing.assert_array_equal(as_device_reports(cases).values, [65535, 0, 4464])  # uint16 register
     eggs = Channel("house-01", "eggcounter-1", "eggs_total", ts, np.array([7e6, 8e6, 9e6]), {"row": "01"})
     np.testing.assert_array_equal(as_device_reports(eggs).values, eggs.values)  # uint32: no wrap yet
+
+
+@pytest.mark.parametrize("history_days", [3.0, 14.0])
+@pytest.mark.parametrize("now", ["2026-11-28T23:38:00", "2026-03-05T09:00:00", "2026-07-19T15:00:00"])
+def test_the_detector_finds_the_injected_incident_and_nothing_else(
+    tmp_path: Path, now: str, history_days: float
+) -> None:
+    """What the demo's alert engine sees (the park's hourly figures): alerts only for the injected
+    house, none before its water starts to fall (the demo once raised one a day early)."""
+    from analytics.detector import detect
+    from analytics.offline import read_frame
+    from simulator.hourly import house_hours
+    from simulator.scenarios import Scenario
+
+    now_s = dt.datetime.fromisoformat(now).replace(tzinfo=dt.UTC).timestamp()
+    warmup = max(0.0, 8.0 - history_days)  # as the runner does (min_baseline_days + 3)
+    state, sim, warm_s, _ = world.prepare(tmp_path / "state.json", 1, 6, history_days, now_s, "demo", warmup)
+    h_rows: list[dict] = []
+    r_rows: list[dict] = []
+    for model in sim.houses.values():
+        h, r = house_hours(model, float(np.ceil(warm_s / H) * H), float(np.floor(now_s / H) * H))
+        h_rows += h
+        r_rows += r
+    h_csv, r_csv = Scenario("demo", 1, h_rows, r_rows, []).write(tmp_path / "csv")
+    alerts = [a for a in detect(read_frame(h_csv, r_csv)) if a.kind != "sensor_fault"]
+    water_s = state.incident_water_s
+    assert water_s is not None and alerts
+    assert {a.house for a in alerts} == {state.incident_house}, alerts
+    assert min(a.detected_at.timestamp() for a in alerts) > water_s, alerts
