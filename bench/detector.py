@@ -103,7 +103,8 @@ def offline() -> None:
 
 
 def live() -> None:
-    keep = DetectorConfig().baseline_days + 3 + 2  # see detect_live
+    cfg = DetectorConfig()
+    keep = max(cfg.baseline_days, cfg.temp_days) + 3 + 2  # see detect_live
     print(f"live pass (detect_live: alerts of the last hour; analyses the last {keep} days only):")
     print(f"  {'houses':>7s} {'history':>8s} {'wall s':>8s} {'CPU s':>7s} {'CPU µs/house':>13s}")
     for houses, days in ((100, 60), (300, 60), (1000, 30), (1000, 60), (1000, 120)):

@@ -35,13 +35,13 @@ def detect_live(
 ) -> list[DetectorAlert]:
     """Alerts whose ``detected_at`` falls within the last ``window_hours`` of ``frame``.
 
-    Only the last ``baseline_days + state_days + 2`` days are analysed
+    Only the last ``max(baseline_days, temp_days) + state_days + 2`` days are analysed
     (enough history for the baselines, and ``state_days`` of verdicts for the episode state, so an
     event already alerted in an earlier pass is not reported again); the cost is linear in houses
     and independent of older history.
     """
     cfg = config or DetectorConfig()
-    keep = 24 * (cfg.baseline_days + state_days + 2)
+    keep = 24 * (max(cfg.baseline_days, cfg.temp_days) + state_days + 2)
     if frame.n_hours > keep:
         frame = _tail(frame, keep)
     start = max(0, frame.n_hours - 24 * state_days)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.detector.config import DetectorConfig
-from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, temperature_factor
+from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
 from analytics.detector.episodes import first_alarms
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
@@ -99,15 +99,14 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     standard = _standard(frame)
 
     heat = analyse_heat(frame.temp_c, start, cfg)
-    water_weather = temperature_factor(heat.mean_24h, heat.rise, cfg.water_per_c, cfg.water_above_c)
-    feed_weather = temperature_factor(heat.mean_24h, heat.rise, -cfg.feed_per_c, cfg.feed_above_c)
+    temp = (heat.mean_24h, heat.rise)
     water = analyse_consumption(
         frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
-        weather=water_weather, guide=_guide(frame, "water_ml"),
+        guide=_guide(frame, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
     )  # fmt: skip
     feed = analyse_consumption(
         frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac,
-        weather=feed_weather, guide=_guide(frame, "feed_g"),
+        guide=_guide(frame, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
     )  # fmt: skip
     shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):

@@ -44,12 +44,11 @@ class DetectorConfig:
 
     # Water and feed (per hen, same-time-of-day 24 h windows).
     # Both are compared relative to the breed guide for the flock's age (young flocks eat and drink
-    # more week by week).  Hens drink more and eat less in warm weather: the expectation follows the
-    # house temperature (24 h mean) against the baseline days'.
-    water_per_c: float = 0.035  # water per hen up this fraction per °C ...
-    water_above_c: float = 22.0  # ... above this 24 h mean house temperature
-    feed_per_c: float = 0.012  # feed per hen down this fraction per °C ...
-    feed_above_c: float = 25.0  # ... above this
+    # more week by week), and follow the house temperature: hens drink more and eat less when it is
+    # warm, each house by its own learned amount (per °C, relative; clipped to these bounds).
+    temp_days: int = 14  # days the sensitivity is learned from (0: no temperature correction)
+    water_per_c_max: float = 0.08  # water per hen up at most this fraction per °C
+    feed_per_c_max: float = 0.04  # feed per hen down at most this fraction per °C
     water_min_frac: float = 0.12
     feed_min_frac: float = 0.08
     consumption_z: float = 3.0

@@ -35,16 +35,18 @@ def analyse_consumption(
     cfg: DetectorConfig,
     first_hod: int | None = None,
     slow_frac: float = 0.0,
-    weather: np.ndarray | None = None,
     guide: np.ndarray | None = None,
+    temp: tuple[np.ndarray, np.ndarray] | None = None,
+    per_c_range: tuple[float, float] = (0.0, 0.0),
 ) -> ConsumptionDrops:
     """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict.
 
     With ``first_hod`` (the UTC hour of the first column) a line stopping mid-day is also checked
     over the last 3 h (:mod:`analytics.detector.outage`).  With ``slow_frac`` a smaller fall that
-    lasts ``slow_hours`` (a feed change settling in) alarms too.  ``weather`` (``[house, hour]``)
-    scales the expectation for the house temperature now against the baseline days' (see
-    :func:`temperature_factor`).
+    lasts ``slow_hours`` (a feed change settling in) alarms too.  ``guide`` (``[house, hour]``) is the
+    breed guide's amount per hen for the age: intake is judged relative to it.  ``temp`` (the 24 h
+    mean house temperature and its rise over the baseline days) lets the expectation follow the
+    weather, with the house's own sensitivity (:func:`learned_weather`).
     """
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -54,6 +56,9 @@ def analyse_consumption(
     if guide is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
             rel = np.where(guide > 0, per_hen / guide, np.nan)
+    weather = None
+    if temp is not None and cfg.temp_days > 0:
+        weather = learned_weather(rel, temp[0], temp[1], cfg.temp_days, per_c_range)
     exp_s, sig_s = same_time_baseline(rel, cfg.baseline_days, cfg.min_baseline_days, start)
     expected = np.full((h, t), np.nan)
     sigma = np.full((h, t), np.nan)
@@ -90,13 +95,25 @@ def analyse_consumption(
     return ConsumptionDrops(per_hen, expected, fall, alarm, active, fall_short)
 
 
-def temperature_factor(mean_24h: np.ndarray, rise: np.ndarray, per_c: float, above_c: float) -> np.ndarray:
-    """How much more (``per_c`` > 0, water) or less (< 0, feed) hens take in at today's 24 h mean
-    house temperature than at the baseline days' (today's minus ``rise``): ``per_c`` per °C above
-    ``above_c``.  1 where unknown.  A cool spell after warm days then lowers the expected water
-    instead of raising a ``water_drop``."""
-    with np.errstate(invalid="ignore"):
-        now = 1.0 + per_c * np.maximum(mean_24h - above_c, 0.0)
-        then = 1.0 + per_c * np.maximum(mean_24h - rise - above_c, 0.0)
-        f = now / then
+def learned_weather(
+    rel: np.ndarray, mean_24h: np.ndarray, rise: np.ndarray, days: int, per_c_range: tuple[float, float]
+) -> np.ndarray:
+    """``[house, hour]`` factor for the expected intake: hens drink more and eat less when it is warm,
+    by how much depends on the house (ventilation, cooling pads), so each house's own sensitivity is
+    learned — the least-squares slope of its intake on its 24 h mean temperature over the last
+    ``days`` days, shrunk towards 0 when the temperature hardly varied, clipped to ``per_c_range``
+    (per °C, relative to the mean intake) — and applied to today's temperature against the baseline
+    days' (``rise``).  A cool day after warm ones then lowers the expected water instead of raising
+    a ``water_drop``; a house whose intake never followed the weather gets no correction."""
+    w = days * DAY
+    both = ~np.isnan(rel) & ~np.isnan(mean_24h)
+    x = np.where(both, mean_24h, np.nan)
+    y = np.where(both, rel, np.nan)
+    mx, my = window_mean(x, w), window_mean(y, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = window_mean(x * y, w) - mx * my
+        var = window_mean(x * x, w) - mx * mx
+        slope = cov / (np.maximum(var, 0.0) + 1.0) / my  # + 1 °C²: no slope from a steady house
+        slope = np.clip(np.nan_to_num(slope), *per_c_range)
+        f = 1.0 + slope * rise
     return np.where(np.isfinite(f) & (f > 0), f, 1.0)

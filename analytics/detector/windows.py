@@ -37,7 +37,8 @@ def window_mean(x: np.ndarray, w: int) -> np.ndarray:
     known = ~np.isnan(x)
     c = np.cumsum(np.where(known, x, 0.0), axis=-1)
     n = np.cumsum(known, axis=-1).astype(np.float64)
-    pad = lambda a: np.concatenate([np.zeros((*a.shape[:-1], w)), a[..., :-w]], axis=-1)  # noqa: E731
+    k = min(w, x.shape[-1])  # a window longer than the frame: everything so far
+    pad = lambda a: np.concatenate([np.zeros((*a.shape[:-1], k)), a[..., : a.shape[-1] - k]], axis=-1)  # noqa: E731
     cnt = n - pad(n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(cnt > 0, (c - pad(c)) / cnt, np.nan)

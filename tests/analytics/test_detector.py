@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from analytics.detector import DetectorConfig, detect, detect_live
+from analytics.detector.windows import window_mean
 from analytics.frame import HourlyFrame
 from tests.analytics.synth import Flock, day_hour, delay_run, gap
 
@@ -230,3 +231,25 @@ def test_without_any_age_water_and_feed_are_still_judged() -> None:
     stop = day_hour(25, 2)
     frame.water_l[0, stop : stop + 8] *= 0.05
     assert [(a.kind, a.house) for a in detect(frame)] == [("water_drop", "H01")]
+
+
+def test_water_that_follows_the_weather_is_expected_to_fall_on_a_cold_snap() -> None:
+    frame = Flock(houses=3).build()
+    t = np.arange(frame.n_hours)
+    temp = 24 + 3 * np.sin(2 * np.pi * t / (24 * 9))  # weather: 21-27 °C in 9-day waves ...
+    snap = day_hour(30, 0)
+    temp[snap:] -= np.linspace(0, 10, frame.n_hours - snap).clip(0, 5.0)  # ... then 5 °C colder
+    frame.temp_c[:] = temp
+    day_mean = np.nan_to_num(window_mean(frame.temp_c, 24), nan=24.0)
+    frame.water_l[:] *= 1 + 0.05 * (day_mean - 22)  # these hens drink 5 % more per °C
+    assert detect(frame) == []  # the house's own sensitivity is learned
+    uncorrected = detect(frame, DetectorConfig(temp_days=0))
+    assert {a.kind for a in uncorrected} == {"water_drop"}
+
+
+def test_warm_weather_with_steady_intake_raises_nothing() -> None:
+    # Intake that never followed the temperature gets no correction: warmth is not a water drop.
+    frame = Flock(houses=3).build()
+    onset = day_hour(25, 4)
+    frame.temp_c[:, onset:] += np.linspace(0, 12, frame.n_hours - onset).clip(0, 6.0)
+    assert detect(frame) == []
