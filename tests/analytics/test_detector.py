@@ -253,3 +253,16 @@ def test_warm_weather_with_steady_intake_raises_nothing() -> None:
     onset = day_hour(25, 4)
     frame.temp_c[:, onset:] += np.linspace(0, 12, frame.n_hours - onset).clip(0, 6.0)
     assert detect(frame) == []
+
+
+def test_a_live_pass_over_a_large_park_judges_warm_weather_as_the_whole_park() -> None:
+    # 130 houses are analysed in two blocks of 65 (not 128 + 2): every block holds enough of the
+    # park to see that all houses warmed together.
+    frame = Flock(houses=130).build()
+    onset = day_hour(25, 4)
+    frame.temp_c[:, onset:] += (np.arange(frame.n_hours - onset) / 3.0).clip(0, 4.0)  # +4 °C in 12 h
+    end = onset + 36
+    cut = HourlyFrame(frame.start, frame.houses, frame.rows, frame.hens[:, :end], frame.age_weeks[:, :end],
+                      frame.water_l[:, :end], frame.feed_kg[:, :end], frame.temp_c[:, :end],
+                      frame.eggs[:, :, :end], frame.breeds)  # fmt: skip
+    assert detect_live(cut, window_hours=24) == []
