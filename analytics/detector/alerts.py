@@ -62,6 +62,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                     "expected_pct": expected,
                     "deficit_pts": deficit,
                     "noise_pts": float(d.sigma[h, t]),
+                    "trend_z": _num(d.trend[h, t]),  # the two-day statistic (noise units)
                     "breed_standard_pct": _num(an.standard[h, t]),
                     "hens": _num(an.hens[h, t]),
                     "water_fall_pct": _num(100 * an.water.fall[h, t]),
@@ -113,6 +114,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                 evidence={
                     "temp_24h_c": mean,
                     "temp_rise_c": rise,
+                    "temp_rise_above_park_c": _num(an.heat.excess[h, t]),
                     "laying_deficit_pts": _num(d.deficit[h, t]),
                 },
             )

@@ -24,6 +24,8 @@ MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one 
 class HeatStress:
     mean_24h: np.ndarray  # [house, hour] °C
     rise: np.ndarray  # [house, hour] °C above the baseline
+    excess: np.ndarray  # [house, hour] °C of that rise beyond the park's median rise (the rise itself
+    # with fewer than MIN_PARK houses)
     alarm: np.ndarray
     active: np.ndarray
 
@@ -44,4 +46,4 @@ def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStr
         alarm = run_lengths(hot) >= cfg.consumption_hours
         active = np.isnan(rise) | (rise >= 0.5 * cfg.heat_rise_c)
     alarm[:, :start] = False
-    return HeatStress(mean, rise, alarm, active)
+    return HeatStress(mean, rise, excess, alarm, active)

@@ -157,6 +157,7 @@ def test_heat_wave_is_an_early_heat_stress_warning() -> None:
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("heat_stress", "H02")]
     assert float(alerts[0].evidence["temp_rise_c"] or 0) >= 2.5 and "热应激" in alerts[0].message_zh
+    assert alerts[0].evidence["temp_rise_above_park_c"] == alerts[0].evidence["temp_rise_c"]  # 2 houses
 
 
 def test_warm_weather_over_the_whole_park_is_heat_stress_only_when_hot() -> None:
@@ -186,6 +187,7 @@ def test_mild_dip_found_by_two_day_evidence() -> None:
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("laying_drop", "H01")]
     assert alerts[0].evidence["channel"] == "two_day_trend"
+    assert float(alerts[0].evidence["trend_z"] or 0) >= DetectorConfig().trend_z
     assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=72)
     without = detect(frame, DetectorConfig(trend_z=1000.0))
     assert all(a.detected_at - frame.hour_start(onset) > timedelta(hours=72) for a in without)
