@@ -62,7 +62,8 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                     "expected_pct": expected,
                     "deficit_pts": deficit,
                     "noise_pts": float(d.sigma[h, t]),
-                    "trend_z": _num(d.trend[h, t]),  # the two-day statistic (noise units)
+                    "trend_z": _num(d.trend[h, t]),  # the two-day statistic (noise units) ...
+                    "trend_noise_pts": _num(d.trend_noise[h, t]),  # ... and its unit
                     "breed_standard_pct": _num(an.standard[h, t]),
                     "hens": _num(an.hens[h, t]),
                     "water_fall_pct": _num(100 * an.water.fall[h, t]),

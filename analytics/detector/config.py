@@ -23,7 +23,12 @@ class DetectorConfig:
     # noise units, in quiet hours.
     trend_z: float = 3.25  # threshold, noise units
     trend_min_pts: float = 2.0  # today's deficit at least this (hen-day points)
-    trend_sigma_floor_pts: float = 1.5  # the daily noise is taken as at least this (hen-day points)
+    # Its noise unit (see houses.trend_noise): the house's quiet-hour noise pulled towards the park's
+    # median (weight of the park), scaled for the estimate reading low, and a soft floor.
+    trend_park_weight: float = 1.0
+    trend_sigma_scale: float = 1.15
+    trend_sigma_floor_pts: float = 1.5  # a house quieter than this (hen-day points) ...
+    trend_floor_power: float = 0.6  # ... is believed only in part: 0 fully, 1 a hard floor
 
     # Fast channel: a large deficit at any hour that survived a good part of a day's egg flow.
     fast_min_pts: float = 12.0
@@ -87,5 +92,7 @@ class DetectorConfig:
                 raise ValueError(f"DetectorConfig.{f.name} must be a non-negative number, got {v!r}")
         if self.min_baseline_days < 2 or self.min_baseline_days > self.baseline_days:
             raise ValueError("DetectorConfig: need 2 <= min_baseline_days <= baseline_days")
+        if self.trend_floor_power > 1:
+            raise ValueError("DetectorConfig: need trend_floor_power <= 1 (1 is a hard floor)")
         if not 0 < self.row_fault_ratio <= self.row_exclude_ratio < 1:
             raise ValueError("DetectorConfig: need 0 < row_fault_ratio <= row_exclude_ratio < 1")

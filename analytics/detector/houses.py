@@ -16,12 +16,14 @@ until eggs arrive again (at most ``hold_max_hours``).  Hours without data are un
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
+from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
 from analytics.detector.windows import DAY, window_mean
@@ -38,6 +40,7 @@ class HouseDrops:
     active: np.ndarray  # [house, hour] bool: a drop may still be going on (for de-duplication)
     channel: np.ndarray  # [house, hour] int8: see CHANNELS
     trend: np.ndarray  # [house, hour] two-day evidence (noise units)
+    trend_noise: np.ndarray  # [house, hour] the noise unit of ``trend`` (points)
     hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
 
 
@@ -136,7 +139,7 @@ def analyse_drops(
     # was recognised) there is no trend; one short day alone is the end-of-day channel's to judge.
     row_out = (~rows.included & ~np.isnan(rows.share)).any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        noise = np.maximum(sigma_quiet, cfg.trend_sigma_floor_pts) * factor
+        noise = trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg) * factor
         yesterday = np.full_like(deficit, np.nan)
         yesterday[:, DAY:] = np.where(hold[:, :-DAY], np.nan, deficit[:, :-DAY])
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
@@ -148,7 +151,40 @@ def analyse_drops(
     channel = np.select([end_of_day, ramping, fast], [1, 2, 3], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
         active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts)
-    return HouseDrops(hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, hold)
+    return HouseDrops(hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold)
+
+
+def _days_known(x: np.ndarray, days: int) -> np.ndarray:
+    """Days' worth of known hours of ``x`` in the last ``days`` days, ``[house, hour]``."""
+    c = np.cumsum(~np.isnan(x), axis=-1)
+    before = np.zeros_like(c)
+    before[:, days * DAY :] = c[:, : -days * DAY]
+    return (c - before) / DAY
+
+
+def trend_noise(sigma_quiet: np.ndarray, days_known: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
+    """The noise unit of the two-day trend (hen-day points), ``[house, hour]``.
+
+    - ``sigma_quiet`` comes from only ``baseline_days`` residuals around a fitted local trend, so it
+      reads low (by ~1.3 for independent days, more when days are correlated) and varies by chance
+      from house to house.  It is first pulled towards the park's median (houses under one
+      management share their noise; a single low estimate is mostly luck), then scaled up.
+    - A house that still looks quieter than ``trend_sigma_floor_pts`` is believed only in part
+      (``trend_floor_power`` 0: fully, 1: a hard floor): a truly quiet house keeps most of its
+      sensitivity, so a 3-point dip in it is found, without trusting every low estimate.  Only a
+      full baseline (``days_known``, a day's grace) earns that trust: a MAD of five days can read
+      anything.
+    """
+    var = sigma_quiet**2
+    if cfg.trend_park_weight > 0 and var.shape[0] >= MIN_PARK:
+        with warnings.catch_warnings():  # hours where no house has a figure yet
+            warnings.simplefilter("ignore", RuntimeWarning)
+            park = np.nanmedian(var, axis=0, keepdims=True)
+        park = np.where(np.isnan(park), var, park)
+        var = (var + cfg.trend_park_weight * park) / (1.0 + cfg.trend_park_weight)
+    sigma = np.maximum(cfg.trend_sigma_scale * np.sqrt(var), cfg.sigma_floor_pts)
+    power = np.where(days_known >= cfg.baseline_days - 1, cfg.trend_floor_power, 1.0)
+    return sigma * np.maximum(1.0, cfg.trend_sigma_floor_pts / sigma) ** power
 
 
 def _compare(

@@ -32,6 +32,7 @@ class Flock:
     age0: float = 40.0
     seed: int = 0
     drop_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # house -> (hour, factor)
+    ramp_h: int = 0  # a drop reaches its full factor this many hours after its onset (0: a step)
 
     def build(self) -> HourlyFrame:
         rng = np.random.default_rng(self.seed)
@@ -49,7 +50,10 @@ class Flock:
         row_f = 1 + self.row_noise * rng.standard_normal((h, r, self.days))
         rate = np.full((h, n), self.level)
         for house, (hour, factor) in self.drop_from.items():
-            rate[house, hour:] *= factor
+            reached = np.clip(
+                (t - hour + 1) / max(self.ramp_h, 1), 0.0, 1.0
+            )  # 1 from the onset on for a step
+            rate[house] *= 1.0 - (1.0 - factor) * reached
         laid = (
             (self.hens * rate * prof * day_f[:, day])[:, None, :] * row_share[:, :, None] * row_f[:, :, day]
         )

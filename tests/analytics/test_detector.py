@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from analytics.detector import DetectorConfig, detect, detect_live
+from analytics.detector.houses import trend_noise
 from analytics.detector.windows import window_mean
 from analytics.frame import HourlyFrame
 from tests.analytics.synth import Flock, day_hour, delay_run, gap
@@ -268,3 +269,37 @@ def test_a_live_pass_over_a_large_park_judges_warm_weather_as_the_whole_park() -
                       frame.water_l[:, :end], frame.feed_kg[:, :end], frame.temp_c[:, :end],
                       frame.eggs[:, :, :end], frame.breeds)  # fmt: skip
     assert detect_live(cut, window_hours=24) == []
+
+
+@pytest.mark.parametrize("runs", [(1, 6), (23,), ()], ids=["two-runs", "one-run", "continuous"])
+def test_a_quiet_park_has_a_three_point_dip_found(runs: tuple[int, ...]) -> None:
+    # Day noise ~0.5 points: a 3.2-point step is 6 sigma a day.  A hard 1.5-point noise floor hid it.
+    onset = day_hour(40, 9)
+    flock = Flock(days=60, houses=6, runs=runs, day_noise=0.004, row_noise=0.012, seed=3,
+                  drop_from={2: (onset, 1 - 3.2 / 90)})  # fmt: skip
+    frame = flock.build()
+    alerts = detect(frame)
+    assert [(a.kind, a.house) for a in alerts] == [("laying_drop", "H03")]
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=72)
+    assert float(alerts[0].evidence["trend_noise_pts"] or 0) < DetectorConfig().trend_sigma_floor_pts
+    hard_floor = DetectorConfig(trend_park_weight=0.0, trend_sigma_scale=1.0, trend_floor_power=1.0)
+    assert detect(frame, hard_floor) == []
+
+
+def test_trend_noise_pulls_a_lucky_low_estimate_towards_the_park() -> None:
+    cfg = DetectorConfig()
+    sigma = np.array([[2.0], [2.0], [2.0], [0.6]])  # the last house's MAD read low by chance
+    full = np.full_like(sigma, 14.0)
+    noise = trend_noise(sigma, full, cfg)[:, 0]
+    assert noise[0] == pytest.approx(2.0 * cfg.trend_sigma_scale)
+    assert noise[3] > 1.5  # sqrt((0.6² + 2²) / 2) x 1.15 = 1.70
+    alone = trend_noise(sigma[3:], full[3:], cfg)[0, 0]  # no park to learn from
+    assert 0.6 < alone < cfg.trend_sigma_floor_pts  # the soft floor: believed in part
+
+
+def test_trend_noise_trusts_a_low_estimate_only_with_a_full_baseline() -> None:
+    cfg = DetectorConfig()
+    sigma = np.full((1, 2), 0.5)
+    noise = trend_noise(sigma, np.array([[6.0, 14.0]]), cfg)[0]
+    assert noise[0] == pytest.approx(cfg.trend_sigma_floor_pts)  # six days: the hard floor
+    assert noise[1] < cfg.trend_sigma_floor_pts

@@ -1,0 +1,81 @@
+"""The detector and the daily control chart on the unit tests' own flock generator (not the project
+simulator): mild dips of 3-7 hen-day points, as steps or ramps, at a chosen noise level.
+
+    .venv/bin/python -m tests.analytics.crosscheck [--flocks 48] [--noise 1.0] [--ramp-h 0]
+
+A second, deliberately different generator keeps the detector from being tuned to one simulator's
+noise (analytics/README.md, "Quality").  Each flock: 6 houses x 80 days, one of them with a dip.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from analytics.control_chart import control_chart
+from analytics.detector import DetectorConfig, detect
+from analytics.scoring import Score, score
+from tests.analytics.synth import Flock, day_hour
+
+RUNS = [(1, 6), (23,), (), (0, 3, 7), (2,), (1, 5, 9)]  # belt runs (UTC hours); () continuous
+
+
+@dataclass
+class Label:  # the scoring's LabelLike
+    house: str
+    kind: str
+    onset: datetime
+    end: datetime | None
+    row: str | None
+    production: bool
+    sudden: bool
+    magnitude_pct: float | None
+
+
+def flocks(n: int, noise: float, ramp_h: int, seed: int = 100) -> Iterator[tuple[Flock, int, int, float]]:
+    """(flock, house with the dip, onset hour, depth in points); ``noise`` scales day and row noise."""
+    rng = np.random.default_rng(seed)
+    for k in range(n):
+        level = rng.uniform(0.8, 0.93)
+        pts = rng.uniform(3, 7)
+        flock = Flock(days=80, houses=6, rows=8, level=level, day_noise=noise * rng.uniform(0.005, 0.015),
+                      row_noise=noise * rng.uniform(0.02, 0.04), runs=RUNS[k % len(RUNS)],
+                      lights_on=int(rng.integers(18, 23)), age0=rng.uniform(25, 60), seed=seed + k,
+                      ramp_h=int(ramp_h * rng.uniform(0, 1)))  # fmt: skip
+        onset = day_hour(int(rng.integers(35, 70)), int(rng.integers(0, 24)))
+        house = int(rng.integers(0, 6))
+        flock.drop_from = {house: (onset, 1 - pts / (100 * level))}
+        yield flock, house, onset, pts
+
+
+def run(n: int, noise: float, ramp_h: int, config: DetectorConfig | None = None) -> tuple[Score, Score]:
+    det, chart = Score(), Score()
+    for flock, house, onset, pts in flocks(n, noise, ramp_h):
+        frame = flock.build()
+        labels = [
+            Label(frame.houses[house], "mild_dip", frame.hour_start(onset), None, None, True, False, pts)
+        ]
+        months = flock.houses * flock.days / 30.44
+        det.add(score(detect(frame, config), labels, months))
+        chart.add(score(control_chart(frame), labels, months))
+    return det, chart
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--flocks", type=int, default=48)
+    ap.add_argument("--noise", type=float, default=1.0, help="x (0.5-1.5 % day, 2-4 % row noise)")
+    ap.add_argument("--ramp-h", type=int, default=0, help="dips ramp in over up to this many hours")
+    a = ap.parse_args()
+    det, chart = run(a.flocks, a.noise, a.ramp_h)
+    for name, s in (("detector", det), ("control chart", chart)):
+        print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "
+              f"false alarms {s.false_alarms} ({s.false_per_house_month:.3f} per house-month)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

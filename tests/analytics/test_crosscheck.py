@@ -1,0 +1,32 @@
+"""The second-generator check runs and scores what it generated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.analytics.crosscheck import flocks, run
+from tests.analytics.synth import Flock, day_hour
+
+
+def test_crosscheck_scores_one_dip_per_flock() -> None:
+    det, chart = run(2, noise=0.5, ramp_h=48)
+    assert det.production_events == chart.production_events == 2
+    assert det.house_months == chart.house_months > 0
+
+
+def test_a_ramped_dip_reaches_its_depth_at_the_end_of_the_ramp() -> None:
+    onset = day_hour(10, 0)
+    flat = Flock(days=20, houses=1, day_noise=0.0, row_noise=0.0).build()
+    ramp = Flock(
+        days=20, houses=1, day_noise=0.0, row_noise=0.0, ramp_h=48, drop_from={0: (onset, 0.9)}
+    ).build()
+    day = lambda f, d: np.nansum(f.eggs[0, :, day_hour(d, 0) : day_hour(d + 1, 0)])  # noqa: E731
+    assert day(ramp, 9) == day(flat, 9)
+    assert day(flat, 10) > day(ramp, 10) > day(ramp, 11) > day(ramp, 12)
+    assert day(ramp, 13) / day(flat, 13) == pytest.approx(0.9, rel=1e-3)  # the full depth from then on
+
+
+def test_flocks_are_reproducible() -> None:
+    a = [(f.seed, h, o, p) for f, h, o, p in flocks(3, 1.0, 0)]
+    assert a == [(f.seed, h, o, p) for f, h, o, p in flocks(3, 1.0, 0)]
