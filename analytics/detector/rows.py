@@ -21,7 +21,6 @@ from analytics.detector.windows import DAY, _sorted_median, ffill, run_lengths, 
 @dataclass(frozen=True)
 class RowState:
     window: np.ndarray  # [house, row, hour] eggs counted in the last 24 h (NaN unknown)
-    window3: np.ndarray  # [house, row, hour] eggs counted in the last 72 h
     share: np.ndarray  # [house, row, hour] the row's usual share of the house (from earlier days)
     ratio: np.ndarray  # [house, row, hour] row estimate / median row estimate
     included: np.ndarray  # [house, row, hour] rows the house figure uses
@@ -121,5 +120,4 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied)
-    win3 = window_sums(eggs, 3 * DAY)
-    return RowState(win, win3, share, ratio, included, fault_fires, silent_fires)
+    return RowState(win, share, ratio, included, fault_fires, silent_fires)
