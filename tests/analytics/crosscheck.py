@@ -11,29 +11,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
 from analytics.control_chart import control_chart
 from analytics.detector import DetectorConfig, detect
 from analytics.scoring import Score, score
+from simulator.scenarios import Label
 from tests.analytics.synth import Flock, day_hour
 
 RUNS = [(1, 6), (23,), (), (0, 3, 7), (2,), (1, 5, 9)]  # belt runs (UTC hours); () continuous
-
-
-@dataclass
-class Label:  # the scoring's LabelLike
-    house: str
-    kind: str
-    onset: datetime
-    end: datetime | None
-    row: str | None
-    production: bool
-    sudden: bool
-    magnitude_pct: float | None
 
 
 def flocks(n: int, noise: float, ramp_h: int, seed: int = 100) -> Iterator[tuple[Flock, int, int, float]]:
@@ -56,9 +43,7 @@ def run(n: int, noise: float, ramp_h: int, config: DetectorConfig | None = None)
     det, chart = Score(), Score()
     for flock, house, onset, pts in flocks(n, noise, ramp_h):
         frame = flock.build()
-        labels = [
-            Label(frame.houses[house], "mild_dip", frame.hour_start(onset), None, None, True, False, pts)
-        ]
+        labels = [Label(frame.houses[house], "mild_dip", frame.hour_start(onset), None, None, True, pts)]
         months = flock.houses * flock.days / 30.44
         det.add(score(detect(frame, config), labels, months))
         chart.add(score(control_chart(frame), labels, months))

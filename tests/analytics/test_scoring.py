@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from analytics.alert import DetectorAlert
 from analytics.control_chart import control_chart
 from analytics.scoring import score
+from simulator.scenarios import Label
 from tests.analytics.synth import Flock, day_hour
 
 T = datetime(2026, 3, 10, tzinfo=UTC)
-
-
-@dataclass
-class Label:
-    house: str
-    kind: str
-    onset: datetime
-    end: datetime | None
-    row: str | None
-    production: bool
-    sudden: bool = False
-    magnitude_pct: float | None = None
 
 
 def alert(house: str, kind: str, hours: float, row: str | None = None) -> DetectorAlert:
@@ -32,10 +20,10 @@ def alert(house: str, kind: str, hours: float, row: str | None = None) -> Detect
 
 def test_per_event_metrics() -> None:
     labels = [
-        Label("h1", "disease", T, T + timedelta(days=5), None, True, sudden=True),
-        Label("h2", "mild_dip", T, T + timedelta(days=5), None, True),
-        Label("h3", "dead_counter", T, T + timedelta(days=2), "04", False),
-        Label("h4", "dead_counter", T, T + timedelta(days=2), "01", False),
+        Label("h1", "disease", T, T + timedelta(days=5), None, True, 15.0, sudden=True),
+        Label("h2", "mild_dip", T, T + timedelta(days=5), None, True, 4.0),
+        Label("h3", "dead_counter", T, T + timedelta(days=2), "04", False, None),
+        Label("h4", "dead_counter", T, T + timedelta(days=2), "01", False, None),
     ]
     alerts = [
         alert("h1", "water_drop", 6),
