@@ -4,7 +4,7 @@ simulator): mild dips of 3-7 hen-day points, as steps or ramps, at a chosen nois
     .venv/bin/python -m tests.analytics.crosscheck [--flocks 48] [--noise 1.0] [--ramp-h 0]
 
 A second, deliberately different generator keeps the detector from being tuned to one simulator's
-noise (analytics/README.md, "Quality").  Each flock: 6 houses x 80 days, one of them with a dip.
+noise (analytics/README.md, "Quality").  Each flock: 6 houses (``--houses``) x 80 days, one with a dip.
 """
 
 from __future__ import annotations
@@ -23,25 +23,29 @@ from tests.analytics.synth import Flock, day_hour
 RUNS = [(1, 6), (23,), (), (0, 3, 7), (2,), (1, 5, 9)]  # belt runs (UTC hours); () continuous
 
 
-def flocks(n: int, noise: float, ramp_h: int, seed: int = 100) -> Iterator[tuple[Flock, int, int, float]]:
+def flocks(
+    n: int, noise: float, ramp_h: int, houses: int = 6, seed: int = 100
+) -> Iterator[tuple[Flock, int, int, float]]:
     """(flock, house with the dip, onset hour, depth in points); ``noise`` scales day and row noise."""
     rng = np.random.default_rng(seed)
     for k in range(n):
         level = rng.uniform(0.8, 0.93)
         pts = rng.uniform(3, 7)
-        flock = Flock(days=80, houses=6, rows=8, level=level, day_noise=noise * rng.uniform(0.005, 0.015),
+        flock = Flock(days=80, houses=houses, rows=8, level=level, day_noise=noise * rng.uniform(0.005, 0.015),
                       row_noise=noise * rng.uniform(0.02, 0.04), runs=RUNS[k % len(RUNS)],
                       lights_on=int(rng.integers(18, 23)), age0=rng.uniform(25, 60), seed=seed + k,
                       ramp_h=int(ramp_h * rng.uniform(0, 1)))  # fmt: skip
         onset = day_hour(int(rng.integers(35, 70)), int(rng.integers(0, 24)))
-        house = int(rng.integers(0, 6))
+        house = int(rng.integers(0, 6)) % houses
         flock.drop_from = {house: (onset, 1 - pts / (100 * level))}
         yield flock, house, onset, pts
 
 
-def run(n: int, noise: float, ramp_h: int, config: DetectorConfig | None = None) -> tuple[Score, Score]:
+def run(
+    n: int, noise: float, ramp_h: int, config: DetectorConfig | None = None, houses: int = 6
+) -> tuple[Score, Score]:
     det, chart = Score(), Score()
-    for flock, house, onset, pts in flocks(n, noise, ramp_h):
+    for flock, house, onset, pts in flocks(n, noise, ramp_h, houses):
         frame = flock.build()
         labels = [Label(frame.houses[house], "mild_dip", frame.hour_start(onset), None, None, True, pts)]
         months = flock.houses * flock.days / 30.44
@@ -55,8 +59,9 @@ def main() -> None:
     ap.add_argument("--flocks", type=int, default=48)
     ap.add_argument("--noise", type=float, default=1.0, help="x (0.5-1.5 % day, 2-4 % row noise)")
     ap.add_argument("--ramp-h", type=int, default=0, help="dips ramp in over up to this many hours")
+    ap.add_argument("--houses", type=int, default=6, help="houses per flock (fewer than 3: no park to pool)")
     a = ap.parse_args()
-    det, chart = run(a.flocks, a.noise, a.ramp_h)
+    det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses)
     for name, s in (("detector", det), ("control chart", chart)):
         print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "
               f"false alarms {s.false_alarms} ({s.false_per_house_month:.3f} per house-month)")  # fmt: skip
