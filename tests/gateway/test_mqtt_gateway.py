@@ -54,6 +54,13 @@ def _dead_letters(gw: MqttGateway) -> list[dict]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
 
 
+def _wait_for_dead_letters(gw: MqttGateway, n: int, timeout_s: float = 30.0) -> None:
+    """Until the gateway has dead-lettered ``n`` payloads (or the timeout; the test's asserts then say what is missing)."""
+    deadline = time.monotonic() + timeout_s
+    while len(_dead_letters(gw)) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("gateway", ["mqtt-flat-json.yaml"], indirect=True)
 def test_flat_json_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, site: str) -> None:
     house = _house()
@@ -78,9 +85,7 @@ def test_flat_json_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, s
         unit = f"eggwatch/v1/{site}/house-{house}"
         col.wait_for(lambda: len(col.readings(f"house-{house}/water-1")) >= 1)
         col.wait_for(lambda: len(col.readings(f"house-{house}/env-1")) >= 4 + 3 + 2 + 3)
-        deadline = time.monotonic() + 30
-        while len(_dead_letters(gateway)) < 6 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_dead_letters(gateway, 6)
     finally:
         node.stop()
         col.close()
@@ -119,9 +124,7 @@ def test_homie_nodes_and_bad_payloads(gateway: MqttGateway, mqtt_url: str, site:
         node.publish_raw(f"homie/h{house}-barn/air/temperature", "20")  # subscribed, but no mapping
         col.wait_for(lambda: len(col.readings(f"house-{house}/homie-climate")) >= 4)
         col.wait_for(lambda: len(col.readings(f"house-{house}/homie-scale")) >= 1)
-        deadline = time.monotonic() + 30
-        while len(_dead_letters(gateway)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_dead_letters(gateway, 3)
     finally:
         node.stop()
         col.close()
