@@ -47,6 +47,9 @@ def evaluate(
     houses: int = typer.Option(6, "--houses", min=2, max=60, help="houses per scenario"),
     days: int = typer.Option(120, "--days", min=40, max=400, help="days per scenario"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="list every miss and false alarm"),
+    without: str = typer.Option(
+        "", "--without", help="house columns to blank, as if not metered: age_weeks,water_l,feed_kg,temp_c"
+    ),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -56,10 +59,16 @@ def evaluate(
     if not seed_list:
         fail("--seeds is empty")
 
-    from analytics.evaluate import evaluate_seed, report
+    from analytics.evaluate import OPTIONAL_COLUMNS, evaluate_seed, report
 
+    blank = [c.strip() for c in without.split(",") if c.strip()]
+    unknown = [c for c in blank if c not in OPTIONAL_COLUMNS]
+    if unknown:
+        fail(f"--without: unknown column {', '.join(unknown)} (choose from {', '.join(OPTIONAL_COLUMNS)})")
     results = []
     for seed in seed_list:
-        results.append(evaluate_seed(seed, houses, days))
+        results.append(evaluate_seed(seed, houses, days, without=blank))
         typer.echo(f"seed {seed} done", err=True)
+    if blank:
+        typer.echo(f"house columns left blank: {', '.join(blank)}")
     typer.echo(report(results, verbose=verbose))

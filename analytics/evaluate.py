@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from analytics.alert import DetectorAlert
 from analytics.control_chart import control_chart
 from analytics.detector import DetectorConfig, detect
@@ -35,14 +37,36 @@ def with_breeds(frame: HourlyFrame, breeds: dict[str, str]) -> HourlyFrame:
                        frame.feed_kg, frame.temp_c, frame.eggs, b)  # fmt: skip
 
 
-def evaluate_seed(seed: int, n_houses: int, days: int, config: DetectorConfig | None = None) -> Result:
+# House columns a park may not meter; ``--without`` scores the detector as if they were blank.
+OPTIONAL_COLUMNS = ("age_weeks", "water_l", "feed_kg", "temp_c")
+
+
+def without_columns(frame: HourlyFrame, columns: Sequence[str]) -> HourlyFrame:
+    """``frame`` with ``columns`` (of :data:`OPTIONAL_COLUMNS`) blank at every hour."""
+    unknown = [c for c in columns if c not in OPTIONAL_COLUMNS]
+    if unknown:
+        raise ValueError(f"cannot leave out {', '.join(unknown)}; choose from {', '.join(OPTIONAL_COLUMNS)}")
+    for c in columns:
+        getattr(frame, c)[:] = np.nan
+    return frame
+
+
+def evaluate_seed(
+    seed: int,
+    n_houses: int,
+    days: int,
+    config: DetectorConfig | None = None,
+    without: Sequence[str] = (),
+) -> Result:
+    """Score the detector and the control chart on seed ``seed``'s scenarios; ``without`` lists house
+    columns to blank first (what the detector does with a park that does not meter them)."""
     from simulator.scenarios import make_suite  # the simulator is only needed here
 
     det, base = Score(), Score()
     with tempfile.TemporaryDirectory(prefix="eggwatch-eval-") as tmp:
         for sc in make_suite(seed, n_houses=n_houses, days=days):
             h_csv, r_csv = sc.write(Path(tmp) / sc.name)
-            frame = read_frame(h_csv, r_csv)
+            frame = without_columns(read_frame(h_csv, r_csv), without)
             if sc.park is not None:
                 frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
             months = len(frame.houses) * frame.n_hours / 24 / 30.44

@@ -57,7 +57,7 @@ def run(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--flocks", type=int, default=48)
-    ap.add_argument("--noise", type=float, default=1.0, help="x (0.5-1.5 % day, 2-4 % row noise)")
+    ap.add_argument("--noise", type=float, default=1.0, help="x (0.5-1.5 %% day, 2-4 %% row noise)")
     ap.add_argument("--ramp-h", type=int, default=0, help="dips ramp in over up to this many hours")
     ap.add_argument("--houses", type=int, default=6, help="houses per flock (fewer than 3: no park to pool)")
     a = ap.parse_args()

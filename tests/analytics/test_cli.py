@@ -62,3 +62,11 @@ def test_evaluate_prints_detector_and_baseline_side_by_side() -> None:
     assert "detector / control chart" in out
     res = run("evaluate", "--seeds", "x")
     assert res.returncode == 2 and "--seeds" in res.stderr
+
+
+def test_evaluate_can_leave_out_the_meters_a_park_lacks() -> None:
+    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--without", "water_l,feed_kg")
+    assert res.returncode == 0, res.stderr
+    assert "house columns left blank: water_l, feed_kg" in res.stdout and "drop recall" in res.stdout
+    res = run("evaluate", "--seeds", "5", "--without", "hens")
+    assert res.returncode == 2 and "--without: unknown column hens" in res.stderr

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -30,3 +33,14 @@ def test_a_ramped_dip_reaches_its_depth_at_the_end_of_the_ramp() -> None:
 def test_flocks_are_reproducible() -> None:
     a = [(f.seed, h, o, p) for f, h, o, p in flocks(3, 1.0, 0)]
     assert a == [(f.seed, h, o, p) for f, h, o, p in flocks(3, 1.0, 0)]
+
+
+def test_crosscheck_command_explains_itself() -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "tests.analytics.crosscheck", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "--noise" in res.stdout and "--ramp-h" in res.stdout

@@ -236,6 +236,27 @@ def test_without_any_age_water_and_feed_are_still_judged() -> None:
     assert [(a.kind, a.house) for a in detect(frame)] == [("water_drop", "H01")]
 
 
+def _without_meters(frame: HourlyFrame) -> HourlyFrame:
+    """A park with egg counters only: no water, feed or temperature reported at all."""
+    for column in (frame.water_l, frame.feed_kg, frame.temp_c):
+        column[:] = np.nan
+    return frame
+
+
+def test_a_park_with_egg_counters_only_still_has_drops_and_faults_judged() -> None:
+    # Water and feed give earlier warnings and lighting-change evidence, but the laying verdicts and
+    # the counter faults must not depend on them being metered.
+    assert detect(_without_meters(Flock().build())) == []
+    onset = day_hour(25, 14)
+    frame = _without_meters(Flock(drop_from={0: (onset, 0.8)}).build())
+    alerts = detect(frame)
+    assert [(a.kind, a.house) for a in alerts] == [("laying_drop", "H01")]
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=30)
+    frame = _without_meters(Flock().build())
+    frame.eggs[1, 2, day_hour(25, 10) :] = 0.0
+    assert [(a.kind, a.house, a.row) for a in detect(frame)] == [("sensor_fault", "H02", "03")]
+
+
 def test_water_that_follows_the_weather_is_expected_to_fall_on_a_cold_snap() -> None:
     frame = Flock(houses=3).build()
     t = np.arange(frame.n_hours)
