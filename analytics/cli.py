@@ -15,6 +15,9 @@ def detect(
     park: Path | None = typer.Option(
         None, "--park", help="park YAML: each house's breed (default Hy-Line Brown)"
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="stop at the first bad line or value (default: leave it out and say so)"
+    ),
 ) -> None:
     """Run the laying-drop detector offline; alerts as JSON lines on stdout."""
     import sys
@@ -22,15 +25,18 @@ def detect(
 
     from analytics.detector import detect as run
     from analytics.evaluate import with_breeds
-    from analytics.offline import CsvFormatError, read_frame, write_alerts
+    from analytics.offline import CsvFormatError, Rejects, read_frame, write_alerts
     from eggwatch.park import load_park
 
     t0 = time.perf_counter()
     breeds = {h.unit: h.breed for h in load_park(park).houses} if park else {}
+    rejects = None if strict else Rejects()
     try:
-        frame = read_frame(houses, rows)
+        frame = read_frame(houses, rows, rejects)
     except CsvFormatError as exc:
         fail(str(exc))
+    if rejects:  # one line on stderr, before the alerts are written: nothing is left out silently
+        print(f"eggwatch detect: left out {rejects.summary()}", file=sys.stderr)
     if breeds:
         frame = with_breeds(frame, breeds)
     n = write_alerts(run(frame), sys.stdout.buffer)

@@ -4,14 +4,23 @@
 Times are hour starts in UTC ISO 8601 with ``Z``; a blank value is "no data for that hour".
 Parsing is column-wise with the stdlib ``csv`` module and NumPy (no pandas): timestamps are parsed
 once per distinct value, so ~1 M lines take about a second.
+
+A file that cannot be read as the format at all (missing, not UTF-8, no header, a header without
+the columns) is a :class:`CsvFormatError`.  A bad line or value is one too in strict mode
+(``rejects=None``); otherwise it is left out — a bad value becomes "no data", a line without a
+usable time, house or row is dropped — and counted with its reason in :class:`Rejects`, so one
+corrupt line in a year of export costs that line, not the run.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +38,34 @@ class CsvFormatError(ValueError):
     """The input does not follow CONTRACTS §6; the message names the file, line and field."""
 
 
+@dataclass
+class Rejects:
+    """What the reader left out, by reason: how many, and the first case of each (file:line)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    first: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.counts)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        return "; ".join(
+            f"{reason}: {n} (first: {self.first[reason]})" for reason, n in self.counts.most_common()
+        )
+
+
+def _problem(rejects: Rejects | None, reason: str, message: str, n: int = 1) -> None:
+    """Strict (``rejects`` is None): raise.  Lenient: count ``n`` cases of ``reason``."""
+    if rejects is None:
+        raise CsvFormatError(message)
+    rejects.counts[reason] += n
+    rejects.first.setdefault(reason, message)
+
+
 def _parse_ts(text: str, where: str) -> int:
     """Epoch seconds of an hour-start timestamp ``2026-03-01T05:00:00Z``."""
     try:
@@ -43,95 +80,170 @@ def _parse_ts(text: str, where: str) -> int:
     return epoch
 
 
-def _read_columns(path: Path, expected: Sequence[str]) -> dict[str, list[str]]:
+@dataclass
+class _Table:
+    """A file's data lines as text columns; ``line`` is each line's number in the file."""
+
+    columns: dict[str, list[str]]
+    line: np.ndarray
+
+    def keep(self, ok: np.ndarray) -> _Table:
+        if ok.all():
+            return self
+        return _Table({k: list(compress(v, ok)) for k, v in self.columns.items()}, self.line[ok])
+
+    def where(self, path: Path, column: str, i: int) -> str:
+        """``R.csv:17: eggs='five'``: a value and where it stands, for messages."""
+        return f"{path}:{self.line[i]}: {column}={self.columns[column][i]!r}"
+
+
+def _read_table(path: Path, expected: Sequence[str], rejects: Rejects | None) -> _Table:
     try:
         raw = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise CsvFormatError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
         raise CsvFormatError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    lines = [line for line in raw.splitlines() if line]
+    lines = raw.splitlines()
+    line_no = np.arange(1, len(lines) + 1)
+    if "" in lines:  # blank lines are skipped (numbers stay the file's own)
+        kept = np.array([line != "" for line in lines], dtype=bool)
+        lines, line_no = list(compress(lines, kept)), line_no[kept]
     if not lines:
         raise CsvFormatError(f"{path}: empty file (want header {','.join(expected)})")
     header = [h.strip() for h in next(csv.reader(lines[:1]))]
     missing = [c for c in expected if c not in header]
     if missing:
         raise CsvFormatError(f"{path}: header lacks {', '.join(missing)} (want {','.join(expected)})")
-    body, width = lines[1:], len(header)
-    if '"' in raw:  # quoted fields: the general (slower) parser
-        rows = list(csv.reader(body))
-        fields = [f for r in rows for f in r]
-    else:  # the §6 format has no quoting: split all lines at once, in C
-        fields = ",".join(body).split(",") if body else []
-    if len(fields) != width * len(body):
-        n, line = next((n, ln) for n, ln in enumerate(body) if len(next(csv.reader([ln]))) != width)
-        raise CsvFormatError(f"{path}:{n + 2}: {len(next(csv.reader([line])))} fields, header has {width}")
-    return {name: fields[header.index(name) :: width] for name in expected}
+    width = len(header)
+    body, line_no = lines[1:], line_no[1:]
+    quoted = '"' in raw  # quoted fields need the general (slower) parser
+    rows = list(csv.reader(body)) if quoted else []
+    # The §6 format has no quoting: count and split in C.
+    good = [len(r) == width for r in rows] if quoted else [t.count(",") == width - 1 for t in body]
+    if not all(good):
+        bad = good.index(False)
+        n_fields = len(rows[bad]) if quoted else body[bad].count(",") + 1
+        _problem(rejects, "lines with the wrong number of fields",
+                 f"{path}:{line_no[bad]}: {n_fields} fields, header has {width}", n=good.count(False))  # fmt: skip
+        line_no = line_no[np.array(good, dtype=bool)]
+        body, rows = list(compress(body, good)), list(compress(rows, good))
+    fields = [f for r in rows for f in r] if quoted else ",".join(body).split(",")
+    if not body:
+        fields = []
+    return _Table({name: fields[header.index(name) :: width] for name in expected}, line_no)
 
 
-def _numbers(values: list[str], path: Path, column: str) -> np.ndarray:
-    text = np.array(values, dtype=str)
-    text = np.where(np.char.str_len(np.char.strip(text)) == 0, "nan", text)
+def _numbers(table: _Table, path: Path, column: str, rejects: Rejects | None) -> np.ndarray:
+    """The column as floats (blank: NaN); a value that is not a finite number is a problem."""
+    text = np.char.strip(np.array(table.columns[column], dtype=str))
+    text = np.where(np.char.str_len(text) == 0, "nan", text)
     try:
         out = text.astype(np.float64)  # NumPy parses the strings in C
-    except ValueError:
-        bad = next(i for i, v in enumerate(values) if v.strip() and not _is_float(v))
-        raise CsvFormatError(f"{path}:{bad + 2}: {column}={values[bad]!r} is not a number") from None
-    spelled = np.isnan(out) & (text != "nan")
-    if spelled.any():  # "nan" or "NaN" typed into the file: not a number in the format
-        bad = int(np.flatnonzero(spelled)[0])
-        raise CsvFormatError(f"{path}:{bad + 2}: {column}={values[bad]!r} is not a number")
-    if np.isinf(out).any():
-        bad = int(np.flatnonzero(np.isinf(out))[0])
-        raise CsvFormatError(f"{path}:{bad + 2}: {column}={values[bad]!r} is not finite")
+    except ValueError:  # the slow path, only for files with bad values
+        out = np.array([_float_or_nan(v) for v in text.tolist()], dtype=np.float64)
+    bad = np.flatnonzero(np.isnan(out) & (text != "nan"))  # also "NaN" typed into the file
+    if bad.size:
+        _problem(rejects, "values that are not numbers",
+                 f"{table.where(path, column, bad[0])} is not a number", n=bad.size)  # fmt: skip
+    bad = np.flatnonzero(np.isinf(out))
+    if bad.size:
+        _problem(rejects, "values that are not finite",
+                 f"{table.where(path, column, bad[0])} is not finite", n=bad.size)  # fmt: skip
+        out[bad] = np.nan
     return out
 
 
-def _is_float(v: str) -> bool:
+def _float_or_nan(v: str) -> float:
     try:
-        float(v)
+        return float(v)
     except ValueError:
-        return False
-    return True
+        return math.nan
 
 
-def _hour_index(values: list[str], path: Path) -> tuple[np.ndarray, dict[str, int]]:
-    """Epoch hour of every line (parsing each distinct timestamp once)."""
+def _hours(table: _Table, path: Path, rejects: Rejects | None) -> tuple[np.ndarray, np.ndarray]:
+    """Epoch hour of every line, parsing each distinct timestamp once; and which lines have one."""
     distinct: dict[str, int] = {}
-    for n, v in enumerate(values):
+    texts = table.columns["ts"]
+    for n, v in enumerate(texts):
         if v not in distinct:
-            distinct[v] = _parse_ts(v.strip(), f"{path}:{n + 2}") // HOUR_S
-    return np.array([distinct[v] for v in values], dtype=np.int64), distinct
+            try:
+                distinct[v] = _parse_ts(v.strip(), f"{path}:{table.line[n]}") // HOUR_S
+            except CsvFormatError as exc:
+                if rejects is None:
+                    raise
+                rejects.first.setdefault("lines with a bad timestamp", str(exc))
+                distinct[v] = -1
+    hours = np.array([distinct[v] for v in texts], dtype=np.int64)
+    ok = hours >= 0
+    if rejects is not None and not ok.all():
+        rejects.counts["lines with a bad timestamp"] += int((~ok).sum())
+    return hours, ok
 
 
-def read_frame(houses_csv: Path, rows_csv: Path) -> HourlyFrame:
-    """Read the two CSVs into one :class:`HourlyFrame` covering every hour either file mentions."""
-    hcols = _read_columns(houses_csv, H_COLUMNS)
-    rcols = _read_columns(rows_csv, R_COLUMNS)
-    h_hour, _ = _hour_index(hcols["ts"], houses_csv)
-    r_hour, _ = _hour_index(rcols["ts"], rows_csv)
+def _named(table: _Table, path: Path, column: str, rejects: Rejects | None) -> np.ndarray:
+    """Lines whose ``column`` (house or row id) is not blank."""
+    values = table.columns[column]
+    blank = {v for v in set(values) if not v.strip()}  # few distinct ids: cheap
+    if not blank:
+        return np.ones(len(values), dtype=bool)
+    ok = np.array([v not in blank for v in values], dtype=bool)
+    _problem(rejects, f"lines without a {column} id",
+             f"{path}:{table.line[np.argmin(ok)]}: empty {column} id", n=int((~ok).sum()))  # fmt: skip
+    return ok
+
+
+def _repeats(key: np.ndarray, table: _Table, path: Path, rejects: Rejects | None) -> None:
+    """Report lines repeating an earlier line's hour (and house, and row): the last one counts."""
+    order = np.argsort(key, kind="stable")
+    again = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if again.size:
+        first = int(order[again + 1].min())
+        _problem(rejects, "lines repeating an earlier hour (the last one kept)",
+                 f"{path}:{table.line[first]}: repeats an earlier line's hour", n=again.size)  # fmt: skip
+
+
+def read_frame(houses_csv: Path, rows_csv: Path, rejects: Rejects | None = None) -> HourlyFrame:
+    """Read the two CSVs into one :class:`HourlyFrame` covering every hour either file mentions.
+
+    ``rejects`` None: the first bad line or value is a :class:`CsvFormatError`.  Otherwise bad lines
+    and values are left out and counted there.
+    """
+    h_tab = _read_table(houses_csv, H_COLUMNS, rejects)
+    r_tab = _read_table(rows_csv, R_COLUMNS, rejects)
+    h_hour, h_ok = _hours(h_tab, houses_csv, rejects)
+    r_hour, r_ok = _hours(r_tab, rows_csv, rejects)
+    h_ok &= _named(h_tab, houses_csv, "house", rejects)
+    r_ok &= _named(r_tab, rows_csv, "house", rejects) & _named(r_tab, rows_csv, "row", rejects)
+    h_tab, h_hour = h_tab.keep(h_ok), h_hour[h_ok]
+    r_tab, r_hour = r_tab.keep(r_ok), r_hour[r_ok]
     if h_hour.size == 0 and r_hour.size == 0:
-        raise CsvFormatError(f"{houses_csv}, {rows_csv}: no data lines")
-    houses = sorted(set(hcols["house"]) | set(rcols["house"]))
-    if any(not h.strip() for h in houses):
-        raise CsvFormatError("a line has an empty house id")
-    rows = sorted(set(rcols["row"]))
+        left_out = f" (left out: {rejects.summary()})" if rejects else ""
+        raise CsvFormatError(f"{houses_csv}, {rows_csv}: no data lines{left_out}")
+    h_house, r_house, r_row = h_tab.columns["house"], r_tab.columns["house"], r_tab.columns["row"]
+    houses = sorted(set(h_house) | set(r_house))
+    rows = sorted(set(r_row))
     first = int(min(h_hour.min(initial=2**62), r_hour.min(initial=2**62)))
     last = int(max(h_hour.max(initial=-1), r_hour.max(initial=-1)))
     frame = empty_frame(datetime.fromtimestamp(first * HOUR_S, UTC), houses, rows, last - first + 1)
     house_idx = {h: i for i, h in enumerate(houses)}
     row_idx = {r: i for i, r in enumerate(rows)}
 
-    hi = np.array([house_idx[h] for h in hcols["house"]], dtype=np.int64)
-    ti = h_hour - first
+    hi = np.array([house_idx[h] for h in h_house], dtype=np.int64)
+    _repeats(hi * frame.n_hours + h_hour - first, h_tab, houses_csv, rejects)
     for name in H_COLUMNS[2:]:
-        getattr(frame, name)[hi, ti] = _numbers(hcols[name], houses_csv, name)
-    ri = np.array([house_idx[h] for h in rcols["house"]], dtype=np.int64)
-    rr = np.array([row_idx[r] for r in rcols["row"]], dtype=np.int64)
-    eggs = _numbers(rcols["eggs"], rows_csv, "eggs")
-    if (eggs < 0).any():
-        bad = int(np.flatnonzero(eggs < 0)[0])
-        raise CsvFormatError(f"{rows_csv}:{bad + 2}: eggs={rcols['eggs'][bad]!r} is negative")
+        getattr(frame, name)[hi, h_hour - first] = _numbers(h_tab, houses_csv, name, rejects)
+    ri = np.array([house_idx[h] for h in r_house], dtype=np.int64)
+    rr = np.array([row_idx[r] for r in r_row], dtype=np.int64)
+    _repeats((ri * len(rows) + rr) * frame.n_hours + r_hour - first, r_tab, rows_csv, rejects)
+    eggs = _numbers(r_tab, rows_csv, "eggs", rejects)
+    negative = eggs < 0
+    if negative.any():
+        bad = np.flatnonzero(negative)
+        _problem(rejects, "negative egg counts",
+                 f"{r_tab.where(rows_csv, 'eggs', bad[0])} is negative",
+                 n=bad.size)  # fmt: skip
+        eggs[bad] = np.nan
     frame.eggs[ri, rr, r_hour - first] = eggs
     return frame
 

@@ -40,11 +40,39 @@ def test_detect_bad_input_is_one_clear_line(tmp_path: Path) -> None:
     bad.write_text("ts,house,row,eggs\n2026-03-01T05:00:00Z,H1,01,lots\n")
     h = tmp_path / "H.csv"
     h.write_text("ts,house,hens,age_weeks,water_l,feed_kg,temp_c\n")
-    res = run("detect", "--houses", str(h), "--rows", str(bad))
+    res = run("detect", "--houses", str(h), "--rows", str(bad), "--strict")
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == [f"eggwatch: error: {bad}:2: eggs='lots' is not a number"]
+    res = run("detect", "--houses", str(h), "--rows", str(bad))  # the value is "no data", said once
+    assert res.returncode == 0 and res.stdout == ""
+    assert f"left out values that are not numbers: 1 (first: {bad}:2: eggs='lots'" in res.stderr
+    bad.write_text("ts,house,row,eggs\n2026-03-01 05:00,H1,01,5\n")  # no line left at all
+    res = run("detect", "--houses", str(h), "--rows", str(bad))
+    assert res.returncode == 2 and "no data lines (left out: lines with a bad timestamp: 1" in res.stderr
     res = run("detect", "--houses", str(tmp_path / "missing.csv"), "--rows", str(bad))
     assert res.returncode == 2 and "file not found" in res.stderr
+    h.write_text("ts,house\n")
+    res = run("detect", "--houses", str(h), "--rows", str(bad))
+    assert res.returncode == 2 and "header lacks hens" in res.stderr
+
+
+def test_detect_leaves_out_a_corrupt_line_and_says_so(tmp_path: Path) -> None:
+    frame = Flock(drop_from={1: (day_hour(25, 14), 0.8)}).build()
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    lines = r.read_text().splitlines()
+    lines[500] = lines[500].rsplit(",", 1)[0] + ",#REF!"  # a spreadsheet error in one cell
+    lines.insert(900, "2026-13-01T00:00:00Z,H01,01,5")  # and a line with an impossible date
+    r.write_text("\n".join(lines) + "\n")
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    assert [json.loads(x)["house"] for x in res.stdout.splitlines()] == ["H02"]
+    left_out = [x for x in res.stderr.splitlines() if "left out" in x]
+    assert len(left_out) == 1
+    assert f"values that are not numbers: 1 (first: {r}:501: eggs='#REF!' is not a number)" in left_out[0]
+    assert f"lines with a bad timestamp: 1 (first: {r}:901: bad timestamp" in left_out[0]
+    res = run("detect", "--houses", str(h), "--rows", str(r), "--strict")
+    assert res.returncode == 2 and res.stdout == ""
 
 
 def test_evaluate_prints_detector_and_baseline_side_by_side() -> None:

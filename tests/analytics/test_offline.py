@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from analytics.alert import DetectorAlert
-from analytics.offline import CsvFormatError, read_frame, write_alerts, write_frame
+from analytics.offline import CsvFormatError, Rejects, read_frame, write_alerts, write_frame
 from tests.analytics.synth import Flock
 
 H_HEAD = "ts,house,hens,age_weeks,water_l,feed_kg,temp_c\n"
@@ -60,6 +60,62 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, h: str, r: str, message: str
     hp, rp = _write(tmp_path, h, r)
     with pytest.raises(CsvFormatError, match=message):
         read_frame(hp, rp)
+
+
+GOOD = "2026-03-01T05:00:00Z,H1,01,5\n"
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "reason", "first"),
+    [
+        ("2026-03-01T06:30:00Z,H1,01,5", "lines with a bad timestamp", "not the start of an hour"),
+        ("2026-03-01T06:00:00Z,H1,01,five", "values that are not numbers", "eggs='five' is not a number"),
+        ("2026-03-01T06:00:00Z,H1,01,NaN", "values that are not numbers", "eggs='NaN' is not a number"),
+        ("2026-03-01T06:00:00Z,H1,01,inf", "values that are not finite", "eggs='inf' is not finite"),
+        ("2026-03-01T06:00:00Z,H1,01,-3", "negative egg counts", "eggs='-3' is negative"),
+        ("2026-03-01T06:00:00Z,H1,01", "lines with the wrong number of fields", "3 fields, header has 4"),
+        ("2026-03-01T06:00:00Z, ,01,5", "lines without a house id", "empty house id"),
+        ("2026-03-01T06:00:00Z,H1,,5", "lines without a row id", "empty row id"),
+        ("2026-03-01T05:00:00Z,H1,01,6", "lines repeating an earlier hour (the last one kept)", "repeats"),
+    ],
+)
+def test_a_bad_line_is_left_out_counted_and_located(
+    tmp_path: Path, bad_line: str, reason: str, first: str
+) -> None:
+    # A blank line before the bad one: line numbers are the file's own.
+    hp, rp = _write(
+        tmp_path, H_HEAD, R_HEAD + GOOD + "\n" + bad_line + "\n" + "2026-03-01T07:00:00Z,H1,01,7\n"
+    )
+    rejects = Rejects()
+    f = read_frame(hp, rp, rejects)
+    assert dict(rejects.counts) == {reason: 1}
+    assert rejects.first[reason].startswith(f"{rp}:4: ") and first in rejects.first[reason]
+    assert f.eggs[0, 0, -1] == 7  # the lines around it are read
+    with pytest.raises(CsvFormatError, match=f"R.csv:4: .*{first}"):
+        read_frame(hp, rp)  # strict
+
+
+def test_lines_whose_field_counts_cancel_out_are_both_caught(tmp_path: Path) -> None:
+    hp, rp = _write(
+        tmp_path, H_HEAD, R_HEAD + "2026-03-01T05:00:00Z,H1,01\n2026-03-01T06:00:00Z,H1,01,5,9\n" + GOOD
+    )
+    rejects = Rejects()
+    f = read_frame(hp, rp, rejects)
+    assert rejects.counts == {"lines with the wrong number of fields": 2} and f.n_hours == 1
+
+
+def test_a_bad_house_value_blanks_only_that_value(tmp_path: Path) -> None:
+    hp, rp = _write(tmp_path, H_HEAD + "2026-03-01T05:00:00Z,H1,30000,40,n/a,3.5,21\n", R_HEAD + GOOD)
+    rejects = Rejects()
+    f = read_frame(hp, rp, rejects)
+    assert np.isnan(f.water_l[0, 0]) and f.hens[0, 0] == 30000 and f.feed_kg[0, 0] == 3.5
+    assert rejects.total == 1 and "water_l='n/a'" in rejects.summary()
+
+
+def test_with_nothing_usable_left_the_error_says_what_was_left_out(tmp_path: Path) -> None:
+    hp, rp = _write(tmp_path, H_HEAD, R_HEAD + "yesterday,H1,01,5\n")
+    with pytest.raises(CsvFormatError, match=r"no data lines \(left out: lines with a bad timestamp: 1"):
+        read_frame(hp, rp, Rejects())
 
 
 def test_round_trip(tmp_path: Path) -> None:
