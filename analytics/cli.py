@@ -65,12 +65,12 @@ def evaluate(
     if not seed_list:
         fail("--seeds is empty")
 
-    from analytics.evaluate import OPTIONAL_COLUMNS, evaluate_seed, report
+    from analytics.evaluate import evaluate_seed, optional_columns, report
 
-    blank = [c.strip() for c in without.split(",") if c.strip()]
-    unknown = [c for c in blank if c not in OPTIONAL_COLUMNS]
-    if unknown:
-        fail(f"--without: unknown column {', '.join(unknown)} (choose from {', '.join(OPTIONAL_COLUMNS)})")
+    try:
+        blank = optional_columns(without)
+    except ValueError as exc:
+        fail(f"--without: {exc}")
     results = []
     for seed in seed_list:
         results.append(evaluate_seed(seed, houses, days, without=blank))

@@ -41,12 +41,18 @@ def with_breeds(frame: HourlyFrame, breeds: dict[str, str]) -> HourlyFrame:
 OPTIONAL_COLUMNS = ("age_weeks", "water_l", "feed_kg", "temp_c")
 
 
-def without_columns(frame: HourlyFrame, columns: Sequence[str]) -> HourlyFrame:
-    """``frame`` with ``columns`` (of :data:`OPTIONAL_COLUMNS`) blank at every hour."""
+def optional_columns(text: str) -> list[str]:
+    """``"water_l,feed_kg"`` → the columns, each checked against :data:`OPTIONAL_COLUMNS`."""
+    columns = [c.strip() for c in text.split(",") if c.strip()]
     unknown = [c for c in columns if c not in OPTIONAL_COLUMNS]
     if unknown:
-        raise ValueError(f"cannot leave out {', '.join(unknown)}; choose from {', '.join(OPTIONAL_COLUMNS)}")
-    for c in columns:
+        raise ValueError(f"unknown column {', '.join(unknown)} (choose from {', '.join(OPTIONAL_COLUMNS)})")
+    return columns
+
+
+def without_columns(frame: HourlyFrame, columns: Sequence[str]) -> HourlyFrame:
+    """``frame`` with ``columns`` (of :data:`OPTIONAL_COLUMNS`) blank at every hour."""
+    for c in optional_columns(",".join(columns)):
         getattr(frame, c)[:] = np.nan
     return frame
 
