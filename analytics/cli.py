@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from eggwatch.clikit import fail
+
+if TYPE_CHECKING:
+    from analytics.detector import DetectorConfig
+
+SET_HELP = "a detector setting, NAME=VALUE (repeatable; names in analytics/detector/config.py)"
+
+
+def detector_config(pairs: list[str]) -> DetectorConfig:
+    """``["trend_z=3.0", ...]`` → the detector's settings, or a one-line error and exit 2."""
+    from analytics.detector import DetectorConfig
+
+    values: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"--set wants NAME=VALUE, got {pair!r}")
+        values[name.strip()] = value.strip()
+    try:
+        return DetectorConfig.with_overrides(values)
+    except ValueError as exc:
+        fail(f"--set: {exc}")
 
 
 def detect(
@@ -18,6 +40,7 @@ def detect(
     strict: bool = typer.Option(
         False, "--strict", help="stop at the first bad line or value (default: leave it out and say so)"
     ),
+    settings: list[str] = typer.Option([], "--set", help=SET_HELP),
 ) -> None:
     """Run the laying-drop detector offline; alerts as JSON lines on stdout."""
     import sys
@@ -29,6 +52,7 @@ def detect(
     from eggwatch.park import load_park
 
     t0 = time.perf_counter()
+    config = detector_config(settings)
     breeds = {h.unit: h.breed for h in load_park(park).houses} if park else {}
     rejects = None if strict else Rejects()
     try:
@@ -39,7 +63,7 @@ def detect(
         print(f"eggwatch detect: left out {rejects.summary()}", file=sys.stderr)
     if breeds:
         frame = with_breeds(frame, breeds)
-    n = write_alerts(run(frame), sys.stdout.buffer)
+    n = write_alerts(run(frame, config), sys.stdout.buffer)
     sys.stdout.flush()
     print(
         f"eggwatch detect: {len(frame.houses)} houses × {frame.n_hours} h × {len(frame.rows)} rows → "
@@ -56,6 +80,7 @@ def evaluate(
     without: str = typer.Option(
         "", "--without", help="house columns to blank, as if not metered: age_weeks,water_l,feed_kg,temp_c"
     ),
+    settings: list[str] = typer.Option([], "--set", help=SET_HELP),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -71,10 +96,13 @@ def evaluate(
         blank = optional_columns(without)
     except ValueError as exc:
         fail(f"--without: {exc}")
+    config = detector_config(settings)
     results = []
     for seed in seed_list:
-        results.append(evaluate_seed(seed, houses, days, without=blank))
+        results.append(evaluate_seed(seed, houses, days, config, without=blank))
         typer.echo(f"seed {seed} done", err=True)
     if blank:
         typer.echo(f"house columns left blank: {', '.join(blank)}")
+    if settings:
+        typer.echo(f"detector settings changed: {', '.join(settings)}")
     typer.echo(report(results, verbose=verbose))

@@ -8,7 +8,7 @@ annotated example.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +22,9 @@ from pydantic import (
 )
 
 from eggwatch.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from analytics.detector import DetectorConfig
 from eggwatch.yamlconf import load_model
 
 Event = Literal["opened", "escalated", "acknowledged", "resolved", "reopened"]
@@ -129,6 +132,22 @@ class AlertsConfig(_Strict):
     webhooks: tuple[Webhook, ...] = ()
     smtp: Smtp | None = None
     retry: Retry = Field(default_factory=Retry)
+    # Detector settings to change for this park, e.g. {trend_z: 3.0} for more sensitivity to mild
+    # dips at more false alarms (names and defaults: analytics/detector/config.py).
+    detector: dict[str, int | float] = Field(default_factory=dict)
+
+    @field_validator("detector")
+    @classmethod
+    def _detector(cls, v: dict[str, int | float]) -> dict[str, int | float]:
+        from analytics.detector import DetectorConfig
+
+        DetectorConfig.with_overrides(v)  # unknown names and bad values fail here, before anything runs
+        return v
+
+    def detector_config(self) -> DetectorConfig:
+        from analytics.detector import DetectorConfig
+
+        return DetectorConfig.with_overrides(self.detector)
 
     @field_validator("timezone")
     @classmethod

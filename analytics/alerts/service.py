@@ -71,15 +71,16 @@ def _default_load(store: TelemetryStore, park: Park, start: dt.datetime, end: dt
     return load_hourly(store, park, start, end)
 
 
-def live_detector(window_hours: float) -> Detect:
+def live_detector(window_hours: float, config: Any = None) -> Detect:
     """The detector's live entry point: the events detected in the last ``window_hours`` (the
     lifecycle's own de-duplication makes overlapping windows harmless, and a long window means a
-    pass skipped while the store or the database was away loses nothing)."""
+    pass skipped while the store or the database was away loses nothing); ``config``: the
+    detector's settings (a :class:`~analytics.detector.DetectorConfig`, default its defaults)."""
 
     def detect(frame: Any) -> Sequence[Any]:
         from analytics.detector import detect_live
 
-        return detect_live(frame, window_hours=max(1, round(window_hours)))
+        return detect_live(frame, config, window_hours=max(1, round(window_hours)))
 
     return detect
 
@@ -136,7 +137,7 @@ class AlertService:
             raise ValueError(f"no channel object for configured channel(s): {', '.join(sorted(missing))}")
         self.dispatcher = Dispatcher(session_factory, self.channels, self.config.retry)  # wall clock
         self._load = load_hourly or _default_load
-        self._detect = detect or live_detector(self.config.open_within_hours)
+        self._detect = detect or live_detector(self.config.open_within_hours, self.config.detector_config())
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,27 @@ class DetectorConfig:
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
     rhythm_total_fall_frac: float = 0.06  # 24 h water down this much: not (only) a lighting change ...
     rhythm_override_pts: float = 10.0  # ... so a laying deficit this large is judged despite the pause
+
+    @classmethod
+    def with_overrides(cls, values: Mapping[str, object]) -> DetectorConfig:
+        """The defaults with ``values`` (a YAML ``detector:`` mapping, or ``--set name=value`` text)
+        in their place; an unknown name or a value of the wrong kind is a ValueError naming it."""
+        defaults = cls()
+        typed: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in {f.name for f in fields(cls)}:
+                raise ValueError(f"unknown detector setting {name!r} (see analytics/detector/config.py)")
+            kind = type(getattr(defaults, name))
+            try:
+                if isinstance(value, bool) or (
+                    kind is int and isinstance(value, float) and not value.is_integer()
+                ):
+                    raise ValueError
+                typed[name] = kind(value)  # int or float, from text or YAML
+            except (TypeError, ValueError):
+                want = "a whole number" if kind is int else "a number"
+                raise ValueError(f"detector setting {name}={value!r} is not {want}") from None
+        return cls(**typed)  # __post_init__ checks the ranges
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -75,6 +75,20 @@ def test_detect_leaves_out_a_corrupt_line_and_says_so(tmp_path: Path) -> None:
     assert res.returncode == 2 and res.stdout == ""
 
 
+def test_detect_settings_change_the_verdict(tmp_path: Path) -> None:
+    frame = Flock(drop_from={1: (day_hour(25, 14), 0.8)}).build()
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    deaf = [f"--set={name}=1000" for name in ("daily_min_pts", "trend_z", "fast_min_pts")]
+    res = run("detect", "--houses", str(h), "--rows", str(r), *deaf)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == ""  # every laying channel's threshold out of reach
+    res = run("detect", "--houses", str(h), "--rows", str(r), "--set", "trendz=3")
+    assert res.returncode == 2 and "--set: unknown detector setting 'trendz'" in res.stderr
+    res = run("detect", "--houses", str(h), "--rows", str(r), "--set", "trend_z")
+    assert res.returncode == 2 and "--set wants NAME=VALUE" in res.stderr
+
+
 def test_evaluate_prints_detector_and_baseline_side_by_side() -> None:
     res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45")
     assert res.returncode == 0, res.stderr

@@ -144,6 +144,20 @@ def test_live_pass_returns_only_the_last_window() -> None:
     assert detect_live(_cut(frame, n - 1), window_hours=1) == []
 
 
+def test_settings_can_be_overridden_by_name() -> None:
+    cfg = DetectorConfig.with_overrides({"trend_z": "3.0", "baseline_days": "21", "rearm_hours": 24.0})
+    assert (cfg.trend_z, cfg.baseline_days, cfg.rearm_hours) == (3.0, 21, 24)
+    for bad, message in [
+        ({"trendz": 3}, "unknown detector setting 'trendz'"),
+        ({"trend_z": "high"}, "trend_z='high' is not a number"),
+        ({"baseline_days": "14.5"}, "baseline_days='14.5' is not a whole number"),
+        ({"trend_z": True}, "is not a number"),
+        ({"min_baseline_days": 1}, "min_baseline_days"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            DetectorConfig.with_overrides(bad)
+
+
 def test_config_is_validated() -> None:
     with pytest.raises(ValueError):
         DetectorConfig(daily_z=-1)

@@ -23,6 +23,14 @@ def test_example_loads(data_dir: Path) -> None:
     assert cfg.smtp is not None and cfg.smtp.security == "starttls"
 
 
+def test_detector_settings_reach_the_live_detector(tmp_path: Path, data_dir: Path) -> None:
+    p = tmp_path / "alerts.yaml"
+    p.write_text("detector: {trend_z: 3.0, baseline_days: 21}\n")
+    det = load_alerts_config(p, load_settings()).detector_config()
+    assert (det.trend_z, det.baseline_days, det.daily_z) == (3.0, 21, 5.0)  # the rest stay defaults
+    assert AlertsConfig().detector_config() == type(det)()
+
+
 def test_missing_default_file_means_defaults(data_dir: Path) -> None:
     assert load_alerts_config(None, load_settings()) == AlertsConfig()
     with pytest.raises(ConfigError, match="not found"):
@@ -44,6 +52,9 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
         ("default_recipients: [{name: x, email: not-an-address}]", r"default_recipients\[0\]\.email"),
         ("interval_s: [", "not valid YAML"),
         ("timezone: Mars/Olympus", "unknown time zone"),
+        ("detector: {trendz: 3.0}", "detector: .*unknown detector setting 'trendz'"),
+        ("detector: {baseline_days: 14.5}", "baseline_days=14.5 is not a whole number"),
+        ("detector: {trend_z: -1}", "trend_z must be a non-negative number"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, data_dir: Path, text: str, error: str) -> None:
