@@ -22,10 +22,10 @@ from pydantic import (
 )
 
 from eggwatch.settings import ConfigError, Settings
+from eggwatch.yamlconf import load_model
 
 if TYPE_CHECKING:
     from analytics.detector import DetectorConfig
-from eggwatch.yamlconf import load_model
 
 Event = Literal["opened", "escalated", "acknowledged", "resolved", "reopened"]
 HUMAN_EVENTS: tuple[Event, ...] = ("opened", "escalated")
