@@ -11,6 +11,7 @@ from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
 from analytics.detector.episodes import first_alarms
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
+from analytics.detector.lights import lights_came_late
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
 from analytics.detector.windows import DAY, ffill, run_lengths, window_mean
@@ -132,11 +133,21 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     # moved later into the day) the rhythm shift cannot explain a large laying shortfall.
     with np.errstate(invalid="ignore"):
         totals_down = (water.fall >= cfg.rhythm_total_fall_frac) & ~moved_lately
-    overridable = (relit_pause | wait) & ~depop & totals_down
     # Drinking down both over 24 h and mid-day right now: the hens drink less, not at other hours
     # (lights moved by ≤ 3 h leave mid-day drinking normal, see outage.py).
     with np.errstate(invalid="ignore"):
         drinking_down = support & (water.fall_short >= cfg.support_frac)
+    # Lights on late today: the laying totals are down because the day moved, so only drinking
+    # down mid-day overrides the wait (see lights.py).  Water and feed keep their own verdicts: a
+    # night line failure that ends after lights-on looks the same in the water and shows in the feed.
+    late = np.zeros_like(wait)
+    if cfg.lights_hold_hours > 0:
+        late = lights_came_late(
+            frame.water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac,
+            cfg.lights_hold_hours,
+        ) & ~drinking_down  # fmt: skip
+        wait |= late
+    overridable = (relit_pause | wait) & ~depop & totals_down & ~late
 
     rows = analyse_rows(frame.eggs, depop, cfg)
     all_missing = np.isnan(frame.eggs).all(axis=1)

@@ -86,6 +86,11 @@ class DetectorConfig:
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
     rhythm_total_fall_frac: float = 0.06  # 24 h water down this much: not (only) a lighting change ...
     rhythm_override_pts: float = 10.0  # ... so a laying deficit this large is judged despite the pause
+    # Lights on later than usual (the first usual lit hours dry, then normal drinking): the next 24 h
+    # of 24 h windows miss those hours — no verdict then unless the hens drink less mid-day.
+    lights_dark_frac: float = 0.3  # an hour with less than this share of its usual water was dark ...
+    lights_lit_frac: float = 0.4  # ... and one with at least this share lit
+    lights_hold_hours: int = 24  # verdicts held this long after the late start (0: off)
 
     @classmethod
     def with_overrides(cls, values: Mapping[str, object]) -> DetectorConfig:

@@ -1,0 +1,56 @@
+"""Lights that came on later than usual, told from the water.
+
+Hens drink with the lights.  When the lighting schedule moves later, the first hours of the usual lit
+day stay as dry as the night, then drinking starts at its usual rate.  For the next 24 h every 24 h
+window misses those hours of drinking, eating and laying — they moved later, nothing was lost — so
+a continuous belt shows a "drop" of one hour's laying at its peak and the water and feed windows
+fall by ~10 %.  The drinking-rhythm rule (:mod:`analytics.detector.timing`) needs 12 h to confirm a
+move and a normal water total, which such a day does not have; this check sees the move within 1-3
+hours of the usual lights-on.
+
+A line failure keeps the water low for longer (≥ 4 h in the simulator, and it is then an outage);
+a sick flock drinks less, not later; a gateway gap leaves the hours unknown, never "dark".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.windows import DAY, past_days, robust_center, window_sums
+
+MAX_LATE_H = 3  # lights later than this by the water are not told apart from a line failure
+
+
+def lights_came_late(
+    water: np.ndarray, days: int, start: int, dark_frac: float, lit_frac: float, hold_hours: int
+) -> np.ndarray:
+    """``[house, hour]``: True for ``hold_hours`` from the hour drinking started 1-3 h after its usual
+    start of the day (learned from the previous ``days`` days' same hours, causally) and after
+    yesterday's (so only the first day of a new schedule counts)."""
+    h, t = water.shape
+    usual = np.full((h, t), np.nan)
+    usual[:, start:] = robust_center(past_days(water, days, start), 2)  # same hour, previous days
+    rate = np.full((h, t), np.nan)  # mean hourly amount over a usual day
+    rate[:, start:] = robust_center(past_days(window_sums(water, DAY), days, start), 2) / DAY
+    with np.errstate(invalid="ignore"):
+        lit_usual = usual >= 0.5 * rate  # this hour of the day is usually lit (drinking)
+        dark_now = water < dark_frac * usual  # ... and today it was dry
+        lit_now = water >= lit_frac * usual
+    first_lit = lit_usual & ~_shift(lit_usual, 1)  # the usual first lit hour of a lit period
+    trigger = np.zeros((h, t), dtype=bool)
+    for k in range(1, MAX_LATE_H + 1):  # lights k hours late: the usual first lit hour dry, the
+        # next ones not yet lit (a half-lit hour when the lights moved at the half hour) ...
+        late = _shift(first_lit, k) & _shift(dark_now, k) & lit_now & lit_usual
+        for j in range(1, k + 1):  # ... and all of them lit yesterday: the move is today's
+            late &= ~_shift(lit_now, j) & _shift(lit_usual, j) & _shift(lit_now, j + DAY)
+        trigger |= late
+    hour = np.arange(t)
+    last = np.maximum.accumulate(np.where(trigger, hour, -(10**9)), axis=-1)
+    return hour - last < hold_hours
+
+
+def _shift(x: np.ndarray, k: int) -> np.ndarray:
+    """``x`` ``k`` hours later (``out[..., t] = x[..., t - k]``; False before the start)."""
+    out = np.zeros_like(x)
+    out[..., k:] = x[..., :-k]
+    return out
