@@ -156,8 +156,9 @@ def test_background_service_publishes_retained_alert(
         sub.disconnect()
 
 
-def test_with_the_real_detector(sqlite_sessions: Any, data_dir: Any) -> None:
-    """The default detector path (``analytics.detector.detect_live``) on a 25 % drop that recovers."""
+def _real_detector_service(sqlite_sessions: Any, detector: dict[str, float]) -> AlertService:
+    """The default detector path (``analytics.detector.detect_live``) over a 25 % drop that recovers,
+    with ``detector`` settings from the alerts configuration."""
     import numpy as np
 
     full = frame(drop=0.25)
@@ -166,16 +167,32 @@ def test_with_the_real_detector(sqlite_sessions: Any, data_dir: Any) -> None:
     def load(_store: Any, _park: Park, start: dt.datetime, end: dt.datetime) -> Any:
         return full.head(full.index_of(end))
 
-    svc = AlertService(
+    return AlertService(
         load_settings(), sqlite_sessions, store=None, park=Park(), channels={},  # type: ignore[arg-type]
-        config=AlertsConfig(mqtt={"enabled": False}), roster=NoRoster(), load_hourly=load,
+        config=AlertsConfig(mqtt={"enabled": False}, detector=detector), roster=NoRoster(), load_hourly=load,
     )  # fmt: skip
+
+
+def _opened_through_the_day_after_onset(svc: AlertService) -> list[Any]:
     opened = []
     for hours in range(0, 30, 3):  # a pass every 3 h through the day after the onset
         opened += svc.run_pass(ONSET + dt.timedelta(hours=hours, minutes=5)).result.opened
+    return opened
+
+
+def test_with_the_real_detector(sqlite_sessions: Any, data_dir: Any) -> None:
+    svc = _real_detector_service(sqlite_sessions, {})
+    opened = _opened_through_the_day_after_onset(svc)
     assert [(a.unit, a.kind) for a in opened] == [("house-07", "laying_drop")]
     assert opened[0].magnitude_pct and opened[0].magnitude_pct > 10
     assert svc.run_pass(RECOVERY + dt.timedelta(hours=13)).result.resolved
+
+
+def test_detector_settings_from_the_alerts_config_reach_the_live_detector(
+    sqlite_sessions: Any, data_dir: Any
+) -> None:
+    deaf = {"daily_min_pts": 1000.0, "trend_z": 1000.0, "fast_min_pts": 1000.0}  # no laying channel can fire
+    assert _opened_through_the_day_after_onset(_real_detector_service(sqlite_sessions, deaf)) == []
 
 
 def test_from_the_embedded_store_to_a_webhook(sqlite_sessions: Any, data_dir: Any, tmp_path: Any) -> None:
