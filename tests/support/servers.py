@@ -8,6 +8,7 @@ that needs one that is not running fails (it never skips).
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,9 +22,32 @@ import httpx
 
 
 def free_port() -> int:
-    with socket.socket() as s:
+    """A free loopback port *below* the kernel's ephemeral range.
+
+    A port from ``bind(0)`` is ephemeral: between this check and the server binding it, the kernel
+    may give it to any outgoing connection as its local port (seen once: the demo's own client
+    sockets took the port its API was about to listen on).  The kernel never picks ports below the
+    range by itself, so one found free there stays free for the server.
+    """
+    low = _ephemeral_low()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12_000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # the range below is crowded: fall back to an ephemeral port
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
