@@ -169,7 +169,8 @@ def start_api(
     while not server.started and thread.is_alive() and dt.datetime.now() < deadline:
         threading.Event().wait(0.05)
     if not server.started:
-        raise RuntimeError(f"the API did not start on {host}:{port} (port in use?)")
+        why = "not listening after 20 s" if thread.is_alive() else "it stopped (port in use?)"
+        raise RuntimeError(f"the API did not start on {host}:{port}: {why}")
 
 
 def data_path(settings: Settings, *parts: str) -> Path:
