@@ -164,20 +164,18 @@ def _float_or_nan(v: str) -> float:
 def _hours(table: _Table, path: Path, rejects: Rejects | None) -> tuple[np.ndarray, np.ndarray]:
     """Epoch hour of every line, parsing each distinct timestamp once; and which lines have one."""
     distinct: dict[str, int] = {}
-    texts = table.columns["ts"]
-    for n, v in enumerate(texts):
+    first_error = ""
+    for n, v in enumerate(table.columns["ts"]):
         if v not in distinct:
             try:
                 distinct[v] = _parse_ts(v.strip(), f"{path}:{table.line[n]}") // HOUR_S
             except CsvFormatError as exc:
-                if rejects is None:
-                    raise
-                rejects.first.setdefault("lines with a bad timestamp", str(exc))
+                first_error = first_error or str(exc)
                 distinct[v] = -1
-    hours = np.array([distinct[v] for v in texts], dtype=np.int64)
+    hours = np.array([distinct[v] for v in table.columns["ts"]], dtype=np.int64)
     ok = hours >= 0
-    if rejects is not None and not ok.all():
-        rejects.counts["lines with a bad timestamp"] += int((~ok).sum())
+    if first_error:
+        _problem(rejects, "lines with a bad timestamp", first_error, n=int((~ok).sum()))
     return hours, ok
 
 

@@ -142,10 +142,10 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     # night line failure that ends after lights-on looks the same in the water and shows in the feed.
     late = np.zeros_like(wait)
     if cfg.lights_hold_hours > 0:
-        late = lights_came_late(
-            frame.water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac,
-            cfg.lights_hold_hours,
-        ) & ~drinking_down  # fmt: skip
+        started_late = lights_came_late(
+            frame.water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
+        )
+        late = _recent(started_late, cfg.lights_hold_hours) & ~drinking_down
         wait |= late
     overridable = (relit_pause | wait) & ~depop & totals_down & ~late
 

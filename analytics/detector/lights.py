@@ -22,11 +22,11 @@ MAX_LATE_H = 3  # lights later than this by the water are not told apart from a 
 
 
 def lights_came_late(
-    water: np.ndarray, days: int, start: int, dark_frac: float, lit_frac: float, hold_hours: int
+    water: np.ndarray, days: int, start: int, dark_frac: float, lit_frac: float
 ) -> np.ndarray:
-    """``[house, hour]``: True for ``hold_hours`` from the hour drinking started 1-3 h after its usual
-    start of the day (learned from the previous ``days`` days' same hours, causally) and after
-    yesterday's (so only the first day of a new schedule counts)."""
+    """``[house, hour]``: True at the hour drinking started 1-3 h after its usual start of the day
+    (learned from the previous ``days`` days' same hours, causally) and after yesterday's (so only
+    the first day of a new schedule counts)."""
     h, t = water.shape
     usual = np.full((h, t), np.nan)
     usual[:, start:] = robust_center(past_days(water, days, start), 2)  # same hour, previous days
@@ -44,9 +44,7 @@ def lights_came_late(
         for j in range(1, k + 1):  # ... and all of them lit yesterday: the move is today's
             late &= ~_shift(lit_now, j) & _shift(lit_usual, j) & _shift(lit_now, j + DAY)
         trigger |= late
-    hour = np.arange(t)
-    last = np.maximum.accumulate(np.where(trigger, hour, -(10**9)), axis=-1)
-    return hour - last < hold_hours
+    return trigger
 
 
 def _shift(x: np.ndarray, k: int) -> np.ndarray:

@@ -50,7 +50,7 @@ def test_lights_an_hour_later_are_not_a_laying_drop(tmp_path: Path, seed: int, c
     assert [(a.kind, a.evidence["channel"]) for a in detect(frame, OFF)] == [("laying_drop", channel)]
     # ... with it, the late start is seen from the water within the hour and the day is not judged.
     assert detect(frame) == []
-    starts = np.flatnonzero(lights_came_late(frame.water_l, 14, 0, 0.3, 0.4, 1)[0])
+    starts = np.flatnonzero(lights_came_late(frame.water_l, 14, 0, 0.3, 0.4)[0])
     assert len(starts) == 1  # the first morning of the new schedule only
     change = dt.datetime.fromtimestamp(CHANGE_S, dt.UTC)
     assert change < frame.hour_start(int(starts[0])) < change + dt.timedelta(hours=24)
@@ -58,7 +58,7 @@ def test_lights_an_hour_later_are_not_a_laying_drop(tmp_path: Path, seed: int, c
 
 def test_an_unchanged_house_never_looks_late(tmp_path: Path) -> None:
     frame = house(tmp_path, 1, 0.0)
-    assert not lights_came_late(frame.water_l, 14, 0, 0.3, 0.4, 1).any()
+    assert not lights_came_late(frame.water_l, 14, 0, 0.3, 0.4).any()
 
 
 def _late_drop(frame: HourlyFrame, cfg: DetectorConfig) -> bool:
@@ -88,7 +88,7 @@ def test_a_night_water_line_failure_ending_after_lights_on_is_still_found(tmp_pa
     label = next(lb for lb in sc.labels if lb.house == "house-05" and lb.kind == "water_line_failure"
                  and lb.onset.month == 6)  # fmt: skip
     h = frame.houses.index("house-05")
-    late = lights_came_late(frame.water_l, 14, 0, 0.3, 0.4, 1)[h]
+    late = lights_came_late(frame.water_l, 14, 0, 0.3, 0.4)[h]
     hours = [frame.hour_start(int(t)) for t in np.flatnonzero(late)]
     assert any(label.onset < t < label.onset + dt.timedelta(hours=8) for t in hours)
     found = [a.kind for a in detect(frame) if a.house == "house-05"
