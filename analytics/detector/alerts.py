@@ -94,6 +94,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                         f"{what}_per_hen_24h": float(c.per_hen[h, t]),
                         f"{what}_expected_per_hen": float(c.expected[h, t]),
                         "fall_pct": fall,
+                        "fall_48h_pct": _num(100 * c.fall_2d[h, t]),
                         "fall_3h_pct": _num(100 * short),
                         "laying_deficit_pts": _num(d.deficit[h, t]),
                     },

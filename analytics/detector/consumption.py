@@ -13,7 +13,7 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.outage import outage_alarm, short_window_fall
-from analytics.detector.windows import DAY, run_lengths, window_mean, window_sums
+from analytics.detector.windows import DAY, day_before, run_lengths, window_mean, window_sums
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class ConsumptionDrops:
     per_hen: np.ndarray  # [house, hour] amount per hen over the last 24 h
     expected: np.ndarray  # [house, hour]
     fall: np.ndarray  # [house, hour] 1 - observed / expected (NaN unknown)
+    fall_2d: np.ndarray  # [house, hour] the same over the last 48 h
     alarm: np.ndarray  # [house, hour] bool
     active: np.ndarray  # [house, hour] bool
     fall_short: np.ndarray  # [house, hour] fall of the last 3 h mid-day (NaN: not checked)
@@ -42,9 +43,10 @@ def analyse_consumption(
     """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict.
 
     With ``first_hod`` (the UTC hour of the first column) a line stopping mid-day is also checked
-    over the last 3 h (:mod:`analytics.detector.outage`).  With ``slow_frac`` a smaller fall that
-    lasts ``slow_hours`` (a feed change settling in) alarms too.  ``guide`` (``[house, hour]``) is the
-    breed guide's amount per hen for the age: intake is judged relative to it.  ``temp`` (the 24 h
+    over the last 3 h (:mod:`analytics.detector.outage`).  With ``slow_frac`` a smaller fall over
+    the last 48 h that lasts ``slow_hours`` (a feed change settling in) alarms too.  ``guide``
+    (``[house, hour]``) is the breed guide's amount per hen for the age: intake is judged relative
+    to it.  ``temp`` (the 24 h
     mean house temperature and its rise over the baseline days) lets the expectation follow the
     weather, with the house's own sensitivity (:func:`learned_weather`).
     """
@@ -76,9 +78,11 @@ def analyse_consumption(
         z = (expected - per_hen) / sigma
         cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
     alarm = run_lengths(cond) >= cfg.consumption_hours
+    # A smaller fall that lasts shows over two days, where day-to-day noise is halved (in variance).
+    fall_2d, z_2d = _two_days(per_hen, expected, sigma)
     if slow_frac > 0:
         with np.errstate(invalid="ignore"):
-            slow = (fall >= slow_frac) & (z >= cfg.slow_z) & ~pause
+            slow = (fall_2d >= slow_frac) & (z_2d >= cfg.slow_z) & ~pause
         alarm |= run_lengths(slow) >= cfg.slow_hours
     fall_short = np.full((h, t), np.nan)
     if first_hod is not None and cfg.outage_frac > 0:
@@ -92,7 +96,17 @@ def analyse_consumption(
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
-    return ConsumptionDrops(per_hen, expected, fall, alarm, active, fall_short)
+    return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short)
+
+
+def _two_days(per_hen: np.ndarray, expected: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fall and z (in the two days' own noise) over the last 48 h: today's and yesterday's 24 h."""
+    observed = per_hen + day_before(per_hen)
+    usual = expected + day_before(expected)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fall = np.where(usual > 0, 1.0 - observed / usual, np.nan)
+        z = (usual - observed) / np.sqrt(sigma**2 + day_before(sigma) ** 2)
+    return fall, z
 
 
 def learned_weather(

@@ -23,6 +23,13 @@ def window_sums(x: np.ndarray, w: int) -> np.ndarray:
     return out
 
 
+def day_before(x: np.ndarray) -> np.ndarray:
+    """``x[..., t - 24]`` at every hour ``t`` (NaN in the first day)."""
+    out = np.full(x.shape, np.nan)
+    out[..., DAY:] = x[..., :-DAY]
+    return out
+
+
 def ffill(x: np.ndarray) -> np.ndarray:
     """Carry the last known value forward along the hour axis (leading NaNs stay NaN)."""
     known = ~np.isnan(x)

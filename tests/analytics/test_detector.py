@@ -237,7 +237,14 @@ def test_small_lasting_feed_fall_is_a_feed_drop() -> None:
     alerts = detect(frame)
     assert [(a.kind, a.house) for a in alerts] == [("feed_drop", "H02")]
     assert alerts[0].detected_at - frame.hour_start(cut) <= timedelta(hours=72)
+    assert 4.5 <= alerts[0].evidence["fall_48h_pct"] <= 7.5  # judged over the last 48 h
     assert detect(frame, DetectorConfig(feed_slow_frac=0.0)) == []
+
+
+def test_a_lasting_feed_fall_within_the_noise_is_not_a_feed_drop() -> None:
+    frame = Flock(seed=3).build()
+    frame.feed_kg[1, day_hour(25, 8) :] *= 0.97
+    assert detect(frame) == []
 
 
 def test_without_any_age_water_and_feed_are_still_judged() -> None:
