@@ -1,7 +1,8 @@
 """The detector and the daily control chart on the unit tests' own flock generator (not the project
-simulator): mild dips of 3-7 hen-day points, as steps or ramps, at a chosen noise level.
+simulator): mild dips of 3-7 hen-day points (``--depth``), as steps or ramps, at a chosen noise
+level; eggs only (water and feed stay normal).
 
-    .venv/bin/python -m tests.analytics.crosscheck [--flocks 48] [--noise 1.0] [--ramp-h 0]
+    .venv/bin/python -m tests.analytics.crosscheck [--flocks 48] [--noise 1.0] [--ramp-h 0] [--depth 3 7]
 
 A second, deliberately different generator keeps the detector from being tuned to one simulator's
 noise (analytics/README.md, "Quality").  Each flock: 6 houses (``--houses``) x 80 days, one with a dip.
@@ -24,13 +25,18 @@ RUNS = [(1, 6), (23,), (), (0, 3, 7), (2,), (1, 5, 9)]  # belt runs (UTC hours);
 
 
 def flocks(
-    n: int, noise: float, ramp_h: int, houses: int = 6, seed: int = 100
+    n: int,
+    noise: float,
+    ramp_h: int,
+    houses: int = 6,
+    seed: int = 100,
+    depth: tuple[float, float] = (3.0, 7.0),
 ) -> Iterator[tuple[Flock, int, int, float]]:
     """(flock, house with the dip, onset hour, depth in points); ``noise`` scales day and row noise."""
     rng = np.random.default_rng(seed)
     for k in range(n):
         level = rng.uniform(0.8, 0.93)
-        pts = rng.uniform(3, 7)
+        pts = rng.uniform(*depth)
         flock = Flock(days=80, houses=houses, rows=8, level=level, day_noise=noise * rng.uniform(0.005, 0.015),
                       row_noise=noise * rng.uniform(0.02, 0.04), runs=RUNS[k % len(RUNS)],
                       lights_on=int(rng.integers(18, 23)), age0=rng.uniform(25, 60), seed=seed + k,
@@ -42,12 +48,19 @@ def flocks(
 
 
 def run(
-    n: int, noise: float, ramp_h: int, config: DetectorConfig | None = None, houses: int = 6
+    n: int,
+    noise: float,
+    ramp_h: int,
+    config: DetectorConfig | None = None,
+    houses: int = 6,
+    depth: tuple[float, float] = (3.0, 7.0),
 ) -> tuple[Score, Score]:
     det, chart = Score(), Score()
-    for flock, house, onset, pts in flocks(n, noise, ramp_h, houses):
+    for flock, house, onset, pts in flocks(n, noise, ramp_h, houses, depth=depth):
         frame = flock.build()
-        labels = [Label(frame.houses[house], "mild_dip", frame.hour_start(onset), None, None, True, pts)]
+        at = frame.hour_start(onset)
+        # Steps are "sudden" (their time to detect is scored); ramps are not.
+        labels = [Label(frame.houses[house], "mild_dip", at, None, None, True, pts, sudden=ramp_h == 0)]
         months = flock.houses * flock.days / 30.44
         det.add(score(detect(frame, config), labels, months))
         chart.add(score(control_chart(frame), labels, months))
@@ -60,11 +73,13 @@ def main() -> None:
     ap.add_argument("--noise", type=float, default=1.0, help="x (0.5-1.5 %% day, 2-4 %% row noise)")
     ap.add_argument("--ramp-h", type=int, default=0, help="dips ramp in over up to this many hours")
     ap.add_argument("--houses", type=int, default=6, help="houses per flock (fewer than 3: no park to pool)")
+    ap.add_argument("--depth", type=float, nargs=2, default=(3.0, 7.0), help="dip depth range, points")
     a = ap.parse_args()
-    det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses)
+    det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses, depth=tuple(a.depth))
     for name, s in (("detector", det), ("control chart", chart)):
+        when = f"  median {s.median_sudden_h:.1f} h to detect" if a.ramp_h == 0 else ""
         print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "
-              f"false alarms {s.false_alarms} ({s.false_per_house_month:.3f} per house-month)")  # fmt: skip
+              f"false alarms {s.false_alarms} ({s.false_per_house_month:.3f} per house-month){when}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ def test_flocks_are_reproducible() -> None:
     assert a == [(f.seed, h, o, p) for f, h, o, p in flocks(3, 1.0, 0)]
 
 
+def test_dip_depths_follow_the_range_asked_for() -> None:
+    assert all(8 <= p <= 15 for _, _, _, p in flocks(5, 1.0, 0, depth=(8.0, 15.0)))
+
+
 def test_crosscheck_command_explains_itself() -> None:
     res = subprocess.run(
         [sys.executable, "-m", "tests.analytics.crosscheck", "--help"],
