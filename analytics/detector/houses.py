@@ -6,7 +6,7 @@ Three ways a drop is confirmed, all causal and vectorised over houses and hours:
   baseline by ``daily_min_pts`` points and ``daily_z`` noise units;
 - two-day trend: in quiet hours, yesterday's and (twice) today's deficit together, in the house's
   own noise units — a matched filter for a drop ramping in over a day or two, which finds mild dips
-  (3-7 points) with the fewest days for noise to add up in;
+  (3-7 points) with the fewest days for noise to add up in — with today and the 48 h window short;
 - fast: at any hour a large deficit that survived ``fast_flow`` of a day's expected counting, so a
   late belt run or a laying-time shift (which the next run makes up) cannot trigger it.
 
@@ -142,7 +142,12 @@ def analyse_drops(
         yesterday = day_before(np.where(hold, np.nan, deficit))
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
         trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
-        ramping = quiet & ~hold & valid & (trend >= cfg.trend_z) & (deficit >= cfg.trend_min_pts)
+        # Today short and the 48 h window too: eggs that came early (a late belt run catching the
+        # next morning's lay) leave today short but yesterday as long, which the 2:1 weights miss.
+        ramping = (
+            quiet & ~hold & valid & (trend >= cfg.trend_z)
+            & (deficit >= cfg.trend_min_pts) & (two_day >= cfg.trend_min_pts)
+        )  # fmt: skip
 
     alarm = end_of_day | ramping | fast
     alarm[:, :start] = False
