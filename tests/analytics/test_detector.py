@@ -103,6 +103,21 @@ def test_delayed_collection_is_not_a_drop(by: int) -> None:
     assert detect(frame) == []
 
 
+def test_a_run_delayed_past_the_next_mornings_laying_is_not_a_drop() -> None:
+    # One belt run a day at 01:00 UTC, in the middle of laying; on day 25 it runs at 05:00 and also
+    # collects what was laid since 01:00 — the next day's run finds a third fewer eggs.
+    on_time = Flock(houses=6, runs=(1,), lights_on=21, seed=5).build()
+    late = Flock(houses=6, runs=(5,), lights_on=21, seed=5).build()  # the same hens, collected at 05:00
+    c1, c5 = np.cumsum(on_time.eggs[0], axis=-1), np.cumsum(late.eggs[0], axis=-1)
+    run, delayed, next_run = day_hour(25, 1), day_hour(25, 5), day_hour(26, 1)
+    frame = on_time
+    frame.eggs[0, :, run] = 0
+    frame.eggs[0, :, delayed] = c5[:, delayed] - c1[:, run - 24]
+    frame.eggs[0, :, next_run] = c1[:, next_run] - c5[:, delayed]
+    assert frame.eggs[0, :, next_run].sum() < 0.8 * frame.eggs[0, :, next_run + 24].sum()
+    assert detect(frame) == []
+
+
 def test_partial_depopulation_is_not_a_drop() -> None:
     frame = Flock(drop_from={0: (day_hour(25, 10), 0.7)}).build()  # 30 % of the birds leave ...
     frame.hens[0, day_hour(25, 10) :] *= 0.7  # ... and the hen count says so
