@@ -32,6 +32,7 @@ class EmbeddedBroker:
     """``start()`` → :attr:`address`; ``stop()`` closes every session and the listener."""
 
     def __init__(self, port: int | None = None) -> None:
+        self._fixed_port = port is not None
         self.port = port or free_port()
         self.password = secrets.token_urlsafe(12)  # not checked by amqtt; a user name is what counts
         self._loop = asyncio.new_event_loop()
@@ -61,8 +62,16 @@ class EmbeddedBroker:
             self._broker = Broker(self._config(), loop=self._loop)
             await self._broker.start()
 
-        fut: Future[None] = asyncio.run_coroutine_threadsafe(boot(), self._loop)
-        fut.result(timeout_s)
+        for attempt in range(3):
+            fut: Future[None] = asyncio.run_coroutine_threadsafe(boot(), self._loop)
+            try:
+                fut.result(timeout_s)
+                break
+            except Exception as exc:  # amqtt wraps the OSError of a port taken since it was picked
+                if attempt == 2 or self._fixed_port or not isinstance(exc.__cause__ or exc, OSError):
+                    raise
+                log.warning("embedded broker: port %d: %s; trying another", self.port, exc)
+                self.port = free_port()
         log.info("embedded MQTT broker (amqtt) on 127.0.0.1:%d", self.port)
         return self.address
 

@@ -86,3 +86,22 @@ def test_anonymous_clients_are_refused(broker: BrokerAddress) -> None:
         assert result[0].is_failure  # type: ignore[attr-defined]
     finally:
         c.loop_stop()
+
+
+def test_a_port_taken_before_the_broker_listens_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    import eggwatch.demo.broker as broker_module
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        picks = iter([taken.getsockname()[1]])
+        real = broker_module.free_port
+        monkeypatch.setattr(broker_module, "free_port", lambda: next(picks, None) or real())
+        b = EmbeddedBroker()
+        try:
+            address = b.start()
+            assert address.port != taken.getsockname()[1]
+        finally:
+            b.stop()
