@@ -46,9 +46,8 @@ def analyse_consumption(
     over the last 3 h (:mod:`analytics.detector.outage`).  With ``slow_frac`` a smaller fall over
     the last 48 h that lasts ``slow_hours`` (a feed change settling in) alarms too.  ``guide``
     (``[house, hour]``) is the breed guide's amount per hen for the age: intake is judged relative
-    to it.  ``temp`` (the 24 h
-    mean house temperature and its rise over the baseline days) lets the expectation follow the
-    weather, with the house's own sensitivity (:func:`learned_weather`).
+    to it.  ``temp`` (the 24 h mean house temperature and its rise over the baseline days) lets the
+    expectation follow the weather, with the house's own sensitivity (:func:`learned_weather`).
     """
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
