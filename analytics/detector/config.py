@@ -23,7 +23,7 @@ class DetectorConfig:
 
     # Two-day trend channel (mild dips ramping in): (yesterday + 2 x today) / sqrt(5) deficits in
     # noise units, in quiet hours.
-    trend_z: float = 3.25  # threshold, noise units
+    trend_z: float = 3.1  # threshold, noise units
     trend_min_pts: float = 2.0  # today's deficit and the 48 h window's at least this (hen-day points)
     # Its noise unit (see houses.trend_noise): the house's quiet-hour noise pulled towards the park's
     # median (weight of the park), scaled for the estimate reading low, and a soft floor.
