@@ -43,18 +43,21 @@ OPTIONAL_COLUMNS = ("age_weeks", "water_l", "feed_kg", "temp_c")
 
 def optional_columns(text: str) -> list[str]:
     """``"water_l,feed_kg"`` → the columns, each checked against :data:`OPTIONAL_COLUMNS`."""
-    columns = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in columns if c not in OPTIONAL_COLUMNS]
-    if unknown:
-        raise ValueError(f"unknown column {', '.join(unknown)} (choose from {', '.join(OPTIONAL_COLUMNS)})")
-    return columns
+    return _checked([c.strip() for c in text.split(",") if c.strip()])
 
 
 def without_columns(frame: HourlyFrame, columns: Sequence[str]) -> HourlyFrame:
     """``frame`` with ``columns`` (of :data:`OPTIONAL_COLUMNS`) blank at every hour."""
-    for c in optional_columns(",".join(columns)):
+    for c in _checked(columns):
         getattr(frame, c)[:] = np.nan
     return frame
+
+
+def _checked(columns: Sequence[str]) -> list[str]:
+    unknown = [c for c in columns if c not in OPTIONAL_COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown column {', '.join(unknown)} (choose from {', '.join(OPTIONAL_COLUMNS)})")
+    return list(columns)
 
 
 def evaluate_seed(

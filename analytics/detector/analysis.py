@@ -14,7 +14,7 @@ from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.lights import lights_came_late
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
-from analytics.detector.windows import DAY, ffill, run_lengths, window_mean
+from analytics.detector.windows import DAY, ffill, lagged, run_lengths, window_mean
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
@@ -47,10 +47,8 @@ def _fill_hens(hens: np.ndarray) -> np.ndarray:
 def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:
     """True for ``lasting`` hours after hens fell by ``frac`` within ``within`` hours."""
     t = hens.shape[-1]
-    before = np.full_like(hens, np.nan)
-    before[:, within:] = hens[:, :-within]
     with np.errstate(invalid="ignore"):
-        fell = hens < (1.0 - frac) * before
+        fell = hens < (1.0 - frac) * lagged(hens, within)
     hour = np.arange(t)
     last = np.maximum.accumulate(np.where(fell, hour, -(10**9)), axis=-1)
     return hour - last < lasting

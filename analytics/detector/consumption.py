@@ -13,7 +13,7 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.outage import outage_alarm, short_window_fall
-from analytics.detector.windows import DAY, day_before, run_lengths, window_mean, window_sums
+from analytics.detector.windows import DAY, lagged, run_lengths, window_mean, window_sums
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,11 @@ def analyse_consumption(
 
 def _two_days(per_hen: np.ndarray, expected: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Fall and z (in the two days' own noise) over the last 48 h: today's and yesterday's 24 h."""
-    observed = per_hen + day_before(per_hen)
-    usual = expected + day_before(expected)
+    observed = per_hen + lagged(per_hen, DAY)
+    usual = expected + lagged(expected, DAY)
     with np.errstate(invalid="ignore", divide="ignore"):
         fall = np.where(usual > 0, 1.0 - observed / usual, np.nan)
-        z = (usual - observed) / np.sqrt(sigma**2 + day_before(sigma) ** 2)
+        z = (usual - observed) / np.sqrt(sigma**2 + lagged(sigma, DAY) ** 2)
     return fall, z
 
 

@@ -26,7 +26,7 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
-from analytics.detector.windows import DAY, day_before, window_mean
+from analytics.detector.windows import DAY, lagged, window_mean
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def analyse_drops(
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
     # a real drop also leaves the 48 h window short, a timing shift does not.
-    prev = day_before(deficit)
+    prev = lagged(deficit, DAY)
     two_day = np.where(np.isnan(prev), deficit, (deficit + prev) / 2.0)
 
     factor = np.where(support, cfg.support_factor, 1.0)
@@ -139,7 +139,7 @@ def analyse_drops(
     row_out = (~rows.included & ~np.isnan(rows.share)).any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg) * factor
-        yesterday = day_before(np.where(hold, np.nan, deficit))
+        yesterday = lagged(np.where(hold, np.nan, deficit), DAY)
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
         trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
         # Today short and the 48 h window too: eggs that came early (a late belt run catching the

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, past_days, robust_center, window_sums
+from analytics.detector.windows import DAY, lagged, past_days, robust_center, window_sums
 
 MAX_LATE_H = 3  # lights later than this by the water are not told apart from a line failure
 
@@ -36,19 +36,12 @@ def lights_came_late(
         lit_usual = usual >= 0.5 * rate  # this hour of the day is usually lit (drinking)
         dark_now = water < dark_frac * usual  # ... and today it was dry
         lit_now = water >= lit_frac * usual
-    first_lit = lit_usual & ~_shift(lit_usual, 1)  # the usual first lit hour of a lit period
+    first_lit = lit_usual & ~lagged(lit_usual, 1, False)  # the usual first lit hour of a lit period
     trigger = np.zeros((h, t), dtype=bool)
     for k in range(1, MAX_LATE_H + 1):  # lights k hours late: the usual first lit hour dry, the
         # next ones not yet lit (a half-lit hour when the lights moved at the half hour) ...
-        late = _shift(first_lit, k) & _shift(dark_now, k) & lit_now & lit_usual
+        late = lagged(first_lit, k, False) & lagged(dark_now, k, False) & lit_now & lit_usual
         for j in range(1, k + 1):  # ... and all of them lit yesterday: the move is today's
-            late &= ~_shift(lit_now, j) & _shift(lit_usual, j) & _shift(lit_now, j + DAY)
+            late &= ~lagged(lit_now, j, False) & lagged(lit_usual, j, False) & lagged(lit_now, j + DAY, False)
         trigger |= late
     return trigger
-
-
-def _shift(x: np.ndarray, k: int) -> np.ndarray:
-    """``x`` ``k`` hours later (``out[..., t] = x[..., t - k]``; False before the start)."""
-    out = np.zeros_like(x)
-    out[..., k:] = x[..., :-k]
-    return out

@@ -15,7 +15,15 @@ import numpy as np
 
 from analytics.detector.config import DetectorConfig
 from analytics.detector.episodes import first_alarms
-from analytics.detector.windows import DAY, _sorted_median, ffill, run_lengths, trailing_sums, window_sums
+from analytics.detector.windows import (
+    DAY,
+    _sorted_median,
+    ffill,
+    lagged,
+    run_lengths,
+    trailing_sums,
+    window_sums,
+)
 
 
 @dataclass(frozen=True)
@@ -33,10 +41,7 @@ def _prior_sums(eggs: np.ndarray, days: int, started: np.ndarray) -> np.ndarray:
     hour]``) is True from the house's first report on."""
     # Before the first report nothing was counted: the house's history starts there, not at the
     # frame start (a 60-day query over a week of data must learn the row shares as that week does).
-    long = trailing_sums(eggs, DAY * days, started)
-    prior = np.full_like(long, np.nan)
-    prior[..., DAY:] = long[..., :-DAY]
-    return prior
+    return lagged(trailing_sums(eggs, DAY * days, started), DAY)
 
 
 def _shares_and_ratios(

@@ -23,10 +23,10 @@ def window_sums(x: np.ndarray, w: int) -> np.ndarray:
     return out
 
 
-def day_before(x: np.ndarray) -> np.ndarray:
-    """``x[..., t - 24]`` at every hour ``t`` (NaN in the first day)."""
-    out = np.full(x.shape, np.nan)
-    out[..., DAY:] = x[..., :-DAY]
+def lagged(x: np.ndarray, hours: int, fill: float | bool = np.nan) -> np.ndarray:
+    """``x[..., t - hours]`` at every hour ``t`` (``fill`` before that; ``hours`` > 0)."""
+    out = np.full(x.shape, fill, dtype=x.dtype if isinstance(fill, bool) else np.float64)
+    out[..., hours:] = x[..., :-hours]
     return out
 
 
