@@ -48,7 +48,7 @@ def detect(
 
     from analytics.detector import detect as run
     from analytics.evaluate import with_breeds
-    from analytics.offline import CsvFormatError, Rejects, read_frame, write_alerts
+    from analytics.offline import CsvFormatError, Rejects, houses_without_hens, read_frame, write_alerts
     from eggwatch.park import load_park
 
     t0 = time.perf_counter()
@@ -61,6 +61,9 @@ def detect(
         fail(str(exc))
     if rejects:  # one line on stderr, before the alerts are written: nothing is left out silently
         print(f"eggwatch detect: left out {rejects.summary()}", file=sys.stderr)
+    if blind := houses_without_hens(frame):  # no hen-day % without a flock size: say so, do not guess
+        print(f"eggwatch detect: no hens figure for {', '.join(blind)}: their hen-day % is unknown, "
+              "so only their counters and meters are checked", file=sys.stderr)  # fmt: skip
     if breeds:
         frame = with_breeds(frame, breeds)
     n = write_alerts(run(frame, config), sys.stdout.buffer)

@@ -246,6 +246,13 @@ def read_frame(houses_csv: Path, rows_csv: Path, rejects: Rejects | None = None)
     return frame
 
 
+def houses_without_hens(frame: HourlyFrame) -> list[str]:
+    """Houses whose ``hens`` is never a positive number (their hen-day % cannot be computed)."""
+    with np.errstate(invalid="ignore"):
+        blind = np.flatnonzero(~(frame.hens > 0).any(axis=1))
+    return [frame.houses[i] for i in blind]
+
+
 def write_frame(frame: HourlyFrame, houses_csv: Path, rows_csv: Path) -> None:
     """Write ``frame`` in the §6 format (used by tests, benchmarks and the evaluation)."""
 

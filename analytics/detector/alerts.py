@@ -138,7 +138,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                 message=en,
                 message_zh=zh,
                 evidence={
-                    "cause": "counter_collapsed",
+                    "cause": "counter_collapsed" if ratio < cfg.row_fault_ratio else "counter_short",
                     "row_ratio": ratio,
                     "row_eggs_24h": _num(rs.window[h, r, t]),
                     "row_share": share,

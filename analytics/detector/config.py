@@ -46,6 +46,7 @@ class DetectorConfig:
     row_fault_ratio: float = 0.55  # row below this fraction of what its neighbours imply → fault
     row_exclude_ratio: float = 0.8  # below this it is left out of the house figure
     row_fault_hours: int = 6  # the fault must persist this many hours
+    row_short_hours: int = 48  # a row left out (counting short, not collapsed) this long → fault (0: never)
     row_silent_hours: int = 12  # a row not reporting while its neighbours do, this long → fault
     min_row_eggs: float = 30.0  # a row must normally count at least this many eggs a day
 

@@ -85,6 +85,14 @@ def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
     return out
 
 
+def _runs_touching(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """True where ``cond`` holds in a run of ``cond`` that has met a ``flag`` hour so far (causal)."""
+    t = np.arange(cond.shape[-1])
+    start = np.maximum.accumulate(np.where(cond, -1, t), axis=-1) + 1  # first hour of the current run
+    last_flag = np.maximum.accumulate(np.where(flag, t, -1), axis=-1)
+    return cond & (last_flag >= start)
+
+
 def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:
     """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``.
 
@@ -106,9 +114,21 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     left_out = (low & ~_began_during(low, depop)).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     if redo.size:
-        masked = np.where(left_out[redo] & known[redo], 0.0, eggs[redo])
-        prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
-        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], left_out[redo])
+        out, depop_r = left_out[redo], depop[redo]
+        for _ in range(4):  # converges in one or two rounds
+            masked = np.where(out & known[redo], 0.0, eggs[redo])
+            prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
+            s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out)
+            # A row that stays low against the shares it had before is still left out: re-learning
+            # its share from its own low counts would turn a counter that counts 30 % short
+            # into a house that lays 4 % less, days after the counter went wrong.  It rejoins
+            # half way back to normal, so a row hovering at the threshold does not flip in and out.
+            low2 = r2 < (1.0 + cfg.row_exclude_ratio) / 2
+            still = (low2 & ~_began_during(low2, depop_r)).any(axis=1, keepdims=True)
+            grown = _runs_touching(out | still, out)
+            if (grown == out).all():
+                break
+            out = grown
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
@@ -117,6 +137,9 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     expected_row = share * ref
     collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
     fault_alarm = run_lengths(collapsed) >= cfg.row_fault_hours
+    if cfg.row_short_hours:  # a counter that counts a third short for days needs mending too
+        short = low & (expected_row >= cfg.min_row_eggs) & ~emptied
+        fault_alarm |= run_lengths(short) >= cfg.row_short_hours
     fault_active = (ratio < cfg.row_exclude_ratio) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 

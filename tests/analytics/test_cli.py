@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from analytics.offline import write_frame
 from tests.analytics.synth import Flock, day_hour
 
@@ -73,6 +75,17 @@ def test_detect_leaves_out_a_corrupt_line_and_says_so(tmp_path: Path) -> None:
     assert f"lines with a bad timestamp: 1 (first: {r}:901: bad timestamp" in left_out[0]
     res = run("detect", "--houses", str(h), "--rows", str(r), "--strict")
     assert res.returncode == 2 and res.stdout == ""
+
+
+def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
+    frame = Flock(houses=3, drop_from={0: (day_hour(25, 14), 0.8)}).build()
+    frame.hens[0] = np.nan  # a park that never entered H01's flock size
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == ""  # no hen-day %, so no drop: but not silently
+    assert "no hens figure for H01: their hen-day % is unknown" in res.stderr
 
 
 def test_detect_settings_change_the_verdict(tmp_path: Path) -> None:

@@ -81,6 +81,18 @@ def test_row_under_counting_by_half_is_a_sensor_fault() -> None:
     assert [(a.kind, a.house, a.row) for a in alerts] == [("sensor_fault", "H02", "03")]
 
 
+@pytest.mark.parametrize("counts", [0.6, 0.75])
+def test_row_counting_short_for_weeks_is_a_sensor_fault_and_never_a_drop(counts: float) -> None:
+    # Once its share had been re-learned from its own short counts, the row used to rejoin the
+    # house figure about ten days on, as a 3-4 point "laying drop".
+    frame = Flock(days=60, houses=6, seed=3).build()
+    frame.eggs[2, 3, day_hour(35, 9) :] *= counts
+    alerts = detect(frame)
+    assert [(a.kind, a.house, a.row) for a in alerts] == [("sensor_fault", "H03", "04")]
+    assert alerts[0].evidence["cause"] == "counter_short"
+    assert alerts[0].detected_at - frame.hour_start(day_hour(35, 9)) <= timedelta(hours=72)
+
+
 def test_silent_row_counter_is_reported() -> None:
     frame = Flock().build()
     frame.eggs[0, 7, day_hour(25, 10) :] = np.nan
