@@ -9,6 +9,7 @@ import numpy as np
 from analytics.detector.config import DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
 from analytics.detector.episodes import first_alarms
+from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.lights import lights_came_late
@@ -97,17 +98,19 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     standard = _standard(frame)
 
+    # Counters and meters that lost their backlog in a gap get it back (see gaps.py).
+    eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, frame.water_l, frame.feed_kg))
     heat = analyse_heat(frame.temp_c, start, cfg)
     temp = (heat.mean_24h, heat.rise)
     water = analyse_consumption(
-        frame.water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
+        water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
         guide=_guide(frame, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
     )  # fmt: skip
     feed = analyse_consumption(
-        frame.feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac,
+        feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac,
         guide=_guide(frame, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
     )  # fmt: skip
-    shift = rhythm_shift_hours(frame.water_l, first_hod, cfg.baseline_days, start)
+    shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
         relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)
@@ -141,15 +144,15 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     late = np.zeros_like(wait)
     if cfg.lights_hold_hours > 0:
         started_late = lights_came_late(
-            frame.water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
+            water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
         )
         late = _recent(started_late, cfg.lights_hold_hours) & ~drinking_down
         wait |= late
     overridable = (relit_pause | wait) & ~depop & totals_down & ~late
 
-    rows = analyse_rows(frame.eggs, depop, cfg)
-    all_missing = np.isnan(frame.eggs).all(axis=1)
-    counted_hour = np.where(all_missing, np.nan, np.nansum(frame.eggs, axis=1))
+    rows = analyse_rows(eggs, depop, cfg)
+    all_missing = np.isnan(eggs).all(axis=1)
+    counted_hour = np.where(all_missing, np.nan, np.nansum(eggs, axis=1))
     drops = analyse_drops(
         rows,
         counted_hour,

@@ -101,6 +101,17 @@ def test_silent_row_counter_is_reported() -> None:
     assert "laying_drop" not in kinds(alerts)
 
 
+@pytest.mark.parametrize("runs", [(1, 6), ()])
+@pytest.mark.parametrize(("start", "hours"), [(21, 4), (22, 8), (1, 6)])
+def test_gap_whose_backlog_was_lost_is_not_a_drop(runs: tuple[int, ...], start: int, hours: int) -> None:
+    # The counters restarted from zero while the gateway was down (a power cut): the first hour
+    # back holds only its own eggs.  This used to be a laying_drop of 8-89 points.
+    frame = Flock(days=50, houses=3, seed=7, runs=runs).build()
+    frame.eggs[0, :, day_hour(35, start) : day_hour(35, start) + hours] = np.nan
+    frame.water_l[1, day_hour(35, start) : day_hour(35, start) + hours] = np.nan
+    assert detect(frame) == []
+
+
 @pytest.mark.parametrize("hours", [3, 11, 20])
 def test_gateway_gap_that_back_fills_is_not_a_drop(hours: int) -> None:
     frame = Flock().build()

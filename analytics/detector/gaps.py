@@ -1,0 +1,59 @@
+"""Gaps whose backlog never came.
+
+A counter or meter that stops reporting normally brings everything it counted meanwhile in its
+first hour back (CONTRACTS §6), and the windows across the gap are exact.  One that lost power
+during the gap restarts from zero and brings only what it counted since: the gap's eggs (or litres)
+are lost, and every 24 h window over the gap would show a fall of up to a whole day — an 80-point
+"laying drop" made of missing data.  When the first hour back holds less than its usual count plus
+half of what the gap usually counts, the backlog is taken as lost and that hour is given the gap's
+usual count (same hour on the previous days, median).  The gap's own hours stay unknown, so the
+figures remain causal: nothing before the first hour back changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.windows import DAY, lagged, robust_center, window_sums
+
+USUAL_DAYS = 7  # days the usual count of an hour is taken from
+MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is left as it is
+
+
+def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: float = MIN_SHARE) -> np.ndarray:
+    """``x`` (hourly counts, any leading axes, hour last) with each lost backlog put back."""
+    t = np.arange(x.shape[-1])
+    known = ~np.isnan(x)
+    last_known = np.maximum.accumulate(np.where(known, t, -1), axis=-1)
+    before = lagged(last_known, 1, fill=-1).astype(np.int64)  # last known hour before this one
+    back = known & ~lagged(known, 1, fill=True) & (before >= 0)  # first hour back after a gap
+    if not back.any():  # the usual case
+        return x
+    flat = x.reshape(-1, x.shape[-1])
+    s, b = np.nonzero(back.reshape(flat.shape))
+    a = before.reshape(flat.shape)[s, b] + 1  # the gap is [a, b)
+    # The usual count of every hour from a gap's start to its first hour back.
+    lengths = b - a + 1
+    seg = np.repeat(np.arange(s.size), lengths)
+    hours = a[seg] + (np.arange(seg.size) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    usual = _same_hour_median(flat, s[seg], hours, days)
+    usual = np.nan_to_num(usual, nan=0.0)
+    per_gap = np.bincount(seg, weights=usual, minlength=s.size)
+    usual_back = usual[np.cumsum(lengths) - 1]  # the first hour back's own usual count
+    usual_gap = per_gap - usual_back
+    day = _same_hour_median(window_sums(flat, DAY), s, b, days)
+    with np.errstate(invalid="ignore"):
+        lost = (usual_gap >= min_share * day) & (flat[s, b] < usual_back + 0.5 * usual_gap)
+    if not lost.any():
+        return x
+    out = flat.copy()
+    out[s[lost], b[lost]] += usual_gap[lost]
+    return out.reshape(x.shape)
+
+
+def _same_hour_median(flat: np.ndarray, s: np.ndarray, hours: np.ndarray, days: int) -> np.ndarray:
+    """Median of ``flat[s, hours - 24 k]`` over ``k = 1 .. days`` (known values only; NaN if none)."""
+    idx = hours[:, None] - DAY * np.arange(1, days + 1)[None, :]
+    vals = flat[s[:, None], np.clip(idx, 0, None)]
+    vals[idx < 0] = np.nan
+    return robust_center(vals, 1)
