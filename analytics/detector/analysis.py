@@ -106,8 +106,17 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
         guide=_guide(frame, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
     )  # fmt: skip
+    # Lights on late today (see lights.py): the day's first hours of eating moved later, so the
+    # 24 h feed falls by their share for a day.  Unless drinking is down mid-day, feed waits.
+    started_late = np.zeros(depop.shape, dtype=bool)
+    if cfg.lights_hold_hours > 0:
+        started_late = lights_came_late(
+            water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
+        )
+    with np.errstate(invalid="ignore"):
+        feed_wait = _recent(started_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
     feed = analyse_consumption(
-        feed_kg, hens_mean, cfg.feed_min_frac, depop, start, cfg, slow_frac=cfg.feed_slow_frac,
+        feed_kg, hens_mean, cfg.feed_min_frac, depop | feed_wait, start, cfg, slow_frac=cfg.feed_slow_frac,
         guide=_guide(frame, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
     )  # fmt: skip
     shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
@@ -143,9 +152,6 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     # night line failure that ends after lights-on looks the same in the water and shows in the feed.
     late = np.zeros_like(wait)
     if cfg.lights_hold_hours > 0:
-        started_late = lights_came_late(
-            water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
-        )
         late = _recent(started_late, cfg.lights_hold_hours) & ~drinking_down
         wait |= late
     overridable = (relit_pause | wait) & ~depop & totals_down & ~late

@@ -63,8 +63,8 @@ class DetectorConfig:
     consumption_hours: int = 6  # consecutive hours the fall must persist
     outage_frac: float = 0.5  # water of the last 3 h mid-day this far below usual: a line stopped ...
     outage_hours: int = 2  # ... for this many hours in a row (0 frac: off)
-    outage_busy_share: float = 0.2
-    outage_normal_frac: float = 0.5  # mid-day 3 h fall below this x water_min_frac vetoes a 24 h alarm  # "mid-day": hours around now usually get this share of the peak hour
+    outage_busy_share: float = 0.2  # "mid-day": hours around now usually get this share of the peak hour
+    outage_normal_frac: float = 0.5  # mid-day 3 h fall below this x water_min_frac vetoes a 24 h alarm
     feed_slow_frac: float = 0.045  # feed over the last 48 h down this much ...
     slow_z: float = 3.0  # ... and this many of its noise units ...
     slow_hours: int = 18  # ... for this many hours in a row is a feed_drop too (0 frac: off)
@@ -90,7 +90,7 @@ class DetectorConfig:
     # Lights on later than usual (the first usual lit hours dry, then normal drinking): the next 24 h
     # of 24 h windows miss those hours — no verdict then unless the hens drink less mid-day.
     lights_dark_frac: float = 0.3  # an hour with less than this share of its usual water was dark ...
-    lights_lit_frac: float = 0.4  # ... and one with at least this share lit
+    lights_lit_frac: float = 0.3  # ... and one with at least this share lit (a half-lit hour is lit)
     lights_hold_hours: int = 24  # verdicts held this long after the late start (0: off)
 
     @classmethod

@@ -89,13 +89,26 @@ def analyse_consumption(
             amount, expected * hens_mean, first_hod, cfg.baseline_days, cfg.outage_busy_share
         )
         # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
-        with np.errstate(invalid="ignore"):
-            alarm &= ~(fall_short < cfg.outage_normal_frac * min_frac)
+        alarm &= ~_day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
         alarm |= outage_alarm(fall_short, cfg.outage_frac, cfg.outage_hours, pause)
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
     return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short)
+
+
+def _day_moved(fall: np.ndarray, fall_short: np.ndarray, normal: float, margin: float) -> np.ndarray:
+    """``[house, hour]``: the last mid-day check (within a day) found drinking normal and the 24 h
+    fall has not grown by ``margin`` since: the day moved, the hens drink as usual.  Kept after the
+    mid-day hours end, or the same fall would alarm that evening."""
+    t = np.arange(fall.shape[-1])
+    checked = ~np.isnan(fall_short)
+    last = np.maximum.accumulate(np.where(checked, t, -(10**9)), axis=-1)
+    idx = np.clip(last, 0, None)
+    with np.errstate(invalid="ignore"):
+        was_normal = np.take_along_axis(fall_short, idx, axis=-1) < normal
+        grew = fall > np.take_along_axis(fall, idx, axis=-1) + margin
+    return was_normal & (t - last <= DAY) & ~grew
 
 
 def _two_days(per_hen: np.ndarray, expected: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -256,11 +256,14 @@ def test_water_line_stopping_mid_day_is_found_within_hours() -> None:
     assert alerts[0].magnitude_pct >= 50 and float(alerts[0].evidence["fall_3h_pct"] or 0) >= 50
 
 
-@pytest.mark.parametrize("shift", [-3, 2, 3])
-def test_lights_moved_by_hours_raise_nothing(shift: int) -> None:
+@pytest.mark.parametrize(("shift", "cut_h"), [(-3, 12), (2, 12), (3, 12), (2, 19), (3, 19)])
+def test_lights_moved_by_hours_raise_nothing(shift: int, cut_h: int) -> None:
+    # Cut at 12:00 the moved day starts at its new time after the old one ended; cut at 19:00 the
+    # night before a later start grows by ``shift`` hours (the water and feed over 24 h fall by as
+    # much for a day, while mid-day drinking is normal).
     frame = Flock(seed=5).build()
     moved = Flock(seed=5, lights_on=(20 + shift) % 24).build()
-    cut = day_hour(25, 12)
+    cut = day_hour(25, cut_h)
     frame.water_l[:, cut:] = moved.water_l[:, cut:]
     frame.feed_kg[:, cut:] = moved.feed_kg[:, cut:]
     frame.eggs[:, :, cut:] = moved.eggs[:, :, cut:]

@@ -50,7 +50,7 @@ def test_lights_an_hour_later_are_not_a_laying_drop(tmp_path: Path, seed: int, c
     assert [(a.kind, a.evidence["channel"]) for a in detect(frame, OFF)] == [("laying_drop", channel)]
     # ... with it, the late start is seen from the water within the hour and the day is not judged.
     assert detect(frame) == []
-    starts = np.flatnonzero(lights_came_late(frame.water_l, 14, 0, 0.3, 0.4)[0])
+    starts = np.flatnonzero(lights_came_late(frame.water_l, 14, 0, 0.3, 0.3)[0])
     assert len(starts) == 1  # the first morning of the new schedule only
     change = dt.datetime.fromtimestamp(CHANGE_S, dt.UTC)
     assert change < frame.hour_start(int(starts[0])) < change + dt.timedelta(hours=24)
@@ -58,7 +58,16 @@ def test_lights_an_hour_later_are_not_a_laying_drop(tmp_path: Path, seed: int, c
 
 def test_an_unchanged_house_never_looks_late(tmp_path: Path) -> None:
     frame = house(tmp_path, 1, 0.0)
-    assert not lights_came_late(frame.water_l, 14, 0, 0.3, 0.4).any()
+    assert not lights_came_late(frame.water_l, 14, 0, 0.3, 0.3).any()
+
+
+@pytest.mark.parametrize("seed", [4, 7, 11])
+def test_lights_three_hours_later_are_no_feed_drop(tmp_path: Path, seed: int) -> None:
+    # The first lit hour after the move is half lit (a third of its usual water); the feed over
+    # 24 h then misses the three hours that moved and used to be a 17-18 % feed_drop.
+    frame = house(tmp_path, seed, 3.0)
+    assert [a.kind for a in detect(frame) if a.kind != "laying_drop"] == []
+    assert lights_came_late(frame.water_l, 14, 0, 0.3, 0.3)[0].sum() == 1
 
 
 def _late_drop(frame: HourlyFrame, cfg: DetectorConfig) -> bool:
