@@ -12,7 +12,7 @@ from analytics.detector.episodes import first_alarms
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
-from analytics.detector.lights import lights_came_late
+from analytics.detector.lights import lights_came_late, moved_too
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
 from analytics.detector.windows import DAY, ffill, lagged, run_lengths, window_mean
@@ -106,15 +106,16 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
         guide=_guide(frame, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
     )  # fmt: skip
-    # Lights on late today (see lights.py): the day's first hours of eating moved later, so the
-    # 24 h feed falls by their share for a day.  Unless drinking is down mid-day, feed waits.
+    # Lights on late today (see lights.py) and the feeders moved with them: the 24 h feed falls by
+    # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.
     started_late = np.zeros(depop.shape, dtype=bool)
     if cfg.lights_hold_hours > 0:
         started_late = lights_came_late(
             water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
         )
+    feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
     with np.errstate(invalid="ignore"):
-        feed_wait = _recent(started_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
+        feed_wait = _recent(feed_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
     feed = analyse_consumption(
         feed_kg, hens_mean, cfg.feed_min_frac, depop | feed_wait, start, cfg, slow_frac=cfg.feed_slow_frac,
         guide=_guide(frame, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),

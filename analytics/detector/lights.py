@@ -19,6 +19,7 @@ import numpy as np
 from analytics.detector.windows import DAY, lagged, past_days, robust_center, window_sums
 
 MAX_LATE_H = 3  # lights later than this by the water are not told apart from a line failure
+FEED_DRY_FRAC = 0.15  # feeders that moved deliver next to nothing; a line failure's hens get ≥ 1/3
 
 
 def lights_came_late(
@@ -45,3 +46,23 @@ def lights_came_late(
             late &= ~lagged(lit_now, j, False) & lagged(lit_usual, j, False) & lagged(lit_now, j + DAY, False)
         trigger |= late
     return trigger
+
+
+def moved_too(amount: np.ndarray, late: np.ndarray, days: int, dry_frac: float = FEED_DRY_FRAC) -> np.ndarray:
+    """``[house, hour]``: ``late`` and ``amount`` (the feed) also dry over the ``MAX_LATE_H`` hours
+    before — below ``dry_frac`` of what those hours usually get (same hours, previous ``days``
+    days' median), with something usually there: the feeders moved with the lights.  A night water
+    line failure dries the water the same way, but the feed chain runs at its usual hours."""
+    out = np.zeros(late.shape, dtype=bool)
+    hs, ts = np.nonzero(late)
+    if hs.size == 0:
+        return out
+    hours = ts[:, None] - np.arange(1, MAX_LATE_H + 1)[None, :]  # [n, k]
+    now = amount[hs[:, None], np.clip(hours, 0, None)]
+    back = hours[..., None] - DAY * np.arange(1, days + 1)  # [n, k, day]
+    past = np.where(back >= 0, amount[hs[:, None, None], np.clip(back, 0, None)], np.nan)
+    usual = np.nansum(robust_center(past, 2), axis=1)
+    with np.errstate(invalid="ignore"):
+        dry = ~np.isnan(now).any(axis=1) & (usual > 0) & (now.sum(axis=1) < dry_frac * usual)
+    out[hs[dry], ts[dry]] = True
+    return out

@@ -87,7 +87,7 @@ def test_fewer_false_drops_after_schedule_changes(tmp_path: Path) -> None:
     assert without >= 4 and with_check <= without // 3
 
 
-def test_a_night_water_line_failure_ending_after_lights_on_is_still_found(tmp_path: Path) -> None:
+def test_a_night_water_line_failure_ending_after_lights_on_is_found_at_once(tmp_path: Path) -> None:
     # The water of such a failure is exactly a late start (dry first lit hours, then normal): the
     # laying verdict waits, but the water and feed verdicts stand (a regression seen in evaluation).
     from simulator.scenarios import make_scenario
@@ -101,5 +101,7 @@ def test_a_night_water_line_failure_ending_after_lights_on_is_still_found(tmp_pa
     hours = [frame.hour_start(int(t)) for t in np.flatnonzero(late)]
     assert any(label.onset < t < label.onset + dt.timedelta(hours=8) for t in hours)
     found = [a.kind for a in detect(frame) if a.house == "house-05"
-             and label.onset <= a.detected_at <= label.onset + dt.timedelta(hours=72)]  # fmt: skip
+             and label.onset <= a.detected_at <= label.onset + dt.timedelta(hours=12)]  # fmt: skip
+    # Its feed chain ran at the usual hours, so the feed is not held as after lights moved (the
+    # feeders move with them): found 9 h after onset, not 46 h.
     assert "feed_drop" in found
