@@ -2,7 +2,8 @@
 
 A counter or meter that stops reporting normally brings everything it counted meanwhile in its
 first hour back (CONTRACTS §6), and the windows across the gap are exact.  One that lost power
-during the gap restarts from zero and brings only what it counted since: the gap's eggs (or litres)
+during the gap restarts from zero and brings only what it counted since (what
+``analytics.production.counter_hourly`` makes of a reset it did not see): the gap's eggs (or litres)
 are lost, and every 24 h window over the gap would show a fall of up to a whole day — an 80-point
 "laying drop" made of missing data.  When the first hour back holds less than its usual count plus
 half of what the gap usually counts, the backlog is taken as lost and that hour is given the gap's
