@@ -59,12 +59,44 @@ def _shares_and_ratios(
         if frozen is not None:  # keep the shares learned before ``frozen`` hours
             share = np.where(frozen, np.nan, share)
         share = ffill(share)
-        estimate = np.where(share > (0.2 / max(r, 1) if frozen is not None else 0.0), win / share, np.nan)
+    ratio, ref = _ratios(share, win, 0.2 / max(r, 1) if frozen is not None else 0.0)
+    return share, ratio, ref
+
+
+def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's 24 h count against the median row estimate of the house (its count / its share,
+    rows with a share above ``min_share``; at least 3), and that median estimate."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.where(share > min_share, win / share, np.nan)
     est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]
     n_est = np.sum(~np.isnan(est_sorted), axis=-1)
     ref = np.where(n_est >= 3, _sorted_median(est_sorted, n_est), np.nan)[:, None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
-        return share, np.where(ref > 0, estimate / ref, np.nan), ref
+        return np.where(ref > 0, estimate / ref, np.nan), ref
+
+
+def _stays_out(
+    out: np.ndarray, share: np.ndarray, win: np.ndarray, seen: np.ndarray, depop: np.ndarray, rejoin: float
+) -> np.ndarray:
+    """``out`` (``[house, 1, hour]``, a row left out) extended for as long as some row stays below
+    ``rejoin`` of what the house's other rows imply, judged with the shares the rows had just before
+    the house's last left-out stretch began (or is unknown: a gap ends nothing).
+
+    Re-learning a short-counting row's share from its own low counts would turn a counter that counts
+    30 % short into a house that lays 4 % less, days after the counter went wrong."""
+    t = np.arange(out.shape[-1])
+    began = out & ~lagged(out, 1, False)
+    last_start = np.maximum.accumulate(np.where(began, t, -1), axis=-1)  # [house, 1, hour]
+    before = np.broadcast_to(np.clip(last_start - 1, 0, None), share.shape)
+    frozen = np.take_along_axis(share, before, axis=-1)
+    ratio, _ = _ratios(frozen, win, 0.0)
+    low = ratio < rejoin
+    # Shares known for every row the house has; a row whose window is unknown (a gap, a silent
+    # counter) then ends nothing.
+    valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
+    unknown = np.isnan(win) & seen
+    still = ((low & ~_began_during(low, depop)) | unknown).any(axis=1, keepdims=True) & valid
+    return _runs_touching(out | still, out)
 
 
 def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
@@ -113,22 +145,13 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
     left_out = (low & ~_began_during(low, depop)).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
+    # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
+    rejoin = (1.0 + cfg.row_exclude_ratio) / 2
     if redo.size:
-        out, depop_r = left_out[redo], depop[redo]
-        for _ in range(4):  # converges in one or two rounds
-            masked = np.where(out & known[redo], 0.0, eggs[redo])
-            prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
-            s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out)
-            # A row that stays low against the shares it had before is still left out: re-learning
-            # its share from its own low counts would turn a counter that counts 30 % short
-            # into a house that lays 4 % less, days after the counter went wrong.  It rejoins
-            # half way back to normal, so a row hovering at the threshold does not flip in and out.
-            low2 = r2 < (1.0 + cfg.row_exclude_ratio) / 2
-            still = (low2 & ~_began_during(low2, depop_r)).any(axis=1, keepdims=True)
-            grown = _runs_touching(out | still, out)
-            if (grown == out).all():
-                break
-            out = grown
+        out = _stays_out(left_out[redo], share[redo], win[redo], seen[redo], depop[redo], rejoin)
+        masked = np.where(out & known[redo], 0.0, eggs[redo])
+        prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
+        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out)
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
@@ -140,7 +163,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     if cfg.row_short_hours:  # a counter that counts a third short for days needs mending too
         short = low & (expected_row >= cfg.min_row_eggs) & ~emptied
         fault_alarm |= run_lengths(short) >= cfg.row_short_hours
-    fault_active = (ratio < cfg.row_exclude_ratio) | np.isnan(ratio)
+    fault_active = (ratio < rejoin) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
     others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)

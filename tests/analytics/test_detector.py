@@ -85,12 +85,17 @@ def test_row_under_counting_by_half_is_a_sensor_fault() -> None:
 def test_row_counting_short_for_weeks_is_a_sensor_fault_and_never_a_drop(counts: float) -> None:
     # Once its share had been re-learned from its own short counts, the row used to rejoin the
     # house figure about ten days on, as a 3-4 point "laying drop".
-    frame = Flock(days=60, houses=6, seed=3).build()
-    frame.eggs[2, 3, day_hour(35, 9) :] *= counts
+    # Two months short: longer than the 14 days the shares are learned from.
+    frame = Flock(days=90, houses=6, seed=3).build()
+    frame.eggs[2, 3, day_hour(30, 9) :] *= counts
     alerts = detect(frame)
     assert [(a.kind, a.house, a.row) for a in alerts] == [("sensor_fault", "H03", "04")]
     assert alerts[0].evidence["cause"] == "counter_short"
-    assert alerts[0].detected_at - frame.hour_start(day_hour(35, 9)) <= timedelta(hours=72)
+    assert alerts[0].detected_at - frame.hour_start(day_hour(30, 9)) <= timedelta(hours=72)
+    drop = Flock(days=90, houses=6, seed=3, drop_from={2: (day_hour(75, 3), 0.8)}).build()
+    drop.eggs[2, 3, day_hour(30, 9) :] *= counts
+    found = [a for a in detect(drop) if a.kind == "laying_drop"]
+    assert len(found) == 1 and found[0].magnitude_pct > 15  # the figure stayed whole: the full drop
 
 
 def test_silent_row_counter_is_reported() -> None:
