@@ -23,12 +23,15 @@ MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is l
 
 def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: float = MIN_SHARE) -> np.ndarray:
     """``x`` (hourly counts, any leading axes, hour last) with each lost backlog put back."""
-    t = np.arange(x.shape[-1])
     known = ~np.isnan(x)
+    back = known & ~lagged(known, 1, fill=True)  # first hour back after a gap (or the first report)
+    if not back.any():  # the usual case: no gap at all
+        return x
+    t = np.arange(x.shape[-1])
     last_known = np.maximum.accumulate(np.where(known, t, -1), axis=-1)
     before = lagged(last_known, 1, fill=-1).astype(np.int64)  # last known hour before this one
-    back = known & ~lagged(known, 1, fill=True) & (before >= 0)  # first hour back after a gap
-    if not back.any():  # the usual case
+    back &= before >= 0
+    if not back.any():
         return x
     flat = x.reshape(-1, x.shape[-1])
     s, b = np.nonzero(back.reshape(flat.shape))
