@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, robust_center, window_sums
+from analytics.detector.windows import DAY, lagged, same_hour_median, window_sums
 
 USUAL_DAYS = 7  # days the usual count of an hour is taken from
 MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is left as it is
@@ -40,12 +40,12 @@ def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: floa
     lengths = b - a + 1
     seg = np.repeat(np.arange(s.size), lengths)
     hours = a[seg] + (np.arange(seg.size) - np.repeat(np.cumsum(lengths) - lengths, lengths))
-    usual = _same_hour_median(flat, s[seg], hours, days)
+    usual = same_hour_median(flat, s[seg], hours, days, 1)
     usual = np.nan_to_num(usual, nan=0.0)
     per_gap = np.bincount(seg, weights=usual, minlength=s.size)
     usual_back = usual[np.cumsum(lengths) - 1]  # the first hour back's own usual count
     usual_gap = per_gap - usual_back
-    day = _same_hour_median(window_sums(flat, DAY), s, b, days)
+    day = same_hour_median(window_sums(flat, DAY), s, b, days, 1)
     with np.errstate(invalid="ignore"):
         lost = (usual_gap >= min_share * day) & (flat[s, b] < usual_back + 0.5 * usual_gap)
     if not lost.any():
@@ -53,11 +53,3 @@ def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: floa
     out = flat.copy()
     out[s[lost], b[lost]] += usual_gap[lost]
     return out.reshape(x.shape)
-
-
-def _same_hour_median(flat: np.ndarray, s: np.ndarray, hours: np.ndarray, days: int) -> np.ndarray:
-    """Median of ``flat[s, hours - 24 k]`` over ``k = 1 .. days`` (known values only; NaN if none)."""
-    idx = hours[:, None] - DAY * np.arange(1, days + 1)[None, :]
-    vals = flat[s[:, None], np.clip(idx, 0, None)]
-    vals[idx < 0] = np.nan
-    return robust_center(vals, 1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, past_days, robust_center, window_sums
+from analytics.detector.windows import DAY, lagged, past_days, robust_center, same_hour_median, window_sums
 
 MAX_LATE_H = 3  # lights later than this by the water are not told apart from a line failure
 FEED_DRY_FRAC = 0.15  # feeders that moved deliver next to nothing; a line failure's hens get ≥ 1/3
@@ -59,9 +59,7 @@ def moved_too(amount: np.ndarray, late: np.ndarray, days: int, dry_frac: float =
         return out
     hours = ts[:, None] - np.arange(1, MAX_LATE_H + 1)[None, :]  # [n, k]
     now = amount[hs[:, None], np.clip(hours, 0, None)]
-    back = hours[..., None] - DAY * np.arange(1, days + 1)  # [n, k, day]
-    past = np.where(back >= 0, amount[hs[:, None, None], np.clip(back, 0, None)], np.nan)
-    usual = np.nansum(robust_center(past, 2), axis=1)
+    usual = np.nansum(same_hour_median(amount, hs[:, None], hours, days, 2), axis=1)
     with np.errstate(invalid="ignore"):
         dry = ~np.isnan(now).any(axis=1) & (usual > 0) & (now.sum(axis=1) < dry_frac * usual)
     out[hs[dry], ts[dry]] = True

@@ -61,6 +61,17 @@ def past_days(x: np.ndarray, days: int, start: int) -> np.ndarray:
     return out
 
 
+def same_hour_median(
+    x: np.ndarray, series: np.ndarray, hours: np.ndarray, days: int, min_n: int
+) -> np.ndarray:
+    """Median of ``x[series, hours - 24 k]`` over ``k = 1 .. days`` for ``x`` ``[series, hour]``
+    (``series`` and ``hours`` broadcast; known values only, NaN with fewer than ``min_n``): the
+    usual value of a few chosen hours, where :func:`past_days` would stack every hour."""
+    back = hours[..., None] - DAY * np.arange(1, days + 1)
+    vals = np.where(back >= 0, x[series[..., None], np.clip(back, 0, None)], np.nan)
+    return robust_center(vals, min_n)
+
+
 def robust_center(stack: np.ndarray, min_n: int) -> np.ndarray:
     """Median over the last axis, ignoring NaNs; NaN with fewer than ``min_n`` values."""
     s = np.sort(stack, axis=-1)  # NaNs sort last
