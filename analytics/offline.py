@@ -29,6 +29,7 @@ import orjson
 
 from analytics.alert import DetectorAlert
 from analytics.frame import HOUR_S, HourlyFrame, empty_frame
+from eggwatch import metrics
 
 H_COLUMNS = ("ts", "house", "hens", "age_weeks", "water_l", "feed_kg", "temp_c")
 R_COLUMNS = ("ts", "house", "row", "eggs")
@@ -154,6 +155,27 @@ def _numbers(table: _Table, path: Path, column: str, rejects: Rejects | None) ->
     return out
 
 
+def _valid_ranges() -> dict[str, tuple[float, float]]:
+    """What one hour's value can be; outside it is a broken meter or a typo, and "no data".  The
+    temperature range is the one the MQTT ingest accepts (a probe whose wire broke reads -40 or 85)."""
+    temp = metrics.get("temp_c")
+    assert temp is not None
+    return {"hens": (0.0, math.inf), "age_weeks": (0.0, 200.0), "water_l": (0.0, math.inf),
+            "feed_kg": (0.0, math.inf), "temp_c": (temp.min, temp.max), "eggs": (0.0, math.inf)}  # fmt: skip
+
+
+def _in_range(values: np.ndarray, table: _Table, path: Path, column: str, rejects: Rejects | None) -> np.ndarray:
+    """``values`` with those outside the column's valid range made NaN (and reported)."""
+    lo, hi = _valid_ranges()[column]
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero((values < lo) | (values > hi))
+    if bad.size:
+        what = "is negative" if lo == 0 and values[bad[0]] < 0 else f"is outside {lo:g} … {hi:g}"
+        _problem(rejects, "values out of range", f"{table.where(path, column, bad[0])} {what}", n=bad.size)
+        values[bad] = np.nan
+    return values
+
+
 def _float_or_nan(v: str) -> float:
     try:
         return float(v)
@@ -230,18 +252,12 @@ def read_frame(houses_csv: Path, rows_csv: Path, rejects: Rejects | None = None)
     hi = np.array([house_idx[h] for h in h_house], dtype=np.int64)
     _repeats(hi * frame.n_hours + h_hour - first, h_tab, houses_csv, rejects)
     for name in H_COLUMNS[2:]:
-        getattr(frame, name)[hi, h_hour - first] = _numbers(h_tab, houses_csv, name, rejects)
+        values = _numbers(h_tab, houses_csv, name, rejects)
+        getattr(frame, name)[hi, h_hour - first] = _in_range(values, h_tab, houses_csv, name, rejects)
     ri = np.array([house_idx[h] for h in r_house], dtype=np.int64)
     rr = np.array([row_idx[r] for r in r_row], dtype=np.int64)
     _repeats((ri * len(rows) + rr) * frame.n_hours + r_hour - first, r_tab, rows_csv, rejects)
-    eggs = _numbers(r_tab, rows_csv, "eggs", rejects)
-    negative = eggs < 0
-    if negative.any():
-        bad = np.flatnonzero(negative)
-        _problem(rejects, "negative egg counts",
-                 f"{r_tab.where(rows_csv, 'eggs', bad[0])} is negative",
-                 n=bad.size)  # fmt: skip
-        eggs[bad] = np.nan
+    eggs = _in_range(_numbers(r_tab, rows_csv, "eggs", rejects), r_tab, rows_csv, "eggs", rejects)
     frame.eggs[ri, rr, r_hour - first] = eggs
     return frame
 

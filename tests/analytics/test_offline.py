@@ -72,7 +72,7 @@ GOOD = "2026-03-01T05:00:00Z,H1,01,5\n"
         ("2026-03-01T06:00:00Z,H1,01,five", "values that are not numbers", "eggs='five' is not a number"),
         ("2026-03-01T06:00:00Z,H1,01,NaN", "values that are not numbers", "eggs='NaN' is not a number"),
         ("2026-03-01T06:00:00Z,H1,01,inf", "values that are not finite", "eggs='inf' is not finite"),
-        ("2026-03-01T06:00:00Z,H1,01,-3", "negative egg counts", "eggs='-3' is negative"),
+        ("2026-03-01T06:00:00Z,H1,01,-3", "values out of range", "eggs='-3' is negative"),
         ("2026-03-01T06:00:00Z,H1,01", "lines with the wrong number of fields", "3 fields, header has 4"),
         ("2026-03-01T06:00:00Z, ,01,5", "lines without a house id", "empty house id"),
         ("2026-03-01T06:00:00Z,H1,,5", "lines without a row id", "empty row id"),
@@ -110,6 +110,25 @@ def test_a_bad_house_value_blanks_only_that_value(tmp_path: Path) -> None:
     f = read_frame(hp, rp, rejects)
     assert np.isnan(f.water_l[0, 0]) and f.hens[0, 0] == 30000 and f.feed_kg[0, 0] == 3.5
     assert rejects.total == 1 and "water_l='n/a'" in rejects.summary()
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "what"),
+    [
+        ("30000,40,12.5,3.5,85", "temp_c", "temp_c='85' is outside -40 … 60"),  # a probe with a broken wire
+        ("30000,40,-12.5,3.5,21", "water_l", "water_l='-12.5' is negative"),  # a meter that ran back
+        ("-30000,40,12.5,3.5,21", "hens", "hens='-30000' is negative"),
+        ("30000,4000,12.5,3.5,21", "age_weeks", "age_weeks='4000' is outside 0 … 200"),  # days, not weeks
+    ],
+)
+def test_an_impossible_house_value_is_no_data(tmp_path: Path, cells: str, column: str, what: str) -> None:
+    hp, rp = _write(tmp_path, H_HEAD + f"2026-03-01T05:00:00Z,H1,{cells}\n", R_HEAD + GOOD)
+    rejects = Rejects()
+    f = read_frame(hp, rp, rejects)
+    assert np.isnan(getattr(f, column)[0, 0])
+    assert rejects.counts == {"values out of range": 1} and what in rejects.summary()
+    with pytest.raises(CsvFormatError, match=what):
+        read_frame(hp, rp)  # strict
 
 
 def test_with_nothing_usable_left_the_error_says_what_was_left_out(tmp_path: Path) -> None:
