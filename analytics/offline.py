@@ -164,7 +164,9 @@ def _valid_ranges() -> dict[str, tuple[float, float]]:
             "feed_kg": (0.0, math.inf), "temp_c": (temp.min, temp.max), "eggs": (0.0, math.inf)}  # fmt: skip
 
 
-def _in_range(values: np.ndarray, table: _Table, path: Path, column: str, rejects: Rejects | None) -> np.ndarray:
+def _in_range(
+    values: np.ndarray, table: _Table, path: Path, column: str, rejects: Rejects | None
+) -> np.ndarray:
     """``values`` with those outside the column's valid range made NaN (and reported)."""
     lo, hi = _valid_ranges()[column]
     with np.errstate(invalid="ignore"):
