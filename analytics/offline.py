@@ -157,7 +157,7 @@ def _numbers(table: _Table, path: Path, column: str, rejects: Rejects | None) ->
 
 def _valid_ranges() -> dict[str, tuple[float, float]]:
     """What one hour's value can be; outside it is a broken meter or a typo, and "no data".  The
-    temperature range is the one the MQTT ingest accepts (a probe whose wire broke reads -40 or 85)."""
+    temperature range is the one the MQTT ingest accepts (a DS18B20 probe that lost power reads 85)."""
     temp = metrics.get("temp_c")
     assert temp is not None
     return {"hens": (0.0, math.inf), "age_weeks": (0.0, 200.0), "water_l": (0.0, math.inf),

@@ -115,7 +115,7 @@ def test_a_bad_house_value_blanks_only_that_value(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cells", "column", "what"),
     [
-        ("30000,40,12.5,3.5,85", "temp_c", "temp_c='85' is outside -40 … 60"),  # a probe with a broken wire
+        ("30000,40,12.5,3.5,85", "temp_c", "temp_c='85' is outside -40 … 60"),  # a probe that lost power
         ("30000,40,-12.5,3.5,21", "water_l", "water_l='-12.5' is negative"),  # a meter that ran back
         ("-30000,40,12.5,3.5,21", "hens", "hens='-30000' is negative"),
         ("30000,4000,12.5,3.5,21", "age_weeks", "age_weeks='4000' is outside 0 … 200"),  # days, not weeks
