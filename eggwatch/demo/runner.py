@@ -97,7 +97,9 @@ class Demo:
         now = time.time()
         history_end = now - opts.fast_forward_s
         state_path = settings.path("demo", "state.json")
-        warmup = max(0.0, _detector_needs_days() - opts.history_days) if opts.history_days else 0.0
+        # The baseline must be there before the incident, which falls within the history's last days.
+        needs = _detector_needs_days() + world.INCIDENT_WITHIN_DAYS
+        warmup = max(0.0, needs - opts.history_days) if opts.history_days else 0.0
         state, sim, warm_s, start_s = world.prepare(state_path, opts.seed, opts.houses, opts.history_days,
                                                     history_end, settings.site, warmup)  # fmt: skip
         sim.park.dump(settings.path("park.yaml"))

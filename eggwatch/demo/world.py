@@ -63,6 +63,9 @@ def disease_incident(water_s: float, eggs_s: float) -> Incident:
                     mortality_x=Bump(water_s, DAY, 5 * DAY, 3 * DAY, 4.0))  # fmt: skip
 
 
+INCIDENT_WITHIN_DAYS = 3.0  # plan_incident: the eggs fall at most this long before the history ends
+
+
 def plan_incident(
     sim: ParkSim, history_start_s: float, history_end_s: float
 ) -> tuple[str, float, float] | None:

@@ -111,7 +111,9 @@ def test_backfilled_counters_wrap_like_the_stub_registers() -> None:
 
 
 @pytest.mark.parametrize("history_days", [3.0, 14.0])
-@pytest.mark.parametrize("now", ["2026-11-28T23:38:00", "2026-03-05T09:00:00", "2026-07-19T15:00:00"])
+@pytest.mark.parametrize(
+    "now", ["2026-11-29T06:54:00", "2026-11-28T23:38:00", "2026-03-05T09:00:00", "2026-07-19T15:00:00"]
+)
 def test_the_detector_finds_the_injected_incident_and_nothing_else(
     tmp_path: Path, now: str, history_days: float
 ) -> None:
@@ -123,7 +125,7 @@ def test_the_detector_finds_the_injected_incident_and_nothing_else(
     from simulator.scenarios import Scenario
 
     now_s = dt.datetime.fromisoformat(now).replace(tzinfo=dt.UTC).timestamp()
-    warmup = max(0.0, 8.0 - history_days)  # as the runner does (min_baseline_days + 3)
+    warmup = max(0.0, 8.0 + world.INCIDENT_WITHIN_DAYS - history_days)  # as the runner does
     state, sim, warm_s, _ = world.prepare(tmp_path / "state.json", 1, 6, history_days, now_s, "demo", warmup)
     h_rows: list[dict] = []
     r_rows: list[dict] = []
@@ -137,3 +139,9 @@ def test_the_detector_finds_the_injected_incident_and_nothing_else(
     assert water_s is not None and alerts
     assert {a.house for a in alerts} == {state.incident_house}, alerts
     assert min(a.detected_at.timestamp() for a in alerts) > water_s, alerts
+    # The baseline was there before the eggs fell: the laying drop within a day, not only once the
+    # detector had history enough (it came 36 h late while the warm-up ignored where the incident falls).
+    eggs_s = state.incident_eggs_s
+    assert eggs_s is not None
+    laying = [a.detected_at.timestamp() - eggs_s for a in alerts if a.kind == "laying_drop"]
+    assert laying and 0 < min(laying) <= 24 * 3600, alerts
