@@ -15,7 +15,7 @@ from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.lights import lights_came_late, moved_too
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
-from analytics.detector.windows import DAY, ffill, lagged, run_lengths, window_mean
+from analytics.detector.windows import DAY, ffill, lagged, last_true, run_lengths, run_start, window_mean
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
@@ -47,26 +47,20 @@ def _fill_hens(hens: np.ndarray) -> np.ndarray:
 
 def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:
     """True for ``lasting`` hours after hens fell by ``frac`` within ``within`` hours."""
-    t = hens.shape[-1]
     with np.errstate(invalid="ignore"):
         fell = hens < (1.0 - frac) * lagged(hens, within)
-    hour = np.arange(t)
-    last = np.maximum.accumulate(np.where(fell, hour, -(10**9)), axis=-1)
-    return hour - last < lasting
+    return _recent(fell, lasting)
 
 
 def _recent(cond: np.ndarray, hours: int) -> np.ndarray:
     """True where ``cond`` held within the last ``hours`` hours (this one included)."""
-    t = np.arange(cond.shape[-1])
-    return t - np.maximum.accumulate(np.where(cond, t, -(10**9)), axis=-1) < hours
+    return np.arange(cond.shape[-1]) - last_true(cond) < hours
 
 
 def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
     """True for ``hours`` hours from the first hour of each run of ``cond``."""
     t = np.arange(cond.shape[-1])
-    first = np.maximum.accumulate(np.where(cond, -1, t), axis=-1) + 1  # start of the current run
-    run_start = np.where(cond, first, -(10**9))
-    return t - np.maximum.accumulate(run_start, axis=-1) < hours
+    return t - np.maximum.accumulate(np.where(cond, run_start(cond), -(10**9)), axis=-1) < hours
 
 
 def _standard(frame: HourlyFrame, figure: str = "hen_day") -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, same_hour_median, window_sums
+from analytics.detector.windows import DAY, lagged, last_true, same_hour_median, window_sums
 
 USUAL_DAYS = 7  # days the usual count of an hour is taken from
 MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is left as it is
@@ -27,9 +27,7 @@ def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: floa
     back = known & ~lagged(known, 1, fill=True)  # first hour back after a gap (or the first report)
     if not back.any():  # the usual case: no gap at all
         return x
-    t = np.arange(x.shape[-1])
-    last_known = np.maximum.accumulate(np.where(known, t, -1), axis=-1)
-    before = lagged(last_known, 1, fill=-1).astype(np.int64)  # last known hour before this one
+    before = lagged(last_true(known, -1), 1, fill=-1).astype(np.int64)  # last known hour before this one
     back &= before >= 0
     if not back.any():
         return x

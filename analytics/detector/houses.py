@@ -26,7 +26,7 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
-from analytics.detector.windows import DAY, lagged, window_mean
+from analytics.detector.windows import DAY, lagged, last_true, run_start, window_mean
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,12 @@ def analyse_drops(
         )
         catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
     hour = np.arange(t)
-    last_stall = np.maximum.accumulate(np.where(stall, hour, -(10**9)), axis=-1)
+    last_stall = last_true(stall)
     # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
     # counts most of its eggs in the next one.
     caught = np.zeros_like(catch_up)
     caught[:, 1:] = catch_up[:, :-1]
-    last_catch = np.maximum.accumulate(np.where(caught, hour, -(10**9)), axis=-1)
+    last_catch = last_true(caught)
     with np.errstate(invalid="ignore"):
         judged = overridable & (deficit >= cfg.rhythm_override_pts)
     late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
@@ -123,13 +123,13 @@ def analyse_drops(
 
         thr_fast = np.maximum(cfg.fast_min_pts, cfg.fast_z * sigma) * factor
         above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
-    run_start = _run_start(above)
+    started = run_start(above)
     flow = np.cumsum(share_now, axis=-1)
-    flow_since = flow - np.take_along_axis(flow, np.clip(run_start, 0, t - 1), axis=-1)
+    flow_since = flow - np.take_along_axis(flow, np.clip(started, 0, t - 1), axis=-1)
     # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
     # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
     flow_from = flow - np.where(
-        run_start > 0, np.take_along_axis(flow, np.clip(run_start - 1, 0, t - 1), axis=-1), 0.0
+        started > 0, np.take_along_axis(flow, np.clip(started - 1, 0, t - 1), axis=-1), 0.0
     )
     fast = above & ((flow_since >= cfg.fast_flow) | (drinking_down & (flow_from >= cfg.fast_flow)))
 
@@ -207,10 +207,3 @@ def _compare(
     sigma_quiet = np.sqrt(window_mean(np.where(quiet, var, np.nan), DAY))
     sigma_quiet = np.maximum(np.where(np.isnan(sigma_quiet), sigma, sigma_quiet), 0.005 * expected)
     return expected, sigma, sigma_quiet
-
-
-def _run_start(cond: np.ndarray) -> np.ndarray:
-    """Index where the current run of ``cond`` started (only meaningful where ``cond``)."""
-    t = np.arange(cond.shape[-1])
-    last_false = np.maximum.accumulate(np.where(cond, -1, t), axis=-1)
-    return last_false + 1

@@ -20,7 +20,9 @@ from analytics.detector.windows import (
     _sorted_median,
     ffill,
     lagged,
+    last_true,
     run_lengths,
+    run_start,
     trailing_sums,
     window_sums,
 )
@@ -84,9 +86,7 @@ def _stays_out(
 
     Re-learning a short-counting row's share from its own low counts would turn a counter that counts
     30 % short into a house that lays 4 % less, days after the counter went wrong."""
-    t = np.arange(out.shape[-1])
-    began = out & ~lagged(out, 1, False)
-    last_start = np.maximum.accumulate(np.where(began, t, -1), axis=-1)  # [house, 1, hour]
+    last_start = last_true(out & ~lagged(out, 1, False), -1)  # [house, 1, hour]
     before = np.broadcast_to(np.clip(last_start - 1, 0, None), share.shape)
     frozen = np.take_along_axis(share, before, axis=-1)
     ratio, _ = _ratios(frozen, win, 0.0)
@@ -107,11 +107,9 @@ def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
     if some.size == 0:  # the usual case: nobody took hens out
         return out
     cond, flag = cond[some], np.broadcast_to(flag, cond.shape)[some]
-    t = np.arange(cond.shape[-1])
-    start = np.maximum.accumulate(np.where(cond, -1, t), axis=-1) + 1  # first hour of the current run
-    recent_flag = np.maximum.accumulate(np.where(flag, t, -(10**9)), axis=-1)  # last flagged hour
+    start = run_start(cond)
     flag_at_start = np.take_along_axis(
-        np.broadcast_to(recent_flag, cond.shape), np.clip(start, 0, t[-1]), axis=-1
+        np.broadcast_to(last_true(flag), cond.shape), np.clip(start, 0, cond.shape[-1] - 1), axis=-1
     )
     out[some] = cond & (start - flag_at_start <= DAY)
     return out
@@ -119,10 +117,7 @@ def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
 
 def _runs_touching(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """True where ``cond`` holds in a run of ``cond`` that has met a ``flag`` hour so far (causal)."""
-    t = np.arange(cond.shape[-1])
-    start = np.maximum.accumulate(np.where(cond, -1, t), axis=-1) + 1  # first hour of the current run
-    last_flag = np.maximum.accumulate(np.where(flag, t, -1), axis=-1)
-    return cond & (last_flag >= start)
+    return cond & (last_true(flag, -1) >= run_start(cond))
 
 
 def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:

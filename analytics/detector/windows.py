@@ -102,6 +102,17 @@ def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     return (a + b) / 2.0
 
 
+def last_true(cond: np.ndarray, none: int = -(10**9)) -> np.ndarray:
+    """Index of the last hour, this one included, where ``cond`` held (``none`` before the first)."""
+    t = np.arange(cond.shape[-1])
+    return np.maximum.accumulate(np.where(cond, t, none), axis=-1)
+
+
+def run_start(cond: np.ndarray) -> np.ndarray:
+    """First hour of the current run of ``cond`` (meaningful only where ``cond`` holds)."""
+    return last_true(~cond, -1) + 1
+
+
 def run_lengths(cond: np.ndarray) -> np.ndarray:
     """Consecutive ``True`` count ending at each hour (0 where ``cond`` is False), along the last axis."""
     t = np.arange(cond.shape[-1], dtype=np.int32)
