@@ -143,8 +143,9 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     with np.errstate(invalid="ignore"):
         drinking_down = support & (water.fall_short >= cfg.support_frac)
     # Lights on late today: the laying totals are down because the day moved, so only drinking
-    # down mid-day overrides the wait (see lights.py).  Water and feed keep their own verdicts: a
-    # night line failure that ends after lights-on looks the same in the water and shows in the feed.
+    # down mid-day overrides the wait (see lights.py).  Water keeps its own verdict and the feed waits
+    # only if it moved too (above): a night line failure that ends after lights-on looks the same in
+    # the water, but its feed chain ran at the usual hours and shows it.
     late = np.zeros_like(wait)
     if cfg.lights_hold_hours > 0:
         late = _recent(started_late, cfg.lights_hold_hours) & ~drinking_down
