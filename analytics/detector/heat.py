@@ -8,14 +8,13 @@ house of the park together: that alone is not an alert until the house is hot in
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
-from analytics.detector.windows import DAY, run_lengths, window_mean
+from analytics.detector.windows import DAY, park_median, run_lengths, window_mean
 
 MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one house's cooling
 
@@ -38,9 +37,7 @@ def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStr
     rise[:, start:] = mean[:, start:] - exp_s
     excess = rise
     if h >= MIN_PARK:
-        with warnings.catch_warnings():  # hours where no house has a figure yet
-            warnings.simplefilter("ignore", RuntimeWarning)
-            excess = rise - np.nanmedian(rise, axis=0, keepdims=True)
+        excess = rise - park_median(rise)
     with np.errstate(invalid="ignore"):
         hot = (excess >= cfg.heat_rise_c) | ((rise >= cfg.heat_rise_c) & (mean >= cfg.heat_abs_c))
         alarm = run_lengths(hot) >= cfg.consumption_hours

@@ -16,7 +16,6 @@ until eggs arrive again (at most ``hold_max_hours``).  Hours without data are un
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +25,7 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
-from analytics.detector.windows import DAY, lagged, last_true, run_start, window_mean
+from analytics.detector.windows import DAY, lagged, last_true, park_median, run_start, window_mean
 
 
 @dataclass(frozen=True)
@@ -180,9 +179,7 @@ def trend_noise(sigma_quiet: np.ndarray, days_known: np.ndarray, cfg: DetectorCo
     """
     var = sigma_quiet**2
     if cfg.trend_park_weight > 0 and var.shape[0] >= MIN_PARK:
-        with warnings.catch_warnings():  # hours where no house has a figure yet
-            warnings.simplefilter("ignore", RuntimeWarning)
-            park = np.nanmedian(var, axis=0, keepdims=True)
+        park = park_median(var)
         park = np.where(np.isnan(park), var, park)
         var = (var + cfg.trend_park_weight * park) / (1.0 + cfg.trend_park_weight)
     sigma = np.maximum(cfg.trend_sigma_scale * np.sqrt(var), cfg.sigma_floor_pts)

@@ -94,6 +94,14 @@ def robust_center_scale(stack: np.ndarray, min_n: int) -> tuple[np.ndarray, np.n
     return med, 1.4826 * mad
 
 
+def park_median(x: np.ndarray) -> np.ndarray:
+    """Median over the houses (axis 0) of the known values, ``[1, hour]``; NaN at hours where no house
+    has one.  No warning for those hours, and no ``warnings.catch_warnings`` (process-wide state,
+    unsafe while live passes analyse blocks of houses in threads)."""
+    none = np.isnan(x).all(axis=0, keepdims=True)
+    return np.where(none, np.nan, np.nanmedian(np.where(none, 0.0, x), axis=0, keepdims=True))
+
+
 def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     lo = np.clip((n - 1) // 2, 0, None)
     hi = np.clip(n // 2, 0, None)
