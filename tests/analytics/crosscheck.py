@@ -11,7 +11,9 @@ noise (analytics/README.md, "Quality").  Each flock: 6 houses (``--houses``) x 8
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Iterator
+from statistics import median
 
 import numpy as np
 
@@ -67,6 +69,17 @@ def run(
     return det, chart
 
 
+def hours_until_visible(flock: Flock, house: int, onset: int, frac: float) -> int:
+    """Hours from ``onset`` until the eggs ``house`` counted since then are short by ``frac`` of a
+    usual day's eggs, against the same flock without the drop: no statistic on the counters can see
+    the drop earlier (the eggs laid before it, or waiting on the belt, are counted as usual)."""
+    with_drop = np.nansum(flock.build().eggs[house], axis=0)
+    usual = np.nansum(dataclasses.replace(flock, drop_from={}).build().eggs[house], axis=0)
+    day = usual[onset - 7 * 24 : onset].sum() / 7
+    short = np.cumsum(usual[onset:] - with_drop[onset:]) / day
+    return int(np.argmax(short >= frac)) + 1  # the hour's end
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--flocks", type=int, default=48)
@@ -74,12 +87,20 @@ def main() -> None:
     ap.add_argument("--ramp-h", type=int, default=0, help="dips ramp in over up to this many hours")
     ap.add_argument("--houses", type=int, default=6, help="houses per flock (fewer than 3: no park to pool)")
     ap.add_argument("--depth", type=float, nargs=2, default=(3.0, 7.0), help="dip depth range, points")
+    ap.add_argument("--floor", type=float, default=0.0, metavar="FRAC",
+                    help="also print the median hours until the counted eggs are FRAC of a day short")  # fmt: skip
     a = ap.parse_args()
     det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses, depth=tuple(a.depth))
     for name, s in (("detector", det), ("control chart", chart)):
         when = f"  median {s.median_sudden_h:.1f} h to detect" if a.ramp_h == 0 else ""
         print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "
               f"false alarms {s.false_alarms} ({s.false_per_house_month:.3f} per house-month){when}")  # fmt: skip
+    if a.floor > 0:
+        seen = [
+            hours_until_visible(f, h, t, a.floor)
+            for f, h, t, _ in flocks(a.flocks, a.noise, a.ramp_h, a.houses, depth=tuple(a.depth))
+        ]
+        print(f"{'counters':14s} short by {a.floor:.0%} of a day's eggs after a median {median(seen):.1f} h")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from tests.analytics.crosscheck import flocks, run
+from tests.analytics.crosscheck import flocks, hours_until_visible, run
 from tests.analytics.synth import Flock, day_hour
 
 
@@ -48,3 +49,16 @@ def test_crosscheck_command_explains_itself() -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "--noise" in res.stdout and "--ramp-h" in res.stdout
+
+
+def test_a_drop_after_the_mornings_laying_shows_in_the_counters_only_the_next_morning() -> None:
+    """The floor for eggs-only detection: a step just before lights-on is short within hours, one
+    after the morning's laying only once the next morning's eggs are counted."""
+    flock = Flock(days=20, houses=1, runs=(), lights_on=20)  # continuous belts, two hours' lag
+
+    def visible(onset: int) -> int:
+        return hours_until_visible(replace(flock, drop_from={0: (onset, 0.8)}), 0, onset, 0.04)
+
+    before_lights, after_laying = visible(day_hour(10, 20)), visible(day_hour(11, 6))
+    assert before_lights <= 8
+    assert 18 <= after_laying <= 24
