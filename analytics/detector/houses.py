@@ -135,7 +135,7 @@ def analyse_drops(
     # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units.  Without a usable yesterday (no
     # verdict then, or a row just left out: a counter fault's first hours were short before the fault
     # was recognised) there is no trend; one short day alone is the end-of-day channel's to judge.
-    row_out = (~rows.included & ~np.isnan(rows.share)).any(axis=1)
+    row_out = rows.left_out.any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg) * factor
         yesterday = lagged(np.where(hold, np.nan, deficit), DAY)

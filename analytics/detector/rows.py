@@ -34,6 +34,7 @@ class RowState:
     share: np.ndarray  # [house, row, hour] the row's usual share of the house (from earlier days)
     ratio: np.ndarray  # [house, row, hour] row estimate / median row estimate
     included: np.ndarray  # [house, row, hour] rows the house figure uses
+    left_out: np.ndarray  # [house, row, hour] rows with hens the house figure leaves out (short, or a gap)
     fault_fires: np.ndarray  # [house, row, hour] a counter-fault alert fires here
     silent_fires: np.ndarray  # [house, row, hour] a "row stopped reporting" alert fires here
 
@@ -95,7 +96,7 @@ def _stays_out(
     # counter) then ends nothing.
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
-    still = ((low & ~_began_during(low, depop)) | unknown).any(axis=1, keepdims=True) & valid
+    still = ((low & ~_began_during(low | np.isnan(ratio), depop)) | unknown).any(axis=1, keepdims=True) & valid
     return _runs_touching(out | still, out)
 
 
@@ -138,7 +139,8 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = (ratio < cfg.row_exclude_ratio) | silent_row
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
-    left_out = (low & ~_began_during(low, depop)).any(axis=1, keepdims=True)
+    # Hours the row's window is unknown (a gap) do not end the run: an emptied row stays emptied.
+    left_out = (low & ~_began_during(low | np.isnan(ratio), depop)).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
     rejoin = (1.0 + cfg.row_exclude_ratio) / 2
@@ -166,4 +168,5 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied)
-    return RowState(win, share, ratio, included, fault_fires, silent_fires)
+    left_out = usable & ~included  # not a row emptied of its hens (its share is 0 once re-learned)
+    return RowState(win, share, ratio, included, left_out, fault_fires, silent_fires)

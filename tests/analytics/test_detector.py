@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 
 import numpy as np
 import pytest
 
 from analytics import detector
-from analytics.detector import DetectorConfig, detect, detect_live
+from analytics.detector import DetectorConfig, analyse, detect, detect_live
 from analytics.detector.houses import trend_noise
 from analytics.detector.windows import window_mean
 from analytics.frame import HourlyFrame
@@ -153,6 +154,49 @@ def test_partial_depopulation_is_not_a_drop() -> None:
     frame.water_l[0, day_hour(25, 10) :] *= 0.7
     frame.feed_kg[0, day_hour(25, 10) :] *= 0.7
     assert detect(frame) == []
+
+
+def _emptied_rows_then_dip(emptied: int, dip: int) -> HourlyFrame:
+    """Two of eight rows of H01 emptied (their hens sold), later a 5-point dip ramping in over a day."""
+    frame = Flock(days=60, houses=4, day_noise=0.004, row_noise=0.01, ramp_h=24,
+                  drop_from={0: (dip, 0.94)}).build()  # fmt: skip
+    frame.eggs[0, :2, emptied:] = 0.0
+    for series in (frame.hens, frame.water_l, frame.feed_kg):
+        series[0, emptied:] *= 0.75
+    return frame
+
+
+def _found_by_the_trend(frame: HourlyFrame, dip: int) -> None:
+    alerts = [a for a in detect(frame) if a.house == "H01"]
+    assert [a.kind for a in alerts] == ["laying_drop"]
+    assert alerts[0].evidence["channel"] == "two_day_trend"
+    assert timedelta(0) < alerts[0].detected_at - frame.hour_start(dip) <= timedelta(hours=72)
+
+
+def test_a_mild_dip_after_rows_were_emptied_is_still_found() -> None:
+    """The emptied rows' shares are re-learned as 0 and the two-day trend still judges the house; it
+    used to stay off for good once a row was out of the figure."""
+    dip = day_hour(45, 14)
+    _found_by_the_trend(_emptied_rows_then_dip(day_hour(22, 10), dip), dip)
+
+
+def test_a_gap_in_an_emptied_row_keeps_it_emptied() -> None:
+    """An emptied row that misses a few hours (its counter offline, back-filled) while its share is
+    being re-learned stays an emptied row; its share goes on to 0.  Kept at its old share, it would
+    skew the house figure whenever another row is left out (here: a day's gap in row 6)."""
+    dip = day_hour(45, 14)
+    frame = _emptied_rows_then_dip(day_hour(22, 10), dip)
+    frame.eggs[0, 0, day_hour(27, 3) : day_hour(27, 7)] = np.nan  # 0 eggs meanwhile
+    clean = copy.deepcopy(frame)
+    row6 = frame.eggs[0, 5]
+    start, end = day_hour(38, 12), day_hour(38, 16)
+    row6[end] += row6[start:end].sum()  # back-filled in the first hour after
+    row6[start:end] = np.nan
+    an, ok = analyse(frame, DetectorConfig()), analyse(clean, DetectorConfig())
+    assert an.rows.share[0, :2, day_hour(40, 0)].max() < 0.01
+    hours = slice(day_hour(38, 12), day_hour(39, 16))
+    assert np.nanmax(np.abs(an.drops.hen_day[0, hours] - ok.drops.hen_day[0, hours])) < 1.0
+    _found_by_the_trend(frame, dip)
 
 
 def test_water_falling_is_reported_before_the_eggs() -> None:
