@@ -5,9 +5,10 @@ first hour back (CONTRACTS §6), and the windows across the gap are exact.  One 
 during the gap restarts from zero and brings only what it counted since (what
 ``analytics.production.counter_hourly`` makes of a reset it did not see): the gap's eggs (or litres)
 are lost, and every 24 h window over the gap would show a fall of up to a whole day — an 80-point
-"laying drop" made of missing data.  When the first hour back holds less than its usual count plus
-half of what the gap usually counts, the backlog is taken as lost and that hour is given the gap's
-usual count (same hour on the previous days, median).  The gap's own hours stay unknown, so the
+"laying drop" made of missing data.  When the first hour back lacks half of what the gap usually
+counts (or holds less than half of what the gap and that hour count together: a belt run that came
+early, into the gap), the backlog is taken as lost and that hour is given the gap's usual count on
+top of its own (the same hours of the last three days, median).  The gap's own hours stay unknown, so the
 figures remain causal: nothing before the first hour back changes.
 """
 
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, last_true, same_hour_median, window_sums
+from analytics.detector.windows import DAY, lagged, last_true, robust_center, same_hour_median, window_sums
 
-USUAL_DAYS = 7  # days the usual count of an hour is taken from
+USUAL_DAYS = 3  # days the usual count is taken from (few: a young flock's counts rise fast)
 MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is left as it is
 
 
@@ -34,20 +35,40 @@ def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: floa
     flat = x.reshape(-1, x.shape[-1])
     s, b = np.nonzero(back.reshape(flat.shape))
     a = before.reshape(flat.shape)[s, b] + 1  # the gap is [a, b)
-    # The usual count of every hour from a gap's start to its first hour back.
-    lengths = b - a + 1
-    seg = np.repeat(np.arange(s.size), lengths)
-    hours = a[seg] + (np.arange(seg.size) - np.repeat(np.cumsum(lengths) - lengths, lengths))
-    usual = same_hour_median(flat, s[seg], hours, days, 1)
-    usual = np.nan_to_num(usual, nan=0.0)
-    per_gap = np.bincount(seg, weights=usual, minlength=s.size)
-    usual_back = usual[np.cumsum(lengths) - 1]  # the first hour back's own usual count
-    usual_gap = per_gap - usual_back
-    day = same_hour_median(window_sums(flat, DAY), s, b, days, 1)
+    # What the gap and its first hour back together usually count (the same hours of the previous
+    # days, median; a belt run that comes an hour earlier or later from day to day stays inside that
+    # span, where the median of each hour alone would miss it), and the gap alone: that less what
+    # the first hour back usually counts by itself.
+    usual = _usual_span(flat, s, a, b, days)
+    gap = np.clip(usual - np.nan_to_num(same_hour_median(flat, s, b, days, 1), nan=0.0), 0.0, None)
+    got = flat[s, b]
+    floor = min_share * same_hour_median(window_sums(flat, DAY), s, b, days, 1)
     with np.errstate(invalid="ignore"):
-        lost = (usual_gap >= min_share * day) & (flat[s, b] < usual_back + 0.5 * usual_gap)
+        # Lost: the first hour back lacks half of what the gap usually counts, or half of the whole
+        # span (today's run came early, into the gap).
+        lost = (usual - got >= floor) & (((gap >= floor) & (got < usual - 0.5 * gap)) | (got < 0.5 * usual))
     if not lost.any():
         return x
     out = flat.copy()
-    out[s[lost], b[lost]] += usual_gap[lost]
+    # The gap's usual count on top of what the hour counted itself; all of the span's if the gap
+    # usually counts nothing (the run itself was in it).
+    out[s[lost], b[lost]] = np.where(gap >= floor, got + gap, usual)[lost]
     return out.reshape(x.shape)
+
+
+def _usual_span(flat: np.ndarray, s: np.ndarray, a: np.ndarray, b: np.ndarray, days: int) -> np.ndarray:
+    """Median over the previous ``days`` days of what series ``s`` counted in hours ``[a, b]`` (0
+    without such a day); a day counts only when the hours either side of its span reported, so the
+    sum is exact (a gap inside it brought its backlog within the span)."""
+    known = ~np.isnan(flat)
+    cum = np.concatenate(
+        [np.zeros((flat.shape[0], 1)), np.cumsum(np.where(known, flat, 0.0), axis=-1)], axis=-1
+    )
+    back = DAY * np.arange(1, days + 1)
+    lo, hi = a[:, None] - back, b[:, None] - back  # [gap, day]: the span on that day
+    ok = lo >= 1
+    lo, hi = np.clip(lo, 1, None), np.clip(hi, 0, None)
+    row = s[:, None]
+    ok &= known[row, hi] & known[row, lo - 1]
+    sums = np.where(ok, cum[row, hi + 1] - cum[row, lo], np.nan)
+    return np.nan_to_num(robust_center(sums, 1), nan=0.0)

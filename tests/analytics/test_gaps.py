@@ -52,3 +52,20 @@ def test_each_row_is_judged_on_its_own() -> None:
 def test_without_history_nothing_is_guessed() -> None:
     x = np.array([10.0, nan, nan, 5.0])
     assert np.array_equal(np.nan_to_num(restore_lost_backlogs(x)), np.nan_to_num(x))
+
+
+def test_a_belt_run_that_came_an_hour_early_into_the_gap_is_put_back() -> None:
+    """The run usually comes at 23:00 (the first hour back); today it came at 22:00, in the gap, and
+    the backlog was lost: no single hour is usual for it, the gap and the hour back together are."""
+    usual_day, early_day = [0.0] * 23 + [100.0], [0.0] * 22 + [100.0, 0.0]
+    x = np.concatenate([np.array(usual_day) for _ in range(7)] + [np.array(early_day)])
+    x[7 * 24 + 20 : 7 * 24 + 23] = nan
+    assert restore_lost_backlogs(x)[7 * 24 + 23] == 100.0
+
+
+def test_a_flock_coming_into_lay_gets_its_recent_count_back() -> None:
+    """Counts rising day by day from nothing: the usual count is the median of the last three days
+    (a week's median would be 0, and the row would look dead)."""
+    x = np.concatenate([days_of(PATTERN, 1) * f for f in (0, 0, 0, 0, 0.5, 1.0, 1.5, 2.0)])
+    x[7 * 24 + 20 : 7 * 24 + 23] = nan
+    assert restore_lost_backlogs(x)[7 * 24 + 23] == 20.0 + 90.0  # its own 20, the gap as on day 5
