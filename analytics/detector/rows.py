@@ -27,10 +27,12 @@ from analytics.detector.windows import (
     window_sums,
 )
 
+BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is estimated (see below)
+
 
 @dataclass(frozen=True)
 class RowState:
-    window: np.ndarray  # [house, row, hour] eggs counted in the last 24 h (NaN unknown)
+    window: np.ndarray  # [house, row, hour] eggs counted in the last 24 h (NaN unknown; short gaps bridged)
     share: np.ndarray  # [house, row, hour] the row's usual share of the house (from earlier days)
     ratio: np.ndarray  # [house, row, hour] row estimate / median row estimate
     included: np.ndarray  # [house, row, hour] rows the house figure uses
@@ -96,7 +98,9 @@ def _stays_out(
     # counter) then ends nothing.
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
-    still = ((low & ~_began_during(low | np.isnan(ratio), depop)) | unknown).any(axis=1, keepdims=True) & valid
+    still = ((low & ~_began_during(low | np.isnan(ratio), depop)) | unknown).any(
+        axis=1, keepdims=True
+    ) & valid
     return _runs_touching(out | still, out)
 
 
@@ -168,5 +172,30 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied)
+    bridged, bridge = _bridge_short_gaps(win, ref, included, BRIDGE_HOURS)
+    included |= bridge
     left_out = usable & ~included  # not a row emptied of its hens (its share is 0 once re-learned)
-    return RowState(win, share, ratio, included, left_out, fault_fires, silent_fires)
+    return RowState(bridged, share, ratio, included, left_out, fault_fires, silent_fires)
+
+
+def _bridge_short_gaps(
+    win: np.ndarray, ref: np.ndarray, included: np.ndarray, hours: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(``win`` bridged, where): a row in the house figure whose 24 h count is unknown, for up to
+    ``hours`` after its last known one, takes that count moved with the house since (its median row
+    estimate ``ref``, ``[house, 1, hour]``).
+
+    One counter missing a few hours while the others report would otherwise leave the row out of
+    the house figure for a day and more (every window with an end in the gap), and the figure
+    without it carries the row's day-to-day noise as error: more looks at a noisier figure.  A row
+    left out at its last known count (counting short) stays out."""
+    known = ~np.isnan(win)
+    last = last_true(known, -1)
+    idx = np.clip(last, 0, None)
+    since = np.arange(win.shape[-1]) - last
+    ref_all = np.broadcast_to(ref, win.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        moved = np.take_along_axis(win, idx, axis=-1) * ref_all / np.take_along_axis(ref_all, idx, axis=-1)
+    bridge = ~known & (last >= 0) & (since <= hours) & np.isfinite(moved)
+    bridge &= np.take_along_axis(included, idx, axis=-1)
+    return np.where(bridge, moved, win), bridge

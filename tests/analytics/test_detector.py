@@ -199,6 +199,25 @@ def test_a_gap_in_an_emptied_row_keeps_it_emptied() -> None:
     _found_by_the_trend(frame, dip)
 
 
+def test_a_row_counter_that_misses_hours_every_day_leaves_the_house_judged() -> None:
+    """One row's counter offline 4 h a day (its backlog back-filled): the row stays in the house
+    figure, its count moved with the other rows', so a mild dip is still found by the two-day trend
+    (leaving the row out kept the trend off) and nothing else is raised."""
+    dip = day_hour(40, 14)
+    frame = Flock(days=50, houses=4, day_noise=0.004, row_noise=0.01, ramp_h=24,
+                  drop_from={0: (dip, 0.955)}).build()  # fmt: skip
+    for house in (0, 1):
+        row = frame.eggs[house, 3]
+        for d in range(25, 49):
+            start, end = day_hour(d, 21), day_hour(d, 25)
+            row[end] += row[start:end].sum()
+            row[start:end] = np.nan
+    alerts = detect(frame)
+    assert [(a.house, a.kind) for a in alerts] == [("H01", "laying_drop")]
+    assert alerts[0].evidence["channel"] == "two_day_trend"
+    assert timedelta(0) < alerts[0].detected_at - frame.hour_start(dip) <= timedelta(hours=72)
+
+
 def test_water_falling_is_reported_before_the_eggs() -> None:
     onset = day_hour(25, 22)
     frame = Flock(drop_from={0: (onset + 24, 0.8)}).build()
