@@ -190,6 +190,8 @@ def _bridge_short_gaps(
     without it carries the row's day-to-day noise as error: more looks at a noisier figure.  A row
     left out at its last known count (counting short) stays out."""
     known = ~np.isnan(win)
+    if not (~known[..., DAY:] & known.any(axis=-1, keepdims=True)).any():  # the usual case: no gap
+        return win, np.zeros(win.shape, dtype=bool)
     last = last_true(known, -1)
     idx = np.clip(last, 0, None)
     since = np.arange(win.shape[-1]) - last
