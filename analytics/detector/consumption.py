@@ -76,13 +76,13 @@ def analyse_consumption(
         fall = np.where(expected > 0, 1.0 - per_hen / expected, np.nan)
         z = (expected - per_hen) / sigma
         cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
-    alarm = run_lengths(cond) >= cfg.consumption_hours
+    alarm = run_lengths(cond, np.isnan(fall)) >= cfg.consumption_hours  # a gap does not end a fall
     # A smaller fall that lasts shows over two days, where day-to-day noise is halved (in variance).
     fall_2d, z_2d = _two_days(per_hen, expected, sigma)
     if slow_frac > 0:
         with np.errstate(invalid="ignore"):
             slow = (fall_2d >= slow_frac) & (z_2d >= cfg.slow_z) & ~pause
-        alarm |= run_lengths(slow) >= cfg.slow_hours
+        alarm |= run_lengths(slow, np.isnan(fall_2d)) >= cfg.slow_hours
     fall_short = np.full((h, t), np.nan)
     if first_hod is not None and cfg.outage_frac > 0:
         fall_short = short_window_fall(

@@ -40,7 +40,7 @@ def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStr
         excess = rise - park_median(rise)
     with np.errstate(invalid="ignore"):
         hot = (excess >= cfg.heat_rise_c) | ((rise >= cfg.heat_rise_c) & (mean >= cfg.heat_abs_c))
-        alarm = run_lengths(hot) >= cfg.consumption_hours
+        alarm = run_lengths(hot, np.isnan(rise)) >= cfg.consumption_hours
         active = np.isnan(rise) | (rise >= 0.5 * cfg.heat_rise_c)
     alarm[:, :start] = False
     return HeatStress(mean, rise, excess, alarm, active)

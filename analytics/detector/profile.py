@@ -25,8 +25,15 @@ def daily_profiles(eggs: np.ndarray, first_hod: int, days: int) -> tuple[np.ndar
     n_days = (pad_front + t + DAY - 1) // DAY
     grid = np.full((h, n_days * DAY), np.nan)
     grid[:, pad_front : pad_front + t] = eggs
-    # Gap hours hold nothing here; their back-fill lands a little later — a small blur of the profile.
-    daily = np.nan_to_num(grid).reshape(h, n_days, DAY)
+    # A day with a gap (or the back-fill after one, which holds the gap's eggs at the wrong hour)
+    # would blur the profile: a park whose gateway drops out every few days would see its quiet
+    # hours move.  Such days are left out (the days around them teach the same pattern).
+    missing = np.isnan(grid)
+    blurred = missing.copy()
+    blurred[:, 1:] |= missing[:, :-1]
+    blurred[:, :pad_front] = False  # before the frame: not a gap
+    bad_day = blurred.reshape(h, n_days, DAY).any(axis=-1, keepdims=True)
+    daily = np.where(bad_day, 0.0, np.nan_to_num(grid).reshape(h, n_days, DAY))
     c = np.cumsum(daily, axis=1)
     past = c.copy()
     past[:, days:] -= c[:, :-days]

@@ -160,10 +160,11 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     emptied = _began_during(low | np.isnan(ratio), depop)
     expected_row = share * ref
     collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
-    fault_alarm = run_lengths(collapsed) >= cfg.row_fault_hours
+    unknown = np.isnan(ratio)  # a gap neither ends a fault nor adds to it
+    fault_alarm = run_lengths(collapsed, unknown) >= cfg.row_fault_hours
     if cfg.row_short_hours:  # a counter that counts a third short for days needs mending too
         short = low & (expected_row >= cfg.min_row_eggs) & ~emptied
-        fault_alarm |= run_lengths(short) >= cfg.row_short_hours
+        fault_alarm |= run_lengths(short, unknown) >= cfg.row_short_hours
     fault_active = (ratio < rejoin) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 

@@ -121,14 +121,23 @@ def run_start(cond: np.ndarray) -> np.ndarray:
     return last_true(~cond, -1) + 1
 
 
-def run_lengths(cond: np.ndarray) -> np.ndarray:
-    """Consecutive ``True`` count ending at each hour (0 where ``cond`` is False), along the last axis."""
+def run_lengths(cond: np.ndarray, unknown: np.ndarray | None = None) -> np.ndarray:
+    """Consecutive ``True`` count ending at each hour (0 where ``cond`` is False), along the last axis.
+
+    With ``unknown`` (hours without data, broadcast against ``cond``) a run goes on through them
+    without counting them: a gateway gap neither ends a persisting fall nor adds to it."""
     t = np.arange(cond.shape[-1], dtype=np.int32)
-    run = np.where(cond, np.int32(-1), t)  # last False hour so far (-1: none yet)
-    np.maximum.accumulate(run, axis=-1, out=run)
-    np.subtract(t, run, out=run)
-    run *= cond
-    return run
+    if unknown is None:
+        run = np.where(cond, np.int32(-1), t)  # last False hour so far (-1: none yet)
+        np.maximum.accumulate(run, axis=-1, out=run)
+        np.subtract(t, run, out=run)
+        run *= cond
+        return run
+    ends = ~cond & ~np.broadcast_to(unknown, cond.shape)
+    counted = np.cumsum(cond, axis=-1, dtype=np.int32)
+    last_end = last_true(ends, -1)
+    before = np.where(last_end >= 0, np.take_along_axis(counted, np.clip(last_end, 0, None), axis=-1), 0)
+    return (counted - before) * cond
 
 
 def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> np.ndarray:

@@ -53,3 +53,10 @@ def test_one_alert_per_episode() -> None:
     active = np.array([0, 1, 1, 1, 1, 0, 0, 0, 1], dtype=bool)
     assert np.flatnonzero(first_alarms(alarm, active, 3)).tolist() == [1, 8]
     assert np.flatnonzero(first_alarms(alarm, active, 4)).tolist() == [1]
+
+
+def test_a_gap_neither_ends_a_run_nor_adds_to_it() -> None:
+    cond = np.array([1, 1, 0, 0, 1, 1, 0, 1], dtype=bool)
+    unknown = np.array([0, 0, 1, 1, 0, 0, 0, 0], dtype=bool)  # hours 2-3: no data
+    assert run_lengths(cond).tolist() == [1, 2, 0, 0, 1, 2, 0, 1]
+    assert run_lengths(cond, unknown).tolist() == [1, 2, 0, 0, 3, 4, 0, 1]
