@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY
+from analytics.detector.windows import DAY, gap_hours
 
 
 def daily_profiles(eggs: np.ndarray, first_hod: int, days: int) -> tuple[np.ndarray, np.ndarray]:
@@ -28,10 +28,8 @@ def daily_profiles(eggs: np.ndarray, first_hod: int, days: int) -> tuple[np.ndar
     # A day with a gap (or the back-fill after one, which holds the gap's eggs at the wrong hour)
     # would blur the profile: a park whose gateway drops out every few days would see its quiet
     # hours move.  Such days are left out (the days around them teach the same pattern).
-    missing = np.isnan(grid)
-    blurred = missing.copy()
-    blurred[:, 1:] |= missing[:, :-1]
-    blurred[:, :pad_front] = False  # before the frame: not a gap
+    blurred = np.zeros(grid.shape, dtype=bool)
+    blurred[:, pad_front : pad_front + t] = gap_hours(eggs)
     bad_day = blurred.reshape(h, n_days, DAY).any(axis=-1, keepdims=True)
     daily = np.where(bad_day, 0.0, np.nan_to_num(grid).reshape(h, n_days, DAY))
     c = np.cumsum(daily, axis=1)

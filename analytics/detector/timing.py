@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, past_days, robust_center, window_sums
+from analytics.detector.windows import DAY, gap_hours, past_days, robust_center, window_sums
 
 
 def rhythm_shift_hours(amount: np.ndarray, first_hod: int, days: int, start: int) -> np.ndarray:
@@ -23,9 +23,7 @@ def rhythm_shift_hours(amount: np.ndarray, first_hod: int, days: int, start: int
     centre = np.arctan2(s, c)  # radians; NaN propagates from unknown windows
     # A gap's back-fill lands in the first hour after it: the day's total is right, its timing is
     # not.  A window holding a gap or its back-fill tells nothing about the rhythm.
-    missing = np.isnan(amount)
-    blurred = missing | lagged(missing, 1, fill=False)
-    centre[window_sums(blurred.astype(np.float64), DAY) > 0] = np.nan
+    centre[window_sums(gap_hours(amount).astype(np.float64), DAY) > 0] = np.nan
     past = past_days(centre, days, start)
     diff = np.mod(centre[:, start:, None] - past + np.pi, 2 * np.pi) - np.pi  # wrapped to [-pi, pi)
     med = robust_center(diff, 2)  # the scale is not needed (one sort fewer)

@@ -30,6 +30,13 @@ def lagged(x: np.ndarray, hours: int, fill: float | bool = np.nan) -> np.ndarray
     return out
 
 
+def gap_hours(x: np.ndarray) -> np.ndarray:
+    """Hours without data and the first hour after each gap (it holds the gap's back-fill): a total
+    over them is right, the hour-by-hour timing is not."""
+    missing = np.isnan(x)
+    return missing | lagged(missing, 1, fill=False)
+
+
 def ffill(x: np.ndarray) -> np.ndarray:
     """Carry the last known value forward along the hour axis (leading NaNs stay NaN)."""
     known = ~np.isnan(x)
