@@ -98,10 +98,14 @@ def _stays_out(
     # counter) then ends nothing.
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
-    still = ((low & ~_began_during(low | np.isnan(ratio), depop)) | unknown).any(
-        axis=1, keepdims=True
-    ) & valid
+    still = ((low & ~_emptied(low, ratio, depop)) | unknown).any(axis=1, keepdims=True) & valid
     return _runs_touching(out | still, out)
+
+
+def _emptied(low: np.ndarray, ratio: np.ndarray, depop: np.ndarray) -> np.ndarray:
+    """Rows low in a run that began while hens were taken out: emptied, their zero is real.  Hours
+    whose ratio is unknown (a gap) do not end the run: an emptied row stays emptied."""
+    return _began_during(low | np.isnan(ratio), depop)
 
 
 def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
@@ -143,8 +147,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = (ratio < cfg.row_exclude_ratio) | silent_row
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
-    # Hours the row's window is unknown (a gap) do not end the run: an emptied row stays emptied.
-    left_out = (low & ~_began_during(low | np.isnan(ratio), depop)).any(axis=1, keepdims=True)
+    left_out = (low & ~_emptied(low, ratio, depop)).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
     rejoin = (1.0 + cfg.row_exclude_ratio) / 2
@@ -157,7 +160,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     usable = share >= 0.2 / max(r, 1)
 
     low = ratio < cfg.row_exclude_ratio
-    emptied = _began_during(low | np.isnan(ratio), depop)
+    emptied = _emptied(low, ratio, depop)
     expected_row = share * ref
     collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
     unknown = np.isnan(ratio)  # a gap neither ends a fault nor adds to it
