@@ -13,7 +13,7 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.outage import outage_alarm, short_window_fall
-from analytics.detector.windows import DAY, lagged, last_true, run_lengths, window_mean, window_sums
+from analytics.detector.windows import DAY, lagged, last_true, run_lengths, value_at, window_mean, window_sums
 
 
 @dataclass(frozen=True)
@@ -104,10 +104,9 @@ def _day_moved(fall: np.ndarray, fall_short: np.ndarray, normal: float, margin: 
     t = np.arange(fall.shape[-1])
     checked = ~np.isnan(fall_short)
     last = last_true(checked)
-    idx = np.clip(last, 0, None)
     with np.errstate(invalid="ignore"):
-        was_normal = np.take_along_axis(fall_short, idx, axis=-1) < normal
-        grew = fall > np.take_along_axis(fall, idx, axis=-1) + margin
+        was_normal = value_at(fall_short, last) < normal
+        grew = fall > value_at(fall, last) + margin
     return was_normal & (t - last <= DAY) & ~grew
 
 

@@ -25,7 +25,7 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
-from analytics.detector.windows import DAY, lagged, last_true, park_median, run_start, window_mean
+from analytics.detector.windows import DAY, lagged, last_true, park_median, run_start, value_at, window_mean
 
 
 @dataclass(frozen=True)
@@ -124,12 +124,10 @@ def analyse_drops(
         above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
     started = run_start(above)
     flow = np.cumsum(share_now, axis=-1)
-    flow_since = flow - np.take_along_axis(flow, np.clip(started, 0, t - 1), axis=-1)
+    flow_since = flow - value_at(flow, started)
     # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
     # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
-    flow_from = flow - np.where(
-        started > 0, np.take_along_axis(flow, np.clip(started - 1, 0, t - 1), axis=-1), 0.0
-    )
+    flow_from = flow - np.where(started > 0, value_at(flow, started - 1), 0.0)
     fast = above & ((flow_since >= cfg.fast_flow) | (drinking_down & (flow_from >= cfg.fast_flow)))
 
     # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units.  Without a usable yesterday (no

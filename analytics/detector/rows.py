@@ -24,6 +24,7 @@ from analytics.detector.windows import (
     run_lengths,
     run_start,
     trailing_sums,
+    value_at,
     window_sums,
 )
 
@@ -90,8 +91,7 @@ def _stays_out(
     Re-learning a short-counting row's share from its own low counts would turn a counter that counts
     30 % short into a house that lays 4 % less, days after the counter went wrong."""
     last_start = last_true(out & ~lagged(out, 1, False), -1)  # [house, 1, hour]
-    before = np.broadcast_to(np.clip(last_start - 1, 0, None), share.shape)
-    frozen = np.take_along_axis(share, before, axis=-1)
+    frozen = value_at(share, np.broadcast_to(last_start - 1, share.shape))
     ratio, _ = _ratios(frozen, win, 0.0)
     low = ratio < rejoin
     # Shares known for every row the house has; a row whose window is unknown (a gap, a silent
@@ -117,9 +117,7 @@ def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
         return out
     cond, flag = cond[some], np.broadcast_to(flag, cond.shape)[some]
     start = run_start(cond)
-    flag_at_start = np.take_along_axis(
-        np.broadcast_to(last_true(flag), cond.shape), np.clip(start, 0, cond.shape[-1] - 1), axis=-1
-    )
+    flag_at_start = value_at(last_true(flag), start)
     out[some] = cond & (start - flag_at_start <= DAY)
     return out
 
@@ -197,11 +195,9 @@ def _bridge_short_gaps(
     if not (~known[..., DAY:] & known.any(axis=-1, keepdims=True)).any():  # the usual case: no gap
         return win, np.zeros(win.shape, dtype=bool)
     last = last_true(known, -1)
-    idx = np.clip(last, 0, None)
     since = np.arange(win.shape[-1]) - last
-    ref_all = np.broadcast_to(ref, win.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
-        moved = np.take_along_axis(win, idx, axis=-1) * ref_all / np.take_along_axis(ref_all, idx, axis=-1)
+        moved = value_at(win, last) * ref / value_at(ref, last)
     bridge = ~known & (last >= 0) & (since <= hours) & np.isfinite(moved)
-    bridge &= np.take_along_axis(included, idx, axis=-1)
+    bridge &= value_at(included, last)
     return np.where(bridge, moved, win), bridge

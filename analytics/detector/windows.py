@@ -117,6 +117,12 @@ def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     return (a + b) / 2.0
 
 
+def value_at(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``x`` at hour ``idx[..., t]`` for every ``t`` (``x`` broadcast to ``idx``'s shape, ``idx``
+    clipped into the frame: mask hours where it points before the start yourself)."""
+    return np.take_along_axis(np.broadcast_to(x, idx.shape), np.clip(idx, 0, x.shape[-1] - 1), axis=-1)
+
+
 def last_true(cond: np.ndarray, none: int = -(10**9)) -> np.ndarray:
     """Index of the last hour, this one included, where ``cond`` held (``none`` before the first)."""
     t = np.arange(cond.shape[-1])
@@ -143,7 +149,7 @@ def run_lengths(cond: np.ndarray, unknown: np.ndarray | None = None) -> np.ndarr
     ends = ~cond & ~np.broadcast_to(unknown, cond.shape)
     counted = np.cumsum(cond, axis=-1, dtype=np.int32)
     last_end = last_true(ends, -1)
-    before = np.where(last_end >= 0, np.take_along_axis(counted, np.clip(last_end, 0, None), axis=-1), 0)
+    before = np.where(last_end >= 0, value_at(counted, last_end), 0)
     return (counted - before) * cond
 
 

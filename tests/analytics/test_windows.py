@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from analytics.detector.episodes import first_alarms
-from analytics.detector.windows import ffill, robust_center_scale, run_lengths, trailing_sums, window_sums
+from analytics.detector.windows import (
+    ffill,
+    robust_center_scale,
+    run_lengths,
+    trailing_sums,
+    value_at,
+    window_sums,
+)
 
 nan = np.nan
 
@@ -60,3 +67,8 @@ def test_a_gap_neither_ends_a_run_nor_adds_to_it() -> None:
     unknown = np.array([0, 0, 1, 1, 0, 0, 0, 0], dtype=bool)  # hours 2-3: no data
     assert run_lengths(cond).tolist() == [1, 2, 0, 0, 1, 2, 0, 1]
     assert run_lengths(cond, unknown).tolist() == [1, 2, 0, 0, 3, 4, 0, 1]
+
+
+def test_value_at_picks_each_hours_own_index() -> None:
+    x = np.array([[10.0, 11, 12, 13]])
+    assert value_at(x, np.array([[-1, 0, 0, 2]])).tolist() == [[10, 10, 10, 12]]  # clipped into the frame
