@@ -84,6 +84,9 @@ def evaluate(
         "", "--without", help="house columns to blank, as if not metered: age_weeks,water_l,feed_kg,temp_c"
     ),
     settings: list[str] = typer.Option([], "--set", help=SET_HELP),
+    park_size: int = typer.Option(
+        0, "--park-size", min=0, max=60, help="analyse the houses this many at a time (1: each alone; 0: all)"
+    ),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -102,10 +105,12 @@ def evaluate(
     config = detector_config(settings)
     results = []
     for seed in seed_list:
-        results.append(evaluate_seed(seed, houses, days, config, without=blank))
+        results.append(evaluate_seed(seed, houses, days, config, without=blank, park_size=park_size))
         typer.echo(f"seed {seed} done", err=True)
     if blank:
         typer.echo(f"house columns left blank: {', '.join(blank)}")
     if settings:
         typer.echo(f"detector settings changed: {', '.join(settings)}")
+    if park_size:
+        typer.echo(f"the detector saw the houses {park_size} at a time")
     typer.echo(report(results, verbose=verbose))

@@ -66,9 +66,12 @@ def evaluate_seed(
     days: int,
     config: DetectorConfig | None = None,
     without: Sequence[str] = (),
+    park_size: int = 0,
 ) -> Result:
     """Score the detector and the control chart on seed ``seed``'s scenarios; ``without`` lists house
-    columns to blank first (what the detector does with a park that does not meter them)."""
+    columns to blank first (what the detector does with a park that does not meter them).  With
+    ``park_size`` the detector sees each scenario's houses in parks of that many (1: every house in a
+    file of its own), so what it draws from the other houses is left out."""
     from simulator.scenarios import make_suite  # the simulator is only needed here
 
     det, base = Score(), Score()
@@ -79,12 +82,26 @@ def evaluate_seed(
             if sc.park is not None:
                 frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
             months = len(frame.houses) * frame.n_hours / 24 / 30.44
-            for total, alerts in ((det, detect(frame, config)), (base, control_chart(frame))):
+            for total, alerts in (
+                (det, detect_in_parks(frame, config, park_size)),
+                (base, control_chart(frame)),
+            ):
                 sco = score(alerts, sc.labels, months)
                 sco.missed = [f"[{sc.name}] {m}" for m in sco.missed]
                 sco.false = [f"[{sc.name}] {m}" for m in sco.false]
                 total.add(sco)
     return Result(seed, det, base)
+
+
+def detect_in_parks(frame: HourlyFrame, config: DetectorConfig | None, park_size: int) -> list[DetectorAlert]:
+    """The detector's alerts with the houses analysed ``park_size`` at a time (0: all together)."""
+    n = len(frame.houses)
+    size = park_size or n
+    return [
+        a
+        for first in range(0, n, size)
+        for a in detect(frame.select(list(range(first, min(first + size, n)))), config)
+    ]
 
 
 ROWS: Sequence[tuple[str, Callable[[Score], float], str]] = (

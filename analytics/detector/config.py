@@ -74,6 +74,7 @@ class DetectorConfig:
     # Heat: the 24 h mean house temperature above the same windows of earlier days by this much ...
     heat_rise_c: float = 2.5  # ... more than the park's other houses rose (their cooling copes) ...
     heat_abs_c: float = 28.0  # ... or this hot when the whole park warmed (weather)
+    heat_lone_z: float = 4.0  # fewer than 3 houses (no park to compare): the rise x the house's own noise
 
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again

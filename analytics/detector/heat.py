@@ -3,7 +3,9 @@
 Hens eat and lay less in the heat, a day or two later; a clear rise in house temperature is an
 early warning of that (``heat_stress``), independent of the egg counts.  Warm weather raises every
 house of the park together: that alone is not an alert until the house is hot in absolute terms
-(``heat_abs_c``); a house rising well above the others' rise (its cooling is failing) is.
+(``heat_abs_c``); a house rising well above the others' rise (its cooling is failing) is.  With
+fewer than ``MIN_PARK`` houses there are no others: the rise must then also stand out from the house's
+own day-to-day temperature noise (``heat_lone_z``), which an ordinary warm spell does not.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one 
 class HeatStress:
     mean_24h: np.ndarray  # [house, hour] °C
     rise: np.ndarray  # [house, hour] °C above the baseline
-    excess: np.ndarray  # [house, hour] °C of that rise beyond the park's median rise (the rise itself
-    # with fewer than MIN_PARK houses)
+    excess: np.ndarray  # [house, hour] °C of that rise beyond the park's median rise (with fewer than
+    # MIN_PARK houses: the rise itself where it is heat_lone_z of the house's own noise, else NaN)
     alarm: np.ndarray
     active: np.ndarray
 
@@ -32,12 +34,16 @@ class HeatStress:
 def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStress:
     h, t = temp_c.shape
     mean = window_mean(temp_c, DAY)
-    exp_s, _ = same_time_baseline(mean, cfg.baseline_days, cfg.min_baseline_days, start)
+    exp_s, sig_s = same_time_baseline(mean, cfg.baseline_days, cfg.min_baseline_days, start)
     rise = np.full((h, t), np.nan)
     rise[:, start:] = mean[:, start:] - exp_s
-    excess = rise
     if h >= MIN_PARK:
         excess = rise - park_median(rise)
+    else:
+        noise = np.full((h, t), np.nan)
+        noise[:, start:] = sig_s
+        with np.errstate(invalid="ignore"):
+            excess = np.where(rise >= cfg.heat_lone_z * noise, rise, np.nan)
     with np.errstate(invalid="ignore"):
         hot = (excess >= cfg.heat_rise_c) | ((rise >= cfg.heat_rise_c) & (mean >= cfg.heat_abs_c))
         alarm = run_lengths(hot, np.isnan(rise)) >= cfg.consumption_hours

@@ -125,3 +125,20 @@ def test_evaluate_can_leave_out_the_meters_a_park_lacks() -> None:
     assert "house columns left blank: water_l, feed_kg" in res.stdout and "drop recall" in res.stdout
     res = run("evaluate", "--seeds", "5", "--without", "hens")
     assert res.returncode == 2 and "--without: unknown column hens" in res.stderr
+
+
+def test_evaluate_can_show_each_house_alone() -> None:
+    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--park-size", "1")
+    assert res.returncode == 0, res.stderr
+    assert "the detector saw the houses 1 at a time" in res.stdout and "drop recall" in res.stdout
+
+
+def test_detect_in_parks_analyses_the_houses_apart() -> None:
+    # A house whose neighbours all warmed with it is weather; alone, the same rise is its own.
+    from analytics.evaluate import detect_in_parks
+
+    frame = Flock(houses=3).build()
+    onset = day_hour(25, 4)
+    frame.temp_c[:, onset:] += np.linspace(0, 8, frame.n_hours - onset).clip(0, 4.0)
+    assert detect_in_parks(frame, None, 0) == []
+    assert sorted(a.house for a in detect_in_parks(frame, None, 1)) == ["H01", "H02", "H03"]

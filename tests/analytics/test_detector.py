@@ -303,6 +303,30 @@ def test_warm_weather_over_the_whole_park_is_heat_stress_only_when_hot() -> None
     assert sorted(a.house for a in detect(frame) if a.kind == "heat_stress") == ["H01", "H02", "H03", "H04"]
 
 
+@pytest.mark.parametrize("houses", [1, 2])
+def test_a_park_too_small_to_compare_judges_a_rise_by_the_houses_own_temperature_noise(houses: int) -> None:
+    # Without three houses the weather cannot be told from one house's cooling.  Passing weather
+    # (a 5-day cycle) moves these houses' 24 h mean by ±2 °C: a 3 °C warm spell is ordinary for them,
+    # a 12 °C rise is not (whatever its cause).
+    def with_weather(flock: Flock) -> HourlyFrame:
+        frame = flock.build()
+        frame.temp_c[:] += 2.0 * np.sin(2 * np.pi * np.arange(frame.n_hours) / (5 * 24))
+        return frame
+
+    frame = with_weather(Flock(houses=houses))
+    spell = np.zeros(frame.n_hours)
+    onset = day_hour(25, 4)
+    spell[onset : onset + 4 * 24] = 3.0
+    frame.temp_c[:] += spell
+    assert [a for a in detect(frame) if a.kind == "heat_stress"] == []
+    frame.temp_c[:] += 3.0 * spell  # 12 °C above usual
+    assert sorted(a.house for a in detect(frame) if a.kind == "heat_stress") == list(frame.houses)
+    # The same spell in one house of a larger park is that house's cooling failing.
+    park = with_weather(Flock(houses=3))
+    park.temp_c[0] += spell
+    assert [a.house for a in detect(park) if a.kind == "heat_stress"] == ["H01"]
+
+
 def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
     frame = Flock().build()
     out = day_hour(25, 10)
