@@ -87,6 +87,7 @@ def evaluate(
     park_size: int = typer.Option(
         0, "--park-size", min=0, max=60, help="analyse the houses this many at a time (1: each alone; 0: all)"
     ),
+    rows: int = typer.Option(0, "--rows", min=0, max=32, help="row counters per house (0: 6-10 at random)"),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -105,7 +106,9 @@ def evaluate(
     config = detector_config(settings)
     results = []
     for seed in seed_list:
-        results.append(evaluate_seed(seed, houses, days, config, without=blank, park_size=park_size))
+        results.append(
+            evaluate_seed(seed, houses, days, config, without=blank, park_size=park_size, rows=rows or None)
+        )
         typer.echo(f"seed {seed} done", err=True)
     if blank:
         typer.echo(f"house columns left blank: {', '.join(blank)}")
@@ -113,4 +116,6 @@ def evaluate(
         typer.echo(f"detector settings changed: {', '.join(settings)}")
     if park_size:
         typer.echo(f"the detector saw the houses {park_size} at a time")
+    if rows:
+        typer.echo(f"{rows} row counters per house")
     typer.echo(report(results, verbose=verbose))

@@ -67,16 +67,18 @@ def evaluate_seed(
     config: DetectorConfig | None = None,
     without: Sequence[str] = (),
     park_size: int = 0,
+    rows: int | None = None,
 ) -> Result:
     """Score the detector and the control chart on seed ``seed``'s scenarios; ``without`` lists house
     columns to blank first (what the detector does with a park that does not meter them).  With
     ``park_size`` the detector sees each scenario's houses in parks of that many (1: every house in a
-    file of its own), so what it draws from the other houses is left out."""
+    file of its own), so what it draws from the other houses is left out.  ``rows``: row counters per
+    house (the simulator draws 6-10 by default)."""
     from simulator.scenarios import make_suite  # the simulator is only needed here
 
     det, base = Score(), Score()
     with tempfile.TemporaryDirectory(prefix="eggwatch-eval-") as tmp:
-        for sc in make_suite(seed, n_houses=n_houses, days=days):
+        for sc in make_suite(seed, n_houses=n_houses, days=days, rows=rows):
             h_csv, r_csv = sc.write(Path(tmp) / sc.name)
             frame = without_columns(read_frame(h_csv, r_csv), without)
             if sc.park is not None:

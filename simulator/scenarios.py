@@ -178,11 +178,17 @@ def _placed_s(spec: HouseSpec) -> float:
 
 
 def make_scenario(
-    name: str, seed: int, n_houses: int = 6, days: int = 120, season_day: int | None = None
+    name: str,
+    seed: int,
+    n_houses: int = 6,
+    days: int = 120,
+    season_day: int | None = None,
+    rows: int | None = None,
 ) -> Scenario:
     """One park of ``n_houses`` over ``days``, each house but one with incidents of varied kinds.
 
-    ``season_day``: day of the year the scenario starts (random by default)."""
+    ``season_day``: day of the year the scenario starts (random by default); ``rows``: row counters
+    per house (6-10 at random by default)."""
     rng = np.random.default_rng([seed, 7])
     doy = int(rng.integers(0, 365)) if season_day is None else season_day
     start = dt.date(2025, 1, 1) + dt.timedelta(days=doy)
@@ -199,7 +205,8 @@ def make_scenario(
     specs = []
     for j in range(n_houses):
         lo, hi = strata[(j + offset) % len(strata)]
-        spec = draw_house(rng, f"house-{j + 1:02d}", start, age_weeks=float(rng.uniform(lo, max(lo, hi))))
+        age = float(rng.uniform(lo, max(lo, hi)))
+        spec = draw_house(rng, f"house-{j + 1:02d}", start, age_weeks=age, rows=rows)
         specs.append(spec)
         incidents: list[Incident] = []
         if j != clean:
@@ -220,10 +227,10 @@ def make_scenario(
     return Scenario(name, seed, houses_rows, rows_rows, labels, park)
 
 
-def make_suite(seed: int, n_houses: int = 6, days: int = 120) -> list[Scenario]:
+def make_suite(seed: int, n_houses: int = 6, days: int = 120, rows: int | None = None) -> list[Scenario]:
     """Several varied, labelled scenarios that together cover every incident kind (and clean houses)."""
     suite = [
-        make_scenario(f"suite-{seed}-{k + 1}", seed * 100 + k, n_houses, days)
+        make_scenario(f"suite-{seed}-{k + 1}", seed * 100 + k, n_houses, days, rows=rows)
         for k in range(SCENARIOS_PER_SUITE)
     ]
     return suite

@@ -127,10 +127,11 @@ def test_evaluate_can_leave_out_the_meters_a_park_lacks() -> None:
     assert res.returncode == 2 and "--without: unknown column hens" in res.stderr
 
 
-def test_evaluate_can_show_each_house_alone() -> None:
-    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--park-size", "1")
+def test_evaluate_can_show_each_house_alone_and_choose_the_rows() -> None:
+    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--park-size", "1", "--rows", "4")
     assert res.returncode == 0, res.stderr
     assert "the detector saw the houses 1 at a time" in res.stdout and "drop recall" in res.stdout
+    assert "4 row counters per house" in res.stdout
 
 
 def test_detect_in_parks_analyses_the_houses_apart() -> None:

@@ -59,6 +59,14 @@ def test_same_seed_same_scenario() -> None:
     assert a.rows_rows != c.rows_rows
 
 
+def test_rows_per_house_can_be_chosen() -> None:
+    s = make_scenario("r", 5, n_houses=2, days=30, rows=4)
+    assert {(r["house"], r["row"]) for r in s.rows_rows} == {
+        (h, f"{k:02d}") for h in ("house-01", "house-02") for k in (1, 2, 3, 4)
+    }
+    assert all(h.rows == 4 for h in s.park.houses)  # type: ignore[union-attr]
+
+
 def test_labels_match_the_data(suite: list[Scenario]) -> None:
     for s in suite:
         eggs: dict[tuple[str, str | None], list[tuple[dt.datetime, int | None]]] = defaultdict(list)
