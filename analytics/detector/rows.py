@@ -71,12 +71,16 @@ def _shares_and_ratios(
 
 def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.ndarray, np.ndarray]:
     """Each row's 24 h count against the median row estimate of the house (its count / its share,
-    rows with a share above ``min_share``; at least 3), and that median estimate."""
+    rows with a share above ``min_share``), and that median estimate.  With only two rows there is
+    no majority: the higher estimate stands (counters fail by missing eggs, and hens do not stop
+    laying in one row only), so a dead or short counter is still told from the hens."""
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(share > min_share, win / share, np.nan)
-    est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]
+    est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]; NaN last
     n_est = np.sum(~np.isnan(est_sorted), axis=-1)
-    ref = np.where(n_est >= 3, _sorted_median(est_sorted, n_est), np.nan)[:, None, :]
+    ref = np.select(
+        [n_est >= 3, n_est == 2], [_sorted_median(est_sorted, n_est), est_sorted[..., 1]], np.nan
+    )[:, None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(ref > 0, estimate / ref, np.nan), ref
 

@@ -76,6 +76,20 @@ def test_dead_row_counter_is_a_sensor_fault_not_a_drop() -> None:
     assert "计蛋器" in alerts[0].message_zh
 
 
+@pytest.mark.parametrize("row", [0, 1])
+def test_a_house_with_two_row_counters_still_tells_a_dead_counter_from_its_hens(row: int) -> None:
+    # No majority of rows to take the median of: the higher count stands (hens do not stop laying
+    # in one row only), so the dead one is named, and a drop in both rows is still a drop.
+    onset = day_hour(25, 10)
+    frame = Flock(rows=2).build()
+    frame.eggs[0, row, onset:] = 0.0
+    after = [a for a in detect(frame) if a.detected_at > frame.hour_start(onset)]
+    assert [(a.kind, a.house, a.row) for a in after] == [("sensor_fault", "H01", f"{row + 1:02d}")]
+    dropped = Flock(rows=2, drop_from={0: (onset, 0.7)}).build()
+    after = [a for a in detect(dropped) if a.detected_at > dropped.hour_start(onset)]
+    assert [(a.kind, a.house) for a in after] == [("laying_drop", "H01")]
+
+
 def test_row_under_counting_by_half_is_a_sensor_fault() -> None:
     frame = Flock(runs=()).build()
     frame.eggs[1, 2, day_hour(25, 10) :] *= 0.45
