@@ -6,7 +6,8 @@ judged here, on the same hourly frame the pass loaded: the figure over the trail
 of the 7 days before the onset (median), so the laying-time pattern and belt collections cancel
 out.  Figures are per hen, so a partial depopulation does not hold an alert open.
 
-- ``laying_drop``: eggs of the house per hen;   ``sensor_fault``: the row's share of the house's eggs;
+- ``laying_drop``: eggs of the house per hen;   ``sensor_fault``: the row's share of the house's eggs
+  (without a row, every counter stopped: the house's eggs per hen);
 - ``water_drop`` / ``feed_drop``: water / feed per hen.
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
@@ -34,6 +35,8 @@ def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray,
     if kind == "laying_drop":
         return house_eggs, frame.hens[h]
     if kind == "sensor_fault":
+        if row is None:  # every counter of the house stopped: back once the house counts again
+            return house_eggs, frame.hens[h]
         return (eggs[frame.rows.index(row)], house_eggs) if row in frame.rows else None
     if kind == "water_drop":
         return frame.water_l[h], frame.hens[h]

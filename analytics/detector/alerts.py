@@ -162,5 +162,28 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                 evidence={"cause": "counter_silent", "silent_hours": float(cfg.row_silent_hours)},
             )
         )
+    for h, t in zip(*np.nonzero(an.stop_fires), strict=True):
+        # The fault is upstream of the rows (belts, counter bus): a row only when the house has one.
+        counting = [frame.rows[r] for r in np.flatnonzero(rs.share[h, :, t] > 0)]
+        en, zh = messages.counting_stopped(frame.houses[h], ",".join(counting), cfg.row_silent_hours)
+        out.append(
+            DetectorAlert(
+                house=frame.houses[h],
+                kind="sensor_fault",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(max(0, t - cfg.row_silent_hours + 1)),
+                magnitude_pct=float(np.nan_to_num(d.expected[h, t], nan=0.0)),
+                row=counting[0] if len(counting) == 1 else None,
+                message=en,
+                message_zh=zh,
+                evidence={
+                    "cause": "counting_stopped",
+                    "rows": ",".join(counting) or None,
+                    "idle_hours": float(cfg.row_silent_hours),
+                    "water_fall_pct": _num(100 * an.water.fall[h, t]),
+                    "feed_fall_pct": _num(100 * an.feed.fall[h, t]),
+                },
+            )
+        )
     out.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
     return out

@@ -36,6 +36,7 @@ class Analysis:
     water_fires: np.ndarray
     feed_fires: np.ndarray
     heat_fires: np.ndarray
+    stop_fires: np.ndarray  # [house, hour] a "counting stopped" sensor_fault fires
 
 
 def _fill_hens(hens: np.ndarray) -> np.ndarray:
@@ -176,7 +177,9 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     water_fires = first_alarms(water.alarm, water.active, cfg.rearm_hours)
     feed_fires = first_alarms(feed.alarm, feed.active, cfg.rearm_hours)
     heat_fires = first_alarms(heat.alarm, heat.active, cfg.rearm_hours)
+    drops.stopped[:, :first_verdict] = False
+    stop_fires = first_alarms(drops.stopped, drops.stopped, cfg.rearm_hours)
     return Analysis(
         hens, hens_mean, standard, depop, pause, rows, drops, water, feed, heat,
-        drop_fires, water_fires, feed_fires, heat_fires,
+        drop_fires, water_fires, feed_fires, heat_fires, stop_fires,
     )  # fmt: skip

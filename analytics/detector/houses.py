@@ -11,7 +11,10 @@ Three ways a drop is confirmed, all causal and vectorised over houses and hours:
   late belt run or a laying-time shift (which the next run makes up) cannot trigger it.
 
 A belt run that counts almost nothing when it should count a lot is a late collection: alarms hold
-until eggs arrive again (at most ``hold_max_hours``).  Hours without data are unknown, never zero.
+until eggs arrive again (at most ``hold_max_hours`` unless no egg at all came).  Not one egg from
+any row in a day and a half while the hens eat and drink as usual is the belts or the counting stopped (hens do not stop laying
+altogether): a ``sensor_fault`` once no row has counted an egg for a day and a half, and no
+verdict until eggs come and for a day after.  Hours without data are unknown, never zero.
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
 from analytics.detector.rows import RowState
-from analytics.detector.windows import DAY, lagged, last_true, park_median, run_start, value_at, window_mean
+from analytics.detector.windows import (
+    DAY,
+    lagged,
+    last_true,
+    park_median,
+    run_start,
+    value_at,
+    window_mean,
+    window_sums,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class HouseDrops:
     trend: np.ndarray  # [house, hour] two-day evidence (noise units)
     trend_noise: np.ndarray  # [house, hour] the noise unit of ``trend`` (points)
     hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
+    stopped: np.ndarray  # [house, hour] bool: no row has counted an egg in 36 h (see above)
 
 
 CHANNELS = {1: "end_of_day", 2: "two_day_trend", 3: "fast"}
@@ -107,7 +120,21 @@ def analyse_drops(
     with np.errstate(invalid="ignore"):
         judged = overridable & (deficit >= cfg.rhythm_override_pts)
     late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
-    hold = late | ((pause | wait) & ~judged)
+    # Not one egg since such an hour, the last 24 h short of half a day's eggs (not a run that came
+    # early), water and feed as usual: the hold lasts until eggs come.  Nothing from any row for a
+    # day and a half (a one-run house's run may come an hour
+    # later than yesterday's, or a few hours late) is the belts or the counters stopped — hens do not
+    # stop laying altogether: a ``sensor_fault``, and no verdict for a day after it (the 24 h windows
+    # still hold the stop, whose eggs a dead counter never counts).
+    with np.errstate(invalid="ignore"):
+        short_day = window_sums(counted_hour, DAY) < 0.5 * day_eggs
+    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~support
+    span = DAY + cfg.row_silent_hours
+    none_missing = window_sums(np.isnan(counted_hour).astype(float), span) == 0  # a gap is not a zero
+    with np.errstate(invalid="ignore"):
+        nothing = (window_sums(counted_hour, span) == 0) & none_missing
+        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~support
+    hold = late | idle | (hour - last_true(stopped) <= DAY) | ((pause | wait) & ~judged)
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
     # a real drop also leaves the 48 h window short, a timing shift does not.
@@ -151,7 +178,10 @@ def analyse_drops(
     channel = np.select([end_of_day, ramping, fast], [1, 2, 3], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
         active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts)
-    return HouseDrops(hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold)
+    stopped[:, :start] = False
+    return HouseDrops(
+        hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped
+    )
 
 
 def _days_known(x: np.ndarray, days: int) -> np.ndarray:

@@ -53,3 +53,15 @@ def heat_stress(house: str, rise_c: float, mean_c: float) -> tuple[str, str]:
         f"采食量和产蛋率可能下降。请检查通风、湿帘和饮水。"
     )
     return en, zh
+
+
+def counting_stopped(house: str, rows: str, hours: int) -> tuple[str, str]:
+    en = (
+        f"{house}: no eggs counted by any row ({rows}) for {hours} h while the hens eat and drink as usual — "
+        f"the egg belts, the counters or their controller stopped, not the hens. The house is not judged until eggs are counted again."
+    )
+    zh = (
+        f"{house}：各列（{rows}）已 {hours} 小时没有计到蛋，而鸡群采食饮水正常——"
+        f"是集蛋带、计蛋器或其控制器停止工作，不是鸡群问题。恢复计蛋前暂不判定该舍产蛋率。"
+    )
+    return en, zh

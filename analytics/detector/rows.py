@@ -78,9 +78,8 @@ def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.nd
         estimate = np.where(share > min_share, win / share, np.nan)
     est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]; NaN last
     n_est = np.sum(~np.isnan(est_sorted), axis=-1)
-    ref = np.select(
-        [n_est >= 3, n_est == 2], [_sorted_median(est_sorted, n_est), est_sorted[..., 1]], np.nan
-    )[:, None, :]
+    higher = est_sorted[..., min(1, est_sorted.shape[-1] - 1)]  # of two (a one-row house has none)
+    ref = np.select([n_est >= 3, n_est == 2], [_sorted_median(est_sorted, n_est), higher], np.nan)[:, None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(ref > 0, estimate / ref, np.nan), ref
 

@@ -90,6 +90,41 @@ def test_a_house_with_two_row_counters_still_tells_a_dead_counter_from_its_hens(
     assert [(a.kind, a.house) for a in after] == [("laying_drop", "H01")]
 
 
+@pytest.mark.parametrize("runs", [(1, 6), (23,), ()], ids=["two-runs", "one-run", "continuous"])
+def test_every_counter_stopping_while_the_hens_drink_is_a_sensor_fault_not_a_drop(
+    runs: tuple[int, ...],
+) -> None:
+    # The counter bus or the belts stopped for three days: not one egg from any row, water and feed
+    # as usual.  Hens do not stop laying altogether: one sensor_fault for the house, and no
+    # laying_drop, neither meanwhile nor once counting resumes (short for a day: the stop's eggs).
+    stop, back = day_hour(25, 10), day_hour(28, 10)
+    frame = Flock(runs=runs).build()
+    frame.eggs[0, :, stop:back] = 0.0
+    alerts = [a for a in detect(frame) if a.house == "H01"]
+    assert [(a.kind, a.row, a.evidence["cause"]) for a in alerts] == [
+        ("sensor_fault", None, "counting_stopped")
+    ]
+    assert alerts[0].evidence["rows"] == ",".join(frame.rows)
+    assert alerts[0].detected_at - frame.hour_start(stop) <= timedelta(hours=48)
+    assert "计蛋" in alerts[0].message_zh
+
+
+def test_a_one_counter_house_names_its_counter_when_it_stops() -> None:
+    frame = Flock(rows=1).build()
+    frame.eggs[0, 0, day_hour(25, 10) :] = 0.0
+    alerts = [a for a in detect(frame) if a.house == "H01"]
+    assert [(a.kind, a.row) for a in alerts] == [("sensor_fault", "01")]
+
+
+def test_no_eggs_and_no_drinking_is_the_hens_not_the_counters() -> None:
+    frame = Flock().build()
+    stop = day_hour(25, 10)
+    frame.eggs[0, :, stop:] = 0.0
+    frame.water_l[0, stop:] *= 0.3
+    found = kinds(detect(frame), "H01")
+    assert "laying_drop" in found and "water_drop" in found and "sensor_fault" not in found
+
+
 def test_row_under_counting_by_half_is_a_sensor_fault() -> None:
     frame = Flock(runs=()).build()
     frame.eggs[1, 2, day_hour(25, 10) :] *= 0.45

@@ -16,7 +16,7 @@ DETECTED = ONSET + dt.timedelta(hours=6)
 RECOVERY = START + dt.timedelta(days=15, hours=5)
 
 
-def frame(drop: float = 0.10, dead_row: bool = False):  # type: ignore[no-untyped-def]
+def frame(drop: float = 0.10, dead_row: bool = False, all_dead: bool = False):  # type: ignore[no-untyped-def]
     f = empty_frame(START, ["house-07"], [f"{i:02d}" for i in range(1, 9)], DAYS * 24)
     hour = (np.arange(DAYS * 24)) % 24
     laying = np.where((hour >= 0) & (hour < 10), 560.0, 0.0)  # eggs per row per hour, a daily pattern
@@ -24,6 +24,8 @@ def frame(drop: float = 0.10, dead_row: bool = False):  # type: ignore[no-untype
     eggs = np.tile(laying, (8, 1))
     if dead_row:
         eggs[2, t_on:t_rec] = 0.0
+    elif all_dead:
+        eggs[:, t_on:t_rec] = 0.0
     else:
         eggs[:, t_on:t_rec] *= 1 - drop
     f.eggs[0] = eggs
@@ -64,6 +66,12 @@ def test_dead_row_counter() -> None:
     assert judge(f, "sensor_fault", "03", hours_after_detection=20) is False
     assert judge(f, "sensor_fault", "03", end=RECOVERY + dt.timedelta(hours=12)) is True
     assert judge(f, "sensor_fault", "99", hours_after_detection=20) is None
+
+
+def test_every_counter_stopped() -> None:
+    f = frame(all_dead=True)
+    assert judge(f, "sensor_fault", None, hours_after_detection=20) is False
+    assert judge(f, "sensor_fault", None, end=RECOVERY + dt.timedelta(hours=12)) is True
 
 
 def test_unknown_unit_or_kind_cannot_tell() -> None:
