@@ -13,7 +13,7 @@ from analytics.alert import DetectorAlert
 from analytics.detector import messages
 from analytics.detector.analysis import Analysis
 from analytics.detector.config import DetectorConfig
-from analytics.detector.houses import CHANNELS
+from analytics.detector.houses import CHANNELS, stop_hours
 from analytics.frame import HourlyFrame
 
 ONSET_LOOKBACK_H = 72
@@ -165,13 +165,14 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
     for h, t in zip(*np.nonzero(an.stop_fires), strict=True):
         # The fault is upstream of the rows (belts, counter bus): a row only when the house has one.
         counting = [frame.rows[r] for r in np.flatnonzero(rs.share[h, :, t] > 0)]
-        en, zh = messages.counting_stopped(frame.houses[h], ",".join(counting), cfg.row_silent_hours)
+        idle_h = stop_hours(cfg)
+        en, zh = messages.counting_stopped(frame.houses[h], ",".join(counting), idle_h)
         out.append(
             DetectorAlert(
                 house=frame.houses[h],
                 kind="sensor_fault",
                 detected_at=frame.hour_end(t),
-                onset=frame.hour_start(max(0, t - cfg.row_silent_hours + 1)),
+                onset=frame.hour_start(max(0, t - idle_h + 1)),
                 magnitude_pct=float(np.nan_to_num(d.expected[h, t], nan=0.0)),
                 row=counting[0] if len(counting) == 1 else None,
                 message=en,
@@ -179,7 +180,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                 evidence={
                     "cause": "counting_stopped",
                     "rows": ",".join(counting) or None,
-                    "idle_hours": float(cfg.row_silent_hours),
+                    "idle_hours": float(idle_h),
                     "water_fall_pct": _num(100 * an.water.fall[h, t]),
                     "feed_fall_pct": _num(100 * an.feed.fall[h, t]),
                 },

@@ -12,9 +12,8 @@ Three ways a drop is confirmed, all causal and vectorised over houses and hours:
 
 A belt run that counts almost nothing when it should count a lot is a late collection: alarms hold
 until eggs arrive again (at most ``hold_max_hours`` unless no egg at all came).  Not one egg from
-any row in a day and a half while the hens eat and drink as usual is the belts or the counting stopped (hens do not stop laying
-altogether): a ``sensor_fault`` once no row has counted an egg for a day and a half, and no
-verdict until eggs come and for a day after.  Hours without data are unknown, never zero.
+any row for a day and a half while the hens eat and drink as usual is the belts or the counting
+stopped, not the hens (see :func:`counting_stopped`).  Hours without data are unknown, never zero.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ class HouseDrops:
     trend: np.ndarray  # [house, hour] two-day evidence (noise units)
     trend_noise: np.ndarray  # [house, hour] the noise unit of ``trend`` (points)
     hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
-    stopped: np.ndarray  # [house, hour] bool: no row has counted an egg in 36 h (see above)
+    stopped: np.ndarray  # [house, hour] bool: no row has counted an egg for stop_hours (see above)
 
 
 CHANNELS = {1: "end_of_day", 2: "two_day_trend", 3: "fast"}
@@ -120,20 +119,9 @@ def analyse_drops(
     with np.errstate(invalid="ignore"):
         judged = overridable & (deficit >= cfg.rhythm_override_pts)
     late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
-    # Not one egg since such an hour, the last 24 h short of half a day's eggs (not a run that came
-    # early), water and feed as usual: the hold lasts until eggs come.  Nothing from any row for a
-    # day and a half (a one-run house's run may come an hour
-    # later than yesterday's, or a few hours late) is the belts or the counters stopped — hens do not
-    # stop laying altogether: a ``sensor_fault``, and no verdict for a day after it (the 24 h windows
-    # still hold the stop, whose eggs a dead counter never counts).
-    with np.errstate(invalid="ignore"):
-        short_day = window_sums(counted_hour, DAY) < 0.5 * day_eggs
-    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~support
-    span = DAY + cfg.row_silent_hours
-    none_missing = window_sums(np.isnan(counted_hour).astype(float), span) == 0  # a gap is not a zero
-    with np.errstate(invalid="ignore"):
-        nothing = (window_sums(counted_hour, span) == 0) & none_missing
-        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~support
+    idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
+    # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
+    # dead counter never counts the stop's eggs).
     hold = late | idle | (hour - last_true(stopped) <= DAY) | ((pause | wait) & ~judged)
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
@@ -182,6 +170,38 @@ def analyse_drops(
     return HouseDrops(
         hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped
     )
+
+
+def stop_hours(cfg: DetectorConfig) -> int:
+    """Hours without one egg from any row that make a counting stop: a day, since a one-run house's
+    run may come an hour later than yesterday's (leaving a 24 h window empty) or a few hours late,
+    and ``row_silent_hours`` more."""
+    return DAY + cfg.row_silent_hours
+
+
+def counting_stopped(
+    counted_hour: np.ndarray,
+    day_eggs: np.ndarray,
+    last_stall: np.ndarray,
+    support: np.ndarray,
+    cfg: DetectorConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(idle, stopped), ``[house, hour]``, in houses whose water and feed are not down (``support``
+    off: hens do not stop laying altogether, and drinking as usual they are not dying).
+
+    - idle: not one egg since an hour that should count a lot (``last_stall``), with the last 24 h
+      short of half a day's eggs (not a run that came early): wait for the eggs;
+    - stopped: not one egg from any row for :func:`stop_hours` in a house that counts hundreds a
+      day: the belts, the counter bus or the counters stopped (a ``sensor_fault``)."""
+    with np.errstate(invalid="ignore"):
+        short_day = window_sums(counted_hour, DAY) < 0.5 * day_eggs
+    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~support
+    span = stop_hours(cfg)
+    none_missing = window_sums(np.isnan(counted_hour).astype(float), span) == 0  # a gap is not a zero
+    with np.errstate(invalid="ignore"):
+        nothing = (window_sums(counted_hour, span) == 0) & none_missing
+        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~support
+    return idle, stopped
 
 
 def _days_known(x: np.ndarray, days: int) -> np.ndarray:
