@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +33,7 @@ class Result:
 def with_breeds(frame: HourlyFrame, breeds: dict[str, str]) -> HourlyFrame:
     """``frame`` with each house's breed from the park description (default breed otherwise)."""
     b = tuple(breeds.get(h, frame.breeds[i]) for i, h in enumerate(frame.houses))
-    return HourlyFrame(frame.start, frame.houses, frame.rows, frame.hens, frame.age_weeks, frame.water_l,
-                       frame.feed_kg, frame.temp_c, frame.eggs, b)  # fmt: skip
+    return replace(frame, breeds=b)
 
 
 # House columns a park may not meter; ``--without`` scores the detector as if they were blank.

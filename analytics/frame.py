@@ -32,7 +32,10 @@ class HourlyFrame:
     """Hourly data of ``houses`` from ``start`` (hour start, UTC) for ``n_hours`` hours.
 
     House arrays are ``[house, hour]``; ``eggs`` is ``[house, row, hour]`` with ``rows`` the union
-    of row ids over all houses (a house without that row has NaN there throughout).
+    of row ids over all houses (a house without that row has NaN there throughout).  When houses
+    name their rows differently (``H03-R1``), a union would be mostly empty: ``rows`` are then slot
+    numbers and ``row_names[h][r]`` is house ``h``'s id of slot ``r`` (``""`` for an unused slot);
+    :meth:`row_name` and :meth:`row_index` work for both.
     """
 
     start: datetime
@@ -45,6 +48,7 @@ class HourlyFrame:
     temp_c: np.ndarray
     eggs: np.ndarray
     breeds: tuple[str, ...] = field(default=())
+    row_names: tuple[tuple[str, ...], ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.start.utcoffset() != timedelta(0):
@@ -64,6 +68,17 @@ class HourlyFrame:
             object.__setattr__(self, "breeds", (DEFAULT_BREED,) * h)
         if len(self.breeds) != h or any(b not in BREEDS for b in self.breeds):
             raise ValueError(f"breeds must name one known breed per house ({', '.join(BREEDS)})")
+        if self.row_names and [len(n) for n in self.row_names] != [len(self.rows)] * h:
+            raise ValueError("row_names must name every row slot of every house")
+
+    def row_name(self, h: int | np.integer, r: int | np.integer) -> str:
+        """House ``h``'s id of row ``r``."""
+        return self.row_names[h][r] if self.row_names else self.rows[r]
+
+    def row_index(self, h: int | np.integer, name: str) -> int | None:
+        """The row index of house ``h``'s row ``name`` (None: the house has no such row)."""
+        names = self.row_names[h] if self.row_names else self.rows
+        return names.index(name) if name and name in names else None
 
     @property
     def n_hours(self) -> int:
@@ -98,6 +113,7 @@ class HourlyFrame:
             temp_c=self.temp_c[idx],
             eggs=self.eggs[idx],
             breeds=tuple(self.breeds[i] for i in idx),
+            row_names=tuple(self.row_names[i] for i in idx) if self.row_names else (),
         )
 
     def head(self, n_hours: int) -> HourlyFrame:
@@ -114,6 +130,7 @@ class HourlyFrame:
             temp_c=self.temp_c[:, :n],
             eggs=self.eggs[:, :, :n],
             breeds=self.breeds,
+            row_names=self.row_names,
         )
 
 

@@ -37,7 +37,8 @@ def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray,
     if kind == "sensor_fault":
         if row is None:  # every counter of the house stopped: back once the house counts again
             return house_eggs, frame.hens[h]
-        return (eggs[frame.rows.index(row)], house_eggs) if row in frame.rows else None
+        r = frame.row_index(h, row)
+        return None if r is None else (eggs[r], house_eggs)
     if kind == "water_drop":
         return frame.water_l[h], frame.hens[h]
     if kind == "feed_drop":

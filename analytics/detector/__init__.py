@@ -84,4 +84,5 @@ def _tail(frame: HourlyFrame, n_hours: int) -> HourlyFrame:
         temp_c=frame.temp_c[:, skip:],
         eggs=frame.eggs[:, :, skip:],
         breeds=frame.breeds,
+        row_names=frame.row_names,
     )

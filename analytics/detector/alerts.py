@@ -42,7 +42,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         house = frame.houses[h]
         deficit, observed, expected = float(d.deficit[h, t]), float(d.hen_day[h, t]), float(d.expected[h, t])
         excluded = [
-            frame.rows[r]
+            frame.row_name(h, r)
             for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))
         ]
         en, zh = messages.laying_drop(house, deficit, observed, expected)
@@ -123,7 +123,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         )
     rs = an.rows
     for h, r, t in zip(*np.nonzero(rs.fault_fires), strict=True):
-        house, row = frame.houses[h], frame.rows[r]
+        house, row = frame.houses[h], frame.row_name(h, r)
         ratio = float(rs.ratio[h, r, t])
         share = float(rs.share[h, r, t])
         en, zh = messages.row_fault(house, row, ratio)
@@ -147,7 +147,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
             )
         )
     for h, r, t in zip(*np.nonzero(rs.silent_fires), strict=True):
-        house, row = frame.houses[h], frame.rows[r]
+        house, row = frame.houses[h], frame.row_name(h, r)
         en, zh = messages.row_silent(house, row, cfg.row_silent_hours)
         out.append(
             DetectorAlert(
@@ -164,7 +164,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         )
     for h, t in zip(*np.nonzero(an.stop_fires), strict=True):
         # The fault is upstream of the rows (belts, counter bus): a row only when the house has one.
-        counting = [frame.rows[r] for r in np.flatnonzero(rs.share[h, :, t] > 0)]
+        counting = [frame.row_name(h, r) for r in np.flatnonzero(rs.share[h, :, t] > 0)]
         idle_h = stop_hours(cfg)
         en, zh = messages.counting_stopped(frame.houses[h], ",".join(counting), idle_h)
         out.append(

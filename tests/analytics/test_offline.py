@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from analytics.alert import DetectorAlert
+from analytics.detector import detect
 from analytics.offline import CsvFormatError, Rejects, read_frame, write_alerts, write_frame
-from tests.analytics.synth import Flock
+from tests.analytics.synth import Flock, day_hour
 
 H_HEAD = "ts,house,hens,age_weeks,water_l,feed_kg,temp_c\n"
 R_HEAD = "ts,house,row,eggs\n"
@@ -147,6 +148,36 @@ def test_round_trip(tmp_path: Path) -> None:
     assert back.houses == frame.houses and back.rows == frame.rows and back.start == frame.start
     np.testing.assert_array_equal(back.eggs, frame.eggs)
     np.testing.assert_allclose(back.water_l, frame.water_l, rtol=1e-3)
+
+
+def _rename_rows(rp: Path) -> None:
+    """Row ids made unique per house (``H02-R05``), as some parks number them."""
+    head, *lines = rp.read_text(encoding="utf-8").splitlines()
+    renamed = (
+        f"{ts},{house},{house}-R{row},{eggs}" for ts, house, row, eggs in (ln.split(",") for ln in lines)
+    )
+    rp.write_text("\n".join([head, *renamed]) + "\n", encoding="utf-8")
+
+
+def test_rows_named_per_house_are_numbered_within_the_house(tmp_path: Path) -> None:
+    frame = Flock(days=30, houses=3).build()
+    frame.eggs[2, 6:] = np.nan  # H03 has six counters
+    frame.eggs[1, 4, day_hour(22, 10) :] = 0.0  # H02's fifth counter dies
+    hp, rp = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, hp, rp)
+    _rename_rows(rp)
+    back = read_frame(hp, rp)
+    # Eight row slots, not the 22 ids of the three houses together.
+    assert back.eggs.shape == frame.eggs.shape
+    np.testing.assert_array_equal(back.eggs, frame.eggs)
+    assert back.row_name(1, 4) == "H02-R05" and back.row_index(2, "H03-R06") == 5
+    assert back.row_names[2][6:] == ("", "") and back.row_index(2, "H03-R07") is None
+    [fault] = detect(back)
+    assert (fault.house, fault.kind, fault.row) == ("H02", "sensor_fault", "H02-R05")
+    again = tmp_path / "again"
+    again.mkdir()
+    write_frame(back, again / "H.csv", again / "R.csv")
+    assert (again / "R.csv").read_text() == rp.read_text()
 
 
 def test_alert_json_is_the_contract_object() -> None:
