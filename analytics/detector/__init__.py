@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
-from analytics.detector.analysis import Analysis, analyse
+from analytics.detector.analysis import Analysis, analyse, maturity_shift
 from analytics.detector.config import DetectorConfig
 from analytics.frame import HourlyFrame
 
@@ -45,19 +45,21 @@ def detect_live(
     one per CPU); NumPy releases the GIL in its array loops, so they run on all cores.
     """
     cfg = config or DetectorConfig()
-    keep = 24 * (max(cfg.baseline_days, cfg.temp_days) + state_days + 2)
-    if frame.n_hours > keep:
-        frame = _tail(frame, keep)
-    start = max(0, frame.n_hours - 24 * state_days)
+    keep = min(frame.n_hours, 24 * (max(cfg.baseline_days, cfg.temp_days) + state_days + 2))
+    start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
     # Blocks of houses keep the working arrays in the CPU caches (2x faster for 1,000 houses).  Equal
     # blocks: each holds enough of the park to tell the weather from one house (see heat.py).
     n = len(frame.houses)
     size = max(1, -(-n // max(1, -(-n // LIVE_BLOCK))))  # ceil(n / number of blocks)
-    blocks = [frame.select(list(range(first, min(first + size, n)))) for first in range(0, n, size)]
+    blocks = [list(range(first, min(first + size, n))) for first in range(0, n, size)]
 
-    def block_alerts(block: HourlyFrame) -> list[DetectorAlert]:
-        found = build_alerts(block, analyse(block, cfg, evaluate_from=start), cfg)
+    def block_alerts(houses: list[int]) -> list[DetectorAlert]:
+        whole = frame.select(houses)
+        # Where each flock is on its breed curve is learned from a longer past than verdicts need.
+        shift = maturity_shift(whole, cfg)[:, -keep:]
+        block = _tail(whole, keep)
+        found = build_alerts(block, analyse(block, cfg, evaluate_from=start, shift=shift), cfg)
         return [a for a in found if a.detected_at > cutoff]
 
     threads = min(len(blocks), workers or os.cpu_count() or 1)

@@ -13,6 +13,7 @@ from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.lights import lights_came_late, moved_too
+from analytics.detector.maturity import curve_shift
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
 from analytics.detector.windows import DAY, ffill, lagged, last_true, run_lengths, run_start, window_mean
@@ -24,7 +25,8 @@ from eggwatch.breeds import curve
 class Analysis:
     hens: np.ndarray  # [house, hour] hens (carried forward)
     hens_mean: np.ndarray  # [house, hour] mean over the last 24 h
-    standard: np.ndarray  # [house, hour] breed-standard hen-day % at the flock's age
+    standard: np.ndarray  # [house, hour] breed-standard hen-day % at the flock's age + shift
+    shift: np.ndarray  # [house, hour] weeks the flock lays ahead of its breed curve (maturity.py)
     depopulating: np.ndarray  # [house, hour] hens fell recently (not a production problem)
     paused: np.ndarray  # [house, hour] no laying verdict: depopulation or lighting-schedule change
     rows: RowState
@@ -39,11 +41,33 @@ class Analysis:
     stop_fires: np.ndarray  # [house, hour] a "counting stopped" sensor_fault fires
 
 
+WEEK = 7 * DAY
+
+
 def _fill_hens(hens: np.ndarray) -> np.ndarray:
     filled = ffill(hens)
     # Hours before the first report take the first reported value.
     first = np.take_along_axis(filled, np.argmax(~np.isnan(filled), axis=-1)[:, None], axis=-1)
     return np.where(np.isnan(filled), first, filled)
+
+
+def hourly_age(age: np.ndarray) -> np.ndarray:
+    """The flock's age hour by hour, from an ``age_weeks`` column that may move in steps.
+
+    A park may give whole weeks (or days): the figure then stands still for a week and jumps.  Taken
+    as it is, the breed curve moved every past day to "today's age" by nothing for six days and by
+    a week at once on the seventh — in a rising flock a weekly 5-10-point "deficit" (seeds 1-6 and
+    11-14 with whole weeks: 128 false alarms against 58).  Hens age an hour an hour: from each hour
+    the figure changes, the age runs on at that pace, never more than a week past the figure (a
+    column that stops changing is not extrapolated further).  A figure given every hour is returned
+    unchanged; before the first figure the first one stands.
+    """
+    t = np.arange(age.shape[-1])
+    changed = ~np.isnan(age) & ~(age == lagged(ffill(age), 1))
+    anchor = np.maximum.accumulate(np.where(changed, t, -1), axis=-1)
+    first = np.argmax(changed, axis=-1)[..., None]  # before it, the first figure (none: NaN)
+    since = np.where(anchor >= 0, np.minimum(t - anchor, WEEK), 0) / WEEK
+    return np.take_along_axis(age, np.where(anchor >= 0, anchor, first), axis=-1) + since
 
 
 def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:
@@ -64,25 +88,38 @@ def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
     return t - np.maximum.accumulate(np.where(cond, run_start(cond), -(10**9)), axis=-1) < hours
 
 
-def _standard(frame: HourlyFrame, figure: str = "hen_day") -> np.ndarray:
-    """The breed guide's ``figure`` (hen_day, feed_g, water_ml) at each house's age, hour by hour."""
-    age = _fill_hens(frame.age_weeks)  # same carry-forward rule as hens
+def maturity_shift(frame: HourlyFrame, cfg: DetectorConfig, age: np.ndarray | None = None) -> np.ndarray:
+    """Weeks each flock lays ahead of its breed curve, hour by hour (see maturity.py); ``age`` is
+    :func:`hourly_age` of the frame when the caller has it already."""
+    age = hourly_age(frame.age_weeks) if age is None else age
+    return curve_shift(
+        frame.eggs, frame.hens, age, frame.breeds, frame.start.hour, cfg.maturity_days, cfg.maturity_max_weeks
+    )
+
+
+def _standard(age: np.ndarray, breeds: tuple[str, ...], figure: str = "hen_day") -> np.ndarray:
+    """The breed guide's ``figure`` (hen_day, feed_g, water_ml) at each house's ``age``, hour by hour."""
     out = np.full(age.shape, np.nan)
-    for breed in set(frame.breeds):  # a loop over breeds (two), not houses
-        idx = [i for i, b in enumerate(frame.breeds) if b == breed]
+    for breed in set(breeds):  # a loop over breeds (two), not houses
+        idx = [i for i, b in enumerate(breeds) if b == breed]
         out[idx] = getattr(curve(breed), figure)(np.nan_to_num(age[idx], nan=-1.0))
     return np.where(np.isnan(age), np.nan, out)
 
 
-def _guide(frame: HourlyFrame, figure: str) -> np.ndarray:
+def _guide(age: np.ndarray, breeds: tuple[str, ...], figure: str) -> np.ndarray:
     """The breed guide's water or feed per hen for the age; 1 for a house that never reports its age
     (its intake is then compared as it is)."""
-    g = _standard(frame, figure)
+    g = _standard(age, breeds, figure)
     return np.where(np.isnan(g), 1.0, g)
 
 
-def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> Analysis:
-    """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``."""
+def analyse(
+    frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0, shift: np.ndarray | None = None
+) -> Analysis:
+    """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``.
+
+    ``shift``: :func:`maturity_shift` when the caller learned it from a longer history than
+    ``frame`` holds (the live pass); by default it is learned from ``frame``."""
     # Figures start 4 days before the first verdict, so verdicts, onsets and multi-day checks at
     # ``evaluate_from`` are the same as in a run over the whole history.
     first_verdict = max(0, min(evaluate_from, frame.n_hours))
@@ -91,7 +128,9 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     hens = _fill_hens(frame.hens)
     hens_mean = window_mean(hens, 24)
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
-    standard = _standard(frame)
+    age = hourly_age(frame.age_weeks)
+    shift = maturity_shift(frame, cfg, age) if shift is None else shift
+    standard = _standard(age + shift, frame.breeds)
 
     # Counters and meters that lost their backlog in a gap get it back (see gaps.py).
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, frame.water_l, frame.feed_kg))
@@ -99,7 +138,7 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     temp = (heat.mean_24h, heat.rise)
     water = analyse_consumption(
         water_l, hens_mean, cfg.water_min_frac, depop, start, cfg, first_hod=first_hod,
-        guide=_guide(frame, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
+        guide=_guide(age, frame.breeds, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
     )  # fmt: skip
     # Lights on late today (see lights.py) and the feeders moved with them: the 24 h feed falls by
     # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.
@@ -113,7 +152,7 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
         feed_wait = _recent(feed_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
     feed = analyse_consumption(
         feed_kg, hens_mean, cfg.feed_min_frac, depop | feed_wait, start, cfg, slow_frac=cfg.feed_slow_frac,
-        guide=_guide(frame, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
+        guide=_guide(age, frame.breeds, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
     )  # fmt: skip
     shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
@@ -180,6 +219,6 @@ def analyse(frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0) -> 
     drops.stopped[:, :first_verdict] = False
     stop_fires = first_alarms(drops.stopped, drops.stopped, cfg.rearm_hours)
     return Analysis(
-        hens, hens_mean, standard, depop, pause, rows, drops, water, feed, heat,
+        hens, hens_mean, standard, shift, depop, pause, rows, drops, water, feed, heat,
         drop_fires, water_fires, feed_fires, heat_fires, stop_fires,
     )  # fmt: skip

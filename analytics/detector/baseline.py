@@ -14,6 +14,8 @@ import numpy as np
 
 from analytics.detector.windows import past_days, robust_center, robust_center_scale
 
+GUIDE_RISE_MIN = 0.01  # the guide's rise (log) between the baseline halves below this: flat
+
 
 def same_time_baseline(
     x: np.ndarray,
@@ -47,3 +49,35 @@ def same_time_baseline(
     expected = recent + np.minimum(np.maximum(slope, 0.0) * centre, recent * rise_cap)
     expected[np.isnan(sigma)] = np.nan
     return expected, sigma
+
+
+def guided_baseline(
+    x: np.ndarray, guide: np.ndarray, days: int, min_days: int, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(expected, sigma) of ``x`` like :func:`same_time_baseline` without a curve, but following the
+    breed ``guide`` (water or feed per hen for the age) as far as the flock itself does.
+
+    Young flocks eat and drink more week by week, and a plain median lags that rise: a feed change
+    hid behind it.  Judged against the guide outright, a flock whose intake does not follow the guide
+    (its rise comes a week or two early or late, or the park's birds simply eat what they eat) looked
+    short every day of its rise: with intake flat per hen, 148 false alarms instead of 57 on seeds
+    1-6 and 11-14, nearly all `feed_drop` at 18-25 weeks.  So the guide counts with the power
+    ``kappa``: the flock's own rise from the older to the recent half of the baseline days over the
+    guide's (clipped to 0..1; 0 where the guide hardly rises between the halves, so the first days
+    of its rise are not assumed either).  ``guide`` 1 throughout (no age) is the plain median.
+    """
+    stack = past_days(x, days, start)  # [..., t, k]
+    guide_then = past_days(guide, days, start)
+    half, min_half = days // 2, max(2, min_days // 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own_rise = np.log(
+            robust_center(stack[..., :half], min_half) / robust_center(stack[..., half:], min_half)
+        )
+        guide_rise = np.log(
+            robust_center(guide_then[..., :half], min_half) / robust_center(guide_then[..., half:], min_half)
+        )
+        kappa = np.where(guide_rise > GUIDE_RISE_MIN, np.clip(own_rise / guide_rise, 0.0, 1.0), 0.0)
+        kappa = np.nan_to_num(kappa, nan=0.0)[..., None]
+        centre, sigma = robust_center_scale(stack / guide_then**kappa, min_days)
+    now = guide[..., start:] ** kappa[..., 0]
+    return centre * now, sigma * now

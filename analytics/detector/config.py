@@ -14,6 +14,10 @@ class DetectorConfig:
     min_baseline_days: int = 5  # fewer valid past days → no verdict yet
     sigma_floor_pts: float = 0.5  # lowest noise (hen-day points) ever assumed
     rise_credit: float = 0.0  # share of the breed curve's rise credited (the own trend covers rises)
+    # The breed curve is moved to where each flock's own rise puts it (maturity.py): learned from
+    # the last ``maturity_days`` days (0: the stated age as it is), within ± ``maturity_max_weeks``.
+    maturity_days: int = 28
+    maturity_max_weeks: float = 3.0
 
     # End-of-day channel: evaluated when the day's counting is complete ("quiet" hours).
     daily_min_pts: float = 5.0  # deficit needed on one day, in hen-day points ...

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.detector.baseline import same_time_baseline
+from analytics.detector.baseline import guided_baseline, same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.outage import outage_alarm, short_window_fall
 from analytics.detector.windows import DAY, lagged, last_true, run_lengths, value_at, window_mean, window_sums
@@ -52,7 +52,8 @@ def analyse_consumption(
     h, t = amount.shape
     with np.errstate(invalid="ignore", divide="ignore"):
         per_hen = np.where(hens_mean > 0, window_sums(amount, DAY) / hens_mean, np.nan)
-    # Young flocks eat and drink more week by week: compare against the breed guide for the age.
+    # The house's sensitivity to the weather is learned on intake relative to the breed guide, so
+    # a young flock's rise is not taken for the weather.
     rel = per_hen
     if guide is not None:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -60,14 +61,14 @@ def analyse_consumption(
     weather = None
     if temp is not None and cfg.temp_days > 0:
         weather = learned_weather(rel, temp[0], temp[1], cfg.temp_days, per_c_range)
-    exp_s, sig_s = same_time_baseline(rel, cfg.baseline_days, cfg.min_baseline_days, start)
+    if guide is None:
+        exp_s, sig_s = same_time_baseline(per_hen, cfg.baseline_days, cfg.min_baseline_days, start)
+    else:
+        exp_s, sig_s = guided_baseline(per_hen, guide, cfg.baseline_days, cfg.min_baseline_days, start)
     expected = np.full((h, t), np.nan)
     sigma = np.full((h, t), np.nan)
     expected[:, start:] = exp_s
     sigma[:, start:] = np.sqrt(window_mean(sig_s**2, DAY))  # pooled over the day's phases
-    if guide is not None:
-        expected = expected * guide
-        sigma = sigma * guide
     if weather is not None:
         expected = expected * weather
         sigma = sigma * weather
