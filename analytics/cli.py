@@ -88,6 +88,13 @@ def evaluate(
         0, "--park-size", min=0, max=60, help="analyse the houses this many at a time (1: each alone; 0: all)"
     ),
     rows: int = typer.Option(0, "--rows", min=0, max=32, help="row counters per house (0: 6-10 at random)"),
+    age_shift: float = typer.Option(
+        0.0, "--age-shift", min=-6.0, max=6.0, help="flocks lay this many weeks ahead of their stated age"
+    ),
+    whole_weeks: bool = typer.Option(False, "--whole-weeks", help="age_weeks given in whole weeks"),
+    flat_intake: bool = typer.Option(
+        False, "--flat-intake", help="water and feed per hen do not rise with age as the breed guide's do"
+    ),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -97,17 +104,27 @@ def evaluate(
     if not seed_list:
         fail("--seeds is empty")
 
-    from analytics.evaluate import evaluate_seed, optional_columns, report
+    from analytics.evaluate import OffGuide, evaluate_seed, optional_columns, report
 
     try:
         blank = optional_columns(without)
     except ValueError as exc:
         fail(f"--without: {exc}")
     config = detector_config(settings)
+    off = OffGuide(age_shift, whole_weeks, flat_intake)
     results = []
     for seed in seed_list:
         results.append(
-            evaluate_seed(seed, houses, days, config, without=blank, park_size=park_size, rows=rows or None)
+            evaluate_seed(
+                seed,
+                houses,
+                days,
+                config,
+                without=blank,
+                park_size=park_size,
+                rows=rows or None,
+                off_guide=off,
+            )
         )
         typer.echo(f"seed {seed} done", err=True)
     if blank:
@@ -118,4 +135,6 @@ def evaluate(
         typer.echo(f"the detector saw the houses {park_size} at a time")
     if rows:
         typer.echo(f"{rows} row counters per house")
+    if off:
+        typer.echo(f"flocks off their breed guide: {off.describe()}")
     typer.echo(report(results, verbose=verbose))

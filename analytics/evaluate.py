@@ -19,6 +19,7 @@ from analytics.detector import DetectorConfig, detect
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
 from analytics.scoring import Score, score
+from eggwatch.breeds import curve
 
 Method = Callable[[HourlyFrame], list[DetectorAlert]]
 
@@ -52,6 +53,41 @@ def without_columns(frame: HourlyFrame, columns: Sequence[str]) -> HourlyFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class OffGuide:
+    """Flocks that do not keep to the breed guide the simulator draws them from (``eggwatch evaluate
+    --age-shift/--whole-weeks/--flat-intake``): how the detector does when a park's flocks, or
+    another generator's, lay earlier or later than their stated age, state it in whole weeks, or
+    eat and drink the same per hen whatever their age."""
+
+    age_shift: float = 0.0  # weeks the flocks lay ahead of the age in the file (negative: behind)
+    whole_weeks: bool = False  # the age in the file in whole weeks
+    flat_intake: bool = False  # water and feed per hen without the guide's rise with age
+
+    def __bool__(self) -> bool:
+        return bool(self.age_shift or self.whole_weeks or self.flat_intake)
+
+    def describe(self) -> str:
+        parts = [f"laying {abs(self.age_shift):g} weeks {'ahead of' if self.age_shift > 0 else 'behind'} their "
+                 "stated age"] if self.age_shift else []  # fmt: skip
+        parts += ["age in whole weeks"] * self.whole_weeks + [
+            "water and feed per hen flat with age"
+        ] * self.flat_intake
+        return ", ".join(parts)
+
+    def apply(self, frame: HourlyFrame) -> HourlyFrame:
+        true_age = frame.age_weeks.copy()
+        if self.flat_intake:
+            for h, breed in enumerate(frame.breeds):
+                guide, age = curve(breed), np.nan_to_num(true_age[h], nan=60.0)
+                frame.water_l[h] *= guide.water_ml(60.0) / guide.water_ml(age)
+                frame.feed_kg[h] *= guide.feed_g(60.0) / guide.feed_g(age)
+        frame.age_weeks[:] = true_age - self.age_shift
+        if self.whole_weeks:
+            frame.age_weeks[:] = np.floor(frame.age_weeks)
+        return frame
+
+
 def _checked(columns: Sequence[str]) -> list[str]:
     unknown = [c for c in columns if c not in OPTIONAL_COLUMNS]
     if unknown:
@@ -67,12 +103,13 @@ def evaluate_seed(
     without: Sequence[str] = (),
     park_size: int = 0,
     rows: int | None = None,
+    off_guide: OffGuide = OffGuide(),
 ) -> Result:
     """Score the detector and the control chart on seed ``seed``'s scenarios; ``without`` lists house
     columns to blank first (what the detector does with a park that does not meter them).  With
     ``park_size`` the detector sees each scenario's houses in parks of that many (1: every house in a
     file of its own), so what it draws from the other houses is left out.  ``rows``: row counters per
-    house (the simulator draws 6-10 by default)."""
+    house (the simulator draws 6-10 by default).  ``off_guide``: flocks off their breed guide."""
     from simulator.scenarios import make_suite  # the simulator is only needed here
 
     det, base = Score(), Score()
@@ -82,6 +119,7 @@ def evaluate_seed(
             frame = without_columns(read_frame(h_csv, r_csv), without)
             if sc.park is not None:
                 frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
+            frame = off_guide.apply(frame)
             months = len(frame.houses) * frame.n_hours / 24 / 30.44
             for total, alerts in (
                 (det, detect_in_parks(frame, config, park_size)),

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from analytics.offline import write_frame
+from eggwatch.breeds import curve
 from tests.analytics.synth import Flock, day_hour
 
 EGGWATCH = [sys.executable, "-m", "eggwatch.cli"]
@@ -132,6 +134,28 @@ def test_evaluate_can_show_each_house_alone_and_choose_the_rows() -> None:
     assert res.returncode == 0, res.stderr
     assert "the detector saw the houses 1 at a time" in res.stdout and "drop recall" in res.stdout
     assert "4 row counters per house" in res.stdout
+
+
+def test_evaluate_can_take_the_flocks_off_their_breed_guide() -> None:
+    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--age-shift", "-0.5",
+              "--whole-weeks", "--flat-intake")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert (
+        "flocks off their breed guide: laying 0.5 weeks behind their stated age, age in whole weeks, "
+        "water and feed per hen flat with age" in res.stdout
+    )
+
+
+def test_off_guide_moves_the_age_and_flattens_the_intake() -> None:
+    from analytics.evaluate import OffGuide
+
+    frame = Flock(days=20, houses=1, age0=20.0).build()
+    water, feed = frame.water_l.copy(), frame.feed_kg.copy()
+    OffGuide(age_shift=1.5, whole_weeks=True, flat_intake=True).apply(frame)
+    assert frame.age_weeks[0, 0] == 18.0 and frame.age_weeks[0, 24 * 7] == 19.0
+    guide = curve("hyline_brown")  # intake that followed the guide is made flat at its 60-week level
+    assert frame.feed_kg[0, 0] / feed[0, 0] == pytest.approx(guide.feed_g(60.0) / guide.feed_g(20.0))
+    assert frame.water_l[0, 0] / water[0, 0] == pytest.approx(guide.water_ml(60.0) / guide.water_ml(20.0))
 
 
 def test_detect_in_parks_analyses_the_houses_apart() -> None:
