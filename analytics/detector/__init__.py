@@ -57,9 +57,9 @@ def detect_live(
     def block_alerts(houses: list[int]) -> list[DetectorAlert]:
         whole = frame.select(houses)
         # Where each flock is on its breed curve is learned from a longer past than verdicts need.
-        shift = maturity_shift(whole, cfg)[:, -keep:]
+        maturity = maturity_shift(whole, cfg)[:, -keep:]
         block = _tail(whole, keep)
-        found = build_alerts(block, analyse(block, cfg, evaluate_from=start, shift=shift), cfg)
+        found = build_alerts(block, analyse(block, cfg, evaluate_from=start, maturity=maturity), cfg)
         return [a for a in found if a.detected_at > cutoff]
 
     threads = min(len(blocks), workers or os.cpu_count() or 1)

@@ -25,8 +25,8 @@ from eggwatch.breeds import curve
 class Analysis:
     hens: np.ndarray  # [house, hour] hens (carried forward)
     hens_mean: np.ndarray  # [house, hour] mean over the last 24 h
-    standard: np.ndarray  # [house, hour] breed-standard hen-day % at the flock's age + shift
-    shift: np.ndarray  # [house, hour] weeks the flock lays ahead of its breed curve (maturity.py)
+    standard: np.ndarray  # [house, hour] breed-standard hen-day % at the flock's age + maturity
+    maturity: np.ndarray  # [house, hour] weeks the flock lays ahead of its breed curve (maturity.py)
     depopulating: np.ndarray  # [house, hour] hens fell recently (not a production problem)
     paused: np.ndarray  # [house, hour] no laying verdict: depopulation or lighting-schedule change
     rows: RowState
@@ -114,11 +114,11 @@ def _guide(age: np.ndarray, breeds: tuple[str, ...], figure: str) -> np.ndarray:
 
 
 def analyse(
-    frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0, shift: np.ndarray | None = None
+    frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0, maturity: np.ndarray | None = None
 ) -> Analysis:
     """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``.
 
-    ``shift``: :func:`maturity_shift` when the caller learned it from a longer history than
+    ``maturity``: :func:`maturity_shift` when the caller learned it from a longer history than
     ``frame`` holds (the live pass); by default it is learned from ``frame``."""
     # Figures start 4 days before the first verdict, so verdicts, onsets and multi-day checks at
     # ``evaluate_from`` are the same as in a run over the whole history.
@@ -129,8 +129,8 @@ def analyse(
     hens_mean = window_mean(hens, 24)
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     age = hourly_age(frame.age_weeks)
-    shift = maturity_shift(frame, cfg, age) if shift is None else shift
-    standard = _standard(age + shift, frame.breeds)
+    maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
+    standard = _standard(age + maturity, frame.breeds)
 
     # Counters and meters that lost their backlog in a gap get it back (see gaps.py).
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, frame.water_l, frame.feed_kg))
@@ -219,6 +219,6 @@ def analyse(
     drops.stopped[:, :first_verdict] = False
     stop_fires = first_alarms(drops.stopped, drops.stopped, cfg.rearm_hours)
     return Analysis(
-        hens, hens_mean, standard, shift, depop, pause, rows, drops, water, feed, heat,
+        hens, hens_mean, standard, maturity, depop, pause, rows, drops, water, feed, heat,
         drop_fires, water_fires, feed_fires, heat_fires, stop_fires,
     )  # fmt: skip

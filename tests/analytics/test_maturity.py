@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from analytics.detector import DetectorConfig, detect, detect_live
+from analytics.detector import DetectorConfig, analyse, detect, detect_live
 from analytics.detector.analysis import maturity_shift
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
@@ -70,3 +70,10 @@ def test_the_live_pass_learns_the_shift_from_the_history_before_its_window() -> 
     n = frame.index_of(alert.detected_at)
     assert [a.to_json() for a in detect_live(frame.head(n), window_hours=1)] == [alert.to_json()]
     assert maturity_shift(frame.head(n), DetectorConfig())[0, n - 1] == pytest.approx(1.0, abs=0.5)
+
+
+def test_the_analysis_keeps_the_learned_shift() -> None:
+    frame = _rising(Flock(days=40, houses=2, age0=18.0, seed=5), [1.5, 0.0])
+    an = analyse(frame, DetectorConfig())
+    np.testing.assert_array_equal(an.maturity, maturity_shift(frame, DetectorConfig()))
+    assert an.maturity[0, -1] == pytest.approx(1.5, abs=0.5)
