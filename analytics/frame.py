@@ -133,6 +133,23 @@ class HourlyFrame:
             row_names=self.row_names,
         )
 
+    def tail(self, n_hours: int) -> HourlyFrame:
+        """The last ``n_hours`` hours (what a live pass needs of a longer history)."""
+        skip = self.n_hours - max(0, min(n_hours, self.n_hours))
+        return HourlyFrame(
+            start=self.hour_start(skip),
+            houses=self.houses,
+            rows=self.rows,
+            hens=self.hens[:, skip:],
+            age_weeks=self.age_weeks[:, skip:],
+            water_l=self.water_l[:, skip:],
+            feed_kg=self.feed_kg[:, skip:],
+            temp_c=self.temp_c[:, skip:],
+            eggs=self.eggs[:, :, skip:],
+            breeds=self.breeds,
+            row_names=self.row_names,
+        )
+
 
 def empty_frame(start: datetime, houses: list[str], rows: list[str], n_hours: int) -> HourlyFrame:
     """An all-NaN frame to fill in."""

@@ -16,6 +16,7 @@ from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
 from analytics.detector.analysis import Analysis, analyse, maturity_shift
 from analytics.detector.config import DetectorConfig
+from analytics.detector.maturity import history_days
 from analytics.frame import HourlyFrame
 
 __all__ = ["Analysis", "DetectorConfig", "analyse", "detect", "detect_live"]
@@ -40,8 +41,9 @@ def detect_live(
 
     Only the last ``max(baseline_days, temp_days) + state_days + 2`` days are analysed
     (enough history for the baselines, and ``state_days`` of verdicts for the episode state, so an
-    event already alerted in an earlier pass is not reported again); the cost is linear in houses
-    and independent of older history.  Blocks of houses are analysed on ``workers`` threads (default:
+    event already alerted in an earlier pass is not reported again), and each flock's place on its
+    breed curve is learned from the ``history_days(maturity_days)`` before them (maturity.py); the
+    cost is linear in houses and independent of older history.  Blocks of houses are analysed on ``workers`` threads (default:
     one per CPU); NumPy releases the GIL in its array loops, so they run on all cores.
     """
     cfg = config or DetectorConfig()
@@ -54,11 +56,13 @@ def detect_live(
     size = max(1, -(-n // max(1, -(-n // LIVE_BLOCK))))  # ceil(n / number of blocks)
     blocks = [list(range(first, min(first + size, n))) for first in range(0, n, size)]
 
+    # Where each flock is on its breed curve is learned from a longer past than the verdicts need.
+    learn = min(frame.n_hours, keep + 24 * (history_days(cfg.maturity_days) + 1))
+
     def block_alerts(houses: list[int]) -> list[DetectorAlert]:
-        whole = frame.select(houses)
-        # Where each flock is on its breed curve is learned from a longer past than verdicts need.
-        maturity = maturity_shift(whole, cfg)[:, -keep:]
-        block = _tail(whole, keep)
+        recent = frame.select(houses).tail(learn)
+        maturity = maturity_shift(recent, cfg)[:, -keep:]
+        block = recent.tail(keep)
         found = build_alerts(block, analyse(block, cfg, evaluate_from=start, maturity=maturity), cfg)
         return [a for a in found if a.detected_at > cutoff]
 
@@ -71,20 +75,3 @@ def detect_live(
     alerts = [a for found in per_block for a in found]
     alerts.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
     return alerts
-
-
-def _tail(frame: HourlyFrame, n_hours: int) -> HourlyFrame:
-    skip = frame.n_hours - n_hours
-    return HourlyFrame(
-        start=frame.hour_start(skip),
-        houses=frame.houses,
-        rows=frame.rows,
-        hens=frame.hens[:, skip:],
-        age_weeks=frame.age_weeks[:, skip:],
-        water_l=frame.water_l[:, skip:],
-        feed_kg=frame.feed_kg[:, skip:],
-        temp_c=frame.temp_c[:, skip:],
-        eggs=frame.eggs[:, :, skip:],
-        breeds=frame.breeds,
-        row_names=frame.row_names,
-    )

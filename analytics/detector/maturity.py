@@ -32,6 +32,11 @@ LOG_RATIO_RANGE = (-0.7, 1.5)  # a depopulation or a new flock is one bounded mi
 PRIOR = 0.002  # squared-log-ratio units per week²: among near-equal fits, the stated age
 
 
+def history_days(window_days: int) -> int:
+    """Days before a day whose data its shift can use: the window, the week-ago week, a day."""
+    return window_days + 2 * LAG_DAYS + 1
+
+
 def daily_hen_day(eggs: np.ndarray, hens: np.ndarray, first_hour_of_day: int) -> tuple[np.ndarray, int]:
     """Hen-day % of each whole UTC day ``[house, day]`` (NaN unless every hour counted), and the
     hour index where day 0 starts."""

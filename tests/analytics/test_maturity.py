@@ -10,6 +10,7 @@ import pytest
 
 from analytics.detector import DetectorConfig, analyse, detect, detect_live
 from analytics.detector.analysis import maturity_shift
+from analytics.detector.maturity import history_days
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 from tests.analytics.synth import Flock, day_hour
@@ -77,3 +78,17 @@ def test_the_analysis_keeps_the_learned_shift() -> None:
     an = analyse(frame, DetectorConfig())
     np.testing.assert_array_equal(an.maturity, maturity_shift(frame, DetectorConfig()))
     assert an.maturity[0, -1] == pytest.approx(1.5, abs=0.5)
+
+
+def test_the_shift_needs_only_history_days_before_it() -> None:
+    # What lets the live pass learn it from a bounded past, whatever history it is given.
+    frame = _rising(Flock(days=90, houses=2, age0=13.0, seed=10), [1.0, -0.5])
+    cfg = DetectorConfig()
+    hours = 24 * (history_days(cfg.maturity_days) + 1) + 72
+    for end in (day_hour(60, 7), day_hour(75, 0), frame.n_hours):
+        seen = frame.head(end)
+        full = maturity_shift(seen, cfg)[:, -72:]
+        assert (full != 0).all(axis=1).any()  # a shift learned from the rise (13 weeks old at day 0)
+        np.testing.assert_array_equal(maturity_shift(seen.tail(hours), cfg)[:, -72:], full)
+    assert frame.tail(10).start == frame.hour_start(frame.n_hours - 10)
+    assert frame.tail(10).n_hours == 10 and frame.tail(10_000).n_hours == frame.n_hours
