@@ -60,7 +60,7 @@ def detect_live(
     learn = min(frame.n_hours, keep + 24 * (history_days(cfg.maturity_days) + 1))
 
     def block_alerts(houses: list[int]) -> list[DetectorAlert]:
-        recent = frame.select(houses).tail(learn)
+        recent = frame.tail(learn).select(houses)
         maturity = maturity_shift(recent, cfg)[:, -keep:]
         block = recent.tail(keep)
         found = build_alerts(block, analyse(block, cfg, evaluate_from=start, maturity=maturity), cfg)
