@@ -86,6 +86,10 @@ class DetectorConfig:
     # Not production problems: pause the laying verdict after these.
     depopulation_frac: float = 0.03  # hens fell this much within two days: (partial) depopulation
     depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens
+    # ... meanwhile falls of the per-hen figures up to this × the share of hens gone within the 24 h
+    # window are explained, larger ones judged (laying: rhythm_override_pts on top; water and feed:
+    # their own thresholds on top).
+    depopulation_excuse: float = 0.5
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
     rhythm_persist_hours: int = 12  # ... for this many hours in a row (verdicts wait meanwhile)
     rhythm_excess_frac: float = 0.3  # mid-day 3 h water this far above the 24 h figure: rhythm moved

@@ -31,7 +31,7 @@ def analyse_consumption(
     amount: np.ndarray,
     hens_mean: np.ndarray,
     min_frac: float,
-    pause: np.ndarray,
+    excused: np.ndarray,
     start: int,
     cfg: DetectorConfig,
     first_hod: int | None = None,
@@ -40,7 +40,8 @@ def analyse_consumption(
     temp: tuple[np.ndarray, np.ndarray] | None = None,
     per_c_range: tuple[float, float] = (0.0, 0.0),
 ) -> ConsumptionDrops:
-    """Falls of ``amount`` per hen; ``pause`` (``[house, hour]``) marks hours with no verdict.
+    """Falls of ``amount`` per hen; ``excused`` (``[house, hour]``) is the fall a known event explains
+    at each hour (a share; ``inf``: no verdict then), judged only beyond it.
 
     With ``first_hod`` (the UTC hour of the first column) a line stopping mid-day is also checked
     over the last 3 h (:mod:`analytics.detector.outage`).  With ``slow_frac`` a smaller fall over
@@ -76,13 +77,15 @@ def analyse_consumption(
     with np.errstate(invalid="ignore", divide="ignore"):
         fall = np.where(expected > 0, 1.0 - per_hen / expected, np.nan)
         z = (expected - per_hen) / sigma
-        cond = (fall >= min_frac) & (z >= cfg.consumption_z) & ~pause
+        cond = (fall >= min_frac + excused) & (z >= cfg.consumption_z)
     alarm = run_lengths(cond, np.isnan(fall)) >= cfg.consumption_hours  # a gap does not end a fall
     # A smaller fall that lasts shows over two days, where day-to-day noise is halved (in variance).
     fall_2d, z_2d = _two_days(per_hen, expected, sigma)
     if slow_frac > 0:
         with np.errstate(invalid="ignore"):
-            slow = (fall_2d >= slow_frac) & (z_2d >= cfg.slow_z) & ~pause
+            # Two days' windows mix a fall of hens for two days: what explained either day still does.
+            excused_2d = np.maximum(excused, lagged(excused, DAY, 0.0))
+            slow = (fall_2d >= slow_frac + excused_2d) & (z_2d >= cfg.slow_z)
         alarm |= run_lengths(slow, np.isnan(fall_2d)) >= cfg.slow_hours
     fall_short = np.full((h, t), np.nan)
     if first_hod is not None and cfg.outage_frac > 0:
@@ -91,7 +94,7 @@ def analyse_consumption(
         )
         # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
         alarm &= ~_day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
-        alarm |= outage_alarm(fall_short, cfg.outage_frac, cfg.outage_hours, pause)
+        alarm |= outage_alarm(fall_short - excused, cfg.outage_frac, cfg.outage_hours, np.isinf(excused))
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)

@@ -78,7 +78,7 @@ def analyse_drops(
     drinking_down: np.ndarray,
     pause: np.ndarray,
     wait: np.ndarray,
-    overridable: np.ndarray,
+    override_pts: np.ndarray,
     first_hod: int,
     start: int,
     cfg: DetectorConfig,
@@ -88,8 +88,9 @@ def analyse_drops(
     ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
     ``drinking_down``: water down over 24 h and mid-day (a short run is then not a timing shift).
     ``pause`` marks hours without a verdict, ``wait`` hours whose verdict waits (a lighting change
-    suspected, not yet confirmed); where ``overridable`` (water down over 24 h as well) a deficit of
-    ``rhythm_override_pts`` or more is judged all the same.
+    suspected, not yet confirmed); a deficit of ``override_pts`` (hen-day points; ``inf``: none) or
+    more is judged all the same (a lighting change with the water down over 24 h as well, a fall
+    of hens beyond what its share can explain).
     """
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
@@ -117,7 +118,7 @@ def analyse_drops(
     caught[:, 1:] = catch_up[:, :-1]
     last_catch = last_true(caught)
     with np.errstate(invalid="ignore"):
-        judged = overridable & (deficit >= cfg.rhythm_override_pts)
+        judged = deficit >= override_pts
     late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
