@@ -95,6 +95,13 @@ def evaluate(
     flat_intake: bool = typer.Option(
         False, "--flat-intake", help="water and feed per hen do not rise with age as the breed guide's do"
     ),
+    disease_deaths: float = typer.Option(
+        0.0,
+        "--disease-deaths",
+        min=0.0,
+        max=0.5,
+        help="share of the hens each disease kills a day (two days)",
+    ),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -124,6 +131,7 @@ def evaluate(
                 park_size=park_size,
                 rows=rows or None,
                 off_guide=off,
+                disease_deaths=disease_deaths,
             )
         )
         typer.echo(f"seed {seed} done", err=True)
@@ -137,4 +145,6 @@ def evaluate(
         typer.echo(f"{rows} row counters per house")
     if off:
         typer.echo(f"flocks off their breed guide: {off.describe()}")
+    if disease_deaths:
+        typer.echo(f"each disease kills {disease_deaths:.0%} of its house's hens a day for two days")
     typer.echo(report(results, verbose=verbose))

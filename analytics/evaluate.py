@@ -18,7 +18,7 @@ from analytics.control_chart import control_chart
 from analytics.detector import DetectorConfig, detect
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
-from analytics.scoring import Score, score
+from analytics.scoring import LabelLike, Score, score
 from eggwatch.breeds import curve
 
 Method = Callable[[HourlyFrame], list[DetectorAlert]]
@@ -88,6 +88,26 @@ class OffGuide:
         return frame
 
 
+def kill_in_diseases(
+    frame: HourlyFrame, labels: Sequence[LabelLike], per_day: float, days: int = 2
+) -> HourlyFrame:
+    """``frame`` with each labelled disease killing ``per_day`` of its house's hens a day for
+    ``days`` days from its egg onset, entered in ``hens`` as they die (the dead neither lay, eat nor
+    drink): what the detector does when a disease thins the flock (``eggwatch evaluate
+    --disease-deaths``)."""
+    for lb in labels:
+        if lb.kind != "disease" or lb.house not in frame.houses:
+            continue
+        h = frame.houses.index(lb.house)
+        for day in range(days):
+            at = frame.index_of(getattr(lb, "egg_onset", None) or lb.onset) + day * 24
+            if 0 <= at < frame.n_hours:
+                for series in (frame.hens[h], frame.water_l[h], frame.feed_kg[h]):
+                    series[at:] *= 1.0 - per_day
+                frame.eggs[h, :, at:] = np.round(frame.eggs[h, :, at:] * (1.0 - per_day))
+    return frame
+
+
 def _checked(columns: Sequence[str]) -> list[str]:
     unknown = [c for c in columns if c not in OPTIONAL_COLUMNS]
     if unknown:
@@ -104,12 +124,14 @@ def evaluate_seed(
     park_size: int = 0,
     rows: int | None = None,
     off_guide: OffGuide = OffGuide(),
+    disease_deaths: float = 0.0,
 ) -> Result:
     """Score the detector and the control chart on seed ``seed``'s scenarios; ``without`` lists house
     columns to blank first (what the detector does with a park that does not meter them).  With
     ``park_size`` the detector sees each scenario's houses in parks of that many (1: every house in a
     file of its own), so what it draws from the other houses is left out.  ``rows``: row counters per
-    house (the simulator draws 6-10 by default).  ``off_guide``: flocks off their breed guide."""
+    house (the simulator draws 6-10 by default).  ``off_guide``: flocks off their breed guide.
+    ``disease_deaths``: the share of the hens each disease kills a day, two days long."""
     from simulator.scenarios import make_suite  # the simulator is only needed here
 
     det, base = Score(), Score()
@@ -120,6 +142,8 @@ def evaluate_seed(
             if sc.park is not None:
                 frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
             frame = off_guide.apply(frame)
+            if disease_deaths:
+                frame = kill_in_diseases(frame, sc.labels, disease_deaths)
             months = len(frame.houses) * frame.n_hours / 24 / 30.44
             for total, alerts in (
                 (det, detect_in_parks(frame, config, park_size)),

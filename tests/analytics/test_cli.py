@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -156,6 +157,30 @@ def test_off_guide_moves_the_age_and_flattens_the_intake() -> None:
     guide = curve("hyline_brown")  # intake that followed the guide is made flat at its 60-week level
     assert frame.feed_kg[0, 0] / feed[0, 0] == pytest.approx(guide.feed_g(60.0) / guide.feed_g(20.0))
     assert frame.water_l[0, 0] / water[0, 0] == pytest.approx(guide.water_ml(60.0) / guide.water_ml(20.0))
+
+
+def test_evaluate_can_let_diseases_kill_hens() -> None:
+    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--disease-deaths", "0.04")
+    assert res.returncode == 0, res.stderr
+    assert "each disease kills 4% of its house's hens a day for two days" in res.stdout
+
+
+def test_kill_in_diseases_thins_the_house_from_the_egg_onset() -> None:
+    from analytics.evaluate import kill_in_diseases
+    from simulator.scenarios import Label
+
+    frame = Flock(days=20, houses=2).build()
+    hens, eggs = frame.hens.copy(), frame.eggs.copy()
+    onset = frame.hour_start(day_hour(10, 3))
+    label = Label("H02", "disease", onset - timedelta(hours=20), None, None, True, 20.0, egg_onset=onset)
+    kill_in_diseases(frame, [label], 0.05)
+    at = day_hour(10, 3)
+    np.testing.assert_array_equal(frame.hens[0], hens[0])
+    assert frame.hens[1, at - 1] == hens[1, at - 1] and frame.hens[1, at] == pytest.approx(0.95 * hens[1, at])
+    assert frame.hens[1, -1] == pytest.approx(0.95**2 * hens[1, -1])
+    assert np.nansum(frame.eggs[1, :, at + 48 :]) == pytest.approx(
+        0.95**2 * np.nansum(eggs[1, :, at + 48 :]), rel=1e-3
+    )
 
 
 def test_detect_in_parks_analyses_the_houses_apart() -> None:
