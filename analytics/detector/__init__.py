@@ -43,8 +43,9 @@ def detect_live(
     (enough history for the baselines, and ``state_days`` of verdicts for the episode state, so an
     event already alerted in an earlier pass is not reported again), and each flock's place on its
     breed curve is learned from the ``history_days(maturity_days)`` before them (maturity.py); the
-    cost is linear in houses and independent of older history.  Blocks of houses are analysed on ``workers`` threads (default:
-    one per CPU); NumPy releases the GIL in its array loops, so they run on all cores.
+    cost is linear in houses and independent of older history.  Blocks of houses are analysed on
+    ``workers`` threads (default: one per CPU); NumPy releases the GIL in its array loops, so they
+    run on all cores.
     """
     cfg = config or DetectorConfig()
     keep = min(frame.n_hours, 24 * (max(cfg.baseline_days, cfg.temp_days) + state_days + 2))
