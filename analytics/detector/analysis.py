@@ -72,9 +72,7 @@ def hourly_age(age: np.ndarray) -> np.ndarray:
 
 def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:
     """True for ``lasting`` hours after hens fell by ``frac`` within ``within`` hours."""
-    with np.errstate(invalid="ignore"):
-        fell = hens < (1.0 - frac) * lagged(hens, within)
-    return _recent(fell, lasting)
+    return _recent(_fallen_share(hens, within) > frac, lasting)
 
 
 def _fallen_share(hens: np.ndarray, within: int) -> np.ndarray:
