@@ -136,7 +136,9 @@ def analyse(
     # off by up to the share that fell within it: falls within part of that are explained, larger
     # ones judged (hens dying of a disease are no depopulation: pausing outright hid 59 of 77
     # diseases of 14 seeds that killed 4 % of the hens a day for two days).
-    excuse = np.where(depop, cfg.depopulation_excuse * _fallen_share(hens, DAY), 0.0)
+    # Half the house or more gone within the window (a flock sold, a house emptied): no verdict.
+    fallen = _fallen_share(hens, DAY)
+    excuse = np.where(depop, np.where(fallen >= 0.5, np.inf, cfg.depopulation_excuse * fallen), 0.0)
     age = hourly_age(frame.age_weeks)
     maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
     standard = _standard(age + maturity, frame.breeds)

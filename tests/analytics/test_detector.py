@@ -215,6 +215,22 @@ def test_a_large_depopulation_at_any_hour_is_not_a_drop(removed_at: int) -> None
     assert detect(frame) == []
 
 
+@pytest.mark.parametrize("then", ["zeros", "blanks", "a-new-flock"])
+def test_a_house_emptied_at_the_end_of_its_flock_raises_nothing(then: str) -> None:
+    frame = Flock(days=60).build()
+    sold = day_hour(25, 10)
+    empty = 0.0 if then != "blanks" else np.nan
+    for series in (frame.hens[0], frame.water_l[0], frame.feed_kg[0], frame.eggs[0]):
+        series[..., sold:] = empty
+    if then == "a-new-flock":  # pullets of 17 weeks, not laying yet, ten days later
+        placed = day_hour(35, 2)
+        frame.hens[0, placed:] = 30000.0
+        frame.age_weeks[0, placed:] = 17.0 + np.arange(frame.n_hours - placed) / (24 * 7)
+        frame.water_l[0, placed:] = frame.water_l[1, placed:]
+        frame.feed_kg[0, placed:] = frame.feed_kg[1, placed:]
+    assert detect(frame) == []
+
+
 def test_a_disease_that_kills_hens_is_no_depopulation() -> None:
     # Hens dying 4 % a day, entered as they die, while the living lay, eat and drink a fifth less:
     # the fall of hens used to pause every verdict for two days after each step, past the 72 h.
