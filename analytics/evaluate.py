@@ -68,11 +68,14 @@ class OffGuide:
         return bool(self.age_shift or self.whole_weeks or self.flat_intake)
 
     def describe(self) -> str:
-        parts = [f"laying {abs(self.age_shift):g} weeks {'ahead of' if self.age_shift > 0 else 'behind'} their "
-                 "stated age"] if self.age_shift else []  # fmt: skip
-        parts += ["age in whole weeks"] * self.whole_weeks + [
-            "water and feed per hen flat with age"
-        ] * self.flat_intake
+        parts = []
+        if self.age_shift:
+            side = "ahead of" if self.age_shift > 0 else "behind"
+            parts.append(f"laying {abs(self.age_shift):g} weeks {side} their stated age")
+        if self.whole_weeks:
+            parts.append("age in whole weeks")
+        if self.flat_intake:
+            parts.append("water and feed per hen flat with age")
         return ", ".join(parts)
 
     def apply(self, frame: HourlyFrame) -> HourlyFrame:
