@@ -135,16 +135,16 @@ def evaluate(
             )
         )
         typer.echo(f"seed {seed} done", err=True)
-    if blank:
-        typer.echo(f"house columns left blank: {', '.join(blank)}")
-    if settings:
-        typer.echo(f"detector settings changed: {', '.join(settings)}")
-    if park_size:
-        typer.echo(f"the detector saw the houses {park_size} at a time")
-    if rows:
-        typer.echo(f"{rows} row counters per house")
-    if off:
-        typer.echo(f"flocks off their breed guide: {off.describe()}")
-    if disease_deaths:
-        typer.echo(f"each disease kills {disease_deaths:.0%} of its house's hens a day for two days")
+    # What was changed from the default evaluation, one line each, before the scores.
+    changes = {
+        f"house columns left blank: {', '.join(blank)}": blank,
+        f"detector settings changed: {', '.join(settings)}": settings,
+        f"the detector saw the houses {park_size} at a time": park_size,
+        f"{rows} row counters per house": rows,
+        f"flocks off their breed guide: {off.describe()}": off,
+        f"each disease kills {disease_deaths:.0%} of its house's hens a day for two days": disease_deaths,
+    }
+    for line, changed in changes.items():
+        if changed:
+            typer.echo(line)
     typer.echo(report(results, verbose=verbose))
