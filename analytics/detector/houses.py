@@ -32,6 +32,7 @@ from analytics.detector.windows import (
     lagged,
     last_true,
     park_median,
+    run_lengths,
     run_start,
     value_at,
     window_mean,
@@ -95,7 +96,9 @@ def analyse_drops(
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
     profiles, day_of_hour = daily_profiles(counted_hour, first_hod, cfg.baseline_days)
-    quiet = at_hours(quiet_hours(profiles, cfg.quiet_share, cfg.guard_hours), day_of_hour, first_hod)
+    quiet, round_the_clock = (
+        at_hours(q, day_of_hour, first_hod) for q in quiet_hours(profiles, cfg.quiet_share, cfg.guard_hours)
+    )
     share_now = np.nan_to_num(at_hours(profiles, day_of_hour, first_hod))
 
     hd = house_hen_day(rows, rows.window, hens_mean)
@@ -105,12 +108,16 @@ def analyse_drops(
 
     # Late belt runs: an hour that should count a lot and counts almost nothing starts a hold.
     day_eggs = expected / 100.0 * hens_mean
+    hour = np.arange(t)
+    # Counting round the clock no one hour holds that share: nothing at all for hours that should
+    # have brought it together is a stall as well (every counter stopping read as a laying drop).
+    flow = np.cumsum(share_now, axis=-1)
     with np.errstate(invalid="ignore"):
+        since_egg = flow - value_at(flow, last_true(counted_hour > 0))
         stall = (share_now >= cfg.stall_expected_share) & (
             counted_hour < cfg.stall_ratio * share_now * day_eggs
-        )
+        ) | (round_the_clock & (counted_hour == 0) & (since_egg >= cfg.stall_expected_share))
         catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
-    hour = np.arange(t)
     last_stall = last_true(stall)
     # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
     # counts most of its eggs in the next one.
@@ -139,7 +146,6 @@ def analyse_drops(
         thr_fast = np.maximum(cfg.fast_min_pts, cfg.fast_z * sigma) * factor
         above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
     started = run_start(above)
-    flow = np.cumsum(share_now, axis=-1)
     flow_since = flow - value_at(flow, started)
     # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
     # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
@@ -161,6 +167,9 @@ def analyse_drops(
             quiet & ~hold & valid & (trend >= cfg.trend_z)
             & (deficit >= cfg.trend_min_pts) & (two_day >= cfg.trend_min_pts)
         )  # fmt: skip
+    # Counting round the clock, each hour's window differs a little from the last: a trend must
+    # last half a day (judged every hour it had 6 x the false alarms of a quiet stretch's one look).
+    ramping &= ~round_the_clock | (run_lengths(ramping) >= cfg.round_the_clock_trend_hours)
 
     alarm = end_of_day | ramping | fast
     alarm[:, :start] = False

@@ -50,11 +50,16 @@ def at_hours(by_day: np.ndarray, day_of_hour: np.ndarray, first_hod: int) -> np.
     return by_day[:, day_of_hour, hod]
 
 
-def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> np.ndarray:
-    """For each profile ``[..., 24]``, the hours of its longest quiet stretch, minus ``guard`` at its start.
+def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each profile ``[..., 24]``: the hours of its longest quiet stretch, minus ``guard`` at its
+    start (``quiet``), and whether it has none — eggs counted round the clock (``round_the_clock``,
+    all 24 hours alike).
 
     Those hours sit after the day's last counting and before the next day's first: a window ending
     there holds one whole day of eggs even if laying or a belt run shifts by an hour or two.
+    Counting round the clock, a window holds one day give or take the eggs of the hours at its
+    edge, so the hours with few about them are quiet.  Without them such a house was judged only by
+    the fast channel, and dips under 12 points went unseen.
     """
     low = shares < quiet_share
     low2 = np.concatenate([low, low], axis=-1)  # circular day
@@ -70,4 +75,17 @@ def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> np.ndarra
     pos = np.arange(2 * DAY)
     inside = (pos >= first[..., None]) & (pos <= end[..., None]) & (length[..., None] > guard)
     out = inside[..., :DAY] | inside[..., DAY:]
-    return out & ~np.isnan(shares).any(axis=-1, keepdims=True)
+    known = ~np.isnan(shares).any(axis=-1, keepdims=True)
+    round_the_clock = ~out.any(axis=-1, keepdims=True) & known
+    quiet = (out & known) | (round_the_clock & _even_around(shares, guard))
+    return quiet, np.broadcast_to(round_the_clock, quiet.shape)
+
+
+def _even_around(shares: np.ndarray, guard: int) -> np.ndarray:
+    """Hours whose neighbours within ``guard`` (circular) count no more than twice an even share:
+    a timing shift of that much moves little of the day across a window ending there."""
+    most = shares.copy()
+    for k in range(1, guard + 1):
+        most = np.maximum(most, np.maximum(np.roll(shares, k, axis=-1), np.roll(shares, -k, axis=-1)))
+    with np.errstate(invalid="ignore"):
+        return most <= 2.0 / DAY

@@ -33,6 +33,7 @@ def flocks(
     houses: int = 6,
     seed: int = 100,
     depth: tuple[float, float] = (3.0, 7.0),
+    round_the_clock: bool = False,
 ) -> Iterator[tuple[Flock, int, int, float]]:
     """(flock, house with the dip, onset hour, depth in points); ``noise`` scales day and row noise."""
     rng = np.random.default_rng(seed)
@@ -42,7 +43,7 @@ def flocks(
         flock = Flock(days=80, houses=houses, rows=8, level=level, day_noise=noise * rng.uniform(0.005, 0.015),
                       row_noise=noise * rng.uniform(0.02, 0.04), runs=RUNS[k % len(RUNS)],
                       lights_on=int(rng.integers(18, 23)), age0=rng.uniform(25, 60), seed=seed + k,
-                      ramp_h=int(ramp_h * rng.uniform(0, 1)))  # fmt: skip
+                      ramp_h=int(ramp_h * rng.uniform(0, 1)), round_the_clock=round_the_clock)  # fmt: skip
         onset = day_hour(int(rng.integers(35, 70)), int(rng.integers(0, 24)))
         house = int(rng.integers(0, 6)) % houses
         flock.drop_from = {house: (onset, 1 - pts / (100 * level))}
@@ -56,9 +57,12 @@ def run(
     config: DetectorConfig | None = None,
     houses: int = 6,
     depth: tuple[float, float] = (3.0, 7.0),
+    round_the_clock: bool = False,
 ) -> tuple[Score, Score]:
     det, chart = Score(), Score()
-    for flock, house, onset, pts in flocks(n, noise, ramp_h, houses, depth=depth):
+    for flock, house, onset, pts in flocks(
+        n, noise, ramp_h, houses, depth=depth, round_the_clock=round_the_clock
+    ):
         frame = flock.build()
         at = frame.hour_start(onset)
         # Steps are "sudden" (their time to detect is scored); ramps are not.
@@ -89,8 +93,11 @@ def main() -> None:
     ap.add_argument("--depth", type=float, nargs=2, default=(3.0, 7.0), help="dip depth range, points")
     ap.add_argument("--floor", type=float, default=0.0, metavar="FRAC",
                     help="also print the median hours until the counted eggs are FRAC of a day short")  # fmt: skip
+    ap.add_argument("--round-the-clock", action="store_true",
+                    help="eggs, water and feed spread evenly over the 24 hours (no laying time, no lights)")  # fmt: skip
     a = ap.parse_args()
-    det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses, depth=tuple(a.depth))
+    det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses, depth=tuple(a.depth),
+                     round_the_clock=a.round_the_clock)  # fmt: skip
     for name, s in (("detector", det), ("control chart", chart)):
         when = f"  median {s.median_sudden_h:.1f} h to detect" if a.ramp_h == 0 else ""
         print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "
@@ -98,7 +105,7 @@ def main() -> None:
     if a.floor > 0:
         seen = [
             hours_until_visible(f, h, t, a.floor)
-            for f, h, t, _ in flocks(a.flocks, a.noise, a.ramp_h, a.houses, depth=tuple(a.depth))
+            for f, h, t, _ in flocks(a.flocks, a.noise, a.ramp_h, a.houses, tuple(a.depth), a.round_the_clock)
         ]
         print(f"{'counters':14s} short by {a.floor:.0%} of a day's eggs after a median {median(seen):.1f} h")
 

@@ -33,6 +33,9 @@ class Flock:
     seed: int = 0
     drop_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # house -> (hour, factor)
     ramp_h: int = 0  # a drop reaches its full factor this many hours after its onset (0: a step)
+    # Eggs, water and feed spread evenly over the 24 hours (no laying time, no lights), as a
+    # simple generator or a park exporting daily figures by the hour might give them.
+    round_the_clock: bool = False
 
     def build(self) -> HourlyFrame:
         rng = np.random.default_rng(self.seed)
@@ -42,6 +45,8 @@ class Flock:
         # Laying: normal curve 2-7 h after lights-on (mean 4 h, sd 1.2 h), summing to 1 a day.
         prof = np.exp(-0.5 * ((since_lights - 4.0) / 1.2) ** 2)
         prof /= prof[:24].sum()
+        if self.round_the_clock:
+            prof = np.full(n, 1.0 / 24)
         h, r = self.houses, self.rows
         day = t // 24
         day_f = 1 + self.day_noise * rng.standard_normal((h, self.days))
@@ -58,7 +63,9 @@ class Flock:
             (self.hens * rate * prof * day_f[:, day])[:, None, :] * row_share[:, :, None] * row_f[:, :, day]
         )
         counted = np.zeros_like(laid)
-        if self.runs:
+        if self.round_the_clock:
+            counted = laid
+        elif self.runs:
             acc = np.zeros((h, r))
             for i in range(n):
                 acc += laid[:, :, i]
@@ -67,9 +74,12 @@ class Flock:
                     acc = np.zeros((h, r))
         else:
             counted[:, :, 2:] = laid[:, :, :-2]  # two hours on the belt
-        water = self.hens * 0.22 / 16 * np.where((t - self.lights_on) % 24 < 16, 1.0, 0.05)
+        lit = (t - self.lights_on) % 24 < 16
+        water = self.hens * 0.22 / 16 * np.where(lit, 1.0, 0.05)
+        feed = self.hens * 0.11 / 16 * np.where(lit, 1.0, 0.0)
+        if self.round_the_clock:
+            water, feed = np.full(n, self.hens * 0.22 / 24), np.full(n, self.hens * 0.11 / 24)
         water = np.tile(water, (h, 1)) * (1 + 0.02 * rng.standard_normal((h, n)))
-        feed = self.hens * 0.11 / 16 * np.where((t - self.lights_on) % 24 < 16, 1.0, 0.0)
         feed = np.tile(feed, (h, 1)) * (1 + 0.02 * rng.standard_normal((h, n)))
         return HourlyFrame(
             start=START,

@@ -36,5 +36,28 @@ def test_days_with_a_gap_are_left_out_of_the_counting_profile() -> None:
     clean, gapped = _flock_with_gateway_gaps()
     counted = [np.nansum(f.eggs, axis=1) for f in (clean, gapped)]
     counted[1][np.isnan(gapped.eggs).all(axis=1)] = np.nan
-    quiet = [quiet_hours(daily_profiles(c, clean.start.hour, 14)[0], 0.02, 2)[0, -1] for c in counted]
+    quiet = [quiet_hours(daily_profiles(c, clean.start.hour, 14)[0], 0.02, 2)[0][0, -1] for c in counted]
     assert quiet[0].any() and quiet[0].tolist() == quiet[1].tolist()
+
+
+def test_water_without_a_daily_rhythm_has_no_rhythm_to_move() -> None:
+    """Water metered evenly round the clock has no drinking centre: its noise placed one anywhere,
+    and the "lighting change" that followed held nine verdicts in ten."""
+    flat = Flock(days=30, houses=2, round_the_clock=True).build()
+    start = day_hour(15, 0)
+    assert np.isnan(rhythm_shift_hours(flat.water_l, flat.start.hour, 14, start)[:, start:]).all()
+
+
+def test_counting_round_the_clock_has_quiet_hours_of_its_own() -> None:
+    """No hour of the day is quiet: the hours with few eggs about them stand in."""
+    shares = np.full((1, 24), 1 / 24)
+    quiet, round_the_clock = quiet_hours(shares, 0.02, 2)
+    assert quiet.all() and round_the_clock.all()
+    peaked = shares.copy()
+    peaked[0, 10:14] = [0.1, 0.2, 0.2, 0.1]  # continuous belts' laying peak, counted 24 h
+    quiet, round_the_clock = quiet_hours(peaked / peaked.sum(), 0.02, 2)
+    assert round_the_clock.all() and not quiet[0, 9:15].any() and quiet[0, :9].all() and quiet[0, 15:].all()
+    belts = Flock(days=20, houses=1).build()
+    counted = np.nansum(belts.eggs, axis=1)
+    quiet, round_the_clock = quiet_hours(daily_profiles(counted, belts.start.hour, 14)[0], 0.02, 2)
+    assert not round_the_clock[0, -1].any() and quiet[0, -1].any()

@@ -1,0 +1,64 @@
+"""Eggs, water and feed spread evenly over the 24 hours: no laying time, no belt runs, no lights.
+
+A simple generator, or a park that exports daily figures by the hour, gives such data.  The detector
+had learned its quiet hours, stalls and lighting changes from the daily rhythm: with none, it saw
+lighting changes in the noise, had no hour to judge a day in, and read every counter stopping as a
+laying drop.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from analytics.detector import detect
+from tests.analytics.synth import Flock, day_hour, gap
+
+
+def flock(**kw: object) -> Flock:
+    return Flock(round_the_clock=True, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_clean_flocks_raise_nothing(seed: int) -> None:
+    assert detect(flock(houses=6, seed=seed).build()) == []
+
+
+@pytest.mark.parametrize(("factor", "within_h"), [(0.8, 16), (0.93, 72)], ids=["18-points", "6-points"])
+def test_a_drop_is_found(factor: float, within_h: int) -> None:
+    onset = day_hour(25, 14)
+    frame = flock(day_noise=0.005, drop_from={1: (onset, factor)}).build()
+    alerts = detect(frame)
+    assert [(a.kind, a.house) for a in alerts] == [("laying_drop", "H02")]
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=within_h)
+
+
+def test_a_dead_row_counter_is_a_sensor_fault() -> None:
+    frame = flock().build()
+    frame.eggs[0, 4, day_hour(25, 10) :] = 0.0
+    assert [(a.kind, a.house, a.row) for a in detect(frame)] == [("sensor_fault", "H01", "05")]
+
+
+def test_every_counter_stopping_is_a_sensor_fault_not_a_drop() -> None:
+    frame = flock().build()
+    frame.eggs[0, :, day_hour(25, 10) : day_hour(28, 10)] = 0.0
+    alerts = detect(frame)
+    assert [(a.kind, a.row, a.evidence["cause"]) for a in alerts] == [
+        ("sensor_fault", None, "counting_stopped")
+    ]
+
+
+@pytest.mark.parametrize("hours", [3, 20])
+def test_a_gateway_gap_that_back_fills_is_not_a_drop(hours: int) -> None:
+    frame = flock().build()
+    gap(frame, 0, day_hour(25, 0), hours)
+    assert detect(frame) == []
+
+
+def test_water_falling_is_a_water_drop() -> None:
+    frame = flock().build()
+    frame.water_l[0, day_hour(25, 10) :] *= 0.85
+    assert [(a.kind, a.house) for a in detect(frame)] == [("water_drop", "H01")]
+    assert np.isfinite(frame.water_l).all()
