@@ -46,6 +46,8 @@ class DetectorConfig:
     stall_expected_share: float = 0.08  # an hour normally counting at least this share of a day ...
     stall_ratio: float = 0.25  # ... that counts less than this fraction of it starts a hold
     hold_max_hours: int = 8
+    late_run_share: float = 0.15  # ... but a run of this share of a day is awaited until its eggs come,
+    late_run_hours: int = 24  # ... at most this long (houses.py, _run_awaited)
 
     # Row counters.
     row_fault_ratio: float = 0.55  # row below this fraction of what its neighbours imply → fault

@@ -11,7 +11,8 @@ Three ways a drop is confirmed, all causal and vectorised over houses and hours:
   late belt run or a laying-time shift (which the next run makes up) cannot trigger it.
 
 A belt run that counts almost nothing when it should count a lot is a late collection: alarms hold
-until eggs arrive again (at most ``hold_max_hours`` unless no egg at all came).  Not one egg from
+until eggs arrive again (at most ``hold_max_hours`` unless no egg at all came), a main run until
+its own eggs have come (:func:`_run_awaited`).  Not one egg from
 any row for a day and a half while the hens eat and drink as usual is the belts or the counting
 stopped, not the hens (see :func:`counting_stopped`).  Hours without data are unknown, never zero.
 """
@@ -38,6 +39,8 @@ from analytics.detector.windows import (
     window_mean,
     window_sums,
 )
+
+MADE_UP = 0.75  # a late run's eggs have come when this share of what was due since has been counted
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ def analyse_drops(
     with np.errstate(invalid="ignore"):
         judged = deficit >= override_pts
     late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
+    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_stall, support, cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
@@ -187,6 +191,48 @@ def stop_hours(cfg: DetectorConfig) -> int:
     run may come an hour later than yesterday's (leaving a 24 h window empty) or a few hours late,
     and ``row_silent_hours`` more."""
     return DAY + cfg.row_silent_hours
+
+
+def _run_awaited(
+    counted_hour: np.ndarray,
+    share_now: np.ndarray,
+    flow: np.ndarray,
+    day_eggs: np.ndarray,
+    last_stall: np.ndarray,
+    support: np.ndarray,
+    cfg: DetectorConfig,
+) -> np.ndarray:
+    """``[house, hour]``: a main belt run (``late_run_share`` of a day or more) counted nothing and
+    its eggs have not come yet: hold for up to ``late_run_hours`` from that run.
+
+    The short hold ends when any eggs come, which is right for a run an hour or two late but not for
+    one left until the afternoon or the next morning: the other runs bring their own eggs meanwhile,
+    and the day was a 20-80-point "drop" (runs delayed by 8-23 h).  Here the hold lasts until the
+    eggs counted since the stalled run make up three quarters of what was due since.  Hens laying
+    less are not held: a run that brings some eggs but clearly fewer than usual (2-75 %) since the
+    stall, or water or feed down, ends it at once.
+    """
+    hour = np.arange(counted_hour.shape[-1])
+    counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
+    before = last_stall - 1
+    usual = share_now * day_eggs
+    with np.errstate(invalid="ignore"):
+        due = (flow - value_at(flow, before)) * day_eggs
+        made_up = (counted - value_at(counted, before) >= MADE_UP * due) & (hour > last_stall)
+        fewer = (
+            (share_now >= cfg.stall_expected_share)
+            & (counted_hour >= 0.02 * usual)
+            & (counted_hour < MADE_UP * usual)
+        )
+    made_up_before = np.zeros_like(made_up)  # the hold ends an hour after, as the short one does
+    made_up_before[:, 1:] = made_up[:, :-1]
+    awaited = (
+        (last_stall >= 0)
+        & (last_stall >= last_true(made_up_before))
+        & (last_true(fewer) < last_stall)
+        & (value_at(share_now, last_stall) >= cfg.late_run_share)
+    )
+    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~support
 
 
 def counting_stopped(

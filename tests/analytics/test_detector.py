@@ -182,6 +182,28 @@ def test_delayed_collection_is_not_a_drop(by: int) -> None:
     assert detect(frame) == []
 
 
+@pytest.mark.parametrize(
+    ("runs", "run", "by"), [((1, 6), 1, 12), ((1, 6), 1, 23), ((0, 3, 7), 0, 16), ((0, 3, 7), 3, 20)]
+)
+def test_a_main_run_left_until_the_afternoon_or_the_next_morning_is_not_a_drop(
+    runs: tuple[int, ...], run: int, by: int
+) -> None:
+    # The other runs bring their own eggs meanwhile: the hold used to end with them, and the day
+    # was a 20-80-point drop.  The run is awaited until its eggs come.
+    frame = Flock(runs=runs, houses=6, seed=11).build()
+    delay_run(frame, 0, day_hour(25, run), by)
+    assert detect(frame) == []
+
+
+@pytest.mark.parametrize("runs", [(1, 6), (0, 3, 7), ()], ids=["two-runs", "three-runs", "continuous"])
+def test_hens_laying_almost_nothing_are_not_taken_for_a_late_run(runs: tuple[int, ...]) -> None:
+    onset = day_hour(25, 23)
+    frame = Flock(runs=runs, drop_from={0: (onset, 0.2)}).build()
+    alerts = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert [a.house for a in alerts] == ["H01"]
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=20)
+
+
 def test_a_run_delayed_past_the_next_mornings_laying_is_not_a_drop() -> None:
     # One belt run a day at 01:00 UTC, in the middle of laying; on day 25 it runs at 05:00 and also
     # collects what was laid since 01:00 — the next day's run finds a third fewer eggs.
