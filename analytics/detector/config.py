@@ -24,7 +24,7 @@ class DetectorConfig:
     daily_z: float = 5.0  # ... and in units of the house's own noise
     quiet_share: float = 0.02  # an hour counting < this share of a day's eggs is "quiet"
     guard_hours: int = 2  # skip this many quiet hours after the last collection (late belt runs)
-    round_the_clock_trend_hours: int = 12  # eggs counted round the clock: a two-day trend must last this long
+    round_the_clock_trend_hours: int = 8  # eggs counted round the clock: a two-day trend must last this long
 
     # Two-day trend channel (mild dips ramping in): (yesterday + 2 x today) / sqrt(5) deficits in
     # noise units, in quiet hours.

@@ -172,7 +172,7 @@ def analyse_drops(
             & (deficit >= cfg.trend_min_pts) & (two_day >= cfg.trend_min_pts)
         )  # fmt: skip
     # Counting round the clock, each hour's window differs a little from the last: a trend must
-    # last half a day (judged every hour it had 6 x the false alarms of a quiet stretch's one look).
+    # last a while (judged every hour it had 2-4 x the false alarms of a quiet stretch's one look).
     ramping &= ~round_the_clock | (run_lengths(ramping) >= cfg.round_the_clock_trend_hours)
 
     alarm = end_of_day | ramping | fast
