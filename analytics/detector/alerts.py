@@ -64,6 +64,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                     "noise_pts": float(d.sigma[h, t]),
                     "trend_z": _num(d.trend[h, t]),  # the two-day statistic (noise units) ...
                     "trend_noise_pts": _num(d.trend_noise[h, t]),  # ... and its unit
+                    "recent_deficit_pts": _num(d.recent[h, t]),  # round-the-clock houses: the last hours
                     "breed_standard_pct": _num(an.standard[h, t]),
                     "hens": _num(an.hens[h, t]),
                     "water_fall_pct": _num(100 * an.water.fall[h, t]),

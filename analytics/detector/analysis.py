@@ -212,6 +212,7 @@ def analyse(
     counted_hour = np.where(all_missing, np.nan, np.nansum(eggs, axis=1))
     drops = analyse_drops(
         rows,
+        eggs,
         counted_hour,
         hens_mean,
         standard,

@@ -42,6 +42,13 @@ class DetectorConfig:
     fast_z: float = 6.0
     fast_flow: float = 0.3  # expected share of a day's eggs that must be counted while it persists
 
+    # Recent-hours channel, houses counting round the clock only (houses.recent_deficit): the last
+    # few hours' deficit against its own spread on the previous days, for a few hours in a row.
+    recent_hours: int = 6
+    recent_min_pts: float = 6.0
+    recent_z: float = 5.0
+    recent_persist_hours: int = 2
+
     # A belt run that counts (almost) nothing is a late collection, not a drop: hold until it comes.
     stall_expected_share: float = 0.08  # an hour normally counting at least this share of a day ...
     stall_ratio: float = 0.25  # ... that counts less than this fraction of it starts a hold

@@ -33,6 +33,9 @@ from analytics.detector.windows import (
     lagged,
     last_true,
     park_median,
+    past_days,
+    robust_center,
+    robust_center_scale,
     run_lengths,
     run_start,
     value_at,
@@ -57,9 +60,10 @@ class HouseDrops:
     trend_noise: np.ndarray  # [house, hour] the noise unit of ``trend`` (points)
     hold: np.ndarray  # [house, hour] bool: no verdict (late belt run, depopulation, lights changed)
     stopped: np.ndarray  # [house, hour] bool: no row has counted an egg for stop_hours (see above)
+    recent: np.ndarray  # [house, hour] deficit of the last few hours, round-the-clock houses (points)
 
 
-CHANNELS = {1: "end_of_day", 2: "two_day_trend", 3: "fast"}
+CHANNELS = {1: "end_of_day", 2: "two_day_trend", 3: "fast", 4: "recent_hours"}
 
 
 def house_hen_day(rows: RowState, window: np.ndarray, hens_mean: np.ndarray) -> np.ndarray:
@@ -75,6 +79,7 @@ def house_hen_day(rows: RowState, window: np.ndarray, hens_mean: np.ndarray) -> 
 
 def analyse_drops(
     rows: RowState,
+    eggs: np.ndarray,
     counted_hour: np.ndarray,
     hens_mean: np.ndarray,
     standard: np.ndarray,
@@ -89,7 +94,8 @@ def analyse_drops(
 ) -> HouseDrops:
     """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
 
-    ``counted_hour`` is ``[house, hour]``: the eggs all rows counted in the hour (NaN: no row reported).
+    ``eggs`` is ``[house, row, hour]``, ``counted_hour`` ``[house, hour]``: the eggs all rows counted in
+    the hour (NaN: no row reported).
     ``drinking_down``: water down over 24 h and mid-day (a short run is then not a timing shift).
     ``pause`` marks hours without a verdict, ``wait`` hours whose verdict waits (a lighting change
     suspected, not yet confirmed); a deficit of ``override_pts`` (hen-day points; ``inf``: none) or
@@ -175,15 +181,71 @@ def analyse_drops(
     # last a while (judged every hour it had 2-4 x the false alarms of a quiet stretch's one look).
     ramping &= ~round_the_clock | (run_lengths(ramping) >= cfg.round_the_clock_trend_hours)
 
-    alarm = end_of_day | ramping | fast
+    # Counting round the clock, the last few hours show a drop long before the 24 h figure does.
+    recent, spread = recent_deficit(rows, eggs, flow, hens_mean, expected, round_the_clock, start, cfg)
+    with np.errstate(invalid="ignore"):
+        thr_recent = np.maximum(cfg.recent_min_pts, cfg.recent_z * spread) * factor
+        short = round_the_clock & valid & ~hold & (recent >= thr_recent) & (deficit >= cfg.trend_min_pts)
+    short = run_lengths(short) >= cfg.recent_persist_hours
+
+    alarm = end_of_day | ramping | fast | short
     alarm[:, :start] = False
-    channel = np.select([end_of_day, ramping, fast], [1, 2, 3], 0).astype(np.int8)
+    channel = np.select([end_of_day, ramping, fast, short], [1, 2, 3, 4], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
         active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts)
     stopped[:, :start] = False
     return HouseDrops(
-        hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped
+        hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped, recent
     )
+
+
+def recent_deficit(
+    rows: RowState,
+    eggs: np.ndarray,
+    flow: np.ndarray,
+    hens_mean: np.ndarray,
+    expected: np.ndarray,
+    round_the_clock: np.ndarray,
+    start: int,
+    cfg: DetectorConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``([house, hour], [house, hour])``: hen-day points short over the last ``recent_hours`` hours
+    in houses that count round the clock, less its usual value at this hour, and its usual spread
+    (MAD over the previous ``baseline_days`` days' same hour); NaN elsewhere, and in houses with
+    fewer than 3 rows in the figure.
+
+    Counting round the clock, the last few hours already say how the hens lay: there is no laying
+    time to move and no belt run to wait for.  The 24 h figure takes a day to show a step in full;
+    these hours show it within ``recent_hours``.  The house figure's rows count, as in the 24 h
+    figure, less a counter dying meanwhile (under half the median row's pace over the last two hours
+    while its 24 h count is still whole: the 24 h figure leaves it out only once it is a fifth short).  Houses
+    counting as usual are skipped: the windows would straddle belt runs and laying times.
+    """
+    h, _, t = eggs.shape
+    deficit, spread = np.full((h, t), np.nan), np.full((h, t), np.nan)
+    some = np.flatnonzero(round_the_clock[:, start:].any(axis=1))
+    if some.size == 0:
+        return deficit, spread
+    w = cfg.recent_hours
+    share, included = rows.share[some], rows.included[some]
+    window = window_sums(eggs[some], w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # A counter dying now is far below the others over the last two hours while its 24 h count
+        # is still whole; a row emptied of its hens is low in both, and its zero belongs in the figure.
+        per_row = np.where(included & (share > 0), window_sums(eggs[some], 2) / share, np.nan)
+        median = robust_center(np.moveaxis(per_row, 1, -1), 3)[:, None, :]  # the house, by each row
+        dying = (per_row < 0.5 * median) & (rows.ratio[some] >= cfg.row_exclude_ratio)
+        use = included & ~dying & ~np.isnan(window)
+        coverage = np.where(use, share, 0.0).sum(axis=1)
+        house = np.where(coverage >= 0.5, np.where(use, window, 0.0).sum(axis=1) / coverage, np.nan)
+        house[np.isnan(median[:, 0, :])] = np.nan  # fewer than 3 rows: nothing to tell a dying one by
+        due = flow[some] - lagged(flow[some], w)  # the share of a day these hours usually count
+        hen_day = np.where(due > 0, 100.0 * house / (due * hens_mean[some]), np.nan)
+    raw = np.where(round_the_clock[some], expected[some] - hen_day, np.nan)
+    centre, scale = robust_center_scale(past_days(raw, cfg.baseline_days, start), cfg.min_baseline_days)
+    deficit[some, start:] = raw[:, start:] - centre
+    spread[some, start:] = scale
+    return deficit, spread
 
 
 def stop_hours(cfg: DetectorConfig) -> int:

@@ -26,7 +26,9 @@ def test_clean_flocks_raise_nothing(seed: int) -> None:
     assert detect(flock(houses=6, seed=seed).build()) == []
 
 
-@pytest.mark.parametrize(("factor", "within_h"), [(0.8, 16), (0.93, 72)], ids=["18-points", "6-points"])
+@pytest.mark.parametrize(
+    ("factor", "within_h"), [(0.8, 6), (0.9, 10), (0.93, 72)], ids=["18-points", "9-points", "6-points"]
+)
 def test_a_drop_is_found(factor: float, within_h: int) -> None:
     onset = day_hour(25, 14)
     frame = flock(day_noise=0.005, drop_from={1: (onset, factor)}).build()
@@ -39,6 +41,15 @@ def test_a_dead_row_counter_is_a_sensor_fault() -> None:
     frame = flock().build()
     frame.eggs[0, 4, day_hour(25, 10) :] = 0.0
     assert [(a.kind, a.house, a.row) for a in detect(frame)] == [("sensor_fault", "H01", "05")]
+
+
+def test_three_counters_dying_at_once_are_not_a_drop_in_the_last_hours() -> None:
+    # The last hours' figure would be three eighths short at once; the 24 h figure leaves the rows
+    # out only once they are a fifth short, hours later.
+    frame = flock().build()
+    frame.eggs[0, :3, day_hour(25, 10) :] = 0.0
+    alerts = detect(frame)
+    assert sorted((a.kind, a.row) for a in alerts) == [("sensor_fault", f"0{r}") for r in (1, 2, 3)]
 
 
 def test_every_counter_stopping_is_a_sensor_fault_not_a_drop() -> None:
