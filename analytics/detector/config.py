@@ -48,6 +48,7 @@ class DetectorConfig:
     recent_min_pts: float = 6.0
     recent_z: float = 5.0
     recent_persist_hours: int = 2
+    recent_day_z: float = 3.0  # ... with the 24 h figure this many of its noise units short too
 
     # A belt run that counts (almost) nothing is a late collection, not a drop: hold until it comes.
     stall_expected_share: float = 0.08  # an hour normally counting at least this share of a day ...

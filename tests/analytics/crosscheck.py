@@ -34,6 +34,7 @@ def flocks(
     seed: int = 100,
     depth: tuple[float, float] = (3.0, 7.0),
     round_the_clock: bool = False,
+    swing: tuple[float, float] = (0.0, 0.0),
 ) -> Iterator[tuple[Flock, int, int, float]]:
     """(flock, house with the dip, onset hour, depth in points); ``noise`` scales day and row noise."""
     rng = np.random.default_rng(seed)
@@ -43,7 +44,8 @@ def flocks(
         flock = Flock(days=80, houses=houses, rows=8, level=level, day_noise=noise * rng.uniform(0.005, 0.015),
                       row_noise=noise * rng.uniform(0.02, 0.04), runs=RUNS[k % len(RUNS)],
                       lights_on=int(rng.integers(18, 23)), age0=rng.uniform(25, 60), seed=seed + k,
-                      ramp_h=int(ramp_h * rng.uniform(0, 1)), round_the_clock=round_the_clock)  # fmt: skip
+                      ramp_h=int(ramp_h * rng.uniform(0, 1)), round_the_clock=round_the_clock,
+                      swing=swing[0], drift_h=swing[1])  # fmt: skip
         onset = day_hour(int(rng.integers(35, 70)), int(rng.integers(0, 24)))
         house = int(rng.integers(0, 6)) % houses
         flock.drop_from = {house: (onset, 1 - pts / (100 * level))}
@@ -58,10 +60,11 @@ def run(
     houses: int = 6,
     depth: tuple[float, float] = (3.0, 7.0),
     round_the_clock: bool = False,
+    swing: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[Score, Score]:
     det, chart = Score(), Score()
     for flock, house, onset, pts in flocks(
-        n, noise, ramp_h, houses, depth=depth, round_the_clock=round_the_clock
+        n, noise, ramp_h, houses, depth=depth, round_the_clock=round_the_clock, swing=swing
     ):
         frame = flock.build()
         at = frame.hour_start(onset)
@@ -95,9 +98,11 @@ def main() -> None:
                     help="also print the median hours until the counted eggs are FRAC of a day short")  # fmt: skip
     ap.add_argument("--round-the-clock", action="store_true",
                     help="eggs, water and feed spread evenly over the 24 hours (no laying time, no lights)")  # fmt: skip
+    ap.add_argument("--swing", type=float, nargs=2, default=(0.0, 0.0), metavar=("SHARE", "DRIFT_H"),
+                    help="round the clock: counting swings ± SHARE over the day, its timing drifting DRIFT_H h a day")  # fmt: skip
     a = ap.parse_args()
     det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses, depth=tuple(a.depth),
-                     round_the_clock=a.round_the_clock)  # fmt: skip
+                     round_the_clock=a.round_the_clock, swing=tuple(a.swing))  # fmt: skip
     for name, s in (("detector", det), ("control chart", chart)):
         when = f"  median {s.median_sudden_h:.1f} h to detect" if a.ramp_h == 0 else ""
         print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "

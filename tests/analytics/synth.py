@@ -36,6 +36,8 @@ class Flock:
     # Eggs, water and feed spread evenly over the 24 hours (no laying time, no lights), as a
     # simple generator or a park exporting daily figures by the hour might give them.
     round_the_clock: bool = False
+    swing: float = 0.0  # ... counting ± this over the day (a sine) ...
+    drift_h: float = 0.0  # ... its timing drifting smoothly by this many hours a day (sd)
 
     def build(self) -> HourlyFrame:
         rng = np.random.default_rng(self.seed)
@@ -65,6 +67,10 @@ class Flock:
         counted = np.zeros_like(laid)
         if self.round_the_clock:
             counted = laid
+            if self.swing:
+                knots = rng.normal(0.0, self.drift_h, (h, self.days + 1))
+                phase = np.stack([np.interp(t / 24.0, np.arange(self.days + 1), k) for k in knots])
+                counted = counted * (1 + self.swing * np.sin(2 * np.pi * (t % 24 - phase) / 24))[:, None, :]
         elif self.runs:
             acc = np.zeros((h, r))
             for i in range(n):

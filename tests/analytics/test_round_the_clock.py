@@ -26,6 +26,12 @@ def test_clean_flocks_raise_nothing(seed: int) -> None:
     assert detect(flock(houses=6, seed=seed).build()) == []
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_counting_that_swings_over_a_drifting_day_raises_nothing(seed: int) -> None:
+    # Laying an hour later than yesterday leaves the last hours short, not the day.
+    assert detect(flock(houses=6, days=60, seed=seed, swing=0.5, drift_h=0.5).build()) == []
+
+
 @pytest.mark.parametrize(
     ("factor", "within_h"), [(0.8, 6), (0.9, 10), (0.93, 72)], ids=["18-points", "9-points", "6-points"]
 )
