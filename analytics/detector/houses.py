@@ -183,12 +183,12 @@ def analyse_drops(
     ramping &= ~round_the_clock | (run_lengths(ramping) >= cfg.round_the_clock_trend_hours)
 
     # Counting round the clock, the last few hours show a drop long before the 24 h figure does.
-    recent, spread = recent_deficit(rows, eggs, flow, hens_mean, expected, round_the_clock, start, cfg)
+    recent, spread = recent_deficit(rows, eggs, hens_mean, hd, round_the_clock, start, cfg)
     with np.errstate(invalid="ignore"):
         thr_recent = np.maximum(cfg.recent_min_pts, cfg.recent_z * spread) * factor
         # ... and the 24 h figure short beyond its own noise: laying that comes later today leaves
-        # the last hours short but hardly the day (see recent_deficit: 1.9 x the false alarms of no
-        # recent channel without this, 1.3 x with it).
+        # the last hours short but hardly the day (see recent_deficit: 1.5 x the false alarms of no
+        # recent channel without this, 1.2 x with it).
         thr_day_recent = np.maximum(cfg.trend_min_pts, cfg.recent_day_z * sigma_quiet * factor)
         short = round_the_clock & valid & ~hold & (recent >= thr_recent) & (deficit >= thr_day_recent)
     short = run_lengths(short) >= cfg.recent_persist_hours
@@ -207,17 +207,19 @@ def analyse_drops(
 def recent_deficit(
     rows: RowState,
     eggs: np.ndarray,
-    flow: np.ndarray,
     hens_mean: np.ndarray,
-    expected: np.ndarray,
+    hen_day_24h: np.ndarray,
     round_the_clock: np.ndarray,
     start: int,
     cfg: DetectorConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``([house, hour], [house, hour])``: hen-day points short over the last ``recent_hours`` hours
-    in houses that count round the clock, less its usual value at this hour, and its usual spread
-    (MAD over the previous ``baseline_days`` days' same hour); NaN elsewhere, and in houses with
-    fewer than 3 rows in the figure.
+    """``([house, hour], [house, hour])``: hen-day points the last ``recent_hours`` hours, at their
+    pace, fall short of the 24 h figure a day earlier (``hen_day_24h``), in houses that count round
+    the clock, less its usual value at this hour (which holds how the counting swings over the day),
+    and its usual spread (the previous ``baseline_days`` days' same hour); NaN elsewhere, and in
+    houses with fewer than 3 rows in the figure.  Both figures come from the counters alone (no
+    baseline, no counting profile), so a live pass over a few weeks finds what a run over the whole
+    history does; and a drop that began today has not touched the figure of a day earlier.
 
     Counting round the clock, the last few hours already say how the hens lay: there is no laying
     time to move and no belt run to wait for.  The 24 h figure takes a day to show a step in full;
@@ -244,16 +246,15 @@ def recent_deficit(
         coverage = np.where(use, share, 0.0).sum(axis=1)
         house = np.where(coverage >= 0.5, np.where(use, window, 0.0).sum(axis=1) / coverage, np.nan)
         house[np.isnan(median[:, 0, :])] = np.nan  # fewer than 3 rows: nothing to tell a dying one by
-        due = flow[some] - lagged(flow[some], w)  # the share of a day these hours usually count
-        hen_day = np.where(due > 0, 100.0 * house / (due * hens_mean[some]), np.nan)
-    raw = np.where(round_the_clock[some], expected[some] - hen_day, np.nan)
+        hen_day = 100.0 * house * (DAY / w) / hens_mean[some]
+    raw = np.where(round_the_clock[some], lagged(hen_day_24h[some], DAY) - hen_day, np.nan)
     past = past_days(raw, cfg.baseline_days, start)
     centre, scale = robust_center_scale(past, cfg.min_baseline_days)
     # Laying that comes a little earlier or later from day to day moves eggs in and out of these
     # hours with tails the MAD does not see: the spread is at least the 85th percentile of the
     # deviations, as a normal σ.  (Where counting swings ± 50 % over the day and drifts half an
     # hour a day, `crosscheck --round-the-clock --swing 0.5 0.5`: 3.3 x the false alarms of no such
-    # channel with the MAD alone, 1.9 x with this, 1.3 x with the 24 h check in analyse_drops too.)
+    # channel with the MAD alone, 1.5 x with this, 1.2 x with the 24 h check in analyse_drops too.)
     dev = np.sort(np.abs(past - centre[..., None]), axis=-1)  # NaNs sort last
     known = np.sum(~np.isnan(dev), axis=-1)
     at = np.clip(np.floor(UPPER_Q * (known - 1)).astype(np.int64), 0, None)

@@ -346,8 +346,9 @@ def _cut(frame: HourlyFrame, n_hours: int) -> HourlyFrame:
     return frame.head(n_hours)
 
 
-def test_causal_cutting_after_detected_at_keeps_each_alert() -> None:
-    frame = Flock(drop_from={0: (day_hour(25, 14), 0.8)}).build()
+@pytest.mark.parametrize("round_the_clock", [False, True], ids=["belts", "round-the-clock"])
+def test_causal_cutting_after_detected_at_keeps_each_alert(round_the_clock: bool) -> None:
+    frame = Flock(drop_from={0: (day_hour(25, 14), 0.8)}, round_the_clock=round_the_clock).build()
     frame.eggs[1, 3, day_hour(28, 5) :] = 0.0
     full = detect(frame)
     assert full
@@ -357,8 +358,9 @@ def test_causal_cutting_after_detected_at_keeps_each_alert() -> None:
         assert a in again
 
 
-def test_live_pass_returns_only_the_last_window() -> None:
-    frame = Flock(drop_from={0: (day_hour(25, 14), 0.8)}).build()
+@pytest.mark.parametrize("round_the_clock", [False, True], ids=["belts", "round-the-clock"])
+def test_live_pass_returns_only_the_last_window(round_the_clock: bool) -> None:
+    frame = Flock(drop_from={0: (day_hour(25, 14), 0.8)}, round_the_clock=round_the_clock).build()
     (alert,) = [a for a in detect(frame) if a.kind == "laying_drop"]
     n = frame.index_of(alert.detected_at)
     assert [a.to_json() for a in detect_live(_cut(frame, n), window_hours=1)] == [alert.to_json()]
