@@ -1,6 +1,6 @@
 """The house's laying figure and its drop alarms (hen-day % over the last 24 h vs its baseline).
 
-Three ways a drop is confirmed, all causal and vectorised over houses and hours:
+Four ways a drop is confirmed, all causal and vectorised over houses and hours:
 
 - end of day: in the house's quiet hours (the day's counting complete) the 24 h hen-day is below the
   baseline by ``daily_min_pts`` points and ``daily_z`` noise units;
@@ -8,7 +8,9 @@ Three ways a drop is confirmed, all causal and vectorised over houses and hours:
   own noise units — a matched filter for a drop ramping in over a day or two, which finds mild dips
   (3-7 points) with the fewest days for noise to add up in — with today and the 48 h window short;
 - fast: at any hour a large deficit that survived ``fast_flow`` of a day's expected counting, so a
-  late belt run or a laying-time shift (which the next run makes up) cannot trigger it.
+  late belt run or a laying-time shift (which the next run makes up) cannot trigger it;
+- recent hours, only where eggs are counted round the clock (no quiet hours): the last few hours
+  short of the day before, beyond their usual spread, with the 24 h figure short too (recent.py).
 
 A belt run that counts almost nothing when it should count a lot is a late collection: alarms hold
 until eggs arrive again (at most ``hold_max_hours`` unless no egg at all came), a main run until
@@ -27,15 +29,13 @@ from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
+from analytics.detector.recent import recent_deficit
 from analytics.detector.rows import RowState
 from analytics.detector.windows import (
     DAY,
     lagged,
     last_true,
     park_median,
-    past_days,
-    robust_center,
-    robust_center_scale,
     run_lengths,
     run_start,
     value_at,
@@ -43,7 +43,6 @@ from analytics.detector.windows import (
     window_sums,
 )
 
-UPPER_Q, UPPER_Q_SIGMAS = 0.85, 1.44  # a normal |deviation| is below 1.44 σ 85 % of the time
 MADE_UP = 0.75  # a late run's eggs have come when this share of what was due since has been counted
 
 
@@ -187,8 +186,8 @@ def analyse_drops(
     with np.errstate(invalid="ignore"):
         thr_recent = np.maximum(cfg.recent_min_pts, cfg.recent_z * spread) * factor
         # ... and the 24 h figure short beyond its own noise: laying that comes later today leaves
-        # the last hours short but hardly the day (see recent_deficit: 1.5 x the false alarms of no
-        # recent channel without this, 1.2 x with it).
+        # the last hours short but hardly the day (recent.py: 1.5 x the false alarms of no recent
+        # channel without this, 1.2 x with it).
         thr_day_recent = np.maximum(cfg.trend_min_pts, cfg.recent_day_z * sigma_quiet * factor)
         short = round_the_clock & valid & ~hold & (recent >= thr_recent) & (deficit >= thr_day_recent)
     short = run_lengths(short) >= cfg.recent_persist_hours
@@ -202,66 +201,6 @@ def analyse_drops(
     return HouseDrops(
         hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped, recent
     )
-
-
-def recent_deficit(
-    rows: RowState,
-    eggs: np.ndarray,
-    hens_mean: np.ndarray,
-    hen_day_24h: np.ndarray,
-    round_the_clock: np.ndarray,
-    start: int,
-    cfg: DetectorConfig,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``([house, hour], [house, hour])``: hen-day points the last ``recent_hours`` hours, at their
-    pace, fall short of the 24 h figure a day earlier (``hen_day_24h``), in houses that count round
-    the clock, less its usual value at this hour (which holds how the counting swings over the day),
-    and its usual spread (the previous ``baseline_days`` days' same hour); NaN elsewhere, and in
-    houses with fewer than 3 rows in the figure.  Both figures come from the counters alone (no
-    baseline, no counting profile), so a live pass over a few weeks finds what a run over the whole
-    history does; and a drop that began today has not touched the figure of a day earlier.
-
-    Counting round the clock, the last few hours already say how the hens lay: there is no laying
-    time to move and no belt run to wait for.  The 24 h figure takes a day to show a step in full;
-    these hours show it within ``recent_hours``.  The house figure's rows count, as in the 24 h
-    figure, less a counter dying meanwhile (under half the median row's pace over the last two hours
-    while its 24 h count is still whole: the 24 h figure leaves it out only once it is a fifth short).  Houses
-    counting as usual are skipped: the windows would straddle belt runs and laying times.
-    """
-    h, _, t = eggs.shape
-    deficit, spread = np.full((h, t), np.nan), np.full((h, t), np.nan)
-    some = np.flatnonzero(round_the_clock[:, start:].any(axis=1))
-    if some.size == 0:
-        return deficit, spread
-    w = cfg.recent_hours
-    share, included = rows.share[some], rows.included[some]
-    window = window_sums(eggs[some], w)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # A counter dying now is far below the others over the last two hours while its 24 h count
-        # is still whole; a row emptied of its hens is low in both, and its zero belongs in the figure.
-        per_row = np.where(included & (share > 0), window_sums(eggs[some], 2) / share, np.nan)
-        median = robust_center(np.moveaxis(per_row, 1, -1), 3)[:, None, :]  # the house, by each row
-        dying = (per_row < 0.5 * median) & (rows.ratio[some] >= cfg.row_exclude_ratio)
-        use = included & ~dying & ~np.isnan(window)
-        coverage = np.where(use, share, 0.0).sum(axis=1)
-        house = np.where(coverage >= 0.5, np.where(use, window, 0.0).sum(axis=1) / coverage, np.nan)
-        house[np.isnan(median[:, 0, :])] = np.nan  # fewer than 3 rows: nothing to tell a dying one by
-        hen_day = 100.0 * house * (DAY / w) / hens_mean[some]
-    raw = np.where(round_the_clock[some], lagged(hen_day_24h[some], DAY) - hen_day, np.nan)
-    past = past_days(raw, cfg.baseline_days, start)
-    centre, scale = robust_center_scale(past, cfg.min_baseline_days)
-    # Laying that comes a little earlier or later from day to day moves eggs in and out of these
-    # hours with tails the MAD does not see: the spread is at least the 85th percentile of the
-    # deviations, as a normal σ.  (Where counting swings ± 50 % over the day and drifts half an
-    # hour a day, `crosscheck --round-the-clock --swing 0.5 0.5`: 3.3 x the false alarms of no such
-    # channel with the MAD alone, 1.5 x with this, 1.2 x with the 24 h check in analyse_drops too.)
-    dev = np.sort(np.abs(past - centre[..., None]), axis=-1)  # NaNs sort last
-    known = np.sum(~np.isnan(dev), axis=-1)
-    at = np.clip(np.floor(UPPER_Q * (known - 1)).astype(np.int64), 0, None)
-    upper = np.take_along_axis(dev, at[..., None], axis=-1)[..., 0] / UPPER_Q_SIGMAS
-    deficit[some, start:] = raw[:, start:] - centre
-    spread[some, start:] = np.fmax(scale, upper)
-    return deficit, spread
 
 
 def stop_hours(cfg: DetectorConfig) -> int:
