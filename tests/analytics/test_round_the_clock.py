@@ -79,3 +79,12 @@ def test_water_falling_is_a_water_drop() -> None:
     frame.water_l[0, day_hour(25, 10) :] *= 0.85
     assert [(a.kind, a.house) for a in detect(frame)] == [("water_drop", "H01")]
     assert np.isfinite(frame.water_l).all()
+
+
+def test_a_partial_depopulation_is_not_a_drop() -> None:
+    frame = flock(houses=6).build()
+    removed = day_hour(25, 10)
+    for series in (frame.hens, frame.water_l, frame.feed_kg):
+        series[0, removed:] *= 0.7
+    frame.eggs[0, :, removed:] *= 0.7
+    assert detect(frame) == []
