@@ -241,11 +241,9 @@ def _run_awaited(
             & (counted_hour >= 0.02 * usual)
             & (counted_hour < MADE_UP * usual)
         )
-    made_up_before = np.zeros_like(made_up)  # the hold ends an hour after, as the short one does
-    made_up_before[:, 1:] = made_up[:, :-1]
     awaited = (
         (last_stall >= 0)
-        & (last_stall >= last_true(made_up_before))
+        & (last_stall >= last_true(lagged(made_up, 1, False)))  # ends an hour after, as the short hold
         & (last_true(fewer) < last_stall)
         & (value_at(share_now, last_stall) >= cfg.late_run_share)
     )

@@ -13,7 +13,7 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.rows import RowState
 from analytics.detector.windows import DAY, lagged, past_days, robust_center, robust_center_scale, window_sums
 
-UPPER_Q, UPPER_Q_SIGMAS = 0.85, 1.44  # a normal |deviation| is below 1.44 σ 85 % of the time
+TAIL = (0.85, 1.44)  # a normal |deviation| is below 1.44 σ 85 % of the time
 
 
 def recent_deficit(
@@ -61,17 +61,12 @@ def recent_deficit(
         house[np.isnan(median[:, 0, :])] = np.nan  # fewer than 3 rows: nothing to tell a dying one by
         hen_day = 100.0 * house * (DAY / w) / hens_mean[some]
     raw = np.where(round_the_clock[some], lagged(hen_day_24h[some], DAY) - hen_day, np.nan)
-    past = past_days(raw, cfg.baseline_days, start)
-    centre, scale = robust_center_scale(past, cfg.min_baseline_days)
     # Laying that comes a little earlier or later from day to day moves eggs in and out of these
     # hours with tails the MAD does not see: the spread is at least the 85th percentile of the
     # deviations, as a normal σ.  (Where counting swings ± 50 % over the day and drifts half an
     # hour a day, `crosscheck --round-the-clock --swing 0.5 0.5`: 3.3 x the false alarms of no such
     # channel with the MAD alone, 1.5 x with this, 1.2 x with the 24 h check in houses.analyse_drops too.)
-    dev = np.sort(np.abs(past - centre[..., None]), axis=-1)  # NaNs sort last
-    known = np.sum(~np.isnan(dev), axis=-1)
-    at = np.clip(np.floor(UPPER_Q * (known - 1)).astype(np.int64), 0, None)
-    upper = np.take_along_axis(dev, at[..., None], axis=-1)[..., 0] / UPPER_Q_SIGMAS
+    centre, scale = robust_center_scale(past_days(raw, cfg.baseline_days, start), cfg.min_baseline_days, TAIL)
     deficit[some, start:] = raw[:, start:] - centre
-    spread[some, start:] = np.fmax(scale, upper)
+    spread[some, start:] = scale
     return deficit, spread

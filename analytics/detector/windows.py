@@ -88,17 +88,26 @@ def robust_center(stack: np.ndarray, min_n: int) -> np.ndarray:
     return med
 
 
-def robust_center_scale(stack: np.ndarray, min_n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Median and MAD-based sigma over the last axis, ignoring NaNs; NaN with fewer than ``min_n``."""
+def robust_center_scale(
+    stack: np.ndarray, min_n: int, tail: tuple[float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Median and MAD-based sigma over the last axis, ignoring NaNs; NaN with fewer than ``min_n``.
+
+    ``tail`` ``(q, sigmas)``: the sigma is at least the ``q`` quantile of the absolute deviations
+    over ``sigmas`` (what that quantile is for a normal, in σ), for tails a MAD does not see."""
     s = np.sort(stack, axis=-1)  # NaNs sort last
     n = np.sum(~np.isnan(s), axis=-1)
     med = _sorted_median(s, n)
     dev = np.sort(np.abs(stack - med[..., None]), axis=-1)
-    mad = _sorted_median(dev, n)
+    sigma = 1.4826 * _sorted_median(dev, n)
+    if tail is not None:
+        q, sigmas = tail
+        at = np.clip(np.floor(q * (n - 1)).astype(np.int64), 0, None)
+        sigma = np.fmax(sigma, np.take_along_axis(dev, at[..., None], axis=-1)[..., 0] / sigmas)
     bad = n < min_n
     med[bad] = np.nan
-    mad[bad] = np.nan
-    return med, 1.4826 * mad
+    sigma[bad] = np.nan
+    return med, sigma
 
 
 def park_median(x: np.ndarray) -> np.ndarray:

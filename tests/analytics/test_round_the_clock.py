@@ -9,6 +9,7 @@ laying drop.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 import pytest
@@ -16,9 +17,7 @@ import pytest
 from analytics.detector import detect
 from tests.analytics.synth import Flock, day_hour, gap
 
-
-def flock(**kw: object) -> Flock:
-    return Flock(round_the_clock=True, **kw)  # type: ignore[arg-type]
+flock = partial(Flock, round_the_clock=True)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
