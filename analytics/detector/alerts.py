@@ -35,6 +35,12 @@ def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
     return max(lo, i - 1)
 
 
+def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
+    if ratio > 1.0:
+        return "counter_high"  # counting double, or a reading stuck high
+    return "counter_collapsed" if ratio < cfg.row_fault_ratio else "counter_short"
+
+
 def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[DetectorAlert]:
     out: list[DetectorAlert] = []
     d = an.drops
@@ -133,13 +139,13 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
                 house=house,
                 kind="sensor_fault",
                 detected_at=frame.hour_end(t),
-                onset=frame.hour_start(_onset(1.0 - rs.ratio[h, r], t, 0.2)),
-                magnitude_pct=share * (1.0 - ratio) * float(np.nan_to_num(d.expected[h, t], nan=0.0)),
+                onset=frame.hour_start(_onset(np.abs(1.0 - rs.ratio[h, r]), t, 0.2)),
+                magnitude_pct=share * abs(1.0 - ratio) * float(np.nan_to_num(d.expected[h, t], nan=0.0)),
                 row=row,
                 message=en,
                 message_zh=zh,
                 evidence={
-                    "cause": "counter_collapsed" if ratio < cfg.row_fault_ratio else "counter_short",
+                    "cause": _row_cause(ratio, cfg),
                     "row_ratio": ratio,
                     "row_eggs_24h": _num(rs.window[h, r, t]),
                     "row_share": share,

@@ -63,6 +63,12 @@ class DetectorConfig:
     row_fault_hours: int = 6  # the fault must persist this many hours
     row_short_hours: int = 48  # a row left out (counting short, not collapsed) this long → fault (0: never)
     row_silent_hours: int = 12  # a row not reporting while its neighbours do, this long → fault
+    # A counter counting too many (double counts, a reading stuck high) lifts the house figure and,
+    # once mended, reads as counting short: above this × what its neighbours imply for
+    # row_high_hours (longer than a late belt run's catch-up day) → fault, and left out until back
+    # half way (0: off).
+    row_high_ratio: float = 1.5
+    row_high_hours: int = 30
     min_row_eggs: float = 30.0  # a row must normally count at least this many eggs a day
 
     # Water and feed (per hen, same-time-of-day 24 h windows).

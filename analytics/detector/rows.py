@@ -4,7 +4,10 @@ normal) and which rows the house figure may use.
 Every row gives its own estimate of the whole house's eggs (its 24 h count divided by its usual
 share); the median of those estimates is robust to one or two broken counters.  A row far below
 that median while the others agree is a counter fault, not the hens: it raises ``sensor_fault`` and
-is left out of the house figure (the remaining rows, scaled by their shares, stand in for it).
+is left out of the house figure (the remaining rows, scaled by their shares, stand in for it).  So
+is a row far above it for longer than a late belt run's catch-up (a counter counting double, or a
+reading stuck high): it would lift the house figure (one doubled row of eight by an eighth) and,
+once mended, read as a counter counting short.
 """
 
 from __future__ import annotations
@@ -85,11 +88,19 @@ def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.nd
 
 
 def _stays_out(
-    out: np.ndarray, share: np.ndarray, win: np.ndarray, seen: np.ndarray, depop: np.ndarray, rejoin: float
+    out: np.ndarray,
+    share: np.ndarray,
+    win: np.ndarray,
+    seen: np.ndarray,
+    depop: np.ndarray,
+    rejoin: float,
+    high: np.ndarray,
+    high_rejoin: float,
 ) -> np.ndarray:
     """``out`` (``[house, 1, hour]``, a row left out) extended for as long as some row stays below
-    ``rejoin`` of what the house's other rows imply, judged with the shares the rows had just before
-    the house's last left-out stretch began (or is unknown: a gap ends nothing).
+    ``rejoin`` of what the house's other rows imply, or a row left out for counting too many
+    (``high``, ``[house, row, hour]``) stays above ``high_rejoin``, judged with the shares the rows
+    had just before the house's last left-out stretch began (or is unknown: a gap ends nothing).
 
     Re-learning a short-counting row's share from its own low counts would turn a counter that counts
     30 % short into a house that lays 4 % less, days after the counter went wrong."""
@@ -101,8 +112,30 @@ def _stays_out(
     # counter) then ends nothing.
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
-    still = ((low & ~_emptied(low, ratio, depop)) | unknown).any(axis=1, keepdims=True) & valid
+    over = _runs_touching(ratio > high_rejoin, high)
+    still = ((low & ~_emptied(low, ratio, depop)) | over | unknown).any(axis=1, keepdims=True) & valid
     return _runs_touching(out | still, out)
+
+
+def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
+    """Rows counting too many: above ``row_high_ratio`` of what the other rows imply for
+    ``row_high_hours`` (a gap neither ends it nor adds to it), from then until back below half way
+    to normal.  A late belt run's row holds two runs in its 24 h window for less than a day.
+
+    Only a row that counted as usual a day before it rose: a mended counter is "high" against a
+    share learned while it counted short, which is the share's fault, not the counter's."""
+    if not cfg.row_high_ratio:
+        return np.zeros(ratio.shape, dtype=bool)
+    unknown = np.isnan(ratio)
+    over = (ratio > cfg.row_high_ratio) & (expected_row >= cfg.min_row_eggs)
+    with np.errstate(invalid="ignore"):
+        was_normal = value_at(lagged(ratio, DAY), run_start(over)) >= cfg.row_exclude_ratio
+    confirmed = run_lengths(over & was_normal, unknown) >= cfg.row_high_hours
+    return _runs_touching((ratio > _high_rejoin(cfg)) | unknown, confirmed)
+
+
+def _high_rejoin(cfg: DetectorConfig) -> float:
+    return (1.0 + cfg.row_high_ratio) / 2 if cfg.row_high_ratio else np.inf
 
 
 def _emptied(low: np.ndarray, ratio: np.ndarray, depop: np.ndarray) -> np.ndarray:
@@ -147,13 +180,23 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = (ratio < cfg.row_exclude_ratio) | silent_row
+    high = _counting_high(ratio, share * ref, cfg)
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
-    left_out = (low & ~_emptied(low, ratio, depop)).any(axis=1, keepdims=True)
+    left_out = ((low & ~_emptied(low, ratio, depop)) | high).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
     rejoin = (1.0 + cfg.row_exclude_ratio) / 2
     if redo.size:
-        out = _stays_out(left_out[redo], share[redo], win[redo], seen[redo], depop[redo], rejoin)
+        out = _stays_out(
+            left_out[redo],
+            share[redo],
+            win[redo],
+            seen[redo],
+            depop[redo],
+            rejoin,
+            high[redo],
+            _high_rejoin(cfg),
+        )
         masked = np.where(out & known[redo], 0.0, eggs[redo])
         prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
         s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out)
@@ -169,14 +212,16 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     if cfg.row_short_hours:  # a counter that counts a third short for days needs mending too
         short = low & (expected_row >= cfg.min_row_eggs) & ~emptied
         fault_alarm |= run_lengths(short, unknown) >= cfg.row_short_hours
-    fault_active = (ratio < rejoin) | np.isnan(ratio)
+    high = _counting_high(ratio, expected_row, cfg)
+    fault_alarm |= high
+    fault_active = (ratio < rejoin) | (ratio > _high_rejoin(cfg)) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
     others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
     silent = ~known & others_known & usable & ~_began_during(~known, depop)
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
-    included = ~np.isnan(win) & usable & ~(low & ~emptied)
+    included = ~np.isnan(win) & usable & ~(low & ~emptied) & ~high
     bridged, bridge = _bridge_short_gaps(win, ref, included, BRIDGE_HOURS)
     included |= bridge
     left_out = usable & ~included  # not a row emptied of its hens (its share is 0 once re-learned)
