@@ -185,7 +185,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     left_out = ((low & ~_emptied(low, ratio, depop)) | high).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
-    rejoin = (1.0 + cfg.row_exclude_ratio) / 2
+    rejoin, high_rejoin = (1.0 + cfg.row_exclude_ratio) / 2, _high_rejoin(cfg)
     if redo.size:
         out = _stays_out(
             left_out[redo],
@@ -195,7 +195,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
             depop[redo],
             rejoin,
             high[redo],
-            _high_rejoin(cfg),
+            high_rejoin,
         )
         masked = np.where(out & known[redo], 0.0, eggs[redo])
         prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
@@ -214,7 +214,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
         fault_alarm |= run_lengths(short, unknown) >= cfg.row_short_hours
     high = _counting_high(ratio, expected_row, cfg)
     fault_alarm |= high
-    fault_active = (ratio < rejoin) | (ratio > _high_rejoin(cfg)) | np.isnan(ratio)
+    fault_active = (ratio < rejoin) | (ratio > high_rejoin) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
     others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
