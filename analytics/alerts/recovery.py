@@ -7,7 +7,8 @@ of the 7 days before the onset (median), so the laying-time pattern and belt col
 out.  Figures are per hen, so a partial depopulation does not hold an alert open.
 
 - ``laying_drop``: eggs of the house per hen;   ``sensor_fault``: the row's share of the house's eggs
-  (without a row, every counter stopped: the house's eggs per hen);
+  (without a row, every counter stopped: the house's eggs per hen) — for a counter that counted too
+  many (cause ``counter_high``) the share must come *down* to the baseline, not up;
 - ``water_drop`` / ``feed_drop``: water / feed per hen.
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
@@ -21,6 +22,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+from analytics.detector.alerts import COUNTER_HIGH
 
 TOLERANCE = {"laying_drop": 0.02, "sensor_fault": 0.10, "water_drop": 0.05, "feed_drop": 0.05}
 BASELINE_DAYS = 7
@@ -65,6 +68,7 @@ def recovered(
     detected_at: dt.datetime,
     data_end: dt.datetime,
     recovery_hours: int,
+    cause: str | None = None,
 ) -> bool | None:
     if unit not in frame.houses or kind not in TOLERANCE:
         return None
@@ -87,4 +91,6 @@ def recovered(
     baseline = float(np.median(base))
     if baseline <= 0:
         return None
+    if kind == "sensor_fault" and cause == COUNTER_HIGH:
+        return now <= baseline * (1.0 + TOLERANCE[kind])
     return now >= baseline * (1.0 - TOLERANCE[kind])

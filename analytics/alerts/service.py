@@ -190,7 +190,8 @@ class AlertService:
 
         def judge(a: Alert) -> bool | None:
             try:
-                return recovered(frame, a.unit, a.kind, a.row, a.onset, a.detected_at, data_end, hours)
+                cause = (a.evidence or {}).get("cause")
+                return recovered(frame, a.unit, a.kind, a.row, a.onset, a.detected_at, data_end, hours, cause)
             except Exception:  # a frame we do not understand must not stop the pass
                 log.exception("recovery check failed for alert %s", a.id)
                 return None

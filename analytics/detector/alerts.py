@@ -35,9 +35,12 @@ def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
     return max(lo, i - 1)
 
 
+COUNTER_HIGH = "counter_high"  # a row counter counting too many (evidence "cause"; see rows.py)
+
+
 def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
     if ratio > 1.0:
-        return "counter_high"  # counting double, or a reading stuck high
+        return COUNTER_HIGH  # counting double, or a reading stuck high
     return "counter_collapsed" if ratio < cfg.row_fault_ratio else "counter_short"
 
 

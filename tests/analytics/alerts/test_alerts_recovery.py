@@ -16,7 +16,7 @@ DETECTED = ONSET + dt.timedelta(hours=6)
 RECOVERY = START + dt.timedelta(days=15, hours=5)
 
 
-def frame(drop: float = 0.10, dead_row: bool = False, all_dead: bool = False):  # type: ignore[no-untyped-def]
+def frame(drop: float = 0.10, dead_row: bool = False, all_dead: bool = False, double_row: bool = False):  # type: ignore[no-untyped-def]
     f = empty_frame(START, ["house-07"], [f"{i:02d}" for i in range(1, 9)], DAYS * 24)
     hour = (np.arange(DAYS * 24)) % 24
     laying = np.where((hour >= 0) & (hour < 10), 560.0, 0.0)  # eggs per row per hour, a daily pattern
@@ -24,6 +24,8 @@ def frame(drop: float = 0.10, dead_row: bool = False, all_dead: bool = False):  
     eggs = np.tile(laying, (8, 1))
     if dead_row:
         eggs[2, t_on:t_rec] = 0.0
+    elif double_row:
+        eggs[2, t_on:t_rec] *= 2
     elif all_dead:
         eggs[:, t_on:t_rec] = 0.0
     else:
@@ -42,9 +44,10 @@ def judge(
     row: str | None = None,
     hours_after_detection: float = 0.0,
     end: dt.datetime | None = None,
+    cause: str | None = None,
 ):  # type: ignore[no-untyped-def]
     data_end = end or DETECTED + dt.timedelta(hours=hours_after_detection)
-    return recovered(f, "house-07", kind, row, ONSET, DETECTED, data_end, 12)
+    return recovered(f, "house-07", kind, row, ONSET, DETECTED, data_end, 12, cause)
 
 
 def test_ongoing_drop_is_not_recovered() -> None:
@@ -66,6 +69,13 @@ def test_dead_row_counter() -> None:
     assert judge(f, "sensor_fault", "03", hours_after_detection=20) is False
     assert judge(f, "sensor_fault", "03", end=RECOVERY + dt.timedelta(hours=12)) is True
     assert judge(f, "sensor_fault", "99", hours_after_detection=20) is None
+
+
+def test_a_row_counting_double_comes_down_to_be_recovered() -> None:
+    f = frame(double_row=True)
+    # Its share is above the usual one: not "back" while it still counts double.
+    assert judge(f, "sensor_fault", "03", hours_after_detection=20, cause="counter_high") is False
+    assert judge(f, "sensor_fault", "03", end=RECOVERY + dt.timedelta(hours=12), cause="counter_high") is True
 
 
 def test_every_counter_stopped() -> None:
