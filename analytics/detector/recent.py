@@ -33,10 +33,7 @@ def recent_deficit(
     baseline, no counting profile), so a live pass over a few weeks finds what a run over the whole
     history does; and a drop that began today has not touched the figure of a day earlier.
 
-    Counting round the clock, the last few hours already say how the hens lay: there is no laying
-    time to move and no belt run to wait for.  The 24 h figure takes a day to show a step in full;
-    these hours show it within ``recent_hours``.  The house figure's rows count, as in the 24 h
-    figure, less a counter dying meanwhile (under half the median row's pace over the last two
+    The house figure's rows count, as in the 24 h figure, less a counter dying meanwhile (under half the median row's pace over the last two
     hours while its 24 h count is still whole: the 24 h figure leaves it out only once it is a
     fifth short).  Houses counting as usual are skipped: the windows would straddle belt runs and
     laying times.
