@@ -124,14 +124,21 @@ def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorCon
 
     Only a row that counted as usual a day before it rose: a mended counter is "high" against a
     share learned while it counted short, which is the share's fault, not the counter's."""
+    out = np.zeros(ratio.shape, dtype=bool)
     if not cfg.row_high_ratio:
-        return np.zeros(ratio.shape, dtype=bool)
+        return out
+    with np.errstate(invalid="ignore"):
+        over = (ratio > cfg.row_high_ratio) & (expected_row >= cfg.min_row_eggs)
+    some = np.flatnonzero(over.any(axis=(1, 2)))  # the usual case: no house has a row that high
+    if some.size == 0:
+        return out
+    ratio, over = ratio[some], over[some]
     unknown = np.isnan(ratio)
-    over = (ratio > cfg.row_high_ratio) & (expected_row >= cfg.min_row_eggs)
     with np.errstate(invalid="ignore"):
         was_normal = value_at(lagged(ratio, DAY), run_start(over)) >= cfg.row_exclude_ratio
     confirmed = run_lengths(over & was_normal, unknown) >= cfg.row_high_hours
-    return _runs_touching((ratio > _high_rejoin(cfg)) | unknown, confirmed)
+    out[some] = _runs_touching((ratio > _high_rejoin(cfg)) | unknown, confirmed)
+    return out
 
 
 def _high_rejoin(cfg: DetectorConfig) -> float:

@@ -155,11 +155,18 @@ def run_lengths(cond: np.ndarray, unknown: np.ndarray | None = None) -> np.ndarr
         np.subtract(t, run, out=run)
         run *= cond
         return run
-    ends = ~cond & ~np.broadcast_to(unknown, cond.shape)
-    counted = np.cumsum(cond, axis=-1, dtype=np.int32)
-    last_end = last_true(ends, -1)
-    before = np.where(last_end >= 0, value_at(counted, last_end), 0)
-    return (counted - before) * cond
+    n = cond.shape[-1]
+    flat = cond.reshape(-1, n)
+    out = np.zeros(flat.shape, dtype=np.int32)
+    some = np.flatnonzero(flat.any(axis=-1))  # most series have no run at all: skip them
+    if some.size:
+        sub = flat[some]
+        ends = ~sub & ~np.broadcast_to(unknown, cond.shape).reshape(-1, n)[some]
+        counted = np.cumsum(sub, axis=-1, dtype=np.int32)
+        last_end = last_true(ends, -1)
+        before = np.where(last_end >= 0, value_at(counted, last_end), 0)
+        out[some] = (counted - before) * sub
+    return out.reshape(cond.shape)
 
 
 def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> np.ndarray:

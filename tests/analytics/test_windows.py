@@ -69,6 +69,28 @@ def test_a_gap_neither_ends_a_run_nor_adds_to_it() -> None:
     assert run_lengths(cond, unknown).tolist() == [1, 2, 0, 0, 3, 4, 0, 1]
 
 
+def _run_lengths_by_hand(cond: np.ndarray, unknown: np.ndarray) -> list[int]:
+    out, run = [], 0
+    for c, u in zip(cond, unknown, strict=True):
+        run = run + 1 if c else (run if u else 0)
+        out.append(run if c else 0)
+    return out
+
+
+def test_run_lengths_over_many_series_some_without_any_run() -> None:
+    # Series with no run are skipped (the usual case); the others must come out as one by one.
+    rng = np.random.default_rng(5)
+    cond = rng.random((4, 3, 50)) < 0.6
+    cond[1] = False
+    cond[2, 1] = False
+    unknown = rng.random((4, 1, 50)) < 0.2  # broadcast over the middle axis
+    got = run_lengths(cond, unknown)
+    assert got.shape == cond.shape
+    for i in range(4):
+        for j in range(3):
+            assert got[i, j].tolist() == _run_lengths_by_hand(cond[i, j], unknown[i, 0])
+
+
 def test_value_at_picks_each_hours_own_index() -> None:
     x = np.array([[10.0, 11, 12, 13]])
     assert value_at(x, np.array([[-1, 0, 0, 2]])).tolist() == [[10, 10, 10, 12]]  # clipped into the frame
