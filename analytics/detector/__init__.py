@@ -16,6 +16,7 @@ from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
 from analytics.detector.analysis import Analysis, analyse, maturity_shift
 from analytics.detector.config import DetectorConfig
+from analytics.detector.flocks import filled_hens, split_flocks
 from analytics.detector.maturity import history_days
 from analytics.frame import HourlyFrame
 
@@ -27,7 +28,8 @@ LIVE_BLOCK = 128  # houses analysed together in a live pass
 def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[DetectorAlert]:
     """All alerts over ``frame``, ordered by ``detected_at`` then house."""
     cfg = config or DetectorConfig()
-    return build_alerts(frame, analyse(frame, cfg), cfg)
+    flocks = split_flocks(frame, filled_hens(frame.hens))
+    return build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
 
 
 def detect_live(
@@ -51,20 +53,22 @@ def detect_live(
     keep = min(frame.n_hours, 24 * (max(cfg.baseline_days, cfg.temp_days) + state_days + 2))
     start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
+    # Where each flock is on its breed curve is learned from a longer past than the verdicts need.
+    learn = min(frame.n_hours, keep + 24 * (history_days(cfg.maturity_days) + 1))
+    recent_all = frame.tail(learn)
+    flocks = split_flocks(recent_all, filled_hens(recent_all.hens))  # a restocked house: a series a flock
     # Blocks of houses keep the working arrays in the CPU caches (2x faster for 1,000 houses).  Equal
     # blocks: each holds enough of the park to tell the weather from one house (see heat.py).
-    n = len(frame.houses)
+    n = len(flocks.frame.houses)
     size = max(1, -(-n // max(1, -(-n // LIVE_BLOCK))))  # ceil(n / number of blocks)
     blocks = [list(range(first, min(first + size, n))) for first in range(0, n, size)]
 
-    # Where each flock is on its breed curve is learned from a longer past than the verdicts need.
-    learn = min(frame.n_hours, keep + 24 * (history_days(cfg.maturity_days) + 1))
-
     def block_alerts(houses: list[int]) -> list[DetectorAlert]:
-        recent = frame.tail(learn).select(houses)
+        recent = flocks.frame.select(houses)
         maturity = maturity_shift(recent, cfg)[:, -keep:]
         block = recent.tail(keep)
-        found = build_alerts(block, analyse(block, cfg, evaluate_from=start, maturity=maturity), cfg)
+        an = analyse(block, cfg, evaluate_from=start, maturity=maturity)
+        found = build_alerts(block, an, cfg, [flocks.house_of[i] for i in houses])
         return [a for a in found if a.detected_at > cutoff]
 
     threads = min(len(blocks), workers or os.cpu_count() or 1)

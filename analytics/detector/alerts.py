@@ -6,6 +6,7 @@ This runs once per alert (a handful per house-month), so plain Python is fine he
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -44,11 +45,16 @@ def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
     return "counter_collapsed" if ratio < cfg.row_fault_ratio else "counter_short"
 
 
-def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[DetectorAlert]:
+def build_alerts(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, names: Sequence[str] | None = None
+) -> list[DetectorAlert]:
+    """The alerts of ``an``; ``names``: the house id of each series (a house's flocks are series of
+    their own, see flocks.py), the frame's own ids by default."""
+    houses = tuple(names) if names is not None else frame.houses
     out: list[DetectorAlert] = []
     d = an.drops
     for h, t in zip(*np.nonzero(an.drop_fires), strict=True):
-        house = frame.houses[h]
+        house = houses[h]
         deficit, observed, expected = float(d.deficit[h, t]), float(d.hen_day[h, t]), float(d.expected[h, t])
         excluded = [
             frame.row_name(h, r)
@@ -89,10 +95,10 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         for h, t in zip(*np.nonzero(fires), strict=True):
             short = float(c.fall_short[h, t])
             fall = 100 * max(float(c.fall[h, t]), 0.0 if math.isnan(short) else short)
-            en, zh = messages.consumption_drop(frame.houses[h], what, fall)
+            en, zh = messages.consumption_drop(houses[h], what, fall)
             out.append(
                 DetectorAlert(
-                    house=frame.houses[h],
+                    house=houses[h],
                     kind=kind,
                     detected_at=frame.hour_end(t),
                     onset=frame.hour_start(_onset(c.fall[h], t, 0.3)),
@@ -112,10 +118,10 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
             )
     for h, t in zip(*np.nonzero(an.heat_fires), strict=True):
         rise, mean = float(an.heat.rise[h, t]), float(an.heat.mean_24h[h, t])
-        en, zh = messages.heat_stress(frame.houses[h], rise, mean)
+        en, zh = messages.heat_stress(houses[h], rise, mean)
         out.append(
             DetectorAlert(
-                house=frame.houses[h],
+                house=houses[h],
                 kind="heat_stress",
                 detected_at=frame.hour_end(t),
                 onset=frame.hour_start(_onset(an.heat.rise[h], t, 0.3)),
@@ -133,7 +139,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         )
     rs = an.rows
     for h, r, t in zip(*np.nonzero(rs.fault_fires), strict=True):
-        house, row = frame.houses[h], frame.row_name(h, r)
+        house, row = houses[h], frame.row_name(h, r)
         ratio = float(rs.ratio[h, r, t])
         share = float(rs.share[h, r, t])
         en, zh = messages.row_fault(house, row, ratio)
@@ -157,7 +163,7 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
             )
         )
     for h, r, t in zip(*np.nonzero(rs.silent_fires), strict=True):
-        house, row = frame.houses[h], frame.row_name(h, r)
+        house, row = houses[h], frame.row_name(h, r)
         en, zh = messages.row_silent(house, row, cfg.row_silent_hours)
         out.append(
             DetectorAlert(
@@ -176,10 +182,10 @@ def build_alerts(frame: HourlyFrame, an: Analysis, cfg: DetectorConfig) -> list[
         # The fault is upstream of the rows (belts, counter bus): a row only when the house has one.
         counting = [frame.row_name(h, r) for r in np.flatnonzero(rs.share[h, :, t] > 0)]
         idle_h = stop_hours(cfg)
-        en, zh = messages.counting_stopped(frame.houses[h], ",".join(counting), idle_h)
+        en, zh = messages.counting_stopped(houses[h], ",".join(counting), idle_h)
         out.append(
             DetectorAlert(
-                house=frame.houses[h],
+                house=houses[h],
                 kind="sensor_fault",
                 detected_at=frame.hour_end(t),
                 onset=frame.hour_start(max(0, t - idle_h + 1)),

@@ -9,6 +9,7 @@ import numpy as np
 from analytics.detector.config import DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
 from analytics.detector.episodes import first_alarms
+from analytics.detector.flocks import filled_hens
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
@@ -42,13 +43,6 @@ class Analysis:
 
 
 WEEK = 7 * DAY
-
-
-def _fill_hens(hens: np.ndarray) -> np.ndarray:
-    filled = ffill(hens)
-    # Hours before the first report take the first reported value.
-    first = np.take_along_axis(filled, np.argmax(~np.isnan(filled), axis=-1)[:, None], axis=-1)
-    return np.where(np.isnan(filled), first, filled)
 
 
 def hourly_age(age: np.ndarray) -> np.ndarray:
@@ -129,7 +123,7 @@ def analyse(
     first_verdict = max(0, min(evaluate_from, frame.n_hours))
     start = max(0, first_verdict - 4 * 24)
     first_hod = frame.start.hour
-    hens = _fill_hens(frame.hens)
+    hens = filled_hens(frame.hens)
     hens_mean = window_mean(hens, 24)
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     # While a 24 h window mixes the flock before and after a fall of hens, its per-hen figures can be

@@ -8,12 +8,13 @@ events into the hourly arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
 
 from analytics.frame import HourlyFrame
+from eggwatch.breeds import curve
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -119,3 +120,36 @@ def delay_run(frame: HourlyFrame, house: int, hour: int, by: int) -> None:
 
 def day_hour(day: int, utc_hour: int) -> int:
     return day * 24 + utc_hour
+
+
+def restock(
+    frame: HourlyFrame,
+    flock: Flock,
+    house: int,
+    sold: int,
+    placed: int,
+    age_weeks: float,
+    blank_while_empty: bool = False,
+) -> None:
+    """House ``house``'s flock is sold at hour ``sold`` (hens 0 from then, nothing laid) and a new
+    flock of ``age_weeks`` placed at hour ``placed``: other row shares and noise (its own seed), a
+    tenth more hens, laying on the Hy-Line curve as it comes into lay.  ``blank_while_empty``: the
+    empty house's counters and meters are off (blank) after its first empty day, as while it is
+    cleaned."""
+    new = replace(flock, houses=1, seed=flock.seed + 1000 + house, hens=1.1 * flock.hens, level=1.0).build()
+    t = np.arange(frame.n_hours)
+    age = age_weeks + (t[placed:] - placed) / (24 * 7)
+    laying = np.clip(curve("hyline_brown").hen_day(age) / 100.0, 0.0, 1.0)
+    frame.hens[house, sold:] = 0.0
+    frame.eggs[house, :, sold:placed] = 0.0
+    frame.water_l[house, sold:placed] = 0.0
+    frame.feed_kg[house, sold:placed] = 0.0
+    frame.age_weeks[house, sold:placed] = np.nan
+    if blank_while_empty:
+        for arr in (frame.eggs[house].T, frame.water_l[house], frame.feed_kg[house]):
+            arr[sold + 24 : placed] = np.nan
+    frame.hens[house, placed:] = new.hens[0, placed:]
+    frame.age_weeks[house, placed:] = age
+    frame.eggs[house, :, placed:] = np.round(new.eggs[0, :, placed:] * laying)
+    frame.water_l[house, placed:] = new.water_l[0, placed:]
+    frame.feed_kg[house, placed:] = new.feed_kg[0, placed:]

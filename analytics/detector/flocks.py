@@ -1,0 +1,92 @@
+"""Flocks: a house emptied and stocked again holds a new flock, analysed as a series of its own.
+
+What the detector learns of a house — its laying level, its row shares, its daily rhythm, its place
+on the breed curve, its intake per hen — belongs to the flock in it.  A new flock learned from the
+last one's weeks was a string of false alerts: water and feed "drops" the day it came in (the
+baseline days were the empty house's or the old flock's), laying "drops" weeks later (the old
+flock's place on its curve), and counter faults for rows the new flock fills unlike the last one.
+
+A house is restocked at the first hour with hens after hours with none (``hens`` 0), or where the
+flock's age falls by more than :data:`YOUNGER_WEEKS` (a younger flock, the emptying not entered).
+Each flock is then a series of its own, blank (no data) outside its hours, exactly as a house whose
+data begins later; alerts keep the house's id.  Causal: before a restocking the old flock's series
+is the house's data as it is, so every verdict up to then is the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from analytics.detector.windows import DAY, ffill, lagged
+from analytics.frame import HourlyFrame
+
+YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
+MERGE_HOURS = 7 * DAY  # an age that falls within a week of a restocking belongs to that restocking
+
+
+@dataclass(frozen=True)
+class Flocks:
+    frame: HourlyFrame  # one series per flock (the frame itself when no house was restocked)
+    house_of: tuple[str, ...]  # the house of each series
+
+
+def filled_hens(hens: np.ndarray) -> np.ndarray:
+    """``hens`` (``[house, hour]``) without blanks: the last figure carried forward, and the first
+    one before it."""
+    filled = ffill(hens)
+    if not np.isnan(filled).any():  # the usual case: every house reported from the first hour
+        return filled
+    first = np.take_along_axis(filled, np.argmax(~np.isnan(filled), axis=-1)[:, None], axis=-1)
+    return np.where(np.isnan(filled), first, filled)
+
+
+def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
+    """``[house, hour]``: the first hour of a new flock (``hens`` filled, no blanks)."""
+    empty = hens <= 0
+    placed = ~empty & lagged(empty, 1, fill=False)
+    age = ffill(age_weeks)
+    with np.errstate(invalid="ignore"):
+        younger = age < lagged(age, 1) - YOUNGER_WEEKS
+    t = np.arange(hens.shape[-1])
+    last_placed = np.maximum.accumulate(np.where(placed, t, -MERGE_HOURS - 1), axis=-1)
+    return placed | (younger & ~empty & (t - last_placed > MERGE_HOURS))
+
+
+def split_flocks(frame: HourlyFrame, hens: np.ndarray) -> Flocks:
+    """``frame`` with every flock of a restocked house as a series of its own (``hens``: the frame's
+    hens without blanks).  A series without hens at any hour (the house empty until restocked) is
+    left out."""
+    starts = restocked(hens, frame.age_weeks)
+    if not starts.any():  # the usual case
+        return Flocks(frame, frame.houses)
+    series: list[tuple[int, int, int]] = []  # (house, first hour, end)
+    for h in range(len(frame.houses)):  # a loop over houses only when some house was restocked
+        cuts = [0, *np.flatnonzero(starts[h]).tolist(), frame.n_hours]
+        series += [(h, a, b) for a, b in pairwise(cuts) if b > a and (hens[h, a:b] > 0).any()]
+    idx = np.array([h for h, _, _ in series])
+    inside = np.zeros((len(series), frame.n_hours), dtype=bool)
+    for i, (_, a, b) in enumerate(series):
+        inside[i, a:b] = True
+    blank = lambda x: np.where(inside, x[idx], np.nan)  # noqa: E731
+    count: dict[int, int] = {}
+    ids = []
+    for h, _, _ in series:  # the house's id for its first series, "<id>/flock-2" ... after it
+        count[h] = count.get(h, 0) + 1
+        ids.append(frame.houses[h] if count[h] == 1 else f"{frame.houses[h]}/flock-{count[h]}")
+    split = HourlyFrame(
+        start=frame.start,
+        houses=tuple(ids),
+        rows=frame.rows,
+        hens=blank(frame.hens),
+        age_weeks=blank(frame.age_weeks),
+        water_l=blank(frame.water_l),
+        feed_kg=blank(frame.feed_kg),
+        temp_c=blank(frame.temp_c),
+        eggs=np.where(inside[:, None, :], frame.eggs[idx], np.nan),
+        breeds=tuple(frame.breeds[h] for h in idx),
+        row_names=tuple(frame.row_names[h] for h in idx) if frame.row_names else (),
+    )
+    return Flocks(split, tuple(frame.houses[h] for h in idx))
