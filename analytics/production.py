@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from analytics.frame import HOUR_S, HourlyFrame, empty_frame, floor_hour
-from eggwatch.park import Park
+from eggwatch.park import House, Park
 from eggwatch.store.base import Agg, Query, Series, TelemetryStore
 from eggwatch.store.counters import guess_wrap, increases
 
@@ -149,8 +149,7 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
     _fill_hens(store, park, frame, s_ms, e_ms, n)
     hours = np.arange(n)
     for h, house in enumerate(park.houses):
-        placed = datetime(house.placed.year, house.placed.month, house.placed.day, tzinfo=park.tz)
-        since_h = (t0 - placed).total_seconds() / HOUR_S + hours + 0.5
+        since_h = (s_ms - _placed_ms(house, park)) / HOUR_MS + hours + 0.5
         frame.age_weeks[h] = house.age_weeks_at_placement + since_h / (24 * 7)
     return frame
 
@@ -170,15 +169,26 @@ def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int,
     m0 = min(int(since.timestamp() * 1000), s_ms)
     deaths: dict[int, list[np.ndarray]] = defaultdict(list)
     for s in _bucketed(store, park, "mortality", m0, e_ms, "sum"):
-        # Deaths before the frame are summed into its first hour, then accumulated.
+        # Deaths before the frame are summed into its first hour, then accumulated; deaths entered
+        # before the flock's placement were the last flock's.
         grid = np.zeros(n)
-        idx = (s.ts - s_ms) // HOUR_MS
-        np.add.at(grid, np.clip(idx, 0, max(n - 1, 0)), s.values) if n else None
+        mine = s.ts >= _placed_ms(park.houses[hidx[s.unit]], park)
+        idx = (s.ts[mine] - s_ms) // HOUR_MS
+        np.add.at(grid, np.clip(idx, 0, max(n - 1, 0)), s.values[mine]) if n else None
         deaths[hidx[s.unit]].append(np.cumsum(grid))
+    hour_starts = s_ms + HOUR_MS * np.arange(n)
     for h, house in enumerate(park.houses):
         if not reported[h]:
             dead = np.sum(deaths[h], axis=0) if deaths[h] else np.zeros(n)
-            frame.hens[h] = house.hens_placed - dead
+            # Before its placement the flock was not in the house: no hens of it (the detector then
+            # judges the flock from its placement on, not against whatever the house held before).
+            frame.hens[h] = np.where(hour_starts < _placed_ms(house, park), 0.0, house.hens_placed - dead)
+
+
+def _placed_ms(house: House, park: Park) -> int:
+    """The start of the house's placement day (park time), epoch ms."""
+    placed = datetime(house.placed.year, house.placed.month, house.placed.day, tzinfo=park.tz)
+    return int(placed.timestamp() * 1000)
 
 
 def house_figures(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> list[Any]:

@@ -115,6 +115,25 @@ def test_influxdb_store(influx_store: TelemetryStore, park: Park) -> None:
     _check(influx_store, park)
 
 
+def test_a_flock_has_no_hens_before_its_placement(tmp_path: Path, site: str) -> None:
+    # A house restocked: the park file names the new flock, placed at Beijing midnight (hour 16 UTC).
+    house = House(unit="house-01", placed=dt.date(2026, 3, 11), hens_placed=1000, rows=2)
+    park = Park(site=site, houses=(house,))
+    store = EmbeddedStore(tmp_path / "telemetry.db")
+    store.ensure_ready()
+    try:
+        store.write(
+            [
+                Point(site, "house-01", "manual", Reading(_ms(h), "mortality", n, {}))
+                for h, n in ((3.2, 7), (20.5, 5))  # the last flock's deaths, then the new one's
+            ]
+        )
+        f = load_hourly(store, park, T0, T0 + dt.timedelta(hours=24))
+    finally:
+        store.close()
+    assert (f.hens[0, :16] == 0).all() and (f.hens[0, 16:20] == 1000).all() and (f.hens[0, 20:] == 995).all()
+
+
 def test_counter_increases_wrap_reset_and_gap() -> None:
     last = np.array([100.0, 160, np.nan, 400, 30, 65530, 10])
     peak = np.array([100.0, 160, np.nan, 400, 450, 65530, 65535])
