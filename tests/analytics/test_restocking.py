@@ -1,7 +1,7 @@
 """A house emptied and stocked again: the new flock is judged on its own, not against the last one.
 
 Before flocks were told apart (flocks.py), 216 restockings of unit-test houses (3-28 days empty,
-new flocks of 17-22 weeks, belts and round the clock, counters on or off while empty) gave 206
+new flocks of 17-22 weeks, belts and round the clock, counters on or off while empty) gave 213
 false alerts: water and feed "drops" the day the new flock came in, laying "drops" and counter
 faults for rows the new flock fills unlike the last one.
 """
