@@ -39,17 +39,13 @@ def gap_hours(x: np.ndarray) -> np.ndarray:
 
 def ffill(x: np.ndarray) -> np.ndarray:
     """Carry the last known value forward along the hour axis (leading NaNs stay NaN)."""
-    n = x.shape[-1]
-    out = np.array(x, dtype=np.float64).reshape(-1, n)
-    known = ~np.isnan(out)
-    some = np.flatnonzero(~known.all(axis=-1))  # series without a blank stay as they are
-    if some.size:
-        sub, ok = out[some], known[some]
-        idx = np.where(ok, np.arange(n), 0)
-        np.maximum.accumulate(idx, axis=-1, out=idx)
-        filled = np.take_along_axis(sub, idx, axis=-1)
-        out[some] = np.where(np.logical_or.accumulate(ok, axis=-1), filled, np.nan)
-    return out.reshape(x.shape)
+    known = ~np.isnan(x)
+    if known.all():  # nothing to fill (hens and age usually)
+        return x.copy()
+    idx = np.where(known, np.arange(x.shape[-1]), 0)
+    np.maximum.accumulate(idx, axis=-1, out=idx)
+    out = np.take_along_axis(x, idx, axis=-1)
+    return np.where(np.logical_or.accumulate(known, axis=-1), out, np.nan)
 
 
 def window_mean(x: np.ndarray, w: int) -> np.ndarray:
