@@ -16,7 +16,7 @@ from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
 from analytics.detector.analysis import Analysis, analyse, maturity_shift
 from analytics.detector.config import DetectorConfig
-from analytics.detector.flocks import filled_hens, split_flocks
+from analytics.detector.flocks import split_flocks
 from analytics.detector.maturity import history_days
 from analytics.frame import HourlyFrame
 
@@ -28,7 +28,7 @@ LIVE_BLOCK = 128  # houses analysed together in a live pass
 def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[DetectorAlert]:
     """All alerts over ``frame``, ordered by ``detected_at`` then house."""
     cfg = config or DetectorConfig()
-    flocks = split_flocks(frame, filled_hens(frame.hens))
+    flocks = split_flocks(frame)
     return build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
 
 
@@ -55,8 +55,7 @@ def detect_live(
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
     # Where each flock is on its breed curve is learned from a longer past than the verdicts need.
     learn = min(frame.n_hours, keep + 24 * (history_days(cfg.maturity_days) + 1))
-    recent_all = frame.tail(learn)
-    flocks = split_flocks(recent_all, filled_hens(recent_all.hens))  # a restocked house: a series a flock
+    flocks = split_flocks(frame.tail(learn))  # a restocked house: a series a flock
     # Blocks of houses keep the working arrays in the CPU caches (2x faster for 1,000 houses).  Equal
     # blocks: each holds enough of the park to tell the weather from one house (see heat.py).
     n = len(flocks.frame.houses)

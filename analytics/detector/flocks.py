@@ -55,10 +55,10 @@ def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     return placed | (younger & ~empty & (t - last_placed > MERGE_HOURS))
 
 
-def split_flocks(frame: HourlyFrame, hens: np.ndarray) -> Flocks:
-    """``frame`` with every flock of a restocked house as a series of its own (``hens``: the frame's
-    hens without blanks).  A series without hens at any hour (the house empty until restocked) is
-    left out."""
+def split_flocks(frame: HourlyFrame) -> Flocks:
+    """``frame`` with every flock of a restocked house as a series of its own.  A series without
+    hens at any hour (the house empty until restocked) is left out."""
+    hens = filled_hens(frame.hens)
     starts = restocked(hens, frame.age_weeks)
     if not starts.any():  # the usual case
         return Flocks(frame, frame.houses)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from analytics.detector import detect, detect_live
-from analytics.detector.flocks import filled_hens, split_flocks
+from analytics.detector.flocks import split_flocks
 from analytics.frame import HourlyFrame
 from tests.analytics.synth import Flock, day_hour, restock
 
@@ -82,7 +82,7 @@ def test_the_old_flocks_alerts_are_those_of_the_data_up_to_the_restocking() -> N
 def test_a_younger_flock_is_a_new_flock_even_when_the_emptying_was_not_entered() -> None:
     frame, placed = _park(7, 19.0, (1, 6), blank=False)
     frame.hens[0, SOLD:placed] = np.nan  # the sale never entered: hens carried forward
-    flocks = split_flocks(frame, filled_hens(frame.hens))
+    flocks = split_flocks(frame)
     assert flocks.house_of.count("H01") == 2
     series = flocks.frame.houses.index("H01/flock-2")
     assert np.isnan(flocks.frame.eggs[series, :, :placed]).all()
@@ -93,5 +93,5 @@ def test_a_house_emptied_and_not_restocked_stays_one_series() -> None:
     frame = replace(Flock(days=60, houses=3), seed=2).build()
     frame.hens[1, SOLD:] = 0.0
     frame.eggs[1, :, SOLD:] = 0.0
-    flocks = split_flocks(frame, filled_hens(frame.hens))
+    flocks = split_flocks(frame)
     assert flocks.frame is frame and flocks.house_of == frame.houses
