@@ -19,7 +19,7 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -160,13 +160,9 @@ def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int,
     for s in _bucketed(store, park, "hens_housed", s_ms, e_ms, "last"):
         frame.hens[hidx[s.unit]] = _on_grid(s, s_ms, n)[1:]
         reported[hidx[s.unit]] = True
-    first_placed = min((h.placed for h in park.houses), default=None)
-    if first_placed is None or reported.all():
+    if not park.houses or reported.all():
         return
-    since = datetime(first_placed.year, first_placed.month, first_placed.day, tzinfo=park.tz) - timedelta(
-        days=1
-    )
-    m0 = min(int(since.timestamp() * 1000), s_ms)
+    m0 = min(min(_placed_ms(h, park) for h in park.houses), s_ms)  # deaths since the first placement
     deaths: dict[int, list[np.ndarray]] = defaultdict(list)
     for s in _bucketed(store, park, "mortality", m0, e_ms, "sum"):
         # Deaths before the frame are summed into its first hour, then accumulated; deaths entered
