@@ -74,10 +74,37 @@ def guided_baseline(
             robust_center(stack[..., :half], min_half) / robust_center(stack[..., half:], min_half)
         )
         guide_rise = np.log(
-            robust_center(guide_then[..., :half], min_half) / robust_center(guide_then[..., half:], min_half)
+            _smooth_center(guide_then[..., :half], min_half)
+            / _smooth_center(guide_then[..., half:], min_half)
         )
         kappa = np.where(guide_rise > GUIDE_RISE_MIN, np.clip(own_rise / guide_rise, 0.0, 1.0), 0.0)
-        kappa = np.nan_to_num(kappa, nan=0.0)[..., None]
-        centre, sigma = robust_center_scale(stack / guide_then**kappa, min_days)
-    now = guide[..., start:] ** kappa[..., 0]
+        kappa = np.nan_to_num(kappa, nan=0.0)
+        centre, sigma = robust_center_scale(stack / _power(guide_then, kappa[..., None]), min_days)
+    now = _power(guide[..., start:], kappa)
     return centre * now, sigma * now
+
+
+def _power(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``x ** p`` (broadcast), the same numbers, with ``pow`` only where ``p`` is neither 0 nor 1: most
+    flocks follow the guide fully or not at all, and ``pow`` costs 20 times a product."""
+    p = np.broadcast_to(p, np.broadcast_shapes(x.shape, p.shape))
+    out = np.where(p == 0.0, 1.0, np.broadcast_to(x, p.shape))
+    part = (p != 0.0) & (p != 1.0)
+    if part.any():
+        out[part] = np.broadcast_to(x, p.shape)[part] ** p[part]
+    return out
+
+
+def _smooth_center(stack: np.ndarray, min_n: int) -> np.ndarray:
+    """:func:`robust_center` of a guide's past days, the same numbers: a guide (a curve of age) is
+    mostly monotone over a week, and the median of a monotone odd-length run is its middle value,
+    so only the rest is sorted."""
+    k = stack.shape[-1]
+    if k % 2 == 0:
+        return robust_center(stack, min_n)
+    step = np.diff(stack, axis=-1)
+    easy = (step >= 0).all(axis=-1) | (step <= 0).all(axis=-1)  # False where a value is NaN
+    out = stack[..., k // 2].copy()
+    if not easy.all():
+        out[~easy] = robust_center(stack[~easy], min_n)
+    return out

@@ -42,10 +42,10 @@ def ffill(x: np.ndarray) -> np.ndarray:
     known = ~np.isnan(x)
     if known.all():  # nothing to fill (hens and age usually)
         return x.copy()
-    idx = np.where(known, np.arange(x.shape[-1]), 0)
-    np.maximum.accumulate(idx, axis=-1, out=idx)
-    out = np.take_along_axis(x, idx, axis=-1)
-    return np.where(np.logical_or.accumulate(known, axis=-1), out, np.nan)
+    last = last_true(known, -1)  # the last known hour so far (-1: none yet)
+    out = along_last(x, np.maximum(last, 0))
+    out[last < 0] = np.nan
+    return out
 
 
 def window_mean(x: np.ndarray, w: int) -> np.ndarray:
@@ -105,7 +105,7 @@ def robust_center_scale(
     if tail is not None:
         q, sigmas = tail
         at = np.clip(np.floor(q * (n - 1)).astype(np.int64), 0, None)
-        sigma = np.fmax(sigma, np.take_along_axis(dev, at[..., None], axis=-1)[..., 0] / sigmas)
+        sigma = np.fmax(sigma, along_last(dev, at) / sigmas)
     bad = n < min_n
     med[bad] = np.nan
     sigma[bad] = np.nan
@@ -123,21 +123,44 @@ def park_median(x: np.ndarray) -> np.ndarray:
 def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     lo = np.clip((n - 1) // 2, 0, None)
     hi = np.clip(n // 2, 0, None)
-    a = np.take_along_axis(s, lo[..., None], axis=-1)[..., 0]
-    b = np.take_along_axis(s, hi[..., None], axis=-1)[..., 0]
-    return (a + b) / 2.0
+    return (along_last(s, lo) + along_last(s, hi)) / 2.0
+
+
+def along_last(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``x[..., idx]`` picked per series: ``idx`` has the shape of ``x`` (its leading axes may be 1
+    in ``x``, broadcast), or that shape without the last axis (one pick per series).  Like
+    ``np.take_along_axis`` but one flat ``take`` (3x faster; the detector picks medians and carried
+    values by the million)."""
+    n = x.shape[-1]
+    lead = idx.shape if idx.ndim == x.ndim - 1 else idx.shape[:-1]
+    if len(lead) != x.ndim - 1 or np.broadcast_shapes(x.shape[:-1], lead) != lead:
+        raise ValueError(f"along_last: index shape {idx.shape} does not fit {x.shape}")
+    x = np.ascontiguousarray(x)
+    offset = np.zeros((1,) * len(lead), dtype=np.intp)
+    stride = n
+    for axis in reversed(range(len(lead))):  # element offset of each series in x (0 where broadcast)
+        if x.shape[axis] > 1:
+            shape = [1] * len(lead)
+            shape[axis] = x.shape[axis]
+            offset = offset + np.arange(0, stride * x.shape[axis], stride, dtype=np.intp).reshape(shape)
+        stride *= x.shape[axis]
+    if idx.ndim == x.ndim:
+        offset = offset[..., None]
+    return np.take(x.reshape(-1), offset + idx)
 
 
 def value_at(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``x`` at hour ``idx[..., t]`` for every ``t`` (``x`` broadcast to ``idx``'s shape, ``idx``
     clipped into the frame: mask hours where it points before the start yourself)."""
-    return np.take_along_axis(np.broadcast_to(x, idx.shape), np.clip(idx, 0, x.shape[-1] - 1), axis=-1)
+    return along_last(x, np.clip(idx, 0, x.shape[-1] - 1))
 
 
 def last_true(cond: np.ndarray, none: int = -(10**9)) -> np.ndarray:
     """Index of the last hour, this one included, where ``cond`` held (``none`` before the first)."""
-    t = np.arange(cond.shape[-1])
-    return np.maximum.accumulate(np.where(cond, t, none), axis=-1)
+    # (t - none) where cond holds, 0 elsewhere, then + none: a product, many times faster than where()
+    last = np.multiply(cond, np.arange(cond.shape[-1], dtype=np.int64) - none, dtype=np.int64)
+    last += none
+    return np.maximum.accumulate(last, axis=-1, out=last)
 
 
 def run_start(cond: np.ndarray) -> np.ndarray:
