@@ -51,13 +51,14 @@ def ffill(x: np.ndarray) -> np.ndarray:
 def window_mean(x: np.ndarray, w: int) -> np.ndarray:
     """Mean of the known values of ``x`` over ``(t-w, t]`` (NaN when none)."""
     known = ~np.isnan(x)
-    c = np.cumsum(np.where(known, x, 0.0), axis=-1)
-    n = np.cumsum(known, axis=-1).astype(np.float64)
+    total = np.cumsum(np.where(known, x, 0.0), axis=-1)
+    count = np.cumsum(known, axis=-1)
     k = min(w, x.shape[-1])  # a window longer than the frame: everything so far
-    pad = lambda a: np.concatenate([np.zeros((*a.shape[:-1], k)), a[..., : a.shape[-1] - k]], axis=-1)  # noqa: E731
-    cnt = n - pad(n)
+    if k < x.shape[-1]:  # in place: the window's start drops out
+        total[..., k:] -= total[..., :-k].copy()
+        count[..., k:] -= count[..., :-k].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cnt > 0, (c - pad(c)) / cnt, np.nan)
+        return np.where(count > 0, total / count, np.nan)
 
 
 def past_days(x: np.ndarray, days: int, start: int) -> np.ndarray:
