@@ -153,6 +153,7 @@ def along_last(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
 def value_at(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``x`` at hour ``idx[..., t]`` for every ``t`` (``x`` broadcast to ``idx``'s shape, ``idx``
     clipped into the frame: mask hours where it points before the start yourself)."""
+    x = x.reshape((1,) * (idx.ndim - x.ndim) + x.shape)  # fewer axes than idx: broadcast them
     return along_last(x, np.clip(idx, 0, x.shape[-1] - 1))
 
 

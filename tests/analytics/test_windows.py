@@ -98,6 +98,8 @@ def test_run_lengths_over_many_series_some_without_any_run() -> None:
 def test_value_at_picks_each_hours_own_index() -> None:
     x = np.array([[10.0, 11, 12, 13]])
     assert value_at(x, np.array([[-1, 0, 0, 2]])).tolist() == [[10, 10, 10, 12]]  # clipped into the frame
+    idx = np.array([[0, 3, 9, 1], [2, 2, 2, 2]])
+    assert value_at(x[0], idx).tolist() == [[10, 13, 13, 11], [12, 12, 12, 12]]  # x broadcast over houses
 
 
 # The fast paths below must give the very numbers of the plain NumPy they replace (the detector's
