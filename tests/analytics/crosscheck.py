@@ -110,7 +110,9 @@ def main() -> None:
     if a.floor > 0:
         seen = [
             hours_until_visible(f, h, t, a.floor)
-            for f, h, t, _ in flocks(a.flocks, a.noise, a.ramp_h, a.houses, tuple(a.depth), a.round_the_clock)
+            for f, h, t, _ in flocks(
+                a.flocks, a.noise, a.ramp_h, a.houses, depth=tuple(a.depth), round_the_clock=a.round_the_clock
+            )
         ]
         print(f"{'counters':14s} short by {a.floor:.0%} of a day's eggs after a median {median(seen):.1f} h")
 
