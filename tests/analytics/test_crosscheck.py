@@ -62,3 +62,25 @@ def test_a_drop_after_the_mornings_laying_shows_in_the_counters_only_the_next_mo
     before_lights, after_laying = visible(day_hour(10, 20)), visible(day_hour(11, 6))
     assert before_lights <= 8
     assert 18 <= after_laying <= 24
+
+
+def test_crosscheck_command_prints_the_counters_floor() -> None:
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.analytics.crosscheck",
+            "--flocks",
+            "2",
+            "--depth",
+            "15",
+            "30",
+            "--floor",
+            "0.04",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "short by 4% of a day's eggs after a median" in res.stdout
