@@ -17,7 +17,16 @@ from analytics.detector.lights import lights_came_late, moved_too
 from analytics.detector.maturity import curve_shift
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.timing import rhythm_shift_hours
-from analytics.detector.windows import DAY, ffill, lagged, last_true, run_lengths, run_start, window_mean
+from analytics.detector.windows import (
+    DAY,
+    along_last,
+    ffill,
+    lagged,
+    last_true,
+    run_lengths,
+    run_start,
+    window_mean,
+)
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
@@ -58,10 +67,10 @@ def hourly_age(age: np.ndarray) -> np.ndarray:
     """
     t = np.arange(age.shape[-1])
     changed = ~np.isnan(age) & ~(age == lagged(ffill(age), 1))
-    anchor = np.maximum.accumulate(np.where(changed, t, -1), axis=-1)
+    anchor = last_true(changed, -1)
     first = np.argmax(changed, axis=-1)[..., None]  # before it, the first figure (none: NaN)
     since = np.where(anchor >= 0, np.minimum(t - anchor, WEEK), 0) / WEEK
-    return np.take_along_axis(age, np.where(anchor >= 0, anchor, first), axis=-1) + since
+    return along_last(age, np.where(anchor >= 0, anchor, first)) + since
 
 
 def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:

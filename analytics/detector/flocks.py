@@ -20,7 +20,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from analytics.detector.windows import DAY, ffill, lagged
+from analytics.detector.windows import DAY, along_last, ffill, lagged
 from analytics.frame import HourlyFrame
 
 YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
@@ -39,7 +39,7 @@ def filled_hens(hens: np.ndarray) -> np.ndarray:
     filled = ffill(hens)
     if not np.isnan(filled).any():  # the usual case: every house reported from the first hour
         return filled
-    first = np.take_along_axis(filled, np.argmax(~np.isnan(filled), axis=-1)[:, None], axis=-1)
+    first = along_last(filled, np.argmax(~np.isnan(filled), axis=-1))[:, None]
     return np.where(np.isnan(filled), first, filled)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, gap_hours
+from analytics.detector.windows import DAY, along_last, gap_hours
 
 
 def daily_profiles(eggs: np.ndarray, first_hod: int, days: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +70,7 @@ def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> tuple[np.
         run[..., k] = cur
     run = np.minimum(run, DAY)
     end = np.argmax(run, axis=-1)  # position (0..47) where the longest run ends
-    length = np.take_along_axis(run, end[..., None], axis=-1)[..., 0]
+    length = along_last(run, end)
     first = end - length + 1 + guard
     pos = np.arange(2 * DAY)
     inside = (pos >= first[..., None]) & (pos <= end[..., None]) & (length[..., None] > guard)
