@@ -20,7 +20,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from analytics.detector.windows import DAY, along_last, ffill, lagged
+from analytics.detector.windows import DAY, along_last, ffill, lagged, last_true
 from analytics.frame import HourlyFrame
 
 YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
@@ -51,7 +51,7 @@ def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         younger = age < lagged(age, 1) - YOUNGER_WEEKS
     t = np.arange(hens.shape[-1])
-    last_placed = np.maximum.accumulate(np.where(placed, t, -MERGE_HOURS - 1), axis=-1)
+    last_placed = last_true(placed, -MERGE_HOURS - 1)
     return placed | (younger & ~empty & (t - last_placed > MERGE_HOURS))
 
 
