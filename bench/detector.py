@@ -24,6 +24,7 @@ import numpy as np
 from analytics.control_chart import control_chart
 from analytics.detector import DetectorConfig, detect, detect_live
 from analytics.frame import HourlyFrame
+from analytics.malloc import ENV_VARS, keep_freed_memory
 from analytics.offline import read_frame, write_frame
 
 
@@ -131,12 +132,11 @@ def live() -> None:
         f"  1000 houses × {keep} d: live pass on one thread {live_s:.3f} s = {live_s / chart_s:.1f} ×"
         f" the daily control chart ({chart_s:.3f} s)"
     )
-    kept = {"MALLOC_MMAP_THRESHOLD_": "33554432", "MALLOC_TRIM_THRESHOLD_": "536870912"}
-    plain, tuned = _pass_in_new_process({}), _pass_in_new_process(kept)
+    plain, tuned = _pass_in_new_process(keep=False), _pass_in_new_process(keep=True)
     print(
         f"  1000 houses × 60 d in a new process, glibc returning freed memory (its default):"
         f" {plain['wall']:.3f} s, {plain['faults']:,.0f} page faults a pass;"
-        f" keeping it (as docker-compose runs analytics): {tuned['wall']:.3f} s ="
+        f" keeping it (keep_freed_memory, as `eggwatch analytics run` does): {tuned['wall']:.3f} s ="
         f" {plain['wall'] / tuned['wall']:.2f} × faster, {tuned['faults']:,.0f} page faults"
     )
     frame = synthetic(1000, 60, seed=7)
@@ -145,17 +145,20 @@ def live() -> None:
     print(f"  (machine load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
-def _pass_in_new_process(env: dict[str, str]) -> dict[str, float]:
-    """Best wall time and page faults of a live pass over 1000 houses × 60 d in a fresh process with
-    ``env`` added: glibc's malloc settings are read once, at process start."""
+def _pass_in_new_process(keep: bool) -> dict[str, float]:
+    """Best wall time and page faults of a live pass over 1000 houses × 60 d in a fresh process
+    (a fresh malloc), with or without :func:`keep_freed_memory`."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}  # neither side set from outside
     out = subprocess.run(
-        [sys.executable, "-m", "bench.detector", "--one-pass"],
-        capture_output=True, check=True, text=True, env={**os.environ, **env},
+        [sys.executable, "-m", "bench.detector", "--one-pass", *(["--keep-memory"] if keep else [])],
+        capture_output=True, check=True, text=True, env=env,
     )  # fmt: skip
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
-def one_pass() -> None:
+def one_pass(keep: bool) -> None:
+    if keep and not keep_freed_memory():
+        raise SystemExit("keep_freed_memory: not glibc here")
     frame = synthetic(1000, 60, seed=1000)
     detect_live(frame)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -165,8 +168,8 @@ def one_pass() -> None:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--one-pass"]:
-        one_pass()
+    if sys.argv[1:2] == ["--one-pass"]:
+        one_pass(keep=sys.argv[2:] == ["--keep-memory"])
         return
     offline()
     live()

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 
 from analytics.alerts.config import load_alerts_config
 from analytics.alerts.service import AlertService
+from analytics.malloc import keep_freed_memory
 from eggwatch.park import load_park
 from eggwatch.settings import ConfigError, load_settings
 from eggwatch.sql import make_engine, make_sessionmaker
@@ -34,6 +35,7 @@ def run_service(
     from eggwatch.store.open import open_store
 
     store = open_store(settings)
+    keep_freed_memory()  # every pass reuses the last one's memory instead of faulting it in again
     service = AlertService(settings, make_sessionmaker(engine), store, park, config=cfg)
     try:
         if once:
