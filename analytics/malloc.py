@@ -35,7 +35,7 @@ def keep_freed_memory(mmap_bytes: int = MMAP_BYTES, trim_bytes: int = TRIM_BYTES
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt  # glibc and a few others; musl and macOS have none
+        mallopt = libc.mallopt  # absent on macOS; a do-nothing stub in musl
         if not hasattr(libc, "gnu_get_libc_version"):
             return False  # another libc's parameter numbers may mean something else
     except (OSError, AttributeError, TypeError):
