@@ -38,14 +38,16 @@ def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStr
     rise = np.full((h, t), np.nan)
     rise[:, start:] = mean[:, start:] - exp_s
     if h >= MIN_PARK:
-        excess = rise - park_median(rise)
+        # The others' rise is the weather: what is left is this house's own, so less of it tells.
+        excess, limit = rise - park_median(rise), cfg.heat_excess_c
     else:
         noise = np.full((h, t), np.nan)
         noise[:, start:] = sig_s
         with np.errstate(invalid="ignore"):
             excess = np.where(rise >= cfg.heat_lone_z * noise, rise, np.nan)
+        limit = cfg.heat_rise_c  # the rise itself, weather included
     with np.errstate(invalid="ignore"):
-        hot = (excess >= cfg.heat_rise_c) | ((rise >= cfg.heat_rise_c) & (mean >= cfg.heat_abs_c))
+        hot = (excess >= limit) | ((rise >= cfg.heat_rise_c) & (mean >= cfg.heat_abs_c))
         alarm = run_lengths(hot, np.isnan(rise)) >= cfg.consumption_hours
         active = np.isnan(rise) | (rise >= 0.5 * cfg.heat_rise_c)
     alarm[:, :start] = False

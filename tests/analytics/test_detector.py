@@ -444,6 +444,16 @@ def test_a_park_too_small_to_compare_judges_a_rise_by_the_houses_own_temperature
     assert [a.house for a in detect(park) if a.kind == "heat_stress"] == ["H01"]
 
 
+def test_a_house_warming_2_degrees_more_than_the_others_is_heat_stress_in_a_park_only() -> None:
+    # The others' rise is the weather, so 2 °C of this house's own already tells its cooling is
+    # losing (heat_excess_c); with no park to compare, a rise must reach heat_rise_c (2.5 °C).
+    onset = day_hour(25, 4)
+    for houses, expected in ((4, ["H01"]), (2, [])):
+        frame = Flock(houses=houses).build()
+        frame.temp_c[0, onset:] += 2.2
+        assert [a.house for a in detect(frame) if a.kind == "heat_stress"] == expected, houses
+
+
 def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
     frame = Flock().build()
     out = day_hour(25, 10)
