@@ -135,7 +135,9 @@ def analyse_drops(
     last_catch = last_true(caught)
     with np.errstate(invalid="ignore"):
         judged = deficit >= override_pts
-    late = (last_stall > last_catch) & (hour - last_stall < cfg.hold_max_hours)
+    # ``>=``: a stall in the hour after a counting one is "caught" by that hour's eggs, which came
+    # before it (a continuous belt stopping mid-flow); it holds all the same.
+    late = (last_stall >= last_catch) & (hour - last_stall < cfg.hold_max_hours)
     late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_stall, support, cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a

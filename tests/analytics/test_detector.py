@@ -182,6 +182,18 @@ def test_delayed_collection_is_not_a_drop(by: int) -> None:
     assert detect(frame) == []
 
 
+def test_a_continuous_belt_stopped_just_after_counting_is_awaited() -> None:
+    # The belt stops 8 h after lights-on, in the tail of the day's flow, for 4 h.  Its first dry
+    # hour follows a counting one, and the hours after it usually count too little to be a stall
+    # themselves: the hold used to start only at a second stalled hour, so it never started, and
+    # the day, short until the eggs came, was a two-day-trend "laying drop".
+    frame = Flock(runs=(), houses=6, seed=5).build()
+    stop = day_hour(25, 4)
+    frame.eggs[0, :, stop + 4] += frame.eggs[0, :, stop : stop + 4].sum(axis=-1)
+    frame.eggs[0, :, stop : stop + 4] = 0
+    assert detect(frame) == []
+
+
 @pytest.mark.parametrize(
     ("runs", "run", "by"), [((1, 6), 1, 12), ((1, 6), 1, 23), ((0, 3, 7), 0, 16), ((0, 3, 7), 3, 20)]
 )
