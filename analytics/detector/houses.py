@@ -28,7 +28,7 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
-from analytics.detector.profile import at_hours, daily_profiles, quiet_hours
+from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count
 from analytics.detector.recent import recent_deficit
 from analytics.detector.rows import RowState
 from analytics.detector.windows import (
@@ -162,7 +162,14 @@ def analyse_drops(
     # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
     # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
     flow_from = flow - np.where(started > 0, value_at(flow, started - 1), 0.0)
-    fast = above & ((flow_since >= cfg.fast_flow) | (drinking_down & (flow_from >= cfg.fast_flow)))
+    # A shortfall that lasted through the day's last belt run, and the hour after it (a run that
+    # came a little late counts the rest of its eggs then), has no run left to be made up by.
+    rest = value_at(at_hours(still_to_count(profiles, cfg.quiet_share), day_of_hour, first_hod), started)
+    with np.errstate(invalid="ignore"):  # no quiet stretch (counting round the clock): fast_flow
+        survived = np.fmin(cfg.fast_flow, rest - cfg.quiet_share)
+    fast = above & (
+        ((flow_since >= survived) & (hour > started)) | (drinking_down & (flow_from >= cfg.fast_flow))
+    )
 
     # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units.  Without a usable yesterday (no
     # verdict then, or a row just left out: a counter fault's first hours were short before the fault

@@ -61,16 +61,7 @@ def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> tuple[np.
     edge, so the hours with few about them are quiet.  Without them such a house was judged only by
     the fast channel, and dips under 12 points went unseen.
     """
-    low = shares < quiet_share
-    low2 = np.concatenate([low, low], axis=-1)  # circular day
-    run = np.zeros(low2.shape, dtype=np.int64)
-    cur = np.zeros(low.shape[:-1], dtype=np.int64)
-    for k in range(2 * DAY):
-        cur = np.where(low2[..., k], cur + 1, 0)
-        run[..., k] = cur
-    run = np.minimum(run, DAY)
-    end = np.argmax(run, axis=-1)  # position (0..47) where the longest run ends
-    length = along_last(run, end)
+    end, length = _longest_quiet(shares, quiet_share)
     first = end - length + 1 + guard
     pos = np.arange(2 * DAY)
     inside = (pos >= first[..., None]) & (pos <= end[..., None]) & (length[..., None] > guard)
@@ -79,6 +70,39 @@ def quiet_hours(shares: np.ndarray, quiet_share: float, guard: int) -> tuple[np.
     round_the_clock = ~out.any(axis=-1, keepdims=True) & known
     quiet = (out & known) | (round_the_clock & _even_around(shares, guard))
     return quiet, np.broadcast_to(round_the_clock, quiet.shape)
+
+
+def still_to_count(shares: np.ndarray, quiet_share: float) -> np.ndarray:
+    """For each profile ``[..., 24]``: the share of a day still to be counted after each hour before
+    the day's counting ends (the start of its longest quiet stretch, as in :func:`quiet_hours`);
+    NaN where there is no such stretch (counting round the clock) or no profile yet.
+
+    A shortfall that has lasted through the day's last belt run has nothing left to be made up
+    by (houses.py, the fast channel)."""
+    end, length = _longest_quiet(shares, quiet_share)
+    stop = (end - length + 1) % DAY  # the first quiet hour
+    hod = np.arange(DAY)
+    # Hours after each hour up to the stop (circular): the stop lies 1..24 hours ahead.
+    ahead = (stop[..., None] - hod - 1) % DAY + 1
+    c = np.cumsum(np.concatenate([shares, shares], axis=-1), axis=-1)
+    upto = hod + ahead - 1  # the last counting hour before the stop, 0..46
+    rest = along_last(c, upto) - c[..., :DAY]
+    return np.where((length[..., None] > 0) & ~np.isnan(shares).any(axis=-1, keepdims=True), rest, np.nan)
+
+
+def _longest_quiet(shares: np.ndarray, quiet_share: float) -> tuple[np.ndarray, np.ndarray]:
+    """(position 0..47 where each profile's longest run of hours under ``quiet_share`` ends, on the
+    day repeated twice (circular), and its length, ≤ 24)."""
+    low = shares < quiet_share
+    low2 = np.concatenate([low, low], axis=-1)  # circular day
+    run = np.zeros(low2.shape, dtype=np.int64)
+    cur = np.zeros(low.shape[:-1], dtype=np.int64)
+    for k in range(2 * DAY):
+        cur = np.where(low2[..., k], cur + 1, 0)
+        run[..., k] = cur
+    run = np.minimum(run, DAY)
+    end = np.argmax(run, axis=-1)
+    return end, along_last(run, end)
 
 
 def _even_around(shares: np.ndarray, guard: int) -> np.ndarray:

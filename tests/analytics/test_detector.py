@@ -195,6 +195,25 @@ def test_a_continuous_belt_stopped_just_after_counting_is_awaited() -> None:
 
 
 @pytest.mark.parametrize(
+    ("runs", "lights_on", "hour", "within_h"),
+    [((23,), 18, 14, 11), ((0, 3, 7), 22, 4, 28), ((1, 6), 20, 8, 23)],
+    ids=["one-run", "three-runs", "two-runs"],
+)
+def test_a_drop_that_outlasts_the_days_last_run_is_found_there(
+    runs: tuple[int, ...], lights_on: int, hour: int, within_h: int
+) -> None:
+    # A quarter fewer eggs from the next runs on.  The fast channel waits for another 30 % of a
+    # day's flow to show that a short run is not made up by the next one; after the day's last
+    # run (and the hour after it, where a run that came a little late counts the rest) there is
+    # none, and the day's quiet hours found the drop 2-3 h later (13, 31 and 26 h).
+    onset = day_hour(25, hour)
+    frame = Flock(runs=runs, lights_on=lights_on, drop_from={0: (onset, 0.75)}).build()
+    alerts = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert [(a.house, a.evidence["channel"]) for a in alerts] == [("H01", "fast")]
+    assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=within_h)
+
+
+@pytest.mark.parametrize(
     ("runs", "run", "by"), [((1, 6), 1, 12), ((1, 6), 1, 23), ((0, 3, 7), 0, 16), ((0, 3, 7), 3, 20)]
 )
 def test_a_main_run_left_until_the_afternoon_or_the_next_morning_is_not_a_drop(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from analytics.detector.profile import daily_profiles, quiet_hours
+from analytics.detector.profile import daily_profiles, quiet_hours, still_to_count
 from analytics.detector.timing import rhythm_shift_hours
 from analytics.frame import HourlyFrame
 from tests.analytics.synth import Flock, day_hour, gap
@@ -61,3 +62,15 @@ def test_counting_round_the_clock_has_quiet_hours_of_its_own() -> None:
     counted = np.nansum(belts.eggs, axis=1)
     quiet, round_the_clock = quiet_hours(daily_profiles(counted, belts.start.hour, 14)[0], 0.02, 2)
     assert not round_the_clock[0, -1].any() and quiet[0, -1].any()
+
+
+def test_what_is_still_to_count_runs_to_the_days_quiet_stretch() -> None:
+    """Three belt runs (03, 07 and 09 UTC): after the main run 40 % of the day is still to come,
+    after the last nothing (the next day's eggs come after the quiet stretch); counting round the
+    clock there is no end of the day."""
+    shares = np.zeros((1, 24))
+    shares[0, [3, 7, 9]] = [0.6, 0.3, 0.1]
+    rest = still_to_count(shares, 0.02)[0]
+    assert rest[[3, 7, 9]] == pytest.approx([0.4, 0.1, 0.0])
+    assert rest[[2, 12]] == pytest.approx([1.0, 1.0])  # before the day's first run: all of it
+    assert np.isnan(still_to_count(np.full((1, 24), 1 / 24), 0.02)).all()
