@@ -164,7 +164,11 @@ def analyse_drops(
     flow_from = flow - np.where(started > 0, value_at(flow, started - 1), 0.0)
     # A shortfall that lasted through the day's last belt run, and the hour after it (a run that
     # came a little late counts the rest of its eggs then), has no run left to be made up by.
-    rest = value_at(at_hours(still_to_count(profiles, cfg.quiet_share), day_of_hour, first_hod), started)
+    rest = np.full(above.shape, np.nan)
+    some = np.flatnonzero(above.any(axis=-1))  # few houses ever fall that short: only theirs
+    if some.size:
+        left = at_hours(still_to_count(profiles[some], cfg.quiet_share), day_of_hour, first_hod)
+        rest[some] = value_at(left, started[some])
     with np.errstate(invalid="ignore"):  # no quiet stretch (counting round the clock): fast_flow
         survived = np.fmin(cfg.fast_flow, rest - cfg.quiet_share)
     fast = above & (
