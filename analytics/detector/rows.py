@@ -54,11 +54,16 @@ def _prior_sums(eggs: np.ndarray, days: int, started: np.ndarray) -> np.ndarray:
 
 
 def _shares_and_ratios(
-    prior: np.ndarray, win: np.ndarray, seen: np.ndarray, frozen: np.ndarray | None = None
+    prior: np.ndarray,
+    win: np.ndarray,
+    seen: np.ndarray,
+    frozen: np.ndarray | None = None,
+    unfrozen: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's share of the house from ``prior`` (the days before the last one, so a fault that
     starts today does not hide itself), its 24 h count against the median row estimate, and that
-    median estimate of the house's 24 h eggs."""
+    median estimate of the house's 24 h eggs.  ``frozen`` hours keep the shares learned before
+    them, or take ``unfrozen``'s where nothing was learned before."""
     r = prior.shape[1]
     # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
     all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
@@ -66,7 +71,13 @@ def _shares_and_ratios(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(all_known & (tot > 0), prior / tot, np.nan)
         if frozen is not None:  # keep the shares learned before ``frozen`` hours
-            share = np.where(frozen, np.nan, share)
+            share = ffill(np.where(frozen, np.nan, share))
+            if unfrozen is not None:
+                # A row out since before the history began (a counter dead before the file starts,
+                # or longer than a live pass looks back): no share of it was ever learned.  The
+                # rows that count stand for the house then, with the shares they count with (the
+                # dead row's is 0); without them the house had no figure at all.
+                share = np.where(np.isnan(share) & frozen, unfrozen, share)
         share = ffill(share)
     ratio, ref = _ratios(share, win, 0.2 / max(r, 1) if frozen is not None else 0.0)
     return share, ratio, ref
@@ -206,7 +217,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
         )
         masked = np.where(out & known[redo], 0.0, eggs[redo])
         prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
-        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out)
+        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out, share[redo])
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
