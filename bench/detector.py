@@ -1,6 +1,6 @@
 """Detector speed: ``eggwatch detect`` on 30 houses × 150 days × 8 rows, and live passes.
 
-Run: ``.venv/bin/python -m bench.detector``.  Targets (issue 5): the offline command in < 10 s
+Run: ``.venv/bin/python -m bench.detector`` (``--long``: the memory of a year's file, 30 houses).  Targets (issue 5): the offline command in < 10 s
 including reading the CSVs (≈ 864,000 row-hours); a live pass over 1,000 houses × 8 rows with
 60 days of history in < 1 s (a thread per core; one thread is shown too).  Baselines measured in the same run: reading the CSV lines with the
 stdlib ``csv`` module alone (the floor any CSV-based run pays), and the daily control chart.
@@ -167,9 +167,62 @@ def one_pass(keep: bool) -> None:
     print(json.dumps({"wall": wall, "faults": faults}))
 
 
+def long_file(houses: int = 30, days: int = 365) -> None:
+    """Memory of a long file: ``eggwatch detect``'s reading and detection, in pieces (the default)
+    against the whole history at once (``piece_days=0``), each in a fresh process."""
+    frame = synthetic(houses, days)
+    with tempfile.TemporaryDirectory() as tmp:
+        h, r = Path(tmp) / "H.csv", Path(tmp) / "R.csv"
+        write_frame(frame, h, r)
+        mb = (h.stat().st_size + r.stat().st_size) / 2**20
+        parse_s, _, _ = timed(lambda: sum(1 for p in (h, r) for _ in csv.reader(p.open())))
+        runs = {p: _detect_in_new_process(h, r, p) for p in (0, DetectorConfig().piece_days)}
+    whole, pieces = runs[0], runs[DetectorConfig().piece_days]
+    print(f"long file: {houses} houses × {days} days × 8 rows ({mb:.0f} MB of CSV), fresh processes:")
+    print(f"  reading (peak resident memory)       {pieces['read_mb']:6.0f} MB  {pieces['read_s']:5.2f} s"
+          f" = {pieces['read_s'] / parse_s:4.1f} × csv.reader alone ({parse_s:.2f} s)")  # fmt: skip
+    for name, run in (
+        ("whole history at once", whole),
+        (f"pieces of {DetectorConfig().piece_days} days", pieces),
+    ):
+        print(
+            f"  reading + detect, {name:22s} {run['peak_mb']:6.0f} MB  {run['wall']:5.2f} s  {run['alerts']:.0f} alerts"
+        )
+    print(
+        f"  pieces / whole: memory {pieces['peak_mb'] / whole['peak_mb']:.2f} ×, time {pieces['wall'] / whole['wall']:.2f} ×"
+    )
+
+
+def _detect_in_new_process(h: Path, r: Path, piece_days: int) -> dict[str, float]:
+    args = [sys.executable, "-m", "bench.detector", "--detect-file", str(h), str(r), str(piece_days)]
+    return json.loads(subprocess.run(args, capture_output=True, check=True, text=True).stdout)  # type: ignore[no-any-return]
+
+
+def detect_file(h: Path, r: Path, piece_days: int) -> None:
+    def peak() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+    t0 = time.perf_counter()
+    frame = read_frame(h, r)
+    read_s, read_mb = time.perf_counter() - t0, peak()
+    alerts = detect(frame, DetectorConfig(piece_days=piece_days))
+    wall = time.perf_counter() - t0
+    print(
+        json.dumps(
+            {"read_s": read_s, "read_mb": read_mb, "wall": wall, "peak_mb": peak(), "alerts": len(alerts)}
+        )
+    )
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--one-pass"]:
         one_pass(keep=sys.argv[2:] == ["--keep-memory"])
+        return
+    if sys.argv[1:2] == ["--detect-file"]:
+        detect_file(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        return
+    if sys.argv[1:2] == ["--long"]:
+        long_file()
         return
     offline()
     live()

@@ -20,16 +20,39 @@ from analytics.detector.flocks import split_flocks
 from analytics.detector.maturity import history_days
 from analytics.frame import HourlyFrame
 
-__all__ = ["Analysis", "DetectorConfig", "analyse", "detect", "detect_live"]
+__all__ = ["Analysis", "DetectorConfig", "analyse", "detect", "detect_live", "piece_context_days"]
 
 LIVE_BLOCK = 128  # houses analysed together in a live pass
 
 
+# Days of verdicts analysed before each piece of a long history, so an event alerted in the piece
+# before is not alerted again (an episode ends only after its condition cleared for rearm_hours).
+PIECE_STATE_DAYS = 7
+
+
 def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[DetectorAlert]:
-    """All alerts over ``frame``, ordered by ``detected_at`` then house."""
+    """All alerts over ``frame``, ordered by ``detected_at`` then house.
+
+    A history longer than ``piece_days`` plus the days each verdict looks back on is analysed in
+    pieces of ``piece_days`` of verdicts, each with that past in front (the live pass's way, so each
+    piece's verdicts are the whole run's): memory stays that of ``piece_days`` however long the file.
+    """
     cfg = config or DetectorConfig()
-    flocks = split_flocks(frame)
-    return build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
+    piece = 24 * cfg.piece_days
+    if not piece or frame.n_hours <= piece + 24 * piece_context_days(cfg):
+        flocks = split_flocks(frame)
+        return build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
+    alerts: list[DetectorAlert] = []
+    for start in range(0, frame.n_hours, piece):
+        end = min(start + piece, frame.n_hours)
+        alerts += detect_live(frame.head(end), cfg, end - start, cfg.piece_days + PIECE_STATE_DAYS)
+    return alerts
+
+
+def piece_context_days(cfg: DetectorConfig) -> int:
+    """Days in front of a piece of verdicts: the baselines', the episode state's, and the days each
+    flock's place on its breed curve is learned from (see :func:`detect_live`)."""
+    return max(cfg.baseline_days, cfg.temp_days) + PIECE_STATE_DAYS + 2 + history_days(cfg.maturity_days) + 1
 
 
 def detect_live(

@@ -101,6 +101,11 @@ class DetectorConfig:
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again
 
+    # A run over a long history (eggwatch detect) analyses it in pieces of this many days of
+    # verdicts, each with the past its verdicts need: memory of about houses x (piece_days + 23)
+    # days whatever the history (0: the whole history at once).
+    piece_days: int = 120
+
     # Not production problems: pause the laying verdict after these.
     depopulation_frac: float = 0.03  # hens fell this much within two days: (partial) depopulation
     depopulation_pause_hours: int = 48  # until the 24 h windows hold only the remaining hens

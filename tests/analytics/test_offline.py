@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analytics import offline
 from analytics.alert import DetectorAlert
 from analytics.detector import detect
 from analytics.offline import CsvFormatError, Rejects, read_frame, write_alerts, write_frame
@@ -148,6 +149,36 @@ def test_round_trip(tmp_path: Path) -> None:
     assert back.houses == frame.houses and back.rows == frame.rows and back.start == frame.start
     np.testing.assert_array_equal(back.eggs, frame.eggs)
     np.testing.assert_allclose(back.water_l, frame.water_l, rtol=1e-3)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 37, 200])
+def test_a_file_read_a_block_at_a_time_is_read_as_a_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    """Files are parsed a block of bytes at a time (memory): cuts anywhere change nothing, not in
+    line numbers, CRLF line ends, a byte-order mark, quoted fields or a repeat of an earlier block's
+    line."""
+    frame = Flock(days=2, houses=2, rows=3).build()
+    hp, rp = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, hp, rp)
+    lines = rp.read_text(encoding="utf-8").splitlines()
+    lines[7] = lines[7].rsplit(",", 1)[0] + ',"5"'  # quoted
+    lines[30:30] = ["", "2026-03-01T06:30:00Z,H01,01,5", lines[3], "", "2026-03-01T09:00:00Z,H01,01,5,9"]
+    rp.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
+    whole_rejects = Rejects()
+    whole = read_frame(hp, rp, whole_rejects)
+    assert set(whole_rejects.counts) == {
+        "lines with a bad timestamp", "lines repeating an earlier hour (the last one kept)",
+        "lines with the wrong number of fields",
+    }  # fmt: skip
+    monkeypatch.setattr(offline, "BLOCK_BYTES", block_bytes)
+    rejects = Rejects()
+    blocks = read_frame(hp, rp, rejects)
+    assert rejects == whole_rejects and rejects.first["lines with a bad timestamp"].startswith(f"{rp}:32: ")
+    assert blocks.houses == whole.houses and blocks.rows == whole.rows and blocks.start == whole.start
+    for name in ("eggs", "hens", "age_weeks", "water_l", "feed_kg", "temp_c"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+    assert blocks.eggs[0, 0, 1] == 5.0  # the quoted value
 
 
 def _rename_rows(rp: Path) -> None:
