@@ -73,10 +73,11 @@ def _shares_and_ratios(
         if frozen is not None:  # keep the shares learned before ``frozen`` hours
             share = ffill(np.where(frozen, np.nan, share))
             if unfrozen is not None:
-                # A row out since before the history began (a counter dead before the file starts,
-                # or longer than a live pass looks back): no share of it was ever learned.  The
-                # rows that count stand for the house then, with the shares they count with (the
-                # dead row's is 0); without them the house had no figure at all.
+                # A row out since before the history began (a counter dead, or a row emptied of
+                # its hens, before the file starts or longer ago than a live pass looks back): no
+                # share of it was ever learned.  The rows that count stand for the house, with the
+                # shares they count with (the empty row's is 0): right for an emptied row, an
+                # eighth low for a dead counter of eight; without them the house had no figure.
                 share = np.where(np.isnan(share) & frozen, unfrozen, share)
         share = ffill(share)
     ratio, ref = _ratios(share, win, 0.2 / max(r, 1) if frozen is not None else 0.0)

@@ -1,9 +1,10 @@
-"""A counter dead for longer than the detector looks back: the rows that count stand for the house.
+"""A row counting nothing for longer than the detector looks back: the rows that count stand for the
+house.
 
-A dead counter is left out of the house figure with the share it had before it died.  When it died
-before the history begins (a file that starts after it, or a live pass that looks back 19 days at a
-counter dead for weeks) no share was ever learned; the house had no figure at all then, and a drop
-in it went unseen.
+A dead counter is left out of the house figure with the share it had before it died; a row emptied
+of its hens stays in with its zero.  When that began before the history does (a file that starts
+after it, or a live pass that looks back 19 days) no share was ever learned; the house had no figure
+at all then, and a drop in it went unseen.
 """
 
 from __future__ import annotations
@@ -36,3 +37,17 @@ def test_a_live_pass_still_finds_a_drop_where_a_counter_has_been_dead_for_weeks(
     (live,) = detect_live(frame.head(n), window_hours=1)
     assert (live.house, live.kind, live.detected_at) == ("H01", "laying_drop", drop.detected_at)
     assert live.magnitude_pct > 0.8 * drop.magnitude_pct
+
+
+def test_a_live_pass_weeks_after_rows_were_emptied_still_finds_a_drop() -> None:
+    # A partial depopulation emptied two rows of eight (their hens sold) 50 days before: their zero
+    # is real, and the counting rows are the whole house, as in a run over the whole history.
+    frame = Flock(days=70, houses=3, drop_from={0: (day_hour(60, 14), 0.8)}).build()
+    frame.eggs[0, :2, day_hour(10, 0) :] = 0.0
+    for series in (frame.hens, frame.water_l, frame.feed_kg):
+        series[0, day_hour(10, 0) :] *= 0.75
+    (drop,) = [a for a in detect(frame) if a.detected_at > frame.hour_start(day_hour(12, 0))]
+    n = frame.index_of(drop.detected_at)
+    (live,) = detect_live(frame.head(n), window_hours=1)
+    assert (live.house, live.kind, live.detected_at) == ("H01", "laying_drop", drop.detected_at)
+    assert live.to_json()["evidence"]["hen_day_24h_pct"] == drop.to_json()["evidence"]["hen_day_24h_pct"]
