@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from analytics.control_chart import control_chart
-from analytics.detector import DetectorConfig, detect, detect_live
+from analytics.detector import DetectorConfig, analysed_days, detect, detect_live
 from analytics.frame import HourlyFrame
 from analytics.malloc import ENV_VARS, keep_freed_memory
 from analytics.offline import read_frame, write_frame
@@ -106,7 +106,7 @@ def offline() -> None:
 
 def live() -> None:
     cfg = DetectorConfig()
-    keep = max(cfg.baseline_days, cfg.temp_days) + 3 + 2  # see detect_live
+    keep = analysed_days(cfg, 3)  # see detect_live
     print(f"live pass (detect_live: alerts of the last hour; analyses the last {keep} days only):")
     print(f"  {'houses':>7s} {'history':>8s} {'wall s':>8s} {'CPU s':>7s} {'CPU µs/house':>13s}")
     for houses, days in ((100, 60), (300, 60), (1000, 30), (1000, 60), (1000, 120)):

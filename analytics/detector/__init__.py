@@ -14,13 +14,21 @@ from datetime import timedelta
 
 from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
-from analytics.detector.analysis import Analysis, analyse, maturity_shift
+from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift
 from analytics.detector.config import DetectorConfig
 from analytics.detector.flocks import split_flocks
 from analytics.detector.maturity import history_days
 from analytics.frame import HourlyFrame
 
-__all__ = ["Analysis", "DetectorConfig", "analyse", "detect", "detect_live", "piece_context_days"]
+__all__ = [
+    "Analysis",
+    "DetectorConfig",
+    "analyse",
+    "analysed_days",
+    "detect",
+    "detect_live",
+    "piece_context_days",
+]
 
 LIVE_BLOCK = 128  # houses analysed together in a live pass
 
@@ -49,10 +57,16 @@ def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[Det
     return alerts
 
 
+def analysed_days(cfg: DetectorConfig, state_days: int) -> int:
+    """Days a live pass analyses: ``state_days`` of verdicts, the figures' lead-in before them
+    (LEAD_DAYS) and the baselines' days before that, and a day for the UTC day's cut."""
+    return max(cfg.baseline_days, cfg.temp_days) + LEAD_DAYS + state_days + 1
+
+
 def piece_context_days(cfg: DetectorConfig) -> int:
-    """Days in front of a piece of verdicts: the baselines', the episode state's, and the days each
-    flock's place on its breed curve is learned from (see :func:`detect_live`)."""
-    return max(cfg.baseline_days, cfg.temp_days) + PIECE_STATE_DAYS + 2 + history_days(cfg.maturity_days) + 1
+    """Days in front of a piece of verdicts: what a live pass analyses before its window, and the
+    days each flock's place on its breed curve is learned from (see :func:`detect_live`)."""
+    return analysed_days(cfg, PIECE_STATE_DAYS) + history_days(cfg.maturity_days) + 1
 
 
 def detect_live(
@@ -64,16 +78,16 @@ def detect_live(
 ) -> list[DetectorAlert]:
     """Alerts whose ``detected_at`` falls within the last ``window_hours`` of ``frame``.
 
-    Only the last ``max(baseline_days, temp_days) + state_days + 2`` days are analysed
-    (enough history for the baselines, and ``state_days`` of verdicts for the episode state, so an
-    event already alerted in an earlier pass is not reported again), and each flock's place on its
+    Only the last :func:`analysed_days` are analysed (``state_days`` of verdicts for the episode
+    state, so an event already alerted in an earlier pass is not reported again, and the figures'
+    history before them), and each flock's place on its
     breed curve is learned from the ``history_days(maturity_days)`` before them (maturity.py); the
     cost is linear in houses and independent of older history.  Blocks of houses are analysed on
     ``workers`` threads (default: one per CPU); NumPy releases the GIL in its array loops, so they
     run on all cores.
     """
     cfg = config or DetectorConfig()
-    keep = min(frame.n_hours, 24 * (max(cfg.baseline_days, cfg.temp_days) + state_days + 2))
+    keep = min(frame.n_hours, 24 * analysed_days(cfg, state_days))
     start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
     # Where each flock is on its breed curve is learned from a longer past than the verdicts need.

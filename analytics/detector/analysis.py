@@ -52,6 +52,7 @@ class Analysis:
 
 
 WEEK = 7 * DAY
+LEAD_DAYS = 4  # figures computed before the first verdict (see analyse)
 
 
 def hourly_age(age: np.ndarray) -> np.ndarray:
@@ -127,10 +128,10 @@ def analyse(
 
     ``maturity``: :func:`maturity_shift` when the caller learned it from a longer history than
     ``frame`` holds (the live pass); by default it is learned from ``frame``."""
-    # Figures start 4 days before the first verdict, so verdicts, onsets and multi-day checks at
+    # Figures start LEAD_DAYS before the first verdict, so verdicts, onsets and multi-day checks at
     # ``evaluate_from`` are the same as in a run over the whole history.
     first_verdict = max(0, min(evaluate_from, frame.n_hours))
-    start = max(0, first_verdict - 4 * 24)
+    start = max(0, first_verdict - LEAD_DAYS * DAY)
     first_hod = frame.start.hour
     hens = filled_hens(frame.hens)
     hens_mean = window_mean(hens, 24)

@@ -61,6 +61,6 @@ def test_leading_empty_days_change_no_alert(flock: Flock, empty_days: int) -> No
 def test_live_pass_over_a_long_mostly_empty_window_finds_the_drop() -> None:
     frame = Flock(days=10, drop_from={0: (day_hour(7, 14), 0.75)}).build()
     (alert,) = [a for a in detect(frame) if a.kind == "laying_drop"]
-    padded = with_empty_days(frame, 50)  # the alert service loads history_days=60
+    padded = with_empty_days(frame, 60)  # the alert service loads history_days=70
     n = padded.index_of(alert.detected_at)
     assert as_json(detect_live(padded.head(n), window_hours=1)) == as_json([alert])
