@@ -121,7 +121,7 @@ class AlertsConfig(_Strict):
     park: Path | None = None  # default: EGGWATCH_DATA_DIR/park.yaml
     timezone: str | None = None  # times in messages; default: the park's (Asia/Shanghai)
     interval_s: float = Field(default=300.0, ge=1)
-    # A live pass analyses 22 days and learns each flock's place on its breed curve from the 44 before.
+    # A live pass analyses 23 days and learns each flock's place on its breed curve from the 44 before.
     history_days: int = Field(default=70, ge=2, le=400)
     cooldown_minutes: float = Field(default=360.0, ge=0)
     escalation_minutes: float = Field(default=30.0, gt=0)

@@ -52,7 +52,7 @@ class Analysis:
 
 
 WEEK = 7 * DAY
-LEAD_DAYS = 4  # figures computed before the first verdict (see analyse)
+LEAD_DAYS = 5  # figures computed before the first verdict (see analyse)
 
 
 def hourly_age(age: np.ndarray) -> np.ndarray:

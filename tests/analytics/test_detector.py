@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from analytics import detector
-from analytics.detector import DetectorConfig, analyse, detect, detect_live
+from analytics.detector import DetectorConfig, analyse, analysed_days, detect, detect_live
+from analytics.detector.analysis import LEAD_DAYS
 from analytics.detector.houses import trend_noise
 from analytics.detector.windows import window_mean
 from analytics.frame import HourlyFrame
@@ -648,3 +649,21 @@ def test_trend_noise_trusts_a_low_estimate_only_with_a_full_baseline() -> None:
     noise = trend_noise(sigma, np.array([[6.0, 14.0]]), cfg)[0]
     assert noise[0] == pytest.approx(cfg.trend_sigma_floor_pts)  # six days: the hard floor
     assert noise[1] < cfg.trend_sigma_floor_pts
+
+
+def test_a_live_pass_has_the_whole_runs_figures_from_its_lead_in_on() -> None:
+    """The figures a live pass computes before its first verdict (multi-day checks and onsets look
+    back on them) are the whole run's after their first day (each hour's noise pools the day before
+    it): with 19 days analysed none of the lead-in's were (12 days of baseline of 14)."""
+    frame = Flock(days=40, houses=4, seed=5, day_noise=0.02).build()
+    cfg = DetectorConfig()
+    keep = 24 * analysed_days(cfg, 3)
+    live = analyse(frame.tail(keep), cfg, evaluate_from=keep - 72)
+    whole = analyse(frame, cfg)
+    exact = keep - 72 - 24 * (LEAD_DAYS - 1)
+    for name in ("hen_day", "expected", "sigma", "deficit", "sigma_quiet", "trend", "trend_noise"):
+        np.testing.assert_allclose(
+            getattr(live.drops, name)[:, exact:],
+            getattr(whole.drops, name)[:, frame.n_hours - keep + exact :],
+            rtol=1e-9,
+        )

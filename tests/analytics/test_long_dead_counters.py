@@ -3,7 +3,7 @@ house.
 
 A dead counter is left out of the house figure with the share it had before it died; a row emptied
 of its hens stays in with its zero.  When that began before the history does (a file that starts
-after it, or a live pass that looks back 22 days) no share was ever learned; the house had no figure
+after it, or a live pass that looks back 23 days) no share was ever learned; the house had no figure
 at all then, and a drop in it went unseen.
 """
 
@@ -30,7 +30,7 @@ def test_a_counter_dead_before_the_file_starts_leaves_the_house_its_figure() -> 
 
 def test_a_live_pass_still_finds_a_drop_where_a_counter_has_been_dead_for_weeks() -> None:
     frame = Flock(days=70, houses=3, drop_from={0: (day_hour(60, 14), 0.8)}).build()
-    frame.eggs[0, 4, day_hour(5, 0) :] = 0.0  # 55 days dead; a live pass analyses the last 22
+    frame.eggs[0, 4, day_hour(5, 0) :] = 0.0  # 55 days dead; a live pass analyses the last 23
     fault, drop = detect(frame)
     assert (fault.kind, fault.row, drop.kind) == ("sensor_fault", "05", "laying_drop")
     n = frame.index_of(drop.detected_at)

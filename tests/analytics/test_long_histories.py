@@ -32,7 +32,7 @@ def test_pieces_find_what_the_whole_history_finds(monkeypatch: pytest.MonkeyPatc
     found = detect(frame, cfg)
     assert pieces == [480] * 5
     assert [_when(a) for a in found] == [_when(a) for a in whole]
-    # The counter dead since day 30 is out of the 46 days the last two pieces analyse: there H02's
+    # The counter dead since day 30 is out of the 47 days the last two pieces analyse: there H02's
     # figure comes from its counting rows alone (rows.py), an eighth lower, and so does its noise,
     # which the park's houses pool: H03's two-day-trend unit moves by 1.4 %.
     for a, b in zip(found, whole, strict=True):

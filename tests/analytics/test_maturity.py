@@ -64,7 +64,7 @@ def test_a_feed_change_in_a_young_flock_eating_along_the_guide_is_still_found() 
 
 
 def test_the_live_pass_learns_the_shift_from_the_history_before_its_window() -> None:
-    # The live pass analyses its last 22 days only; the shift comes from all the days it is given.
+    # The live pass analyses its last 23 days only; the shift comes from all the days it is given.
     flock = Flock(days=50, houses=3, age0=18.0, seed=9, drop_from={0: (day_hour(38, 14), 0.85)})
     frame = _rising(flock, [1.0, 1.0, 1.0])
     (alert,) = [a for a in detect(frame) if a.kind == "laying_drop"]
