@@ -149,10 +149,14 @@ def _pass_in_new_process(keep: bool) -> dict[str, float]:
     """Best wall time and page faults of a live pass over 1000 houses × 60 d in a fresh process
     (a fresh malloc), with or without :func:`keep_freed_memory`."""
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}  # neither side set from outside
+    return _in_new_process("--one-pass", *(["--keep-memory"] if keep else []), env=env)
+
+
+def _in_new_process(*args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """``python -m bench.detector ARGS`` in a fresh process: the JSON object it prints."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.detector", "--one-pass", *(["--keep-memory"] if keep else [])],
-        capture_output=True, check=True, text=True, env=env,
-    )  # fmt: skip
+        [sys.executable, "-m", "bench.detector", *args], capture_output=True, check=True, text=True, env=env
+    )
     return json.loads(out.stdout)  # type: ignore[no-any-return]
 
 
@@ -176,14 +180,14 @@ def long_file(houses: int = 30, days: int = 365) -> None:
         write_frame(frame, h, r)
         mb = (h.stat().st_size + r.stat().st_size) / 2**20
         parse_s, _, _ = timed(lambda: sum(1 for p in (h, r) for _ in csv.reader(p.open())))
-        runs = {p: _detect_in_new_process(h, r, p) for p in (0, DetectorConfig().piece_days)}
-    whole, pieces = runs[0], runs[DetectorConfig().piece_days]
+        piece_days = DetectorConfig().piece_days
+        whole, pieces = (_in_new_process("--detect-file", str(h), str(r), str(p)) for p in (0, piece_days))
     print(f"long file: {houses} houses × {days} days × 8 rows ({mb:.0f} MB of CSV), fresh processes:")
     print(f"  reading (peak resident memory)       {pieces['read_mb']:6.0f} MB  {pieces['read_s']:5.2f} s"
           f" = {pieces['read_s'] / parse_s:4.1f} × csv.reader alone ({parse_s:.2f} s)")  # fmt: skip
     for name, run in (
         ("whole history at once", whole),
-        (f"pieces of {DetectorConfig().piece_days} days", pieces),
+        (f"pieces of {piece_days} days", pieces),
     ):
         print(
             f"  reading + detect, {name:22s} {run['peak_mb']:6.0f} MB  {run['wall']:5.2f} s  {run['alerts']:.0f} alerts"
@@ -191,11 +195,6 @@ def long_file(houses: int = 30, days: int = 365) -> None:
     print(
         f"  pieces / whole: memory {pieces['peak_mb'] / whole['peak_mb']:.2f} ×, time {pieces['wall'] / whole['wall']:.2f} ×"
     )
-
-
-def _detect_in_new_process(h: Path, r: Path, piece_days: int) -> dict[str, float]:
-    args = [sys.executable, "-m", "bench.detector", "--detect-file", str(h), str(r), str(piece_days)]
-    return json.loads(subprocess.run(args, capture_output=True, check=True, text=True).stdout)  # type: ignore[no-any-return]
 
 
 def detect_file(h: Path, r: Path, piece_days: int) -> None:
