@@ -88,9 +88,9 @@ def build_alerts(
                 },
             )
         )
-    for kind, what, fires, c in (
-        ("water_drop", "water", an.water_fires, an.water),
-        ("feed_drop", "feed", an.feed_fires, an.feed),
+    for kind, what, fires, c, other, o in (
+        ("water_drop", "water", an.water_fires, an.water, "feed", an.feed),
+        ("feed_drop", "feed", an.feed_fires, an.feed, "water", an.water),
     ):
         for h, t in zip(*np.nonzero(fires), strict=True):
             short = float(c.fall_short[h, t])
@@ -112,6 +112,8 @@ def build_alerts(
                         "fall_pct": fall,
                         "fall_48h_pct": _num(100 * c.fall_2d[h, t]),
                         "fall_3h_pct": _num(100 * short),
+                        # Both down: the hens eat and drink less (consumption.falling_together).
+                        f"{other}_fall_pct": _num(100 * o.fall[h, t]),
                         "laying_deficit_pts": _num(d.deficit[h, t]),
                     },
                 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.detector.config import DetectorConfig
-from analytics.detector.consumption import ConsumptionDrops, analyse_consumption
+from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, falling_together
 from analytics.detector.episodes import first_alarms
 from analytics.detector.flocks import filled_hens
 from analytics.detector.gaps import restore_lost_backlogs
@@ -165,11 +165,14 @@ def analyse(
     feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
     with np.errstate(invalid="ignore"):
         feed_wait = _recent(feed_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
+    feed_excuse = np.where(feed_wait, np.inf, excuse)
     feed = analyse_consumption(
-        feed_kg, hens_mean, cfg.feed_min_frac, np.where(feed_wait, np.inf, excuse), start, cfg,
+        feed_kg, hens_mean, cfg.feed_min_frac, feed_excuse, start, cfg,
         slow_frac=cfg.feed_slow_frac,
         guide=_guide(age, frame.breeds, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
     )  # fmt: skip
+    if cfg.joint_frac > 0:  # eating and drinking less together: a water_drop, the first sign
+        water.alarm[...] |= falling_together(water, feed, excuse, feed_excuse, cfg)
     shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)

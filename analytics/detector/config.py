@@ -89,6 +89,9 @@ class DetectorConfig:
     feed_slow_frac: float = 0.045  # feed over the last 48 h down this much ...
     slow_z: float = 3.0  # ... and this many of its noise units ...
     slow_hours: int = 18  # ... for this many hours in a row is a feed_drop too (0 frac: off)
+    joint_frac: float = 0.07  # water and feed both down this much ... (0: off)
+    joint_z: float = 2.5  # ... and this many of their noise units ...
+    joint_hours: int = 4  # ... for this many hours in a row: a water_drop (consumption.falling_together)
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
 
@@ -96,7 +99,8 @@ class DetectorConfig:
     heat_excess_c: float = 2.0  # ... this much more than the park's other houses (their cooling copes) ...
     heat_rise_c: float = 2.5  # ... or this much with the house ...
     heat_abs_c: float = 28.0  # ... this hot (the whole park warmed: weather)
-    heat_lone_z: float = 4.0  # fewer than 3 houses (no park to compare): a heat_rise_c rise and this x its noise
+    # Fewer than 3 houses (no park to compare): a heat_rise_c rise and this many times its noise.
+    heat_lone_z: float = 4.0
 
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again

@@ -25,6 +25,7 @@ class ConsumptionDrops:
     alarm: np.ndarray  # [house, hour] bool
     active: np.ndarray  # [house, hour] bool
     fall_short: np.ndarray  # [house, hour] fall of the last 3 h mid-day (NaN: not checked)
+    z: np.ndarray  # [house, hour] the 24 h fall in its own noise units (NaN unknown)
 
 
 def analyse_consumption(
@@ -98,7 +99,33 @@ def analyse_consumption(
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
-    return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short)
+    return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short, z)
+
+
+def falling_together(
+    water: ConsumptionDrops,
+    feed: ConsumptionDrops,
+    excused_water: np.ndarray,
+    excused_feed: np.ndarray,
+    cfg: DetectorConfig,
+) -> np.ndarray:
+    """``[house, hour]``: water and feed per hen both down ``joint_frac`` (beyond what a known event
+    explains) and ``joint_z`` of their own noise units, for ``joint_hours`` in a row.
+
+    Hens that fall ill eat and drink less together; each fall alone may still be within what a
+    day's noise gives (water 12 %, feed 8 % are needed alone), both at once hardly ever by chance:
+    their day-to-day noise is independent."""
+    with np.errstate(invalid="ignore"):
+        both = (
+            (water.fall >= cfg.joint_frac + excused_water) & (water.z >= cfg.joint_z)
+            & (feed.fall >= cfg.joint_frac + excused_feed) & (feed.z >= cfg.joint_z)
+        )  # fmt: skip
+    unknown = np.isnan(water.fall) | np.isnan(feed.fall)
+    # Mid-day drinking normal: the lights moved and the day's windows with them (see analyse_consumption).
+    moved = _day_moved(
+        water.fall, water.fall_short, cfg.outage_normal_frac * cfg.water_min_frac, 0.25 * cfg.water_min_frac
+    )
+    return (run_lengths(both, unknown) >= cfg.joint_hours) & ~moved
 
 
 def _day_moved(fall: np.ndarray, fall_short: np.ndarray, normal: float, margin: float) -> np.ndarray:
