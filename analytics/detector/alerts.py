@@ -45,6 +45,9 @@ def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
     return "counter_collapsed" if ratio < cfg.row_fault_ratio else "counter_short"
 
 
+BOTH_MAX_PCT = 25.0  # water and feed both down, less than this: worded as the hens eating and drinking less
+
+
 def build_alerts(
     frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, names: Sequence[str] | None = None
 ) -> list[DetectorAlert]:
@@ -95,7 +98,11 @@ def build_alerts(
         for h, t in zip(*np.nonzero(fires), strict=True):
             short = float(c.fall_short[h, t])
             fall = 100 * max(float(c.fall[h, t]), 0.0 if math.isnan(short) else short)
-            en, zh = messages.consumption_drop(houses[h], what, fall)
+            other_fall = 100 * float(o.fall[h, t])  # NaN: unknown
+            # The other meter down beyond a day's noise too, neither by a quarter or more (a line
+            # that stopped, water failing and the hens eating less for it): the hens, not a line.
+            both = 100 * cfg.support_frac <= other_fall and max(fall, other_fall) < BOTH_MAX_PCT
+            en, zh = messages.consumption_drop(houses[h], what, fall, other_fall if both else None)
             out.append(
                 DetectorAlert(
                     house=houses[h],
@@ -113,7 +120,7 @@ def build_alerts(
                         "fall_48h_pct": _num(100 * c.fall_2d[h, t]),
                         "fall_3h_pct": _num(100 * short),
                         # Both down: the hens eat and drink less (consumption.falling_together).
-                        f"{other}_fall_pct": _num(100 * o.fall[h, t]),
+                        f"{other}_fall_pct": _num(other_fall),
                         "laying_deficit_pts": _num(d.deficit[h, t]),
                     },
                 )

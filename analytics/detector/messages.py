@@ -15,13 +15,28 @@ def laying_drop(house: str, deficit: float, observed: float, expected: float) ->
     return en, zh
 
 
-def consumption_drop(house: str, what: str, fall_pct: float) -> tuple[str, str]:
-    zh_what = {"water": "饮水量", "feed": "采食量"}[what]
+def consumption_drop(
+    house: str, what: str, fall_pct: float, other_fall_pct: float | None = None
+) -> tuple[str, str]:
+    """``other_fall_pct``: the other meter (feed for water, water for feed) down as well."""
+    zh_what = {"water": "饮水量", "feed": "采食量"}
+    other = "feed" if what == "water" else "water"
+    if other_fall_pct is not None:  # both down: the hens, not a line
+        en = (
+            f"{house}: {what} intake per hen down {fall_pct:.0f}% and {other} down {other_fall_pct:.0f}% "
+            f"against the last days — the hens eat and drink less, often the first sign of illness and a "
+            f"laying drop. Check the birds first."
+        )
+        zh = (
+            f"{house}：每只鸡{zh_what[what]}比前几天下降 {fall_pct:.0f}%，{zh_what[other]}也下降 "
+            f"{other_fall_pct:.0f}%——鸡群饮水和采食同时减少，常是发病和产蛋下降的先兆。请先检查鸡群。"
+        )
+        return en, zh
     en = (
         f"{house}: {what} intake per hen down {fall_pct:.0f}% against the last days — "
         f"often the first sign of a laying drop. Check the {what} lines and the birds."
     )
-    zh = f"{house}：每只鸡{zh_what}比前几天下降 {fall_pct:.0f}%——常是产蛋下降的先兆。请检查{'水线' if what == 'water' else '料线'}和鸡群。"
+    zh = f"{house}：每只鸡{zh_what[what]}比前几天下降 {fall_pct:.0f}%——常是产蛋下降的先兆。请检查{'水线' if what == 'water' else '料线'}和鸡群。"
     return en, zh
 
 

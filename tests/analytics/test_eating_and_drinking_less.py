@@ -30,6 +30,7 @@ def test_water_and_feed_down_together_are_a_water_drop_the_next_day() -> None:
     assert _hours_after_cut(frame, first.detected_at) <= 24
     water, feed = (float(first.evidence[k] or "nan") for k in ("fall_pct", "feed_fall_pct"))
     assert 7 <= water < 12 and 7 <= feed < 8  # each under its own alarm
+    assert "and feed down" in first.message and "采食量也下降" in first.message_zh  # the hens, not a line
     # Each fall alone is under its own alarm: without the joint check only the feed's slow 48 h
     # check reports it, nearly a day later.
     alone = detect(frame, DetectorConfig(joint_frac=0.0))
@@ -43,4 +44,5 @@ def test_water_or_feed_down_alone_by_as_much_is_no_water_drop() -> None:
     frame = _cut(Flock(seed=3).build(), water=0.0, feed=0.073)
     feed_only = detect(frame)
     assert [a.kind for a in feed_only] == ["feed_drop"]  # the slow 48 h check, as before
+    assert "water down" not in feed_only[0].message and "Check the feed lines" in feed_only[0].message
     assert _hours_after_cut(frame, feed_only[0].detected_at) > 40
