@@ -189,6 +189,13 @@ def analyse(
         water.alarm[moved_lately] = False
         feed.alarm[moved_lately] = False
         relit |= moved
+    if cfg.rhythm_outage_hours > 0:
+        # The rhythm moved because the water stopped (a line failed; the lights failed and the hens
+        # could not see to drink), not because the lights were moved: the windows holding the
+        # stop and the drinking that made up for it are no lighting change, and laying is judged.
+        after_water_alarm = _recent(water.alarm, cfg.rhythm_outage_hours)
+        relit &= ~after_water_alarm
+        suspect &= ~after_water_alarm
     relit_pause = _since_first(relit, cfg.rhythm_pause_hours)
     pause = depop | relit_pause
     wait = suspect & ~relit_pause
