@@ -173,6 +173,7 @@ def detect_in_parks(frame: HourlyFrame, config: DetectorConfig | None, park_size
 ROWS: Sequence[tuple[str, Callable[[Score], float], str]] = (
     ("drop recall ≤72 h", lambda s: s.recall, "{:.2f}"),
     ("  mild-dip recall", lambda s: s.mild_recall, "{:.2f}"),
+    ("  by laying_drop alone", lambda s: s.laying_recall, "{:.2f}"),
     ("precision", lambda s: s.precision, "{:.2f}"),
     ("false alarms / house-month", lambda s: s.false_per_house_month, "{:.3f}"),
     ("median h to detect (sudden)", lambda s: s.median_sudden_h, "{:.1f}"),

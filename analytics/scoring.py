@@ -1,7 +1,8 @@
 """Per-event scoring of alerts against labelled incidents (the metrics of the issue's targets).
 
 - a production incident is *detected* when a drop alert (laying, water or feed) of its house is
-  detected within 72 h of its onset; time to detect is measured from the onset;
+  detected within 72 h of its onset; time to detect is measured from the onset; how many a
+  ``laying_drop`` alone finds is counted too (a scorer that reads only laying alerts);
 - an alert is *true* when it falls within a production incident of its house (onset to end + 24 h);
   every other drop alert is a false alarm (whatever non-production incident it coincides with);
 - a dead row counter is *recognised* when a ``sensor_fault`` names its row between the onset and the
@@ -40,6 +41,7 @@ class Score:
     detected: int = 0
     mild_events: int = 0
     mild_detected: int = 0
+    laying_detected: int = 0  # ... by a laying_drop alone
     sudden_delays_h: list[float] = field(default_factory=list)
     drop_alerts: int = 0
     true_alerts: int = 0
@@ -58,6 +60,10 @@ class Score:
     @property
     def recall(self) -> float:
         return self.detected / self.production_events if self.production_events else float("nan")
+
+    @property
+    def laying_recall(self) -> float:
+        return self.laying_detected / self.production_events if self.production_events else float("nan")
 
     @property
     def mild_recall(self) -> float:
@@ -96,6 +102,7 @@ def score(alerts: Sequence[DetectorAlert], labels: Sequence[LabelLike], house_mo
         hits = [
             a for a in drops if a.house == lb.house and lb.onset <= a.detected_at <= lb.onset + RECALL_WINDOW
         ]
+        s.laying_detected += any(a.kind == "laying_drop" for a in hits)
         if hits:
             s.detected += 1
             s.mild_detected += mild

@@ -35,6 +35,7 @@ def test_per_event_metrics() -> None:
     ]
     s = score(alerts, labels, house_months=10)
     assert (s.production_events, s.detected, s.mild_events, s.mild_detected) == (2, 1, 1, 0)
+    assert s.laying_detected == 1  # h1's laying_drop came within 72 h too
     assert s.sudden_delays_h == [6.0]
     assert (s.drop_alerts, s.true_alerts, s.false_alarms) == (5, 3, 2)
     assert s.false_per_house_month == 0.2
