@@ -96,6 +96,32 @@ def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
     return t - np.maximum.accumulate(np.where(cond, run_start(cond), -(10**9)), axis=-1) < hours
 
 
+def lighting_pause(
+    relit: np.ndarray, shift: np.ndarray, intake_alarm: np.ndarray, cfg: DetectorConfig
+) -> np.ndarray:
+    """``[house, hour]``: no laying verdict for a lighting-schedule change — ``rhythm_pause_hours``
+    from the first hour of each lasting rhythm shift (``relit``; eggs move to the next belt run) —
+    lifted
+
+    - by a water or feed alarm since the shift began, or ``rhythm_outage_hours`` before it: the
+      rhythm moved because the water stopped (a line failed; the lights failed and the hens could
+      not see to drink), and the hens lay less after that (the laying drop of more than half of the
+      simulator's line failures came 84 h late, 0.99 within 72 h now);
+    - once the rhythm is back (within half ``rhythm_shift_hours`` for ``rhythm_back_hours``): lights
+      moved for good keep drinking moved against the baseline days for a week, while a stop, or a
+      window's centre strayed by noise, leaves the 24 h windows in a day (such pauses had hidden 4
+      mild dips on 36 seeds)."""
+    pause = _since_first(relit, cfg.rhythm_pause_hours)
+    began = np.maximum.accumulate(np.where(relit, run_start(relit), -(10**9)), axis=-1)
+    if cfg.rhythm_outage_hours > 0:
+        pause &= ~(last_true(intake_alarm) >= began - cfg.rhythm_outage_hours)
+    if cfg.rhythm_back_hours > 0:
+        with np.errstate(invalid="ignore"):
+            back = run_lengths(np.abs(shift) < 0.5 * cfg.rhythm_shift_hours) >= cfg.rhythm_back_hours
+        pause &= ~(last_true(back) > began)
+    return pause
+
+
 def maturity_shift(frame: HourlyFrame, cfg: DetectorConfig, age: np.ndarray | None = None) -> np.ndarray:
     """Weeks each flock lays ahead of its breed curve, hour by hour (see maturity.py); ``age`` is
     :func:`hourly_age` of the frame when the caller has it already."""
@@ -189,14 +215,9 @@ def analyse(
         water.alarm[moved_lately] = False
         feed.alarm[moved_lately] = False
         relit |= moved
-    if cfg.rhythm_outage_hours > 0:
-        # The rhythm moved because the water stopped (a line failed; the lights failed and the hens
-        # could not see to drink), not because the lights were moved: the windows holding the
-        # stop and the drinking that made up for it are no lighting change, and laying is judged.
-        after_water_alarm = _recent(water.alarm, cfg.rhythm_outage_hours)
-        relit &= ~after_water_alarm
-        suspect &= ~after_water_alarm
-    relit_pause = _since_first(relit, cfg.rhythm_pause_hours)
+    intake_alarm = water.alarm | feed.alarm
+    relit_pause = lighting_pause(relit, shift, intake_alarm, cfg)
+    suspect &= ~_recent(intake_alarm, cfg.rhythm_outage_hours)
     pause = depop | relit_pause
     wait = suspect & ~relit_pause
     # A lighting change moves drinking and laying in time but leaves the day's totals; disease moves

@@ -53,11 +53,17 @@ def test_the_disease_does_start_the_pause_but_the_totals_check_lifts_it() -> Non
     frame = disease_frame()
     # The disease's rhythm shift starts a lighting-change pause when one starts at once ...
     assert analyse(frame, AT_ONCE).paused[0, WATER_ONSET : EGG_ONSET + 12].any()
-    # ... and without the totals check (water "never down enough") it hides the 25-point drop for a
-    # day or more: the regression this guards.
-    old = DetectorConfig(rhythm_persist_hours=1, rhythm_total_fall_frac=10.0)
+    # ... and without the totals check (water "never down enough"), nor the water and feed alarms
+    # lifting it, it hides the 25-point drop for a day or more: the regression this guards.
+    old = DetectorConfig(
+        rhythm_persist_hours=1, rhythm_total_fall_frac=10.0, rhythm_outage_hours=0, rhythm_back_hours=0
+    )
     drops = [a for a in detect(frame, old) if a.kind == "laying_drop"]
     assert not drops or drops[0].detected_at - frame.hour_start(EGG_ONSET) > timedelta(hours=12)
+    # Either guard alone lifts it: the water and feed falling far enough to alarm are no lighting change.
+    alarms_only = DetectorConfig(rhythm_persist_hours=1, rhythm_total_fall_frac=10.0, rhythm_back_hours=0)
+    drops = [a for a in detect(frame, alarms_only) if a.kind == "laying_drop"]
+    assert drops and drops[0].detected_at - frame.hour_start(EGG_ONSET) <= timedelta(hours=12)
 
 
 @pytest.mark.parametrize("shift", [-2, -1, 1, 2, 3])
