@@ -237,7 +237,12 @@ def analyse(
     if cfg.lights_hold_hours > 0:
         late = _recent(started_late, cfg.lights_hold_hours) & ~drinking_down
         wait |= late
-    overridable = (relit_pause | wait) & totals_down & ~late
+    # A lasting shift whose pause is over: the eggs keep the new schedule by now, but the baseline
+    # days' windows still hold the old one, so the verdicts wait until those days move too (up to
+    # a week) — for all but a drop too large for a timing difference (a 16-point drop a day after a
+    # 2 h move waited six days).
+    settled = suspect & relit & ~relit_pause & ~late
+    overridable = ((relit_pause | wait) & totals_down & ~late) | settled
     # The deficit that is judged despite a pause or a wait (inf: none is).
     override_pts = np.where(overridable, cfg.rhythm_override_pts, np.inf)
     override_pts = np.where(depop, cfg.rhythm_override_pts + 100.0 * excuse, override_pts)

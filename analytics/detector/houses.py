@@ -142,7 +142,8 @@ def analyse_drops(
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
-    hold = late | idle | (hour - last_true(stopped) <= DAY) | ((pause | wait) & ~judged)
+    counting_held = late | idle | (hour - last_true(stopped) <= DAY)
+    hold = counting_held | ((pause | wait) & ~judged)
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
     # a real drop also leaves the 48 h window short, a timing shift does not.
@@ -209,7 +210,7 @@ def analyse_drops(
     alarm[:, :start] = False
     channel = np.select([end_of_day, ramping, fast, short], [1, 2, 3, 4], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
-        active = ~valid | hold | (deficit >= 0.5 * cfg.daily_min_pts)
+        active = ~valid | counting_held | (deficit >= 0.5 * cfg.daily_min_pts)
     stopped[:, :start] = False
     return HouseDrops(
         hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped, recent
