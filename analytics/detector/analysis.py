@@ -100,7 +100,9 @@ def lighting_pause(
     relit: np.ndarray, shift: np.ndarray, intake_alarm: np.ndarray, cfg: DetectorConfig
 ) -> np.ndarray:
     """``[house, hour]``: no laying verdict for a lighting-schedule change — ``rhythm_pause_hours``
-    from the first hour of each lasting rhythm shift (``relit``; eggs move to the next belt run) —
+    from the first hour of a lasting rhythm shift (``relit``; eggs move to the next belt run), once
+    per change: a shift that comes and goes without the rhythm being back in between does not
+    start it again (restarted, one change paused a house for ten days and hid a mild dip) — and
     lifted
 
     - by a water or feed alarm since the shift began, or ``rhythm_outage_hours`` before it: the
@@ -111,13 +113,17 @@ def lighting_pause(
       moved for good keep drinking moved against the baseline days for a week, while a stop, or a
       window's centre strayed by noise, leaves the 24 h windows in a day (such pauses had hidden 4
       mild dips on 36 seeds)."""
-    pause = _since_first(relit, cfg.rhythm_pause_hours)
-    began = np.maximum.accumulate(np.where(relit, run_start(relit), -(10**9)), axis=-1)
+    t = np.arange(relit.shape[-1])
+    with np.errstate(invalid="ignore"):
+        back = run_lengths(np.abs(shift) < 0.5 * cfg.rhythm_shift_hours) >= max(cfg.rhythm_back_hours, 1)
+    # One change, one pause: a new one starts only at a shift with the rhythm back since the last.
+    first = relit & ~lagged(relit, 1, False)
+    new = first & (lagged(last_true(back), 1, -1) >= lagged(last_true(relit), 1, -1))
+    began = np.maximum.accumulate(np.where(new, t, -(10**9)), axis=-1)
+    pause = (t - began < cfg.rhythm_pause_hours) & (last_true(relit) >= began)
     if cfg.rhythm_outage_hours > 0:
         pause &= ~(last_true(intake_alarm) >= began - cfg.rhythm_outage_hours)
     if cfg.rhythm_back_hours > 0:
-        with np.errstate(invalid="ignore"):
-            back = run_lengths(np.abs(shift) < 0.5 * cfg.rhythm_shift_hours) >= cfg.rhythm_back_hours
         pause &= ~(last_true(back) > began)
     return pause
 

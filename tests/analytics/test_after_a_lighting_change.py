@@ -3,11 +3,15 @@ run), but not for longer than the move can explain: a real drop in the days afte
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from analytics.detector import detect
 from analytics.frame import HourlyFrame
+from analytics.offline import read_frame
 from tests.analytics.synth import Flock, day_hour
 
 MOVED = day_hour(27, 12)  # lights 2 h later from the next lights-on
@@ -44,3 +48,20 @@ def test_a_drop_in_the_days_after_a_lighting_change_is_found(seed: int, second_d
     assert len(days) == 2 and days[0] < 23
     assert days[1] <= 32.5
     assert all(a.house == "H02" for a in detect(frame))
+
+
+def test_one_lighting_change_pauses_the_verdicts_once(tmp_path: Path) -> None:
+    # Seed 55's first scenario of `eggwatch evaluate`: house-03's lights move on 29 November; its
+    # drinking rhythm then straddles the shift threshold for days, and each return above it started
+    # the 84 h pause again, so the house was blind for ten days and a 3.4-point dip that began eight
+    # days after the move was missed.  The pause now restarts only after the rhythm was back.
+    from simulator.scenarios import make_scenario
+
+    sc = make_scenario("suite-55-1", 5500)
+    frame = read_frame(*sc.write(tmp_path))
+    dip = next(lb for lb in sc.labels if lb.house == "house-03" and lb.kind == "mild_dip")
+    found = [
+        a for a in detect(frame)
+        if a.house == "house-03" and a.kind == "laying_drop" and dip.onset <= a.detected_at <= dip.onset + timedelta(hours=72)
+    ]  # fmt: skip
+    assert found
