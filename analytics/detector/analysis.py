@@ -24,7 +24,6 @@ from analytics.detector.windows import (
     lagged,
     last_true,
     run_lengths,
-    run_start,
     window_mean,
 )
 from analytics.frame import HourlyFrame
@@ -90,12 +89,6 @@ def _recent(cond: np.ndarray, hours: int) -> np.ndarray:
     return np.arange(cond.shape[-1]) - last_true(cond) < hours
 
 
-def _since_first(cond: np.ndarray, hours: int) -> np.ndarray:
-    """True for ``hours`` hours from the first hour of each run of ``cond``."""
-    t = np.arange(cond.shape[-1])
-    return t - np.maximum.accumulate(np.where(cond, run_start(cond), -(10**9)), axis=-1) < hours
-
-
 def lighting_pause(
     relit: np.ndarray, shift: np.ndarray, intake_alarm: np.ndarray, cfg: DetectorConfig
 ) -> np.ndarray:
@@ -120,7 +113,7 @@ def lighting_pause(
     first = relit & ~lagged(relit, 1, False)
     new = first & (lagged(last_true(back), 1, -1) >= lagged(last_true(relit), 1, -1))
     began = np.maximum.accumulate(np.where(new, t, -(10**9)), axis=-1)
-    pause = (t - began < cfg.rhythm_pause_hours) & (last_true(relit) >= began)
+    pause = t - began < cfg.rhythm_pause_hours
     if cfg.rhythm_outage_hours > 0:
         pause &= ~(last_true(intake_alarm) >= began - cfg.rhythm_outage_hours)
     if cfg.rhythm_back_hours > 0:
@@ -245,8 +238,8 @@ def analyse(
         wait |= late
     # A lasting shift whose pause is over: the eggs keep the new schedule by now, but the baseline
     # days' windows still hold the old one, so the verdicts wait until those days move too (up to
-    # a week) — for all but a drop too large for a timing difference (a 16-point drop a day after a
-    # 2 h move waited six days).
+    # a week) — for all but a drop too large for a timing difference (an 18-point drop a day after
+    # a 2 h move waited six days).
     settled = suspect & relit & ~relit_pause & ~late
     overridable = ((relit_pause | wait) & totals_down & ~late) | settled
     # The deficit that is judged despite a pause or a wait (inf: none is).

@@ -26,6 +26,7 @@ class ConsumptionDrops:
     active: np.ndarray  # [house, hour] bool
     fall_short: np.ndarray  # [house, hour] fall of the last 3 h mid-day (NaN: not checked)
     z: np.ndarray  # [house, hour] the 24 h fall in its own noise units (NaN unknown)
+    day_moved: np.ndarray  # [house, hour] bool: mid-day intake normal, the 24 h fall is the day moving
 
 
 def analyse_consumption(
@@ -89,17 +90,19 @@ def analyse_consumption(
             slow = (fall_2d >= slow_frac + excused_2d) & (z_2d >= cfg.slow_z)
         alarm |= run_lengths(slow, np.isnan(fall_2d)) >= cfg.slow_hours
     fall_short = np.full((h, t), np.nan)
+    day_moved = np.zeros((h, t), dtype=bool)
     if first_hod is not None and cfg.outage_frac > 0:
         fall_short = short_window_fall(
             amount, expected * hens_mean, first_hod, cfg.baseline_days, cfg.outage_busy_share
         )
         # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
-        alarm &= ~_day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
+        day_moved = _day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
+        alarm &= ~day_moved
         alarm |= outage_alarm(fall_short - excused, cfg.outage_frac, cfg.outage_hours, np.isinf(excused))
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
-    return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short, z)
+    return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short, z, day_moved)
 
 
 def falling_together(
@@ -121,11 +124,8 @@ def falling_together(
             & (feed.fall >= cfg.joint_frac + excused_feed) & (feed.z >= cfg.joint_z)
         )  # fmt: skip
     unknown = np.isnan(water.fall) | np.isnan(feed.fall)
-    # Mid-day drinking normal: the lights moved and the day's windows with them (see analyse_consumption).
-    moved = _day_moved(
-        water.fall, water.fall_short, cfg.outage_normal_frac * cfg.water_min_frac, 0.25 * cfg.water_min_frac
-    )
-    return (run_lengths(both, unknown) >= cfg.joint_hours) & ~moved
+    # Mid-day drinking normal: the lights moved and the day's windows with them.
+    return (run_lengths(both, unknown) >= cfg.joint_hours) & ~water.day_moved
 
 
 def _day_moved(fall: np.ndarray, fall_short: np.ndarray, normal: float, margin: float) -> np.ndarray:
