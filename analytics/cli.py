@@ -61,6 +61,9 @@ def detect(
         fail(str(exc))
     if rejects:  # one line on stderr, before the alerts are written: nothing is left out silently
         print(f"eggwatch detect: left out {rejects.summary()}", file=sys.stderr)
+    if rejects is not None and rejects.read_as_utc:
+        print(f"eggwatch detect: read {rejects.read_as_utc} timestamps without a time zone as UTC "
+              f"(first: {rejects.read_as_utc_first}); §6 wants 2026-03-01T05:00:00Z", file=sys.stderr)  # fmt: skip
     if blind := houses_without_hens(frame):  # no hen-day % without a flock size: say so, do not guess
         print(f"eggwatch detect: no hens figure for {', '.join(blind)}: their hen-day % is unknown, "
               "so only their counters and meters are checked", file=sys.stderr)  # fmt: skip

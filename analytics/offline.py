@@ -46,6 +46,10 @@ class Rejects:
 
     counts: Counter[str] = field(default_factory=Counter)
     first: dict[str, str] = field(default_factory=dict)
+    # Lines whose timestamp has no time zone, kept and read as UTC (§6 says the times are UTC; a
+    # spreadsheet or pandas export often drops the "Z"), and the first of them.
+    read_as_utc: int = 0
+    read_as_utc_first: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.counts)
@@ -68,14 +72,17 @@ def _problem(rejects: Rejects | None, reason: str, message: str, n: int = 1) -> 
     rejects.first.setdefault(reason, message)
 
 
-def _parse_ts(text: str, where: str) -> int:
-    """Epoch seconds of an hour-start timestamp ``2026-03-01T05:00:00Z``."""
+def _parse_ts(text: str, where: str, naive_utc: bool = False) -> int:
+    """Epoch seconds of an hour-start timestamp ``2026-03-01T05:00:00Z``; with ``naive_utc`` one
+    without a time zone is taken as UTC."""
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise CsvFormatError(f"{where}: bad timestamp {text!r} (want 2026-03-01T05:00:00Z)") from None
     if when.tzinfo is None:
-        raise CsvFormatError(f"{where}: timestamp {text!r} has no time zone (want a trailing Z)")
+        if not naive_utc:
+            raise CsvFormatError(f"{where}: timestamp {text!r} has no time zone (want a trailing Z)")
+        when = when.replace(tzinfo=UTC)
     epoch = int(when.timestamp())
     if epoch % HOUR_S:
         raise CsvFormatError(f"{where}: timestamp {text!r} is not the start of an hour")
@@ -230,20 +237,32 @@ def _float_or_nan(v: str) -> float:
 
 
 def _hours(
-    table: _Table, path: Path, rejects: Rejects | None, distinct: dict[str, int]
+    table: _Table, path: Path, rejects: Rejects | None, distinct: dict[str, int], naive: set[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Epoch hour of every line, parsing each distinct timestamp once (``distinct`` is kept from block
-    to block); and which lines have one."""
+    """Epoch hour of every line, parsing each distinct timestamp once (``distinct`` and ``naive``,
+    the distinct timestamps without a time zone, are kept from block to block); and which lines
+    have one.  Lenient, a timestamp without a time zone is read as UTC (§6: the times are UTC; a
+    spreadsheet or pandas export often drops the "Z") and counted in ``rejects.read_as_utc``."""
     first_error = ""
     for n, v in enumerate(table.columns["ts"]):
         if v not in distinct:
+            where = f"{path}:{table.line[n]}"
             try:
-                distinct[v] = _parse_ts(v.strip(), f"{path}:{table.line[n]}") // HOUR_S
+                distinct[v] = _parse_ts(v.strip(), where) // HOUR_S
             except CsvFormatError as exc:
-                first_error = first_error or str(exc)
                 distinct[v] = -1
+                try:
+                    if rejects is None or "no time zone" not in str(exc):
+                        raise
+                    distinct[v] = _parse_ts(v.strip(), where, naive_utc=True) // HOUR_S
+                    naive.add(v)
+                    rejects.read_as_utc_first = rejects.read_as_utc_first or f"{where}: {v.strip()!r}"
+                except CsvFormatError as err:
+                    first_error = first_error or str(err)
     hours = np.array([distinct[v] for v in table.columns["ts"]], dtype=np.int64)
     ok = hours >= 0
+    if naive and rejects is not None:
+        rejects.read_as_utc += sum(v in naive for v in table.columns["ts"])
     if first_error:
         _problem(rejects, "lines with a bad timestamp", first_error, n=int((~ok).sum()))
     return hours, ok
@@ -297,9 +316,10 @@ def _parse(
     """Read a file block by block, keeping only each line's numbers (32-64 bytes a line)."""
     ids = ("ts", "house", "row") if rows else ("ts", "house")
     distinct: dict[str, int] = {}
+    naive: set[str] = set()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("hour", "house", "row", "line", *columns)}
     for table in _read_table(path, (*ids, *columns), rejects):
-        hour, ok = _hours(table, path, rejects, distinct)
+        hour, ok = _hours(table, path, rejects, distinct, naive)
         for name in ids[1:]:
             ok &= _named(table, path, name, rejects)
         table = table.keep(ok)

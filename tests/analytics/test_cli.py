@@ -51,9 +51,12 @@ def test_detect_bad_input_is_one_clear_line(tmp_path: Path) -> None:
     res = run("detect", "--houses", str(h), "--rows", str(bad))  # the value is "no data", said once
     assert res.returncode == 0 and res.stdout == ""
     assert f"left out values that are not numbers: 1 (first: {bad}:2: eggs='lots'" in res.stderr
-    bad.write_text("ts,house,row,eggs\n2026-03-01 05:00,H1,01,5\n")  # no line left at all
+    bad.write_text("ts,house,row,eggs\n2026-03-01 05:30,H1,01,5\n")  # no line left at all
     res = run("detect", "--houses", str(h), "--rows", str(bad))
     assert res.returncode == 2 and "no data lines (left out: lines with a bad timestamp: 1" in res.stderr
+    bad.write_text("ts,house,row,eggs\n2026-03-01 05:00,H1,01,5\n")  # UTC by §6, without the "Z": said
+    res = run("detect", "--houses", str(h), "--rows", str(bad))
+    assert res.returncode == 0 and "read 1 timestamps without a time zone as UTC" in res.stderr
     res = run("detect", "--houses", str(tmp_path / "missing.csv"), "--rows", str(bad))
     assert res.returncode == 2 and "file not found" in res.stderr
     h.write_text("ts,house\n")

@@ -240,3 +240,17 @@ def test_alert_validates_itself() -> None:
         DetectorAlert("H1", "bad", when, when, 1.0, None, "m", "m")
     with pytest.raises(ValueError, match="onset after"):
         DetectorAlert("H1", "laying_drop", when.replace(hour=6), when, 1.0, None, "m", "m")
+
+
+def test_a_timestamp_without_a_time_zone_is_read_as_utc_and_said(tmp_path: Path) -> None:
+    """§6 says the times are UTC; an export that dropped the "Z" (a spreadsheet, pandas) is read as
+    such when lenient, and counted; strict, it stays an error (the parametrized case above)."""
+    hp, rp = _write(
+        tmp_path, H_HEAD, R_HEAD + "2026-03-01 05:00:00,H1,01,5\n2026-03-01T06:00:00,H1,01,6\n" + GOOD
+    )
+    rejects = Rejects()
+    f = read_frame(hp, rp, rejects)
+    assert f.start == datetime(2026, 3, 1, 5, tzinfo=UTC) and f.n_hours == 2
+    assert f.eggs[0, 0].tolist() == [5.0, 6.0]  # the 05:00 line with a "Z" repeats the first: counted below
+    assert rejects.read_as_utc == 2 and "R.csv:2: '2026-03-01 05:00:00'" in rejects.read_as_utc_first
+    assert rejects.counts == {"lines repeating an earlier hour (the last one kept)": 1}
