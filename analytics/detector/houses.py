@@ -43,6 +43,7 @@ from analytics.detector.windows import (
     window_sums,
 )
 
+FLOWING_SHARE = 0.02  # an hour that counts this share of a day or more: eggs flow (a continuous belt)
 MADE_UP = 0.75  # a late run's eggs have come when this share of what was due since has been counted
 
 
@@ -121,11 +122,23 @@ def analyse_drops(
     # Counting round the clock no one hour holds that share: nothing at all for hours that should
     # have brought it together is a stall as well (every counter stopping read as a laying drop).
     flow = np.cumsum(share_now, axis=-1)
+    # So is a belt that stops mid-flow: not one egg from any row through hours that each count
+    # some (FLOWING_SHARE), straight after counting ones, that together should have brought it.
+    last_egg = last_true(counted_hour > 0)
+    flowing = (share_now >= FLOWING_SHARE) & (last_true(share_now < FLOWING_SHARE) <= last_egg)
     with np.errstate(invalid="ignore"):
-        since_egg = flow - value_at(flow, last_true(counted_hour > 0))
-        stall = (share_now >= cfg.stall_expected_share) & (
-            counted_hour < cfg.stall_ratio * share_now * day_eggs
-        ) | (round_the_clock & (counted_hour == 0) & (since_egg >= cfg.stall_expected_share))
+        since_egg = flow - value_at(flow, last_egg)
+        stopped_mid_flow = (
+            (round_the_clock | flowing) & (counted_hour == 0) & (since_egg >= cfg.stall_expected_share)
+        )
+        # ... and it stays stalled, past its laying hours, until an egg comes (hens drinking and
+        # eating as usual have not stopped laying: the belt or the counters have).
+        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~support
+        stall = (
+            (share_now >= cfg.stall_expected_share) & (counted_hour < cfg.stall_ratio * share_now * day_eggs)
+            | stopped_mid_flow
+            | still
+        )
         catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
     last_stall = last_true(stall)
     # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
@@ -138,7 +151,11 @@ def analyse_drops(
     # ``>=``: a stall in the hour after a counting one is "caught" by that hour's eggs, which came
     # before it (a continuous belt stopping mid-flow); it holds all the same.
     late = (last_stall >= last_catch) & (hour - last_stall < cfg.hold_max_hours)
-    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_stall, support, cfg)
+    # A stall that leaves a main run's share of a day uncounted since the last egg (one run, a run
+    # split over two hours, or a continuous belt stopped) is awaited longer; a small run stalling
+    # after it does not make it forgotten.
+    last_main_stall = last_true(stall & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
+    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, support, cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
@@ -234,7 +251,8 @@ def _run_awaited(
     cfg: DetectorConfig,
 ) -> np.ndarray:
     """``[house, hour]``: a main belt run (``late_run_share`` of a day or more) counted nothing and
-    its eggs have not come yet: hold for up to ``late_run_hours`` from that run.
+    its eggs have not come yet: hold for up to ``late_run_hours`` from that run (``last_stall``: the
+    last such run's stall, or a continuous belt's stop that has left that share of a day uncounted).
 
     The short hold ends when any eggs come, which is right for a run an hour or two late but not for
     one left until the afternoon or the next morning: the other runs bring their own eggs meanwhile,
@@ -259,7 +277,6 @@ def _run_awaited(
         (last_stall >= 0)
         & (last_stall >= last_true(lagged(made_up, 1, False)))  # ends an hour after, as the short hold
         & (last_true(fewer) < last_stall)
-        & (value_at(share_now, last_stall) >= cfg.late_run_share)
     )
     return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~support
 

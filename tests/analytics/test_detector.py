@@ -195,6 +195,19 @@ def test_a_continuous_belt_stopped_just_after_counting_is_awaited() -> None:
     assert detect(frame) == []
 
 
+@pytest.mark.parametrize(("stop", "hours"), [(1, 6), (2, 12), (3, 12), (3, 20), (23, 12)])
+def test_a_continuous_belt_stopped_for_hours_is_awaited(stop: int, hours: int) -> None:
+    # The belt stops in the day's flow (lights at 20:00 UTC, laying peaks at midnight) and runs
+    # again ``hours`` later with all it holds.  No row counts one egg meanwhile, hour after hour
+    # where eggs usually flow: the belt has stopped, not the hens.  A stop late in the flow used to
+    # be held 8 h from its first dry hour only, and a longer one was a 28-31-point "laying drop".
+    frame = Flock(runs=(), houses=6, seed=5).build()
+    at = day_hour(25, stop)
+    frame.eggs[0, :, at + hours] += frame.eggs[0, :, at : at + hours].sum(axis=-1)
+    frame.eggs[0, :, at : at + hours] = 0
+    assert detect(frame) == []
+
+
 @pytest.mark.parametrize(
     ("runs", "lights_on", "hour", "within_h"),
     [((23,), 18, 14, 11), ((0, 3, 7), 22, 4, 28), ((1, 6), 20, 8, 23)],
