@@ -28,7 +28,7 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
-from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count
+from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count, usual_shares
 from analytics.detector.recent import recent_deficit
 from analytics.detector.rows import RowState
 from analytics.detector.windows import (
@@ -119,26 +119,32 @@ def analyse_drops(
     # Late belt runs: an hour that should count a lot and counts almost nothing starts a hold.
     day_eggs = expected / 100.0 * hens_mean
     hour = np.arange(t)
-    # Counting round the clock no one hour holds that share: nothing at all for hours that should
-    # have brought it together is a stall as well (every counter stopping read as a laying drop).
     flow = np.cumsum(share_now, axis=-1)
-    # So is a belt that stops mid-flow: not one egg from any row through hours that each count
-    # some (FLOWING_SHARE), straight after counting ones, that together should have brought it.
     last_egg = last_true(counted_hour > 0)
-    flowing = (share_now >= FLOWING_SHARE) & (last_true(share_now < FLOWING_SHARE) <= last_egg)
+    usual = usual_shares(
+        counted_hour, share_now, day_of_hour, first_hod, cfg.baseline_days, FLOWING_SHARE / 2
+    )
+    usual_flow = np.cumsum(usual, axis=-1)
     with np.errstate(invalid="ignore"):
+        run_stalled = (share_now >= cfg.stall_expected_share) & (
+            counted_hour < cfg.stall_ratio * share_now * day_eggs
+        )
+        # Not one egg from any row through hours that each usually count some (FLOWING_SHARE), in
+        # a row since the last egg or the last hour that usually counts nothing, which together
+        # should have brought a stall's share: a run split over two hours, a continuous belt stopped
+        # mid-flow.  Counting round the clock no hour holds much: nothing since the last egg where
+        # that share was due is the same (every counter stopping was read as a laying drop).
         since_egg = flow - value_at(flow, last_egg)
+        streak = usual_flow - value_at(usual_flow, np.maximum(last_egg, last_true(usual < FLOWING_SHARE)))
         stopped_mid_flow = (
-            (round_the_clock | flowing) & (counted_hour == 0) & (since_egg >= cfg.stall_expected_share)
-        )
-        # ... and it stays stalled, past its laying hours, until an egg comes (hens drinking and
+            (round_the_clock & (since_egg >= cfg.stall_expected_share))
+            | ((usual >= FLOWING_SHARE) & (streak >= cfg.stall_expected_share))
+        ) & (counted_hour == 0)
+        # Such a stop stays a stall, past the laying hours, until an egg comes (hens drinking and
         # eating as usual have not stopped laying: the belt or the counters have).
-        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~support
-        stall = (
-            (share_now >= cfg.stall_expected_share) & (counted_hour < cfg.stall_ratio * share_now * day_eggs)
-            | stopped_mid_flow
-            | still
-        )
+        stalled = run_stalled | stopped_mid_flow
+        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~stalled & ~support
+        stall = stalled | still
         catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
     last_stall = last_true(stall)
     # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
@@ -154,7 +160,7 @@ def analyse_drops(
     # A stall that leaves a main run's share of a day uncounted since the last egg (one run, a run
     # split over two hours, or a continuous belt stopped) is awaited longer; a small run stalling
     # after it does not make it forgotten.
-    last_main_stall = last_true(stall & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
+    last_main_stall = last_true(stalled & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
     late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, support, cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a

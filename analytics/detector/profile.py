@@ -44,6 +44,50 @@ def daily_profiles(eggs: np.ndarray, first_hod: int, days: int) -> tuple[np.ndar
     return prof, (np.arange(t) + pad_front) // DAY
 
 
+def usual_profiles(eggs: np.ndarray, first_hod: int, days: int) -> np.ndarray:
+    """Like :func:`daily_profiles`, the median day of the ``days`` before each day rather than their
+    sum: one late belt run in those days leaves no share at its hour (``[house, day, 24]``)."""
+    h, t = eggs.shape
+    n_days = (first_hod + t + DAY - 1) // DAY
+    grid = np.full((h, n_days * DAY), np.nan)
+    grid[:, first_hod : first_hod + t] = eggs
+    blurred = np.zeros(grid.shape, dtype=bool)
+    blurred[:, first_hod : first_hod + t] = gap_hours(eggs)
+    daily = np.nan_to_num(grid).reshape(h, n_days, DAY)
+    total = daily.sum(axis=-1, keepdims=True)
+    bad = blurred.reshape(h, n_days, DAY).any(axis=-1, keepdims=True) | (total <= 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(bad, np.nan, daily / total)
+    # The middle of the ``days`` before each day, unusable days last (as +inf): the median when all
+    # are usable, a little above it when some are not, NaN with fewer than half of them usable.
+    padded = np.concatenate(
+        [np.full((h, days, DAY), np.inf), np.where(np.isnan(shares), np.inf, shares)], axis=1
+    )
+    windows = np.lib.stride_tricks.sliding_window_view(padded, days, axis=1)[:, :n_days]  # days d-days..d-1
+    middle = np.partition(windows, days // 2, axis=-1)[..., days // 2]
+    return np.where(np.isinf(middle), np.nan, middle)
+
+
+def usual_shares(
+    counted: np.ndarray,
+    share_now: np.ndarray,
+    day_of_hour: np.ndarray,
+    first_hod: int,
+    days: int,
+    floor: float,
+) -> np.ndarray:
+    """``[house, hour]``: the share of a day each hour usually counts, from :func:`usual_profiles`
+    (one late belt run this week leaves no share at the hour it came), in houses with an empty hour
+    that the summed profile (``share_now``) gives ``floor`` or more; 0 elsewhere (the median costs
+    more than the rest of the stall rules together, and few houses have such hours)."""
+    usual = np.zeros_like(share_now)
+    some = np.flatnonzero(((counted == 0) & (share_now >= floor)).any(axis=-1))
+    if some.size:
+        by_day = usual_profiles(counted[some], first_hod, days)
+        usual[some] = np.nan_to_num(at_hours(by_day, day_of_hour, first_hod))
+    return usual
+
+
 def at_hours(by_day: np.ndarray, day_of_hour: np.ndarray, first_hod: int) -> np.ndarray:
     """Pick ``by_day[house, day(t), hour_of_day(t)]`` for every hour ``t`` → ``[house, hour]``."""
     hod = (np.arange(day_of_hour.size) + first_hod) % DAY

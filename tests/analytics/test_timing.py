@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytics.detector.profile import daily_profiles, quiet_hours, still_to_count
+from analytics.detector.profile import daily_profiles, quiet_hours, still_to_count, usual_profiles
 from analytics.detector.timing import rhythm_shift_hours
 from analytics.frame import HourlyFrame
-from tests.analytics.synth import Flock, day_hour, gap
+from tests.analytics.synth import Flock, day_hour, delay_run, gap
 
 
 def _flock_with_gateway_gaps() -> tuple[HourlyFrame, HourlyFrame]:
@@ -74,3 +74,18 @@ def test_what_is_still_to_count_runs_to_the_days_quiet_stretch() -> None:
     assert rest[[3, 7, 9]] == pytest.approx([0.4, 0.1, 0.0])
     assert rest[[2, 12]] == pytest.approx([1.0, 1.0])  # before the day's first run: all of it
     assert np.isnan(still_to_count(np.full((1, 24), 1 / 24), 0.02)).all()
+
+
+def test_the_usual_day_forgets_a_belt_run_late_once() -> None:
+    """One run a day at 01:00 UTC; on day 20 it came at 07:00.  The summed profile of the next week
+    gives 07:00 a seventh of a day (an empty 07:00 then looks like a stalled run every day); the
+    median day gives it nothing, and 01:00 all."""
+    frame = Flock(days=30, houses=1, runs=(1,)).build()
+    delay_run(frame, 0, day_hour(20, 1), 6)
+    counted = np.nansum(frame.eggs, axis=1)
+    summed, _ = daily_profiles(counted, frame.start.hour, 7)
+    usual = usual_profiles(counted, frame.start.hour, 7)
+    assert summed[0, 21, 7] == pytest.approx(1 / 7, abs=0.03)
+    assert usual[0, 21, 7] == 0 and usual[0, 21, 1] == pytest.approx(1.0)
+    assert usual[0, 28, 7] == 0 and summed[0, 28, 7] == 0  # a week on, both have forgotten it
+    assert np.isnan(usual[0, 2]).all()  # fewer than half the week known: no usual day
