@@ -19,6 +19,9 @@ from analytics.detector.config import DetectorConfig
 from analytics.detector.windows import DAY, park_median, run_lengths, window_mean
 
 MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one house's cooling
+# A 24 h mean over fewer known hours leans towards the hours it has: after a day without data, the
+# afternoon's alone was a 2-3 °C "rise" (a `heat_stress` in summer, a day after a gateway came back).
+MIN_KNOWN_SHARE = 20 / 24
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class HeatStress:
 
 def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStress:
     h, t = temp_c.shape
-    mean = window_mean(temp_c, DAY)
+    known = window_mean((~np.isnan(temp_c)).astype(float), DAY)
+    mean = np.where(known >= MIN_KNOWN_SHARE, window_mean(temp_c, DAY), np.nan)
     exp_s, sig_s = same_time_baseline(mean, cfg.baseline_days, cfg.min_baseline_days, start)
     rise = np.full((h, t), np.nan)
     rise[:, start:] = mean[:, start:] - exp_s

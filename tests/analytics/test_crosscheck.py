@@ -87,13 +87,13 @@ def test_crosscheck_command_prints_the_counters_floor() -> None:
     assert "short by 4% of a day's eggs after a median" in res.stdout
 
 
-def test_belt_stops_are_placed_away_from_incidents_and_tallied() -> None:
+def test_outages_are_placed_away_from_incidents_and_tallied() -> None:
     import tempfile
     from pathlib import Path
 
     from analytics.offline import read_frame
     from simulator.scenarios import make_scenario
-    from tests.analytics.belt_stops import AFTER_H, QUIET_DAYS, quiet_hour, run_frame, stop_belt
+    from tests.analytics.outages import AFTER_H, QUIET_DAYS, gateway_offline, quiet_hour, run_frame, stop_belt
 
     sc = make_scenario("stops", 3, n_houses=2, days=60)
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,3 +112,10 @@ def test_belt_stops_are_placed_away_from_incidents_and_tallied() -> None:
     assert np.nansum(stopped.eggs[0, :, at : at + 36]) == day  # nothing lost, only late
     tally = run_frame(frame, sc.labels, 6, rng)
     assert tally.stops == 2 and tally.false_drops <= tally.stops
+    offline = replace(frame, eggs=frame.eggs.copy(), water_l=frame.water_l.copy(), hens=frame.hens.copy())
+    gateway_offline(offline, 0, at, 12)
+    assert np.isnan(offline.eggs[0, :, at : at + 12]).all() and np.isnan(offline.hens[0, at : at + 12]).all()
+    assert np.nansum(offline.eggs[0, :, at : at + 36]) == day
+    assert np.nansum(offline.water_l[0, at : at + 36]) == pytest.approx(
+        np.nansum(frame.water_l[0, at : at + 36])
+    )

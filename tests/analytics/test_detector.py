@@ -465,6 +465,17 @@ def test_warm_weather_over_the_whole_park_is_heat_stress_only_when_hot() -> None
     assert sorted(a.house for a in detect(frame) if a.kind == "heat_stress") == ["H01", "H02", "H03", "H04"]
 
 
+def test_the_afternoon_after_a_day_without_data_is_no_heat_stress() -> None:
+    # Each house swings 8 °C over the day (warmest at 07:00 UTC, 15:00 in China).  H02's gateway is
+    # out for a day from 08:00 UTC; the hours after it come in with the afternoon's heat, and a
+    # 24 h mean over those alone was a 2-3 °C "rise" above the same windows of earlier days.
+    frame = Flock(houses=4).build()
+    frame.temp_c[:] += 4.0 * np.cos(2 * np.pi * (np.arange(frame.n_hours) - 7) / 24)
+    gap(frame, 1, day_hour(25, 8), 24)
+    frame.temp_c[1, day_hour(25, 8) : day_hour(26, 8)] = np.nan
+    assert detect(frame) == []
+
+
 @pytest.mark.parametrize("houses", [1, 2])
 def test_a_park_too_small_to_compare_judges_a_rise_by_the_houses_own_temperature_noise(houses: int) -> None:
     # Without three houses the weather cannot be told from one house's cooling.  Passing weather

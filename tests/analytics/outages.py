@@ -1,14 +1,20 @@
-"""Belts stopped for hours in the project simulator's houses: how many become a false drop alert.
+"""Outages in the project simulator's houses: how many become a false drop alert.
 
-    .venv/bin/python -m tests.analytics.belt_stops [--seeds 1,2,3] [--hours 6 12 24]
+    .venv/bin/python -m tests.analytics.outages [--kind belt|gateway] [--seeds 1,2,3] [--hours 6 12 24]
 
 In each house of each scenario, once, at a random hour at least four days from any of the house's
-labelled incidents, no row counts an egg for ``--hours`` hours and the belt then brings everything
-it held in one hour (a delayed collection, a belt or counter bus stopped and restarted).  The hens
-are fine: every drop alert (`laying_drop`, `water_drop`, `feed_drop`, `heat_stress`) of that house
-from the stop until 48 h after the eggs came that the same data without the stop does not raise is
-a false alarm.  A `sensor_fault` for the house (`counting_stopped`) is counted apart: after 36 h
-without an egg that is what it is.  (The simulator's own delayed collections are 2-6 h.)
+labelled incidents, for ``--hours`` hours:
+
+- ``belt``: no row counts an egg, and the belt then brings everything it held in one hour (a
+  delayed collection, a belt or counter bus stopped and restarted);
+- ``gateway``: the house sends nothing (every column blank), and the counters' and meters'
+  backlog comes in the first hour after (eggs, water and feed).
+
+The hens are fine: every drop alert (`laying_drop`, `water_drop`, `feed_drop`, `heat_stress`) of
+that house from the outage until 48 h after it that the same data without it does not raise is a
+false alarm.  A `sensor_fault` for the house is counted apart (after 36 h without an egg,
+`counting_stopped` is what it is).  The simulator's own delayed collections are 2-6 h, its gateway
+gaps 2-18 h.
 """
 
 from __future__ import annotations
@@ -54,6 +60,23 @@ def stop_belt(frame: HourlyFrame, house: int, at: int, hours: int) -> None:
     eggs[:, at + hours] = np.nan_to_num(eggs[:, at + hours]) + held
 
 
+def gateway_offline(frame: HourlyFrame, house: int, at: int, hours: int) -> None:
+    """``house`` sends nothing from hour ``at`` for ``hours`` hours; the first hour after brings what
+    the counters and meters counted meanwhile (the hens, age and temperature of those hours are lost)."""
+    end = at + hours
+    eggs = frame.eggs[house]
+    eggs[:, end] = np.nan_to_num(eggs[:, end]) + np.nansum(eggs[:, at:end], axis=-1)
+    eggs[:, at:end] = np.nan
+    for amounts in (frame.water_l[house], frame.feed_kg[house]):
+        amounts[end] = np.nan_to_num(amounts[end]) + np.nansum(amounts[at:end])
+        amounts[at:end] = np.nan
+    for level in (frame.hens[house], frame.age_weeks[house], frame.temp_c[house]):
+        level[at:end] = np.nan
+
+
+KINDS = {"belt": stop_belt, "gateway": gateway_offline}
+
+
 def quiet_hour(
     frame: HourlyFrame, labels: list[Label], house: str, rng: np.random.Generator, hours: int
 ) -> int | None:
@@ -69,14 +92,16 @@ def quiet_hour(
     return None
 
 
-def run_frame(frame: HourlyFrame, labels: list[Label], hours: int, rng: np.random.Generator) -> Tally:
-    """One stop in every house of ``frame`` (all at once: each house is analysed on its own data)."""
+def run_frame(
+    frame: HourlyFrame, labels: list[Label], hours: int, rng: np.random.Generator, kind: str = "belt"
+) -> Tally:
+    """One outage in every house of ``frame`` (all at once: each house is analysed on its own data)."""
     before = {(a.house, a.kind, a.detected_at) for a in detect(frame)}
     stops = []
     for h, house in enumerate(frame.houses):
         at = quiet_hour(frame, labels, house, rng, hours)
         if at is not None:
-            stop_belt(frame, h, at, hours)
+            KINDS[kind](frame, h, at, hours)
             stops.append((house, frame.hour_start(at)))
     new = [a for a in detect(frame) if (a.house, a.kind, a.detected_at) not in before]
     tally = Tally(stops=len(stops))
@@ -97,16 +122,16 @@ def run_frame(frame: HourlyFrame, labels: list[Label], hours: int, rng: np.rando
     return tally
 
 
-def run(seeds: list[int], hours: int, n_houses: int = 6, days: int = 120) -> Tally:
+def run(seeds: list[int], hours: int, kind: str = "belt", n_houses: int = 6, days: int = 120) -> Tally:
     total = Tally()
     rng = np.random.default_rng(hours)
-    with tempfile.TemporaryDirectory(prefix="eggwatch-stops-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="eggwatch-outages-") as tmp:
         for seed in seeds:
             for sc in make_suite(seed, n_houses=n_houses, days=days):
                 frame = read_frame(*sc.write(Path(tmp) / sc.name))
                 if sc.park is not None:
                     frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
-                tally = run_frame(frame, sc.labels, hours, rng)
+                tally = run_frame(frame, sc.labels, hours, rng, kind)
                 tally.found = [f"[{sc.name}] {x}" for x in tally.found]
                 total.add(tally)
     return total
@@ -114,14 +139,15 @@ def run(seeds: list[int], hours: int, n_houses: int = 6, days: int = 120) -> Tal
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kind", choices=sorted(KINDS), default="belt", help="what stops (see above)")
     ap.add_argument("--seeds", default="1,2,3", help="simulator seeds, comma-separated")
-    ap.add_argument("--hours", type=int, nargs="+", default=[6, 12, 24], help="how long the belts stop")
+    ap.add_argument("--hours", type=int, nargs="+", default=[6, 12, 24], help="how long it lasts")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the false alarms")
     a = ap.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
     for hours in a.hours:
-        t = run(seeds, hours)
-        print(f"belts stopped {hours:2d} h: {t.stops} stops, {t.false_drops} followed by a drop alert, "
+        t = run(seeds, hours, a.kind)
+        print(f"{a.kind} out {hours:2d} h: {t.stops} outages, {t.false_drops} followed by a drop alert, "
               f"{t.house_faults} by a sensor_fault")  # fmt: skip
         if a.verbose:
             print("\n".join(f"  {x}" for x in t.found))
