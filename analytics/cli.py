@@ -105,6 +105,9 @@ def evaluate(
         max=0.5,
         help="share of the hens each disease kills a day (two days)",
     ),
+    no_park: bool = typer.Option(
+        False, "--no-park", help="as `eggwatch detect` without --park: every house taken as Hy-Line Brown"
+    ),
 ) -> None:
     """Score the detector on simulated, labelled scenarios against the control-chart baseline."""
     try:
@@ -135,6 +138,7 @@ def evaluate(
                 rows=rows or None,
                 off_guide=off,
                 disease_deaths=disease_deaths,
+                breeds_known=not no_park,
             )
         )
         typer.echo(f"seed {seed} done", err=True)
@@ -146,6 +150,7 @@ def evaluate(
         f"{rows} row counters per house": rows,
         f"flocks off their breed guide: {off.describe()}": off,
         f"each disease kills {disease_deaths:.0%} of its house's hens a day for two days": disease_deaths,
+        "breeds not given (no park file): every house taken as Hy-Line Brown": no_park,
     }
     for line, changed in changes.items():
         if changed:

@@ -128,13 +128,16 @@ def evaluate_seed(
     rows: int | None = None,
     off_guide: OffGuide = OffGuide(),
     disease_deaths: float = 0.0,
+    breeds_known: bool = True,
 ) -> Result:
     """Score the detector and the control chart on seed ``seed``'s scenarios; ``without`` lists house
     columns to blank first (what the detector does with a park that does not meter them).  With
     ``park_size`` the detector sees each scenario's houses in parks of that many (1: every house in a
     file of its own), so what it draws from the other houses is left out.  ``rows``: row counters per
     house (the simulator draws 6-10 by default).  ``off_guide``: flocks off their breed guide.
-    ``disease_deaths``: the share of the hens each disease kills a day, two days long."""
+    ``disease_deaths``: the share of the hens each disease kills a day, two days long.
+    ``breeds_known`` False: the houses' breeds are not given (every house the default breed), as
+    `eggwatch detect` without ``--park``."""
     from simulator.scenarios import make_suite  # the simulator is only needed here
 
     det, base = Score(), Score()
@@ -142,7 +145,7 @@ def evaluate_seed(
         for sc in make_suite(seed, n_houses=n_houses, days=days, rows=rows):
             h_csv, r_csv = sc.write(Path(tmp) / sc.name)
             frame = without_columns(read_frame(h_csv, r_csv), without)
-            if sc.park is not None:
+            if sc.park is not None and breeds_known:
                 frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
             frame = off_guide.apply(frame)
             if disease_deaths:

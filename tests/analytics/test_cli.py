@@ -150,6 +150,12 @@ def test_evaluate_can_take_the_flocks_off_their_breed_guide() -> None:
     )
 
 
+def test_evaluate_can_leave_the_breeds_out() -> None:
+    res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--no-park")
+    assert res.returncode == 0, res.stderr
+    assert "breeds not given (no park file): every house taken as Hy-Line Brown" in res.stdout
+
+
 def test_off_guide_moves_the_age_and_flattens_the_intake() -> None:
     from analytics.evaluate import OffGuide
 
