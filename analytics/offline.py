@@ -72,21 +72,22 @@ def _problem(rejects: Rejects | None, reason: str, message: str, n: int = 1) -> 
     rejects.first.setdefault(reason, message)
 
 
-def _parse_ts(text: str, where: str, naive_utc: bool = False) -> int:
-    """Epoch seconds of an hour-start timestamp ``2026-03-01T05:00:00Z``; with ``naive_utc`` one
-    without a time zone is taken as UTC."""
+def _parse_ts(text: str, where: str, naive_utc: bool = False) -> tuple[int, bool]:
+    """Epoch seconds of an hour-start timestamp ``2026-03-01T05:00:00Z``, and whether it had no time
+    zone (then taken as UTC with ``naive_utc``, an error without)."""
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise CsvFormatError(f"{where}: bad timestamp {text!r} (want 2026-03-01T05:00:00Z)") from None
-    if when.tzinfo is None:
+    naive = when.tzinfo is None
+    if naive:
         if not naive_utc:
             raise CsvFormatError(f"{where}: timestamp {text!r} has no time zone (want a trailing Z)")
         when = when.replace(tzinfo=UTC)
     epoch = int(when.timestamp())
     if epoch % HOUR_S:
         raise CsvFormatError(f"{where}: timestamp {text!r} is not the start of an hour")
-    return epoch
+    return epoch, naive
 
 
 # The files are parsed a block at a time: memory is a block's text and the lines' numbers, not the
@@ -248,17 +249,15 @@ def _hours(
         if v not in distinct:
             where = f"{path}:{table.line[n]}"
             try:
-                distinct[v] = _parse_ts(v.strip(), where) // HOUR_S
+                epoch, was_naive = _parse_ts(v.strip(), where, naive_utc=rejects is not None)
             except CsvFormatError as exc:
+                first_error = first_error or str(exc)
                 distinct[v] = -1
-                try:
-                    if rejects is None or "no time zone" not in str(exc):
-                        raise
-                    distinct[v] = _parse_ts(v.strip(), where, naive_utc=True) // HOUR_S
-                    naive.add(v)
-                    rejects.read_as_utc_first = rejects.read_as_utc_first or f"{where}: {v.strip()!r}"
-                except CsvFormatError as err:
-                    first_error = first_error or str(err)
+                continue
+            distinct[v] = epoch // HOUR_S
+            if was_naive and rejects is not None:
+                naive.add(v)
+                rejects.read_as_utc_first = rejects.read_as_utc_first or f"{where}: {v.strip()!r}"
     hours = np.array([distinct[v] for v in table.columns["ts"]], dtype=np.int64)
     ok = hours >= 0
     if naive and rejects is not None:
