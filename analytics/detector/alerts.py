@@ -13,8 +13,9 @@ import numpy as np
 from analytics.alert import DetectorAlert
 from analytics.detector import messages
 from analytics.detector.analysis import Analysis
+from analytics.detector.collection import stop_hours
 from analytics.detector.config import DetectorConfig
-from analytics.detector.houses import CHANNELS, stop_hours
+from analytics.detector.houses import CHANNELS
 from analytics.frame import HourlyFrame
 
 ONSET_LOOKBACK_H = 72

@@ -55,7 +55,7 @@ class DetectorConfig:
     stall_ratio: float = 0.25  # ... that counts less than this fraction of it starts a hold
     hold_max_hours: int = 8
     late_run_share: float = 0.15  # ... but a run of this share of a day is awaited until its eggs come,
-    late_run_hours: int = 24  # ... at most this long (houses.py, _run_awaited)
+    late_run_hours: int = 24  # ... at most this long (collection.py, _run_awaited)
 
     # Row counters.
     row_fault_ratio: float = 0.55  # row below this fraction of what its neighbours imply → fault

@@ -12,11 +12,8 @@ Four ways a drop is confirmed, all causal and vectorised over houses and hours:
 - recent hours, only where eggs are counted round the clock (no quiet hours): the last few hours
   short of the day before, beyond their usual spread, with the 24 h figure short too (recent.py).
 
-A belt run that counts almost nothing when it should count a lot is a late collection: alarms hold
-until eggs arrive again (at most ``hold_max_hours`` unless no egg at all came), a main run until
-its own eggs have come (:func:`_run_awaited`).  Not one egg from
-any row for a day and a half while the hens eat and drink as usual is the belts or the counting
-stopped, not the hens (see :func:`counting_stopped`).  Hours without data are unknown, never zero.
+No verdict while the count waits for a late belt run, and none for a day after the counting stopped
+(collection.py).  Hours without data are unknown, never zero.
 """
 
 from __future__ import annotations
@@ -26,25 +23,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
+from analytics.detector.collection import collection_holds
 from analytics.detector.config import DetectorConfig
 from analytics.detector.heat import MIN_PARK
-from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count, usual_shares
+from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count
 from analytics.detector.recent import recent_deficit
 from analytics.detector.rows import RowState
 from analytics.detector.windows import (
     DAY,
     lagged,
-    last_true,
     park_median,
     run_lengths,
     run_start,
     value_at,
     window_mean,
-    window_sums,
 )
-
-FLOWING_SHARE = 0.02  # an hour that counts this share of a day or more: eggs flow (a continuous belt)
-MADE_UP = 0.75  # a late run's eggs have come when this share of what was due since has been counted
 
 
 @dataclass(frozen=True)
@@ -116,57 +109,14 @@ def analyse_drops(
     deficit = expected - hd
     valid = ~np.isnan(deficit)
 
-    # Late belt runs: an hour that should count a lot and counts almost nothing starts a hold.
+    # Late belt runs and stopped counting: the 24 h figure is short of eggs that were laid.
     day_eggs = expected / 100.0 * hens_mean
-    hour = np.arange(t)
-    flow = np.cumsum(share_now, axis=-1)
-    last_egg = last_true(counted_hour > 0)
-    usual = usual_shares(
-        counted_hour, share_now, day_of_hour, first_hod, cfg.baseline_days, FLOWING_SHARE / 2
+    collection = collection_holds(
+        counted_hour, share_now, day_of_hour, first_hod, round_the_clock, day_eggs, support, cfg
     )
-    usual_flow = np.cumsum(usual, axis=-1)
-    with np.errstate(invalid="ignore"):
-        run_stalled = (share_now >= cfg.stall_expected_share) & (
-            counted_hour < cfg.stall_ratio * share_now * day_eggs
-        )
-        # Not one egg from any row through hours that each usually count some (FLOWING_SHARE), in
-        # a row since the last egg or the last hour that usually counts nothing, which together
-        # should have brought a stall's share: a run split over two hours, a continuous belt stopped
-        # mid-flow.  Counting round the clock no hour holds much: nothing since the last egg where
-        # that share was due is the same (every counter stopping was read as a laying drop).
-        since_egg = flow - value_at(flow, last_egg)
-        streak = usual_flow - value_at(usual_flow, np.maximum(last_egg, last_true(usual < FLOWING_SHARE)))
-        stopped_mid_flow = (
-            (round_the_clock & (since_egg >= cfg.stall_expected_share))
-            | ((usual >= FLOWING_SHARE) & (streak >= cfg.stall_expected_share))
-        ) & (counted_hour == 0)
-        # Such a stop stays a stall, past the laying hours, until an egg comes (hens drinking and
-        # eating as usual have not stopped laying: the belt or the counters have).
-        stalled = run_stalled | stopped_mid_flow
-        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~stalled & ~support
-        stall = stalled | still
-        catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
-    last_stall = last_true(stall)
-    # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
-    # counts most of its eggs in the next one.
-    caught = np.zeros_like(catch_up)
-    caught[:, 1:] = catch_up[:, :-1]
-    last_catch = last_true(caught)
     with np.errstate(invalid="ignore"):
         judged = deficit >= override_pts
-    # ``>=``: a stall in the hour after a counting one is "caught" by that hour's eggs, which came
-    # before it (a continuous belt stopping mid-flow); it holds all the same.
-    late = (last_stall >= last_catch) & (hour - last_stall < cfg.hold_max_hours)
-    # A stall that leaves a main run's share of a day uncounted since the last egg (one run, a run
-    # split over two hours, or a continuous belt stopped) is awaited longer; a small run stalling
-    # after it does not make it forgotten.
-    last_main_stall = last_true(stalled & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
-    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, support, cfg)
-    idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
-    # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
-    # dead counter never counts the stop's eggs).
-    counting_held = late | idle | (hour - last_true(stopped) <= DAY)
-    hold = counting_held | ((pause | wait) & ~judged)
+    hold = collection.held | ((pause | wait) & ~judged)
 
     # Eggs that came early (a late belt run catching the morning's lay) leave the next 24 h short;
     # a real drop also leaves the 48 h window short, a timing shift does not.
@@ -182,6 +132,8 @@ def analyse_drops(
         thr_fast = np.maximum(cfg.fast_min_pts, cfg.fast_z * sigma) * factor
         above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
     started = run_start(above)
+    hour = np.arange(t)
+    flow = np.cumsum(share_now, axis=-1)
     flow_since = flow - value_at(flow, started)
     # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
     # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
@@ -233,83 +185,12 @@ def analyse_drops(
     alarm[:, :start] = False
     channel = np.select([end_of_day, ramping, fast, short], [1, 2, 3, 4], 0).astype(np.int8)
     with np.errstate(invalid="ignore"):
-        active = ~valid | counting_held | (deficit >= 0.5 * cfg.daily_min_pts)
+        active = ~valid | collection.held | (deficit >= 0.5 * cfg.daily_min_pts)
+    stopped = collection.stopped
     stopped[:, :start] = False
     return HouseDrops(
         hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped, recent
     )
-
-
-def stop_hours(cfg: DetectorConfig) -> int:
-    """Hours without one egg from any row that make a counting stop: a day, since a one-run house's
-    run may come an hour later than yesterday's (leaving a 24 h window empty) or a few hours late,
-    and ``row_silent_hours`` more."""
-    return DAY + cfg.row_silent_hours
-
-
-def _run_awaited(
-    counted_hour: np.ndarray,
-    share_now: np.ndarray,
-    flow: np.ndarray,
-    day_eggs: np.ndarray,
-    last_stall: np.ndarray,
-    support: np.ndarray,
-    cfg: DetectorConfig,
-) -> np.ndarray:
-    """``[house, hour]``: a main belt run (``late_run_share`` of a day or more) counted nothing and
-    its eggs have not come yet: hold for up to ``late_run_hours`` from that run (``last_stall``: the
-    last such run's stall, or a continuous belt's stop that has left that share of a day uncounted).
-
-    The short hold ends when any eggs come, which is right for a run an hour or two late but not for
-    one left until the afternoon or the next morning: the other runs bring their own eggs meanwhile,
-    and the day was a 20-80-point "drop" (runs delayed by 8-23 h).  Here the hold lasts until the
-    eggs counted since the stalled run make up three quarters of what was due since.  Hens laying
-    less are not held: a run that brings some eggs but clearly fewer than usual (2-75 %) since the
-    stall, or water or feed down, ends it at once.
-    """
-    hour = np.arange(counted_hour.shape[-1])
-    counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
-    before = last_stall - 1
-    usual = share_now * day_eggs
-    with np.errstate(invalid="ignore"):
-        due = (flow - value_at(flow, before)) * day_eggs
-        made_up = (counted - value_at(counted, before) >= MADE_UP * due) & (hour > last_stall)
-        fewer = (
-            (share_now >= cfg.stall_expected_share)
-            & (counted_hour >= 0.02 * usual)
-            & (counted_hour < MADE_UP * usual)
-        )
-    awaited = (
-        (last_stall >= 0)
-        & (last_stall >= last_true(lagged(made_up, 1, False)))  # ends an hour after, as the short hold
-        & (last_true(fewer) < last_stall)
-    )
-    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~support
-
-
-def counting_stopped(
-    counted_hour: np.ndarray,
-    day_eggs: np.ndarray,
-    last_stall: np.ndarray,
-    support: np.ndarray,
-    cfg: DetectorConfig,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(idle, stopped), ``[house, hour]``, in houses whose water and feed are not down (``support``
-    off: hens do not stop laying altogether, and drinking as usual they are not dying).
-
-    - idle: not one egg since an hour that should count a lot (``last_stall``), with the last 24 h
-      short of half a day's eggs (not a run that came early): wait for the eggs;
-    - stopped: not one egg from any row for :func:`stop_hours` in a house that counts hundreds a
-      day: the belts, the counter bus or the counters stopped (a ``sensor_fault``)."""
-    with np.errstate(invalid="ignore"):
-        short_day = window_sums(counted_hour, DAY) < 0.5 * day_eggs
-    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~support
-    span = stop_hours(cfg)
-    none_missing = window_sums(np.isnan(counted_hour).astype(float), span) == 0  # a gap is not a zero
-    with np.errstate(invalid="ignore"):
-        nothing = (window_sums(counted_hour, span) == 0) & none_missing
-        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~support
-    return idle, stopped
 
 
 def _days_known(x: np.ndarray, days: int) -> np.ndarray:

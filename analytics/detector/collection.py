@@ -1,0 +1,168 @@
+"""Belt collection: the hours in which the counted eggs say nothing yet about the hens' laying.
+
+Eggs reach the counters when a belt runs.  A run that counts almost nothing when it should count a
+lot is a late collection (its eggs come later); a continuous belt that stops mid-flow is the same.
+While either is awaited the house's 24 h figure is short by eggs that were laid, so the drop
+channels hold their verdict (at most ``hold_max_hours`` unless no egg at all came; a main run until
+its own eggs have come, :func:`_run_awaited`).  Not one egg from any row for a day and a half while
+the hens eat and drink as usual is the belts or the counting stopped, not the hens
+(:func:`counting_stopped`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.detector.config import DetectorConfig
+from analytics.detector.profile import usual_shares
+from analytics.detector.windows import DAY, lagged, last_true, run_start, value_at, window_sums
+
+FLOWING_SHARE = 0.02  # an hour that counts this share of a day or more: eggs flow (a continuous belt)
+MADE_UP = 0.75  # a late run's eggs have come when this share of what was due since has been counted
+
+
+@dataclass(frozen=True)
+class Collection:
+    held: np.ndarray  # [house, hour] bool: no verdict (a run awaited, nothing counted, a stop within a day)
+    stopped: np.ndarray  # [house, hour] bool: no row has counted an egg for stop_hours
+
+
+def collection_holds(
+    counted_hour: np.ndarray,
+    share_now: np.ndarray,
+    day_of_hour: np.ndarray,
+    first_hod: int,
+    round_the_clock: np.ndarray,
+    day_eggs: np.ndarray,
+    support: np.ndarray,
+    cfg: DetectorConfig,
+) -> Collection:
+    """When a house's count waits for its belts, ``[house, hour]``.
+
+    ``counted_hour``: the eggs all rows counted in the hour (NaN: no row reported); ``share_now``:
+    the share of a day's eggs the hour usually counts; ``day_eggs``: the eggs of a usual day;
+    ``support``: water or feed down (hens that drink and eat less are not held).
+    """
+    t = counted_hour.shape[-1]
+    hour = np.arange(t)
+    flow = np.cumsum(share_now, axis=-1)
+    # A late belt run: an hour that should count a lot and counts almost nothing starts a hold.
+    last_egg = last_true(counted_hour > 0)
+    usual = usual_shares(
+        counted_hour, share_now, day_of_hour, first_hod, cfg.baseline_days, FLOWING_SHARE / 2
+    )
+    usual_flow = np.cumsum(usual, axis=-1)
+    with np.errstate(invalid="ignore"):
+        run_stalled = (share_now >= cfg.stall_expected_share) & (
+            counted_hour < cfg.stall_ratio * share_now * day_eggs
+        )
+        # Not one egg from any row through hours that each usually count some (FLOWING_SHARE), in
+        # a row since the last egg or the last hour that usually counts nothing, which together
+        # should have brought a stall's share: a run split over two hours, a continuous belt stopped
+        # mid-flow.  Counting round the clock no hour holds much: nothing since the last egg where
+        # that share was due is the same (every counter stopping was read as a laying drop).
+        since_egg = flow - value_at(flow, last_egg)
+        streak = usual_flow - value_at(usual_flow, np.maximum(last_egg, last_true(usual < FLOWING_SHARE)))
+        stopped_mid_flow = (
+            (round_the_clock & (since_egg >= cfg.stall_expected_share))
+            | ((usual >= FLOWING_SHARE) & (streak >= cfg.stall_expected_share))
+        ) & (counted_hour == 0)
+        # Such a stop stays a stall, past the laying hours, until an egg comes (hens drinking and
+        # eating as usual have not stopped laying: the belt or the counters have).
+        stalled = run_stalled | stopped_mid_flow
+        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~stalled & ~support
+        stall = stalled | still
+        catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
+    last_stall = last_true(stall)
+    # The hold ends an hour after eggs arrive again: a late run that starts near the end of an hour
+    # counts most of its eggs in the next one.
+    caught = np.zeros_like(catch_up)
+    caught[:, 1:] = catch_up[:, :-1]
+    last_catch = last_true(caught)
+    # ``>=``: a stall in the hour after a counting one is "caught" by that hour's eggs, which came
+    # before it (a continuous belt stopping mid-flow); it holds all the same.
+    late = (last_stall >= last_catch) & (hour - last_stall < cfg.hold_max_hours)
+    # A stall that leaves a main run's share of a day uncounted since the last egg (one run, a run
+    # split over two hours, or a continuous belt stopped) is awaited longer; a small run stalling
+    # after it does not make it forgotten.
+    last_main_stall = last_true(stalled & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
+    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, support, cfg)
+    idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
+    # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
+    # dead counter never counts the stop's eggs).
+    held = late | idle | (hour - last_true(stopped) <= DAY)
+    return Collection(held, stopped)
+
+
+def stop_hours(cfg: DetectorConfig) -> int:
+    """Hours without one egg from any row that make a counting stop: a day, since a one-run house's
+    run may come an hour later than yesterday's (leaving a 24 h window empty) or a few hours late,
+    and ``row_silent_hours`` more."""
+    return DAY + cfg.row_silent_hours
+
+
+def _run_awaited(
+    counted_hour: np.ndarray,
+    share_now: np.ndarray,
+    flow: np.ndarray,
+    day_eggs: np.ndarray,
+    last_stall: np.ndarray,
+    support: np.ndarray,
+    cfg: DetectorConfig,
+) -> np.ndarray:
+    """``[house, hour]``: a main belt run (``late_run_share`` of a day or more) counted nothing and
+    its eggs have not come yet: hold for up to ``late_run_hours`` from that run (``last_stall``: the
+    last such run's stall, or a continuous belt's stop that has left that share of a day uncounted).
+
+    The short hold ends when any eggs come, which is right for a run an hour or two late but not for
+    one left until the afternoon or the next morning: the other runs bring their own eggs meanwhile,
+    and the day was a 20-80-point "drop" (runs delayed by 8-23 h).  Here the hold lasts until the
+    eggs counted since the stalled run make up three quarters of what was due since.  Hens laying
+    less are not held: a run that brings some eggs but clearly fewer than usual (2-75 %) since the
+    stall, or water or feed down, ends it at once.
+    """
+    hour = np.arange(counted_hour.shape[-1])
+    counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
+    before = last_stall - 1
+    usual = share_now * day_eggs
+    with np.errstate(invalid="ignore"):
+        due = (flow - value_at(flow, before)) * day_eggs
+        made_up = (counted - value_at(counted, before) >= MADE_UP * due) & (hour > last_stall)
+        fewer = (
+            (share_now >= cfg.stall_expected_share)
+            & (counted_hour >= 0.02 * usual)
+            & (counted_hour < MADE_UP * usual)
+        )
+    awaited = (
+        (last_stall >= 0)
+        & (last_stall >= last_true(lagged(made_up, 1, False)))  # ends an hour after, as the short hold
+        & (last_true(fewer) < last_stall)
+    )
+    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~support
+
+
+def counting_stopped(
+    counted_hour: np.ndarray,
+    day_eggs: np.ndarray,
+    last_stall: np.ndarray,
+    support: np.ndarray,
+    cfg: DetectorConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(idle, stopped), ``[house, hour]``, in houses whose water and feed are not down (``support``
+    off: hens do not stop laying altogether, and drinking as usual they are not dying).
+
+    - idle: not one egg since an hour that should count a lot (``last_stall``), with the last 24 h
+      short of half a day's eggs (not a run that came early): wait for the eggs;
+    - stopped: not one egg from any row for :func:`stop_hours` in a house that counts hundreds a
+      day: the belts, the counter bus or the counters stopped (a ``sensor_fault``)."""
+    with np.errstate(invalid="ignore"):
+        short_day = window_sums(counted_hour, DAY) < 0.5 * day_eggs
+    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~support
+    span = stop_hours(cfg)
+    none_missing = window_sums(np.isnan(counted_hour).astype(float), span) == 0  # a gap is not a zero
+    with np.errstate(invalid="ignore"):
+        nothing = (window_sums(counted_hour, span) == 0) & none_missing
+        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~support
+    return idle, stopped
