@@ -122,7 +122,7 @@ class DetectorConfig:
     rhythm_excess_frac: float = 0.3  # mid-day 3 h water this far above the 24 h figure: rhythm moved
     rhythm_pause_hours: int = 84  # ... a lighting-schedule change: eggs move to the next belt run
     rhythm_outage_hours: int = 48  # ... lifted by a water or feed alarm this close (0: never) ...
-    rhythm_back_hours: int = 12  # ... or by the rhythm back this long (0: never; analysis.lighting_pause)
+    rhythm_back_hours: int = 12  # ... or by the rhythm back this long (0: never; schedule.lighting_pause)
     rhythm_total_fall_frac: float = 0.06  # 24 h water down this much: not (only) a lighting change ...
     rhythm_override_pts: float = 10.0  # ... so a laying deficit this large is judged despite the pause
     # Lights on later than usual (the first usual lit hours dry, then normal drinking): the next 24 h

@@ -165,6 +165,11 @@ def last_true(cond: np.ndarray, none: int = -(10**9)) -> np.ndarray:
     return np.maximum.accumulate(last, axis=-1, out=last)
 
 
+def within_last(cond: np.ndarray, hours: int) -> np.ndarray:
+    """True where ``cond`` held within the last ``hours`` hours (this one included)."""
+    return np.arange(cond.shape[-1]) - last_true(cond) < hours
+
+
 def run_start(cond: np.ndarray) -> np.ndarray:
     """First hour of the current run of ``cond`` (meaningful only where ``cond`` holds)."""
     return last_true(~cond, -1) + 1
