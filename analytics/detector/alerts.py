@@ -55,6 +55,19 @@ def build_alerts(
     """The alerts of ``an``; ``names``: the house id of each series (a house's flocks are series of
     their own, see flocks.py), the frame's own ids by default."""
     houses = tuple(names) if names is not None else frame.houses
+    out = [
+        alert
+        for kind in (_laying_drops, _intake_drops, _heat_stress, _row_faults, _silent_rows, _counting_stops)
+        for alert in kind(frame, an, cfg, houses)
+    ]
+    out.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
+    return out
+
+
+def _laying_drops(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``laying_drop``: the house's hen-day % short of its baseline (houses.py)."""
     out: list[DetectorAlert] = []
     d = an.drops
     for h, t in zip(*np.nonzero(an.drop_fires), strict=True):
@@ -92,6 +105,15 @@ def build_alerts(
                 },
             )
         )
+    return out
+
+
+def _intake_drops(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``water_drop`` and ``feed_drop``: 24 h intake per hen short of its baseline (consumption.py)."""
+    out: list[DetectorAlert] = []
+    d = an.drops
     for kind, what, fires, c, other, o in (
         ("water_drop", "water", an.water_fires, an.water, "feed", an.feed),
         ("feed_drop", "feed", an.feed_fires, an.feed, "water", an.water),
@@ -126,6 +148,15 @@ def build_alerts(
                     },
                 )
             )
+    return out
+
+
+def _heat_stress(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``heat_stress``: the house warmer than its own last days (heat.py)."""
+    out: list[DetectorAlert] = []
+    d = an.drops
     for h, t in zip(*np.nonzero(an.heat_fires), strict=True):
         rise, mean = float(an.heat.rise[h, t]), float(an.heat.mean_24h[h, t])
         en, zh = messages.heat_stress(houses[h], rise, mean)
@@ -147,6 +178,15 @@ def build_alerts(
                 },
             )
         )
+    return out
+
+
+def _row_faults(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``sensor_fault`` for a row counting far fewer or more than its share (rows.py)."""
+    out: list[DetectorAlert] = []
+    d = an.drops
     rs = an.rows
     for h, r, t in zip(*np.nonzero(rs.fault_fires), strict=True):
         house, row = houses[h], frame.row_name(h, r)
@@ -172,6 +212,15 @@ def build_alerts(
                 },
             )
         )
+    return out
+
+
+def _silent_rows(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``sensor_fault`` for a row that stopped reporting while the others report."""
+    out: list[DetectorAlert] = []
+    rs = an.rows
     for h, r, t in zip(*np.nonzero(rs.silent_fires), strict=True):
         house, row = houses[h], frame.row_name(h, r)
         en, zh = messages.row_silent(house, row, cfg.row_silent_hours)
@@ -188,6 +237,16 @@ def build_alerts(
                 evidence={"cause": "counter_silent", "silent_hours": float(cfg.row_silent_hours)},
             )
         )
+    return out
+
+
+def _counting_stops(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``sensor_fault`` for a house whose counting stopped altogether (collection.py)."""
+    out: list[DetectorAlert] = []
+    d = an.drops
+    rs = an.rows
     for h, t in zip(*np.nonzero(an.stop_fires), strict=True):
         # The fault is upstream of the rows (belts, counter bus): a row only when the house has one.
         counting = [frame.row_name(h, r) for r in np.flatnonzero(rs.share[h, :, t] > 0)]
@@ -212,5 +271,4 @@ def build_alerts(
                 },
             )
         )
-    out.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
     return out
