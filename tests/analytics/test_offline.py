@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,6 +150,63 @@ def test_round_trip(tmp_path: Path) -> None:
     assert back.houses == frame.houses and back.rows == frame.rows and back.start == frame.start
     np.testing.assert_array_equal(back.eggs, frame.eggs)
     np.testing.assert_allclose(back.water_l, frame.water_l, rtol=1e-3)
+
+
+def _lines_shuffled(text: str) -> str:
+    head, *lines = text.splitlines()
+    order = np.random.default_rng(3).permutation(len(lines))
+    return "\n".join([head, *(lines[i] for i in order)]) + "\n"
+
+
+def _columns_reversed(text: str) -> str:
+    return "".join(",".join(reversed(line.split(","))) + "\n" for line in text.splitlines())
+
+
+def _counts_as_decimals(text: str) -> str:
+    """``123`` written ``123.0`` (what a spreadsheet or pandas writes for a float column)."""
+    head, *lines = text.splitlines()
+    return "\n".join([head, *(ln + ".0" if ln[-1].isdigit() else ln for ln in lines)]) + "\n"
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda s: s.replace("\n", "\r\n"),
+        _lines_shuffled,
+        _columns_reversed,
+        lambda s: s.replace("Z,", "+00:00,"),
+        lambda s: s.replace(":00Z,", ":00.000Z,"),
+        lambda s: s.replace("T", " "),
+        _counts_as_decimals,
+    ],
+    ids=[
+        "crlf",
+        "lines-in-any-order",
+        "columns-in-any-order",
+        "offset-not-z",
+        "milliseconds",
+        "space-not-t",
+        "decimals",
+    ],
+)
+def test_a_file_written_another_way_reads_as_the_same_frame(
+    tmp_path: Path, rewrite: Callable[[str], str]
+) -> None:
+    """What other tools write: the header names the columns, lines may come in any order, a time may
+    carry an offset or milliseconds, a count may be a decimal."""
+    frame = Flock(days=3, houses=2, rows=3).build()
+    frame.eggs[0, 1, 5:9] = np.nan
+    hp, rp = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, hp, rp)
+    expected = read_frame(hp, rp)
+    for path in (hp, rp):
+        path.write_text(rewrite(path.read_text(encoding="utf-8")), encoding="utf-8")
+    rejects = Rejects()
+    back = read_frame(hp, rp, rejects)
+    assert not rejects
+    assert back.houses == expected.houses and back.rows == expected.rows and back.start == expected.start
+    for name in ("eggs", "hens", "age_weeks", "water_l", "feed_kg", "temp_c"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(expected, name))
 
 
 @pytest.mark.parametrize("block_bytes", [1, 37, 200])
