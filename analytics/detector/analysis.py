@@ -9,7 +9,7 @@ import numpy as np
 from analytics.detector.config import DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, falling_together
 from analytics.detector.episodes import first_alarms
-from analytics.detector.flocks import filled_hens
+from analytics.detector.flocks import believed_hens
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
@@ -88,8 +88,9 @@ def maturity_shift(frame: HourlyFrame, cfg: DetectorConfig, age: np.ndarray | No
     """Weeks each flock lays ahead of its breed curve, hour by hour (see maturity.py); ``age`` is
     :func:`hourly_age` of the frame when the caller has it already."""
     age = hourly_age(frame.age_weeks) if age is None else age
+    hens = np.where(np.isnan(frame.hens), np.nan, believed_hens(frame.hens))  # the hours reported only
     return curve_shift(
-        frame.eggs, frame.hens, age, frame.breeds, frame.start.hour, cfg.maturity_days, cfg.maturity_max_weeks
+        frame.eggs, hens, age, frame.breeds, frame.start.hour, cfg.maturity_days, cfg.maturity_max_weeks
     )
 
 
@@ -121,7 +122,7 @@ def analyse(
     first_verdict = max(0, min(evaluate_from, frame.n_hours))
     start = max(0, first_verdict - LEAD_DAYS * DAY)
     first_hod = frame.start.hour
-    hens = filled_hens(frame.hens)
+    hens = believed_hens(frame.hens)
     hens_mean = window_mean(hens, 24)
     depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     # While a 24 h window mixes the flock before and after a fall of hens, its per-hen figures can be

@@ -25,6 +25,8 @@ from analytics.frame import HourlyFrame
 
 YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
 MERGE_HOURS = 7 * DAY  # an age that falls within a week of a restocking belongs to that restocking
+RISE_FRAC = 0.05  # a flock that grows by more than this ...
+RISE_HOURS = DAY  # ... is believed once the new figure has lasted this long (see believed_hens)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,38 @@ def filled_hens(hens: np.ndarray) -> np.ndarray:
         return filled
     first = along_last(filled, np.argmax(~np.isnan(filled), axis=-1))[:, None]
     return np.where(np.isnan(filled), first, filled)
+
+
+def believed_hens(hens: np.ndarray) -> np.ndarray:
+    """:func:`filled_hens` with rises a flock cannot make believed only once they last.
+
+    A flock only shrinks (deaths, birds sold) until the house is emptied and stocked again.  A figure
+    that jumps up — a typo of ten times the flock, a count entered twice — divided every per-hen
+    figure of the next 24 h by it: a one-hour typo was a 23-point `laying_drop` with a `water_drop`
+    and a `feed_drop`.  So the hens are taken as at most ``RISE_FRAC`` above the highest level held
+    for ``RISE_HOURS`` within the last two days; a real correction upwards is believed a day late,
+    and a figure back from a typo downwards, or a restocked house (no level held: empty), at once.
+    Causal: each hour uses only the hours up to it."""
+    filled = filled_hens(hens)
+    with np.errstate(invalid="ignore"):
+        rises = (filled[:, 1:] > (1.0 + RISE_FRAC) * filled[:, :-1]).any(axis=-1)
+    some = np.flatnonzero(rises)
+    if not some.size:  # the usual case: no flock ever grew
+        return filled
+    sub = filled[some]
+    held = _trailing(sub, RISE_HOURS, lowest=True)  # the level held for RISE_HOURS up to each hour
+    ceiling = _trailing(held, 2 * DAY, lowest=False)
+    with np.errstate(invalid="ignore"):
+        out = filled.copy()
+        out[some] = np.where(ceiling > 0, np.fmin(sub, (1.0 + RISE_FRAC) * ceiling), sub)
+    return out
+
+
+def _trailing(x: np.ndarray, hours: int, lowest: bool) -> np.ndarray:
+    """The lowest (or highest) value of the last ``hours`` hours of each series, this one included."""
+    padded = np.pad(x, ((0, 0), (hours - 1, 0)), constant_values=np.inf if lowest else -np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, hours, axis=-1)
+    return windows.min(axis=-1) if lowest else windows.max(axis=-1)
 
 
 def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:

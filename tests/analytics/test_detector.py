@@ -160,6 +160,27 @@ def test_a_drop_that_outlasts_the_days_last_run_is_found_there(
     assert alerts[0].detected_at - frame.hour_start(onset) <= timedelta(hours=within_h)
 
 
+@pytest.mark.parametrize(("times", "hours"), [(10, 1), (10, 3), (1.5, 6), (2, 12), (0.1, 1)])
+def test_a_hen_count_that_jumps_for_hours_is_a_typo_not_a_drop(times: float, hours: int) -> None:
+    # Ten times the flock for an hour (a typo, a count entered twice) divided every per-hen figure
+    # of the next day by it: a 23-point laying_drop, a water_drop and a feed_drop.  A flock does not
+    # grow: a rise is believed once it has lasted a day.
+    frame = Flock(houses=6, seed=5).build()
+    at = day_hour(25, 10)
+    frame.hens[0, at : at + hours] *= times
+    assert detect(frame) == []
+
+
+def test_a_drop_after_a_hen_count_typo_is_found_as_soon() -> None:
+    onset = day_hour(25, 16)
+    alone = Flock(houses=6, seed=5, drop_from={0: (onset, 0.75)}).build()
+    after_typos = copy.deepcopy(alone)
+    after_typos.hens[0, day_hour(25, 10)] *= 10
+    after_typos.hens[0, day_hour(25, 12)] *= 0.1
+    first = [[a.detected_at for a in detect(f) if a.kind == "laying_drop"][:1] for f in (alone, after_typos)]
+    assert first[0] and first[0] == first[1]
+
+
 def test_partial_depopulation_is_not_a_drop() -> None:
     frame = Flock(drop_from={0: (day_hour(25, 10), 0.7)}).build()  # 30 % of the birds leave ...
     frame.hens[0, day_hour(25, 10) :] *= 0.7  # ... and the hen count says so
