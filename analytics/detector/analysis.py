@@ -23,6 +23,7 @@ from analytics.detector.windows import (
     ffill,
     lagged,
     last_true,
+    trailing_extreme,
     window_mean,
     within_last,
 )
@@ -73,9 +74,20 @@ def hourly_age(age: np.ndarray) -> np.ndarray:
     return along_last(age, np.where(anchor >= 0, anchor, first)) + since
 
 
-def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> np.ndarray:
-    """True for ``lasting`` hours after hens fell by ``frac`` within ``within`` hours."""
-    return within_last(_fallen_share(hens, within) > frac, lasting)
+def _recent_fall(hens: np.ndarray, frac: float, within: int, lasting: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fell, back), ``[house, hour]``: hens fell by ``frac`` within ``within`` hours in the last
+    ``lasting`` hours, and the count is not back since; back: the count within ``frac`` of the
+    highest of the last ``within + lasting`` hours and a day.  A fall undone within hours was a typo:
+    a depopulation's pause (and rows dying meanwhile taken as emptied) would have hidden days."""
+    fell = within_last(_fallen_share(hens, within) > frac, lasting)
+    back = np.zeros_like(fell)
+    some = np.flatnonzero(fell.any(axis=-1))  # few houses ever lose hens: only theirs
+    if some.size:
+        highest = trailing_extreme(hens[some], within + lasting + DAY, lowest=False)
+        with np.errstate(invalid="ignore"):
+            back[some] = hens[some] >= (1.0 - frac) * highest
+        fell &= ~back
+    return fell, back
 
 
 def _fallen_share(hens: np.ndarray, within: int) -> np.ndarray:
@@ -124,7 +136,7 @@ def analyse(
     first_hod = frame.start.hour
     hens = believed_hens(frame.hens)
     hens_mean = window_mean(hens, 24)
-    depop = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
+    depop, hens_back = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     # While a 24 h window mixes the flock before and after a fall of hens, its per-hen figures can be
     # off by up to the share that fell within it: falls within part of that are explained, larger
     # ones judged (hens dying of a disease are no depopulation: pausing outright hid 59 of 77
@@ -170,7 +182,7 @@ def analyse(
     override_pts = sched.override_pts
     override_pts = np.where(depop, cfg.rhythm_override_pts + 100.0 * excuse, override_pts)
 
-    rows = analyse_rows(eggs, depop, cfg)
+    rows = analyse_rows(eggs, depop, cfg, hens_back)
     all_missing = np.isnan(eggs).all(axis=1)
     counted_hour = np.where(all_missing, np.nan, np.nansum(eggs, axis=1))
     drops = analyse_drops(

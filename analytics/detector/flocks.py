@@ -20,12 +20,12 @@ from itertools import pairwise
 
 import numpy as np
 
-from analytics.detector.windows import DAY, along_last, ffill, lagged, last_true
+from analytics.detector.windows import DAY, along_last, ffill, lagged, last_true, trailing_extreme
 from analytics.frame import HourlyFrame
 
 YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
 MERGE_HOURS = 7 * DAY  # an age that falls within a week of a restocking belongs to that restocking
-RISE_FRAC = 0.05  # a flock that grows by more than this ...
+RISE_FRAC = 0.03  # a flock that grows by more than this (a typo, not mortality entered late) ...
 RISE_HOURS = DAY  # ... is believed once the new figure has lasted this long (see believed_hens)
 
 
@@ -51,9 +51,11 @@ def believed_hens(hens: np.ndarray) -> np.ndarray:
     A flock only shrinks (deaths, birds sold) until the house is emptied and stocked again.  A figure
     that jumps up — a typo of ten times the flock, a count entered twice — divided every per-hen
     figure of the next 24 h by it: a one-hour typo was a 23-point `laying_drop` with a `water_drop`
-    and a `feed_drop`.  So the hens are taken as at most ``RISE_FRAC`` above the highest level held
-    for ``RISE_HOURS`` within the last two days; a real correction upwards is believed a day late,
-    and a figure back from a typo downwards, or a restocked house (no level held: empty), at once.
+    and a `feed_drop`.  So in a series that rose by more than ``RISE_FRAC`` the hens are taken as at
+    most the highest level held for ``RISE_HOURS`` within the last two days (not a bird more: once
+    back, a typo taken as even 5 % more hens read as a 5 % fall two days later, a depopulation); a
+    real correction upwards is believed a day late, and a figure back from a typo downwards, or a
+    restocked house (no level held: empty), at once.
     Causal: each hour uses only the hours up to it."""
     filled = filled_hens(hens)
     with np.errstate(invalid="ignore"):
@@ -62,19 +64,12 @@ def believed_hens(hens: np.ndarray) -> np.ndarray:
     if not some.size:  # the usual case: no flock ever grew
         return filled
     sub = filled[some]
-    held = _trailing(sub, RISE_HOURS, lowest=True)  # the level held for RISE_HOURS up to each hour
-    ceiling = _trailing(held, 2 * DAY, lowest=False)
+    held = trailing_extreme(sub, RISE_HOURS, lowest=True)  # the level held for RISE_HOURS up to each hour
+    ceiling = trailing_extreme(held, 2 * DAY, lowest=False)
     with np.errstate(invalid="ignore"):
         out = filled.copy()
-        out[some] = np.where(ceiling > 0, np.fmin(sub, (1.0 + RISE_FRAC) * ceiling), sub)
+        out[some] = np.where(ceiling > 0, np.fmin(sub, ceiling), sub)
     return out
-
-
-def _trailing(x: np.ndarray, hours: int, lowest: bool) -> np.ndarray:
-    """The lowest (or highest) value of the last ``hours`` hours of each series, this one included."""
-    padded = np.pad(x, ((0, 0), (hours - 1, 0)), constant_values=np.inf if lowest else -np.inf)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, hours, axis=-1)
-    return windows.min(axis=-1) if lowest else windows.max(axis=-1)
 
 
 def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:

@@ -105,6 +105,7 @@ def _stays_out(
     win: np.ndarray,
     seen: np.ndarray,
     depop: np.ndarray,
+    undone: np.ndarray,
     rejoin: float,
     high: np.ndarray,
     high_rejoin: float,
@@ -125,7 +126,7 @@ def _stays_out(
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
     over = _runs_touching(ratio > high_rejoin, high)
-    still = ((low & ~_emptied(low, ratio, depop)) | over | unknown).any(axis=1, keepdims=True) & valid
+    still = ((low & ~_emptied(low, ratio, depop, undone)) | over | unknown).any(axis=1, keepdims=True) & valid
     return _runs_touching(out | still, out)
 
 
@@ -157,15 +158,16 @@ def _high_rejoin(cfg: DetectorConfig) -> float:
     return (1.0 + cfg.row_high_ratio) / 2 if cfg.row_high_ratio else np.inf
 
 
-def _emptied(low: np.ndarray, ratio: np.ndarray, depop: np.ndarray) -> np.ndarray:
+def _emptied(low: np.ndarray, ratio: np.ndarray, depop: np.ndarray, undone: np.ndarray) -> np.ndarray:
     """Rows low in a run that began while hens were taken out: emptied, their zero is real.  Hours
     whose ratio is unknown (a gap) do not end the run: an emptied row stays emptied."""
-    return _began_during(low | np.isnan(ratio), depop)
+    return _began_during(low | np.isnan(ratio), depop, undone)
 
 
-def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
+def _began_during(cond: np.ndarray, flag: np.ndarray, undone: np.ndarray) -> np.ndarray:
     """True where ``cond`` holds in a run of ``cond`` that began while ``flag`` was set (or within a
-    day after: a 24 h window takes that long to show an emptied row)."""
+    day after: a 24 h window takes that long to show an emptied row), unless the hen count was back
+    (``undone``) when it began: a row dying hours after a typo is no emptied row."""
     out = np.zeros(cond.shape, dtype=bool)
     some = np.flatnonzero(np.broadcast_to(flag, cond.shape).any(axis=tuple(range(1, cond.ndim))))
     if some.size == 0:  # the usual case: nobody took hens out
@@ -173,7 +175,8 @@ def _began_during(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
     cond, flag = cond[some], np.broadcast_to(flag, cond.shape)[some]
     start = run_start(cond)
     flag_at_start = value_at(last_true(flag), start)
-    out[some] = cond & (start - flag_at_start <= DAY)
+    back = value_at(np.broadcast_to(undone, out.shape)[some], start)
+    out[some] = cond & (start - flag_at_start <= DAY) & ~back
     return out
 
 
@@ -182,8 +185,11 @@ def _runs_touching(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
     return cond & (last_true(flag, -1) >= run_start(cond))
 
 
-def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig) -> RowState:
-    """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``.
+def analyse_rows(
+    eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig, undone: np.ndarray | None = None
+) -> RowState:
+    """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``,
+    ``undone`` the hours whose hen count is back from a fall (a typo, not a depopulation).
 
     Every hour is analysed (the house figure's baselines need the row decisions of the past weeks).
     """
@@ -193,6 +199,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     started = np.asarray(seen.any(axis=1, keepdims=True))  # the house has reported (some row, at some hour)
     win = window_sums(eggs, DAY)
     depop = depopulating[:, None, :]
+    back = np.zeros_like(depop) if undone is None else undone[:, None, :]
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
     share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started), win, seen)
@@ -201,7 +208,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     low = (ratio < cfg.row_exclude_ratio) | silent_row
     high = _counting_high(ratio, share * ref, cfg)
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
-    left_out = ((low & ~_emptied(low, ratio, depop)) | high).any(axis=1, keepdims=True)
+    left_out = ((low & ~_emptied(low, ratio, depop, back)) | high).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
     rejoin, high_rejoin = (1.0 + cfg.row_exclude_ratio) / 2, _high_rejoin(cfg)
@@ -212,6 +219,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
             win[redo],
             seen[redo],
             depop[redo],
+            back[redo],
             rejoin,
             high[redo],
             high_rejoin,
@@ -223,7 +231,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     usable = share >= 0.2 / max(r, 1)
 
     low = ratio < cfg.row_exclude_ratio
-    emptied = _emptied(low, ratio, depop)
+    emptied = _emptied(low, ratio, depop, back)
     expected_row = share * ref
     collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
     unknown = np.isnan(ratio)  # a gap neither ends a fault nor adds to it
@@ -237,7 +245,7 @@ def analyse_rows(eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
     others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
-    silent = ~known & others_known & usable & ~_began_during(~known, depop)
+    silent = ~known & others_known & usable & ~_began_during(~known, depop, back)
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied) & ~high

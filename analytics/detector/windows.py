@@ -170,6 +170,14 @@ def within_last(cond: np.ndarray, hours: int) -> np.ndarray:
     return np.arange(cond.shape[-1]) - last_true(cond) < hours
 
 
+def trailing_extreme(x: np.ndarray, hours: int, lowest: bool) -> np.ndarray:
+    """The lowest (or highest) value of the last ``hours`` hours of each series, this one included
+    (a window of ``hours`` views: call it on the few series that need it)."""
+    padded = np.pad(x, ((0, 0), (hours - 1, 0)), constant_values=np.inf if lowest else -np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, hours, axis=-1)
+    return windows.min(axis=-1) if lowest else windows.max(axis=-1)
+
+
 def run_start(cond: np.ndarray) -> np.ndarray:
     """First hour of the current run of ``cond`` (meaningful only where ``cond`` holds)."""
     return last_true(~cond, -1) + 1

@@ -181,6 +181,16 @@ def test_a_drop_after_a_hen_count_typo_is_found_as_soon() -> None:
     assert first[0] and first[0] == first[1]
 
 
+def test_a_row_dying_hours_after_a_hen_count_typo_is_a_sensor_fault() -> None:
+    # A tenth of the flock for an hour reads as a depopulation; a row going to zero within a day
+    # after one was taken as emptied, and its loss as a laying_drop.  The count was back by then.
+    frame = Flock(houses=6, seed=5).build()
+    frame.hens[0, day_hour(25, 10)] *= 0.1
+    frame.eggs[0, 2, day_hour(25, 14) :] = 0
+    alerts = [a for a in detect(frame) if a.house == "H01"]
+    assert [(a.kind, a.row) for a in alerts] == [("sensor_fault", "03")]
+
+
 def test_partial_depopulation_is_not_a_drop() -> None:
     frame = Flock(drop_from={0: (day_hour(25, 10), 0.7)}).build()  # 30 % of the birds leave ...
     frame.hens[0, day_hour(25, 10) :] *= 0.7  # ... and the hen count says so
