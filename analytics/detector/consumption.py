@@ -53,8 +53,9 @@ def analyse_consumption(
     expectation follow the weather, with the house's own sensitivity (:func:`learned_weather`).
     """
     h, t = amount.shape
+    sums = day_sums(amount) if first_hod is not None else window_sums(amount, DAY)
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_hen = np.where(hens_mean > 0, window_sums(amount, DAY) / hens_mean, np.nan)
+        per_hen = np.where(hens_mean > 0, sums / hens_mean, np.nan)
     # The house's sensitivity to the weather is learned on intake relative to the breed guide, so
     # a young flock's rise is not taken for the weather.
     rel = per_hen
@@ -103,6 +104,31 @@ def analyse_consumption(
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
     return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short, z, day_moved)
+
+
+def day_sums(amount: np.ndarray) -> np.ndarray:
+    """24 h sums of a meter's hourly amounts, ``[house, hour]``, with a dropout bridged: one hour
+    reading zero right after a busy one (at least half the day's mean hourly amount) is a meter or a
+    reading that missed an hour, or a line closed for minutes — not hens that stopped drinking.
+    While it is the latest hour it counts as the hour before; once the next hour is busy too, as the
+    mean of the two (causal: each window knows only its own hours).  A line that stays dry is not
+    bridged from its second dry hour on, so a line failure is judged an hour later at most (and the
+    3 h outage check reads the meter as it is).  Unbridged, a zero at the drinking peak took ~10 %
+    off every 24 h window for a day: past a `water_drop`'s 12 % with a day's noise, and past the 6 %
+    that lowers the laying thresholds (three such hours a house: 34 → 45 false alarms on seeds 1-6)."""
+    prev = lagged(amount, 1)
+    with np.errstate(invalid="ignore"):
+        busy = 0.5 * lagged(window_sums(amount, DAY), 1) / DAY
+        pending = (amount == 0) & (prev >= busy) & (busy > 0)
+    if not pending.any():  # the usual case
+        return window_sums(amount, DAY)
+    after = np.full(amount.shape, np.nan)
+    after[:, :-1] = amount[:, 1:]
+    with np.errstate(invalid="ignore"):
+        bridged = pending & (after >= busy)
+    extra = np.where(bridged, (prev + after) / 2.0, 0.0)
+    # The window ending at a zero does not know the next hour yet: the hour before stands in.
+    return window_sums(amount + extra, DAY) - extra + np.where(pending, prev, 0.0)
 
 
 def falling_together(
