@@ -193,6 +193,7 @@ def analyse(
         standard,
         support,
         drinking_down,
+        sched.intake_down,
         pause,
         wait,
         override_pts,

@@ -36,14 +36,14 @@ def collection_holds(
     first_hod: int,
     round_the_clock: np.ndarray,
     day_eggs: np.ndarray,
-    support: np.ndarray,
+    intake_down: np.ndarray,
     cfg: DetectorConfig,
 ) -> Collection:
     """When a house's count waits for its belts, ``[house, hour]``.
 
     ``counted_hour``: the eggs all rows counted in the hour (NaN: no row reported); ``share_now``:
     the share of a day's eggs the hour usually counts; ``day_eggs``: the eggs of a usual day;
-    ``support``: water or feed down (hens that drink and eat less are not held).
+    ``intake_down``: water or feed down (hens that drink and eat less are not held).
     """
     t = counted_hour.shape[-1]
     hour = np.arange(t)
@@ -72,7 +72,7 @@ def collection_holds(
         # Such a stop stays a stall, past the laying hours, until an egg comes (hens drinking and
         # eating as usual have not stopped laying: the belt or the counters have).
         stalled = run_stalled | stopped_mid_flow
-        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~stalled & ~support
+        still = (counted_hour == 0) & (last_true(stopped_mid_flow) > last_egg) & ~stalled & ~intake_down
         stall = stalled | still
         catch_up = (counted_hour >= 0.05 * day_eggs) & ~stall
     last_stall = last_true(stall)
@@ -88,8 +88,8 @@ def collection_holds(
     # split over two hours, or a continuous belt stopped) is awaited longer; a small run stalling
     # after it does not make it forgotten.
     last_main_stall = last_true(stalled & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
-    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, support, cfg)
-    idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, support, cfg)
+    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, intake_down, cfg)
+    idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, intake_down, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
     held = late | idle | (hour - last_true(stopped) <= DAY)
@@ -109,7 +109,7 @@ def _run_awaited(
     flow: np.ndarray,
     day_eggs: np.ndarray,
     last_stall: np.ndarray,
-    support: np.ndarray,
+    intake_down: np.ndarray,
     cfg: DetectorConfig,
 ) -> np.ndarray:
     """``[house, hour]``: a main belt run (``late_run_share`` of a day or more) counted nothing and
@@ -140,17 +140,17 @@ def _run_awaited(
         & (last_stall >= last_true(lagged(made_up, 1, False)))  # ends an hour after, as the short hold
         & (last_true(fewer) < last_stall)
     )
-    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~support
+    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~intake_down
 
 
 def counting_stopped(
     counted_hour: np.ndarray,
     day_eggs: np.ndarray,
     last_stall: np.ndarray,
-    support: np.ndarray,
+    intake_down: np.ndarray,
     cfg: DetectorConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(idle, stopped), ``[house, hour]``, in houses whose water and feed are not down (``support``
+    """(idle, stopped), ``[house, hour]``, in houses whose water and feed are not down (``intake_down``
     off: hens do not stop laying altogether, and drinking as usual they are not dying).
 
     - idle: not one egg since an hour that should count a lot (``last_stall``), with the last 24 h
@@ -159,10 +159,10 @@ def counting_stopped(
       day: the belts, the counter bus or the counters stopped (a ``sensor_fault``)."""
     with np.errstate(invalid="ignore"):
         short_day = window_sums(counted_hour, DAY) < 0.5 * day_eggs
-    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~support
+    idle = (last_stall > last_true(counted_hour > 0)) & short_day & ~intake_down
     span = stop_hours(cfg)
     none_missing = window_sums(np.isnan(counted_hour).astype(float), span) == 0  # a gap is not a zero
     with np.errstate(invalid="ignore"):
         nothing = (window_sums(counted_hour, span) == 0) & none_missing
-        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~support
+        stopped = nothing & (day_eggs >= 10 * cfg.min_row_eggs) & ~intake_down
     return idle, stopped

@@ -79,6 +79,7 @@ def analyse_drops(
     standard: np.ndarray,
     support: np.ndarray,
     drinking_down: np.ndarray,
+    intake_down: np.ndarray,
     pause: np.ndarray,
     wait: np.ndarray,
     override_pts: np.ndarray,
@@ -91,6 +92,7 @@ def analyse_drops(
     ``eggs`` is ``[house, row, hour]``, ``counted_hour`` ``[house, hour]``: the eggs all rows counted in
     the hour (NaN: no row reported).
     ``drinking_down``: water down over 24 h and mid-day (a short run is then not a timing shift).
+    ``intake_down``: water or feed clearly down (a late belt run is then no longer awaited).
     ``pause`` marks hours without a verdict, ``wait`` hours whose verdict waits (a lighting change
     suspected, not yet confirmed); a deficit of ``override_pts`` (hen-day points; ``inf``: none) or
     more is judged all the same (a lighting change with the water down over 24 h as well, a fall
@@ -112,7 +114,7 @@ def analyse_drops(
     # Late belt runs and stopped counting: the 24 h figure is short of eggs that were laid.
     day_eggs = expected / 100.0 * hens_mean
     collection = collection_holds(
-        counted_hour, share_now, day_of_hour, first_hod, round_the_clock, day_eggs, support, cfg
+        counted_hour, share_now, day_of_hour, first_hod, round_the_clock, day_eggs, intake_down, cfg
     )
     with np.errstate(invalid="ignore"):
         judged = deficit >= override_pts

@@ -29,6 +29,7 @@ class ScheduleVerdicts:
     override_pts: np.ndarray  # [house, hour] a deficit judged despite pause or wait (inf: none)
     support: np.ndarray  # [house, hour] bool: water or feed down over 24 h
     drinking_down: np.ndarray  # [house, hour] bool: ... and drinking down mid-day (not a timing shift)
+    intake_down: np.ndarray  # [house, hour] bool: water or feed clearly down (hold_release_factor)
 
 
 def schedule_verdicts(
@@ -45,6 +46,8 @@ def schedule_verdicts(
     shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         support = (water.fall >= cfg.support_frac) | (feed.fall >= cfg.support_frac)
+        clearly = cfg.hold_release_factor * cfg.support_frac
+        intake_down = (water.fall >= clearly) | (feed.fall >= clearly)
         relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)
         # Mid-day drinking far above the day as a whole: the lights came on later and the hens'
         # drinking peak moved into hours that are usually calm — not a water or feed problem.
@@ -87,7 +90,7 @@ def schedule_verdicts(
     overridable = ((relit_pause | wait) & totals_down & ~late) | settled
     # The deficit that is judged despite a pause or a wait (inf: none is).
     override_pts = np.where(overridable, cfg.rhythm_override_pts, np.inf)
-    return ScheduleVerdicts(relit_pause, wait, override_pts, support, drinking_down)
+    return ScheduleVerdicts(relit_pause, wait, override_pts, support, drinking_down, intake_down)
 
 
 def lighting_pause(
