@@ -17,6 +17,7 @@ from analytics.detector.lights import lights_came_late, moved_too
 from analytics.detector.maturity import curve_shift
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.schedule import schedule_verdicts
+from analytics.detector.spikes import drop_spikes
 from analytics.detector.windows import (
     DAY,
     along_last,
@@ -148,8 +149,10 @@ def analyse(
     maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
     standard = _standard(age + maturity, frame.breeds)
 
-    # Counters and meters that lost their backlog in a gap get it back (see gaps.py).
-    eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, frame.water_l, frame.feed_kg))
+    # Meter hours no meter can make are unknown (spikes.py); then counters and meters that lost
+    # their backlog in a gap get it back (gaps.py).
+    water_l, feed_kg = (drop_spikes(a, first_hod) for a in (frame.water_l, frame.feed_kg))
+    eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
     heat = analyse_heat(frame.temp_c, start, cfg)
     temp = (heat.mean_24h, heat.rise)
     water = analyse_consumption(
