@@ -85,8 +85,18 @@ def test_a_younger_flock_is_a_new_flock_even_when_the_emptying_was_not_entered()
     flocks = split_flocks(frame)
     assert flocks.house_of.count("H01") == 2
     series = flocks.frame.houses.index("H01/flock-2")
-    assert np.isnan(flocks.frame.eggs[series, :, :placed]).all()
-    assert not np.isnan(flocks.frame.eggs[series, :, placed:]).any()
+    # Split an hour after the younger age is first entered (a one-hour typo splits nothing).
+    assert np.isnan(flocks.frame.eggs[series, :, : placed + 1]).all()
+    assert not np.isnan(flocks.frame.eggs[series, :, placed + 1 :]).any()
+
+
+@pytest.mark.parametrize("weeks", [-10.0, 10.0])
+def test_an_age_wrong_for_an_hour_is_no_new_flock(weeks: float) -> None:
+    # Ten weeks too young for an hour (or too old, and then right again: the age falls) had cut the
+    # flock in two; the second half had no baseline for days.
+    frame = Flock(days=60, houses=3).build()
+    frame.age_weeks[0, SOLD] += weeks
+    assert split_flocks(frame).frame is frame
 
 
 def test_a_house_emptied_and_not_restocked_stays_one_series() -> None:
