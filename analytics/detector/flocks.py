@@ -6,7 +6,7 @@ last one's weeks was a string of false alerts: water and feed "drops" the day it
 baseline days were the empty house's or the old flock's), laying "drops" weeks later (the old
 flock's place on its curve), and counter faults for rows the new flock fills unlike the last one.
 
-A house is restocked at the first hour with hens after hours with none (``hens`` 0), or where the
+A house is restocked at the first hour with hens after two hours or more with none (``hens`` 0), or where the
 flock's age is more than :data:`YOUNGER_WEEKS` younger for two hours (a younger flock, the
 emptying not entered; split from the second hour).
 Each flock is then a series of its own, blank (no data) outside its hours, exactly as a house whose
@@ -21,11 +21,20 @@ from itertools import pairwise
 
 import numpy as np
 
-from analytics.detector.windows import DAY, along_last, ffill, lagged, last_true, trailing_extreme
+from analytics.detector.windows import (
+    DAY,
+    along_last,
+    ffill,
+    lagged,
+    last_true,
+    run_lengths,
+    trailing_extreme,
+)
 from analytics.frame import HourlyFrame
 
 YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
 MERGE_HOURS = 7 * DAY  # an age that falls within a week of a restocking belongs to that restocking
+EMPTY_HOURS = 2  # a house without hens this long and then with hens again: restocked
 RISE_FRAC = 0.03  # a flock that grows by more than this (a typo, not mortality entered late) ...
 RISE_HOURS = DAY  # ... is believed once the new figure has lasted this long (see believed_hens)
 
@@ -76,7 +85,9 @@ def believed_hens(hens: np.ndarray) -> np.ndarray:
 def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     """``[house, hour]``: the first hour of a new flock (``hens`` filled, no blanks)."""
     empty = hens <= 0
-    placed = ~empty & lagged(empty, 1, fill=False)
+    # After at least EMPTY_HOURS without hens: a count of 0 for one hour (a typo) is no emptying, and
+    # had cut the flock in two like a wrong age (below).
+    placed = ~empty & (lagged(run_lengths(empty), 1, fill=0) >= EMPTY_HOURS)
     age = ffill(age_weeks)
     with np.errstate(invalid="ignore"):
         # Younger than two hours ago in this hour and the one before, after an age that had not

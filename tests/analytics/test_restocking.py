@@ -99,6 +99,12 @@ def test_an_age_wrong_for_an_hour_is_no_new_flock(weeks: float) -> None:
     assert split_flocks(frame).frame is frame
 
 
+def test_no_hens_for_an_hour_is_no_emptying() -> None:
+    frame = Flock(days=60, houses=3).build()
+    frame.hens[0, SOLD] = 0.0
+    assert split_flocks(frame).frame is frame
+
+
 def test_a_house_emptied_and_not_restocked_stays_one_series() -> None:
     frame = replace(Flock(days=60, houses=3), seed=2).build()
     frame.hens[1, SOLD:] = 0.0
