@@ -9,7 +9,7 @@ import numpy as np
 from analytics.detector.config import DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, falling_together
 from analytics.detector.episodes import first_alarms
-from analytics.detector.flocks import believed_hens
+from analytics.detector.flocks import believed_hens, day_mean_hens
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
@@ -25,7 +25,6 @@ from analytics.detector.windows import (
     lagged,
     last_true,
     trailing_extreme,
-    window_mean,
     within_last,
 )
 from analytics.frame import HourlyFrame
@@ -136,7 +135,7 @@ def analyse(
     start = max(0, first_verdict - LEAD_DAYS * DAY)
     first_hod = frame.start.hour
     hens = believed_hens(frame.hens)
-    hens_mean = window_mean(hens, 24)
+    hens_mean = day_mean_hens(hens)
     depop, hens_back = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
     # While a 24 h window mixes the flock before and after a fall of hens, its per-hen figures can be
     # off by up to the share that fell within it: falls within part of that are explained, larger

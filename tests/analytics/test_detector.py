@@ -11,6 +11,7 @@ import pytest
 from analytics import detector
 from analytics.detector import DetectorConfig, analyse, analysed_days, detect, detect_live
 from analytics.detector.analysis import LEAD_DAYS
+from analytics.detector.flocks import day_mean_hens
 from analytics.detector.houses import trend_noise
 from analytics.detector.windows import window_mean
 from analytics.frame import HourlyFrame
@@ -179,6 +180,16 @@ def test_a_drop_after_a_hen_count_typo_is_found_as_soon() -> None:
     after_typos.hens[0, day_hour(25, 12)] *= 0.1
     first = [[a.detected_at for a in detect(f) if a.kind == "laying_drop"][:1] for f in (alone, after_typos)]
     assert first[0] and first[0] == first[1]
+
+
+def test_the_days_mean_flock_forgets_a_typo_once_the_count_is_back() -> None:
+    hens = np.full((1, 5 * 24), 30000.0)
+    hens[0, 60] = 0.0  # a count of 0 for an hour
+    hens[0, 90:] = 24000.0  # ... and a real depopulation later
+    mean = day_mean_hens(hens)
+    assert mean[0, 60] == pytest.approx(30000.0 * 23 / 24)  # while it stands, as reported
+    assert (mean[0, 61:84] == 30000.0).all()  # once back, at the level before it
+    assert mean[0, 100] == pytest.approx((13 * 30000.0 + 11 * 24000.0) / 24)  # a real fall stays
 
 
 def test_a_row_dying_hours_after_a_hen_count_typo_is_a_sensor_fault() -> None:
