@@ -6,9 +6,9 @@ last one's weeks was a string of false alerts: water and feed "drops" the day it
 baseline days were the empty house's or the old flock's), laying "drops" weeks later (the old
 flock's place on its curve), and counter faults for rows the new flock fills unlike the last one.
 
-A house is restocked at the first hour with hens after two hours or more with none (``hens`` 0), or where the
-flock's age is more than :data:`YOUNGER_WEEKS` younger for two hours (a younger flock, the
-emptying not entered; split from the second hour).
+A house is restocked at the first hour with hens after two hours or more with none (``hens`` 0),
+or where the flock's age is more than :data:`YOUNGER_WEEKS` younger for two hours (a younger
+flock, the emptying not entered; split from the second hour).
 Each flock is then a series of its own, blank (no data) outside its hours, exactly as a house whose
 data begins later; alerts keep the house's id.  Causal: before a restocking the old flock's series
 is the house's data as it is, so every verdict up to then is the same.
@@ -33,7 +33,7 @@ from analytics.detector.windows import (
 )
 from analytics.frame import HourlyFrame
 
-YOUNGER_WEEKS = 4.0  # the age falling by more than this from one hour to the next: a new flock
+YOUNGER_WEEKS = 4.0  # the age this much younger than before, for two hours: a new flock
 MERGE_HOURS = 7 * DAY  # an age that falls within a week of a restocking belongs to that restocking
 EMPTY_HOURS = 2  # a house without hens this long and then with hens again: restocked
 RISE_FRAC = 0.03  # a flock that grows by more than this (a typo, not mortality entered late) ...
