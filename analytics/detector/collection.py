@@ -43,7 +43,8 @@ def collection_holds(
 
     ``counted_hour``: the eggs all rows counted in the hour (NaN: no row reported); ``share_now``:
     the share of a day's eggs the hour usually counts; ``day_eggs``: the eggs of a usual day;
-    ``intake_down``: water or feed down (hens that drink and eat less are not held).
+    ``intake_down``: water or feed clearly down (``hold_release_factor``: hens that drink and eat
+    less are not held).
     """
     t = counted_hour.shape[-1]
     hour = np.arange(t)
