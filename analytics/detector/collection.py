@@ -90,6 +90,7 @@ def collection_holds(
     # after it does not make it forgotten.
     last_main_stall = last_true(stalled & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
     late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, intake_down, cfg)
+    late |= _run_missed(counted_hour, share_now, flow, day_eggs, last_true(run_stalled), intake_down, cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, intake_down, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
@@ -142,6 +143,41 @@ def _run_awaited(
         & (last_true(fewer) < last_stall)
     )
     return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~intake_down
+
+
+def _run_missed(
+    counted_hour: np.ndarray,
+    share_now: np.ndarray,
+    flow: np.ndarray,
+    day_eggs: np.ndarray,
+    last_stall: np.ndarray,
+    intake_down: np.ndarray,
+    cfg: DetectorConfig,
+) -> np.ndarray:
+    """``[house, hour]``: a belt run counted nothing, a later run counted as usual (at least
+    ``MADE_UP`` of its own usual count: the hens lay), and the missed run's eggs have not come: they
+    went by uncounted (the counters or their bus off as the belt ran).  The 24 h windows are a run
+    short for a day, which is no drop: hold until the stalled hour has left them.  A run counting
+    fewer than usual since (hens laying less), or water or feed clearly down, does not hold."""
+    hour = np.arange(counted_hour.shape[-1])
+    counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
+    usual = share_now * day_eggs
+    with np.errstate(invalid="ignore"):
+        # The missed run's eggs came if the hours since brought half of them beyond their own.
+        since = counted - value_at(counted, last_stall)
+        own = (flow - value_at(flow, last_stall)) * day_eggs
+        made_up = since - own >= 0.5 * value_at(usual, last_stall)
+        run = share_now >= FLOWING_SHARE / 2  # a run since, however small, tells the hens' laying
+        as_usual = run & (counted_hour >= MADE_UP * usual) & (hour > last_stall)
+        fewer = run & (counted_hour < MADE_UP * usual) & (hour > last_stall)
+    missed = (
+        (last_stall >= 0)
+        & (last_true(as_usual) > last_stall)
+        & (last_true(fewer) < last_stall)
+        & ~made_up
+        & (hour - last_stall < DAY)
+    )
+    return missed & ~intake_down
 
 
 def counting_stopped(

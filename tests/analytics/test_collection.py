@@ -132,3 +132,21 @@ def test_a_lost_run_is_awaited_while_the_water_is_only_a_little_down(tmp_path: P
     frame.water_l[0, run - 12 :] *= 0.92
     late = [a for a in detect(frame) if a.detected_at > frame.hour_start(run)]
     assert [(a.kind, a.evidence.get("cause")) for a in late][:1] == [("sensor_fault", "counting_stopped")]
+
+
+TWO_RUNS, THREE_RUNS = (dt.time(9), dt.time(14)), (dt.time(8), dt.time(11), dt.time(15))
+
+
+@pytest.mark.parametrize(
+    ("seed", "runs", "hour"), [(3, THREE_RUNS, 11), (4, TWO_RUNS, 9), (6, TWO_RUNS, 14), (6, THREE_RUNS, 11)]
+)
+def test_a_run_no_counter_counted_is_no_drop_when_the_next_run_counts_as_usual(
+    tmp_path: Path, seed: int, runs: tuple[dt.time, ...], hour: int
+) -> None:
+    # Every row reads 0 at one belt run (the counters were off as it passed); its eggs never come,
+    # and the runs after it count as usual.  The 24 h windows were a run short for a day: a 7-56-point
+    # laying_drop.  The hens lay as usual: the verdict waits until the run has left the windows.
+    frame = house(tmp_path, seed, 0.0, runs)
+    frame.eggs[0, :, 30 * 24 + hour] = 0
+    late = [a for a in detect(frame) if a.detected_at > frame.hour_start(30 * 24)]
+    assert late == []
