@@ -159,6 +159,12 @@ def _run_missed(
     went by uncounted (the counters or their bus off as the belt ran).  The 24 h windows are a run
     short for a day, which is no drop: hold until the stalled hour has left them.  A run counting
     fewer than usual since (hens laying less), or water or feed clearly down, does not hold."""
+    out = np.zeros(counted_hour.shape, dtype=bool)
+    some = np.flatnonzero((last_stall >= 0).any(axis=-1))  # most houses never stall: only theirs
+    if not some.size:
+        return out
+    counted_hour, share_now, flow = counted_hour[some], share_now[some], flow[some]
+    day_eggs, last_stall, intake_down = day_eggs[some], last_stall[some], intake_down[some]
     hour = np.arange(counted_hour.shape[-1])
     counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
     usual = share_now * day_eggs
@@ -177,7 +183,8 @@ def _run_missed(
         & ~made_up
         & (hour - last_stall < DAY)
     )
-    return missed & ~intake_down
+    out[some] = missed & ~intake_down
+    return out
 
 
 def counting_stopped(

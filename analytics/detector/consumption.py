@@ -116,12 +116,13 @@ def day_sums(amount: np.ndarray) -> np.ndarray:
     3 h outage check reads the meter as it is).  Unbridged, a zero at the drinking peak took ~10 %
     off every 24 h window for a day: past a `water_drop`'s 12 % with a day's noise, and past the 6 %
     that lowers the laying thresholds (three such hours a house: 34 → 45 false alarms on seeds 1-6)."""
+    sums = window_sums(amount, DAY)
     prev = lagged(amount, 1)
     with np.errstate(invalid="ignore"):
-        busy = 0.5 * lagged(window_sums(amount, DAY), 1) / DAY
+        busy = 0.5 * lagged(sums, 1) / DAY
         pending = (amount == 0) & (prev >= busy) & (busy > 0)
     if not pending.any():  # the usual case
-        return window_sums(amount, DAY)
+        return sums
     after = np.full(amount.shape, np.nan)
     after[:, :-1] = amount[:, 1:]
     with np.errstate(invalid="ignore"):
