@@ -24,6 +24,20 @@ MADE_UP = 0.75  # a late run's eggs have come when this share of what was due si
 
 
 @dataclass(frozen=True)
+class _Belts:
+    """What the late-run rules read, ``[house, hour]`` each (see :func:`collection_holds`)."""
+
+    counted_hour: np.ndarray  # eggs all rows counted in the hour
+    share_now: np.ndarray  # share of a day's eggs the hour usually counts
+    flow: np.ndarray  # cumulative usual share
+    day_eggs: np.ndarray  # eggs of a usual day
+    intake_down: np.ndarray  # water or feed clearly down
+
+    def select(self, houses: np.ndarray) -> _Belts:
+        return _Belts(*(a[houses] for a in vars(self).values()))
+
+
+@dataclass(frozen=True)
 class Collection:
     held: np.ndarray  # [house, hour] bool: no verdict (a run awaited, nothing counted, a stop within a day)
     stopped: np.ndarray  # [house, hour] bool: no row has counted an egg for stop_hours
@@ -89,8 +103,9 @@ def collection_holds(
     # split over two hours, or a continuous belt stopped) is awaited longer; a small run stalling
     # after it does not make it forgotten.
     last_main_stall = last_true(stalled & (np.fmax(share_now, since_egg) >= cfg.late_run_share))
-    late |= _run_awaited(counted_hour, share_now, flow, day_eggs, last_main_stall, intake_down, cfg)
-    late |= _run_missed(counted_hour, share_now, flow, day_eggs, last_true(run_stalled), intake_down, cfg)
+    belts = _Belts(counted_hour, share_now, flow, day_eggs, intake_down)
+    late |= _run_awaited(belts, last_main_stall, cfg)
+    late |= _run_missed(belts, last_true(run_stalled), cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, intake_down, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
@@ -105,15 +120,7 @@ def stop_hours(cfg: DetectorConfig) -> int:
     return DAY + cfg.row_silent_hours
 
 
-def _run_awaited(
-    counted_hour: np.ndarray,
-    share_now: np.ndarray,
-    flow: np.ndarray,
-    day_eggs: np.ndarray,
-    last_stall: np.ndarray,
-    intake_down: np.ndarray,
-    cfg: DetectorConfig,
-) -> np.ndarray:
+def _run_awaited(belts: _Belts, last_stall: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
     """``[house, hour]``: a main belt run (``late_run_share`` of a day or more) counted nothing and
     its eggs have not come yet: hold for up to ``late_run_hours`` from that run (``last_stall``: the
     last such run's stall, or a continuous belt's stop that has left that share of a day uncounted).
@@ -125,6 +132,7 @@ def _run_awaited(
     less are not held: a run that brings some eggs but clearly fewer than usual (2-75 %) since the
     stall, or water or feed down, ends it at once.
     """
+    counted_hour, share_now, flow, day_eggs = belts.counted_hour, belts.share_now, belts.flow, belts.day_eggs
     hour = np.arange(counted_hour.shape[-1])
     counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
     before = last_stall - 1
@@ -142,29 +150,21 @@ def _run_awaited(
         & (last_stall >= last_true(lagged(made_up, 1, False)))  # ends an hour after, as the short hold
         & (last_true(fewer) < last_stall)
     )
-    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~intake_down
+    return awaited & (hour - run_start(awaited) < cfg.late_run_hours) & ~belts.intake_down
 
 
-def _run_missed(
-    counted_hour: np.ndarray,
-    share_now: np.ndarray,
-    flow: np.ndarray,
-    day_eggs: np.ndarray,
-    last_stall: np.ndarray,
-    intake_down: np.ndarray,
-    cfg: DetectorConfig,
-) -> np.ndarray:
+def _run_missed(belts: _Belts, last_stall: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
     """``[house, hour]``: a belt run counted nothing, a later run counted as usual (at least
     ``MADE_UP`` of its own usual count: the hens lay), and the missed run's eggs have not come: they
     went by uncounted (the counters or their bus off as the belt ran).  The 24 h windows are a run
     short for a day, which is no drop: hold until the stalled hour has left them.  A run counting
     fewer than usual since (hens laying less), or water or feed clearly down, does not hold."""
-    out = np.zeros(counted_hour.shape, dtype=bool)
+    out = np.zeros(last_stall.shape, dtype=bool)
     some = np.flatnonzero((last_stall >= 0).any(axis=-1))  # most houses never stall: only theirs
     if not some.size:
         return out
-    counted_hour, share_now, flow = counted_hour[some], share_now[some], flow[some]
-    day_eggs, last_stall, intake_down = day_eggs[some], last_stall[some], intake_down[some]
+    b, last_stall = belts.select(some), last_stall[some]
+    counted_hour, share_now, flow, day_eggs = b.counted_hour, b.share_now, b.flow, b.day_eggs
     hour = np.arange(counted_hour.shape[-1])
     counted = np.cumsum(np.nan_to_num(counted_hour), axis=-1)
     usual = share_now * day_eggs
@@ -183,7 +183,7 @@ def _run_missed(
         & ~made_up
         & (hour - last_stall < DAY)
     )
-    out[some] = missed & ~intake_down
+    out[some] = missed & ~b.intake_down
     return out
 
 
