@@ -52,7 +52,7 @@ def wages_by_household_month(
         lines = lines.where(Worker.household_id == household_id)
         adjs = adjs.where(Worker.household_id == household_id)
     for stmt in (lines, adjs):
-        for period_start, hid, fen in session.execute(stmt).tuples():
+        for period_start, hid, fen in session.execute(stmt):
             out[(month_key(period_start), hid)] += int(fen or 0)
     return out
 
@@ -68,7 +68,7 @@ def dividends_by_household_month(
     if household_id is not None:
         stmt = stmt.where(Dividend.household_id == household_id)
     out: dict[tuple[str, int], int] = defaultdict(int)
-    for paid_on, hid, fen in session.execute(stmt).tuples():
+    for paid_on, hid, fen in session.execute(stmt):
         out[(month_key(paid_on), hid)] += int(fen or 0)
     return out
 

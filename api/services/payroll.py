@@ -229,7 +229,7 @@ def compute(
             )
         )
     )
-    full_time = dict(session.execute(select(Worker.id, Worker.full_time)).tuples().all())
+    full_time = dict(session.execute(select(Worker.id, Worker.full_time)).all())
     output, rejects, no_data = attribute(store, site, slices, ws, we)
     tol = float(tolerance_pct) / 100.0
 

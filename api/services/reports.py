@@ -93,7 +93,7 @@ def employment_report(
         hh_stmt = hh_stmt.where(Household.township == township)
     if village:
         hh_stmt = hh_stmt.where(Household.village == village)
-    households = {r[0]: r for r in session.execute(hh_stmt).tuples()}
+    households = {r[0]: r for r in session.execute(hh_stmt)}
 
     # Workers and person-days per (month, household): a worker belongs to one household.
     people: dict[tuple[str, int], tuple[int, int]] = {}
@@ -106,7 +106,7 @@ def employment_report(
     )
     counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     month_workers: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for period_start, hid, wid, days in session.execute(stmt).tuples():
+    for period_start, hid, wid, days in session.execute(stmt):
         if hid not in households:
             continue
         key = (month_key(period_start), hid)

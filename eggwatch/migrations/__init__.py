@@ -17,6 +17,8 @@ HERE = Path(__file__).resolve().parent
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
+    # One location, split the OS way: the legacy splitting on spaces would cut a path holding one.
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(HERE / "versions"))
     # ConfigParser interpolation would choke on "%" in URL-encoded passwords.
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
