@@ -273,6 +273,8 @@ class StubBus:
             except Exception as exc:
                 log.debug("stub server shutdown: %s", exc)
         self._thread.join(5)
+        if not self._loop.is_running():
+            self._loop.close()  # its thread is done with it (or was never started)
         self.link.close()
 
     def __enter__(self) -> StubBus:

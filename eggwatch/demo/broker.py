@@ -69,6 +69,7 @@ class EmbeddedBroker:
                 break
             except Exception as exc:  # amqtt wraps the OSError of a port taken since it was picked
                 if attempt == 2 or self._fixed_port or not isinstance(exc.__cause__ or exc, OSError):
+                    self.stop()  # no loop thread left behind by a broker that never started
                     raise
                 log.warning("embedded broker: port %d: %s; trying another", self.port, exc)
                 self.port = free_port()
@@ -86,3 +87,5 @@ class EmbeddedBroker:
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout_s)
+        if not self._loop.is_running():
+            self._loop.close()

@@ -39,8 +39,9 @@ class DemoProcess:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
+        with self.proc.stdout:  # closed at the demo's end of output
+            for line in self.proc.stdout:
+                self.lines.append(line.rstrip())
 
     def wait_for(self, text: str, timeout_s: float) -> str:
         deadline = time.monotonic() + timeout_s

@@ -63,8 +63,8 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         conf += "\nuser root\n"
     (tmp / "mosquitto.conf").write_text(conf)
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    log = open(tmp / "mosquitto.log", "wb")  # noqa: SIM115 - owned by the process
-    proc = subprocess.Popen([exe, "-c", str(tmp / "mosquitto.conf")], stdout=log, stderr=log)
+    with open(tmp / "mosquitto.log", "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([exe, "-c", str(tmp / "mosquitto.conf")], stdout=log, stderr=log)
     deadline = time.monotonic() + 10
     while not port_open("127.0.0.1", port, 0.2):
         assert proc.poll() is None, (tmp / "mosquitto.log").read_text()

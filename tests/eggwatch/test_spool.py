@@ -59,6 +59,7 @@ def test_survives_reopen_in_order_and_keeps_commit(tmp_path: Path) -> None:
     s = Spool(tmp_path, max_bytes=1 << 20)
     s.append([b"x"])
     assert s.peek(1) == [(301, b"x")]
+    s.close()
 
 
 def test_commit_is_idempotent_and_bounded(tmp_path: Path) -> None:
@@ -69,6 +70,7 @@ def test_commit_is_idempotent_and_bounded(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         s.commit(5)
     assert s.peek(5) == [(1, b"b")]
+    s.close()
 
 
 def test_full_spool_refuses_whole_batch(tmp_path: Path) -> None:
@@ -87,6 +89,7 @@ def test_full_spool_refuses_whole_batch(tmp_path: Path) -> None:
     drain(s)
     s.append([rec, rec])
     assert s.depth_records == 2
+    s.close()
 
 
 def test_torn_last_append_is_discarded(tmp_path: Path) -> None:
@@ -116,6 +119,7 @@ def test_corrupt_byte_in_last_batch_is_detected(tmp_path: Path) -> None:
     seg.write_bytes(bytes(data))
     s = Spool(tmp_path, max_bytes=1 << 20)
     assert s.peek(10) == [(0, b"good")]
+    s.close()
 
 
 def test_oldest_age(tmp_path: Path) -> None:
@@ -124,6 +128,7 @@ def test_oldest_age(tmp_path: Path) -> None:
     s.append([b"a"])
     age = s.oldest_age_s()
     assert age is not None and 0 <= age < 5
+    s.close()
 
 
 WRITER = """
@@ -140,13 +145,12 @@ while True:
 
 
 def test_sigkill_mid_append_keeps_whole_batches_in_order(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
-    deadline = time.monotonic() + 20
-    while len(list(tmp_path.glob("*.seg"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    with subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        deadline = time.monotonic() + 20
+        while len(list(tmp_path.glob("*.seg"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
     s = Spool(tmp_path, max_bytes=1 << 30)
     records = [r for _, r in s.peek(10**7)]
     assert len(records) >= 5 and len(records) % 5 == 0  # whole batches only

@@ -47,25 +47,25 @@ def test_built_in_drivers_move_the_state() -> None:
 
 
 def test_stub_bus_runs_as_a_subprocess_and_prints_its_port() -> None:
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "firmware_stubs", "climate:1", "water:3", "--unit", "house-07"],
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        port = proc.stdout.readline().strip()
-        assert port.startswith("/dev/pts/")
-        # generous: a loaded CI machine may schedule the stub process late; an answer returns at once
-        client = ModbusSerialClient(port, framer=FramerType.RTU, baudrate=115200, timeout=5, retries=2)
-        assert client.connect()
-        rsp = client.read_input_registers(0, count=1, device_id=1)
-        assert not rsp.isError() and decode(rsp.registers, RegType.INT16) == 215  # 21.5 °C, scale 0.1
-        rsp = client.read_holding_registers(0, count=2, device_id=3)
-        assert not rsp.isError()
-        rsp = client.read_holding_registers(100, count=2, device_id=3)  # unmapped: illegal address
-        assert rsp.isError() and rsp.exception_code == 2
-        client.close()
-    finally:
-        proc.terminate()
-        assert proc.wait(10) == 0
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            port = proc.stdout.readline().strip()
+            assert port.startswith("/dev/pts/")
+            # generous: a loaded CI machine may schedule the stub process late; an answer returns at once
+            client = ModbusSerialClient(port, framer=FramerType.RTU, baudrate=115200, timeout=5, retries=2)
+            assert client.connect()
+            rsp = client.read_input_registers(0, count=1, device_id=1)
+            assert not rsp.isError() and decode(rsp.registers, RegType.INT16) == 215  # 21.5 °C, scale 0.1
+            rsp = client.read_holding_registers(0, count=2, device_id=3)
+            assert not rsp.isError()
+            rsp = client.read_holding_registers(100, count=2, device_id=3)  # unmapped: illegal address
+            assert rsp.isError() and rsp.exception_code == 2
+            client.close()
+        finally:
+            proc.terminate()
+            assert proc.wait(10) == 0

@@ -46,10 +46,10 @@ class PrivateBroker:
             f"persistence true\npersistence_location {self.root}/\n"
             "max_queued_messages 0\nmax_inflight_messages 0\n"
         )
-        log = open(self.root / "mosquitto.log", "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen(
-            [_exe(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True
-        )
+        with open(self.root / "mosquitto.log", "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [_exe(), "-c", str(conf)], stdout=log, stderr=log, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

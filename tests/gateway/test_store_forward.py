@@ -172,23 +172,19 @@ def _gateway_config(tmp_path: Path, port: str, site: str, spool: Path) -> Path:
 
 def _start_gateway(config: Path, broker_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "EGGWATCH_MQTT_URL": broker_url, "EGGWATCH_DATA_DIR": str(data_dir)}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eggwatch.cli",
-            "gateway",
-            "serial",
-            "--config",
-            str(config),
-            "--status-every",
-            "1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(data_dir / "gateway.log", "ab"),
-        start_new_session=True,
-    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "eggwatch.cli",
+        "gateway",
+        "serial",
+        "--config",
+        str(config),
+        "--status-every",
+        "1",
+    ]
+    with open(data_dir / "gateway.log", "ab") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
 
 def test_sigkilled_gateway_replays_its_spool_after_restart(

@@ -36,7 +36,6 @@ def spawn(
         "EGGWATCH_MQTT_URL": mqtt_url,
         "EGGWATCH_DATA_DIR": str(data_dir),
     }
-    log = open(data_dir / f"ingest-{uuid.uuid4().hex[:6]}.log", "wb")  # noqa: SIM115 - owned by the process
     cmd = [
         sys.executable,
         "-m",
@@ -50,7 +49,8 @@ def spawn(
         "300",
         *args,
     ]
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(data_dir / f"ingest-{uuid.uuid4().hex[:6]}.log", "wb") as log:  # the child keeps its own
+        return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def metric_value(port: int, name: str) -> float:

@@ -129,7 +129,7 @@ def test_write_follows_the_offline_format(tmp_path: Path) -> None:
     assert h_lines[0] == "ts,house,hens,age_weeks,water_l,feed_kg,temp_c"
     assert r_lines[0] == "ts,house,row,eggs"
     assert len(h_lines) == 1 + 2 * 30 * 24
-    first = next(csv.DictReader(h_path.open()))
+    first = next(csv.DictReader(h_lines))
     assert first["ts"].endswith(":00:00Z") and _t(first["ts"]).minute == 0
     doc = json.loads((tmp_path / "labels.json").read_text())
     assert doc["seed"] == 8 and len(doc["labels"]) == len(s.labels)

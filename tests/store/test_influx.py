@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -21,22 +22,39 @@ pytestmark = pytest.mark.integration
 T0 = 1_764_316_800_000
 
 
+Stores = Callable[..., InfluxStore]
+
+
+@pytest.fixture
+def stores() -> Iterator[Stores]:
+    """``InfluxStore(...)`` that closes each store (its keep-alive connections) after the test."""
+    opened: list[InfluxStore] = []
+
+    def make(*args: object, **kwargs: object) -> InfluxStore:
+        opened.append(InfluxStore(*args, **kwargs))  # type: ignore[arg-type]
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        store.close()
+
+
 def raw_write(influxd: Influxd, db: str, body: str) -> None:
     r = httpx.post(f"{influxd.url}/write", params={"db": db, "precision": "ms"}, content=body)
     assert r.status_code == 204, r.text
 
 
-def test_creates_database_on_first_write(influxd: Influxd, influx_db: str, site: str) -> None:
-    store = InfluxStore(influxd.url, influx_db)  # no ensure_ready: the 404 makes it create the db
+def test_creates_database_on_first_write(influxd: Influxd, influx_db: str, site: str, stores: Stores) -> None:
+    store = stores(influxd.url, influx_db)  # no ensure_ready: the 404 makes it create the db
     store.write([Point(site, "h", "d", Reading(T0, "temp_c", 1.0))])
     assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [1.0]
 
 
 def test_unparsable_lines_go_to_dead_letters_rest_lands(
-    influxd: Influxd, influx_db: str, site: str, tmp_path: Path
+    influxd: Influxd, influx_db: str, site: str, tmp_path: Path, stores: Stores
 ) -> None:
     dl = DeadLetters(tmp_path / "dead.jsonl")
-    store = InfluxStore(influxd.url, influx_db, dead_letters=dl)
+    store = stores(influxd.url, influx_db, dead_letters=dl)
     store.ensure_ready()
     good = [f"temp_c,device=d,site={site},unit=h value={i}.5 {T0 + i}" for i in range(10)]
     lines = [*good[:5], "garbage line here", *good[5:], "temp_c,site=x value= 1"]
@@ -48,10 +66,10 @@ def test_unparsable_lines_go_to_dead_letters_rest_lands(
 
 
 def test_type_conflict_is_found_by_halves(
-    influxd: Influxd, influx_db: str, site: str, tmp_path: Path
+    influxd: Influxd, influx_db: str, site: str, tmp_path: Path, stores: Stores
 ) -> None:
     dl = DeadLetters(tmp_path / "dead.jsonl")
-    store = InfluxStore(influxd.url, influx_db, dead_letters=dl)
+    store = stores(influxd.url, influx_db, dead_letters=dl)
     store.ensure_ready()
     # someone else wrote eggs_total as a float field before us: our integer points conflict
     raw_write(influxd, influx_db, f"eggs_total,site={site},unit=h,device=other value=1 {T0}")
@@ -65,14 +83,14 @@ def test_type_conflict_is_found_by_halves(
     assert len(store.query(Query("temp_c", site, T0, T0 + 100))[0].ts) == 7
     # without a dead-letter file the refusal is raised, never hidden
     with pytest.raises(StoreRejected):
-        InfluxStore(influxd.url, influx_db).write(pts)
+        stores(influxd.url, influx_db).write(pts)
 
 
 def test_unencodable_tag_is_refused_others_land(
-    influxd: Influxd, influx_db: str, site: str, tmp_path: Path
+    influxd: Influxd, influx_db: str, site: str, tmp_path: Path, stores: Stores
 ) -> None:
     dl = DeadLetters(tmp_path / "dead.jsonl")
-    store = InfluxStore(influxd.url, influx_db, dead_letters=dl)
+    store = stores(influxd.url, influx_db, dead_letters=dl)
     store.ensure_ready()
     store.write(
         [
@@ -85,8 +103,8 @@ def test_unencodable_tag_is_refused_others_land(
     assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [2.0]
 
 
-def test_unreachable_influx_raises_store_unavailable_after_retries() -> None:
-    store = InfluxStore(f"http://127.0.0.1:{free_port()}", "x", retry_for_s=0.5)
+def test_unreachable_influx_raises_store_unavailable_after_retries(stores: Stores) -> None:
+    store = stores(f"http://127.0.0.1:{free_port()}", "x", retry_for_s=0.5)
     t = time.monotonic()
     with pytest.raises(StoreUnavailable):
         store.write_lines(["temp_c value=1 1"])
@@ -95,30 +113,30 @@ def test_unreachable_influx_raises_store_unavailable_after_retries() -> None:
         store.ensure_ready()
 
 
-def test_credentials_are_sent(influxd: Influxd, influx_db: str) -> None:
+def test_credentials_are_sent(influxd: Influxd, influx_db: str, stores: Stores) -> None:
     # influxd runs without auth: it ignores credentials, but they must be well formed and sent
     seen: list[httpx.Request] = []
-    store = InfluxStore(influxd.url, influx_db, username="ingest", password="p w", gzip_level=1)
+    store = stores(influxd.url, influx_db, username="ingest", password="p w", gzip_level=1)
     store._http.event_hooks["request"] = [seen.append]
     store.ensure_ready()
     assert seen[-1].url.params.get("u") is None  # form body for /query
     store.write_lines(["temp_c,site=s value=1 1"])
     assert seen[-1].url.params["u"] == "ingest" and seen[-1].url.params["p"] == "p w"
     assert seen[-1].headers["content-encoding"] == "gzip"
-    tok = InfluxStore(influxd.url, influx_db, token="abc")
+    tok = stores(influxd.url, influx_db, token="abc")
     tok._http.event_hooks["request"] = [seen.append]
     tok.write_lines(["temp_c,site=s value=1 1"])
     assert seen[-1].headers["authorization"] == "Token abc"
     assert "content-encoding" not in seen[-1].headers  # loopback: not compressed by default
 
 
-def test_gzip_only_across_a_network() -> None:
+def test_gzip_only_across_a_network(stores: Stores) -> None:
     assert default_gzip_level("http://127.0.0.1:8086") == 0
     assert default_gzip_level("http://localhost:8086/") == 0
     assert default_gzip_level("http://[::1]:8086") == 0
     assert default_gzip_level("https://influx.example.com") == 1
     assert default_gzip_level("http://10.0.0.5:8086") == 1
-    assert InfluxStore("http://10.0.0.5:8086", "x").gzip_level == 1
-    assert InfluxStore("http://127.0.0.1:8086", "x", gzip_level=6).gzip_level == 6
+    assert stores("http://10.0.0.5:8086", "x").gzip_level == 1
+    assert stores("http://127.0.0.1:8086", "x", gzip_level=6).gzip_level == 6
     with pytest.raises(ValueError):
-        InfluxStore("http://127.0.0.1:8086", "x", gzip_level=10)
+        stores("http://127.0.0.1:8086", "x", gzip_level=10)

@@ -123,10 +123,10 @@ class Influxd:
     def start(self, timeout: float = 30.0) -> None:
         conf = self.root / "influxdb.conf"
         conf.write_text(INFLUXD_CONF.format(root=self.root, port=self.port, rpc_port=self.rpc_port))
-        log = open(self.root / "influxd.log", "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen(
-            ["influxd", "-config", str(conf)], stdout=log, stderr=log, start_new_session=True
-        )
+        with open(self.root / "influxd.log", "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                ["influxd", "-config", str(conf)], stdout=log, stderr=log, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
