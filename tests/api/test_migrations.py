@@ -4,6 +4,7 @@ and the migrated schema matches the models (no pending autogenerate diff)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,18 @@ def test_eggwatch_api_serves(data_dir: Path) -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_migrations_installed_under_a_path_with_a_space(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package installed under "Program Files"-like paths: Alembic's legacy splitting of
+    ``version_locations`` on spaces would cut the path in two and find no revisions."""
+    import eggwatch.migrations as migrations
+
+    moved = tmp_path / "with space" / "migrations"
+    shutil.copytree(Path(migrations.__file__).parent, moved, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrations, "HERE", moved)
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    assert current(url) is not None
