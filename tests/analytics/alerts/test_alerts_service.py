@@ -57,7 +57,7 @@ def service(sessions: Any, channels: dict[str, Any], cfg: AlertsConfig, data_dir
     return AlertService(
         load_settings(),
         sessions,
-        store=None,
+        store=None,  # type: ignore[arg-type]  # the frames come from `load` below, not from a store
         park=Park(),
         channels=channels,  # type: ignore[arg-type]
         config=cfg,
@@ -246,7 +246,7 @@ def test_a_pass_racing_an_acknowledgement_is_reapplied(
 
     svc = service(sqlite_sessions, {}, AlertsConfig.model_validate({"mqtt": {"enabled": False}}), data_dir)
     svc.run_pass(DETECTED + dt.timedelta(minutes=5))
-    calls = []
+    calls: list[int] = []
 
     def recovered_while_someone_acknowledges(*_a: Any) -> bool:
         if not calls:  # the supervisor presses "acknowledge" in the middle of the pass
