@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol, get_args
 
 import numpy as np
 
 from eggwatch.wire import Reading
 
 Agg = Literal["last", "first", "mean", "sum", "min", "max", "count"]
+AGGS: tuple[str, ...] = get_args(Agg)
 
 
 class Point(NamedTuple):
@@ -50,6 +51,13 @@ class Query:
     units: tuple[str, ...] | None = None
     devices: tuple[str, ...] | None = None
     tags: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # Both stores write ``agg`` and ``bucket_ms`` into their query text: refuse anything else here.
+        if self.agg not in AGGS:
+            raise ValueError(f"unknown aggregate {self.agg!r}; known: {', '.join(AGGS)}")
+        if self.bucket_ms is not None and self.bucket_ms <= 0:
+            raise ValueError("bucket_ms must be positive")
 
 
 @dataclass(slots=True)

@@ -39,8 +39,6 @@ def select(q: Query) -> str:
     measurement = quote_ident(q.metric)
     if q.bucket_ms is None:
         return f'SELECT "value" FROM {measurement} WHERE {cond} GROUP BY *'
-    if q.bucket_ms <= 0:
-        raise ValueError("bucket_ms must be positive")
     return (
         f'SELECT {q.agg}("value") FROM {measurement} WHERE {cond} '
         f"GROUP BY time({int(q.bucket_ms)}ms), * fill(none)"

@@ -158,3 +158,13 @@ def test_large_batch(store: TelemetryStore, site: str) -> None:
     store.write(pts)
     got = store.query(Query("eggs_total", site, T0, T0 + 20_000, bucket_ms=1_000_000, agg="count"))
     assert sum(s.values.sum() for s in got) == 20_000
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"agg": "mean(value)) --"}, "unknown aggregate"), ({"bucket_ms": 0}, "bucket_ms must be positive")],
+)
+def test_query_refuses_what_no_store_could_run(changes: dict[str, Any], message: str) -> None:
+    # Both stores write the aggregate and the bucket into their query text: checked once, here.
+    with pytest.raises(ValueError, match=message):
+        Query("temp_c", "s", 0, 1, **{"bucket_ms": 60_000, **changes})
