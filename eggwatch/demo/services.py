@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,8 +166,8 @@ def start_api(
         thread.join(10)
 
     stack.push("API", stop)
-    deadline = dt.datetime.now() + dt.timedelta(seconds=20)
-    while not server.started and thread.is_alive() and dt.datetime.now() < deadline:
+    deadline = time.monotonic() + 20  # a wall clock set meanwhile (NTP at boot) must not cut it short
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         threading.Event().wait(0.05)
     if not server.started:
         why = "not listening after 20 s" if thread.is_alive() else "it stopped (port in use?)"
