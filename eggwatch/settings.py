@@ -7,9 +7,12 @@ set the environment first.  Insecure or contradictory values are refused with a 
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +25,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SITE_RE = re.compile(r"^[a-z0-9_-]+$")
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "eggwatch", "default", "test"}
 MIN_SECRET_LEN = 32
+
+# EGGWATCH_* variables that are not :class:`Settings` fields: the API's pay policy and token
+# settings (``api.config.ApiConfig``, a test keeps this list complete), the compose file's image tag
+# and Grafana's provisioning, and the tests' own servers.
+OTHER_VARIABLES = frozenset({
+    "EGGWATCH_MIN_WAGE_TIER", "EGGWATCH_MIN_WAGE_MONTHLY", "EGGWATCH_MIN_WAGE_HOURLY",
+    "EGGWATCH_POVERTY_LINE_YEARLY", "EGGWATCH_TOKEN_TTL_MINUTES", "EGGWATCH_LOGIN_ATTEMPTS_PER_MINUTE",
+    "EGGWATCH_COUNT_TOLERANCE_PCT", "EGGWATCH_VERSION", "EGGWATCH_GRAFANA_PG_HOST",
+    "EGGWATCH_GRAFANA_INFLUX_URL",
+})  # fmt: skip
+_TEST_PREFIX = "EGGWATCH_TEST_"
+_warned: set[str] = set()
 
 
 def check_site(v: str | None) -> str | None:
@@ -182,8 +197,35 @@ class Settings(BaseSettings):
         return key.encode()
 
 
+def known_variables() -> frozenset[str]:
+    """Every ``EGGWATCH_*`` variable some part of eggwatch reads."""
+    fields = {
+        str(f.validation_alias) if isinstance(f.validation_alias, str) else f"EGGWATCH_{name.upper()}"
+        for name, f in Settings.model_fields.items()
+    }
+    return frozenset(fields) | OTHER_VARIABLES
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``EGGWATCH_*`` variables in ``environ`` that nothing reads, each with the likeliest meant one:
+    pydantic-settings ignores them, so ``EGGWATCH_INFLUXDB_URL=…`` would silently leave ingest on
+    the embedded store."""
+    known = known_variables()
+    out = []
+    for name in sorted(environ):
+        if name.startswith("EGGWATCH_") and name not in known and not name.startswith(_TEST_PREFIX):
+            close = difflib.get_close_matches(name, known, n=1)
+            out.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return out
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment (plus explicit overrides), or raise :class:`ConfigError`."""
+    """Build settings from the environment (plus explicit overrides), or raise :class:`ConfigError`.
+    Variables nothing reads are logged as a warning (a typo must not pass for a default)."""
+    for name in unknown_variables(os.environ):
+        if name not in _warned:  # once a process: commands load their settings more than once
+            _warned.add(name)
+            logging.getLogger("eggwatch.settings").warning("%s is not an eggwatch setting: ignored", name)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

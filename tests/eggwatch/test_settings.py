@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from eggwatch.settings import ConfigError, load_settings
+from eggwatch.settings import ConfigError, known_variables, load_settings, unknown_variables
 
 
 def test_defaults(data_dir: Path) -> None:
@@ -55,3 +55,25 @@ def test_mqtt_url_with_credentials(data_dir: Path, monkeypatch: pytest.MonkeyPat
     b = load_settings().broker
     assert (b.host, b.port, b.username, b.password) == ("broker", 1884, "gw@h7", "s3cret")
     assert "s3cret" not in str(b)
+
+
+def test_a_misspelt_variable_is_named_with_the_likeliest_meant_one(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {"EGGWATCH_INFLUXDB_URL": "http://influx:8086", "EGGWATCH_SITE": "a", "EGGWATCH_TEST_X": "1"}
+    assert unknown_variables({**env, "PATH": "/bin"}) == [
+        "EGGWATCH_INFLUXDB_URL (did you mean EGGWATCH_INFLUX_URL?)"
+    ]
+    monkeypatch.setenv("EGGWATCH_INFLUXDB_URL", "http://influx:8086")
+    with caplog.at_level("WARNING", logger="eggwatch.settings"):
+        load_settings()
+        load_settings()  # said once a process
+    assert [r.getMessage() for r in caplog.records] == [
+        "EGGWATCH_INFLUXDB_URL (did you mean EGGWATCH_INFLUX_URL?) is not an eggwatch setting: ignored"
+    ]
+
+
+def test_every_variable_the_api_reads_is_known() -> None:
+    from api.config import ApiConfig
+
+    assert {f"EGGWATCH_{name.upper()}" for name in ApiConfig.model_fields} <= known_variables()
