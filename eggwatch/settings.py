@@ -28,7 +28,7 @@ MIN_SECRET_LEN = 32
 
 # EGGWATCH_* variables that are not :class:`Settings` fields: the API's pay policy and token
 # settings (``api.config.ApiConfig``, a test keeps this list complete), the compose file's image tag
-# and Grafana's provisioning, and the tests' own servers.
+# and Grafana's provisioning.  The tests' own servers are EGGWATCH_TEST_*.
 OTHER_VARIABLES = frozenset({
     "EGGWATCH_MIN_WAGE_TIER", "EGGWATCH_MIN_WAGE_MONTHLY", "EGGWATCH_MIN_WAGE_HOURLY",
     "EGGWATCH_POVERTY_LINE_YEARLY", "EGGWATCH_TOKEN_TTL_MINUTES", "EGGWATCH_LOGIN_ATTEMPTS_PER_MINUTE",
