@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -11,6 +12,9 @@ from eggwatch.wire import Reading
 from firmware_stubs import StubBus, StubDevice, run_on_pty
 from gateway.bus import Bus
 from gateway.serial_config import BusConfig, DeviceConfig
+
+# `eggwatch gateway ...` in a subprocess, as an operator starts it.
+GATEWAY_CLI = [sys.executable, "-m", "eggwatch.cli", "gateway"]
 
 
 class Sink:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from firmware_stubs.examples import bus_entry, render
 from gateway.serial_config import BusConfig
 from gateway.serial_gateway import SerialGateway
 from tests.gateway.collector import Collector
+from tests.gateway.serial_support import GATEWAY_CLI
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ def test_cli_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
     bad.write_text("buses:\n  - port: /dev/ttyUSB0\n    baudrate: fast\n    devices: []\n")
     for kind in ("serial", "mqtt"):
         proc = subprocess.run(
-            [sys.executable, "-m", "eggwatch.cli", "gateway", kind, "--config", str(bad)],
+            [*GATEWAY_CLI, kind, "--config", str(bad)],
             capture_output=True,
             text=True,
             timeout=60,
@@ -89,15 +89,7 @@ def test_cli_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
         )
     started = time.monotonic()
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eggwatch.cli",
-            "gateway",
-            "serial",
-            "--config",
-            str(tmp_path / "missing.yaml"),
-        ],
+        [*GATEWAY_CLI, "serial", "--config", str(tmp_path / "missing.yaml")],
         capture_output=True,
         text=True,
         timeout=60,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from gateway.publisher import Publisher
 from gateway.serial_config import BusConfig
 from tests.gateway.broker import PrivateBroker
 from tests.gateway.collector import Collector
+from tests.gateway.serial_support import GATEWAY_CLI
 
 pytestmark = pytest.mark.integration
 
@@ -172,17 +172,7 @@ def _gateway_config(tmp_path: Path, port: str, site: str, spool: Path) -> Path:
 
 def _start_gateway(config: Path, broker_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "EGGWATCH_MQTT_URL": broker_url, "EGGWATCH_DATA_DIR": str(data_dir)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "eggwatch.cli",
-        "gateway",
-        "serial",
-        "--config",
-        str(config),
-        "--status-every",
-        "1",
-    ]
+    cmd = [*GATEWAY_CLI, "serial", "--config", str(config), "--status-every", "1"]
     with open(data_dir / "gateway.log", "ab") as log:  # the child keeps its own descriptor
         return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
