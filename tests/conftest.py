@@ -82,6 +82,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The tests set the EGGWATCH_* variables they need; what the machine's environment holds (other
+    # than the tests' own EGGWATCH_TEST_*) must change neither a default nor a one-line error.
+    for key in [k for k in os.environ if k.startswith("EGGWATCH_") and not k.startswith("EGGWATCH_TEST_")]:
+        del os.environ[key]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # A run that executed no test is a failure, not a success (pytest's exit code 5).
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
