@@ -77,7 +77,8 @@ def _laying_drops(
             frame.row_name(h, r)
             for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))
         ]
-        en, zh = messages.laying_drop(house, deficit, observed, expected)
+        heat = bool(an.heat.recent[h, t])
+        en, zh = messages.laying_drop(house, deficit, observed, expected, heat)
         out.append(
             DetectorAlert(
                 house=house,
@@ -101,6 +102,8 @@ def _laying_drops(
                     "hens": _num(an.hens[h, t]),
                     "water_fall_pct": _num(100 * an.water.fall[h, t]),
                     "feed_fall_pct": _num(100 * an.feed.fall[h, t]),
+                    "temp_rise_c": _num(an.heat.rise[h, t]),
+                    "heat_stress": "recent" if heat else None,  # the likely cause (heat.py)
                     "rows_excluded": ",".join(excluded) or None,
                 },
             )

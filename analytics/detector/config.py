@@ -105,6 +105,8 @@ class DetectorConfig:
     heat_abs_c: float = 28.0  # ... this hot (the whole park warmed: weather)
     # Fewer than 3 houses (no park to compare): a heat_rise_c rise and this many times its noise.
     heat_lone_z: float = 4.0
+    # A laying_drop this many hours after a heat_stress alarm names the heat as its likely cause.
+    heat_cause_hours: int = 96
 
     # De-duplication: one alert per event.
     rearm_hours: int = 48  # the condition must clear this long before the same kind alerts again

@@ -6,6 +6,10 @@ house of the park together: that alone is not an alert until the house is hot in
 (``heat_abs_c``); a house rising well above the others' rise (its cooling is failing) is.  With
 fewer than ``MIN_PARK`` houses there are no others: the rise must then also stand out from the house's
 own day-to-day temperature noise (``heat_lone_z``), which an ordinary warm spell does not.
+
+A laying drop while the alarm lasts or soon after (``heat_cause_hours``, ``recent``) names the heat
+as its likely cause.  It is judged on the usual thresholds: a house 2 °C warmer than the others
+may still be comfortable for its hens (analytics/EXPERIMENTS.md, "heat as a hint").
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
-from analytics.detector.windows import DAY, park_median, run_lengths, window_mean
+from analytics.detector.windows import DAY, park_median, run_lengths, window_mean, within_last
 
 MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one house's cooling
 # A 24 h mean over fewer known hours leans towards the hours it has: after a day without data, the
@@ -32,6 +36,7 @@ class HeatStress:
     # MIN_PARK houses: the rise itself where it is heat_lone_z of the house's own noise, else NaN)
     alarm: np.ndarray
     active: np.ndarray
+    recent: np.ndarray  # [house, hour] an alarm within the last heat_cause_hours (this hour included)
 
 
 def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStress:
@@ -55,4 +60,5 @@ def analyse_heat(temp_c: np.ndarray, start: int, cfg: DetectorConfig) -> HeatStr
         alarm = run_lengths(hot, np.isnan(rise)) >= cfg.consumption_hours
         active = np.isnan(rise) | (rise >= 0.5 * cfg.heat_rise_c)
     alarm[:, :start] = False
-    return HeatStress(mean, rise, excess, alarm, active)
+    recent = within_last(alarm, cfg.heat_cause_hours)
+    return HeatStress(mean, rise, excess, alarm, active, recent)

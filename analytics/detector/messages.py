@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 
-def laying_drop(house: str, deficit: float, observed: float, expected: float) -> tuple[str, str]:
+def laying_drop(
+    house: str, deficit: float, observed: float, expected: float, heat: bool = False
+) -> tuple[str, str]:
+    """``heat``: the house has been under heat stress these days (its likely cause)."""
     en = (
         f"{house}: laying down {deficit:.1f} points — {observed:.1f}% hen-day over the last 24 h "
-        f"against {expected:.1f}% expected for this flock. Check water, feed, lights, temperature and the birds."
+        f"against {expected:.1f}% expected for this flock. "
     )
     zh = (
         f"{house}：产蛋率下降 {deficit:.1f} 个百分点——近24小时饲养日产蛋率 {observed:.1f}%，"
-        f"本群预期 {expected:.1f}%。请检查饮水、饲料、光照、温度及鸡群状况。"
+        f"本群预期 {expected:.1f}%。"
     )
+    if heat:
+        en += "The house has been under heat stress: cool it, check the drinkers and the birds."
+        zh += "鸡舍近日热应激：请降温，检查饮水器及鸡群状况。"
+    else:
+        en += "Check water, feed, lights, temperature and the birds."
+        zh += "请检查饮水、饲料、光照、温度及鸡群状况。"
     return en, zh
 
 

@@ -394,6 +394,19 @@ def test_heat_wave_is_an_early_heat_stress_warning() -> None:
     assert alerts[0].evidence["temp_rise_above_park_c"] == alerts[0].evidence["temp_rise_c"]  # 2 houses
 
 
+def test_a_laying_drop_during_heat_stress_names_the_heat() -> None:
+    onset = day_hour(25, 4)
+    frame = Flock(houses=4, drop_from={1: (onset + 24, 0.95)}, ramp_h=48).build()
+    cool = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert [a.house for a in cool] == ["H02"] and cool[0].evidence["heat_stress"] is None
+    assert "Check water, feed, lights" in cool[0].message
+    frame.temp_c[1, onset:] += np.minimum(np.arange(frame.n_hours - onset) / 3.0, 4.0)  # cooling fails
+    hot = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert [(a.house, a.detected_at) for a in hot] == [("H02", cool[0].detected_at)]  # same thresholds
+    assert hot[0].evidence["heat_stress"] == "recent" and float(hot[0].evidence["temp_rise_c"] or 0) > 3
+    assert "heat stress" in hot[0].message and "热应激" in hot[0].message_zh
+
+
 def test_warm_weather_over_the_whole_park_is_heat_stress_only_when_hot() -> None:
     frame = Flock(houses=4).build()
     onset = day_hour(25, 4)
