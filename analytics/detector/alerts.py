@@ -25,6 +25,12 @@ def _num(v: float) -> float | None:
     return None if math.isnan(v) else float(v)
 
 
+def _as_cause(fall_pct: float | None, cfg: DetectorConfig) -> float | None:
+    """An intake fall large enough to lower the egg thresholds (``support_frac``) is named in a
+    ``laying_drop``'s message as its likely cause."""
+    return fall_pct if fall_pct is not None and fall_pct >= 100 * cfg.support_frac else None
+
+
 def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
     """First hour of the stretch before ``at`` where ``signal`` stayed above ``fraction`` of its value
     at ``at`` (unknown hours do not end the stretch); the hour the event started to show."""
@@ -78,7 +84,11 @@ def _laying_drops(
             for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))
         ]
         heat = bool(an.heat.recent[h, t])
-        en, zh = messages.laying_drop(house, deficit, observed, expected, heat)
+        water_fall, feed_fall = (_num(100 * m.fall[h, t]) for m in (an.water, an.feed))
+        en, zh = messages.laying_drop(
+            house, deficit, observed, expected, heat=heat,
+            water_fall_pct=_as_cause(water_fall, cfg), feed_fall_pct=_as_cause(feed_fall, cfg),
+        )  # fmt: skip
         out.append(
             DetectorAlert(
                 house=house,
@@ -100,8 +110,8 @@ def _laying_drops(
                     "recent_deficit_pts": _num(d.recent[h, t]),  # round-the-clock houses: the last hours
                     "breed_standard_pct": _num(an.standard[h, t]),
                     "hens": _num(an.hens[h, t]),
-                    "water_fall_pct": _num(100 * an.water.fall[h, t]),
-                    "feed_fall_pct": _num(100 * an.feed.fall[h, t]),
+                    "water_fall_pct": water_fall,
+                    "feed_fall_pct": feed_fall,
                     "temp_rise_c": _num(an.heat.rise[h, t]),
                     "heat_stress": "recent" if heat else None,  # the likely cause (heat.py)
                     "rows_excluded": ",".join(excluded) or None,

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 
 def laying_drop(
-    house: str, deficit: float, observed: float, expected: float, heat: bool = False
+    house: str,
+    deficit: float,
+    observed: float,
+    expected: float,
+    *,
+    heat: bool = False,
+    water_fall_pct: float | None = None,
+    feed_fall_pct: float | None = None,
 ) -> tuple[str, str]:
-    """``heat``: the house has been under heat stress these days (its likely cause)."""
+    """The likely cause, where the other figures point to one: ``heat``, the house under heat stress
+    these days; ``water_fall_pct`` / ``feed_fall_pct``, intake per hen down this much too (or None)."""
     en = (
         f"{house}: laying down {deficit:.1f} points — {observed:.1f}% hen-day over the last 24 h "
         f"against {expected:.1f}% expected for this flock. "
@@ -18,6 +26,18 @@ def laying_drop(
     if heat:
         en += "The house has been under heat stress: cool it, check the drinkers and the birds."
         zh += "鸡舍近日热应激：请降温，检查饮水器及鸡群状况。"
+    elif water_fall_pct is not None and feed_fall_pct is not None:
+        en += (
+            f"Water and feed per hen are down {water_fall_pct:.0f}% and {feed_fall_pct:.0f}% too: "
+            f"the hens drink and eat less. Check the birds first."
+        )
+        zh += f"每只鸡饮水量和采食量也分别下降 {water_fall_pct:.0f}% 和 {feed_fall_pct:.0f}%：鸡群饮水采食减少。请先检查鸡群。"
+    elif water_fall_pct is not None:
+        en += f"Water per hen is down {water_fall_pct:.0f}% too: check the water lines and the birds."
+        zh += f"每只鸡饮水量也下降 {water_fall_pct:.0f}%：请检查水线和鸡群。"
+    elif feed_fall_pct is not None:
+        en += f"Feed per hen is down {feed_fall_pct:.0f}% too: check the feed, the feed lines and the birds."
+        zh += f"每只鸡采食量也下降 {feed_fall_pct:.0f}%：请检查饲料、料线和鸡群。"
     else:
         en += "Check water, feed, lights, temperature and the birds."
         zh += "请检查饮水、饲料、光照、温度及鸡群状况。"

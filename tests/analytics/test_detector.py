@@ -407,6 +407,26 @@ def test_a_laying_drop_during_heat_stress_names_the_heat() -> None:
     assert "heat stress" in hot[0].message and "热应激" in hot[0].message_zh
 
 
+@pytest.mark.parametrize(
+    ("water", "feed", "en", "zh"),
+    [
+        (1.0, 1.0, "Check water, feed, lights", "请检查饮水、饲料、光照"),
+        (0.9, 1.0, "Water per hen is down 10% too", "饮水量也下降 10%"),
+        (1.0, 0.9, "Feed per hen is down 10% too", "采食量也下降 10%"),
+        (0.9, 0.9, "Water and feed per hen are down 10% and 10% too", "饮水量和采食量也分别下降"),
+    ],
+)
+def test_a_laying_drop_names_water_or_feed_falling_with_it(
+    water: float, feed: float, en: str, zh: str
+) -> None:
+    onset = day_hour(25, 4)
+    frame = Flock(houses=4, drop_from={1: (onset, 0.9)}).build()
+    frame.water_l[1, onset:] *= water
+    frame.feed_kg[1, onset:] *= feed
+    (drop,) = [a for a in detect(frame) if a.kind == "laying_drop"]
+    assert drop.house == "H02" and en in drop.message and zh in drop.message_zh
+
+
 def test_warm_weather_over_the_whole_park_is_heat_stress_only_when_hot() -> None:
     frame = Flock(houses=4).build()
     onset = day_hour(25, 4)
