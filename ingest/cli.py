@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+if TYPE_CHECKING:
+    from ingest.service import IngestService
+    from ingest.workers import Workers
+
 
 def ingest(
+    ctx: typer.Context,
     group: str | None = typer.Option(
         None, "--group", help="shared-subscription group name ($share/NAME/...)"
     ),
@@ -56,13 +62,11 @@ def ingest(
 ) -> None:
     """Subscribe to eggwatch/v1/# and write readings to InfluxDB (or the embedded store)."""
     import logging
-    import signal
-    import threading
 
-    from eggwatch.clikit import fail, setup_logging
+    from eggwatch.clikit import setup_logging
     from eggwatch.settings import ConfigError, load_settings
     from ingest.options import IngestOptions
-    from ingest.service import IngestService, tune_gc
+    from ingest.service import IngestService
     from ingest.workers import Workers, worker_command
 
     setup_logging(verbose)
@@ -99,22 +103,35 @@ def ingest(
     service = IngestService.from_settings(settings, options)
     extra = None
     if workers > 1:
-        flags: dict[str, object] = {
-            "--site": site,
-            "--batch-readings": batch_readings,
-            "--linger": linger,
-            "--inflight": inflight,
-            "--write-concurrency": write_concurrency,
-            "--mqtt-protocol": mqtt_protocol,
-            "--spool-max-mb": spool_max_mb,
-            "--retry-for": retry_for,
-            "--gzip-level": gzip_level,
-            "--log-interval": log_interval,
-            "--session-expiry": session_expiry,
-            "--verbose": verbose,
-        }
         assert group is not None
+        flags = forwarded_flags(ctx)
         extra = Workers([worker_command(i, group, cid, metrics_port, flags) for i in range(1, workers)])
+    _run(service, extra)
+
+
+# Each worker gets its own of these (worker_command); every other option is passed on as given.
+OWN_PER_WORKER = ("group", "client_id", "spool_dir", "metrics_port", "workers")
+
+
+def forwarded_flags(ctx: typer.Context) -> dict[str, object]:
+    """The options the other ``--workers`` processes are started with: all but their own ones, so
+    that an option added later reaches them too."""
+    return {
+        p.opts[0]: ctx.params[p.name]
+        for p in ctx.command.params
+        if p.param_type_name == "option" and p.name is not None and p.name not in OWN_PER_WORKER
+    }
+
+
+def _run(service: IngestService, extra: Workers | None) -> None:
+    """Run until SIGINT/SIGTERM, the service's own failure, or a worker process dying."""
+    import logging
+    import signal
+    import threading
+
+    from eggwatch.clikit import fail
+    from ingest.service import tune_gc
+
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

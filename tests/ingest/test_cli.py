@@ -63,3 +63,26 @@ def test_unreachable_broker_is_a_clear_error(tmp_path: Path) -> None:
     r = run(tmp_path, "--client-id", "cli-test", EGGWATCH_MQTT_URL=f"mqtt://127.0.0.1:{free_port()}")
     assert r.returncode == 1
     assert "cannot connect to the MQTT broker" in r.stderr.strip().splitlines()[-1]
+
+
+def test_workers_get_every_option_but_their_own() -> None:
+    import typer
+
+    from eggwatch.cli import app
+    from ingest.cli import forwarded_flags
+    from ingest.workers import worker_command
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, typer.core.TyperGroup)
+    command = group.commands["ingest"]
+    args = ["--workers", "3", "--site", "gs01", "--batch-readings", "500", "--spool-max-mb", "64", "-v"]
+    ctx = typer.Context(command, info_name="ingest")
+    command.parse_args(ctx, args)
+    flags = forwarded_flags(ctx)
+    assert not {"--group", "--client-id", "--spool-dir", "--metrics-port", "--workers"} & set(flags)
+    assert len(flags) == len(command.params) - 5  # everything else, options added later included
+    cmd = worker_command(2, "g", "eggwatch-ingest-g", 9100, flags)
+    assert cmd[cmd.index("--site") + 1] == "gs01" and cmd[cmd.index("--batch-readings") + 1] == "500"
+    assert "--verbose" in cmd and "--gzip-level" not in cmd  # a flag set, an option left at None
+    assert cmd[cmd.index("--client-id") + 1] == "eggwatch-ingest-g-2"
+    assert cmd[cmd.index("--metrics-port") + 1] == "9102"
