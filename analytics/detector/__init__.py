@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
-from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift
+from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift, rows_noise
 from analytics.detector.config import DetectorConfig
 from analytics.detector.flocks import split_flocks
 from analytics.detector.maturity import history_days
+from analytics.detector.noise import learn_days
 from analytics.frame import HourlyFrame
 
 __all__ = [
@@ -66,7 +67,13 @@ def analysed_days(cfg: DetectorConfig, state_days: int) -> int:
 def piece_context_days(cfg: DetectorConfig) -> int:
     """Days in front of a piece of verdicts: what a live pass analyses before its window, and the
     days each flock's place on its breed curve is learned from (see :func:`detect_live`)."""
-    return analysed_days(cfg, PIECE_STATE_DAYS) + history_days(cfg.maturity_days) + 1
+    return analysed_days(cfg, PIECE_STATE_DAYS) + learned_days(cfg) + 1
+
+
+def learned_days(cfg: DetectorConfig) -> int:
+    """Days before the analysed ones that what is learned from a longer past reads: each flock's
+    place on its breed curve (maturity.py) and its rows' noise (noise.py)."""
+    return max(history_days(cfg.maturity_days), learn_days(cfg.noise_days))
 
 
 def detect_live(
@@ -91,7 +98,7 @@ def detect_live(
     start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
     # Where each flock is on its breed curve is learned from a longer past than the verdicts need.
-    learn = min(frame.n_hours, keep + 24 * (history_days(cfg.maturity_days) + 1))
+    learn = min(frame.n_hours, keep + 24 * (learned_days(cfg) + 1))
     flocks = split_flocks(frame.tail(learn))  # a restocked house: a series a flock
     # Blocks of houses keep the working arrays in the CPU caches (2x faster for 1,000 houses).  Equal
     # blocks: each holds enough of the park to tell the weather from one house (see heat.py).
@@ -102,8 +109,9 @@ def detect_live(
     def block_alerts(houses: list[int]) -> list[DetectorAlert]:
         recent = flocks.frame.select(houses)
         maturity = maturity_shift(recent, cfg)[:, -keep:]
+        noise = rows_noise(recent, cfg)[:, -keep:]
         block = recent.tail(keep)
-        an = analyse(block, cfg, evaluate_from=start, maturity=maturity)
+        an = analyse(block, cfg, evaluate_from=start, maturity=maturity, noise=noise)
         found = build_alerts(block, an, cfg, [flocks.house_of[i] for i in houses])
         return [a for a in found if a.detected_at > cutoff]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.detector.config import DetectorConfig
+from analytics.detector.config import LEAD_DAYS, DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, falling_together
 from analytics.detector.episodes import first_alarms
 from analytics.detector.flocks import believed_hens, day_mean_hens
@@ -15,6 +15,7 @@ from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
 from analytics.detector.lights import lights_came_late, moved_too
 from analytics.detector.maturity import curve_shift
+from analytics.detector.noise import row_noise
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.spikes import drop_spikes
@@ -52,7 +53,6 @@ class Analysis:
 
 
 WEEK = 7 * DAY
-LEAD_DAYS = 5  # figures computed before the first verdict (see analyse)
 
 
 def hourly_age(age: np.ndarray) -> np.ndarray:
@@ -106,6 +106,12 @@ def maturity_shift(frame: HourlyFrame, cfg: DetectorConfig, age: np.ndarray | No
     )
 
 
+def rows_noise(frame: HourlyFrame, cfg: DetectorConfig) -> np.ndarray:
+    """What each house's rows add to its day-to-day noise, learned from its last ``noise_days``
+    (noise.py); relative variance ``[house, hour]``."""
+    return row_noise(frame.eggs, frame.start.hour, cfg.noise_days)
+
+
 def _standard(age: np.ndarray, breeds: tuple[str, ...], figure: str = "hen_day") -> np.ndarray:
     """The breed guide's ``figure`` (hen_day, feed_g, water_ml) at each house's ``age``, hour by hour."""
     out = np.full(age.shape, np.nan)
@@ -123,7 +129,11 @@ def _guide(age: np.ndarray, breeds: tuple[str, ...], figure: str) -> np.ndarray:
 
 
 def analyse(
-    frame: HourlyFrame, cfg: DetectorConfig, evaluate_from: int = 0, maturity: np.ndarray | None = None
+    frame: HourlyFrame,
+    cfg: DetectorConfig,
+    evaluate_from: int = 0,
+    maturity: np.ndarray | None = None,
+    noise: np.ndarray | None = None,
 ) -> Analysis:
     """All the detector's intermediate figures; alarms only for hours ``>= evaluate_from``.
 
@@ -202,6 +212,7 @@ def analyse(
         first_hod,
         start,
         cfg,
+        rows_noise(frame, cfg) if noise is None else noise,
     )
 
     for alarm in (drops.alarm, water.alarm, feed.alarm, heat.alarm):

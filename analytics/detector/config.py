@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+LEAD_DAYS = 5  # days of figures computed before a pass's first verdict (see analysis.analyse)
+
 
 @dataclass(frozen=True)
 class DetectorConfig:
@@ -30,8 +32,17 @@ class DetectorConfig:
     # noise units, in quiet hours.
     trend_z: float = 3.1  # threshold, noise units
     trend_min_pts: float = 2.0  # today's deficit and the 48 h window's at least this (hen-day points)
-    # Its noise unit (see houses.trend_noise): the house's quiet-hour noise pulled towards the park's
-    # median (weight of the park), scaled for the estimate reading low, and a soft floor.
+    # Its noise unit (see houses.trend_noise): what the rows add, learned from their spread against
+    # each other over ``noise_days`` (noise.py), plus the rest of the house's quiet-hour noise
+    # pulled towards the park's median over the last ``noise_park_days`` (weight of the park),
+    # times ``noise_scale``; a soft floor.  Until the rows' part is known (and with
+    # ``noise_days`` 0): the house's quiet-hour noise pulled towards the park's median (weight
+    # ``trend_park_weight``), times ``trend_sigma_scale`` for the estimate reading low.
+    noise_days: int = 28
+    noise_scale: float = 1.05
+    noise_park_weight: float = 3.0
+    # At most LEAD_DAYS - 2: a live pass then has the whole run's unit a day before its verdicts.
+    noise_park_days: int = 3
     trend_park_weight: float = 1.0
     trend_sigma_scale: float = 1.15
     trend_sigma_floor_pts: float = 1.5  # a house quieter than this (hen-day points) ...
@@ -165,6 +176,13 @@ class DetectorConfig:
                 raise ValueError(f"DetectorConfig.{f.name} must be a non-negative number, got {v!r}")
         if self.min_baseline_days < 2 or self.min_baseline_days > self.baseline_days:
             raise ValueError("DetectorConfig: need 2 <= min_baseline_days <= baseline_days")
+        if self.noise_park_days > LEAD_DAYS - 2:
+            need = (
+                f"noise_park_days <= {LEAD_DAYS - 2} (a live pass has {LEAD_DAYS} days before its verdicts)"
+            )
+            raise ValueError(f"DetectorConfig: need {need}")
+        if 0 < self.noise_days < 7:
+            raise ValueError("DetectorConfig: need noise_days 0 (off) or at least 7")
         if self.trend_floor_power > 1:
             raise ValueError("DetectorConfig: need trend_floor_power <= 1 (1 is a hard floor)")
         if not 0 < self.row_fault_ratio <= self.row_exclude_ratio < 1:

@@ -86,6 +86,7 @@ def analyse_drops(
     first_hod: int,
     start: int,
     cfg: DetectorConfig,
+    rows_noise: np.ndarray | None = None,
 ) -> HouseDrops:
     """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
 
@@ -97,6 +98,7 @@ def analyse_drops(
     suspected, not yet confirmed); a deficit of ``override_pts`` (hen-day points; ``inf``: none) or
     more is judged all the same (a lighting change with the water down over 24 h as well, a fall
     of hens beyond what its share can explain).
+    ``rows_noise``: what the rows add to the house's day-to-day noise (noise.py), relative variance.
     """
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
@@ -158,7 +160,9 @@ def analyse_drops(
     # was recognised) there is no trend; one short day alone is the end-of-day channel's to judge.
     row_out = rows.left_out.any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        noise = trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg) * factor
+        noise = (
+            trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg, expected, rows_noise) * factor
+        )
         yesterday = lagged(np.where(hold, np.nan, deficit), DAY)
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
         trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
@@ -203,7 +207,13 @@ def _days_known(x: np.ndarray, days: int) -> np.ndarray:
     return (c - before) / DAY
 
 
-def trend_noise(sigma_quiet: np.ndarray, days_known: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
+def trend_noise(
+    sigma_quiet: np.ndarray,
+    days_known: np.ndarray,
+    cfg: DetectorConfig,
+    expected: np.ndarray | None = None,
+    rows_noise: np.ndarray | None = None,
+) -> np.ndarray:
     """The noise unit of the two-day trend (hen-day points), ``[house, hour]``.
 
     - ``sigma_quiet`` comes from only ``baseline_days`` residuals around a fitted local trend, so it
@@ -215,15 +225,34 @@ def trend_noise(sigma_quiet: np.ndarray, days_known: np.ndarray, cfg: DetectorCo
       sensitivity, so a 3-point dip in it is found, without trusting every low estimate.  Only a
       full baseline (``days_known``, a day's grace) earns that trust: a MAD of five days can read
       anything.
+    - Where ``rows_noise`` is known (noise.py: what the rows add, relative, learned over four
+      weeks from their spread against each other, which no incident moves), it is that part (times
+      ``expected``²) plus the rest of ``sigma_quiet``² (the whole house's part), the rest pulled
+      towards the park's median of the last ``noise_park_days``, times ``noise_scale``: an
+      incident in the baseline days then inflates only the smaller part.
     """
-    var = sigma_quiet**2
-    if cfg.trend_park_weight > 0 and var.shape[0] >= MIN_PARK:
-        park = park_median(var)
-        park = np.where(np.isnan(park), var, park)
-        var = (var + cfg.trend_park_weight * park) / (1.0 + cfg.trend_park_weight)
-    sigma = np.maximum(cfg.trend_sigma_scale * np.sqrt(var), cfg.sigma_floor_pts)
+    sigma = cfg.trend_sigma_scale * np.sqrt(_pooled(sigma_quiet**2, cfg.trend_park_weight))
+    if rows_noise is not None and expected is not None:
+        rows_var = rows_noise * expected**2
+        house = np.maximum(sigma_quiet**2 - rows_var, 0.0)  # the rest: the whole house's
+        house = _pooled(house, cfg.noise_park_weight, cfg.noise_park_days * DAY)
+        learned = cfg.noise_scale * np.sqrt(rows_var + house)
+        sigma = np.where(np.isnan(learned), sigma, learned)
+    sigma = np.maximum(sigma, cfg.sigma_floor_pts)
     power = np.where(days_known >= cfg.baseline_days - 1, cfg.trend_floor_power, 1.0)
     return sigma * np.maximum(1.0, cfg.trend_sigma_floor_pts / sigma) ** power
+
+
+def _pooled(var: np.ndarray, weight: float, hours: int = 0) -> np.ndarray:
+    """``var`` pulled towards the park's median (its mean over the last ``hours``) by ``weight`` (a
+    park of at least MIN_PARK houses)."""
+    if weight <= 0 or var.shape[0] < MIN_PARK:
+        return var
+    park = park_median(var)
+    if hours > 0:
+        park = window_mean(park, hours)
+    park = np.where(np.isnan(park), var, park)
+    return (var + weight * park) / (1.0 + weight)
 
 
 def _compare(

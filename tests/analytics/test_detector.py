@@ -10,7 +10,7 @@ import pytest
 
 from analytics import detector
 from analytics.detector import DetectorConfig, analyse, analysed_days, detect, detect_live
-from analytics.detector.analysis import LEAD_DAYS
+from analytics.detector.analysis import LEAD_DAYS, rows_noise
 from analytics.detector.flocks import day_mean_hens
 from analytics.detector.houses import trend_noise
 from analytics.detector.windows import window_mean
@@ -382,6 +382,11 @@ def test_config_is_validated() -> None:
         DetectorConfig(daily_z=-1)
     with pytest.raises(ValueError):
         DetectorConfig(row_fault_ratio=0.9, row_exclude_ratio=0.5)
+    with pytest.raises(ValueError, match="noise_park_days <= 3"):  # longer than a live pass's lead-in
+        DetectorConfig(noise_park_days=4)
+    with pytest.raises(ValueError, match="noise_days 0"):  # never enough days to learn from
+        DetectorConfig(noise_days=5)
+    assert DetectorConfig(noise_days=0).noise_days == 0
 
 
 def test_heat_wave_is_an_early_heat_stress_warning() -> None:
@@ -651,14 +656,21 @@ def test_trend_noise_trusts_a_low_estimate_only_with_a_full_baseline() -> None:
 def test_a_live_pass_has_the_whole_runs_figures_from_its_lead_in_on() -> None:
     """The figures a live pass computes before its first verdict (multi-day checks and onsets look
     back on them) are the whole run's after their first day (each hour's noise pools the day before
-    it): with 19 days analysed none of the lead-in's were (12 days of baseline of 14)."""
+    it): with 19 days analysed none of the lead-in's were (12 days of baseline of 14).  The two-day
+    trend's, whose unit pools the park over ``noise_park_days``, from a day before the first verdict
+    (a round-the-clock trend looks back ``round_the_clock_trend_hours`` on them)."""
     frame = Flock(days=40, houses=4, seed=5, day_noise=0.02).build()
     cfg = DetectorConfig()
     keep = 24 * analysed_days(cfg, 3)
-    live = analyse(frame.tail(keep), cfg, evaluate_from=keep - 72)
+    # What the rows add to the noise is learned from the days before the analysed ones (as by detect_live).
+    rows = rows_noise(frame, cfg)[:, -keep:]
+    live = analyse(frame.tail(keep), cfg, evaluate_from=keep - 72, noise=rows)
     whole = analyse(frame, cfg)
-    exact = keep - 72 - 24 * (LEAD_DAYS - 1)
+    first_day = keep - 72 - 24 * (LEAD_DAYS - 1)
+    day_before = keep - 72 - 24
+    assert cfg.round_the_clock_trend_hours <= 24
     for name in ("hen_day", "expected", "sigma", "deficit", "sigma_quiet", "trend", "trend_noise"):
+        exact = day_before if name.startswith("trend") else first_day
         np.testing.assert_allclose(
             getattr(live.drops, name)[:, exact:],
             getattr(whole.drops, name)[:, frame.n_hours - keep + exact :],
