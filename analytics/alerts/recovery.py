@@ -12,7 +12,11 @@ out.  Figures are per hen, so a partial depopulation does not hold an alert open
 - ``water_drop`` / ``feed_drop``: water / feed per hen.
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
-"cannot tell yet" (too soon, too little data, unknown unit or kind): the alert stays open.
+"cannot tell yet" (too soon, too little data, unknown unit or kind): the alert stays open.  So does
+a window that on the baseline days held less than half of an even share of the day's figure
+(``MIN_EVEN_SHARE``): twelve quiet hours and the first of the next belt run are a sliver of the
+day whose eggs come and go with the run's timing (the demo's 25-point disease drop "recovered"
+a day after detection: 1.5 % eggs per hen in that window against 0.8 %).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from analytics.detector.alerts import COUNTER_HIGH
 TOLERANCE = {"laying_drop": 0.02, "sensor_fault": 0.10, "water_drop": 0.05, "feed_drop": 0.05}
 BASELINE_DAYS = 7
 MIN_BASELINE_DAYS = 3
+MIN_EVEN_SHARE = 0.5  # the window's part of the day / its part of 24 hours, on the baseline days
 
 
 def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -59,6 +64,14 @@ def _window(fig: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> float:
     return float(np.sum(num[good])) / total if total > 0 else math.nan
 
 
+def _day_share(num: np.ndarray, lo: int, hi: int) -> float:
+    """The part of the 24 hours ending at ``hi`` that ``[lo, hi)`` holds (NaN: nothing that day)."""
+    day = num[max(0, hi - 24) : hi]
+    total = float(np.sum(day[np.isfinite(day)]))
+    part = num[lo:hi]
+    return float(np.sum(part[np.isfinite(part)])) / total if total > 0 else math.nan
+
+
 def recovered(
     frame: Any,
     unit: str,
@@ -81,13 +94,14 @@ def recovered(
         return None  # too soon after detection to judge
     t_onset = frame.index_of(onset or detected_at)
     k0 = max(1, math.ceil((end - t_onset) / 24))  # first whole-day shift that ends before the onset
-    base = [
-        _window(fig, lo - 24 * k, end - 24 * k) for k in range(k0, k0 + BASELINE_DAYS) if lo - 24 * k >= 0
-    ]
-    base = [b for b in base if math.isfinite(b)]
+    days = [k for k in range(k0, k0 + BASELINE_DAYS) if lo - 24 * k >= 0]
+    base = [b for b in (_window(fig, lo - 24 * k, end - 24 * k) for k in days) if math.isfinite(b)]
     now = _window(fig, lo, end)
     if len(base) < MIN_BASELINE_DAYS or not math.isfinite(now):
         return None
+    shares = [s for s in (_day_share(fig[0], lo - 24 * k, end - 24 * k) for k in days) if math.isfinite(s)]
+    if not shares or float(np.median(shares)) < MIN_EVEN_SHARE * (end - lo) / 24:
+        return None  # the window holds too little of a day to say
     baseline = float(np.median(base))
     if baseline <= 0:
         return None

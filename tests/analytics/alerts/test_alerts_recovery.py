@@ -92,3 +92,22 @@ def test_unknown_unit_or_kind_cannot_tell() -> None:
 
 def test_water_steady_is_recovered() -> None:
     assert judge(frame(), "water_drop", hours_after_detection=20) is True
+
+
+def test_a_window_with_a_sliver_of_the_day_cannot_tell() -> None:
+    # One belt run a day at 02:00-03:00: the 02:00 hour catches 4 % of the day's eggs, on the day
+    # judged 10 % (the run a little earlier).  The 12 h ending at 03:00 hold only that hour: a
+    # 25 % drop would read as "recovered" (7.5 % of a day against 4 %).
+    f = empty_frame(START, ["house-07"], ["01", "02"], DAYS * 24)
+    hour = np.arange(DAYS * 24) % 24
+    day_eggs = 20_000.0
+    eggs = np.where(hour == 2, 0.04 * day_eggs, np.where(hour == 3, 0.96 * day_eggs, 0.0))
+    t_on = f.index_of(ONSET)
+    eggs[t_on:] *= 0.75
+    judged_day = t_on + 24 * 2 - (t_on % 24)  # the second midnight after the onset
+    eggs[judged_day + 2], eggs[judged_day + 3] = 0.10 * 0.75 * day_eggs, 0.90 * 0.75 * day_eggs
+    f.eggs[0] = np.tile(eggs / 2, (2, 1))
+    f.hens[0] = 25_000.0
+    sliver = f.hour_start(judged_day + 3)  # data up to 03:00: the window is 15:00-02:59
+    assert judge(f, end=sliver) is None
+    assert judge(f, end=sliver + dt.timedelta(hours=1)) is False  # with the run's main hour in it
