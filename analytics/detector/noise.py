@@ -23,9 +23,8 @@ it loads before its analysed days, like maturity.py) and a run over a whole file
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from analytics.detector.windows import DAY
+from analytics.detector.windows import DAY, window_mean
 
 CUTS_UTC = (0, 12)  # hours a day is cut at (see above)
 MAX_DEV = 0.5  # a row whose day-to-day change is this far (log) from the others' is a fault, not noise
@@ -85,9 +84,5 @@ def _masked_mean(x: np.ndarray, ok: np.ndarray) -> np.ndarray:
 def _trailing_mean(x: np.ndarray, days: int) -> np.ndarray:
     """Mean of the known values among the last ``days`` of ``x`` (``[house, day]``); NaN with
     fewer than ``MIN_DAYS`` known."""
-    h, _ = x.shape
-    win = sliding_window_view(np.concatenate([np.full((h, days - 1), np.nan), x], axis=1), days, axis=1)
-    known = ~np.isnan(win)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(known, win, 0.0).sum(axis=2) / known.sum(axis=2)
-    return np.where(known.sum(axis=2) >= MIN_DAYS, mean, np.nan)
+    known = window_mean((~np.isnan(x)).astype(float), days) * np.minimum(np.arange(1, x.shape[1] + 1), days)
+    return np.where(known >= MIN_DAYS - 0.5, window_mean(x, days), np.nan)
