@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from analytics.detector.noise import MIN_DAYS as NOISE_MIN_DAYS
+
 LEAD_DAYS = 5  # days of figures computed before a pass's first verdict (see analysis.analyse)
 
 
@@ -181,8 +183,8 @@ class DetectorConfig:
                 f"noise_park_days <= {LEAD_DAYS - 2} (a live pass has {LEAD_DAYS} days before its verdicts)"
             )
             raise ValueError(f"DetectorConfig: need {need}")
-        if 0 < self.noise_days < 7:
-            raise ValueError("DetectorConfig: need noise_days 0 (off) or at least 7")
+        if 0 < self.noise_days < NOISE_MIN_DAYS:
+            raise ValueError(f"DetectorConfig: need noise_days 0 (off) or at least {NOISE_MIN_DAYS}")
         if self.trend_floor_power > 1:
             raise ValueError("DetectorConfig: need trend_floor_power <= 1 (1 is a hard floor)")
         if not 0 < self.row_fault_ratio <= self.row_exclude_ratio < 1:
