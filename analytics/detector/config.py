@@ -93,7 +93,11 @@ class DetectorConfig:
     feed_per_c_max: float = 0.04  # feed per hen down at most this fraction per °C
     water_min_frac: float = 0.12
     feed_min_frac: float = 0.08
-    consumption_z: float = 3.0
+    consumption_z: float = 3.5  # ... and this many noise units (σ) down
+    # σ: each time of day's own MAD of the baseline days, pulled towards the park's median by this
+    # weight, times this scale (consumption.py).
+    intake_park_weight: float = 3.0
+    intake_sigma_scale: float = 1.1
     consumption_hours: int = 6  # consecutive hours the fall must persist
     outage_frac: float = 0.5  # water of the last 3 h mid-day this far below usual: a line stopped ...
     outage_hours: int = 2  # ... for this many hours in a row (0 frac: off)

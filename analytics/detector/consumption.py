@@ -13,7 +13,16 @@ import numpy as np
 from analytics.detector.baseline import guided_baseline, same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.outage import outage_alarm, short_window_fall
-from analytics.detector.windows import DAY, lagged, last_true, run_lengths, value_at, window_mean, window_sums
+from analytics.detector.windows import (
+    DAY,
+    lagged,
+    last_true,
+    pooled,
+    run_lengths,
+    value_at,
+    window_mean,
+    window_sums,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,13 @@ def analyse_consumption(
     expected = np.full((h, t), np.nan)
     sigma = np.full((h, t), np.nan)
     expected[:, start:] = exp_s
-    sigma[:, start:] = np.sqrt(window_mean(sig_s**2, DAY))  # pooled over the day's phases
+    # Each time of day keeps its own noise: a window holding one whole feeding day (the dark hours)
+    # varies more than one split across two.  Fourteen days' MAD reads anything from half to twice
+    # the truth, so it is pulled towards the park's median (the houses share their meters and
+    # feeders), then scaled for reading low (analytics/README.md, step 7).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel_var = np.where(exp_s > 0, (sig_s / exp_s) ** 2, np.nan)
+    sigma[:, start:] = cfg.intake_sigma_scale * exp_s * np.sqrt(pooled(rel_var, cfg.intake_park_weight))
     if weather is not None:
         expected = expected * weather
         sigma = sigma * weather

@@ -20,9 +20,8 @@ import numpy as np
 
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.config import DetectorConfig
-from analytics.detector.windows import DAY, park_median, run_lengths, window_mean, within_last
+from analytics.detector.windows import DAY, MIN_PARK, park_median, run_lengths, window_mean, within_last
 
-MIN_PARK = 3  # houses needed to tell the weather (all of them warmer) from one house's cooling
 # A 24 h mean over fewer known hours leans towards the hours it has: after a day without data, the
 # afternoon's alone was a 2-3 °C "rise" (a `heat_stress` in summer, a day after a gateway came back).
 MIN_KNOWN_SHARE = 20 / 24

@@ -25,14 +25,13 @@ import numpy as np
 from analytics.detector.baseline import same_time_baseline
 from analytics.detector.collection import collection_holds
 from analytics.detector.config import DetectorConfig
-from analytics.detector.heat import MIN_PARK
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count
 from analytics.detector.recent import recent_deficit
 from analytics.detector.rows import RowState
 from analytics.detector.windows import (
     DAY,
     lagged,
-    park_median,
+    pooled,
     run_lengths,
     run_start,
     value_at,
@@ -231,28 +230,16 @@ def trend_noise(
       towards the park's median of the last ``noise_park_days``, times ``noise_scale``: an
       incident in the baseline days then inflates only the smaller part.
     """
-    sigma = cfg.trend_sigma_scale * np.sqrt(_pooled(sigma_quiet**2, cfg.trend_park_weight))
+    sigma = cfg.trend_sigma_scale * np.sqrt(pooled(sigma_quiet**2, cfg.trend_park_weight))
     if rows_noise is not None and expected is not None:
         rows_var = rows_noise * expected**2
         house = np.maximum(sigma_quiet**2 - rows_var, 0.0)  # the rest: the whole house's
-        house = _pooled(house, cfg.noise_park_weight, cfg.noise_park_days * DAY)
+        house = pooled(house, cfg.noise_park_weight, cfg.noise_park_days * DAY)
         learned = cfg.noise_scale * np.sqrt(rows_var + house)
         sigma = np.where(np.isnan(learned), sigma, learned)
     sigma = np.maximum(sigma, cfg.sigma_floor_pts)
     power = np.where(days_known >= cfg.baseline_days - 1, cfg.trend_floor_power, 1.0)
     return sigma * np.maximum(1.0, cfg.trend_sigma_floor_pts / sigma) ** power
-
-
-def _pooled(var: np.ndarray, weight: float, hours: int = 0) -> np.ndarray:
-    """``var`` pulled towards the park's median (its mean over the last ``hours``) by ``weight`` (a
-    park of at least MIN_PARK houses)."""
-    if weight <= 0 or var.shape[0] < MIN_PARK:
-        return var
-    park = park_median(var)
-    if hours > 0:
-        park = window_mean(park, hours)
-    park = np.where(np.isnan(park), var, park)
-    return (var + weight * park) / (1.0 + weight)
 
 
 def _compare(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+MIN_PARK = 3  # houses needed for a park's median to say something about one of them
+
 DAY = 24
 
 
@@ -225,3 +227,16 @@ def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> n
         start_known = start_known | ~np.broadcast_to(started, x.shape)[..., :-w]
     out[..., w:][~start_known] = np.nan
     return out
+
+
+def pooled(var: np.ndarray, weight: float, hours: int = 0) -> np.ndarray:
+    """``var`` (``[house, hour]``) pulled towards the park's median (its mean over the last
+    ``hours``) by ``weight``; unchanged in a park of fewer than MIN_PARK houses (no park to speak
+    of: one house's own figure is the median of two)."""
+    if weight <= 0 or var.shape[0] < MIN_PARK:
+        return var
+    park = park_median(var)
+    if hours > 0:
+        park = window_mean(park, hours)
+    park = np.where(np.isnan(park), var, park)
+    return (var + weight * park) / (1.0 + weight)
