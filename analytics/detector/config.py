@@ -111,6 +111,7 @@ class DetectorConfig:
     joint_hours: int = 4  # ... for this many hours in a row: a water_drop (consumption.falling_together)
     support_frac: float = 0.06  # water or feed down this much lowers the egg thresholds ...
     support_factor: float = 0.7  # ... by this factor
+    support_z: float = 1.5  # ... when it is also this many of its noise units (σ, step 7) down
     # A late belt run is no longer awaited once water or feed is down this many times support_frac:
     # hens eating and drinking clearly less (at 1, a 6 % fall within a day's noise ended the wait for a
     # one-run house's run and made its empty day an 87-point laying_drop).

@@ -11,6 +11,7 @@ import pytest
 from analytics.detector import DetectorConfig, detect
 from analytics.detector.analysis import analyse
 from analytics.detector.consumption import day_sums
+from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.windows import DAY, window_sums
 from tests.analytics.simhouse import house
 from tests.analytics.synth import Flock
@@ -69,3 +70,30 @@ def test_the_noise_unit_is_honest_when_the_feed_scales_read_a_few_percent_off() 
     zs = zs[~np.isnan(zs)]
     assert 0.9 < np.std(zs) < 1.2  # was 1.4
     assert np.mean(zs >= 3.0) < 0.01  # was 0.02
+
+
+def test_a_noisy_water_meter_does_not_lower_the_laying_thresholds_on_its_own() -> None:
+    # Water metered 7 % off from one lights-on day to the next is 6 % down (what lowers the laying
+    # thresholds to 70 %) on about one day in five; only a fall beyond 1.5 of its noise units counts.
+    flock = Flock(days=60, houses=6, seed=7)
+    frame = flock.build()
+    lit_day = (np.arange(frame.n_hours) - flock.lights_on + DAY) // DAY
+    rng = np.random.default_rng(7)
+    frame.water_l[...] *= (1 + 0.07 * rng.standard_normal((6, int(lit_day.max()) + 1)))[:, lit_day]
+    cfg = DetectorConfig()
+    an = analyse(frame, cfg)
+    sched = schedule_verdicts(
+        frame.water_l,
+        an.water,
+        an.feed,
+        np.zeros(frame.eggs.shape[::2], dtype=bool),
+        frame.start.hour,
+        0,
+        cfg,
+    )
+    with np.errstate(invalid="ignore"):
+        six = an.water.fall >= cfg.support_frac
+        within_noise = six & (an.water.z < cfg.support_z) & ~(an.feed.fall >= cfg.support_frac)
+    assert within_noise[:, 20 * DAY :].mean() > 0.05
+    assert not sched.support[within_noise].any()
+    assert sched.support[six & (an.water.z >= cfg.support_z)].all()
