@@ -47,12 +47,12 @@ def schedule_verdicts(
     with np.errstate(invalid="ignore"):
         # Down by a share and beyond the meter's own day-to-day noise: with water meters 5-7 % off
         # from day to day, 6 % alone lowered the laying thresholds on one day in five to nine.
-        water_down, feed_down = (w.z >= cfg.support_z for w in (water, feed))
-        support = (water_down & (water.fall >= cfg.support_frac)) | (
-            feed_down & (feed.fall >= cfg.support_frac)
+        water_sure, feed_sure = (w.z >= cfg.support_z for w in (water, feed))
+        support = (water_sure & (water.fall >= cfg.support_frac)) | (
+            feed_sure & (feed.fall >= cfg.support_frac)
         )
         clearly = cfg.hold_release_factor * cfg.support_frac
-        intake_down = (water_down & (water.fall >= clearly)) | (feed_down & (feed.fall >= clearly))
+        intake_down = (water_sure & (water.fall >= clearly)) | (feed_sure & (feed.fall >= clearly))
         relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)
         # Mid-day drinking far above the day as a whole: the lights came on later and the hens'
         # drinking peak moved into hours that are usually calm — not a water or feed problem.
