@@ -36,6 +36,7 @@ from analytics.detector.windows import (
 # A 24 h mean over fewer known hours leans towards the hours it has: after a day without data, the
 # afternoon's alone was a 2-3 °C "rise" (a `heat_stress` in summer, a day after a gateway came back).
 MIN_KNOWN_SHARE = 20 / 24
+SPREAD_PARK_WEIGHT = 3.0  # a house's usual spread from the others, pulled towards the park's median
 
 
 @dataclass(frozen=True)
@@ -94,4 +95,4 @@ def _spread_from_park(mean: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
     m1 = window_mean(stray, w)
     with np.errstate(invalid="ignore"):
         var = np.maximum(window_mean(stray**2, w) - m1**2, 0.0)
-    return np.sqrt(pooled(var, 3.0))
+    return np.sqrt(pooled(var, SPREAD_PARK_WEIGHT))
