@@ -29,6 +29,7 @@ from analytics.detector.windows import (
     park_median,
     pooled,
     run_lengths,
+    window_cov,
     window_mean,
     within_last,
 )
@@ -92,7 +93,6 @@ def _spread_from_park(mean: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
         return np.zeros_like(mean)
     stray = lagged(mean - park_median(mean), DAY)
     w = (cfg.baseline_days - 1) * DAY
-    m1 = window_mean(stray, w)
     with np.errstate(invalid="ignore"):
-        var = np.maximum(window_mean(stray**2, w) - m1**2, 0.0)
+        var = np.maximum(window_cov(stray, stray, w), 0.0)
     return np.sqrt(pooled(var, SPREAD_PARK_WEIGHT))

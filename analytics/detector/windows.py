@@ -235,6 +235,12 @@ def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> n
     return out
 
 
+def window_cov(x: np.ndarray, y: np.ndarray, w: int) -> np.ndarray:
+    """Covariance (population) of ``x`` and ``y`` over ``(t-w, t]``, from :func:`window_mean`s; with
+    ``y`` = ``x`` the variance.  Give both NaN at the same hours (the means are of known values)."""
+    return window_mean(x * y, w) - window_mean(x, w) * window_mean(y, w)
+
+
 def pooled(var: np.ndarray, weight: float, hours: int = 0) -> np.ndarray:
     """``var`` (``[house, hour]``) pulled towards the park's median (its mean over the last
     ``hours``) by ``weight``; unchanged in a park of fewer than MIN_PARK houses (no park to speak
