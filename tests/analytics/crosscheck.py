@@ -1,6 +1,7 @@
 """The detector and the daily control chart on the unit tests' own flock generator (not the project
 simulator): mild dips of 3-7 hen-day points (``--depth``), as steps or ramps, at a chosen noise
-level; eggs only (water and feed stay normal).
+level; eggs only (water and feed stay normal), or with water and feed falling at the onset as well
+(``--intake-fall``).
 
     .venv/bin/python -m tests.analytics.crosscheck [--flocks 48] [--noise 1.0] [--ramp-h 0] [--depth 3 7]
 
@@ -35,6 +36,7 @@ def flocks(
     depth: tuple[float, float] = (3.0, 7.0),
     round_the_clock: bool = False,
     swing: tuple[float, float] = (0.0, 0.0),
+    intake_fall: tuple[float, float] = (0.0, 0.0),
 ) -> Iterator[tuple[Flock, int, int, float]]:
     """(flock, house with the dip, onset hour, depth in points); ``noise`` scales day and row noise."""
     rng = np.random.default_rng(seed)
@@ -49,6 +51,8 @@ def flocks(
         onset = day_hour(int(rng.integers(35, 70)), int(rng.integers(0, 24)))
         house = int(rng.integers(0, 6)) % houses
         flock.drop_from = {house: (onset, 1 - pts / (100 * level))}
+        if intake_fall[1] > 0:
+            flock.intake_from = {house: 1 - rng.uniform(*intake_fall)}
         yield flock, house, onset, pts
 
 
@@ -61,10 +65,18 @@ def run(
     depth: tuple[float, float] = (3.0, 7.0),
     round_the_clock: bool = False,
     swing: tuple[float, float] = (0.0, 0.0),
+    intake_fall: tuple[float, float] = (0.0, 0.0),
 ) -> tuple[Score, Score]:
     det, chart = Score(), Score()
     for flock, house, onset, pts in flocks(
-        n, noise, ramp_h, houses, depth=depth, round_the_clock=round_the_clock, swing=swing
+        n,
+        noise,
+        ramp_h,
+        houses,
+        depth=depth,
+        round_the_clock=round_the_clock,
+        swing=swing,
+        intake_fall=intake_fall,
     ):
         frame = flock.build()
         at = frame.hour_start(onset)
@@ -100,9 +112,12 @@ def main() -> None:
                     help="eggs, water and feed spread evenly over the 24 hours (no laying time, no lights)")  # fmt: skip
     ap.add_argument("--swing", type=float, nargs=2, default=(0.0, 0.0), metavar=("SHARE", "DRIFT_H"),
                     help="round the clock: counting swings ± SHARE over the day, its timing drifting DRIFT_H h a day")  # fmt: skip
+    ap.add_argument("--intake-fall", type=float, nargs=2, default=(0.0, 0.0), metavar=("LO", "HI"),
+                    help="water and feed per hen fall by LO-HI (fractions) at the dip's onset, as a step")  # fmt: skip
     a = ap.parse_args()
     det, chart = run(a.flocks, a.noise, a.ramp_h, houses=a.houses, depth=tuple(a.depth),
-                     round_the_clock=a.round_the_clock, swing=tuple(a.swing))  # fmt: skip
+                     round_the_clock=a.round_the_clock, swing=tuple(a.swing),
+                     intake_fall=tuple(a.intake_fall))  # fmt: skip
     for name, s in (("detector", det), ("control chart", chart)):
         when = f"  median {s.median_sudden_h:.1f} h to detect" if a.ramp_h == 0 else ""
         print(f"{name:14s} recall {s.recall:.3f} ({s.detected}/{s.production_events})  "

@@ -33,6 +33,8 @@ class Flock:
     age0: float = 40.0
     seed: int = 0
     drop_from: dict[int, tuple[int, float]] = field(default_factory=dict)  # house -> (hour, factor)
+    # house -> water and feed per hen from ``drop_from``'s hour on (a step): sick hens eat and drink less
+    intake_from: dict[int, float] = field(default_factory=dict)
     ramp_h: int = 0  # a drop reaches its full factor this many hours after its onset (0: a step)
     # Eggs, water and feed spread evenly over the 24 hours (no laying time, no lights), as a
     # simple generator or a park exporting daily figures by the hour might give them.
@@ -88,6 +90,10 @@ class Flock:
             water, feed = np.full(n, self.hens * 0.22 / 24), np.full(n, self.hens * 0.11 / 24)
         water = np.tile(water, (h, 1)) * (1 + 0.02 * rng.standard_normal((h, n)))
         feed = np.tile(feed, (h, 1)) * (1 + 0.02 * rng.standard_normal((h, n)))
+        for house, factor in self.intake_from.items():
+            since = t >= self.drop_from[house][0]
+            water[house, since] *= factor
+            feed[house, since] *= factor
         return HourlyFrame(
             start=START,
             houses=tuple(f"H{i + 1:02d}" for i in range(h)),

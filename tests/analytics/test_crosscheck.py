@@ -40,6 +40,19 @@ def test_dip_depths_follow_the_range_asked_for() -> None:
     assert all(8 <= p <= 15 for _, _, _, p in flocks(5, 1.0, 0, depth=(8.0, 15.0)))
 
 
+def test_intake_falls_at_the_dips_onset_only_when_asked() -> None:
+    plain = [f.intake_from for f, _, _, _ in flocks(3, 1.0, 0)]
+    assert plain == [{}, {}, {}]
+    for flock, house, onset, _ in flocks(3, 1.0, 0, intake_fall=(0.1, 0.2)):
+        assert 0.8 <= flock.intake_from[house] <= 0.9
+        same = replace(flock, intake_from={}).build()
+        fell = flock.build()
+        assert np.array_equal(fell.water_l[:, :onset], same.water_l[:, :onset])
+        ratio = fell.water_l[house, onset:] / same.water_l[house, onset:]
+        assert ratio == pytest.approx(flock.intake_from[house])
+        assert fell.feed_kg[house, onset:].sum() < same.feed_kg[house, onset:].sum()
+
+
 def test_crosscheck_command_explains_itself() -> None:
     res = subprocess.run(
         [sys.executable, "-m", "tests.analytics.crosscheck", "--help"],
