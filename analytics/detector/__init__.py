@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
-from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift, rows_noise
+from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift, row_noise_of
 from analytics.detector.config import DetectorConfig
 from analytics.detector.flocks import split_flocks
 from analytics.detector.maturity import history_days
@@ -109,7 +109,7 @@ def detect_live(
     def block_alerts(houses: list[int]) -> list[DetectorAlert]:
         recent = flocks.frame.select(houses)
         maturity = maturity_shift(recent, cfg)[:, -keep:]
-        noise = rows_noise(recent, cfg)[:, -keep:]
+        noise = row_noise_of(recent, cfg)[:, -keep:]
         block = recent.tail(keep)
         an = analyse(block, cfg, evaluate_from=start, maturity=maturity, noise=noise)
         found = build_alerts(block, an, cfg, [flocks.house_of[i] for i in houses])

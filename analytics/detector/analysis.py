@@ -106,7 +106,7 @@ def maturity_shift(frame: HourlyFrame, cfg: DetectorConfig, age: np.ndarray | No
     )
 
 
-def rows_noise(frame: HourlyFrame, cfg: DetectorConfig) -> np.ndarray:
+def row_noise_of(frame: HourlyFrame, cfg: DetectorConfig) -> np.ndarray:
     """What each house's rows add to its day-to-day noise, learned from its last ``noise_days``
     (noise.py); relative variance ``[house, hour]``."""
     return row_noise(frame.eggs, frame.start.hour, cfg.noise_days)
@@ -212,7 +212,7 @@ def analyse(
         first_hod,
         start,
         cfg,
-        rows_noise(frame, cfg) if noise is None else noise,
+        row_noise_of(frame, cfg) if noise is None else noise,
     )
 
     for alarm in (drops.alarm, water.alarm, feed.alarm, heat.alarm):

@@ -10,7 +10,7 @@ import pytest
 
 from analytics import detector
 from analytics.detector import DetectorConfig, analyse, analysed_days, detect, detect_live
-from analytics.detector.analysis import LEAD_DAYS, rows_noise
+from analytics.detector.analysis import LEAD_DAYS, row_noise_of
 from analytics.detector.flocks import day_mean_hens
 from analytics.detector.houses import trend_noise
 from analytics.detector.windows import DAY, window_mean
@@ -668,7 +668,7 @@ def test_a_live_pass_has_the_whole_runs_figures_from_its_lead_in_on() -> None:
     cfg = DetectorConfig()
     keep = 24 * analysed_days(cfg, 3)
     # What the rows add to the noise is learned from the days before the analysed ones (as by detect_live).
-    rows = rows_noise(frame, cfg)[:, -keep:]
+    rows = row_noise_of(frame, cfg)[:, -keep:]
     live = analyse(frame.tail(keep), cfg, evaluate_from=keep - 72, noise=rows)
     whole = analyse(frame, cfg)
     first_day = keep - 72 - 24 * (LEAD_DAYS - 1)
