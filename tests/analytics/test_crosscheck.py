@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from tests.analytics import crosscheck_events
 from tests.analytics.crosscheck import flocks, hours_until_visible, run
 from tests.analytics.synth import Flock, day_hour
 
@@ -97,3 +98,17 @@ def test_crosscheck_command_prints_the_counters_floor() -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "short by 4% of a day's eggs after a median" in res.stdout
+
+
+def test_event_sweep_names_a_dead_counter_and_leaves_a_depopulation_alone() -> None:
+    dead = crosscheck_events.run("dead-blank", n=2)
+    assert dead.cases == dead.named == 2 and dead.false_drops == 0
+    depop = crosscheck_events.run("depopulation", n=2)
+    assert depop.cases == 2 and depop.false_drops == depop.named == 0
+
+
+def test_a_late_run_needs_belt_runs() -> None:
+    flock = Flock(days=3, houses=1, runs=())
+    frame = flock.build()
+    ev = crosscheck_events.Event(0, 30)
+    assert crosscheck_events.late_run(frame, flock, ev, np.random.default_rng(0)) is None
