@@ -47,11 +47,15 @@ class Event:
     row: int | None = None
 
 
+# Does an event to a frame built from a flock; None when the flock has nothing it applies to.
+Apply = Callable[[HourlyFrame, Flock, Event, np.random.Generator], Event | None]
+
+
 def _row(frame: HourlyFrame, rng: np.random.Generator) -> int:
     return int(rng.integers(0, len(frame.rows)))
 
 
-def dead(factor: float | None) -> Callable[[HourlyFrame, Flock, Event, np.random.Generator], Event | None]:
+def dead(factor: float | None) -> Apply:
     """One row counts ``factor`` of its eggs from the event on (``None``: reports nothing)."""
 
     def apply(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
@@ -98,7 +102,7 @@ def rows_emptied(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Gen
     return ev
 
 
-KINDS: dict[str, Callable[[HourlyFrame, Flock, Event, np.random.Generator], Event | None]] = {
+KINDS: dict[str, Apply] = {
     "dead-zero": dead(0.0),
     "dead-blank": dead(None),
     "dead-short": dead(0.3),
