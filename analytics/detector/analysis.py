@@ -9,7 +9,7 @@ import numpy as np
 from analytics.detector.config import LEAD_DAYS, DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, falling_together
 from analytics.detector.episodes import first_alarms
-from analytics.detector.flocks import believed_hens, day_mean_hens
+from analytics.detector.flocks import age_unsettled, believed_hens, day_mean_hens
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
@@ -96,10 +96,18 @@ def _fallen_share(hens: np.ndarray, within: int) -> np.ndarray:
         return np.nan_to_num(np.clip(1.0 - hens / lagged(hens, within), 0.0, 1.0), nan=0.0)
 
 
+def flock_age(age_weeks: np.ndarray, unsettled: np.ndarray | None = None) -> np.ndarray:
+    """:func:`hourly_age` of an ``age_weeks`` column, an age that jumped and has not lasted a day (a
+    typo, see flocks.age_unsettled; ``unsettled`` when the caller has it) read as the age before
+    it, run on."""
+    unsettled = age_unsettled(age_weeks) if unsettled is None else unsettled
+    return hourly_age(np.where(unsettled, np.nan, age_weeks))
+
+
 def maturity_shift(frame: HourlyFrame, cfg: DetectorConfig, age: np.ndarray | None = None) -> np.ndarray:
     """Weeks each flock lays ahead of its breed curve, hour by hour (see maturity.py); ``age`` is
-    :func:`hourly_age` of the frame when the caller has it already."""
-    age = hourly_age(frame.age_weeks) if age is None else age
+    :func:`flock_age` of the frame when the caller has it already."""
+    age = flock_age(frame.age_weeks) if age is None else age
     hens = np.where(np.isnan(frame.hens), np.nan, believed_hens(frame.hens))  # the hours reported only
     return curve_shift(
         frame.eggs, hens, age, frame.breeds, frame.start.hour, cfg.maturity_days, cfg.maturity_max_weeks
@@ -154,7 +162,11 @@ def analyse(
     # Half the house or more gone within the window (a flock sold, a house emptied): no verdict.
     fallen = _fallen_share(hens, DAY)
     excuse = np.where(depop, np.where(fallen >= 0.5, np.inf, cfg.depopulation_excuse * fallen), 0.0)
-    age = hourly_age(frame.age_weeks)
+    # An age far off the day before's: a typo, or a new flock not yet split off (flocks.py).  No
+    # verdicts until it is corrected or believed.
+    unsettled = age_unsettled(frame.age_weeks)
+    excuse = np.where(unsettled, np.inf, excuse)
+    age = flock_age(frame.age_weeks, unsettled)
     maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
     standard = _standard(age + maturity, frame.breeds)
 
@@ -189,10 +201,11 @@ def analyse(
     # Lighting-schedule changes, told from the drinking rhythm (schedule.py).
     sched = schedule_verdicts(water_l, water, feed, started_late, first_hod, start, cfg)
     support, drinking_down = sched.support, sched.drinking_down
-    pause = depop | sched.pause
+    pause = depop | sched.pause | unsettled
     wait = sched.wait
     override_pts = sched.override_pts
     override_pts = np.where(depop, cfg.rhythm_override_pts + 100.0 * excuse, override_pts)
+    override_pts = np.where(unsettled, np.inf, override_pts)
 
     rows = analyse_rows(eggs, depop, cfg, hens_back)
     all_missing = np.isnan(eggs).all(axis=1)

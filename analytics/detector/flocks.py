@@ -7,8 +7,10 @@ baseline days were the empty house's or the old flock's), laying "drops" weeks l
 flock's place on its curve), and counter faults for rows the new flock fills unlike the last one.
 
 A house is restocked at the first hour with hens after two hours or more with none (``hens`` 0),
-or where the flock's age is more than :data:`YOUNGER_WEEKS` younger for two hours (a younger
-flock, the emptying not entered; split from the second hour).
+or where the flock's age has been more than :data:`YOUNGER_WEEKS` younger for a day (a younger
+flock, the emptying not entered; split from then on).  An age that jumps by that much and comes
+back within the day is a typo (:func:`age_unsettled`): the detector reads the flock as it was
+meanwhile and gives no verdicts.
 Each flock is then a series of its own, blank (no data) outside its hours, exactly as a house whose
 data begins later; alerts keep the house's id.  Causal: before a restocking the old flock's series
 is the house's data as it is, so every verdict up to then is the same.
@@ -33,7 +35,8 @@ from analytics.detector.windows import (
 )
 from analytics.frame import HourlyFrame
 
-YOUNGER_WEEKS = 4.0  # the age this much younger than before, for two hours: a new flock
+YOUNGER_WEEKS = 4.0  # the age this much younger than before, for AGE_HOURS: a new flock
+AGE_HOURS = DAY  # an age this far off believed once it has lasted this long (shorter: a typo)
 MERGE_HOURS = 7 * DAY  # an age that falls within a week of a restocking belongs to that restocking
 EMPTY_HOURS = 2  # a house without hens this long and then with hens again: restocked
 RISE_FRAC = 0.03  # a flock that grows by more than this (a typo, not mortality entered late) ...
@@ -114,25 +117,40 @@ def day_mean_hens(hens: np.ndarray) -> np.ndarray:
     return out
 
 
+def _age_moved(age_weeks: np.ndarray) -> np.ndarray:
+    """``[house, hour]``: the age now less the age it had ``AGE_HOURS`` + 1 hours before, run on to
+    now (0 for a flock whose age is entered as it runs; NaN before two figures are known)."""
+    age = ffill(age_weeks)
+    return age - (lagged(age, AGE_HOURS + 1) + (AGE_HOURS + 1) / (7 * DAY))
+
+
+def age_unsettled(age_weeks: np.ndarray) -> np.ndarray:
+    """``[house, hour]``: the age is more than :data:`YOUNGER_WEEKS` off what it was a day before —
+    a typo not yet corrected, or a new flock not yet believed (:func:`restocked`).
+
+    A wrong age cut the flock in two, and the second half had no baseline for days: three typos a
+    house, 10 weeks too young or too old for 6 h (seeds 1-6), 168 → 152 incidents found.  While it
+    is unsettled the detector gives no verdicts and reads the age it had before.  Compared with the
+    age a day before, not an hour: the hour a typo is corrected moves the age back by as much."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(_age_moved(age_weeks)) > YOUNGER_WEEKS
+
+
 def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     """``[house, hour]``: the first hour of a new flock (``hens`` filled, no blanks)."""
     empty = hens <= 0
     # After at least EMPTY_HOURS without hens: a count of 0 for one hour (a typo) is no emptying, and
     # had cut the flock in two like a wrong age (below).
     placed = ~empty & (lagged(run_lengths(empty), 1, fill=0) >= EMPTY_HOURS)
-    age = ffill(age_weeks)
     with np.errstate(invalid="ignore"):
-        # Younger than two hours ago in this hour and the one before, after an age that had not
-        # jumped up: a younger flock is split off an hour after its age is first entered, while a
-        # one-hour typo (10 weeks too young, or too old and then right again) splits nothing — it
-        # had cut the flock in two, and the second half had no baseline for days (three such typos
-        # a house on seeds 1-6: 166 → 151 incidents found).
-        before = lagged(age, 2)
-        steady = before <= lagged(age, 3) + 1.0
-        younger = (age < before - YOUNGER_WEEKS) & (lagged(age, 1) < before - YOUNGER_WEEKS) & steady
+        # A younger age that has lasted a day: a new flock, split off from then on.  The hours before
+        # are the old flock's series, without verdicts (age_unsettled); a typo corrected sooner
+        # splits nothing.
+        younger = _age_moved(age_weeks) < -YOUNGER_WEEKS
+    believed = younger & (run_lengths(younger) == AGE_HOURS)
     t = np.arange(hens.shape[-1])
     last_placed = last_true(placed, -MERGE_HOURS - 1)
-    return placed | (younger & ~empty & (t - last_placed > MERGE_HOURS))
+    return placed | (believed & ~empty & (t - last_placed > MERGE_HOURS))
 
 
 def split_flocks(frame: HourlyFrame) -> Flocks:

@@ -1,11 +1,13 @@
 """One-hour glitches in the project simulator's houses: what they cost the detector.
 
-    .venv/bin/python -m tests.analytics.glitches [--seeds 1,2,3,4,5,6] [--kinds hens-x10 water-zero ...]
+    .venv/bin/python -m tests.analytics.glitches [--seeds 1,2,3,4,5,6] [--kinds hens-x10 water-zero ...] [--hours 1]
 
 In each house of each scenario, ``--per-house`` times (default 3) at random hours after the first
 30 days, one column is wrong for one hour: the hen count or the age entered wrong, a meter that
 missed an hour or read ten times too much, a row counter that counted ten times too many, a
-temperature 15 °C off, or a belt run every counter missed (its eggs never counted).  Each kind is
+temperature 15 °C off, or a belt run every counter missed (its eggs never counted); with
+``--hours`` the same figure is wrong that many hours in a row (a typo corrected later; a row
+counter's is a row drawn anew each hour).  Each kind is
 scored like ``eggwatch evaluate`` (incidents found within 72 h, false drop alerts, dead counters
 named) against the same scenarios without glitches, in the same run.  The hens are fine: a glitch
 should cost nothing.
@@ -73,14 +75,18 @@ KINDS: dict[str, Glitch] = {
 }
 
 
-def add_glitches(frame: HourlyFrame, glitch: Glitch, per_house: int, rng: np.random.Generator) -> None:
-    """``per_house`` glitches in every house of ``frame``, at random hours from day FIRST_DAY on."""
+def add_glitches(
+    frame: HourlyFrame, glitch: Glitch, per_house: int, rng: np.random.Generator, hours: int = 1
+) -> None:
+    """``per_house`` glitches in every house of ``frame``, at random hours from day FIRST_DAY on, each
+    lasting ``hours`` hours (the same wrong figure, or the same meter wrong, hour after hour)."""
     for h in range(len(frame.houses)):
-        for t in rng.integers(FIRST_DAY * 24, frame.n_hours - 24, per_house):
-            glitch(frame, h, int(t), rng)
+        for t in rng.integers(FIRST_DAY * 24, frame.n_hours - 23 - hours, per_house):
+            for k in range(hours):
+                glitch(frame, h, int(t) + k, rng)
 
 
-def run(seeds: list[int], kinds: list[str], per_house: int = 3) -> dict[str, Score]:
+def run(seeds: list[int], kinds: list[str], per_house: int = 3, hours: int = 1) -> dict[str, Score]:
     """Scores without glitches (key ``"none"``) and with each kind, over the seeds' scenarios."""
     totals = {k: Score() for k in ["none", *kinds]}
     with tempfile.TemporaryDirectory(prefix="eggwatch-glitches-") as tmp:
@@ -94,7 +100,7 @@ def run(seeds: list[int], kinds: list[str], per_house: int = 3) -> dict[str, Sco
                         frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
                     months = len(frame.houses) * frame.n_hours / 24 / 30.44
                     if k != "none":
-                        add_glitches(frame, KINDS[k], per_house, np.random.default_rng(seed))
+                        add_glitches(frame, KINDS[k], per_house, np.random.default_rng(seed), hours)
                     scored = score(detect(frame), sc.labels, months)
                     scored.false = [f"[{sc.name}] {x}" for x in scored.false]
                     totals[k].add(scored)
@@ -106,9 +112,10 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2,3,4,5,6", help="simulator seeds, comma-separated")
     ap.add_argument("--kinds", nargs="+", choices=sorted(KINDS), default=sorted(KINDS))
     ap.add_argument("--per-house", type=int, default=3, help="glitches in each house")
+    ap.add_argument("--hours", type=int, default=1, help="how long each glitch lasts")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the false alarms a glitch added")
     a = ap.parse_args()
-    totals = run([int(s) for s in a.seeds.split(",")], a.kinds, a.per_house)
+    totals = run([int(s) for s in a.seeds.split(",")], a.kinds, a.per_house, a.hours)
     print(f"{'glitch':20s} {'found':>11s} {'false alarms':>13s} {'dead counters named':>20s}")
     for k, s in totals.items():
         print(

@@ -33,3 +33,12 @@ def test_each_glitch_changes_a_few_hours_after_the_first_month(frame, kind: str)
         changed |= diff.reshape(-1, frame.n_hours).any(axis=0)
     hours = np.flatnonzero(changed)
     assert 1 <= hours.size <= 6 and hours.min() >= FIRST_DAY * 24
+
+
+def test_a_glitch_lasts_the_hours_asked_for(frame) -> None:  # type: ignore[no-untyped-def]
+    glitched = replace(frame, age_weeks=frame.age_weeks.copy())
+    add_glitches(glitched, KINDS["age-10-weeks-young"], 1, np.random.default_rng(0), hours=6)
+    off = np.isclose(frame.age_weeks - glitched.age_weeks, 10.0)
+    for house in off:
+        hours = np.flatnonzero(house)
+        assert hours.size == 6 and hours[-1] - hours[0] == 5  # six hours in a row

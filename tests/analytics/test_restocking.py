@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from analytics.detector import detect, detect_live
-from analytics.detector.flocks import split_flocks
+from analytics.detector.flocks import AGE_HOURS, age_unsettled, split_flocks
 from analytics.frame import HourlyFrame
 from tests.analytics.synth import Flock, day_hour, restock
 
@@ -85,18 +85,34 @@ def test_a_younger_flock_is_a_new_flock_even_when_the_emptying_was_not_entered()
     flocks = split_flocks(frame)
     assert flocks.house_of.count("H01") == 2
     series = flocks.frame.houses.index("H01/flock-2")
-    # Split an hour after the younger age is first entered (a one-hour typo splits nothing).
-    assert np.isnan(flocks.frame.eggs[series, :, : placed + 1]).all()
-    assert not np.isnan(flocks.frame.eggs[series, :, placed + 1 :]).any()
+    # Split once the younger age has lasted a day (a typo corrected sooner splits nothing); the old
+    # flock's series gives no verdicts meanwhile.
+    split = placed + AGE_HOURS - 1
+    assert np.isnan(flocks.frame.eggs[series, :, :split]).all()
+    assert not np.isnan(flocks.frame.eggs[series, :, split:]).any()
+    old = flocks.frame.houses.index("H01")
+    assert age_unsettled(flocks.frame.age_weeks)[old, placed:split].all()
+
+
+@pytest.mark.parametrize("hours", [1, 6, 23])
+@pytest.mark.parametrize("weeks", [-10.0, 10.0])
+def test_an_age_wrong_for_less_than_a_day_is_no_new_flock(weeks: float, hours: int) -> None:
+    # Ten weeks too young for a few hours (or too old, and then right again: the age falls) had cut
+    # the flock in two; the second half had no baseline for days.
+    frame = Flock(days=60, houses=3).build()
+    frame.age_weeks[0, SOLD : SOLD + hours] += weeks
+    assert split_flocks(frame).frame is frame
 
 
 @pytest.mark.parametrize("weeks", [-10.0, 10.0])
-def test_an_age_wrong_for_an_hour_is_no_new_flock(weeks: float) -> None:
-    # Ten weeks too young for an hour (or too old, and then right again: the age falls) had cut the
-    # flock in two; the second half had no baseline for days.
-    frame = Flock(days=60, houses=3).build()
-    frame.age_weeks[0, SOLD] += weeks
-    assert split_flocks(frame).frame is frame
+def test_a_drop_after_an_age_typo_is_found_as_without_it(weeks: float) -> None:
+    flock = Flock(days=60, houses=6, drop_from={0: (SOLD + 3 * 24, 0.92)})
+    clean = flock.build()
+    typo = flock.build()
+    typo.age_weeks[0, SOLD : SOLD + 6] += weeks  # corrected six hours later
+    found = [(a.house, a.kind, a.detected_at) for a in detect(clean) if a.house == "H01"]
+    assert found and any(kind == "laying_drop" for _, kind, _ in found)
+    assert [(a.house, a.kind, a.detected_at) for a in detect(typo) if a.house == "H01"] == found
 
 
 def test_no_hens_for_an_hour_is_no_emptying() -> None:
