@@ -19,6 +19,7 @@ from analytics.detector.noise import row_noise
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.spikes import drop_spikes
+from analytics.detector.temp_jumps import drop_temp_jumps
 from analytics.detector.windows import (
     DAY,
     along_last,
@@ -174,7 +175,7 @@ def analyse(
     # their backlog in a gap get it back (gaps.py).
     water_l, feed_kg = (drop_spikes(a, first_hod) for a in (frame.water_l, frame.feed_kg))
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
-    heat = analyse_heat(frame.temp_c, start, cfg)
+    heat = analyse_heat(drop_temp_jumps(frame.temp_c), start, cfg)  # sensor glitches unknown
     temp = (heat.mean_24h, heat.rise)
     water = analyse_consumption(
         water_l, hens_mean, cfg.water_min_frac, excuse, start, cfg, first_hod=first_hod,

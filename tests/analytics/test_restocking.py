@@ -115,10 +115,18 @@ def test_a_drop_after_an_age_typo_is_found_as_without_it(weeks: float) -> None:
     assert [(a.house, a.kind, a.detected_at) for a in detect(typo) if a.house == "H01"] == found
 
 
-def test_no_hens_for_an_hour_is_no_emptying() -> None:
+@pytest.mark.parametrize("hours", [1, 6, 23])
+def test_no_hens_for_less_than_a_day_and_then_the_same_count_is_no_emptying(hours: int) -> None:
     frame = Flock(days=60, houses=3).build()
-    frame.hens[0, SOLD] = 0.0
+    frame.hens[0, SOLD : SOLD + hours] = 0.0
     assert split_flocks(frame).frame is frame
+
+
+def test_no_hens_for_hours_and_then_another_count_is_a_new_flock() -> None:
+    frame = Flock(days=60, houses=3).build()
+    frame.hens[0, SOLD : SOLD + 6] = 0.0
+    frame.hens[0, SOLD + 6 :] *= 1.1
+    assert split_flocks(frame).house_of.count("H01") == 2
 
 
 def test_a_house_emptied_and_not_restocked_stays_one_series() -> None:
