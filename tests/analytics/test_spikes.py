@@ -26,6 +26,15 @@ def test_an_hour_far_above_the_week_is_unknown() -> None:
     assert np.isnan(out).sum() == 1
 
 
+def test_spikes_lasting_past_midnight_and_a_week_later_are_unknown() -> None:
+    feed = _feed()
+    feed[0, 8 * DAY - 10 : 8 * DAY + 8] *= 10  # evening to morning: its first day's largest hour is 500
+    feed[0, 10 * DAY + 7] *= 10  # and one hour two days later
+    out = drop_spikes(feed, 0)
+    assert np.isnan(out[0, 8 * DAY - 10 : 8 * DAY + 8][feed[0, 8 * DAY - 10 : 8 * DAY + 8] > 0]).all()
+    assert np.isnan(out[0, 10 * DAY + 7])
+
+
 def test_a_gaps_backlog_and_the_first_week_are_kept() -> None:
     feed = _feed()
     feed[0, 9 * DAY + 3 : 9 * DAY + 7] = np.nan  # a gap; its backlog in the first hour after
