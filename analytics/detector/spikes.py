@@ -1,9 +1,10 @@
 """Meter readings no meter can make: an hour far above anything the meter read in the last week.
 
 A feed chain or a water line delivers at most its capacity in an hour.  An hour reading three times
-the largest hour of a usual day of the previous seven (the median of their largest hours), straight after an hour that reported (so not the
-backlog of a gap, which §6 puts in the first hour after it), is a glitch — a load cell knocked, a
-reading entered twice, a unit slip — and is taken as unknown.  Kept, one feed hour ten times too high
+the largest hour of a usual day of the previous seven (the median of their largest hours),
+straight after an hour that reported (so not the backlog of a gap, which §6 puts in the first hour
+after it), is a glitch — a load cell knocked, a reading entered twice, a unit slip — and is taken
+as unknown.  Kept, one feed hour ten times too high
 moved the house's learned sensitivity to the weather (a least-squares slope over two weeks) and
 with it the expected feed for days: three such hours a house on seeds 1-6 made 6 false alarms.
 Causal: the week is the seven whole UTC days before the hour's own.
