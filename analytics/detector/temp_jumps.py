@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY
+from analytics.detector.windows import DAY, ffill
 
 JUMP_C = 8.0  # a reading this far off the last believed one is a glitch ...
 BELIEVED_AFTER = DAY  # ... until it has stayed that far off this long
@@ -22,8 +22,8 @@ BELIEVED_AFTER = DAY  # ... until it has stayed that far off this long
 
 def drop_temp_jumps(temp_c: np.ndarray) -> np.ndarray:
     """``temp_c`` (``[house, hour]``) with readings a house cannot reach in an hour blank."""
-    with np.errstate(invalid="ignore"):
-        jumps = np.abs(np.diff(temp_c, axis=-1)) >= JUMP_C
+    with np.errstate(invalid="ignore"):  # against the last reading known: a jump may follow a gap
+        jumps = np.abs(np.diff(ffill(temp_c), axis=-1)) >= JUMP_C
     some = np.flatnonzero(jumps.any(axis=-1))  # the usual case: none
     if not some.size:
         return temp_c

@@ -20,6 +20,13 @@ def test_a_reading_that_jumps_and_comes_back_is_unknown() -> None:
     assert np.array_equal(out[1], temp[1])
 
 
+def test_a_jump_right_after_a_gap_is_unknown_too() -> None:
+    temp = np.full((1, 100), 21.0)
+    temp[0, 48:50] = np.nan
+    temp[0, 50:56] += 15.0
+    assert np.isnan(drop_temp_jumps(temp)[0, 48:56]).all()
+
+
 def test_a_steady_warming_is_believed() -> None:
     temp = np.full((1, 100), 21.0)
     temp[0, 50:] += np.minimum(np.arange(50) * 2.0, 20.0)  # 2 °C an hour, up to 20 °C: the air can
