@@ -77,11 +77,14 @@ def collection_holds(
         # a row since the last egg or the last hour that usually counts nothing, which together
         # should have brought a stall's share: a run split over two hours, a continuous belt stopped
         # mid-flow.  Counting round the clock no hour holds much: nothing since the last egg where
-        # that share was due is the same (every counter stopping was read as a laying drop).
+        # even one hour's worth was due (``quiet_share``) is the same — every counter stopping was
+        # read as a laying drop, and with 8 % (two hours) a one-hour stop left the 24 h figure an
+        # hour short until its backlog came: a 5-point `laying_drop` in a quiet house.  The hold
+        # then waits for the backlog, the first hour that counts ≥ 5 % of a day.
         since_egg = flow - value_at(flow, last_egg)
         streak = usual_flow - value_at(usual_flow, np.maximum(last_egg, last_true(usual < FLOWING_SHARE)))
         stopped_mid_flow = (
-            (round_the_clock & (since_egg >= cfg.stall_expected_share))
+            (round_the_clock & (since_egg >= cfg.quiet_share))
             | ((usual >= FLOWING_SHARE) & (streak >= cfg.stall_expected_share))
         ) & (counted_hour == 0)
         # Such a stop stays a stall, past the laying hours, until an egg comes (hens drinking and

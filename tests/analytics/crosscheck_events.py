@@ -8,7 +8,8 @@ Each flock (6 houses x 80 days, no dip) gets one event in one house at a random 
 - ``dead-zero`` / ``dead-blank`` / ``dead-short``: one row's counter counts nothing from then on,
   reports nothing, or counts 30 % of its eggs.  Right: a ``sensor_fault`` naming that row, and no
   drop alert of the house;
-- ``late-run``: the day's first belt run comes 2-8 h late (flocks with belt runs only);
+- ``late-run``: the day's first belt run comes 2-8 h late (flocks with belt runs only; counting
+  round the clock, ``--round-the-clock``, that hour's eggs are counted 2-8 h later);
 - ``gateway``: the house sends nothing for 2-12 h, then the backlog (``synth.gap``);
 - ``depopulation``: 10-30 % of the hens leave and the hen count says so (eggs, water and feed fall
   by the same share);
@@ -135,10 +136,10 @@ def _added(alerts: list[DetectorAlert], without: list[DetectorAlert]) -> list[De
     ]
 
 
-def run(kind: str, n: int = 96, noise: float = 1.1, seed: int = 5) -> Tally:
+def run(kind: str, n: int = 96, noise: float = 1.1, seed: int = 5, round_the_clock: bool = False) -> Tally:
     rng = np.random.default_rng(seed)
     tally = Tally()
-    for flock, _, onset, _ in flocks(n, noise, 0):
+    for flock, _, onset, _ in flocks(n, noise, 0, round_the_clock=round_the_clock):
         flock.drop_from = {}  # no dip: the event is all there is
         house = int(rng.integers(0, flock.houses))
         base = flock.build()
@@ -168,9 +169,11 @@ def main() -> None:
     ap.add_argument("--flocks", type=int, default=96)
     ap.add_argument("--noise", type=float, default=1.1, help="x (0.5-1.5 %% day, 2-4 %% row noise)")
     ap.add_argument("--kinds", nargs="+", choices=sorted(KINDS), default=list(KINDS))
+    ap.add_argument("--round-the-clock", action="store_true",
+                    help="eggs counted evenly round the clock (a late run: an hour's eggs counted later)")  # fmt: skip
     a = ap.parse_args()
     for kind in a.kinds:
-        t = run(kind, a.flocks, a.noise)
+        t = run(kind, a.flocks, a.noise, round_the_clock=a.round_the_clock)
         line = f"{kind:13s} {t.cases:3d} cases  followed by a false drop alert {t.false_drops:3d}"
         if kind.startswith("dead"):
             when = f"{median(t.hours_to_name):.1f} h" if t.hours_to_name else "-"

@@ -107,6 +107,11 @@ def test_event_sweep_names_a_dead_counter_and_leaves_a_depopulation_alone() -> N
     assert depop.cases == 2 and depop.false_drops == depop.named == 0
 
 
+def test_event_sweep_counts_round_the_clock_too() -> None:
+    late = crosscheck_events.run("late-run", n=2, round_the_clock=True)
+    assert late.cases == 2 and late.false_drops == 0
+
+
 def test_a_late_run_needs_belt_runs() -> None:
     flock = Flock(days=3, houses=1, runs=())
     frame = flock.build()
