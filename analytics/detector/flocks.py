@@ -149,12 +149,11 @@ def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     before = along_last(hens, np.maximum(t - was_empty - 1, 0))
     with np.errstate(invalid="ignore"):
         same = (np.abs(hens - before) <= RISE_FRAC * before) & (was_empty < AGE_HOURS) & (t > was_empty)
-    placed = ~empty & (was_empty >= EMPTY_HOURS) & ~same
-    with np.errstate(invalid="ignore"):
         # A younger age that has lasted a day: a new flock, split off from then on.  The hours before
         # are the old flock's series, without verdicts (age_unsettled); a typo corrected sooner
         # splits nothing.
         younger = _age_moved(age_weeks) < -YOUNGER_WEEKS
+    placed = ~empty & (was_empty >= EMPTY_HOURS) & ~same
     believed = younger & (run_lengths(younger) == AGE_HOURS)
     last_placed = last_true(placed, -MERGE_HOURS - 1)
     return placed | (believed & ~empty & (t - last_placed > MERGE_HOURS))
