@@ -180,6 +180,7 @@ def analyse(
     water = analyse_consumption(
         water_l, hens_mean, cfg.water_min_frac, excuse, start, cfg, first_hod=first_hod,
         guide=_guide(age, frame.breeds, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
+        hens=hens,
     )  # fmt: skip
     # Lights on late today (see lights.py) and the feeders moved with them: the 24 h feed falls by
     # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.

@@ -103,6 +103,14 @@ class DetectorConfig:
     outage_hours: int = 2  # ... for this many hours in a row (0 frac: off)
     outage_busy_share: float = 0.2  # "mid-day": hours around now usually get this share of the peak hour
     outage_normal_frac: float = 0.5  # mid-day 3 h fall below this x water_min_frac vetoes a 24 h alarm
+    # A partial fall mid-day (sick hens drink less at once): the 3 h window this far down ... (0: off)
+    midday_frac: float = 0.08
+    midday_z: float = 5.0  # ... and this many of the house's own noise units of that window ...
+    midday_hours: int = 2  # ... for this many hours in a row (outage.py)
+    # The noise unit: the window's spread over these days before the last one.  At most
+    # LEAD_DAYS - 2, as noise_park_days: a live pass's unit is then the whole run's.
+    midday_days: int = 3
+    midday_day_weight: float = 1.0  # ... and the 24 h figure's day-to-day spread (a day drinking less)
     feed_slow_frac: float = 0.045  # feed over the last 48 h down this much ...
     slow_z: float = 3.0  # ... and this many of its noise units ...
     slow_hours: int = 18  # ... for this many hours in a row is a feed_drop too (0 frac: off)
@@ -184,11 +192,10 @@ class DetectorConfig:
                 raise ValueError(f"DetectorConfig.{f.name} must be a non-negative number, got {v!r}")
         if self.min_baseline_days < 2 or self.min_baseline_days > self.baseline_days:
             raise ValueError("DetectorConfig: need 2 <= min_baseline_days <= baseline_days")
-        if self.noise_park_days > LEAD_DAYS - 2:
-            need = (
-                f"noise_park_days <= {LEAD_DAYS - 2} (a live pass has {LEAD_DAYS} days before its verdicts)"
-            )
-            raise ValueError(f"DetectorConfig: need {need}")
+        for name in ("noise_park_days", "midday_days"):
+            if getattr(self, name) > LEAD_DAYS - 2:
+                need = f"{name} <= {LEAD_DAYS - 2} (a live pass has {LEAD_DAYS} days before its verdicts)"
+                raise ValueError(f"DetectorConfig: need {need}")
         if 0 < self.noise_days < NOISE_MIN_DAYS:
             raise ValueError(f"DetectorConfig: need noise_days 0 (off) or at least {NOISE_MIN_DAYS}")
         if self.trend_floor_power > 1:

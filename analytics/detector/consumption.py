@@ -12,7 +12,13 @@ import numpy as np
 
 from analytics.detector.baseline import guided_baseline, same_time_baseline
 from analytics.detector.config import DetectorConfig
-from analytics.detector.outage import outage_alarm, short_window_fall
+from analytics.detector.outage import (
+    SHORT_H,
+    outage_alarm,
+    own_units,
+    partial_fall_alarm,
+    short_window_fall,
+)
 from analytics.detector.windows import (
     DAY,
     lagged,
@@ -51,6 +57,7 @@ def analyse_consumption(
     guide: np.ndarray | None = None,
     temp: tuple[np.ndarray, np.ndarray] | None = None,
     per_c_range: tuple[float, float] = (0.0, 0.0),
+    hens: np.ndarray | None = None,
 ) -> ConsumptionDrops:
     """Falls of ``amount`` per hen; ``excused`` (``[house, hour]``) is the fall a known event explains
     at each hour (a share; ``inf``: no verdict then), judged only beyond it.
@@ -109,13 +116,27 @@ def analyse_consumption(
     fall_short = np.full((h, t), np.nan)
     day_moved = np.zeros((h, t), dtype=bool)
     if first_hod is not None and cfg.outage_frac > 0:
+        # Hens removed within the day: the short window has only the hens left (a count that rose
+        # is not believed before the day's mean has it: a typo of 10 x must not look like an outage).
+        hens_short = hens_mean if hens is None else np.fmin(hens_mean, window_mean(hens, SHORT_H))
         fall_short = short_window_fall(
-            amount, expected * hens_mean, first_hod, cfg.baseline_days, cfg.outage_busy_share
+            amount, expected * hens_short, first_hod, cfg.baseline_days, cfg.outage_busy_share
         )
         # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
         day_moved = _day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
         alarm &= ~day_moved
         alarm |= outage_alarm(fall_short - excused, cfg.outage_frac, cfg.outage_hours, np.isinf(excused))
+        if cfg.midday_frac > 0:  # a partial fall, in the house's own noise units
+            with np.errstate(invalid="ignore", divide="ignore"):
+                day_sd = cfg.midday_day_weight * sigma / expected
+            z_short = own_units(fall_short, cfg.midday_days, cfg.intake_park_weight, day_sd)
+            hour_fall = short_window_fall(
+                amount, expected * hens_short, first_hod, cfg.baseline_days, cfg.outage_busy_share, 1, (0, 0)
+            )
+            alarm |= partial_fall_alarm(
+                fall_short - excused, z_short, hour_fall, cfg.midday_frac, cfg.midday_z, cfg.midday_hours,
+                np.isinf(excused),
+            )  # fmt: skip
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)

@@ -384,6 +384,8 @@ def test_config_is_validated() -> None:
         DetectorConfig(row_fault_ratio=0.9, row_exclude_ratio=0.5)
     with pytest.raises(ValueError, match="noise_park_days <= 3"):  # longer than a live pass's lead-in
         DetectorConfig(noise_park_days=4)
+    with pytest.raises(ValueError, match="midday_days <= 3"):
+        DetectorConfig(midday_days=4)
     with pytest.raises(ValueError, match="noise_days 0"):  # never enough days to learn from
         DetectorConfig(noise_days=5)
     assert DetectorConfig(noise_days=0).noise_days == 0
