@@ -132,7 +132,7 @@ def _intake_drops(
         ("feed_drop", "feed", an.feed_fires, an.feed, "water", an.water),
     ):
         for h, t in zip(*np.nonzero(fires), strict=True):
-            short = float(c.fall_short[h, t])
+            short = float(np.fmax(c.fall_short[h, t], c.fall_mid[h, t]))  # NaN: neither judged
             fall = 100 * max(float(c.fall[h, t]), 0.0 if math.isnan(short) else short)
             other_fall = 100 * float(o.fall[h, t])  # NaN: unknown
             # The other meter down beyond a day's noise too, neither by a quarter or more (a line

@@ -12,6 +12,7 @@ import numpy as np
 
 from analytics.detector.baseline import guided_baseline, same_time_baseline
 from analytics.detector.config import DetectorConfig
+from analytics.detector.lights import lights_came_early
 from analytics.detector.outage import (
     SHORT_H,
     outage_alarm,
@@ -29,6 +30,7 @@ from analytics.detector.windows import (
     window_cov,
     window_mean,
     window_sums,
+    within_last,
 )
 
 
@@ -41,6 +43,7 @@ class ConsumptionDrops:
     alarm: np.ndarray  # [house, hour] bool
     active: np.ndarray  # [house, hour] bool
     fall_short: np.ndarray  # [house, hour] fall of the last 3 h mid-day (NaN: not checked)
+    fall_mid: np.ndarray  # [house, hour] the same judged for a partial fall (a longer day; NaN: not)
     z: np.ndarray  # [house, hour] the 24 h fall in its own noise units (NaN unknown)
     day_moved: np.ndarray  # [house, hour] bool: mid-day intake normal, the 24 h fall is the day moving
 
@@ -114,6 +117,7 @@ def analyse_consumption(
             slow = (fall_2d >= slow_frac + excused_2d) & (z_2d >= cfg.slow_z)
         alarm |= run_lengths(slow, np.isnan(fall_2d)) >= cfg.slow_hours
     fall_short = np.full((h, t), np.nan)
+    fall_mid = np.full((h, t), np.nan)
     day_moved = np.zeros((h, t), dtype=bool)
     if first_hod is not None and cfg.outage_frac > 0:
         # Hens removed within the day: the short window has only the hens left (a count that rose
@@ -129,18 +133,28 @@ def analyse_consumption(
         if cfg.midday_frac > 0:  # a partial fall, in the house's own noise units
             with np.errstate(invalid="ignore", divide="ignore"):
                 day_sd = cfg.midday_day_weight * sigma / expected
-            z_short = own_units(fall_short, cfg.midday_days, cfg.intake_park_weight, day_sd)
-            hour_fall = short_window_fall(
-                amount, expected * hens_short, first_hod, cfg.baseline_days, cfg.outage_busy_share, 1, (0, 0)
+            # Judged nearer the ends of the drinking day than an outage: lights moved leave an hour
+            # dry, which the hour check (no hour down by half) tells from hens drinking less.
+            day = expected * hens_short
+            busy_around = (cfg.midday_before, cfg.midday_after)
+            fall_mid = short_window_fall(
+                amount, day, first_hod, cfg.baseline_days, cfg.outage_busy_share, SHORT_H, busy_around
             )
+            hour_fall = short_window_fall(
+                amount, day, first_hod, cfg.baseline_days, cfg.outage_busy_share, 1, (0, 0)
+            )
+            z_mid = own_units(fall_mid, cfg.midday_days, cfg.intake_park_weight, day_sd)
+            early = within_last(lights_came_early(amount, cfg.baseline_days, start, cfg.lights_lit_frac), DAY)
             alarm |= partial_fall_alarm(
-                fall_short - excused, z_short, hour_fall, cfg.midday_frac, cfg.midday_z, cfg.midday_hours,
-                np.isinf(excused),
+                fall_mid - excused, z_mid, hour_fall, cfg.midday_frac, cfg.midday_z, cfg.midday_hours,
+                np.isinf(excused) | early,
             )  # fmt: skip
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):
         active = np.isnan(fall) | (fall >= 0.5 * min_frac) | (fall_short >= 0.5 * cfg.outage_frac)
-    return ConsumptionDrops(per_hen, expected, fall, fall_2d, alarm, active, fall_short, z, day_moved)
+    return ConsumptionDrops(
+        per_hen, expected, fall, fall_2d, alarm, active, fall_short, fall_mid, z, day_moved
+    )
 
 
 def day_sums(amount: np.ndarray) -> np.ndarray:

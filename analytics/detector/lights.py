@@ -48,6 +48,21 @@ def lights_came_late(
     return trigger
 
 
+def lights_came_early(water: np.ndarray, days: int, start: int, lit_frac: float) -> np.ndarray:
+    """``[house, hour]``: True at an hour that is usually dark (under a fifth of a usual day's mean
+    hourly drinking, same hour of the previous ``days`` days, causally) in which the hens drank at
+    least ``lit_frac`` of that mean: the lights came on earlier (or went off later) than usual.
+    The day's drinking then runs ahead of its usual hours, and a short window of them reads a fall
+    that is no fall; it keeps doing so, a day at a time, until the usual hours have moved too."""
+    h, t = water.shape
+    usual = np.full((h, t), np.nan)
+    usual[:, start:] = robust_center(past_days(water, days, start), 2)
+    rate = np.full((h, t), np.nan)
+    rate[:, start:] = robust_center(past_days(window_sums(water, DAY), days, start), 2) / DAY
+    with np.errstate(invalid="ignore"):
+        return (usual < 0.2 * rate) & (water >= lit_frac * rate)
+
+
 def moved_too(amount: np.ndarray, late: np.ndarray, days: int, dry_frac: float = FEED_DRY_FRAC) -> np.ndarray:
     """``[house, hour]``: ``late`` and ``amount`` (the feed) also dry over the ``MAX_LATE_H`` hours
     before — below ``dry_frac`` of what those hours usually get (same hours, previous ``days``

@@ -3,11 +3,14 @@ own noise units (outage.py), is a ``water_drop`` within hours instead of the nex
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from analytics.detector import DetectorConfig, detect
 from analytics.frame import HourlyFrame
+from tests.analytics.simhouse import house
 from tests.analytics.synth import Flock, day_hour
 
 OFF = DetectorConfig(midday_frac=0.0)
@@ -26,7 +29,10 @@ def _first(frame: HourlyFrame, onset: int, cfg: DetectorConfig | None = None) ->
     return alert.kind, alert.house, (alert.detected_at - frame.hour_start(onset)).total_seconds() / 3600
 
 
-@pytest.mark.parametrize(("seed", "utc_hour", "intake"), [(1, 22, 0.88), (2, 2, 0.9), (3, 22, 0.88)])
+@pytest.mark.parametrize(
+    ("seed", "utc_hour", "intake"),
+    [(1, 22, 0.88), (2, 2, 0.9), (3, 22, 0.88), (4, 6, 0.9)],  # 2, 6 and 10 h after lights-on
+)
 def test_drinking_down_mid_morning_is_a_water_drop_within_hours(
     seed: int, utc_hour: int, intake: float
 ) -> None:
@@ -37,6 +43,29 @@ def test_drinking_down_mid_morning_is_a_water_drop_within_hours(
     assert float(alert.evidence["fall_3h_pct"] or 0) >= 8  # the short window's fall, not the 24 h figure's
     # The 24 h figure alone waits for a day's worth of the fall (or the eggs come first).
     assert _first(frame, onset, OFF)[2] >= 10
+
+
+@pytest.mark.parametrize(("utc_hour", "within"), [(17, 8), (19, 6)])
+def test_drinking_down_from_the_dark_is_a_water_drop_hours_after_lights_on(
+    utc_hour: int, within: int
+) -> None:
+    """Hens fall ill 3 h or 1 h before lights-on: the fall shows once they drink (2-3 h after it),
+    not the next day, when the eggs show it."""
+    frame, onset = _sick(1, utc_hour, 0.9)
+    assert _first(frame, onset) == ("water_drop", "H02", within)
+    assert _first(frame, onset, OFF)[:2] == ("laying_drop", "H02")
+    assert _first(frame, onset, OFF)[2] >= 15
+
+
+@pytest.mark.parametrize("shift_h", [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
+def test_lights_moved_are_no_fall_of_drinking(tmp_path: Path, shift_h: float) -> None:
+    """The project simulator's drinking rhythm (a peak after lights-on and before lights-off) moved
+    with the lights: the short window reads the hours that used to be busy, and must not take them
+    for hens drinking less.  Earlier lights are seen from drinking in usually dark hours
+    (``lights_came_early``); later ones leave the first usual lit hours dry (the hour check)."""
+    for seed in (0, 1, 3, 8, 9, 11):
+        frame = house(tmp_path / str(seed), seed, shift_h)
+        assert [a for a in detect(frame) if a.kind == "water_drop"] == []
 
 
 def test_hens_removed_as_entered_are_no_fall() -> None:
