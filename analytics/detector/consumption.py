@@ -14,11 +14,12 @@ from analytics.detector.baseline import guided_baseline, same_time_baseline
 from analytics.detector.config import DetectorConfig
 from analytics.detector.lights import lights_came_early
 from analytics.detector.outage import (
+    OUTAGE_WINDOW,
     SHORT_H,
     outage_alarm,
     own_units,
     partial_fall_alarm,
-    short_window_fall,
+    short_window_falls,
 )
 from analytics.detector.windows import (
     DAY,
@@ -123,26 +124,25 @@ def analyse_consumption(
         # Hens removed within the day: the short window has only the hens left (a count that rose
         # is not believed before the day's mean has it: a typo of 10 x must not look like an outage).
         hens_short = hens_mean if hens is None else np.fmin(hens_mean, window_mean(hens, SHORT_H))
-        fall_short = short_window_fall(
-            amount, expected * hens_short, first_hod, cfg.baseline_days, cfg.outage_busy_share
+        # The partial fall's window is judged nearer the ends of the drinking day than an outage's:
+        # lights moved leave an hour dry, which the hour check (no hour down by half) tells from
+        # hens drinking less.
+        partial = cfg.midday_frac > 0
+        windows = [OUTAGE_WINDOW] + (
+            [(SHORT_H, (cfg.midday_before, cfg.midday_after)), (1, (0, 0))] if partial else []
         )
+        falls = short_window_falls(
+            amount, expected * hens_short, first_hod, cfg.baseline_days, cfg.outage_busy_share, windows
+        )
+        fall_short = falls[0]
         # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
         day_moved = _day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
         alarm &= ~day_moved
         alarm |= outage_alarm(fall_short - excused, cfg.outage_frac, cfg.outage_hours, np.isinf(excused))
-        if cfg.midday_frac > 0:  # a partial fall, in the house's own noise units
+        if partial:  # a partial fall, in the house's own noise units
+            fall_mid, hour_fall = falls[1:]
             with np.errstate(invalid="ignore", divide="ignore"):
                 day_sd = cfg.midday_day_weight * sigma / expected
-            # Judged nearer the ends of the drinking day than an outage: lights moved leave an hour
-            # dry, which the hour check (no hour down by half) tells from hens drinking less.
-            day = expected * hens_short
-            busy_around = (cfg.midday_before, cfg.midday_after)
-            fall_mid = short_window_fall(
-                amount, day, first_hod, cfg.baseline_days, cfg.outage_busy_share, SHORT_H, busy_around
-            )
-            hour_fall = short_window_fall(
-                amount, day, first_hod, cfg.baseline_days, cfg.outage_busy_share, 1, (0, 0)
-            )
             z_mid = own_units(fall_mid, cfg.midday_days, cfg.intake_park_weight, day_sd)
             early = within_last(lights_came_early(amount, cfg.baseline_days, start, cfg.lights_lit_frac), DAY)
             alarm |= partial_fall_alarm(

@@ -19,34 +19,41 @@ SHORT_H = 3  # the short window (hours)
 STEADY_BEFORE, STEADY_AFTER = 5, 4  # hours around now that must usually be busy
 
 
-def short_window_fall(
+Window = tuple[int, tuple[int, int]]  # (hours, (usually busy hours before now, after))
+OUTAGE_WINDOW: Window = (SHORT_H, (STEADY_BEFORE, STEADY_AFTER))
+
+
+def short_window_falls(
     amount: np.ndarray,
     expected_day: np.ndarray,
     first_hod: int,
     days: int,
     busy_share: float,
-    hours: int = SHORT_H,
-    busy_around: tuple[int, int] = (STEADY_BEFORE, STEADY_AFTER),
-) -> np.ndarray:
-    """``[house, hour]`` 1 - (last ``hours`` h) / (their usual share x expected 24 h amount); NaN
-    where the hours from ``busy_around[0]`` before now to ``busy_around[1]`` after are not all usually busy
-    (mid-day, see module doc), or unknown."""
+    windows: list[Window],
+) -> list[np.ndarray]:
+    """For each ``(hours, (before, after))`` window, ``[house, hour]`` 1 - (last ``hours`` h) /
+    (their usual share x expected 24 h amount); NaN where the hours from ``before`` before now to
+    ``after`` after are not all usually busy (mid-day, see module doc), or unknown.  The hourly
+    profile is learned once for all of them."""
     prof, day_of_hour = daily_profiles(amount, first_hod, days)  # [house, day, 24], causal
     # Worked out per (day, hour of day) — 24 values a day — then looked up for every hour.
     peak = np.nanmax(np.where(np.isnan(prof), -1.0, prof), axis=-1, keepdims=True)
-    steady = np.ones(prof.shape, dtype=bool)
-    usual = np.zeros(prof.shape)
-    for j in range(-busy_around[0], busy_around[1] + 1):  # a loop over hour offsets, not houses
-        s = np.roll(prof, -j, axis=-1)  # s[..., p] = prof[..., (p + j) % 24]
-        with np.errstate(invalid="ignore"):
-            steady &= s >= busy_share * peak
-        if -hours < j <= 0:
-            usual += s
-    usual = at_hours(np.where(steady, usual, np.nan), day_of_hour, first_hod)
-    observed = window_sums(amount, hours)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        exp = usual * expected_day
-        return np.where(exp > 0, 1.0 - observed / exp, np.nan)
+    with np.errstate(invalid="ignore"):
+        busy = prof >= busy_share * peak
+    out = []
+    for hours, (before, after) in windows:
+        steady = np.ones(prof.shape, dtype=bool)
+        usual = np.zeros(prof.shape)
+        for j in range(-before, after + 1):  # a loop over hour offsets, not houses
+            steady &= np.roll(busy, -j, axis=-1)  # [..., p] = busy[..., (p + j) % 24]
+            if -hours < j <= 0:
+                usual += np.roll(prof, -j, axis=-1)
+        usual = at_hours(np.where(steady, usual, np.nan), day_of_hour, first_hod)
+        observed = window_sums(amount, hours)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            exp = usual * expected_day
+            out.append(np.where(exp > 0, 1.0 - observed / exp, np.nan))
+    return out
 
 
 def outage_alarm(fall: np.ndarray, min_frac: float, hours: int, pause: np.ndarray) -> np.ndarray:
