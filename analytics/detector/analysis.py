@@ -13,7 +13,7 @@ from analytics.detector.flocks import age_unsettled, believed_hens, day_mean_hen
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
-from analytics.detector.lights import lights_came_late, moved_too
+from analytics.detector.lights import lights_came_early, lights_came_late, moved_too, usual_drinking
 from analytics.detector.maturity import curve_shift
 from analytics.detector.noise import row_noise
 from analytics.detector.rows import RowState, analyse_rows
@@ -177,17 +177,22 @@ def analyse(
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
     heat = analyse_heat(drop_temp_jumps(frame.temp_c), start, cfg)  # sensor glitches unknown
     temp = (heat.mean_24h, heat.rise)
+    # What each hour usually drinks, for the lights checks (lights.py).
+    drinking = None
+    if cfg.lights_hold_hours > 0 or cfg.midday_frac > 0:
+        drinking = usual_drinking(water_l, cfg.baseline_days, start)
+    lights_early = None if drinking is None else lights_came_early(water_l, drinking, cfg.lights_lit_frac)
     water = analyse_consumption(
         water_l, hens_mean, cfg.water_min_frac, excuse, start, cfg, first_hod=first_hod,
         guide=_guide(age, frame.breeds, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
-        hens=hens,
+        hens=hens, lights_early=lights_early,
     )  # fmt: skip
     # Lights on late today (see lights.py) and the feeders moved with them: the 24 h feed falls by
     # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.
     started_late = np.zeros(depop.shape, dtype=bool)
     if cfg.lights_hold_hours > 0:
         started_late = lights_came_late(
-            water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac
+            water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac, drinking
         )
     feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
     with np.errstate(invalid="ignore"):

@@ -12,7 +12,6 @@ import numpy as np
 
 from analytics.detector.baseline import guided_baseline, same_time_baseline
 from analytics.detector.config import DetectorConfig
-from analytics.detector.lights import lights_came_early
 from analytics.detector.outage import (
     OUTAGE_WINDOW,
     SHORT_H,
@@ -62,6 +61,7 @@ def analyse_consumption(
     temp: tuple[np.ndarray, np.ndarray] | None = None,
     per_c_range: tuple[float, float] = (0.0, 0.0),
     hens: np.ndarray | None = None,
+    lights_early: np.ndarray | None = None,
 ) -> ConsumptionDrops:
     """Falls of ``amount`` per hen; ``excused`` (``[house, hour]``) is the fall a known event explains
     at each hour (a share; ``inf``: no verdict then), judged only beyond it.
@@ -72,6 +72,8 @@ def analyse_consumption(
     (``[house, hour]``) is the breed guide's amount per hen for the age: intake is judged relative
     to it.  ``temp`` (the 24 h mean house temperature and its rise over the baseline days) lets the
     expectation follow the weather, with the house's own sensitivity (:func:`learned_weather`).
+    ``hens``: the hourly count (short windows judge the hens of their own hours).  ``lights_early``
+    (``[house, hour]``, lights.py): the lights came on early; no partial fall is judged for a day.
     """
     h, t = amount.shape
     sums = day_sums(amount) if first_hod is not None else window_sums(amount, DAY)
@@ -144,10 +146,10 @@ def analyse_consumption(
             with np.errstate(invalid="ignore", divide="ignore"):
                 day_sd = cfg.midday_day_weight * sigma / expected
             z_mid = own_units(fall_mid, cfg.midday_days, cfg.intake_park_weight, day_sd)
-            early = within_last(lights_came_early(amount, cfg.baseline_days, start, cfg.lights_lit_frac), DAY)
+            moved = np.zeros((h, t), dtype=bool) if lights_early is None else within_last(lights_early, DAY)
             alarm |= partial_fall_alarm(
                 fall_mid - excused, z_mid, hour_fall, cfg.midday_frac, cfg.midday_z, cfg.midday_hours,
-                np.isinf(excused) | early,
+                np.isinf(excused) | moved,
             )  # fmt: skip
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):

@@ -14,6 +14,8 @@ a sick flock drinks less, not later; a gateway gap leaves the hours unknown, nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from analytics.detector.windows import DAY, lagged, past_days, robust_center, same_hour_median, window_sums
@@ -22,17 +24,38 @@ MAX_LATE_H = 3  # lights later than this by the water are not told apart from a 
 FEED_DRY_FRAC = 0.15  # feeders that moved deliver next to nothing; a line failure's hens get ≥ 1/3
 
 
-def lights_came_late(
-    water: np.ndarray, days: int, start: int, dark_frac: float, lit_frac: float
-) -> np.ndarray:
-    """``[house, hour]``: True at the hour drinking started 1-3 h after its usual start of the day
-    (learned from the previous ``days`` days' same hours, causally) and after yesterday's (so only
-    the first day of a new schedule counts)."""
+@dataclass(frozen=True)
+class UsualDrinking:
+    """What each hour usually drinks (same hour, previous days' median) and a usual day's mean
+    hourly amount, ``[house, hour]``, learned causally from ``days`` days (NaN before ``start``)."""
+
+    hour: np.ndarray
+    rate: np.ndarray
+
+
+def usual_drinking(water: np.ndarray, days: int, start: int) -> UsualDrinking:
     h, t = water.shape
     usual = np.full((h, t), np.nan)
     usual[:, start:] = robust_center(past_days(water, days, start), 2)  # same hour, previous days
     rate = np.full((h, t), np.nan)  # mean hourly amount over a usual day
     rate[:, start:] = robust_center(past_days(window_sums(water, DAY), days, start), 2) / DAY
+    return UsualDrinking(usual, rate)
+
+
+def lights_came_late(
+    water: np.ndarray,
+    days: int,
+    start: int,
+    dark_frac: float,
+    lit_frac: float,
+    drinking: UsualDrinking | None = None,
+) -> np.ndarray:
+    """``[house, hour]``: True at the hour drinking started 1-3 h after its usual start of the day
+    (learned from the previous ``days`` days' same hours, causally; or given as ``drinking``) and
+    after yesterday's (so only the first day of a new schedule counts)."""
+    h, t = water.shape
+    drinking = drinking or usual_drinking(water, days, start)
+    usual, rate = drinking.hour, drinking.rate
     with np.errstate(invalid="ignore"):
         lit_usual = usual >= 0.5 * rate  # this hour of the day is usually lit (drinking)
         dark_now = water < dark_frac * usual  # ... and today it was dry
@@ -48,19 +71,14 @@ def lights_came_late(
     return trigger
 
 
-def lights_came_early(water: np.ndarray, days: int, start: int, lit_frac: float) -> np.ndarray:
+def lights_came_early(water: np.ndarray, drinking: UsualDrinking, lit_frac: float) -> np.ndarray:
     """``[house, hour]``: True at an hour that is usually dark (under a fifth of a usual day's mean
-    hourly drinking, same hour of the previous ``days`` days, causally) in which the hens drank at
-    least ``lit_frac`` of that mean: the lights came on earlier (or went off later) than usual.
-    The day's drinking then runs ahead of its usual hours, and a short window of them reads a fall
-    that is no fall; it keeps doing so, a day at a time, until the usual hours have moved too."""
-    h, t = water.shape
-    usual = np.full((h, t), np.nan)
-    usual[:, start:] = robust_center(past_days(water, days, start), 2)
-    rate = np.full((h, t), np.nan)
-    rate[:, start:] = robust_center(past_days(window_sums(water, DAY), days, start), 2) / DAY
+    hourly drinking) in which the hens drank at least ``lit_frac`` of that mean: the lights came
+    on earlier (or went off later) than usual.  The day's drinking then runs ahead of its usual
+    hours, and a short window of them reads a fall that is no fall; it keeps doing so, a day at a
+    time, until the usual hours have moved too."""
     with np.errstate(invalid="ignore"):
-        return (usual < 0.2 * rate) & (water >= lit_frac * rate)
+        return (drinking.hour < 0.2 * drinking.rate) & (water >= lit_frac * drinking.rate)
 
 
 def moved_too(amount: np.ndarray, late: np.ndarray, days: int, dry_frac: float = FEED_DRY_FRAC) -> np.ndarray:
