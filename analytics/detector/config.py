@@ -110,11 +110,11 @@ class DetectorConfig:
     # The noise unit: the window's spread over these days before the last one.  At most
     # LEAD_DAYS - 2, as noise_park_days: a live pass's unit is then the whole run's.
     midday_days: int = 3
-    # ... judged where the hours from this many before now to this many after are usually busy
-    # (the outage check's 5 and 4 leave drops in the first and last lit hours to the next day)
+    midday_day_weight: float = 1.0  # ... and the 24 h figure's day-to-day spread (a day drinking less)
+    # Judged where the hours from this many before now to this many after are usually busy (the
+    # outage check's 5 and 4 leave drops in the first and last lit hours to the next day).
     midday_before: int = 3
     midday_after: int = 2
-    midday_day_weight: float = 1.0  # ... and the 24 h figure's day-to-day spread (a day drinking less)
     feed_slow_frac: float = 0.045  # feed over the last 48 h down this much ...
     slow_z: float = 3.0  # ... and this many of its noise units ...
     slow_hours: int = 18  # ... for this many hours in a row is a feed_drop too (0 frac: off)

@@ -27,13 +27,14 @@ FEED_DRY_FRAC = 0.15  # feeders that moved deliver next to nothing; a line failu
 @dataclass(frozen=True)
 class UsualDrinking:
     """What each hour usually drinks (same hour, previous days' median) and a usual day's mean
-    hourly amount, ``[house, hour]``, learned causally from ``days`` days (NaN before ``start``)."""
+    hourly amount, ``[house, hour]`` (:func:`usual_drinking`)."""
 
     hour: np.ndarray
     rate: np.ndarray
 
 
 def usual_drinking(water: np.ndarray, days: int, start: int) -> UsualDrinking:
+    """Learned causally from the ``days`` days before each hour (NaN before ``start``)."""
     h, t = water.shape
     usual = np.full((h, t), np.nan)
     usual[:, start:] = robust_center(past_days(water, days, start), 2)  # same hour, previous days

@@ -6,6 +6,11 @@ to confirm); a line failure shows at once in a short window.  Short windows carr
 rhythm, so the check is made only in the middle of the drinking day: the hours from 5 h before to
 4 h after have all been busy on the previous days (their usual share of the day, learned causally),
 so lights switched on or off up to ~3 h later or earlier cannot look like an outage.
+
+A partial fall (sick hens drink less every hour) is judged nearer the ends of the drinking day
+(3 h before and 2 h after usually busy), in the house's own noise units, and only with no hour
+of its window down by half: lights moved later leave an hour dry, while lights moved earlier
+are paused for by the caller (``lights.lights_came_early``).
 """
 
 from __future__ import annotations
