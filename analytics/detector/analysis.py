@@ -190,10 +190,8 @@ def analyse(
     # Lights on late today (see lights.py) and the feeders moved with them: the 24 h feed falls by
     # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.
     started_late = np.zeros(depop.shape, dtype=bool)
-    if cfg.lights_hold_hours > 0:
-        started_late = lights_came_late(
-            water_l, cfg.baseline_days, start, cfg.lights_dark_frac, cfg.lights_lit_frac, drinking
-        )
+    if drinking is not None and cfg.lights_hold_hours > 0:
+        started_late = lights_came_late(water_l, drinking, cfg.lights_dark_frac, cfg.lights_lit_frac)
     feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
     with np.errstate(invalid="ignore"):
         feed_wait = within_last(feed_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)

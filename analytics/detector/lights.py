@@ -44,18 +44,12 @@ def usual_drinking(water: np.ndarray, days: int, start: int) -> UsualDrinking:
 
 
 def lights_came_late(
-    water: np.ndarray,
-    days: int,
-    start: int,
-    dark_frac: float,
-    lit_frac: float,
-    drinking: UsualDrinking | None = None,
+    water: np.ndarray, drinking: UsualDrinking, dark_frac: float, lit_frac: float
 ) -> np.ndarray:
     """``[house, hour]``: True at the hour drinking started 1-3 h after its usual start of the day
-    (learned from the previous ``days`` days' same hours, causally; or given as ``drinking``) and
-    after yesterday's (so only the first day of a new schedule counts)."""
+    (``drinking``, learned from the previous days' same hours) and after yesterday's (so only the
+    first day of a new schedule counts)."""
     h, t = water.shape
-    drinking = drinking or usual_drinking(water, days, start)
     usual, rate = drinking.hour, drinking.rate
     with np.errstate(invalid="ignore"):
         lit_usual = usual >= 0.5 * rate  # this hour of the day is usually lit (drinking)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from analytics.detector import DetectorConfig, detect
-from analytics.detector.lights import lights_came_late
+from analytics.detector.lights import lights_came_late, usual_drinking
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
 from tests.analytics.simhouse import CHANGE_S, house
@@ -29,7 +29,9 @@ def test_lights_an_hour_later_are_not_a_laying_drop(tmp_path: Path, seed: int, c
     assert [(a.kind, a.evidence["channel"]) for a in detect(frame, OFF)] == [("laying_drop", channel)]
     # ... with it, the late start is seen from the water within the hour and the day is not judged.
     assert detect(frame) == []
-    starts = np.flatnonzero(lights_came_late(frame.water_l, 14, 0, 0.3, 0.3)[0])
+    starts = np.flatnonzero(
+        lights_came_late(frame.water_l, usual_drinking(frame.water_l, 14, 0), 0.3, 0.3)[0]
+    )
     assert len(starts) == 1  # the first morning of the new schedule only
     change = dt.datetime.fromtimestamp(CHANGE_S, dt.UTC)
     assert change < frame.hour_start(int(starts[0])) < change + dt.timedelta(hours=24)
@@ -37,7 +39,7 @@ def test_lights_an_hour_later_are_not_a_laying_drop(tmp_path: Path, seed: int, c
 
 def test_an_unchanged_house_never_looks_late(tmp_path: Path) -> None:
     frame = house(tmp_path, 1, 0.0)
-    assert not lights_came_late(frame.water_l, 14, 0, 0.3, 0.3).any()
+    assert not lights_came_late(frame.water_l, usual_drinking(frame.water_l, 14, 0), 0.3, 0.3).any()
 
 
 @pytest.mark.parametrize("seed", [4, 7, 11])
@@ -46,7 +48,7 @@ def test_lights_three_hours_later_are_no_feed_drop(tmp_path: Path, seed: int) ->
     # 24 h then misses the three hours that moved and used to be a 17-18 % feed_drop.
     frame = house(tmp_path, seed, 3.0)
     assert [a.kind for a in detect(frame) if a.kind != "laying_drop"] == []
-    assert lights_came_late(frame.water_l, 14, 0, 0.3, 0.3)[0].sum() == 1
+    assert lights_came_late(frame.water_l, usual_drinking(frame.water_l, 14, 0), 0.3, 0.3)[0].sum() == 1
 
 
 def _late_drop(frame: HourlyFrame, cfg: DetectorConfig) -> bool:
@@ -76,7 +78,7 @@ def test_a_night_water_line_failure_ending_after_lights_on_is_found_at_once(tmp_
     label = next(lb for lb in sc.labels if lb.house == "house-05" and lb.kind == "water_line_failure"
                  and lb.onset.month == 6)  # fmt: skip
     h = frame.houses.index("house-05")
-    late = lights_came_late(frame.water_l, 14, 0, 0.3, 0.4)[h]
+    late = lights_came_late(frame.water_l, usual_drinking(frame.water_l, 14, 0), 0.3, 0.4)[h]
     hours = [frame.hour_start(int(t)) for t in np.flatnonzero(late)]
     assert any(label.onset < t < label.onset + dt.timedelta(hours=8) for t in hours)
     found = [a.kind for a in detect(frame) if a.house == "house-05"
