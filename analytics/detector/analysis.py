@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.detector.config import LEAD_DAYS, DetectorConfig
-from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, falling_together
+from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, by_house, falling_together
 from analytics.detector.episodes import first_alarms
 from analytics.detector.flocks import age_unsettled, believed_hens, day_mean_hens
 from analytics.detector.gaps import restore_lost_backlogs
@@ -177,11 +177,15 @@ def analyse(
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
     heat = analyse_heat(drop_temp_jumps(frame.temp_c), start, cfg)  # sensor glitches unknown
     temp = (heat.mean_24h, heat.rise)
+    # The lights checks read the hens' daily rhythm in the water; a house without water readings
+    # (a park without water meters) keeps it in its feed.
+    no_water = np.isnan(water_l).all(axis=1)
+    rhythm_l = np.where(no_water[:, None], feed_kg, water_l) if no_water.any() else water_l
     # What each hour usually drinks, for the lights checks (lights.py).
     drinking = None
     if cfg.lights_hold_hours > 0 or cfg.midday_frac > 0:
-        drinking = usual_drinking(water_l, cfg.baseline_days, start)
-    lights_early = None if drinking is None else lights_came_early(water_l, drinking, cfg.lights_lit_frac)
+        drinking = usual_drinking(rhythm_l, cfg.baseline_days, start)
+    lights_early = None if drinking is None else lights_came_early(rhythm_l, drinking, cfg.lights_lit_frac)
     water = analyse_consumption(
         water_l, hens_mean, cfg.water_min_frac, excuse, start, cfg, first_hod=first_hod,
         guide=_guide(age, frame.breeds, "water_ml"), temp=temp, per_c_range=(0.0, cfg.water_per_c_max),
@@ -191,20 +195,28 @@ def analyse(
     # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.
     started_late = np.zeros(depop.shape, dtype=bool)
     if drinking is not None and cfg.lights_hold_hours > 0:
-        started_late = lights_came_late(water_l, drinking, cfg.lights_dark_frac, cfg.lights_lit_frac)
+        started_late = lights_came_late(rhythm_l, drinking, cfg.lights_dark_frac, cfg.lights_lit_frac)
     feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
     with np.errstate(invalid="ignore"):
         feed_wait = within_last(feed_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
     feed_excuse = np.where(feed_wait, np.inf, excuse)
+    # The feed's short windows too: where the feed is measured hour by hour, mid-day feeding normal
+    # tells the day moving from hens eating less, and in a house without water readings a fall there
+    # is the first sign (with water, the water's; chain feeders that deliver in runs leave no hour
+    # usually busy: not judged).  No dropout bridging: an hour without feed after a run is the rule.
     feed = analyse_consumption(
-        feed_kg, hens_mean, cfg.feed_min_frac, feed_excuse, start, cfg,
+        feed_kg, hens_mean, cfg.feed_min_frac, feed_excuse, start, cfg, first_hod=first_hod,
         slow_frac=cfg.feed_slow_frac,
         guide=_guide(age, frame.breeds, "feed_g"), temp=temp, per_c_range=(-cfg.feed_per_c_max, 0.0),
+        hens=hens, lights_early=lights_early, bridge=False, short_alarms=no_water,
     )  # fmt: skip
     if cfg.joint_frac > 0:  # eating and drinking less together: a water_drop, the first sign
         water.alarm[...] |= falling_together(water, feed, excuse, feed_excuse, cfg)
     # Lighting-schedule changes, told from the drinking rhythm (schedule.py).
-    sched = schedule_verdicts(water_l, water, feed, started_late, first_hod, start, cfg)
+    rhythm = by_house(no_water, feed, water) if no_water.any() else water
+    sched = schedule_verdicts(rhythm_l, rhythm, feed, started_late, first_hod, start, cfg)
+    for c in (water, feed):  # drinking moved later into the day: no water or feed problem
+        c.alarm[sched.moved_lately] = False
     support, drinking_down = sched.support, sched.drinking_down
     pause = depop | sched.pause | unsettled
     wait = sched.wait

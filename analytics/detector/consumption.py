@@ -6,7 +6,7 @@ A fall in water (or feed) intake is often the first sign of trouble, so it alert
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -48,6 +48,12 @@ class ConsumptionDrops:
     day_moved: np.ndarray  # [house, hour] bool: mid-day intake normal, the 24 h fall is the day moving
 
 
+def by_house(mask: np.ndarray, a: ConsumptionDrops, b: ConsumptionDrops) -> ConsumptionDrops:
+    """``a``'s figures for the houses in ``mask`` (``[house]``), ``b``'s for the others."""
+    m = mask[:, None]
+    return ConsumptionDrops(*(np.where(m, getattr(a, f.name), getattr(b, f.name)) for f in fields(a)))
+
+
 def analyse_consumption(
     amount: np.ndarray,
     hens_mean: np.ndarray,
@@ -62,6 +68,8 @@ def analyse_consumption(
     per_c_range: tuple[float, float] = (0.0, 0.0),
     hens: np.ndarray | None = None,
     lights_early: np.ndarray | None = None,
+    bridge: bool = True,
+    short_alarms: np.ndarray | None = None,
 ) -> ConsumptionDrops:
     """Falls of ``amount`` per hen; ``excused`` (``[house, hour]``) is the fall a known event explains
     at each hour (a share; ``inf``: no verdict then), judged only beyond it.
@@ -74,9 +82,12 @@ def analyse_consumption(
     expectation follow the weather, with the house's own sensitivity (:func:`learned_weather`).
     ``hens``: the hourly count (short windows judge the hens of their own hours).  ``lights_early``
     (``[house, hour]``, lights.py): the lights came on early; no partial fall is judged for a day.
+    ``bridge``: an hour reading zero after a busy one is a missed reading (:func:`day_sums`; the
+    water's meters) — not for feeders that deliver in runs.  ``short_alarms`` (``[house]``, default
+    all): the houses whose short windows may alarm; the others' only tell the day moving.
     """
     h, t = amount.shape
-    sums = day_sums(amount) if first_hod is not None else window_sums(amount, DAY)
+    sums = day_sums(amount) if first_hod is not None and bridge else window_sums(amount, DAY)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_hen = np.where(hens_mean > 0, sums / hens_mean, np.nan)
     # The house's sensitivity to the weather is learned on intake relative to the breed guide, so
@@ -129,7 +140,7 @@ def analyse_consumption(
         # The partial fall's window is judged nearer the ends of the drinking day than an outage's:
         # lights moved leave an hour dry, which the hour check (no hour down by half) tells from
         # hens drinking less.
-        partial = cfg.midday_frac > 0
+        partial = cfg.midday_frac > 0 and (short_alarms is None or bool(short_alarms.any()))
         windows = [OUTAGE_WINDOW] + (
             [(SHORT_H, (cfg.midday_before, cfg.midday_after)), (1, (0, 0))] if partial else []
         )
@@ -140,7 +151,10 @@ def analyse_consumption(
         # The 24 h figure falls for a day after lights come on later; mid-day drinking then is normal.
         day_moved = _day_moved(fall, fall_short, cfg.outage_normal_frac * min_frac, 0.25 * min_frac)
         alarm &= ~day_moved
-        alarm |= outage_alarm(fall_short - excused, cfg.outage_frac, cfg.outage_hours, np.isinf(excused))
+        silent = np.isinf(excused)
+        if short_alarms is not None:
+            silent = silent | ~short_alarms[:, None]
+        alarm |= outage_alarm(fall_short - excused, cfg.outage_frac, cfg.outage_hours, silent)
         if partial:  # a partial fall, in the house's own noise units
             fall_mid, hour_fall = falls[1:]
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -149,7 +163,7 @@ def analyse_consumption(
             moved = np.zeros((h, t), dtype=bool) if lights_early is None else within_last(lights_early, DAY)
             alarm |= partial_fall_alarm(
                 fall_mid - excused, z_mid, hour_fall, cfg.midday_frac, cfg.midday_z, cfg.midday_hours,
-                np.isinf(excused) | moved,
+                silent | moved,
             )  # fmt: skip
     alarm[:, :start] = False
     with np.errstate(invalid="ignore"):

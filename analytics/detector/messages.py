@@ -69,6 +69,22 @@ def consumption_drop(
     return en, zh
 
 
+def water_stopped(house: str, fall_3h_pct: float) -> tuple[str, str]:
+    """Water through the meter (nearly) gone for hours mid-day: a line, or the meter itself.  The
+    detector cannot tell them apart in time (outage.py), so the text names both and the urgency."""
+    en = (
+        f"{house}: water through the meter down {fall_3h_pct:.0f}% over the last 3 h against these hours' "
+        f"usual — a water line has stopped (a closed valve, a blocked filter, a failed pump, a burst pipe) "
+        f"or the meter stopped counting. Check the lines and drinkers at once: hens without water stop "
+        f"eating and laying within hours."
+    )
+    zh = (
+        f"{house}：近3小时水表读数比该时段通常值低 {fall_3h_pct:.0f}%——水线停水（阀门关闭、过滤器堵塞、"
+        f"水泵故障或水管破裂）或水表停止计数。请立即检查水线和饮水器：鸡群断水数小时内就会停止采食和产蛋。"
+    )
+    return en, zh
+
+
 def row_fault(house: str, row: str, ratio: float) -> tuple[str, str]:
     en = (
         f"{house} row {row}: egg counter counts {100 * ratio:.0f}% of what its neighbours imply while the other "

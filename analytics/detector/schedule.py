@@ -6,8 +6,11 @@ house looks short though nothing was lost.  A disease moves the rhythm too and l
 This module says, hour by hour, when the laying verdicts pause for a change (``lighting_pause``),
 when they wait for a shift not yet lasting, and how large a deficit is judged all the same.
 
-It also clears the water and feed alarms of hours whose drinking moved later into the day (a late
-lights-on, not a water or feed problem): ``water`` and ``feed`` are changed in place.
+It also says which hours' water and feed alarms are no alarm: drinking moved later into the day (a
+late lights-on, not a water or feed problem; ``moved_lately``, cleared by the caller).
+
+The rhythm is the water's; a house without water readings keeps it in its feed, which the caller
+passes instead (analysis.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class ScheduleVerdicts:
     support: np.ndarray  # [house, hour] bool: water or feed down over 24 h
     drinking_down: np.ndarray  # [house, hour] bool: ... and drinking down mid-day (not a timing shift)
     intake_down: np.ndarray  # [house, hour] bool: water or feed clearly down (hold_release_factor)
+    moved_lately: np.ndarray  # [house, hour] bool: drinking moved later lately; no water or feed alarm
 
 
 def schedule_verdicts(
@@ -41,8 +45,9 @@ def schedule_verdicts(
     start: int,
     cfg: DetectorConfig,
 ) -> ScheduleVerdicts:
-    """``water_l``: the water meter's hours (backlogs restored); ``started_late``: lights came on
-    late today (lights.py).  Clears ``water.alarm`` and ``feed.alarm`` where drinking moved later."""
+    """``water_l``: the water meter's hours (backlogs restored), and ``water`` its figures — or, for
+    a house without water readings, its feed's; ``started_late``: lights came on late today
+    (lights.py)."""
     shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         # Down by a share and beyond the meter's own day-to-day noise: with water meters 5-7 % off
@@ -63,10 +68,10 @@ def schedule_verdicts(
     relit = run_lengths(relit) >= cfg.rhythm_persist_hours
     moved_lately = within_last(moved, DAY)
     if cfg.rhythm_excess_frac > 0:
-        water.alarm[moved_lately] = False
-        feed.alarm[moved_lately] = False
         relit |= moved
-    intake_alarm = water.alarm | feed.alarm
+    else:
+        moved_lately[...] = False
+    intake_alarm = (water.alarm | feed.alarm) & ~moved_lately
     relit_pause = lighting_pause(relit, shift, intake_alarm, cfg)
     suspect &= ~within_last(intake_alarm, cfg.rhythm_outage_hours)
     wait = suspect & ~relit_pause
@@ -95,7 +100,9 @@ def schedule_verdicts(
     overridable = ((relit_pause | wait) & totals_down & ~late) | settled
     # The deficit that is judged despite a pause or a wait (inf: none is).
     override_pts = np.where(overridable, cfg.rhythm_override_pts, np.inf)
-    return ScheduleVerdicts(relit_pause, wait, override_pts, support, drinking_down, intake_down)
+    return ScheduleVerdicts(
+        relit_pause, wait, override_pts, support, drinking_down, intake_down, moved_lately
+    )
 
 
 def lighting_pause(
