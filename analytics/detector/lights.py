@@ -18,7 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, past_days, robust_center, same_hour_median, window_sums
+from analytics.detector.windows import (
+    DAY,
+    gap_hours,
+    lagged,
+    past_days,
+    robust_center,
+    same_hour_median,
+    window_sums,
+)
 
 MAX_LATE_H = 3  # lights later than this by the water are not told apart from a line failure
 FEED_DRY_FRAC = 0.15  # feeders that moved deliver next to nothing; a line failure's hens get ≥ 1/3
@@ -73,7 +81,9 @@ def lights_came_early(water: np.ndarray, drinking: UsualDrinking, lit_frac: floa
     hours, and a short window of them reads a fall that is no fall; it keeps doing so, a day at a
     time, until the usual hours have moved too."""
     with np.errstate(invalid="ignore"):
-        return (drinking.hour < 0.2 * drinking.rate) & (water >= lit_frac * drinking.rate)
+        drank = (drinking.hour < 0.2 * drinking.rate) & (water >= lit_frac * drinking.rate)
+    # The first hour after a gap holds the gap's backlog (CONTRACTS §6): litres drunk over hours.
+    return drank & ~gap_hours(water)
 
 
 def moved_too(amount: np.ndarray, late: np.ndarray, days: int, dry_frac: float = FEED_DRY_FRAC) -> np.ndarray:

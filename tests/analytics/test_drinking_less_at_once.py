@@ -11,7 +11,7 @@ import pytest
 from analytics.detector import DetectorConfig, detect
 from analytics.frame import HourlyFrame
 from tests.analytics.simhouse import house
-from tests.analytics.synth import Flock, day_hour
+from tests.analytics.synth import Flock, day_hour, gap
 
 OFF = DetectorConfig(midday_frac=0.0)
 
@@ -43,6 +43,17 @@ def test_drinking_down_mid_morning_is_a_water_drop_within_hours(
     assert float(alert.evidence["fall_3h_pct"] or 0) >= 8  # the short window's fall, not the 24 h figure's
     # The 24 h figure alone waits for a day's worth of the fall (or the eggs come first).
     assert _first(frame, onset, OFF)[2] >= 10
+
+
+@pytest.mark.parametrize("gap_end_utc", [16, 19])
+def test_a_gateway_gap_ending_in_the_dark_does_not_hide_drinking_less(gap_end_utc: int) -> None:
+    """The backlog of a gap that ends in the dark lands in an hour that is usually dry: litres drunk
+    over the gap's hours, not lights switched on early (which pauses the partial fall for a day)."""
+    frame, onset = _sick(1, 22, 0.88)
+    end = day_hour(30, gap_end_utc)
+    gap(frame, 1, end - 6, 6)
+    kind, house, hours = _first(frame, onset)
+    assert (kind, house) == ("water_drop", "H02") and hours <= 5
 
 
 @pytest.mark.parametrize(("utc_hour", "within"), [(17, 8), (19, 6)])
