@@ -138,10 +138,9 @@ def _intake_drops(
             # The other meter down beyond a day's noise too, neither by a quarter or more (a line
             # that stopped, water failing and the hens eating less for it): the hens, not a line.
             both = 100 * cfg.support_frac <= other_fall and max(fall, other_fall) < BOTH_MAX_PCT
-            # The water of the last 3 h mid-day (nearly) gone: the outage check, worded as such.
-            stopped = what == "water" and float(np.nan_to_num(c.fall_short[h, t])) >= cfg.outage_frac
-            if stopped:
-                en, zh = messages.water_stopped(houses[h], 100 * float(c.fall_short[h, t]))
+            # The last 3 h mid-day (nearly) gone: the outage check, worded as such.
+            if float(np.nan_to_num(c.fall_short[h, t])) >= cfg.outage_frac:
+                en, zh = messages.line_stopped(houses[h], what, 100 * float(c.fall_short[h, t]))
             else:
                 en, zh = messages.consumption_drop(houses[h], what, fall, other_fall if both else None)
             out.append(

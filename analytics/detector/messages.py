@@ -69,19 +69,30 @@ def consumption_drop(
     return en, zh
 
 
-def water_stopped(house: str, fall_3h_pct: float) -> tuple[str, str]:
-    """Water through the meter (nearly) gone for hours mid-day: a line, or the meter itself.  The
-    detector cannot tell them apart in time (outage.py), so the text names both and the urgency."""
-    en = (
-        f"{house}: water through the meter down {fall_3h_pct:.0f}% over the last 3 h against these hours' "
-        f"usual — a water line has stopped (a closed valve, a blocked filter, a failed pump, a burst pipe) "
-        f"or the meter stopped counting. Check the lines and drinkers at once: hens without water stop "
-        f"eating and laying within hours."
-    )
-    zh = (
-        f"{house}：近3小时水表读数比该时段通常值低 {fall_3h_pct:.0f}%——水线停水（阀门关闭、过滤器堵塞、"
-        f"水泵故障或水管破裂）或水表停止计数。请立即检查水线和饮水器：鸡群断水数小时内就会停止采食和产蛋。"
-    )
+def line_stopped(house: str, what: str, fall_3h_pct: float) -> tuple[str, str]:
+    """The water (or feed) through the meter (nearly) gone for hours mid-day: a line, or the meter
+    itself.  The detector cannot tell them apart in time (outage.py), so the text names both and
+    the urgency."""
+    if what == "water":
+        en_cause = (
+            "a water line has stopped (a closed valve, a blocked filter, a failed pump, a burst pipe) or the "
+            "meter stopped counting. Check the lines and drinkers at once: hens without water stop eating and "
+            "laying within hours."
+        )
+        zh_cause = (
+            "水线停水（阀门关闭、过滤器堵塞、水泵故障或水管破裂）或水表停止计数。"
+            "请立即检查水线和饮水器：鸡群断水数小时内就会停止采食和产蛋。"
+        )
+        zh_meter = "水表"
+    else:
+        en_cause = (
+            "a feed line has stopped (the chain, the auger, the bin's outlet) or the scale stopped counting. "
+            "Check the feeders at once: hens without feed lay less within a day."
+        )
+        zh_cause = "料线停止（链条、绞龙或料塔下料故障）或料秤停止计数。请立即检查喂料系统：鸡群断料一天内产蛋就会下降。"
+        zh_meter = "料秤"
+    en = f"{house}: {what} through the meter down {fall_3h_pct:.0f}% over the last 3 h against these hours' usual — {en_cause}"
+    zh = f"{house}：近3小时{zh_meter}读数比该时段通常值低 {fall_3h_pct:.0f}%——{zh_cause}"
     return en, zh
 
 

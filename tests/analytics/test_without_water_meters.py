@@ -38,6 +38,15 @@ def test_hens_eating_less_at_once_are_a_feed_drop_within_hours(seed: int, utc_ho
     assert (later.detected_at - frame.hour_start(onset)).total_seconds() / 3600 >= 10
 
 
+def test_a_feed_line_stopping_mid_day_is_a_feed_drop_within_hours() -> None:
+    frame = _no_water(Flock().build())
+    stop = day_hour(25, 2)  # lights on at 20 UTC: six hours into the day
+    frame.feed_kg[0, stop : stop + 8] *= 0.05
+    (alert,) = [a for a in detect(frame) if a.kind == "feed_drop"]
+    assert alert.house == "H01" and alert.detected_at - frame.hour_start(stop) <= dt.timedelta(hours=4)
+    assert "feed line has stopped" in alert.message and "料线停止" in alert.message_zh
+
+
 @pytest.mark.parametrize("shift_h", [-3, -2, 2, 3])
 def test_lights_moved_are_no_feed_drop_in_flat_feeding(shift_h: int) -> None:
     """House H02's lights (and its feeding with them) move at day 30: the 24 h feed falls by the
