@@ -72,3 +72,45 @@ def _usual_span(flat: np.ndarray, s: np.ndarray, a: np.ndarray, b: np.ndarray, d
     ok &= known[row, hi] & known[row, lo - 1]
     sums = np.where(ok, cum[row, hi + 1] - cum[row, lo], np.nan)
     return np.nan_to_num(robust_center(sums, 1), nan=0.0)
+
+
+def window_sums_across_gaps(x: np.ndarray, w: int, days: int = USUAL_DAYS) -> np.ndarray:
+    """:func:`window_sums` over ``w`` hours, where a window whose start lies in a gap that has ended
+    is known too: the gap's backlog (in its first hour back) spread over the gap's hours as the same
+    hours usually count (previous ``days`` days' median; evenly if they usually count nothing).
+    Causal: a window ending at a known hour after a gap needs only what came by then."""
+    out = window_sums(x, w)
+    known = ~np.isnan(x)
+    back = known & ~lagged(known, 1, fill=True)  # first hour back after a gap (or the first report)
+    if not back.any():  # the usual case: no gap at all
+        return out
+    before = lagged(last_true(known, -1), 1, fill=-1).astype(np.int64)
+    back &= before >= 0
+    if not back.any():
+        return out
+    flat = x.reshape(-1, x.shape[-1])
+    res = out.reshape(flat.shape)
+    s, b = np.nonzero(back.reshape(flat.shape))
+    a = before.reshape(flat.shape)[s, b] + 1  # the gap is [a, b)
+    n = flat.shape[-1]
+    span = int((b - a).max()) + 1  # hours a .. b
+    hours = a[:, None] + np.arange(span)[None, :]  # [gap, k]
+    inside = hours <= b[:, None]
+    usual = np.where(inside, same_hour_median(flat, s[:, None], np.clip(hours, 0, n - 1), days, 1), 0.0)
+    usual = np.where(np.isnan(usual), 0.0, usual)
+    total = usual.sum(axis=1, keepdims=True)
+    even = np.where(inside, 1.0, 0.0)
+    weights = np.where(total > 0, usual, even)
+    frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)  # share counted by hour a+k
+    kf = known.reshape(flat.shape)
+    c = np.cumsum(np.where(kf, flat, 0.0), axis=-1)
+    start_c = np.where(a > 0, c[s, np.clip(a - 1, 0, None)], 0.0)[:, None] + flat[s, b][:, None] * frac
+    # Windows (t - w, t] with t - w = a + k inside the gap (k < b - a) and t known, t >= b.
+    ends = hours + w
+    ok = inside & (hours < b[:, None]) & (ends < n)
+    gi, k = np.nonzero(ok)
+    t = ends[gi, k]
+    ser = s[gi]
+    good = kf[ser, t]
+    res[ser[good], t[good]] = c[ser[good], t[good]] - start_c[gi[good], k[good]]
+    return res.reshape(x.shape)

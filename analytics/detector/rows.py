@@ -18,6 +18,7 @@ import numpy as np
 
 from analytics.detector.config import DetectorConfig
 from analytics.detector.episodes import first_alarms
+from analytics.detector.gaps import window_sums_across_gaps
 from analytics.detector.windows import (
     DAY,
     _sorted_median,
@@ -28,7 +29,6 @@ from analytics.detector.windows import (
     run_start,
     trailing_sums,
     value_at,
-    window_sums,
 )
 
 BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is estimated (see below)
@@ -197,7 +197,9 @@ def analyse_rows(
     known = ~np.isnan(eggs)
     seen = np.logical_or.accumulate(known, axis=-1)
     started = np.asarray(seen.any(axis=1, keepdims=True))  # the house has reported (some row, at some hour)
-    win = window_sums(eggs, DAY)
+    # A gap's backlog spread as those hours usually count: the house figure is known again as soon
+    # as the backlog is in, not a day after the gap (every window with its start in it).
+    win = window_sums_across_gaps(eggs, DAY)
     depop = depopulating[:, None, :]
     back = np.zeros_like(depop) if undone is None else undone[:, None, :]
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead

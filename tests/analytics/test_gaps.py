@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from analytics.detector.gaps import restore_lost_backlogs
+from analytics.detector.gaps import restore_lost_backlogs, window_sums_across_gaps
+from analytics.detector.windows import window_sums
 
 nan = np.nan
 
@@ -69,3 +71,47 @@ def test_a_flock_coming_into_lay_gets_its_recent_count_back() -> None:
     x = np.concatenate([days_of(PATTERN, 1) * f for f in (0, 0, 0, 0, 0.5, 1.0, 1.5, 2.0)])
     x[7 * 24 + 20 : 7 * 24 + 23] = nan
     assert restore_lost_backlogs(x)[7 * 24 + 23] == 20.0 + 90.0  # its own 20, the gap as on day 5
+
+
+def _with_gap(x: np.ndarray, start: int, hours: int) -> np.ndarray:
+    """The gateway offline for ``hours`` from ``start``: blanks, then the backlog in the first hour back."""
+    y = x.copy()
+    y[start + hours] += y[start : start + hours].sum()
+    y[start : start + hours] = nan
+    return y
+
+
+def test_windows_across_an_ended_gap_are_known_and_right_when_the_day_repeats() -> None:
+    x = days_of(PATTERN, 8)
+    y = _with_gap(x, 5 * 24 + 18, 4)  # the gap holds two of the four counting hours
+    got = window_sums_across_gaps(y, 24)
+    want = window_sums(x, 24)
+    after = np.arange(5 * 24 + 22, 8 * 24)
+    assert np.allclose(got[after], want[after])  # known from the first hour back, and exact
+    # In the gap nothing is known; a plain window sum leaves the next day's windows unknown too.
+    assert np.isnan(got[5 * 24 + 18 : 5 * 24 + 22]).all()
+    assert np.isnan(window_sums(y, 24)[6 * 24 + 18 : 6 * 24 + 22]).all()
+
+
+def test_windows_across_a_gap_are_causal() -> None:
+    x = days_of(PATTERN, 8) + np.random.default_rng(1).uniform(0, 5, 8 * 24)
+    y = _with_gap(x, 5 * 24 + 10, 12)
+    whole = window_sums_across_gaps(y, 24)
+    for cut in range(5 * 24 + 23, 7 * 24):
+        assert np.allclose(window_sums_across_gaps(y[:cut], 24), whole[:cut], equal_nan=True)
+
+
+def test_a_backlog_of_hours_that_usually_count_nothing_is_spread_evenly() -> None:
+    x = days_of([4.0] * 24, 4)
+    y = _with_gap(x, 2 * 24 + 3, 6)
+    y[: 2 * 24] = 0.0  # the days before counted nothing at all
+    got = window_sums_across_gaps(y, 24)
+    # The window starting 3 h into the gap holds 3/7 of the 28 its 7 h span (gap and first hour
+    # back) counted: 12, and 21 hours of 4 after it.
+    assert got[2 * 24 + 6 + 24] == pytest.approx(12.0 + 21 * 4.0)
+
+
+def test_a_gap_before_the_first_report_stays_unknown() -> None:
+    y = days_of(PATTERN, 3)
+    y[:10] = nan
+    assert np.array_equal(window_sums_across_gaps(y, 24), window_sums(y, 24), equal_nan=True)
