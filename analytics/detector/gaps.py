@@ -22,19 +22,30 @@ USUAL_DAYS = 3  # days the usual count is taken from (few: a young flock's count
 MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is left as it is
 
 
-def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: float = MIN_SHARE) -> np.ndarray:
-    """``x`` (hourly counts, any leading axes, hour last) with each lost backlog put back."""
+def ended_gaps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The gaps of ``x`` (any leading axes, hour last) that have ended, after a first report: the
+    series (``x`` flattened to ``[series, hour]``), the gap's first hour ``a`` and the first hour back
+    ``b`` (the gap is ``[a, b)``); None when there is none (the usual case)."""
     known = ~np.isnan(x)
     back = known & ~lagged(known, 1, fill=True)  # first hour back after a gap (or the first report)
-    if not back.any():  # the usual case: no gap at all
-        return x
+    if not back.any():
+        return None
     before = lagged(last_true(known, -1), 1, fill=-1).astype(np.int64)  # last known hour before this one
     back &= before >= 0
     if not back.any():
+        return None
+    s, b = np.nonzero(back.reshape(-1, x.shape[-1]))
+    a = before.reshape(-1, x.shape[-1])[s, b] + 1
+    return s, a, b
+
+
+def restore_lost_backlogs(x: np.ndarray, days: int = USUAL_DAYS, min_share: float = MIN_SHARE) -> np.ndarray:
+    """``x`` (hourly counts, any leading axes, hour last) with each lost backlog put back."""
+    gaps = ended_gaps(x)
+    if gaps is None:
         return x
+    s, a, b = gaps
     flat = x.reshape(-1, x.shape[-1])
-    s, b = np.nonzero(back.reshape(flat.shape))
-    a = before.reshape(flat.shape)[s, b] + 1  # the gap is [a, b)
     # What the gap and its first hour back together usually count (the same hours of the previous
     # days, median; a belt run that comes an hour earlier or later from day to day stays inside that
     # span, where the median of each hour alone would miss it), and the gap alone: that less what
@@ -80,18 +91,12 @@ def window_sums_across_gaps(x: np.ndarray, w: int, days: int = USUAL_DAYS) -> np
     hours usually count (previous ``days`` days' median; evenly if they usually count nothing).
     Causal: a window ending at a known hour after a gap needs only what came by then."""
     out = window_sums(x, w)
-    known = ~np.isnan(x)
-    back = known & ~lagged(known, 1, fill=True)  # first hour back after a gap (or the first report)
-    if not back.any():  # the usual case: no gap at all
+    gaps = ended_gaps(x)
+    if gaps is None:
         return out
-    before = lagged(last_true(known, -1), 1, fill=-1).astype(np.int64)
-    back &= before >= 0
-    if not back.any():
-        return out
+    s, a, b = gaps
     flat = x.reshape(-1, x.shape[-1])
     res = out.reshape(flat.shape)
-    s, b = np.nonzero(back.reshape(flat.shape))
-    a = before.reshape(flat.shape)[s, b] + 1  # the gap is [a, b)
     n = flat.shape[-1]
     span = int((b - a).max()) + 1  # hours a .. b
     hours = a[:, None] + np.arange(span)[None, :]  # [gap, k]
@@ -102,7 +107,7 @@ def window_sums_across_gaps(x: np.ndarray, w: int, days: int = USUAL_DAYS) -> np
     even = np.where(inside, 1.0, 0.0)
     weights = np.where(total > 0, usual, even)
     frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)  # share counted by hour a+k
-    kf = known.reshape(flat.shape)
+    kf = ~np.isnan(flat)
     c = np.cumsum(np.where(kf, flat, 0.0), axis=-1)
     start_c = np.where(a > 0, c[s, np.clip(a - 1, 0, None)], 0.0)[:, None] + flat[s, b][:, None] * frac
     # Windows (t - w, t] with t - w = a + k inside the gap (k < b - a) and t known, t >= b.
