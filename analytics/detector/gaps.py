@@ -1,4 +1,4 @@
-"""Gaps whose backlog never came.
+"""Gaps whose backlog never came, and windows whose start lies in a gap that has ended.
 
 A counter or meter that stops reporting normally brings everything it counted meanwhile in its
 first hour back (CONTRACTS §6), and the windows across the gap are exact.  One that lost power
@@ -10,6 +10,11 @@ counts (or holds less than half of what the gap and that hour count together: a 
 early, into the gap), the backlog is taken as lost and that hour is given the gap's usual count on
 top of its own (the same hours of the last three days, median).  The gap's own hours stay unknown, so the
 figures remain causal: nothing before the first hour back changes.
+
+A 24 h window whose start lies in a gap is unknown by the cumulative sums alone (its start is), so
+every gap left the house figure unknown for a day after it.  Once the backlog is in,
+:func:`window_sums_across_gaps` spreads it over the gap's hours as those hours usually count:
+only the split of the gap's count at the window's start is estimated.
 """
 
 from __future__ import annotations

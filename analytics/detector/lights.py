@@ -1,4 +1,5 @@
-"""Lights that came on later than usual, told from the water.
+"""Lights that came on later (or earlier) than usual, told from the water — or, in a house without
+water readings, from a feed measured hour by hour, which the caller passes instead (analysis.py).
 
 Hens drink with the lights.  When the lighting schedule moves later, the first hours of the usual lit
 day stay as dry as the night, then drinking starts at its usual rate.  For the next 24 h every 24 h
@@ -9,7 +10,8 @@ move and a normal water total, which such a day does not have; this check sees t
 hours of the usual lights-on.
 
 A line failure keeps the water low for longer (≥ 4 h in the simulator, and it is then an outage);
-a sick flock drinks less, not later; a gateway gap leaves the hours unknown, never "dark".
+a sick flock drinks less, not later; a gateway gap leaves the hours unknown, never "dark", and
+its backlog in the first hour back is no drinking in a usually dark hour.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""A water line that stops, or hens that drink less at once: the last 3 h of water against what
-those hours of the day usually get.
+"""A water line that stops, or hens that drink less at once: the last 3 h of water (or of a feed
+measured hour by hour) against what those hours of the day usually get.
 
 The 24 h figure needs hours of outage before it falls far enough (and then ``consumption_hours`` more
 to confirm); a line failure shows at once in a short window.  Short windows carry the drinking
