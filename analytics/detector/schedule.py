@@ -37,31 +37,31 @@ class ScheduleVerdicts:
 
 
 def schedule_verdicts(
-    water_l: np.ndarray,
-    water: ConsumptionDrops,
+    rhythm_l: np.ndarray,
+    rhythm: ConsumptionDrops,
     feed: ConsumptionDrops,
     started_late: np.ndarray,
     first_hod: int,
     start: int,
     cfg: DetectorConfig,
 ) -> ScheduleVerdicts:
-    """``water_l``: the water meter's hours (backlogs restored), and ``water`` its figures — or, for
-    a house without water readings, its feed's; ``started_late``: lights came on late today
-    (lights.py)."""
-    shift = rhythm_shift_hours(water_l, first_hod, cfg.baseline_days, start)
+    """``rhythm_l``: the hours the hens' daily rhythm is read from — the water meter's (backlogs
+    restored), or for a house without water readings its feed's — and ``rhythm`` their figures;
+    ``feed`` the feed's figures; ``started_late``: lights came on late today (lights.py)."""
+    shift = rhythm_shift_hours(rhythm_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         # Down by a share and beyond the meter's own day-to-day noise: with water meters 5-7 % off
         # from day to day, 6 % alone lowered the laying thresholds on one day in five to nine.
-        water_sure, feed_sure = (w.z >= cfg.support_z for w in (water, feed))
-        support = (water_sure & (water.fall >= cfg.support_frac)) | (
+        rhythm_sure, feed_sure = (w.z >= cfg.support_z for w in (rhythm, feed))
+        support = (rhythm_sure & (rhythm.fall >= cfg.support_frac)) | (
             feed_sure & (feed.fall >= cfg.support_frac)
         )
         clearly = cfg.hold_release_factor * cfg.support_frac
-        intake_down = (water_sure & (water.fall >= clearly)) | (feed_sure & (feed.fall >= clearly))
-        relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(water.fall) < 0.5 * cfg.water_min_frac)
+        intake_down = (rhythm_sure & (rhythm.fall >= clearly)) | (feed_sure & (feed.fall >= clearly))
+        relit = (np.abs(shift) >= cfg.rhythm_shift_hours) & (np.abs(rhythm.fall) < 0.5 * cfg.water_min_frac)
         # Mid-day drinking far above the day as a whole: the lights came on later and the hens'
         # drinking peak moved into hours that are usually calm — not a water or feed problem.
-        moved = water.fall_short <= water.fall - cfg.rhythm_excess_frac
+        moved = rhythm.fall_short <= rhythm.fall - cfg.rhythm_excess_frac
     # A lighting change moves the rhythm for good; noise in one window's centre comes and goes.
     # While a shift is seen but not yet lasting, verdicts wait (the multi-day evidence is kept).
     suspect = relit.copy()
@@ -71,7 +71,7 @@ def schedule_verdicts(
         relit |= moved
     else:
         moved_lately[...] = False
-    intake_alarm = (water.alarm | feed.alarm) & ~moved_lately
+    intake_alarm = (rhythm.alarm | feed.alarm) & ~moved_lately
     relit_pause = lighting_pause(relit, shift, intake_alarm, cfg)
     suspect &= ~within_last(intake_alarm, cfg.rhythm_outage_hours)
     wait = suspect & ~relit_pause
@@ -79,11 +79,11 @@ def schedule_verdicts(
     # the rhythm too and lowers them.  Once the 24 h water total is down (and not because drinking
     # moved later into the day) the rhythm shift cannot explain a large laying shortfall.
     with np.errstate(invalid="ignore"):
-        totals_down = (water.fall >= cfg.rhythm_total_fall_frac) & ~moved_lately
+        totals_down = (rhythm.fall >= cfg.rhythm_total_fall_frac) & ~moved_lately
     # Drinking down both over 24 h and mid-day right now: the hens drink less, not at other hours
     # (lights moved by ≤ 3 h leave mid-day drinking normal, see outage.py).
     with np.errstate(invalid="ignore"):
-        drinking_down = support & (water.fall_short >= cfg.support_frac)
+        drinking_down = support & (rhythm.fall_short >= cfg.support_frac)
     # Lights on late today: the laying totals are down because the day moved, so only drinking
     # down mid-day overrides the wait (see lights.py).  Water keeps its own verdict and the feed waits
     # only if it moved too (above): a night line failure that ends after lights-on looks the same in
