@@ -47,6 +47,7 @@ def detect(
     import time
 
     from analytics.detector import detect as run
+    from analytics.detector.hen_count import with_estimated_hens
     from analytics.evaluate import with_breeds
     from analytics.offline import CsvFormatError, Rejects, houses_without_hens, read_frame, write_alerts
     from eggwatch.park import load_park
@@ -64,9 +65,16 @@ def detect(
     if rejects is not None and rejects.read_as_utc:
         print(f"eggwatch detect: read {rejects.read_as_utc} timestamps without a time zone as UTC "
               f"(first: {rejects.read_as_utc_first}); §6 wants 2026-03-01T05:00:00Z", file=sys.stderr)  # fmt: skip
-    if blind := houses_without_hens(frame):  # no hen-day % without a flock size: say so, do not guess
-        print(f"eggwatch detect: no hens figure for {', '.join(blind)}: their hen-day % is unknown, "
-              "so only their counters and meters are checked", file=sys.stderr)  # fmt: skip
+    if blind := houses_without_hens(frame):  # no flock size: the count is estimated (hen_count.py), say so
+        _, estimated = with_estimated_hens(frame)
+        if guessed := [b for b in blind if b in estimated]:
+            print(f"eggwatch detect: no hens figure for {', '.join(guessed)}: their count is estimated from "
+                  "their first days' eggs at the breed standard (their alerts say so); enter it for exact "
+                  "figures", file=sys.stderr)  # fmt: skip
+        if unknown := [b for b in blind if b not in estimated]:
+            print(f"eggwatch detect: no hens figure for {', '.join(unknown)} and no whole day of eggs in "
+                  "their first days to estimate it: their hen-day % is unknown, so only their counters "
+                  "and meters are checked", file=sys.stderr)  # fmt: skip
     if breeds:
         frame = with_breeds(frame, breeds)
     n = write_alerts(run(frame, config), sys.stdout.buffer)
@@ -84,7 +92,7 @@ def evaluate(
     days: int = typer.Option(120, "--days", min=40, max=400, help="days per scenario"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="list every miss and false alarm"),
     without: str = typer.Option(
-        "", "--without", help="house columns to blank, as if not metered: age_weeks,water_l,feed_kg,temp_c"
+        "", "--without", help="house columns to blank, as if not metered: hens,age_weeks,water_l,feed_kg,temp_c"
     ),
     settings: list[str] = typer.Option([], "--set", help=SET_HELP),
     park_size: int = typer.Option(

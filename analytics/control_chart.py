@@ -25,8 +25,10 @@ def control_chart(
     grid = np.full((h, days * 24 + 24), np.nan)
     grid[:, pad : pad + frame.n_hours] = frame.hens
     hens = grid[:, : days * 24].reshape(h, days, 24)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hd = 100.0 * np.nansum(eggs, axis=2) / np.nanmean(hens, axis=2)
+    known = ~np.isnan(hens)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a day without a count: no hen-day % (NaN)
+        mean_hens = np.where(known, hens, 0.0).sum(axis=2) / known.sum(axis=2)
+        hd = 100.0 * np.nansum(eggs, axis=2) / mean_hens
     hd[:, 0] = np.nan  # the first local day is partial
     out: list[DetectorAlert] = []
     for i in range(h):

@@ -38,7 +38,7 @@ def with_breeds(frame: HourlyFrame, breeds: dict[str, str]) -> HourlyFrame:
 
 
 # House columns a park may not meter; ``--without`` scores the detector as if they were blank.
-OPTIONAL_COLUMNS = ("age_weeks", "water_l", "feed_kg", "temp_c")
+OPTIONAL_COLUMNS = ("hens", "age_weeks", "water_l", "feed_kg", "temp_c")
 
 
 def optional_columns(text: str) -> list[str]:

@@ -90,8 +90,18 @@ def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
     write_frame(frame, h, r)
     res = run("detect", "--houses", str(h), "--rows", str(r))
     assert res.returncode == 0, res.stderr
-    assert res.stdout == ""  # no hen-day %, so no drop: but not silently
-    assert "no hens figure for H01: their hen-day % is unknown" in res.stderr
+    # The count is estimated from the first days' eggs: the drop is found, and says so.
+    (alert,) = [json.loads(x) for x in res.stdout.splitlines()]
+    assert (alert["house"], alert["kind"]) == ("H01", "laying_drop")
+    assert alert["evidence"]["hens_source"] == "estimated"
+    assert "no hens figure for H01: their count is estimated" in res.stderr
+    # No whole day of eggs to estimate it from: no hen-day %, so no drop — but not silently.
+    frame.eggs[0, :, 5::24] = np.nan
+    write_frame(frame, h, r)
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == ""
+    assert "no hens figure for H01 and no whole day of eggs" in res.stderr
 
 
 def test_detect_settings_change_the_verdict(tmp_path: Path) -> None:
@@ -129,8 +139,8 @@ def test_evaluate_can_leave_out_the_meters_a_park_lacks() -> None:
     res = run("evaluate", "--seeds", "5", "--houses", "3", "--days", "45", "--without", "water_l,feed_kg")
     assert res.returncode == 0, res.stderr
     assert "house columns left blank: water_l, feed_kg" in res.stdout and "drop recall" in res.stdout
-    res = run("evaluate", "--seeds", "5", "--without", "hens")
-    assert res.returncode == 2 and "--without: unknown column hens" in res.stderr
+    res = run("evaluate", "--seeds", "5", "--without", "eggs")
+    assert res.returncode == 2 and "--without: unknown column eggs" in res.stderr
 
 
 def test_evaluate_can_show_each_house_alone_and_choose_the_rows() -> None:

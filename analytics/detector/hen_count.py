@@ -1,0 +1,97 @@
+"""A house whose hen count is never reported: a constant count estimated from its first days' eggs.
+
+Every figure the detector judges is per hen (hen-day %, water and feed per hen), so a house without
+a count (blank, or 0 at every hour) had no verdict at all: with the ``hens`` column blank, 11 of the 188 incidents of seeds 1-6
+were found (only by the raw water and feed, none by the eggs).  A drop is judged against the
+house's own baseline, so any constant count finds it; the count sets only the scale of the points
+(the magnitudes, and the thresholds given in points).  So the count is the eggs of the first whole
+days over the breed standard at the age then (:data:`DEFAULT_LEVEL_PCT` where the age is unknown or
+the flock not yet in lay), and the house's hen-day % starts on its breed curve.
+
+Causal: those days lie within :data:`ESTIMATE_HOURS` of the first eggs counted, before the first
+hour any verdict can be given (a verdict needs ``min_baseline_days`` past days), so cutting the
+input after an alert keeps the days its count came from.  One count per house and file (or live
+query): a restocked house without counts keeps its first flock's, and a count reported at any hour
+is carried instead (flocks.filled_hens).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector.windows import DAY
+from analytics.frame import HourlyFrame
+from eggwatch.breeds import curve
+
+ESTIMATE_HOURS = 5 * DAY  # from the first eggs counted (no verdict comes before six days of data)
+MIN_DAYS = 2  # whole days needed within them; fewer: the house stays without a count
+DEFAULT_LEVEL_PCT = 85.0  # hen-day % taken where the breed standard says nothing (no age, not laying)
+MIN_LEVEL_PCT = 20.0  # a standard below this (pullets coming into lay) is too steep to scale by
+
+
+def with_estimated_hens(frame: HourlyFrame) -> tuple[HourlyFrame, tuple[str, ...]]:
+    """``frame`` with a count for each house that never reports one (blank, or 0 throughout) and has
+    eggs to go by, and those houses' ids (empty, and ``frame`` itself, in the usual case of every
+    house reporting)."""
+    with np.errstate(invalid="ignore"):
+        unknown = np.flatnonzero(~(frame.hens > 0).any(axis=1))  # blank, or 0 throughout
+    if not unknown.size:
+        return frame, ()
+    eggs = frame.eggs[unknown]
+    counted = ~np.isnan(eggs).all(axis=1)  # [house, hour]: some row reported
+    house_eggs = np.where(counted, np.nansum(eggs, axis=1), np.nan)
+    first = np.argmax(counted, axis=1)  # the first hour with eggs (0 if none: masked below)
+    offset = (-frame.start.hour) % DAY  # whole UTC days start here
+    nd = max(0, (frame.n_hours - offset) // DAY)
+    days = house_eggs[:, offset : offset + nd * DAY].reshape(len(unknown), nd, DAY)
+    day_start = offset + DAY * np.arange(nd)
+    inside = (day_start[None, :] >= first[:, None]) & (
+        day_start[None, :] + DAY <= first[:, None] + ESTIMATE_HOURS
+    )
+    day_eggs = days.sum(axis=2)  # NaN unless every hour counted
+    usable = inside & np.isfinite(day_eggs) & (day_eggs > 0) & counted.any(axis=1)[:, None]
+    with np.errstate(invalid="ignore"):
+        level = _level(frame, unknown, offset, nd)
+        per_day = np.where(usable, 100.0 * day_eggs / level, np.nan)
+    enough = usable.sum(axis=1) >= MIN_DAYS
+    if not enough.any():
+        return frame, ()
+    hens = frame.hens.copy()
+    est = np.full(len(unknown), np.nan)
+    est[enough] = np.nanmedian(per_day[enough], axis=1)
+    hens[unknown[enough]] = np.round(est[enough])[:, None]
+    return _with_hens(frame, hens), tuple(frame.houses[h] for h in unknown[enough])
+
+
+def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.ndarray:
+    """The breed standard's hen-day % at each whole day's mean age, ``[house, day]``."""
+    out = np.full((len(houses), nd), DEFAULT_LEVEL_PCT)
+    if nd == 0:
+        return out
+    age = frame.age_weeks[houses, offset : offset + nd * DAY].reshape(len(houses), nd, DAY)
+    known = ~np.isnan(age)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_age = np.where(known, age, 0.0).sum(axis=2) / known.sum(axis=2)
+    std = np.full(mean_age.shape, np.nan)
+    breeds = [frame.breeds[h] for h in houses]
+    for breed in set(breeds):  # a loop over breeds (two), not houses
+        idx = [i for i, b in enumerate(breeds) if b == breed]
+        std[idx] = curve(breed).hen_day(np.nan_to_num(mean_age[idx], nan=-1.0))
+    out[:] = np.where(np.isfinite(mean_age) & (std >= MIN_LEVEL_PCT), std, DEFAULT_LEVEL_PCT)
+    return out
+
+
+def _with_hens(frame: HourlyFrame, hens: np.ndarray) -> HourlyFrame:
+    return HourlyFrame(
+        start=frame.start,
+        houses=frame.houses,
+        rows=frame.rows,
+        hens=hens,
+        age_weeks=frame.age_weeks,
+        water_l=frame.water_l,
+        feed_kg=frame.feed_kg,
+        temp_c=frame.temp_c,
+        eggs=frame.eggs,
+        breeds=frame.breeds,
+        row_names=frame.row_names,
+    )

@@ -1,0 +1,79 @@
+"""A house that never reports its hen count: a count estimated from its first days' eggs keeps it
+judged (hen_count.py), and its alerts say the per-hen figures rest on that estimate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.detector import detect, detect_live
+from analytics.detector.hen_count import DEFAULT_LEVEL_PCT, with_estimated_hens
+from analytics.frame import HourlyFrame
+from eggwatch.breeds import curve
+from tests.analytics.synth import Flock, day_hour
+
+
+def _no_count(frame: HourlyFrame, house: int) -> HourlyFrame:
+    frame.hens[house] = np.nan
+    return frame
+
+
+def test_the_count_is_the_first_days_eggs_at_the_breed_standard() -> None:
+    flock = Flock(days=30, houses=3, level=0.9, seed=4)
+    frame = _no_count(flock.build(), 1)
+    out, estimated = with_estimated_hens(frame)
+    assert estimated == ("H02",)
+    hens = out.hens[1]
+    assert np.all(hens == hens[0])  # one count, every hour
+    # The flock lays 90 % of its 30,000 hens' eggs; the count makes that the breed standard's level.
+    standard = float(curve(frame.breeds[1]).hen_day(flock.age0))
+    assert abs(hens[0] - 30000.0 * 90.0 / standard) < 0.03 * hens[0]
+    np.testing.assert_array_equal(out.hens[[0, 2]], frame.hens[[0, 2]])  # reported counts untouched
+
+
+def test_without_an_age_the_default_level_stands_in() -> None:
+    frame = _no_count(Flock(days=30, houses=2, level=0.85).build(), 0)
+    frame.age_weeks[0] = np.nan
+    out, _ = with_estimated_hens(frame)
+    assert abs(out.hens[0, 0] - 30000.0 * 85.0 / DEFAULT_LEVEL_PCT) < 0.03 * 30000.0
+
+
+def test_every_house_reporting_leaves_the_frame_as_it_is() -> None:
+    frame = Flock(days=20).build()
+    out, estimated = with_estimated_hens(frame)
+    assert out is frame and estimated == ()
+
+
+def test_the_days_start_at_the_first_eggs_and_part_days_do_not_count() -> None:
+    frame = _no_count(Flock(days=20, houses=2).build(), 1)
+    full, _ = with_estimated_hens(frame)
+    frame.eggs[1, :, : 6 * 24] = np.nan  # data that begins later (leading empty days)
+    later, estimated = with_estimated_hens(frame)
+    assert estimated == ("H02",) and abs(later.hens[1, 0] - full.hens[1, 0]) < 0.03 * full.hens[1, 0]
+    frame.eggs[1, :, 6 * 24 + 5 :: 24] = np.nan  # an hour missing every day: no whole day to count
+    _, estimated = with_estimated_hens(frame)
+    assert estimated == ()
+
+
+def test_a_drop_in_a_house_without_a_count_is_found_and_says_so() -> None:
+    onset = day_hour(30, 22)
+    frame = _no_count(Flock(days=40, houses=4, seed=2, drop_from={1: (onset, 0.8)}).build(), 1)
+    alerts = [a for a in detect(frame) if a.house == "H02"]
+    assert alerts, "a 20 % drop must be found without a hen count"
+    first = alerts[0]
+    assert first.kind == "laying_drop" and first.detected_at >= frame.hour_start(onset)
+    assert first.evidence["hens_source"] == "estimated"
+    assert "No hen count reported" in first.message and "未上报存栏数" in first.message_zh
+    # The estimate comes from days before any verdict: the input cut after the alert gives it too.
+    cut = frame.head(frame.index_of(first.detected_at))
+    assert first in detect(cut)
+    # A live pass over the last days reports the same event, also noting the estimate.
+    live = detect_live(frame.head(frame.index_of(first.detected_at)))
+    assert [(a.house, a.kind, a.evidence["hens_source"]) for a in live] == [
+        ("H02", "laying_drop", "estimated")
+    ]
+
+
+def test_no_drop_no_alert_in_a_house_without_a_count() -> None:
+    for seed in range(4):
+        frame = _no_count(Flock(days=40, houses=4, seed=seed).build(), 2)
+        assert [a for a in detect(frame) if a.house == "H03"] == []
