@@ -92,7 +92,9 @@ def evaluate(
     days: int = typer.Option(120, "--days", min=40, max=400, help="days per scenario"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="list every miss and false alarm"),
     without: str = typer.Option(
-        "", "--without", help="house columns to blank, as if not metered: hens,age_weeks,water_l,feed_kg,temp_c"
+        "",
+        "--without",
+        help="house columns to blank, as if not metered: hens,age_weeks,water_l,feed_kg,temp_c",
     ),
     settings: list[str] = typer.Option([], "--set", help=SET_HELP),
     park_size: int = typer.Option(
