@@ -66,7 +66,7 @@ def detect(
         print(f"eggwatch detect: read {rejects.read_as_utc} timestamps without a time zone as UTC "
               f"(first: {rejects.read_as_utc_first}); §6 wants 2026-03-01T05:00:00Z", file=sys.stderr)  # fmt: skip
     if blind := houses_without_hens(frame):  # no flock size: the count is estimated (hen_count.py), say so
-        _, estimated = with_estimated_hens(frame)
+        _, estimated = with_estimated_hens(frame, config.min_baseline_days)
         if guessed := [b for b in blind if b in estimated]:
             print(f"eggwatch detect: no hens figure for {', '.join(guessed)}: their count is estimated from "
                   "their first days' eggs at the breed standard (their alerts say so); enter it for exact "

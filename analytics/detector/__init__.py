@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import timedelta
 
 from analytics.alert import DetectorAlert
-from analytics.detector import messages
 from analytics.detector.alerts import build_alerts
 from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift, row_noise_of
 from analytics.detector.config import DetectorConfig
 from analytics.detector.flocks import split_flocks
-from analytics.detector.hen_count import with_estimated_hens
+from analytics.detector.hen_count import noted, with_estimated_hens
 from analytics.detector.maturity import history_days
 from analytics.detector.noise import learn_days
 from analytics.frame import HourlyFrame
@@ -50,34 +48,18 @@ def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[Det
     piece's verdicts are the whole run's): memory stays that of ``piece_days`` however long the file.
     """
     cfg = config or DetectorConfig()
-    frame, estimated = with_estimated_hens(frame)  # before the pieces: one count for the whole file
+    # A house that never reports its hen count: estimated before the pieces, one for the whole file.
+    frame, estimated = with_estimated_hens(frame, cfg.min_baseline_days)
     piece = 24 * cfg.piece_days
     if not piece or frame.n_hours <= piece + 24 * piece_context_days(cfg):
         flocks = split_flocks(frame)
         alerts = build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
-        return noting_estimated_hens(alerts, estimated)
+        return noted(alerts, estimated)
     alerts = []
     for start in range(0, frame.n_hours, piece):
         end = min(start + piece, frame.n_hours)
         alerts += detect_live(frame.head(end), cfg, end - start, cfg.piece_days + PIECE_STATE_DAYS)
-    return noting_estimated_hens(alerts, estimated)
-
-
-def noting_estimated_hens(alerts: list[DetectorAlert], houses: tuple[str, ...]) -> list[DetectorAlert]:
-    """``alerts`` with those of ``houses`` (whose hen count was estimated, hen_count.py) saying so: in
-    their evidence, and in the message of a drop (its points rest on the estimate)."""
-    if not houses:
-        return alerts
-    out = []
-    for a in alerts:
-        if a.house.split("/flock-")[0] in houses:
-            en, zh = (a.message, a.message_zh)
-            if a.kind in ("laying_drop", "water_drop", "feed_drop", "heat_stress"):
-                note_en, note_zh = messages.hens_estimated()
-                en, zh = f"{en} {note_en}", f"{zh}{note_zh}"
-            a = replace(a, message=en, message_zh=zh, evidence={**a.evidence, "hens_source": "estimated"})
-        out.append(a)
-    return out
+    return noted(alerts, estimated)
 
 
 def analysed_days(cfg: DetectorConfig, state_days: int) -> int:
@@ -116,7 +98,7 @@ def detect_live(
     run on all cores.
     """
     cfg = config or DetectorConfig()
-    frame, estimated = with_estimated_hens(frame)
+    frame, estimated = with_estimated_hens(frame, cfg.min_baseline_days)
     keep = min(frame.n_hours, 24 * analysed_days(cfg, state_days))
     start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
@@ -146,4 +128,4 @@ def detect_live(
             per_block = list(pool.map(block_alerts, blocks))
     alerts = [a for found in per_block for a in found]
     alerts.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
-    return noting_estimated_hens(alerts, estimated)
+    return noted(alerts, estimated)

@@ -8,31 +8,34 @@ house's own baseline, so any constant count finds it; the count sets only the sc
 days over the breed standard at the age then (:data:`DEFAULT_LEVEL_PCT` where the age is unknown or
 the flock not yet in lay), and the house's hen-day % starts on its breed curve.
 
-Causal: those days lie within :data:`ESTIMATE_HOURS` of the first eggs counted, before the first
-hour any verdict can be given (a verdict needs ``min_baseline_days`` past days), so cutting the
-input after an alert keeps the days its count came from.  One count per house and file (or live
+Causal: those days lie within the first ``min_baseline_days`` days from the first eggs counted, before
+the first hour any verdict can be given (a verdict needs that many past days' 24 h windows), so
+cutting the input after an alert keeps the days its count came from.  One count per house and file (or live
 query): a restocked house without counts keeps its first flock's, and a count reported at any hour
 is carried instead (flocks.filled_hens).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
+from analytics.alert import DetectorAlert
+from analytics.detector import messages
 from analytics.detector.windows import DAY
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 
-ESTIMATE_HOURS = 5 * DAY  # from the first eggs counted (no verdict comes before six days of data)
-MIN_DAYS = 2  # whole days needed within them; fewer: the house stays without a count
+MIN_DAYS = 2  # whole days needed within them (1 within fewer than 3 days); fewer: no count
 DEFAULT_LEVEL_PCT = 85.0  # hen-day % taken where the breed standard says nothing (no age, not laying)
 MIN_LEVEL_PCT = 20.0  # a standard below this (pullets coming into lay) is too steep to scale by
 
 
-def with_estimated_hens(frame: HourlyFrame) -> tuple[HourlyFrame, tuple[str, ...]]:
+def with_estimated_hens(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, tuple[str, ...]]:
     """``frame`` with a count for each house that never reports one (blank, or 0 throughout) and has
-    eggs to go by, and those houses' ids (empty, and ``frame`` itself, in the usual case of every
-    house reporting)."""
+    whole days of eggs within ``days`` (the detector's ``min_baseline_days``) from its first eggs,
+    and those houses' ids (empty, and ``frame`` itself, in the usual case of every house reporting)."""
     with np.errstate(invalid="ignore"):
         unknown = np.flatnonzero(~(frame.hens > 0).any(axis=1))  # blank, or 0 throughout
     if not unknown.size:
@@ -43,17 +46,17 @@ def with_estimated_hens(frame: HourlyFrame) -> tuple[HourlyFrame, tuple[str, ...
     first = np.argmax(counted, axis=1)  # the first hour with eggs (0 if none: masked below)
     offset = (-frame.start.hour) % DAY  # whole UTC days start here
     nd = max(0, (frame.n_hours - offset) // DAY)
-    days = house_eggs[:, offset : offset + nd * DAY].reshape(len(unknown), nd, DAY)
+    by_day = house_eggs[:, offset : offset + nd * DAY].reshape(len(unknown), nd, DAY)
     day_start = offset + DAY * np.arange(nd)
     inside = (day_start[None, :] >= first[:, None]) & (
-        day_start[None, :] + DAY <= first[:, None] + ESTIMATE_HOURS
+        day_start[None, :] + DAY <= first[:, None] + days * DAY
     )
-    day_eggs = days.sum(axis=2)  # NaN unless every hour counted
+    day_eggs = by_day.sum(axis=2)  # NaN unless every hour counted
     usable = inside & np.isfinite(day_eggs) & (day_eggs > 0) & counted.any(axis=1)[:, None]
     with np.errstate(invalid="ignore"):
         level = _level(frame, unknown, offset, nd)
         per_day = np.where(usable, 100.0 * day_eggs / level, np.nan)
-    enough = usable.sum(axis=1) >= MIN_DAYS
+    enough = usable.sum(axis=1) >= (MIN_DAYS if days >= 3 else 1)
     if not enough.any():
         return frame, ()
     hens = frame.hens.copy()
@@ -61,6 +64,27 @@ def with_estimated_hens(frame: HourlyFrame) -> tuple[HourlyFrame, tuple[str, ...
     est[enough] = np.nanmedian(per_day[enough], axis=1)
     hens[unknown[enough]] = np.round(est[enough])[:, None]
     return _with_hens(frame, hens), tuple(frame.houses[h] for h in unknown[enough])
+
+
+# The kinds whose figures are per hen: their messages say the count was estimated.
+PER_HEN_KINDS = ("laying_drop", "water_drop", "feed_drop", "heat_stress")
+
+
+def noted(alerts: list[DetectorAlert], houses: tuple[str, ...]) -> list[DetectorAlert]:
+    """``alerts`` with those of ``houses`` (counts estimated) saying so: ``hens_source`` in their
+    evidence, and in a drop's message that its per-hen figures rest on the estimate."""
+    if not houses:
+        return alerts
+    out = []
+    for a in alerts:
+        if a.house in houses:
+            en, zh = a.message, a.message_zh
+            if a.kind in PER_HEN_KINDS:
+                note_en, note_zh = messages.hens_estimated()
+                en, zh = f"{en} {note_en}", f"{zh}{note_zh}"
+            a = replace(a, message=en, message_zh=zh, evidence={**a.evidence, "hens_source": "estimated"})
+        out.append(a)
+    return out
 
 
 def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.ndarray:

@@ -11,6 +11,8 @@ from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 from tests.analytics.synth import Flock, day_hour
 
+DAYS = 5  # min_baseline_days' default
+
 
 def _no_count(frame: HourlyFrame, house: int) -> HourlyFrame:
     frame.hens[house] = np.nan
@@ -20,7 +22,7 @@ def _no_count(frame: HourlyFrame, house: int) -> HourlyFrame:
 def test_the_count_is_the_first_days_eggs_at_the_breed_standard() -> None:
     flock = Flock(days=30, houses=3, level=0.9, seed=4)
     frame = _no_count(flock.build(), 1)
-    out, estimated = with_estimated_hens(frame)
+    out, estimated = with_estimated_hens(frame, DAYS)
     assert estimated == ("H02",)
     hens = out.hens[1]
     assert np.all(hens == hens[0])  # one count, every hour
@@ -33,24 +35,24 @@ def test_the_count_is_the_first_days_eggs_at_the_breed_standard() -> None:
 def test_without_an_age_the_default_level_stands_in() -> None:
     frame = _no_count(Flock(days=30, houses=2, level=0.85).build(), 0)
     frame.age_weeks[0] = np.nan
-    out, _ = with_estimated_hens(frame)
+    out, _ = with_estimated_hens(frame, DAYS)
     assert abs(out.hens[0, 0] - 30000.0 * 85.0 / DEFAULT_LEVEL_PCT) < 0.03 * 30000.0
 
 
 def test_every_house_reporting_leaves_the_frame_as_it_is() -> None:
     frame = Flock(days=20).build()
-    out, estimated = with_estimated_hens(frame)
+    out, estimated = with_estimated_hens(frame, DAYS)
     assert out is frame and estimated == ()
 
 
 def test_the_days_start_at_the_first_eggs_and_part_days_do_not_count() -> None:
     frame = _no_count(Flock(days=20, houses=2).build(), 1)
-    full, _ = with_estimated_hens(frame)
+    full, _ = with_estimated_hens(frame, DAYS)
     frame.eggs[1, :, : 6 * 24] = np.nan  # data that begins later (leading empty days)
-    later, estimated = with_estimated_hens(frame)
+    later, estimated = with_estimated_hens(frame, DAYS)
     assert estimated == ("H02",) and abs(later.hens[1, 0] - full.hens[1, 0]) < 0.03 * full.hens[1, 0]
     frame.eggs[1, :, 6 * 24 + 5 :: 24] = np.nan  # an hour missing every day: no whole day to count
-    _, estimated = with_estimated_hens(frame)
+    _, estimated = with_estimated_hens(frame, DAYS)
     assert estimated == ()
 
 
@@ -77,3 +79,14 @@ def test_no_drop_no_alert_in_a_house_without_a_count() -> None:
     for seed in range(4):
         frame = _no_count(Flock(days=40, houses=4, seed=seed).build(), 2)
         assert [a for a in detect(frame) if a.house == "H03"] == []
+
+
+def test_the_days_follow_the_baseline_a_verdict_needs() -> None:
+    """With ``min_baseline_days`` 2 a verdict may come on the third day: the count is taken from the
+    first two days only (one whole day is enough then), so it still precedes every verdict."""
+    frame = _no_count(Flock(days=20, houses=2).build(), 1)
+    before, estimated = with_estimated_hens(frame, 2)
+    assert estimated == ("H02",)
+    frame.eggs[1, :, 48:] *= 2.0  # after its first two days
+    after, _ = with_estimated_hens(frame, 2)
+    assert after.hens[1, 0] == before.hens[1, 0]
