@@ -65,11 +65,12 @@ def consumption_drop(
         en = (
             f"{house}: {what} intake per hen down {fall_pct:.0f}% and {other} down {other_fall_pct:.0f}% "
             f"against the last days — the hens eat and drink less, often the first sign of illness and a "
-            f"laying drop. Check the birds first."
+            f"laying drop. Check the birds first (if birds were moved out, enter the new count)."
         )
         zh = (
             f"{house}：每只鸡{zh_what[what]}比前几天下降 {fall_pct:.0f}%，{zh_what[other]}也下降 "
-            f"{other_fall_pct:.0f}%——鸡群饮水和采食同时减少，常是发病和产蛋下降的先兆。请先检查鸡群。"
+            f"{other_fall_pct:.0f}%——鸡群饮水和采食同时减少，常是发病和产蛋下降的先兆。"
+            f"请先检查鸡群（如已转出鸡只，请录入新的存栏数）。"
         )
         return en, zh
     en = (
