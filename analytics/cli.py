@@ -69,7 +69,7 @@ def detect(
         _, estimated = with_estimated_hens(frame, config.min_baseline_days)
         if guessed := [b for b in blind if b in estimated]:
             print(f"eggwatch detect: no hens figure for {', '.join(guessed)}: their count is estimated from "
-                  "their first days' eggs at the breed standard (their alerts say so); enter it for exact "
+                  "their first days' eggs and their breed's standard (their alerts say so); enter it for exact "
                   "figures", file=sys.stderr)  # fmt: skip
         if unknown := [b for b in blind if b not in estimated]:
             print(f"eggwatch detect: no hens figure for {', '.join(unknown)} and no whole day of eggs in "

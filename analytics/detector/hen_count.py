@@ -1,19 +1,19 @@
 """A house whose hen count is never reported: a constant count estimated from its first days' eggs.
 
 Every figure the detector judges is per hen (hen-day %, water and feed per hen), so a house without
-a count (blank, or 0 at every hour) had no verdict at all: with the ``hens`` column blank, 11 of the 188 incidents of seeds 1-6
-were found (only by the raw water and feed, none by the eggs).  A drop is judged against the
+a count (blank, or 0 at every hour) had no verdict at all: with the ``hens`` column blank, 11 of the
+188 incidents of seeds 1-6 were found (none by the eggs).  A drop is judged against the
 house's own baseline, so any constant count finds it; the count sets only the scale of the points
 (the magnitudes, and the thresholds given in points).  So the count is the eggs of the first whole
 days over what a flock of the breed lays at that age (:data:`GUIDE_SHARE` of the breed standard;
 :data:`DEFAULT_LEVEL_PCT` where the age is unknown or the flock not yet in lay), and the house's
 hen-day % starts just under its breed curve.
 
-Causal: those days lie within the first ``min_baseline_days`` days from the first eggs counted, before
-the first hour any verdict can be given (a verdict needs that many past days' 24 h windows), so
-cutting the input after an alert keeps the days its count came from.  One count per house and file (or live
-query): a restocked house without counts keeps its first flock's, and a count reported at any hour
-is carried instead (flocks.filled_hens).
+Causal: those days lie within the first ``min_baseline_days`` days from the first eggs counted,
+before the first hour any verdict can be given (a verdict needs that many past days' 24 h windows),
+so cutting the input after an alert keeps the days its count came from.  One count per house and
+file (or live query): a restocked house without counts keeps its first flock's, and a count
+reported at any hour is carried instead (flocks.filled_hens).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def with_estimated_hens(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, tup
     est = np.full(len(unknown), np.nan)
     est[enough] = np.nanmedian(per_day[enough], axis=1)
     hens[unknown[enough]] = np.round(est[enough])[:, None]
-    return _with_hens(frame, hens), tuple(frame.houses[h] for h in unknown[enough])
+    return replace(frame, hens=hens), tuple(frame.houses[h] for h in unknown[enough])
 
 
 # The kinds whose figures are per hen: their messages say the count was estimated.
@@ -109,19 +109,3 @@ def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.n
         std[idx] = curve(breed).hen_day(np.nan_to_num(mean_age[idx], nan=-1.0))
     out[:] = np.where(np.isfinite(mean_age) & (std >= MIN_LEVEL_PCT), GUIDE_SHARE * std, DEFAULT_LEVEL_PCT)
     return out
-
-
-def _with_hens(frame: HourlyFrame, hens: np.ndarray) -> HourlyFrame:
-    return HourlyFrame(
-        start=frame.start,
-        houses=frame.houses,
-        rows=frame.rows,
-        hens=hens,
-        age_weeks=frame.age_weeks,
-        water_l=frame.water_l,
-        feed_kg=frame.feed_kg,
-        temp_c=frame.temp_c,
-        eggs=frame.eggs,
-        breeds=frame.breeds,
-        row_names=frame.row_names,
-    )

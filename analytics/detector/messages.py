@@ -48,7 +48,7 @@ def hens_estimated() -> tuple[str, str]:
     """Appended to a drop's text where the house reports no hen count (hen_count.py)."""
     return (
         "(No hen count reported for this house: per-hen figures use a count estimated from its first "
-        "days' eggs at the breed standard. If birds were moved out or sold, this fall is theirs: enter "
+        "days' eggs and its breed's standard. If birds were moved out or sold, this fall is theirs: enter "
         "the count.)",
         "（该舍未上报存栏数：每只鸡指标按其最初几天的产蛋量和品种标准估算存栏数。"
         "如有转群或出售，此下降即因鸡只减少：请录入存栏数。）",
