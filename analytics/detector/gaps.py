@@ -21,7 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, last_true, robust_center, same_hour_median, window_sums
+from analytics.detector.windows import (
+    DAY,
+    cumulative,
+    lagged,
+    last_true,
+    robust_center,
+    same_hour_median,
+    window_sums,
+)
 
 USUAL_DAYS = 3  # days the usual count is taken from (few: a young flock's counts rise fast)
 MIN_SHARE = 0.02  # a gap that usually counts less than this share of a day is left as it is
@@ -95,7 +103,8 @@ def window_sums_across_gaps(x: np.ndarray, w: int, days: int = USUAL_DAYS) -> np
     is known too: the gap's backlog (in its first hour back) spread over the gap's hours as the same
     hours usually count (previous ``days`` days' median; evenly if they usually count nothing).
     Causal: a window ending at a known hour after a gap needs only what came by then."""
-    out = window_sums(x, w)
+    cum = cumulative(x)  # the plain windows' running total, and the one the gap's windows start from
+    out = window_sums(x, w, cum)
     gaps = ended_gaps(x)
     if gaps is None:
         return out
@@ -112,8 +121,7 @@ def window_sums_across_gaps(x: np.ndarray, w: int, days: int = USUAL_DAYS) -> np
     even = np.where(inside, 1.0, 0.0)
     weights = np.where(total > 0, usual, even)
     frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)  # share counted by hour a+k
-    kf = ~np.isnan(flat)
-    c = np.cumsum(np.where(kf, flat, 0.0), axis=-1)
+    kf, c = (a.reshape(flat.shape) for a in cum)
     start_c = np.where(a > 0, c[s, np.clip(a - 1, 0, None)], 0.0)[:, None] + flat[s, b][:, None] * frac
     # Windows (t - w, t] with t - w = a + k inside the gap (k < b - a) and t known, t >= b.
     ends = hours + w

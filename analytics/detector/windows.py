@@ -15,10 +15,17 @@ MIN_PARK = 3  # houses needed for a park's median to say something about one of 
 DAY = 24
 
 
-def window_sums(x: np.ndarray, w: int) -> np.ndarray:
-    """Sum of ``x`` over ``(t-w, t]`` for every hour, NaN where either end is missing or ``t < w``."""
+def cumulative(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(known hours, running total of the known values) of ``x`` along the hour axis: what window
+    sums are differences of."""
     known = ~np.isnan(x)
-    c = np.cumsum(np.where(known, x, 0.0), axis=-1)
+    return known, np.cumsum(np.where(known, x, 0.0), axis=-1)
+
+
+def window_sums(x: np.ndarray, w: int, cum: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Sum of ``x`` over ``(t-w, t]`` for every hour, NaN where either end is missing or ``t < w``;
+    ``cum``: :func:`cumulative` of ``x`` when the caller has it already."""
+    known, c = cumulative(x) if cum is None else cum
     out = np.full(x.shape, np.nan)
     out[..., w:] = c[..., w:] - c[..., :-w]
     out[..., w:][~(known[..., w:] & known[..., :-w])] = np.nan
