@@ -121,7 +121,7 @@ def row_noise_of(frame: HourlyFrame, cfg: DetectorConfig) -> np.ndarray:
     return row_noise(frame.eggs, frame.start.hour, cfg.noise_days)
 
 
-def _standard(age: np.ndarray, breeds: tuple[str, ...], figure: str = "hen_day") -> np.ndarray:
+def breed_standard(age: np.ndarray, breeds: tuple[str, ...], figure: str = "hen_day") -> np.ndarray:
     """The breed guide's ``figure`` (hen_day, feed_g, water_ml) at each house's ``age``, hour by hour."""
     out = np.full(age.shape, np.nan)
     for breed in set(breeds):  # a loop over breeds (two), not houses
@@ -133,7 +133,7 @@ def _standard(age: np.ndarray, breeds: tuple[str, ...], figure: str = "hen_day")
 def _guide(age: np.ndarray, breeds: tuple[str, ...], figure: str) -> np.ndarray:
     """The breed guide's water or feed per hen for the age; 1 for a house that never reports its age
     (its intake is then compared as it is)."""
-    g = _standard(age, breeds, figure)
+    g = breed_standard(age, breeds, figure)
     return np.where(np.isnan(g), 1.0, g)
 
 
@@ -169,7 +169,7 @@ def analyse(
     excuse = np.where(unsettled, np.inf, excuse)
     age = flock_age(frame.age_weeks, unsettled)
     maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
-    standard = _standard(age + maturity, frame.breeds)
+    standard = breed_standard(age + maturity, frame.breeds)
 
     # Meter hours no meter can make are unknown (spikes.py); then counters and meters that lost
     # their backlog in a gap get it back (gaps.py).

@@ -24,9 +24,9 @@ import numpy as np
 
 from analytics.alert import DetectorAlert
 from analytics.detector import messages
+from analytics.detector.analysis import breed_standard
 from analytics.detector.windows import DAY
 from analytics.frame import HourlyFrame
-from eggwatch.breeds import curve
 
 MIN_DAYS = 2  # whole days needed within them (1 within fewer than 3 days); fewer: no count
 # Commercial flocks lay a few per cent under their breed guide (a guide is what the breed can do):
@@ -102,10 +102,6 @@ def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.n
     known = ~np.isnan(age)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_age = np.where(known, age, 0.0).sum(axis=2) / known.sum(axis=2)
-    std = np.full(mean_age.shape, np.nan)
-    breeds = [frame.breeds[h] for h in houses]
-    for breed in set(breeds):  # a loop over breeds (two), not houses
-        idx = [i for i, b in enumerate(breeds) if b == breed]
-        std[idx] = curve(breed).hen_day(np.nan_to_num(mean_age[idx], nan=-1.0))
+    std = breed_standard(mean_age, tuple(frame.breeds[h] for h in houses))
     out[:] = np.where(np.isfinite(mean_age) & (std >= MIN_LEVEL_PCT), GUIDE_SHARE * std, DEFAULT_LEVEL_PCT)
     return out
