@@ -95,13 +95,11 @@ def noted(alerts: list[DetectorAlert], houses: tuple[str, ...]) -> list[Detector
 def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.ndarray:
     """The hen-day % a flock lays at each whole day's mean age, ``[house, day]``: GUIDE_SHARE of its
     breed standard's."""
-    out = np.full((len(houses), nd), DEFAULT_LEVEL_PCT)
     if nd == 0:
-        return out
+        return np.full((len(houses), 0), DEFAULT_LEVEL_PCT)
     age = frame.age_weeks[houses, offset : offset + nd * DAY].reshape(len(houses), nd, DAY)
     known = ~np.isnan(age)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_age = np.where(known, age, 0.0).sum(axis=2) / known.sum(axis=2)
     std = breed_standard(mean_age, tuple(frame.breeds[h] for h in houses))
-    out[:] = np.where(np.isfinite(mean_age) & (std >= MIN_LEVEL_PCT), GUIDE_SHARE * std, DEFAULT_LEVEL_PCT)
-    return out
+    return np.where(np.isfinite(mean_age) & (std >= MIN_LEVEL_PCT), GUIDE_SHARE * std, DEFAULT_LEVEL_PCT)
