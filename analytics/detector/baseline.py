@@ -70,16 +70,20 @@ def guided_baseline(
     guide_then = past_days(guide, days, start)
     half, min_half = days // 2, max(2, min_days // 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        own_rise = np.log(
-            robust_center(stack[..., :half], min_half) / robust_center(stack[..., half:], min_half)
-        )
         guide_rise = np.log(
             _smooth_center(guide_then[..., :half], min_half)
             / _smooth_center(guide_then[..., half:], min_half)
         )
-        kappa = np.where(guide_rise > GUIDE_RISE_MIN, np.clip(own_rise / guide_rise, 0.0, 1.0), 0.0)
-        kappa = np.nan_to_num(kappa, nan=0.0)
-        centre, sigma = robust_center_scale(stack / _power(guide_then, kappa[..., None]), min_days)
+        kappa = np.zeros(guide_rise.shape)
+        rising = guide_rise > GUIDE_RISE_MIN  # young flocks only: the flock's own rise is read there
+        if rising.any():
+            part = stack[rising]
+            own_rise = np.log(
+                robust_center(part[..., :half], min_half) / robust_center(part[..., half:], min_half)
+            )
+            kappa[rising] = np.nan_to_num(np.clip(own_rise / guide_rise[rising], 0.0, 1.0), nan=0.0)
+            stack = stack / _power(guide_then, kappa[..., None])
+        centre, sigma = robust_center_scale(stack, min_days)
     now = _power(guide[..., start:], kappa)
     return centre * now, sigma * now
 

@@ -94,7 +94,7 @@ def same_hour_median(
 def robust_center(stack: np.ndarray, min_n: int) -> np.ndarray:
     """Median over the last axis, ignoring NaNs; NaN with fewer than ``min_n`` values."""
     s = np.sort(stack, axis=-1)  # NaNs sort last
-    n = np.sum(~np.isnan(s), axis=-1)
+    n = _known_count(s)
     med = _sorted_median(s, n)
     med[n < min_n] = np.nan
     return med
@@ -108,7 +108,7 @@ def robust_center_scale(
     ``tail`` ``(q, sigmas)``: the sigma is at least the ``q`` quantile of the absolute deviations
     over ``sigmas`` (what that quantile is for a normal, in σ), for tails a MAD does not see."""
     s = np.sort(stack, axis=-1)  # NaNs sort last
-    n = np.sum(~np.isnan(s), axis=-1)
+    n = _known_count(s)
     med = _sorted_median(s, n)
     dev = np.sort(np.abs(stack - med[..., None]), axis=-1)
     sigma = 1.4826 * _sorted_median(dev, n)
@@ -136,10 +136,27 @@ def park_median(x: np.ndarray) -> np.ndarray:
     return np.where(n > 0, out, np.nan)[None, :]
 
 
+def _known_count(s: np.ndarray) -> np.ndarray:
+    """Known values of each series of a sorted stack (NaNs last): counted only where the last one
+    is NaN, since most stacks are full (4x faster over the live pass's baselines)."""
+    n = np.full(s.shape[:-1], s.shape[-1], dtype=np.int64)
+    short = np.isnan(s[..., -1])
+    if short.any():
+        n[short] = np.count_nonzero(~np.isnan(s[short]), axis=-1)
+    return n
+
+
 def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
-    lo = np.clip((n - 1) // 2, 0, None)
-    hi = np.clip(n // 2, 0, None)
-    return (along_last(s, lo) + along_last(s, hi)) / 2.0
+    """Median of each series of a sorted stack ``s`` with ``n`` (its shape without the last axis)
+    known values, NaNs last: the full series' middle by slicing, the rest picked one by one."""
+    k = s.shape[-1]
+    out = (s[..., (k - 1) // 2] + s[..., k // 2]) / 2.0
+    short = n < k
+    if short.any():
+        part, m = s[short], n[short]
+        lo, hi = np.clip((m - 1) // 2, 0, None), np.clip(m // 2, 0, None)
+        out[short] = (along_last(part, lo) + along_last(part, hi)) / 2.0
+    return out
 
 
 def along_last(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -245,7 +262,9 @@ def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> n
 def window_cov(x: np.ndarray, y: np.ndarray, w: int) -> np.ndarray:
     """Covariance (population) of ``x`` and ``y`` over ``(t-w, t]``, from :func:`window_mean`s; with
     ``y`` = ``x`` the variance.  Give both NaN at the same hours (the means are of known values)."""
-    return window_mean(x * y, w) - window_mean(x, w) * window_mean(y, w)
+    mean_x = window_mean(x, w)
+    mean_y = mean_x if y is x else window_mean(y, w)
+    return window_mean(x * y, w) - mean_x * mean_y
 
 
 def pooled(var: np.ndarray, weight: float, hours: int = 0) -> np.ndarray:

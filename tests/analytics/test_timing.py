@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analytics.detector.profile import daily_profiles, quiet_hours, still_to_count, usual_profiles
-from analytics.detector.timing import rhythm_shift_hours
+from analytics.detector.timing import _wrapped, rhythm_shift_hours
 from analytics.frame import HourlyFrame
 from tests.analytics.synth import Flock, day_hour, delay_run, gap
 
@@ -89,3 +89,12 @@ def test_the_usual_day_forgets_a_belt_run_late_once() -> None:
     assert usual[0, 21, 7] == 0 and usual[0, 21, 1] == pytest.approx(1.0)
     assert usual[0, 28, 7] == 0 and summed[0, 28, 7] == 0  # a week on, both have forgotten it
     assert np.isnan(usual[0, 2]).all()  # fewer than half the week known: no usual day
+
+
+def test_angles_wrap_as_np_mod_does_to_the_bit() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(-np.pi, np.pi, (2, 100_000))
+    edges = np.array([-np.pi, 0.0, -0.0, np.pi, np.nextafter(np.pi, 0), np.nan])
+    a, b = np.concatenate([a, edges.repeat(6)]), np.concatenate([b, np.tile(edges, 6)])
+    expected = np.mod(a - b + np.pi, 2 * np.pi) - np.pi
+    assert np.array_equal(_wrapped(a - b), expected, equal_nan=True)

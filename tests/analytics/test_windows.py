@@ -7,6 +7,8 @@ import numpy as np
 from analytics.detector.baseline import _power, _smooth_center
 from analytics.detector.episodes import first_alarms
 from analytics.detector.windows import (
+    _known_count,
+    _sorted_median,
     along_last,
     ffill,
     last_true,
@@ -146,3 +148,19 @@ def test_guide_medians_and_powers_take_shortcuts_with_the_same_numbers() -> None
     kappa = rng.choice([0.0, 1.0, 0.4, nan], (40, 30, 1))
     with np.errstate(invalid="ignore"):
         assert np.array_equal(_power(guide, kappa), guide**kappa, equal_nan=True)
+
+
+def test_medians_of_full_stacks_take_a_shortcut_with_the_same_numbers() -> None:
+    rng = np.random.default_rng(10)
+    for k in (1, 2, 7, 14):
+        x = rng.random((50, 20, k))
+        x[rng.random(x.shape) < 0.05] = nan  # some stacks short: counted and picked the slow way
+        x[0, 0] = nan  # and one empty
+        s = np.sort(x, axis=-1)
+        n = np.sum(~np.isnan(s), axis=-1)
+        assert np.array_equal(_known_count(s), n)
+        lo, hi = np.clip((n - 1) // 2, 0, None), np.clip(n // 2, 0, None)
+        slow = (np.take_along_axis(s, lo[..., None], -1) + np.take_along_axis(s, hi[..., None], -1))[
+            ..., 0
+        ] / 2.0
+        assert np.array_equal(_sorted_median(s, n), slow, equal_nan=True)
