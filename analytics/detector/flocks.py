@@ -139,8 +139,16 @@ def age_unsettled(age_weeks: np.ndarray) -> np.ndarray:
 def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     """``[house, hour]``: the first hour of a new flock (``hens`` filled, no blanks)."""
     empty = hens <= 0
+    # A younger age that has lasted a day: a new flock, split off from then on.  The hours before
+    # are the old flock's series, without verdicts (age_unsettled); a typo corrected sooner splits
+    # nothing.
+    with np.errstate(invalid="ignore"):
+        younger = _age_moved(age_weeks) < -YOUNGER_WEEKS
+    believed = younger & (run_lengths(younger) == AGE_HOURS) if younger.any() else younger
+    if not empty.any():  # the usual case (a live pass over a park): no house emptied
+        return believed
     # After at least EMPTY_HOURS without hens: a count of 0 for one hour (a typo) is no emptying, and
-    # had cut the flock in two like a wrong age (below).  Nor is a count back within a day to where
+    # had cut the flock in two like a wrong age (above).  Nor is a count back within a day to where
     # it was (within RISE_FRAC): the same flock, the 0 a typo — a new flock is never the old one's
     # count to the bird, and a house is emptied for days (6 h at 0 three times a house, seeds 1-6:
     # 152 of 188 incidents found, 168 without).
@@ -149,12 +157,7 @@ def restocked(hens: np.ndarray, age_weeks: np.ndarray) -> np.ndarray:
     before = along_last(hens, np.maximum(t - was_empty - 1, 0))
     with np.errstate(invalid="ignore"):
         same = (np.abs(hens - before) <= RISE_FRAC * before) & (was_empty < AGE_HOURS) & (t > was_empty)
-        # A younger age that has lasted a day: a new flock, split off from then on.  The hours before
-        # are the old flock's series, without verdicts (age_unsettled); a typo corrected sooner
-        # splits nothing.
-        younger = _age_moved(age_weeks) < -YOUNGER_WEEKS
     placed = ~empty & (was_empty >= EMPTY_HOURS) & ~same
-    believed = younger & (run_lengths(younger) == AGE_HOURS)
     last_placed = last_true(placed, -MERGE_HOURS - 1)
     return placed | (believed & ~empty & (t - last_placed > MERGE_HOURS))
 
