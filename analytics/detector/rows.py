@@ -21,13 +21,13 @@ from analytics.detector.episodes import first_alarms
 from analytics.detector.gaps import window_sums_across_gaps
 from analytics.detector.windows import (
     DAY,
-    _known_count,
-    _sorted_median,
     ffill,
+    known_count,
     lagged,
     last_true,
     run_lengths,
     run_start,
+    sorted_median,
     trailing_sums,
     value_at,
 )
@@ -93,9 +93,9 @@ def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.nd
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = np.where(share > min_share, win / share, np.nan)
     est_sorted = np.sort(np.moveaxis(estimate, 1, -1), axis=-1)  # [house, hour, row]; NaN last
-    n_est = _known_count(est_sorted)
+    n_est = known_count(est_sorted)
     higher = est_sorted[..., min(1, est_sorted.shape[-1] - 1)]  # of two (a one-row house has none)
-    ref = np.select([n_est >= 3, n_est == 2], [_sorted_median(est_sorted, n_est), higher], np.nan)[:, None, :]
+    ref = np.select([n_est >= 3, n_est == 2], [sorted_median(est_sorted, n_est), higher], np.nan)[:, None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(ref > 0, estimate / ref, np.nan), ref
 

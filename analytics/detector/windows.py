@@ -94,8 +94,8 @@ def same_hour_median(
 def robust_center(stack: np.ndarray, min_n: int) -> np.ndarray:
     """Median over the last axis, ignoring NaNs; NaN with fewer than ``min_n`` values."""
     s = np.sort(stack, axis=-1)  # NaNs sort last
-    n = _known_count(s)
-    med = _sorted_median(s, n)
+    n = known_count(s)
+    med = sorted_median(s, n)
     med[n < min_n] = np.nan
     return med
 
@@ -108,10 +108,10 @@ def robust_center_scale(
     ``tail`` ``(q, sigmas)``: the sigma is at least the ``q`` quantile of the absolute deviations
     over ``sigmas`` (what that quantile is for a normal, in σ), for tails a MAD does not see."""
     s = np.sort(stack, axis=-1)  # NaNs sort last
-    n = _known_count(s)
-    med = _sorted_median(s, n)
+    n = known_count(s)
+    med = sorted_median(s, n)
     dev = np.sort(np.abs(stack - med[..., None]), axis=-1)
-    sigma = 1.4826 * _sorted_median(dev, n)
+    sigma = 1.4826 * sorted_median(dev, n)
     if tail is not None:
         q, sigmas = tail
         at = np.clip(np.floor(q * (n - 1)).astype(np.int64), 0, None)
@@ -132,11 +132,11 @@ def park_median(x: np.ndarray) -> np.ndarray:
     # NaNs sort last: the median of the known values by their count, as robust_center does.
     s = np.sort(x, axis=0).T
     n = known.sum(axis=0)
-    out = _sorted_median(s, n)
+    out = sorted_median(s, n)
     return np.where(n > 0, out, np.nan)[None, :]
 
 
-def _known_count(s: np.ndarray) -> np.ndarray:
+def known_count(s: np.ndarray) -> np.ndarray:
     """Known values of each series of a sorted stack (NaNs last): counted only where the last one
     is NaN, since most stacks are full (4x faster over the live pass's baselines)."""
     n = np.full(s.shape[:-1], s.shape[-1], dtype=np.int64)
@@ -146,7 +146,7 @@ def _known_count(s: np.ndarray) -> np.ndarray:
     return n
 
 
-def _sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
+def sorted_median(s: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Median of each series of a sorted stack ``s`` with ``n`` (its shape without the last axis)
     known values, NaNs last: the full series' middle by slicing, the rest picked one by one."""
     k = s.shape[-1]

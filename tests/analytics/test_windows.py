@@ -7,14 +7,14 @@ import numpy as np
 from analytics.detector.baseline import _power, _smooth_center
 from analytics.detector.episodes import first_alarms
 from analytics.detector.windows import (
-    _known_count,
-    _sorted_median,
     along_last,
     ffill,
+    known_count,
     last_true,
     robust_center,
     robust_center_scale,
     run_lengths,
+    sorted_median,
     trailing_sums,
     value_at,
     window_sums,
@@ -158,9 +158,9 @@ def test_medians_of_full_stacks_take_a_shortcut_with_the_same_numbers() -> None:
         x[0, 0] = nan  # and one empty
         s = np.sort(x, axis=-1)
         n = np.sum(~np.isnan(s), axis=-1)
-        assert np.array_equal(_known_count(s), n)
+        assert np.array_equal(known_count(s), n)
         lo, hi = np.clip((n - 1) // 2, 0, None), np.clip(n // 2, 0, None)
         slow = (np.take_along_axis(s, lo[..., None], -1) + np.take_along_axis(s, hi[..., None], -1))[
             ..., 0
         ] / 2.0
-        assert np.array_equal(_sorted_median(s, n), slow, equal_nan=True)
+        assert np.array_equal(sorted_median(s, n), slow, equal_nan=True)
