@@ -224,7 +224,7 @@ def analyse(
     override_pts = np.where(depop, cfg.rhythm_override_pts + 100.0 * excuse, override_pts)
     override_pts = np.where(unsettled, np.inf, override_pts)
 
-    rows = analyse_rows(eggs, depop, cfg, hens_back)
+    rows = analyse_rows(eggs, depop, cfg, hens_back, hens)
     all_missing = np.isnan(eggs).all(axis=1)
     counted_hour = np.where(all_missing, np.nan, np.nansum(eggs, axis=1))
     drops = analyse_drops(

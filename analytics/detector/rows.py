@@ -46,6 +46,19 @@ class RowState:
     silent_fires: np.ndarray  # [house, row, hour] a "row stopped reporting" alert fires here
 
 
+@dataclass(frozen=True)
+class Gone:
+    """The hen count (``[house, 1, hour]``) and the share of it whose fall is a depopulation: a row
+    that fell quiet up to a day before the count fell (the depopulation entered late) was emptied
+    too, from the hour the fall is entered."""
+
+    hens: np.ndarray
+    frac: float
+
+    def select(self, houses: np.ndarray) -> Gone:
+        return Gone(self.hens[houses], self.frac)
+
+
 def _prior_sums(eggs: np.ndarray, days: int, started: np.ndarray) -> np.ndarray:
     """Eggs each row counted in the ``days`` days before the last day; ``started`` (``[house, 1,
     hour]``) is True from the house's first report on."""
@@ -107,6 +120,7 @@ def _stays_out(
     seen: np.ndarray,
     depop: np.ndarray,
     undone: np.ndarray,
+    gone: Gone | None,
     rejoin: float,
     high: np.ndarray,
     high_rejoin: float,
@@ -127,7 +141,9 @@ def _stays_out(
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
     over = _runs_touching(ratio > high_rejoin, high)
-    still = ((low & ~_emptied(low, ratio, depop, undone)) | over | unknown).any(axis=1, keepdims=True) & valid
+    still = ((low & ~_emptied(low, ratio, depop, undone, gone)) | over | unknown).any(
+        axis=1, keepdims=True
+    ) & valid
     return _runs_touching(out | still, out)
 
 
@@ -159,25 +175,38 @@ def _high_rejoin(cfg: DetectorConfig) -> float:
     return (1.0 + cfg.row_high_ratio) / 2 if cfg.row_high_ratio else np.inf
 
 
-def _emptied(low: np.ndarray, ratio: np.ndarray, depop: np.ndarray, undone: np.ndarray) -> np.ndarray:
+def _emptied(
+    low: np.ndarray, ratio: np.ndarray, depop: np.ndarray, undone: np.ndarray, gone: Gone | None
+) -> np.ndarray:
     """Rows low in a run that began while hens were taken out: emptied, their zero is real.  Hours
     whose ratio is unknown (a gap) do not end the run: an emptied row stays emptied."""
-    return _began_during(low | np.isnan(ratio), depop, undone)
+    return _began_during(low | np.isnan(ratio), depop, undone, gone)
 
 
-def _began_during(cond: np.ndarray, flag: np.ndarray, undone: np.ndarray) -> np.ndarray:
+def _began_during(
+    cond: np.ndarray, flag: np.ndarray, undone: np.ndarray, gone: Gone | None = None
+) -> np.ndarray:
     """True where ``cond`` holds in a run of ``cond`` that began while ``flag`` was set (or within a
     day after: a 24 h window takes that long to show an emptied row), unless the hen count was back
-    (``undone``) when it began: a row dying hours after a typo is no emptied row."""
+    (``undone``) when it began: a row dying hours after a typo is no emptied row.  With ``gone``,
+    also a run that began up to a day before ``flag`` was set, once the count is ``gone.frac`` below
+    where it was when the run began."""
     out = np.zeros(cond.shape, dtype=bool)
     some = np.flatnonzero(np.broadcast_to(flag, cond.shape).any(axis=tuple(range(1, cond.ndim))))
     if some.size == 0:  # the usual case: nobody took hens out
         return out
     cond, flag = cond[some], np.broadcast_to(flag, cond.shape)[some]
     start = run_start(cond)
-    flag_at_start = value_at(last_true(flag), start)
+    last_flag = last_true(flag)
     back = value_at(np.broadcast_to(undone, out.shape)[some], start)
-    out[some] = cond & (start - flag_at_start <= DAY) & ~back
+    began = (start - value_at(last_flag, start) <= DAY) & ~back
+    if gone is not None:
+        t = np.arange(cond.shape[-1])
+        entered_late = value_at(last_flag, np.minimum(t, start + DAY)) >= start  # flagged since, within a day
+        hens = np.broadcast_to(gone.hens[some], cond.shape)
+        with np.errstate(invalid="ignore"):
+            began |= entered_late & (hens < (1.0 - gone.frac) * value_at(hens, start))
+    out[some] = cond & began
     return out
 
 
@@ -187,10 +216,15 @@ def _runs_touching(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
 
 
 def analyse_rows(
-    eggs: np.ndarray, depopulating: np.ndarray, cfg: DetectorConfig, undone: np.ndarray | None = None
+    eggs: np.ndarray,
+    depopulating: np.ndarray,
+    cfg: DetectorConfig,
+    undone: np.ndarray | None = None,
+    hens: np.ndarray | None = None,
 ) -> RowState:
     """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``,
-    ``undone`` the hours whose hen count is back from a fall (a typo, not a depopulation).
+    ``undone`` the hours whose hen count is back from a fall (a typo, not a depopulation), ``hens``
+    the count (``[house, hour]``: rows that fell quiet before a depopulation was entered are emptied).
 
     Every hour is analysed (the house figure's baselines need the row decisions of the past weeks).
     """
@@ -203,6 +237,7 @@ def analyse_rows(
     win = window_sums_across_gaps(eggs, DAY)
     depop = depopulating[:, None, :]
     back = np.zeros_like(depop) if undone is None else undone[:, None, :]
+    gone = None if hens is None else Gone(hens[:, None, :], cfg.depopulation_frac)
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
     share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started), win, seen)
@@ -211,7 +246,7 @@ def analyse_rows(
     low = (ratio < cfg.row_exclude_ratio) | silent_row
     high = _counting_high(ratio, share * ref, cfg)
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
-    left_out = ((low & ~_emptied(low, ratio, depop, back)) | high).any(axis=1, keepdims=True)
+    left_out = ((low & ~_emptied(low, ratio, depop, back, gone)) | high).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
     rejoin, high_rejoin = (1.0 + cfg.row_exclude_ratio) / 2, _high_rejoin(cfg)
@@ -223,6 +258,7 @@ def analyse_rows(
             seen[redo],
             depop[redo],
             back[redo],
+            None if gone is None else gone.select(redo),
             rejoin,
             high[redo],
             high_rejoin,
@@ -234,7 +270,7 @@ def analyse_rows(
     usable = share >= 0.2 / max(r, 1)
 
     low = ratio < cfg.row_exclude_ratio
-    emptied = _emptied(low, ratio, depop, back)
+    emptied = _emptied(low, ratio, depop, back, gone)
     expected_row = share * ref
     collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
     unknown = np.isnan(ratio)  # a gap neither ends a fault nor adds to it
@@ -248,7 +284,7 @@ def analyse_rows(
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
     others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
-    silent = ~known & others_known & usable & ~_began_during(~known, depop, back)
+    silent = ~known & others_known & usable & ~_began_during(~known, depop, back, gone)
     silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied) & ~high

@@ -499,6 +499,20 @@ def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
     assert detect(frame) == []
 
 
+@pytest.mark.parametrize("late", [6, 12, 16, 20])
+def test_rows_emptied_before_the_count_was_entered_are_no_counter_fault(late: int) -> None:
+    # The count follows the records, entered hours after the birds left: the rows' zeros are
+    # explained once the fall is entered, up to a day after they began (causal: a fault alert
+    # raised before the entry stays raised; here that is 20 h after the rows went quiet).
+    frame = Flock().build()
+    out = day_hour(25, 10)
+    frame.eggs[0, :2, out:] = 0.0
+    frame.hens[0, out + late :] *= 0.75
+    frame.water_l[0, out:] *= 0.75
+    frame.feed_kg[0, out:] *= 0.75
+    assert [a for a in detect(frame) if a.kind == "sensor_fault"] == []
+
+
 def test_mild_dip_found_by_two_day_evidence() -> None:
     # 6 % (~5.4 points) in a noisy one-run house: no single day is convincing, two together are.
     onset = day_hour(25, 14)
