@@ -75,6 +75,9 @@ def detect(
             print(f"eggwatch detect: no hens figure for {', '.join(unknown)} and no whole day of eggs in "
                   "their first days to estimate it: their hen-day % is unknown, so only their counters "
                   "and meters are checked", file=sys.stderr)  # fmt: skip
+    if not frame.rows:
+        print(f"eggwatch detect: no egg counter lines in {rows}: the eggs are not judged, only water, feed "
+              "and temperature", file=sys.stderr)  # fmt: skip
     if breeds:
         frame = with_breeds(frame, breeds)
     n = write_alerts(run(frame, config), sys.stdout.buffer)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
+
+import numpy as np
 
 from analytics.alert import DetectorAlert
 from analytics.detector.alerts import build_alerts
@@ -48,6 +51,7 @@ def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[Det
     piece's verdicts are the whole run's): memory stays that of ``piece_days`` however long the file.
     """
     cfg = config or DetectorConfig()
+    frame = with_a_counter(frame)
     # A house that never reports its hen count: estimated before the pieces, one for the whole file.
     frame, estimated = with_estimated_hens(frame, cfg.min_baseline_days)
     piece = 24 * cfg.piece_days
@@ -60,6 +64,14 @@ def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[Det
         end = min(start + piece, frame.n_hours)
         alerts += detect_live(frame.head(end), cfg, end - start, cfg.piece_days + PIECE_STATE_DAYS)
     return noted(alerts, estimated)
+
+
+def with_a_counter(frame: HourlyFrame) -> HourlyFrame:
+    """``frame`` with one blank row counter where it has none at all (an R.csv without data lines, a
+    park whose counters have not reported yet): water, feed and heat are judged, the eggs are not."""
+    if frame.rows:
+        return frame
+    return replace(frame, rows=("",), eggs=np.full((len(frame.houses), 1, frame.n_hours), np.nan))
 
 
 def analysed_days(cfg: DetectorConfig, state_days: int) -> int:
@@ -98,7 +110,7 @@ def detect_live(
     run on all cores.
     """
     cfg = config or DetectorConfig()
-    frame, estimated = with_estimated_hens(frame, cfg.min_baseline_days)
+    frame, estimated = with_estimated_hens(with_a_counter(frame), cfg.min_baseline_days)
     keep = min(frame.n_hours, 24 * analysed_days(cfg, state_days))
     start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)

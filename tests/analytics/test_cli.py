@@ -104,6 +104,20 @@ def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
     assert "no hens figure for H01 and no whole day of eggs" in res.stderr
 
 
+def test_detect_without_any_egg_counter_line_judges_the_meters(tmp_path: Path) -> None:
+    frame = Flock(houses=3).build()
+    frame.water_l[0, day_hour(25, 6) :] *= 0.7  # a water line partly blocked
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    r.write_text("ts,house,row,eggs\n")  # the counters have not reported (yet)
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    assert [(a["house"], a["kind"]) for a in map(json.loads, res.stdout.splitlines())] == [
+        ("H01", "water_drop")
+    ]
+    assert "no egg counter lines in" in res.stderr
+
+
 def test_detect_settings_change_the_verdict(tmp_path: Path) -> None:
     frame = Flock(drop_from={1: (day_hour(25, 14), 0.8)}).build()
     h, r = tmp_path / "H.csv", tmp_path / "R.csv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -497,6 +498,16 @@ def test_emptying_whole_rows_is_neither_a_fault_nor_a_drop() -> None:
     frame.water_l[0, out:] *= 0.75
     frame.feed_kg[0, out:] *= 0.75
     assert detect(frame) == []
+
+
+def test_a_park_without_any_row_counter_is_judged_on_its_meters() -> None:
+    frame = Flock(houses=3).build()
+    frame.water_l[0, day_hour(25, 6) :] *= 0.7
+    bare = replace(frame, rows=(), eggs=np.zeros((3, 0, frame.n_hours)))  # no counter has reported
+    assert [(a.house, a.kind) for a in detect(bare)] == [("H01", "water_drop")]
+    (alert,) = detect(bare)
+    live = detect_live(bare.head(frame.index_of(alert.detected_at)), window_hours=24)
+    assert [(a.house, a.kind, a.detected_at) for a in live] == [(alert.house, alert.kind, alert.detected_at)]
 
 
 @pytest.mark.parametrize("late", [6, 12, 16, 20])
