@@ -98,12 +98,15 @@ def _usual_span(flat: np.ndarray, s: np.ndarray, a: np.ndarray, b: np.ndarray, d
     return np.nan_to_num(robust_center(sums, 1), nan=0.0)
 
 
-def window_sums_across_gaps(x: np.ndarray, w: int, days: int = USUAL_DAYS) -> np.ndarray:
+def window_sums_across_gaps(
+    x: np.ndarray, w: int, days: int = USUAL_DAYS, cum: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """:func:`window_sums` over ``w`` hours, where a window whose start lies in a gap that has ended
     is known too: the gap's backlog (in its first hour back) spread over the gap's hours as the same
     hours usually count (previous ``days`` days' median; evenly if they usually count nothing).
-    Causal: a window ending at a known hour after a gap needs only what came by then."""
-    cum = cumulative(x)  # the plain windows' running total, and the one the gap's windows start from
+    Causal: a window ending at a known hour after a gap needs only what came by then.  ``cum``:
+    :func:`cumulative` of ``x`` when the caller has it already."""
+    cum = cumulative(x) if cum is None else cum  # the plain windows' total, and the gap windows' start
     out = window_sums(x, w, cum)
     gaps = ended_gaps(x)
     if gaps is None:

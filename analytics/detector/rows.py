@@ -21,6 +21,7 @@ from analytics.detector.episodes import first_alarms
 from analytics.detector.gaps import window_sums_across_gaps
 from analytics.detector.windows import (
     DAY,
+    cumulative,
     ffill,
     known_count,
     lagged,
@@ -59,12 +60,14 @@ class Gone:
         return Gone(self.hens[houses], self.frac)
 
 
-def _prior_sums(eggs: np.ndarray, days: int, started: np.ndarray) -> np.ndarray:
+def _prior_sums(
+    eggs: np.ndarray, days: int, started: np.ndarray, cum: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Eggs each row counted in the ``days`` days before the last day; ``started`` (``[house, 1,
-    hour]``) is True from the house's first report on."""
+    hour]``) is True from the house's first report on; ``cum``: ``windows.cumulative(eggs)``."""
     # Before the first report nothing was counted: the house's history starts there, not at the
     # frame start (a 60-day query over a week of data must learn the row shares as that week does).
-    return lagged(trailing_sums(eggs, DAY * days, started), DAY)
+    return lagged(trailing_sums(eggs, DAY * days, started, cum), DAY)
 
 
 def _shares_and_ratios(
@@ -234,13 +237,14 @@ def analyse_rows(
     started = np.asarray(seen.any(axis=1, keepdims=True))  # the house has reported (some row, at some hour)
     # A gap's backlog spread as those hours usually count: the house figure is known again as soon
     # as the backlog is in, not a day after the gap (every window with its start in it).
-    win = window_sums_across_gaps(eggs, DAY)
+    cum = cumulative(eggs)  # the running total the 24 h windows and the shares' sums both take
+    win = window_sums_across_gaps(eggs, DAY, cum=cum)
     depop = depopulating[:, None, :]
     back = np.zeros_like(depop) if undone is None else undone[:, None, :]
     gone = None if hens is None else Gone(hens[:, None, :], cfg.depopulation_frac)
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
-    share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started), win, seen)
+    share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started, cum), win, seen)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = (ratio < cfg.row_exclude_ratio) | silent_row

@@ -49,8 +49,8 @@ def gap_hours(x: np.ndarray) -> np.ndarray:
 def ffill(x: np.ndarray) -> np.ndarray:
     """Carry the last known value forward along the hour axis (leading NaNs stay NaN)."""
     known = ~np.isnan(x)
-    if known.all():  # nothing to fill (hens and age usually)
-        return x.copy()
+    if not (known[..., :-1] & ~known[..., 1:]).any():  # every blank before the first value: none to
+        return x.copy()  # fill (hens and age usually, the row shares with their first day unknown)
     last = last_true(known, -1)  # the last known hour so far (-1: none yet)
     out = along_last(x, np.maximum(last, 0))
     out[last < 0] = np.nan
@@ -241,14 +241,16 @@ def run_lengths(cond: np.ndarray, unknown: np.ndarray | None = None) -> np.ndarr
     return out.reshape(cond.shape)
 
 
-def trailing_sums(x: np.ndarray, w: int, started: np.ndarray | None = None) -> np.ndarray:
+def trailing_sums(
+    x: np.ndarray, w: int, started: np.ndarray | None = None, cum: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Like :func:`window_sums` but early hours use all the history there is: the frame start counts
     as a known end, and so does any hour before ``started`` turns True (bool, broadcast against
     ``x``: before that, nothing was counted yet).  So leading empty days — a long query over a
     site whose data begins later — give the same sums as a frame trimmed to where the data begins.
+    ``cum``: :func:`cumulative` of ``x`` when the caller has it already.
     """
-    known = ~np.isnan(x)
-    c = np.cumsum(np.where(known, x, 0.0), axis=-1)
+    known, c = cumulative(x) if cum is None else cum
     out = c.copy()  # hours < w: everything since the frame start
     out[..., w:] -= c[..., :-w]
     out[~known] = np.nan

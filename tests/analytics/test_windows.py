@@ -164,3 +164,11 @@ def test_medians_of_full_stacks_take_a_shortcut_with_the_same_numbers() -> None:
             ..., 0
         ] / 2.0
         assert np.array_equal(sorted_median(s, n), slow, equal_nan=True)
+
+
+def test_ffill_of_series_blank_only_before_their_first_value_changes_nothing() -> None:
+    x = np.arange(24.0).reshape(2, 12)
+    x[0, :5] = nan  # the fast path: nothing after a known value to carry
+    assert np.array_equal(ffill(x), x, equal_nan=True) and ffill(x) is not x
+    x[1, 7] = nan  # the general path
+    assert ffill(x)[1, 7] == 18.0 and np.isnan(ffill(x)[0, :5]).all()
