@@ -60,9 +60,14 @@ def ffill(x: np.ndarray) -> np.ndarray:
 def window_mean(x: np.ndarray, w: int) -> np.ndarray:
     """Mean of the known values of ``x`` over ``(t-w, t]`` (NaN when none)."""
     known = ~np.isnan(x)
+    k = min(w, x.shape[-1])  # a window longer than the frame: everything so far
+    if known.all():  # the usual case: every window holds min(t + 1, k) values
+        total = np.cumsum(x, axis=-1)
+        if k < x.shape[-1]:
+            total[..., k:] -= total[..., :-k].copy()
+        return total / np.minimum(np.arange(1, x.shape[-1] + 1), k)
     total = np.cumsum(np.where(known, x, 0.0), axis=-1)
     count = np.cumsum(known, axis=-1)
-    k = min(w, x.shape[-1])  # a window longer than the frame: everything so far
     if k < x.shape[-1]:  # in place: the window's start drops out
         total[..., k:] -= total[..., :-k].copy()
         count[..., k:] -= count[..., :-k].copy()

@@ -17,6 +17,7 @@ from analytics.detector.windows import (
     sorted_median,
     trailing_sums,
     value_at,
+    window_mean,
     window_sums,
 )
 
@@ -172,3 +173,17 @@ def test_ffill_of_series_blank_only_before_their_first_value_changes_nothing() -
     assert np.array_equal(ffill(x), x, equal_nan=True) and ffill(x) is not x
     x[1, 7] = nan  # the general path
     assert ffill(x)[1, 7] == 18.0 and np.isnan(ffill(x)[0, :5]).all()
+
+
+def test_window_mean_against_a_loop_with_and_without_blanks() -> None:
+    rng = np.random.default_rng(11)
+    full = rng.random((3, 40))
+    holed = np.where(rng.random((3, 40)) < 0.3, nan, full)  # the general path; full: the shortcut
+    for x in (full, holed):
+        for w in (1, 5, 24, 60):
+            got = window_mean(x, w)
+            for i in range(3):
+                for t in range(40):
+                    vals = x[i, max(0, t - w + 1) : t + 1]
+                    vals = vals[~np.isnan(vals)]
+                    assert (np.isnan(got[i, t]) and vals.size == 0) or np.isclose(got[i, t], vals.mean())
