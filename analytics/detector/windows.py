@@ -49,8 +49,10 @@ def gap_hours(x: np.ndarray) -> np.ndarray:
 def ffill(x: np.ndarray) -> np.ndarray:
     """Carry the last known value forward along the hour axis (leading NaNs stay NaN)."""
     known = ~np.isnan(x)
-    if not (known[..., :-1] & ~known[..., 1:]).any():  # every blank before the first value: none to
-        return x.copy()  # fill (hens and age usually, the row shares with their first day unknown)
+    # Every blank comes before its series' first value (hens and age usually, the row shares whose
+    # first day is unknown): nothing to carry.
+    if not (known[..., :-1] & ~known[..., 1:]).any():
+        return x.copy()
     last = last_true(known, -1)  # the last known hour so far (-1: none yet)
     out = along_last(x, np.maximum(last, 0))
     out[last < 0] = np.nan
