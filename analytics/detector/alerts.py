@@ -16,6 +16,7 @@ from analytics.detector.analysis import Analysis
 from analytics.detector.collection import stop_hours
 from analytics.detector.config import DetectorConfig
 from analytics.detector.houses import CHANNELS
+from analytics.detector.windows import true_at
 from analytics.frame import HourlyFrame
 
 ONSET_LOOKBACK_H = 72
@@ -76,7 +77,7 @@ def _laying_drops(
     """``laying_drop``: the house's hen-day % short of its baseline (houses.py)."""
     out: list[DetectorAlert] = []
     d = an.drops
-    for h, t in zip(*np.nonzero(an.drop_fires), strict=True):
+    for h, t in zip(*true_at(an.drop_fires), strict=True):
         house = houses[h]
         deficit, observed, expected = float(d.deficit[h, t]), float(d.hen_day[h, t]), float(d.expected[h, t])
         excluded = [
@@ -131,7 +132,7 @@ def _intake_drops(
         ("water_drop", "water", an.water_fires, an.water, "feed", an.feed),
         ("feed_drop", "feed", an.feed_fires, an.feed, "water", an.water),
     ):
-        for h, t in zip(*np.nonzero(fires), strict=True):
+        for h, t in zip(*true_at(fires), strict=True):
             short = float(np.fmax(c.fall_short[h, t], c.fall_mid[h, t]))  # NaN: neither judged
             fall = 100 * max(float(c.fall[h, t]), 0.0 if math.isnan(short) else short)
             other_fall = 100 * float(o.fall[h, t])  # NaN: unknown
@@ -174,7 +175,7 @@ def _heat_stress(
     """``heat_stress``: the house warmer than its own last days (heat.py)."""
     out: list[DetectorAlert] = []
     d = an.drops
-    for h, t in zip(*np.nonzero(an.heat_fires), strict=True):
+    for h, t in zip(*true_at(an.heat_fires), strict=True):
         rise, mean = float(an.heat.rise[h, t]), float(an.heat.mean_24h[h, t])
         en, zh = messages.heat_stress(houses[h], rise, mean)
         out.append(
@@ -205,7 +206,7 @@ def _row_faults(
     out: list[DetectorAlert] = []
     d = an.drops
     rs = an.rows
-    for h, r, t in zip(*np.nonzero(rs.fault_fires), strict=True):
+    for h, r, t in zip(*true_at(rs.fault_fires), strict=True):
         house, row = houses[h], frame.row_name(h, r)
         ratio = float(rs.ratio[h, r, t])
         share = float(rs.share[h, r, t])
@@ -238,7 +239,7 @@ def _silent_rows(
     """``sensor_fault`` for a row that stopped reporting while the others report."""
     out: list[DetectorAlert] = []
     rs = an.rows
-    for h, r, t in zip(*np.nonzero(rs.silent_fires), strict=True):
+    for h, r, t in zip(*true_at(rs.silent_fires), strict=True):
         house, row = houses[h], frame.row_name(h, r)
         en, zh = messages.row_silent(house, row, cfg.row_silent_hours)
         out.append(
@@ -264,7 +265,7 @@ def _counting_stops(
     out: list[DetectorAlert] = []
     d = an.drops
     rs = an.rows
-    for h, t in zip(*np.nonzero(an.stop_fires), strict=True):
+    for h, t in zip(*true_at(an.stop_fires), strict=True):
         # The fault is upstream of the rows (belts, counter bus): a row only when the house has one.
         counting = [frame.row_name(h, r) for r in np.flatnonzero(rs.share[h, :, t] > 0)]
         idle_h = stop_hours(cfg)

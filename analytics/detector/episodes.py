@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import run_lengths
+from analytics.detector.windows import run_lengths, true_at
 
 
 def first_alarms(alarm: np.ndarray, active: np.ndarray, rearm_hours: int) -> np.ndarray:
@@ -23,9 +23,9 @@ def first_alarms(alarm: np.ndarray, active: np.ndarray, rearm_hours: int) -> np.
         sub_alarm = flat_alarm[some]
         sub_active = active.reshape(-1, n)[some] | sub_alarm
         episode = np.cumsum(run_lengths(~sub_active) == rearm_hours, axis=-1)
-        series, hour = np.nonzero(sub_alarm)
+        series, hour = true_at(sub_alarm)
         key = np.stack([series, episode[series, hour]], axis=1)
-        # nonzero() yields hours in order within each series, so the first of each key is the earliest.
+        # true_at() yields hours in order within each series, so the first of each key is the earliest.
         _, first = np.unique(key, axis=0, return_index=True)
         out[some[series[first]], hour[first]] = True
     return out.reshape(alarm.shape)

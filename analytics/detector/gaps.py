@@ -28,6 +28,7 @@ from analytics.detector.windows import (
     last_true,
     robust_center,
     same_hour_median,
+    true_at,
     window_sums,
 )
 
@@ -47,7 +48,7 @@ def ended_gaps(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | Non
     back &= before >= 0
     if not back.any():
         return None
-    s, b = np.nonzero(back.reshape(-1, x.shape[-1]))
+    s, b = true_at(back.reshape(-1, x.shape[-1]))
     a = before.reshape(-1, x.shape[-1])[s, b] + 1
     return s, a, b
 
@@ -129,7 +130,7 @@ def window_sums_across_gaps(
     # Windows (t - w, t] with t - w = a + k inside the gap (k < b - a) and t known, t >= b.
     ends = hours + w
     ok = inside & (hours < b[:, None]) & (ends < n)
-    gi, k = np.nonzero(ok)
+    gi, k = true_at(ok)
     t = ends[gi, k]
     ser = s[gi]
     good = kf[ser, t]

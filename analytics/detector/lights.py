@@ -27,6 +27,7 @@ from analytics.detector.windows import (
     past_days,
     robust_center,
     same_hour_median,
+    true_at,
     window_sums,
 )
 
@@ -94,7 +95,7 @@ def moved_too(amount: np.ndarray, late: np.ndarray, days: int, dry_frac: float =
     days' median), with something usually there: the feeders moved with the lights.  A night water
     line failure dries the water the same way, but the feed chain runs at its usual hours."""
     out = np.zeros(late.shape, dtype=bool)
-    hs, ts = np.nonzero(late)
+    hs, ts = true_at(late)
     if hs.size == 0:
         return out
     hours = ts[:, None] - np.arange(1, MAX_LATE_H + 1)[None, :]  # [n, k]

@@ -16,6 +16,7 @@ from analytics.detector.windows import (
     run_lengths,
     sorted_median,
     trailing_sums,
+    true_at,
     value_at,
     window_mean,
     window_sums,
@@ -187,3 +188,10 @@ def test_window_mean_against_a_loop_with_and_without_blanks() -> None:
                     vals = x[i, max(0, t - w + 1) : t + 1]
                     vals = vals[~np.isnan(vals)]
                     assert (np.isnan(got[i, t]) and vals.size == 0) or np.isclose(got[i, t], vals.mean())
+
+
+def test_true_at_is_nonzero() -> None:
+    rng = np.random.default_rng(12)
+    for shape in ((7,), (4, 9), (3, 5, 11), (2, 0, 4)):
+        mask = rng.random(shape) < 0.2
+        assert all(np.array_equal(a, b) for a, b in zip(true_at(mask), np.nonzero(mask), strict=True))
