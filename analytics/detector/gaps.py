@@ -125,7 +125,7 @@ def window_sums_across_gaps(
     even = np.where(inside, 1.0, 0.0)
     weights = np.where(total > 0, usual, even)
     frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)  # share counted by hour a+k
-    kf, c = (a.reshape(flat.shape) for a in cum)
+    kf, c = (part.reshape(flat.shape) for part in cum)  # known hours, running total
     start_c = np.where(a > 0, c[s, np.clip(a - 1, 0, None)], 0.0)[:, None] + flat[s, b][:, None] * frac
     # Windows (t - w, t] with t - w = a + k inside the gap (k < b - a) and t known, t >= b.
     ends = hours + w
