@@ -259,11 +259,10 @@ def learned_weather(
     both = ~np.isnan(rel) & ~np.isnan(mean_24h)
     x = np.where(both, mean_24h, np.nan)
     y = np.where(both, rel, np.nan)
+    mean_x, mean_y = window_mean(x, w), window_mean(y, w)  # each taken once, for both moments
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov, var = window_cov(x, y, w), window_cov(x, x, w)
-        slope = (
-            cov / (np.maximum(var, 0.0) + 1.0) / window_mean(y, w)
-        )  # + 1 °C²: no slope from a steady house
+        cov, var = window_cov(x, y, w, (mean_x, mean_y)), window_cov(x, x, w, (mean_x, mean_x))
+        slope = cov / (np.maximum(var, 0.0) + 1.0) / mean_y  # + 1 °C²: no slope from a steady house
         slope = np.clip(np.nan_to_num(slope), *per_c_range)
         f = 1.0 + slope * rise
     return np.where(np.isfinite(f) & (f > 0), f, 1.0)

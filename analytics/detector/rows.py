@@ -112,8 +112,8 @@ def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.nd
     n_est = known_count(est_sorted)
     higher = est_sorted[..., min(1, est_sorted.shape[-1] - 1)]  # of two (a one-row house has none)
     ref = np.select([n_est >= 3, n_est == 2], [sorted_median(est_sorted, n_est), higher], np.nan)[:, None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ref > 0, estimate / ref, np.nan), ref
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN where ``ref`` is not above 0
+        return estimate / np.where(ref > 0, ref, np.nan), ref
 
 
 def _stays_out(

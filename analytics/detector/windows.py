@@ -274,12 +274,16 @@ def trailing_sums(
     return out
 
 
-def window_cov(x: np.ndarray, y: np.ndarray, w: int) -> np.ndarray:
+def window_cov(
+    x: np.ndarray, y: np.ndarray, w: int, means: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """Covariance (population) of ``x`` and ``y`` over ``(t-w, t]``, from :func:`window_mean`s; with
-    ``y`` = ``x`` the variance.  Give both NaN at the same hours (the means are of known values)."""
-    mean_x = window_mean(x, w)
-    mean_y = mean_x if y is x else window_mean(y, w)
-    return window_mean(x * y, w) - mean_x * mean_y
+    ``y`` = ``x`` the variance.  Give both NaN at the same hours (the means are of known values).
+    ``means``: ``window_mean(x, w)`` and ``window_mean(y, w)`` when the caller has them already."""
+    if means is None:
+        mean_x = window_mean(x, w)
+        means = (mean_x, mean_x if y is x else window_mean(y, w))
+    return window_mean(x * y, w) - means[0] * means[1]
 
 
 def pooled(var: np.ndarray, weight: float, hours: int = 0) -> np.ndarray:
