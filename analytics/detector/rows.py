@@ -34,6 +34,11 @@ from analytics.detector.windows import (
 )
 
 BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is estimated (see below)
+# Eggs a row's share is learned from, on average over the house's rows: a share of fewer is a count's
+# chance (a file starting at dusk: 7 eggs in its first night gave one row of six 2/7 and a
+# "collapsed" counter the next evening).  Each row counts thousands a day; 100 eggs put a share
+# within ~10 % (binomial), far from the 45 % a fault needs.
+SHARE_MIN_EGGS = 100.0
 
 
 @dataclass(frozen=True)
@@ -85,8 +90,9 @@ def _shares_and_ratios(
     # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
     all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
     tot = np.nansum(prior, axis=1, keepdims=True)
+    enough = (tot > 0) & (tot >= SHARE_MIN_EGGS * seen.sum(axis=1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(all_known & (tot > 0), prior / tot, np.nan)
+        share = np.where(all_known & enough, prior / tot, np.nan)
         if frozen is not None:  # keep the shares learned before ``frozen`` hours
             share = ffill(np.where(frozen, np.nan, share))
             if unfrozen is not None:
