@@ -50,6 +50,7 @@ def detect(
     from analytics.detector.hen_count import with_estimated_hens
     from analytics.evaluate import with_breeds
     from analytics.offline import CsvFormatError, Rejects, houses_without_hens, read_frame, write_alerts
+    from analytics.omitted_zeros import fill_omitted_zeros
     from eggwatch.park import load_park
 
     t0 = time.perf_counter()
@@ -65,6 +66,11 @@ def detect(
     if rejects is not None and rejects.read_as_utc:
         print(f"eggwatch detect: read {rejects.read_as_utc} timestamps without a time zone as UTC "
               f"(first: {rejects.read_as_utc_first}); §6 wants 2026-03-01T05:00:00Z", file=sys.stderr)  # fmt: skip
+    frame, filled = fill_omitted_zeros(frame)
+    if filled:  # an export that writes no line for an hour that counted nothing
+        print(f"eggwatch detect: no line of {rows} reads 0 and its counters have no line at many hours "
+              f"their houses reported: read as an export that leaves out zero counts, {filled.hours} "
+              f"hours of {filled.describe()} taken as 0", file=sys.stderr)  # fmt: skip
     if blind := houses_without_hens(frame):  # no flock size: the count is estimated (hen_count.py), say so
         _, estimated = with_estimated_hens(frame, config.min_baseline_days)
         if guessed := [b for b in blind if b in estimated]:

@@ -18,6 +18,7 @@ from analytics.control_chart import control_chart
 from analytics.detector import DetectorConfig, detect
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
+from analytics.omitted_zeros import fill_omitted_zeros
 from analytics.scoring import LabelLike, Score, score
 from eggwatch.breeds import curve
 
@@ -144,7 +145,8 @@ def evaluate_seed(
     with tempfile.TemporaryDirectory(prefix="eggwatch-eval-") as tmp:
         for sc in make_suite(seed, n_houses=n_houses, days=days, rows=rows):
             h_csv, r_csv = sc.write(Path(tmp) / sc.name)
-            frame = without_columns(read_frame(h_csv, r_csv), without)
+            frame, _ = fill_omitted_zeros(read_frame(h_csv, r_csv))  # as `eggwatch detect` does
+            frame = without_columns(frame, without)
             if sc.park is not None and breeds_known:
                 frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
             frame = off_guide.apply(frame)

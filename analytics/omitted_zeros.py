@@ -1,0 +1,80 @@
+"""Row counters whose R.csv leaves out the hours that counted nothing.
+
+CONTRACTS §6 reads a missing value as "no data for that hour".  An export that writes a line only
+when a counter counted something (a database of readings, a "skip zeros" option) leaves out every
+hour between belt runs and every night: read as gaps, a house had no 24 h figure most of the day,
+and a dead counter (which counts nothing) looked like one that stopped reporting.  Measured on
+seeds 1-6 with the zero lines dropped: 139 of 188 incidents found instead of 168, and 7 of 31 dead
+counters named instead of 31.
+
+Such an export is recognised by what a counter between belt runs cannot avoid: no line of R.csv
+reads 0, yet counters have no line at a share of the hours their house reported (a meter of its
+H.csv line has a value).  Every hour a house reported without a line of one of its counters is
+then 0, those before the counter's first line too (a flock not laying yet).  Hours the house's
+meters are silent too stay unknown: a gateway gap, whose backlog comes in the first hour after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from analytics.frame import HourlyFrame
+
+MIN_LINES = 48  # lines a row must have written before its habits are judged
+# Hours without a line, of those its house reported since the row's first line: a zero-skipping
+# export (a belt counter has no line 60-90 % of the hours, one counting round the clock 14-19 % in
+# the simulator's houses; a gateway down for three days in four months is 2.5 %).
+MIN_MISSING_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Filled:
+    """The (house, row) counters read as leaving out their zero hours, and the hours filled."""
+
+    rows: tuple[tuple[str, str], ...] = ()
+    hours: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def describe(self) -> str:
+        names = ", ".join(f"{house} row {row}" for house, row in self.rows[:5])
+        more = f" and {len(self.rows) - 5} more" if len(self.rows) > 5 else ""
+        return f"{len(self.rows)} row counters ({names}{more})"
+
+
+def fill_omitted_zeros(frame: HourlyFrame) -> tuple[HourlyFrame, Filled]:
+    """``frame`` with the hours a zero-skipping export left out read as 0 (see the module doc)."""
+    eggs = frame.eggs
+    with np.errstate(invalid="ignore"):
+        if eggs.size == 0 or (eggs == 0).any():  # the usual case: zeros written, every hour there
+            return frame, Filled()
+    known = ~np.isnan(eggs)
+    reported = _house_reported(frame)[:, None, :]
+    since_first = np.logical_or.accumulate(known, axis=-1) & reported
+    missing = since_first & ~known
+    habit = (known.sum(axis=-1) >= MIN_LINES) & (
+        missing.sum(axis=-1) >= MIN_MISSING_SHARE * since_first.sum(axis=-1)
+    )
+    if not habit.any():  # no zero anywhere, and no counter missing hours: round-the-clock counting
+        return frame, Filled()
+    # The export's habit, not each counter's: a row that counted on few hours is filled as well.
+    counted = known.any(axis=-1)
+    fill = reported & ~known & counted[..., None]
+    houses, rows = np.nonzero(counted)
+    filled = Filled(
+        tuple((frame.houses[h], frame.rows[r]) for h, r in zip(houses, rows, strict=True)), int(fill.sum())
+    )
+    return replace(frame, eggs=np.where(fill, 0.0, eggs)), filled
+
+
+def _house_reported(frame: HourlyFrame) -> np.ndarray:
+    """``[house, hour]``: the house's gateway reported: a meter it has (water, feed, temperature)
+    has a value.  The hen count and the age are entered figures, there through a gateway gap too;
+    they stand in only for a house without any meter."""
+    meters = np.stack([~np.isnan(c) for c in (frame.water_l, frame.feed_kg, frame.temp_c)])
+    entered = ~np.isnan(frame.hens) | ~np.isnan(frame.age_weeks)
+    has_meter = np.asarray(meters.any(axis=(0, 2)))
+    return np.where(has_meter[:, None], meters.any(axis=0), entered)
