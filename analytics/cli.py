@@ -68,9 +68,9 @@ def detect(
               f"(first: {rejects.read_as_utc_first}); §6 wants 2026-03-01T05:00:00Z", file=sys.stderr)  # fmt: skip
     frame, filled = fill_omitted_zeros(frame)
     if filled:  # an export that writes no line for an hour that counted nothing
-        print(f"eggwatch detect: no line of {rows} reads 0 and its counters have no line at many hours "
-              f"their houses reported: read as an export that leaves out zero counts, {filled.hours} "
-              f"hours of {filled.describe()} taken as 0", file=sys.stderr)  # fmt: skip
+        print(f"eggwatch detect: the counters of {rows} have no line, day after day, at hours their houses' "
+              f"meters reported: read as an export that leaves out empty hours (zero counts, or a reading "
+              f"once a day), {filled.hours} hours of {filled.describe()} taken as 0", file=sys.stderr)  # fmt: skip
     if blind := houses_without_hens(frame):  # no flock size: the count is estimated (hen_count.py), say so
         _, estimated = with_estimated_hens(frame, config.min_baseline_days)
         if guessed := [b for b in blind if b in estimated]:

@@ -7,11 +7,13 @@ and a dead counter (which counts nothing) looked like one that stopped reporting
 seeds 1-6 with the zero lines dropped: 139 of 188 incidents found instead of 168, and 7 of 31 dead
 counters named instead of 31.
 
-Such an export is recognised by what a counter between belt runs cannot avoid: no line of R.csv
-reads 0, yet counters have no line at a share of the hours their house reported (a meter of its
-H.csv line has a value).  Every hour a house reported without a line of one of its counters is
-then 0, those before the counter's first line too (a flock not laying yet).  Hours the house's
-meters are silent too stay unknown: a gateway gap, whose backlog comes in the first hour after it.
+An export that writes a counter's reading once a day (the day's eggs at one hour) leaves out the
+same hours.  Such an export is recognised by what it does every day: its counters have no line at
+hours their house reported (a meter of its H.csv line has a value), on at least half of the days.
+Every hour a house reported without a line of one of its counters is then 0, those before the
+counter's first line too (a flock not laying yet): a count then stands where §6 puts it, at the
+first hour after the hours it covers.  Hours the house's meters are silent too stay unknown: a
+gateway gap, whose backlog comes in the first hour after it.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import numpy as np
 
 from analytics.frame import HourlyFrame
 
-MIN_LINES = 48  # lines a row must have written before its habits are judged
-# Hours without a line, of those its house reported since the row's first line: a zero-skipping
-# export (a belt counter has no line 60-90 % of the hours, one counting round the clock 14-19 % in
-# the simulator's houses; a gateway down for three days in four months is 2.5 %).
-MIN_MISSING_SHARE = 0.05
+MIN_DAYS = 7  # days a counter must have reported on before its export's habit is judged
+# Days with an hour its house reported but it has no line, of the days it reported on: a
+# zero-skipping or once-a-day export (every day: the hours between belt runs, the night, the hours
+# between readings).  A full export misses hours only while its counters' gateway is down and
+# the meters' is not, days in months.
+MIN_MISSING_DAYS = 0.5
 
 
 @dataclass(frozen=True)
@@ -46,19 +49,22 @@ class Filled:
 
 
 def fill_omitted_zeros(frame: HourlyFrame) -> tuple[HourlyFrame, Filled]:
-    """``frame`` with the hours a zero-skipping export left out read as 0 (see the module doc)."""
+    """``frame`` with the hours an export that writes no line for a counter's empty hours left out
+    read as 0 (see the module doc)."""
     eggs = frame.eggs
-    with np.errstate(invalid="ignore"):
-        if eggs.size == 0 or (eggs == 0).any():  # the usual case: zeros written, every hour there
-            return frame, Filled()
+    if eggs.size == 0:
+        return frame, Filled()
     known = ~np.isnan(eggs)
     reported = _house_reported(frame)[:, None, :]
     since_first = np.logical_or.accumulate(known, axis=-1) & reported
     missing = since_first & ~known
-    habit = (known.sum(axis=-1) >= MIN_LINES) & (
-        missing.sum(axis=-1) >= MIN_MISSING_SHARE * since_first.sum(axis=-1)
-    )
-    if not habit.any():  # no zero anywhere, and no counter missing hours: round-the-clock counting
+    if not missing.any():  # the usual case: a line for every hour the house reported
+        return frame, Filled()
+    days = np.arange(-(frame.start.hour % 24), frame.n_hours, 24).clip(0)  # UTC days' first hours
+    days_seen = np.logical_or.reduceat(since_first, days, axis=-1).sum(axis=-1)
+    days_missing = np.logical_or.reduceat(missing, days, axis=-1).sum(axis=-1)
+    habit = (days_seen >= MIN_DAYS) & (days_missing >= MIN_MISSING_DAYS * days_seen)
+    if not habit.any():  # hours missing on a few days only: gaps of the counters' gateway
         return frame, Filled()
     # The export's habit, not each counter's: a row that counted on few hours is filled as well.
     counted = known.any(axis=-1)

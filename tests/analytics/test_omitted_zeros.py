@@ -15,11 +15,13 @@ from tests.analytics.synth import Flock, day_hour, gap
 from tests.analytics.test_cli import run
 
 
-def _park() -> HourlyFrame:
+def _park(runs: tuple[int, ...] = (1, 6), offline: bool = True) -> HourlyFrame:
     """Belt runs at 01 and 06 UTC; house 2's row 03 dies on day 25, house 1 lays 20 % less from day
     30, house 0 is offline for 10 h on day 28 (everything blank, then the backlog)."""
-    frame = Flock(houses=4, days=40, drop_from={1: (day_hour(30, 14), 0.8)}).build()
+    frame = Flock(houses=4, days=40, runs=runs, drop_from={1: (day_hour(30, 14), 0.8)}).build()
     frame.eggs[2, 2, day_hour(25, 3) :] = 0.0
+    if not offline:
+        return frame
     gap(frame, 0, day_hour(28, 4), 10)
     frame.temp_c[0, day_hour(28, 4) : day_hour(28, 14)] = np.nan  # the gateway reads the temperature too
     return frame
@@ -41,6 +43,19 @@ def test_zeros_left_out_are_read_back_and_gaps_stay_gaps() -> None:
     assert _same(filled.eggs, dense.eggs)  # the gateway gap is still unknown, the dead row 0
     assert note and note.hours > 0 and len(note.rows) == 4 * 8
     assert np.isnan(filled.eggs[0, :, day_hour(28, 4) : day_hour(28, 14)]).all()
+
+
+def test_a_reading_once_a_day_is_the_day_s_count_at_its_hour() -> None:
+    # One belt run a day at 06 UTC, exported as one line per counter a day (the dead one's 0 too).
+    dense = _park(runs=(6,), offline=False)
+    daily = HourlyFrame(**{**vars(dense), "eggs": np.full(dense.eggs.shape, np.nan)})
+    daily.eggs[..., 6::24] = dense.eggs[..., 6::24]
+    assert (daily.eggs == 0).any()
+    filled, note = fill_omitted_zeros(daily)
+    assert note and _same(filled.eggs, dense.eggs)
+    assert (
+        [a.kind for a in detect(filled)] == [a.kind for a in detect(dense)] == ["sensor_fault", "laying_drop"]
+    )
 
 
 def test_a_file_with_zeros_or_counting_round_the_clock_is_left_as_it_is() -> None:
@@ -78,5 +93,5 @@ def test_detect_reads_an_export_without_zero_lines_and_says_so(tmp_path: Path) -
     assert [json.loads(x) for x in got.stdout.splitlines()] == [
         json.loads(x) for x in want.stdout.splitlines()
     ]
-    assert "read as an export that leaves out zero counts" in got.stderr
-    assert "leaves out zero counts" not in want.stderr
+    assert "read as an export that leaves out empty hours" in got.stderr
+    assert "leaves out empty hours" not in want.stderr
