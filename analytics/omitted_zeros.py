@@ -60,7 +60,7 @@ def fill_omitted_zeros(frame: HourlyFrame) -> tuple[HourlyFrame, Filled]:
     missing = since_first & ~known
     if not missing.any():  # the usual case: a line for every hour the house reported
         return frame, Filled()
-    days = np.arange(-(frame.start.hour % 24), frame.n_hours, 24).clip(0)  # UTC days' first hours
+    days = np.arange(-frame.start.hour, frame.n_hours, 24).clip(0)  # the UTC days' first hours
     days_seen = np.logical_or.reduceat(since_first, days, axis=-1).sum(axis=-1)
     days_missing = np.logical_or.reduceat(missing, days, axis=-1).sum(axis=-1)
     habit = (days_seen >= MIN_DAYS) & (days_missing >= MIN_MISSING_DAYS * days_seen)
@@ -71,7 +71,8 @@ def fill_omitted_zeros(frame: HourlyFrame) -> tuple[HourlyFrame, Filled]:
     fill = reported & ~known & counted[..., None]
     houses, rows = np.nonzero(counted)
     filled = Filled(
-        tuple((frame.houses[h], frame.rows[r]) for h, r in zip(houses, rows, strict=True)), int(fill.sum())
+        tuple((frame.houses[h], frame.row_name(h, r)) for h, r in zip(houses, rows, strict=True)),
+        int(fill.sum()),
     )
     return replace(frame, eggs=np.where(fill, 0.0, eggs)), filled
 

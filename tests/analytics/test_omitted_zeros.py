@@ -69,6 +69,13 @@ def test_a_file_with_zeros_or_counting_round_the_clock_is_left_as_it_is() -> Non
     assert not note and _same(same.eggs, clock.eggs)
 
 
+def test_counters_are_named_as_the_file_names_them() -> None:
+    frame = _without_zeros(_park())
+    ids = tuple(tuple(f"{house}-R{r + 1}" for r in range(len(frame.rows))) for house in frame.houses)
+    _, note = fill_omitted_zeros(HourlyFrame(**{**vars(frame), "row_names": ids}))
+    assert note.rows[:2] == (("H01", "H01-R1"), ("H01", "H01-R2"))
+
+
 def test_the_detector_finds_the_same_drop_and_dead_counter_without_the_zero_lines() -> None:
     dense = _park()
     found = [(a.house, a.kind, a.row, a.detected_at) for a in detect(dense)]
