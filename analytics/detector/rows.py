@@ -39,6 +39,11 @@ BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is 
 # "collapsed" counter the next evening).  Each row counts thousands a day; 100 eggs put a share
 # within ~10 % (binomial), far from the 45 % a fault needs.
 SHARE_MIN_EGGS = 100.0
+# A row is short (left out, or a fault) only when its shortfall is beyond the chance in counting
+# eggs: a 24 h count expecting E eggs varies by about √E, so 4 √E.  A row of thousands a day is
+# judged by the ratio thresholds alone (4 √5,000 is 6 % of it); one of a hundred (a small house,
+# the first eggs of a young flock) needs 40 % before it is short.
+COUNT_Z = 4.0
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,13 @@ def _stays_out(
     return _runs_touching(out | still, out)
 
 
+def _beyond_counting(ratio: np.ndarray, expected_row: np.ndarray) -> np.ndarray:
+    """Where a row's 24 h count is further below what the other rows imply (``ratio`` of its
+    ``expected_row`` eggs) than :data:`COUNT_Z` times the chance in counting them (√E)."""
+    with np.errstate(invalid="ignore"):
+        return (1.0 - ratio) * np.sqrt(np.maximum(expected_row, 0.0)) >= COUNT_Z
+
+
 def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
     """Rows counting too many: above ``row_high_ratio`` of what the other rows imply for
     ``row_high_hours`` (a gap neither ends it nor adds to it), from then until back below half way
@@ -253,7 +265,7 @@ def analyse_rows(
     share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started, cum), win, seen)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
-    low = (ratio < cfg.row_exclude_ratio) | silent_row
+    low = ((ratio < cfg.row_exclude_ratio) & _beyond_counting(ratio, share * ref)) | silent_row
     high = _counting_high(ratio, share * ref, cfg)
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
     left_out = ((low & ~_emptied(low, ratio, depop, back, gone)) | high).any(axis=1, keepdims=True)
@@ -279,10 +291,11 @@ def analyse_rows(
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
-    low = ratio < cfg.row_exclude_ratio
-    emptied = _emptied(low, ratio, depop, back, gone)
     expected_row = share * ref
-    collapsed = (ratio < cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
+    beyond = _beyond_counting(ratio, expected_row)
+    low = (ratio < cfg.row_exclude_ratio) & beyond
+    emptied = _emptied(low, ratio, depop, back, gone)
+    collapsed = (ratio < cfg.row_fault_ratio) & beyond & (expected_row >= cfg.min_row_eggs) & ~emptied
     unknown = np.isnan(ratio)  # a gap neither ends a fault nor adds to it
     fault_alarm = run_lengths(collapsed, unknown) >= cfg.row_fault_hours
     if cfg.row_short_hours:  # a counter that counts a third short for days needs mending too

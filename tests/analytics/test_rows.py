@@ -7,7 +7,7 @@ import numpy as np
 from analytics.detector import DetectorConfig, analyse, detect
 from analytics.detector.rows import SHARE_MIN_EGGS
 from analytics.frame import HourlyFrame
-from tests.analytics.synth import Flock
+from tests.analytics.synth import Flock, day_hour
 
 
 def _starting_after_the_lay(seed: int) -> HourlyFrame:
@@ -39,3 +39,14 @@ def test_shares_wait_for_enough_eggs_then_match_the_rows() -> None:
     # Each row's share of the house's eggs over the whole file (the rows differ by up to ±20 %).
     truth = np.nansum(frame.eggs[0], axis=1) / np.nansum(frame.eggs[0])
     assert np.allclose(share[:, -1], truth, rtol=0.02)
+
+
+def test_small_houses_rows_are_not_faulty_by_counting_chance() -> None:
+    # Houses of 600 hens: ~65 eggs a row a day, counted by chance (Poisson).  Judged by the ratio
+    # thresholds alone, 43 false sensor_faults over these 8 parks; one dead counter each is named.
+    for seed in range(8):
+        frame = Flock(houses=6, days=40, hens=600.0, seed=seed).build()
+        frame.eggs[:] = np.random.default_rng(seed).poisson(frame.eggs)
+        frame.eggs[3, 2, day_hour(30, 3) :] = 0.0
+        faults = [(a.house, a.row) for a in detect(frame) if a.kind == "sensor_fault"]
+        assert faults == [("H04", "03")], (seed, faults)
