@@ -30,6 +30,7 @@ from analytics.detector.windows import (
     run_start,
     sorted_median,
     trailing_sums,
+    true_at,
     value_at,
 )
 
@@ -161,11 +162,20 @@ def _stays_out(
     return _runs_touching(out | still, out)
 
 
-def _beyond_counting(ratio: np.ndarray, expected_row: np.ndarray) -> np.ndarray:
-    """Where a row's 24 h count is further below what the other rows imply (``ratio`` of its
-    ``expected_row`` eggs) than :data:`COUNT_Z` times the chance in counting them (√E)."""
+def _short(ratio: np.ndarray, share: np.ndarray, ref: np.ndarray, below: float) -> np.ndarray:
+    """``ratio < below`` where the shortfall is also beyond the chance in counting eggs:
+    :data:`COUNT_Z` √E of the E (``share`` × ``ref``, the row's expected 24 h count) it should have
+    counted.  Judged only where the ratio is that low (few hours: a full-size product and root cost
+    a live pass 75 ms)."""
     with np.errstate(invalid="ignore"):
-        return (1.0 - ratio) * np.sqrt(np.maximum(expected_row, 0.0)) >= COUNT_Z
+        low = ratio < below
+    h, r, t = true_at(low)
+    if h.size:
+        expected = share[h, r, t] * ref[h, 0, t]
+        with np.errstate(invalid="ignore"):
+            chance = ~((1.0 - ratio[h, r, t]) * np.sqrt(np.maximum(expected, 0.0)) >= COUNT_Z)
+        low[h[chance], r[chance], t[chance]] = False
+    return low
 
 
 def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
@@ -265,7 +275,7 @@ def analyse_rows(
     share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started, cum), win, seen)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
-    low = ((ratio < cfg.row_exclude_ratio) & _beyond_counting(ratio, share * ref)) | silent_row
+    low = _short(ratio, share, ref, cfg.row_exclude_ratio) | silent_row
     high = _counting_high(ratio, share * ref, cfg)
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
     left_out = ((low & ~_emptied(low, ratio, depop, back, gone)) | high).any(axis=1, keepdims=True)
@@ -291,11 +301,10 @@ def analyse_rows(
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
-    expected_row = share * ref
-    beyond = _beyond_counting(ratio, expected_row)
-    low = (ratio < cfg.row_exclude_ratio) & beyond
+    low = _short(ratio, share, ref, cfg.row_exclude_ratio)
     emptied = _emptied(low, ratio, depop, back, gone)
-    collapsed = (ratio < cfg.row_fault_ratio) & beyond & (expected_row >= cfg.min_row_eggs) & ~emptied
+    expected_row = share * ref
+    collapsed = _short(ratio, share, ref, cfg.row_fault_ratio) & (expected_row >= cfg.min_row_eggs) & ~emptied
     unknown = np.isnan(ratio)  # a gap neither ends a fault nor adds to it
     fault_alarm = run_lengths(collapsed, unknown) >= cfg.row_fault_hours
     if cfg.row_short_hours:  # a counter that counts a third short for days needs mending too
