@@ -36,7 +36,7 @@ from analytics.detector.windows import (
 
 BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is estimated (see below)
 # Eggs a row's share is learned from, on average over the house's rows: a share of fewer is a count's
-# chance (a file starting at dusk: 7 eggs in its first night gave one row of six 2/7 and a
+# chance (a file starting in the night: 7 stray eggs in its first hours gave one row of six 2/7 and a
 # "collapsed" counter the next evening).  Each row counts thousands a day; 100 eggs put a share
 # within ~10 % (binomial), far from the 45 % a fault needs.
 SHARE_MIN_EGGS = 100.0
