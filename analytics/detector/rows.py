@@ -40,6 +40,11 @@ BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is 
 # "collapsed" counter the next evening).  Each row counts thousands a day; 100 eggs put a share
 # within ~10 % (binomial), far from the 45 % a fault needs.
 SHARE_MIN_EGGS = 100.0
+# Hours a share re-learned after rows were left out needs: with every row's counts of the left-out
+# hours set aside, a window can hold a few hours of counts only, one of them a returning counter's
+# backlog, which made it the house's only row (a 75-point false drop).  Two days cover every belt
+# run twice; until then the shares learned before stand.
+SHARE_MIN_HOURS = 48
 # A row is short (left out, or a fault) only when its shortfall is beyond the chance in counting
 # eggs: a 24 h count expecting E eggs varies by about √E, so 4 √E.  A row of thousands a day is
 # judged by the ratio thresholds alone (4 √5,000 is 6 % of it); one of a hundred (a small house,
@@ -87,16 +92,20 @@ def _shares_and_ratios(
     seen: np.ndarray,
     frozen: np.ndarray | None = None,
     unfrozen: np.ndarray | None = None,
+    prior_hours: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's share of the house from ``prior`` (the days before the last one, so a fault that
     starts today does not hide itself), its 24 h count against the median row estimate, and that
     median estimate of the house's 24 h eggs.  ``frozen`` hours keep the shares learned before
-    them, or take ``unfrozen``'s where nothing was learned before."""
+    them, or take ``unfrozen``'s where nothing was learned before; ``prior_hours`` (``[house, 1,
+    hour]``): the hours ``prior`` holds counts of, at least :data:`SHARE_MIN_HOURS` to learn."""
     r = prior.shape[1]
     # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
     all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
     tot = np.nansum(prior, axis=1, keepdims=True)
     enough = (tot > 0) & (tot >= SHARE_MIN_EGGS * seen.sum(axis=1, keepdims=True))
+    if prior_hours is not None:
+        enough &= prior_hours >= SHARE_MIN_HOURS
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(all_known & enough, prior / tot, np.nan)
         if frozen is not None:  # keep the shares learned before ``frozen`` hours
@@ -150,7 +159,11 @@ def _stays_out(
     last_start = last_true(out & ~lagged(out, 1, False), -1)  # [house, 1, hour]
     frozen = value_at(share, np.broadcast_to(last_start - 1, share.shape))
     ratio, _ = _ratios(frozen, win, 0.0)
-    low = ratio < rejoin
+    # A row emptied of its hens before counts nothing against a share learned while it had them:
+    # it is not short (its low run began with the stretch, not with the depopulation).
+    with np.errstate(invalid="ignore"):
+        empty = _began_during(win <= 0, depop, undone, gone)
+    low = (ratio < rejoin) & ~empty
     # Shares known for every row the house has; a row whose window is unknown (a gap, a silent
     # counter) then ends nothing.
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
@@ -183,7 +196,8 @@ def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorCon
     ``row_high_hours`` (a gap neither ends it nor adds to it), from then until back below half way
     to normal.  A late belt run's row holds two runs in its 24 h window for less than a day.
 
-    Only a row that counted as usual a day before it rose: a mended counter is "high" against a
+    Only a row that counted as usual a day before it rose (above the rejoin level, so a ratio
+    wavering about ``row_high_ratio`` does not start anew): a mended counter is "high" against a
     share learned while it counted short, which is the share's fault, not the counter's."""
     out = np.zeros(ratio.shape, dtype=bool)
     if not cfg.row_high_ratio:
@@ -196,9 +210,10 @@ def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorCon
     ratio, over = ratio[some], over[some]
     unknown = np.isnan(ratio)
     with np.errstate(invalid="ignore"):
-        was_normal = value_at(lagged(ratio, DAY), run_start(over)) >= cfg.row_exclude_ratio
+        raised = ratio > _high_rejoin(cfg)
+        was_normal = value_at(lagged(ratio, DAY), run_start(raised)) >= cfg.row_exclude_ratio
     confirmed = run_lengths(over & was_normal, unknown) >= cfg.row_high_hours
-    out[some] = _runs_touching((ratio > _high_rejoin(cfg)) | unknown, confirmed)
+    out[some] = _runs_touching(raised | unknown, confirmed)
     return out
 
 
@@ -278,7 +293,14 @@ def analyse_rows(
     low = _short(ratio, share, ref, cfg.row_exclude_ratio) | silent_row
     high = _counting_high(ratio, share * ref, cfg)
     # A row that fell while hens were taken out was emptied: its zero is real, it stays in the figure.
-    left_out = ((low & ~_emptied(low, ratio, depop, back, gone)) | high).any(axis=1, keepdims=True)
+    # A row that went blank for hours is out too, and so is the hour it is back (that holds any
+    # backlog): if its count comes back without the eggs of those hours (a counter dead, then
+    # replaced), sums across the blank would shrink its share.
+    usable = share >= 0.2 / max(r, 1)
+    quiet = _quiet(known)
+    blank = _long_runs(_silent(quiet, known, usable, depop, back, gone), cfg.row_silent_hours)
+    blank |= lagged(blank, 1, False)
+    left_out = ((low & ~_emptied(low, ratio, depop, back, gone)) | high | blank).any(axis=1, keepdims=True)
     redo = np.flatnonzero(left_out.any(axis=(1, 2)))  # most houses never leave a row out
     # A row rejoins half way back to normal, so one hovering at the threshold does not flip in and out.
     rejoin, high_rejoin = (1.0 + cfg.row_exclude_ratio) / 2, _high_rejoin(cfg)
@@ -297,7 +319,8 @@ def analyse_rows(
         )
         masked = np.where(out & known[redo], 0.0, eggs[redo])
         prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
-        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out, share[redo])
+        hours2 = _prior_sums((~out).astype(np.float64), cfg.baseline_days, started[redo])
+        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out, share[redo], hours2)
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 
@@ -315,15 +338,42 @@ def analyse_rows(
     fault_active = (ratio < rejoin) | (ratio > high_rejoin) | np.isnan(ratio)
     fault_fires = first_alarms(fault_alarm, fault_active, cfg.rearm_hours)
 
-    others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
-    silent = ~known & others_known & usable & ~_began_during(~known, depop, back, gone)
-    silent_alarm = run_lengths(silent) >= cfg.row_silent_hours
+    silent_alarm = _long_runs(_silent(quiet, known, usable, depop, back, gone), cfg.row_silent_hours)
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied) & ~high
     bridged, bridge = _bridge_short_gaps(win, ref, included, BRIDGE_HOURS)
     included |= bridge
     left_out = usable & ~included  # not a row emptied of its hens (its share is 0 once re-learned)
     return RowState(bridged, share, ratio, included, left_out, fault_fires, silent_fires)
+
+
+def _quiet(known: np.ndarray) -> np.ndarray:
+    """Hours a row reports nothing while most of its neighbours report (not a gateway gap, which
+    silences them all)."""
+    r = known.shape[1]
+    others_known = (known.sum(axis=1, keepdims=True) - known) >= max(2, (r - 1) // 2)
+    return ~known & others_known
+
+
+def _silent(
+    quiet: np.ndarray,
+    known: np.ndarray,
+    usable: np.ndarray,
+    depop: np.ndarray,
+    back: np.ndarray,
+    gone: Gone | None,
+) -> np.ndarray:
+    """:func:`_quiet` hours of a row with a share, unless it fell quiet as hens were taken out."""
+    return quiet & usable & ~_began_during(~known, depop, back, gone)
+
+
+def _long_runs(cond: np.ndarray, hours: int) -> np.ndarray:
+    """Where ``cond`` (``[house, row, hour]``) has held for ``hours`` hours in a row."""
+    out = np.zeros(cond.shape, dtype=bool)
+    some = np.flatnonzero(cond.any(axis=(1, 2)))  # the usual case: every row reports
+    if some.size:
+        out[some] = run_lengths(cond[some]) >= hours
+    return out
 
 
 def _bridge_short_gaps(

@@ -1,4 +1,5 @@
-"""Row shares (analytics/detector/rows.py): learned from enough eggs to mean something."""
+"""Row shares (analytics/detector/rows.py): learned from enough eggs to mean something, not shrunk
+by a counter's blank days, and learned again once a fault is mended."""
 
 from __future__ import annotations
 
@@ -50,3 +51,46 @@ def test_small_houses_rows_are_not_faulty_by_counting_chance() -> None:
         frame.eggs[3, 2, day_hour(30, 3) :] = 0.0
         faults = [(a.house, a.row) for a in detect(frame) if a.kind == "sensor_fault"]
         assert faults == [("H04", "03")], (seed, faults)
+
+
+def _share(frame: HourlyFrame, house: int, row: int) -> np.ndarray:
+    return analyse(frame, DetectorConfig()).rows.share[house, row]
+
+
+def test_a_counter_blank_for_days_keeps_its_share_when_it_is_back() -> None:
+    # A counter that writes nothing for five days and comes back without their eggs (dead, then
+    # replaced).  Learned across the blank, its share shrank by a third for two weeks after.
+    for seed in range(3):
+        frame = Flock(days=45, houses=3, seed=seed).build()
+        frame.eggs[0, 4, day_hour(20, 3) : day_hour(25, 3)] = np.nan
+        share = _share(frame, 0, 4)
+        after = share[day_hour(26, 0) : day_hour(40, 0)] / share[day_hour(19, 0)]
+        assert np.allclose(after, 1.0, atol=0.05), (seed, after.min())
+        faults = {(a.kind, a.row, a.evidence["cause"]) for a in detect(frame) if a.house == "H01"}
+        # Silent, and then its 24 h count short of the eggs it missed; not counting too many.
+        assert faults == {
+            ("sensor_fault", "05", "counter_silent"),
+            ("sensor_fault", "05", "counter_collapsed"),
+        }
+
+
+def test_shares_are_learned_again_after_a_mended_counter() -> None:
+    # Back from five dead days, the counter's 24 h count wavered about 1.5 times the share it had
+    # learned while dead; that kept the house's shares as they were for the rest of the file.
+    for seed in range(2):
+        frame = Flock(days=70, houses=3, seed=seed).build()
+        frame.eggs[0, 4, day_hour(20, 3) : day_hour(25, 3)] = 0.0
+        assert np.ptp(_share(frame, 0, 2)[day_hour(45, 0) : day_hour(70, 0)]) > 0.0, seed
+
+
+def test_a_row_emptied_earlier_does_not_keep_the_house_from_learning_its_shares() -> None:
+    # A row emptied of its hens, a dead counter ten days later: the emptied row, short against the
+    # share it had before the counter died, kept the house's shares as they were for the rest of
+    # the file (up to 88 days in the simulator's parks).
+    for seed in range(4):
+        frame = Flock(days=70, houses=3, seed=seed).build()
+        emptied = day_hour(15, 6)
+        frame.eggs[0, 1, emptied:] = 0.0
+        frame.hens[0, emptied:] *= 7 / 8
+        frame.eggs[0, 4, day_hour(25, 3) : day_hour(28, 3)] = 0.0
+        assert np.ptp(_share(frame, 0, 2)[day_hour(45, 0) : day_hour(70, 0)]) > 0.0, seed
