@@ -16,6 +16,7 @@ from analytics.detector.analysis import Analysis
 from analytics.detector.collection import stop_hours
 from analytics.detector.config import DetectorConfig
 from analytics.detector.houses import CHANNELS
+from analytics.detector.stuck import hours_needed
 from analytics.detector.windows import true_at
 from analytics.frame import HourlyFrame
 
@@ -62,11 +63,16 @@ def build_alerts(
     """The alerts of ``an``; ``names``: the house id of each series (a house's flocks are series of
     their own, see flocks.py), the frame's own ids by default."""
     houses = tuple(names) if names is not None else frame.houses
-    out = [
-        alert
-        for kind in (_laying_drops, _intake_drops, _heat_stress, _row_faults, _silent_rows, _counting_stops)
-        for alert in kind(frame, an, cfg, houses)
-    ]
+    kinds = (
+        _laying_drops,
+        _intake_drops,
+        _heat_stress,
+        _row_faults,
+        _silent_rows,
+        _stuck_rows,
+        _counting_stops,
+    )
+    out = [alert for kind in kinds for alert in kind(frame, an, cfg, houses)]
     out.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
     return out
 
@@ -240,6 +246,8 @@ def _silent_rows(
     out: list[DetectorAlert] = []
     rs = an.rows
     for h, r, t in zip(*true_at(rs.silent_fires), strict=True):
+        if an.stuck[h, r, t]:
+            continue  # not silent: stuck at a figure, and named so (_stuck_rows)
         house, row = houses[h], frame.row_name(h, r)
         en, zh = messages.row_silent(house, row, cfg.row_silent_hours)
         out.append(
@@ -253,6 +261,31 @@ def _silent_rows(
                 message=en,
                 message_zh=zh,
                 evidence={"cause": "counter_silent", "silent_hours": float(cfg.row_silent_hours)},
+            )
+        )
+    return out
+
+
+def _stuck_rows(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``sensor_fault`` for a row whose count has stood at one figure for hours (stuck.py)."""
+    out: list[DetectorAlert] = []
+    for h, r, t in zip(*true_at(an.stuck_fires), strict=True):
+        house, row, count = houses[h], frame.row_name(h, r), float(frame.eggs[h, r, t])
+        hours = int(hours_needed(np.array(count)))
+        en, zh = messages.row_stuck(house, row, count, hours)
+        out.append(
+            DetectorAlert(
+                house=house,
+                kind="sensor_fault",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(max(0, t - hours + 1)),
+                magnitude_pct=0.0,
+                row=row,
+                message=en,
+                message_zh=zh,
+                evidence={"cause": "counter_stuck", "stuck_hours": float(hours), "count": count},
             )
         )
     return out

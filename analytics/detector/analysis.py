@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from analytics.detector.noise import row_noise
 from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.spikes import drop_spikes
+from analytics.detector.stuck import stuck_counts, stuck_runs
 from analytics.detector.temp_jumps import drop_temp_jumps
 from analytics.detector.windows import (
     DAY,
@@ -51,6 +52,8 @@ class Analysis:
     feed_fires: np.ndarray
     heat_fires: np.ndarray
     stop_fires: np.ndarray  # [house, hour] a "counting stopped" sensor_fault fires
+    stuck: np.ndarray  # [house, row, hour] the row's count stuck at one figure (stuck.py): unknown
+    stuck_fires: np.ndarray  # [house, row, hour] a "counter stuck" sensor_fault fires
 
 
 WEEK = 7 * DAY
@@ -152,6 +155,12 @@ def analyse(
     # ``evaluate_from`` are the same as in a run over the whole history.
     first_verdict = max(0, min(evaluate_from, frame.n_hours))
     start = max(0, first_verdict - LEAD_DAYS * DAY)
+    # A row's count repeated hour after hour is a stuck counter's, not eggs: unknown from then on.
+    stuck = stuck_counts(frame.eggs)
+    uncounted = None
+    if stuck.any():
+        uncounted = stuck_runs(frame.eggs, stuck)
+        frame = replace(frame, eggs=np.where(stuck, np.nan, frame.eggs))
     first_hod = frame.start.hour
     hens = believed_hens(frame.hens)
     hens_mean = day_mean_hens(hens)
@@ -224,7 +233,7 @@ def analyse(
     override_pts = np.where(depop, cfg.rhythm_override_pts + 100.0 * excuse, override_pts)
     override_pts = np.where(unsettled, np.inf, override_pts)
 
-    rows = analyse_rows(eggs, depop, cfg, hens_back, hens)
+    rows = analyse_rows(eggs, depop, cfg, hens_back, hens, uncounted)
     all_missing = np.isnan(eggs).all(axis=1)
     counted_hour = np.where(all_missing, np.nan, np.nansum(eggs, axis=1))
     drops = analyse_drops(
@@ -253,7 +262,9 @@ def analyse(
     heat_fires = first_alarms(heat.alarm, heat.active, cfg.rearm_hours)
     drops.stopped[:, :first_verdict] = False
     stop_fires = first_alarms(drops.stopped, drops.stopped, cfg.rearm_hours)
+    stuck_fires = first_alarms(stuck, stuck, cfg.rearm_hours)
+    stuck_fires[..., :first_verdict] = False
     return Analysis(
         hens, hens_mean, standard, maturity, depop, pause, rows, drops, water, feed, heat,
-        drop_fires, water_fires, feed_fires, heat_fires, stop_fires,
+        drop_fires, water_fires, feed_fires, heat_fires, stop_fires, stuck, stuck_fires,
     )  # fmt: skip

@@ -126,6 +126,15 @@ def row_silent(house: str, row: str, hours: int) -> tuple[str, str]:
     return en, zh
 
 
+def row_stuck(house: str, row: str, count: float, hours: int) -> tuple[str, str]:
+    en = (
+        f"{house} row {row}: egg counter has read the same {count:.0f} eggs every hour for {hours} h, "
+        f"day and night — it is stuck; check the counter."
+    )
+    zh = f"{house} 第{row}列：计蛋器连续 {hours} 小时每小时都报 {count:.0f} 枚，昼夜不变——计数器卡住了，请检查。"
+    return en, zh
+
+
 def heat_stress(house: str, rise_c: float, mean_c: float) -> tuple[str, str]:
     en = (
         f"{house}: house {rise_c:.1f} °C warmer than the last days ({mean_c:.1f} °C over 24 h) — heat stress; "

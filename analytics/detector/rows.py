@@ -267,10 +267,13 @@ def analyse_rows(
     cfg: DetectorConfig,
     undone: np.ndarray | None = None,
     hens: np.ndarray | None = None,
+    uncounted: np.ndarray | None = None,
 ) -> RowState:
     """Row shares, ratios, fault alarms and the rows to include; ``depopulating`` is ``[house, hour]``,
     ``undone`` the hours whose hen count is back from a fall (a typo, not a depopulation), ``hens``
-    the count (``[house, hour]``: rows that fell quiet before a depopulation was entered are emptied).
+    the count (``[house, hour]``: rows that fell quiet before a depopulation was entered are emptied),
+    ``uncounted`` (``[house, row, hour]``) hours whose counts are not eggs, set aside when shares
+    are learned (a stuck counter's run, its first hours included: stuck.py).
 
     Every hour is analysed (the house figure's baselines need the row decisions of the past weeks).
     """
@@ -287,7 +290,14 @@ def analyse_rows(
     gone = None if hens is None else Gone(hens[:, None, :], cfg.depopulation_frac)
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
-    share, ratio, ref = _shares_and_ratios(_prior_sums(eggs, cfg.baseline_days, started, cum), win, seen)
+    # Hours whose counts are not eggs: every row's count of them set aside, so the shares stay
+    # in proportion.  The shares read sums a day old, by when a stuck run is known whole.
+    aside = (
+        None if uncounted is None or not uncounted.any() else np.asarray(uncounted.any(axis=1, keepdims=True))
+    )
+    for_shares = eggs if aside is None else np.where(aside & known, 0.0, eggs)
+    prior = _prior_sums(for_shares, cfg.baseline_days, started, cum if aside is None else None)
+    share, ratio, ref = _shares_and_ratios(prior, win, seen)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = _short(ratio, share, ref, cfg.row_exclude_ratio) | silent_row
@@ -317,9 +327,10 @@ def analyse_rows(
             high[redo],
             high_rejoin,
         )
-        masked = np.where(out & known[redo], 0.0, eggs[redo])
+        set_aside = out if aside is None else out | aside[redo]
+        masked = np.where(set_aside & known[redo], 0.0, eggs[redo])
         prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
-        hours2 = _prior_sums((~out).astype(np.float64), cfg.baseline_days, started[redo])
+        hours2 = _prior_sums((~set_aside).astype(np.float64), cfg.baseline_days, started[redo])
         s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out, share[redo], hours2)
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)

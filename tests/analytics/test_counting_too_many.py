@@ -42,7 +42,7 @@ def test_a_reading_stuck_at_a_belt_runs_count_is_a_sensor_fault() -> None:
     frame = Flock(houses=6, seed=4).build()
     row = frame.eggs[2, 3]
     row[FAULT:] = row[np.flatnonzero(row[:FAULT] > 0)[-1]]  # the last run's count, every hour
-    assert faults(detect(frame)) == [("sensor_fault", "H03", "04", "counter_high")]
+    assert faults(detect(frame)) == [("sensor_fault", "H03", "04", "counter_stuck")]  # stuck.py
 
 
 def test_a_drop_while_a_row_counts_double_is_still_found() -> None:
