@@ -8,7 +8,9 @@ out.  Figures are per hen, so a partial depopulation does not hold an alert open
 
 - ``laying_drop``: eggs of the house per hen;   ``sensor_fault``: the row's share of the house's eggs
   (without a row, every counter stopped: the house's eggs per hen) — for a counter that counted too
-  many (cause ``counter_high``) the share must come *down* to the baseline, not up;
+  many (cause ``counter_high``) the share must come *down* to the baseline, not up; for one stuck
+  at a figure (``counter_stuck``, a share of any size) it must be within the tolerance either way
+  and the count no longer stuck;
 - ``water_drop`` / ``feed_drop``: water / feed per hen.
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
@@ -27,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from analytics.detector.alerts import COUNTER_HIGH
+from analytics.detector.alerts import COUNTER_HIGH, COUNTER_STUCK
+from analytics.detector.stuck import stuck_counts
 
 TOLERANCE = {"laying_drop": 0.02, "sensor_fault": 0.10, "water_drop": 0.05, "feed_drop": 0.05}
 BASELINE_DAYS = 7
@@ -107,4 +110,9 @@ def recovered(
         return None
     if kind == "sensor_fault" and cause == COUNTER_HIGH:
         return now <= baseline * (1.0 + TOLERANCE[kind])
+    if kind == "sensor_fault" and cause == COUNTER_STUCK and row is not None:
+        h, r = frame.houses.index(unit), frame.row_index(frame.houses.index(unit), row)
+        if stuck_counts(frame.eggs[h : h + 1])[0, r, lo:end].any():
+            return False
+        return abs(now - baseline) <= baseline * TOLERANCE[kind]
     return now >= baseline * (1.0 - TOLERANCE[kind])

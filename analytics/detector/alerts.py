@@ -46,6 +46,7 @@ def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
 
 
 COUNTER_HIGH = "counter_high"  # a row counter counting too many (evidence "cause"; see rows.py)
+COUNTER_STUCK = "counter_stuck"  # a row's count standing at one figure (stuck.py)
 
 
 def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
@@ -285,7 +286,7 @@ def _stuck_rows(
                 row=row,
                 message=en,
                 message_zh=zh,
-                evidence={"cause": "counter_stuck", "stuck_hours": float(hours), "count": count},
+                evidence={"cause": COUNTER_STUCK, "stuck_hours": float(hours), "count": count},
             )
         )
     return out

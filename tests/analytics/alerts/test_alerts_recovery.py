@@ -16,7 +16,13 @@ DETECTED = ONSET + dt.timedelta(hours=6)
 RECOVERY = START + dt.timedelta(days=15, hours=5)
 
 
-def frame(drop: float = 0.10, dead_row: bool = False, all_dead: bool = False, double_row: bool = False):  # type: ignore[no-untyped-def]
+def frame(  # type: ignore[no-untyped-def]
+    drop: float = 0.10,
+    dead_row: bool = False,
+    all_dead: bool = False,
+    double_row: bool = False,
+    stuck_row: float | None = None,
+):
     f = empty_frame(START, ["house-07"], [f"{i:02d}" for i in range(1, 9)], DAYS * 24)
     hour = (np.arange(DAYS * 24)) % 24
     laying = np.where((hour >= 0) & (hour < 10), 560.0, 0.0)  # eggs per row per hour, a daily pattern
@@ -26,6 +32,9 @@ def frame(drop: float = 0.10, dead_row: bool = False, all_dead: bool = False, do
         eggs[2, t_on:t_rec] = 0.0
     elif double_row:
         eggs[2, t_on:t_rec] *= 2
+    elif stuck_row is not None:
+        eggs += np.where(laying > 0, np.arange(DAYS * 24) % 3, 0.0)  # counts vary from hour to hour
+        eggs[2, t_on:t_rec] = stuck_row
     elif all_dead:
         eggs[:, t_on:t_rec] = 0.0
     else:
@@ -76,6 +85,18 @@ def test_a_row_counting_double_comes_down_to_be_recovered() -> None:
     # Its share is above the usual one: not "back" while it still counts double.
     assert judge(f, "sensor_fault", "03", hours_after_detection=20, cause="counter_high") is False
     assert judge(f, "sensor_fault", "03", end=RECOVERY + dt.timedelta(hours=12), cause="counter_high") is True
+
+
+def test_a_stuck_row_is_recovered_once_it_counts_its_share_again() -> None:
+    # Stuck at 70 an hour (a day of 1,680 eggs, below its usual 5,600) or at 560 (13,440, above):
+    # either way not back while stuck (the higher share was "recovered" at once), back once it counts.
+    for value in (70.0, 560.0):
+        f = frame(stuck_row=value)
+        assert judge(f, "sensor_fault", "03", hours_after_detection=20, cause="counter_stuck") is False
+        assert (
+            judge(f, "sensor_fault", "03", end=RECOVERY + dt.timedelta(hours=12), cause="counter_stuck")
+            is True
+        )
 
 
 def test_every_counter_stopped() -> None:
