@@ -28,6 +28,7 @@ from analytics.detector.windows import (
     last_true,
     run_lengths,
     run_start,
+    runs_touching,
     sorted_median,
     trailing_sums,
     true_at,
@@ -168,11 +169,11 @@ def _stays_out(
     # counter) then ends nothing.
     valid = ~(np.isnan(frozen) & seen).any(axis=1, keepdims=True) & (last_start >= 0)
     unknown = np.isnan(win) & seen
-    over = _runs_touching(ratio > high_rejoin, high)
+    over = runs_touching(ratio > high_rejoin, high)
     still = ((low & ~_emptied(low, ratio, depop, undone, gone)) | over | unknown).any(
         axis=1, keepdims=True
     ) & valid
-    return _runs_touching(out | still, out)
+    return runs_touching(out | still, out)
 
 
 def _short(ratio: np.ndarray, share: np.ndarray, ref: np.ndarray, below: float) -> np.ndarray:
@@ -213,7 +214,7 @@ def _counting_high(ratio: np.ndarray, expected_row: np.ndarray, cfg: DetectorCon
         raised = ratio > _high_rejoin(cfg)
         was_normal = value_at(lagged(ratio, DAY), run_start(raised)) >= cfg.row_exclude_ratio
     confirmed = run_lengths(over & was_normal, unknown) >= cfg.row_high_hours
-    out[some] = _runs_touching(raised | unknown, confirmed)
+    out[some] = runs_touching(raised | unknown, confirmed)
     return out
 
 
@@ -254,11 +255,6 @@ def _began_during(
             began |= entered_late & (hens < (1.0 - gone.frac) * value_at(hens, start))
     out[some] = cond & began
     return out
-
-
-def _runs_touching(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
-    """True where ``cond`` holds in a run of ``cond`` that has met a ``flag`` hour so far (causal)."""
-    return cond & (last_true(flag, -1) >= run_start(cond))
 
 
 def analyse_rows(

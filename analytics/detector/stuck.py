@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import last_true, run_lengths, run_start
+from analytics.detector.windows import run_lengths, runs_touching
 
 MIN_HOURS = 4  # the fewest hours of one figure taken as stuck (a count of thousands)
 MAX_HOURS = 8  # ... and the most (a count of 20 stands 8 hours by chance one time in 10^8)
@@ -83,8 +83,6 @@ def stuck_runs(eggs: np.ndarray, stuck: np.ndarray) -> np.ndarray:
     member = np.zeros(x.shape, dtype=bool)  # an hour equal to the one before or the one after
     member[..., 1:] |= same
     member[..., :-1] |= same
-    # Each run that holds a stuck hour, back to its start: the causal "run touching" on time reversed.
-    rev_member, rev_stuck = member[..., ::-1], stuck[some][..., ::-1]
-    touched = rev_member & (last_true(rev_stuck, -1) >= run_start(rev_member))
-    out[some] = touched[..., ::-1]
+    # Each run that holds a stuck hour, back to its start: the causal "runs touching" on time reversed.
+    out[some] = runs_touching(member[..., ::-1], stuck[some][..., ::-1])[..., ::-1]
     return out

@@ -228,6 +228,11 @@ def run_start(cond: np.ndarray) -> np.ndarray:
     return last_true(~cond, -1) + 1
 
 
+def runs_touching(cond: np.ndarray, flag: np.ndarray) -> np.ndarray:
+    """True where ``cond`` holds in a run of ``cond`` that has met a ``flag`` hour so far (causal)."""
+    return cond & (last_true(flag, -1) >= run_start(cond))
+
+
 def run_lengths(cond: np.ndarray, unknown: np.ndarray | None = None) -> np.ndarray:
     """Consecutive ``True`` count ending at each hour (0 where ``cond`` is False), along the last axis.
 
