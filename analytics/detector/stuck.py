@@ -78,11 +78,12 @@ def stuck_runs(eggs: np.ndarray, stuck: np.ndarray) -> np.ndarray:
     if some.size == 0:
         return out
     x = eggs[some]
+    repeat = np.zeros(x.shape, dtype=bool)  # the hour's count is the hour before's
     with np.errstate(invalid="ignore"):
-        same = x[..., 1:] == x[..., :-1]
-    member = np.zeros(x.shape, dtype=bool)  # an hour equal to the one before or the one after
-    member[..., 1:] |= same
-    member[..., :-1] |= same
-    # Each run that holds a stuck hour, back to its start: the causal "runs touching" on time reversed.
-    out[some] = runs_touching(member[..., ::-1], stuck[some][..., ::-1])[..., ::-1]
+        repeat[..., 1:] = x[..., 1:] == x[..., :-1]
+    # The repeats of each run that became stuck, back to its start (the causal "runs touching" on
+    # time reversed), and the hour they repeat (not the run of another figure just before it).
+    run = runs_touching(repeat[..., ::-1], stuck[some][..., ::-1])[..., ::-1]
+    run[..., :-1] |= run[..., 1:].copy()
+    out[some] = run
     return out

@@ -12,7 +12,7 @@ from tests.analytics.synth import Flock, day_hour
 
 def test_a_figure_is_stuck_after_the_hours_its_size_needs() -> None:
     assert list(hours_needed(np.array([20.0, 140.0, 1000.0, 5000.0, 1e6]))) == [8, 7, 6, 5, 4]
-    row = [0, 5, *[30] * 9, 7, np.nan, 25, 25]
+    row = [0, 0, *[30] * 9, 7, np.nan, 25, 25]  # the zeros before the run are not part of it
     belt = [0, *[5000] * 6, 0, *[1] * 7]
     neighbours = np.random.default_rng(0).poisson(300, (2, 15))  # counting, not repeating
     eggs = np.array([[row, belt, *neighbours]], dtype=float)
