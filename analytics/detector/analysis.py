@@ -252,6 +252,7 @@ def analyse(
         start,
         cfg,
         row_noise_of(frame, cfg) if noise is None else noise,
+        None if uncounted is None else (uncounted & ~stuck).any(axis=1),
     )
 
     for alarm in (drops.alarm, water.alarm, feed.alarm, heat.alarm):

@@ -86,6 +86,7 @@ def analyse_drops(
     start: int,
     cfg: DetectorConfig,
     rows_noise: np.ndarray | None = None,
+    miscounted: np.ndarray | None = None,
 ) -> HouseDrops:
     """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
 
@@ -98,6 +99,8 @@ def analyse_drops(
     more is judged all the same (a lighting change with the water down over 24 h as well, a fall
     of hens beyond what its share can explain).
     ``rows_noise``: what the rows add to the house's day-to-day noise (noise.py), relative variance.
+    ``miscounted`` (``[house, hour]``): hours whose figure held counts found later not to be eggs (a
+    stuck counter's first hours, stuck.py); the days after read them as unknown.
     """
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
@@ -108,7 +111,9 @@ def analyse_drops(
     share_now = np.nan_to_num(at_hours(profiles, day_of_hour, first_hod))
 
     hd = house_hen_day(rows, rows.window, hens_mean)
-    expected, sigma, sigma_quiet = _compare(hd, quiet, standard, start, cfg)
+    # The baselines read past days only (a day back or more), by when a miscount is known.
+    past = hd if miscounted is None else np.where(miscounted, np.nan, hd)
+    expected, sigma, sigma_quiet = _compare(past, quiet, standard, start, cfg)
     deficit = expected - hd
     valid = ~np.isnan(deficit)
 
@@ -162,7 +167,7 @@ def analyse_drops(
         noise = (
             trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg, expected, rows_noise) * factor
         )
-        yesterday = lagged(np.where(hold, np.nan, deficit), DAY)
+        yesterday = lagged(np.where(hold | np.isnan(past), np.nan, deficit), DAY)
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
         trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
         # Today short and the 48 h window too: eggs that came early (a late belt run catching the

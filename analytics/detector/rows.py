@@ -348,7 +348,7 @@ def analyse_rows(
     silent_alarm = _long_runs(_silent(quiet, known, usable, depop, back, gone), cfg.row_silent_hours)
     silent_fires = first_alarms(silent_alarm, ~known, cfg.rearm_hours)
     included = ~np.isnan(win) & usable & ~(low & ~emptied) & ~high
-    bridged, bridge = _bridge_short_gaps(win, ref, included, BRIDGE_HOURS)
+    bridged, bridge = _bridge_short_gaps(win, ref, included, BRIDGE_HOURS, uncounted)
     included |= bridge
     left_out = usable & ~included  # not a row emptied of its hens (its share is 0 once re-learned)
     return RowState(bridged, share, ratio, included, left_out, fault_fires, silent_fires)
@@ -384,11 +384,12 @@ def _long_runs(cond: np.ndarray, hours: int) -> np.ndarray:
 
 
 def _bridge_short_gaps(
-    win: np.ndarray, ref: np.ndarray, included: np.ndarray, hours: int
+    win: np.ndarray, ref: np.ndarray, included: np.ndarray, hours: int, unbridged: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(``win`` bridged, where): a row in the house figure whose 24 h count is unknown, for up to
     ``hours`` after its last known one, takes that count moved with the house since (its median row
-    estimate ``ref``, ``[house, 1, hour]``).
+    estimate ``ref``, ``[house, 1, hour]``); not at ``unbridged`` hours (a stuck counter's run:
+    its last known count holds the run's first hours).
 
     One counter missing a few hours while the others report would otherwise leave the row out of
     the house figure for a day and more (every window with an end in the gap), and the figure
@@ -403,4 +404,6 @@ def _bridge_short_gaps(
         moved = value_at(win, last) * ref / value_at(ref, last)
     bridge = ~known & (last >= 0) & (since <= hours) & np.isfinite(moved)
     bridge &= value_at(included, last)
+    if unbridged is not None:
+        bridge &= ~unbridged
     return np.where(bridge, moved, win), bridge

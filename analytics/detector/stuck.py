@@ -15,15 +15,16 @@ stood at one figure for as many hours as make that chance about 10^-9 (eight hou
 five at 5,000 — a belt run's count, repeated; no fewer than :data:`MIN_HOURS`); from then on the
 row's count is unknown (the detector's other checks see a row that is not reporting, and take
 the others for the house) and a ``sensor_fault`` names it.  The run's first hours are left as they
-are: a verdict at an hour uses only the hours up to it.  The row shares, which read sums a day
-old, set the whole run aside, its first hours too (:func:`stuck_runs`): four hours of a belt run's
-count repeated had made one row's share twice its own for two weeks.
+are: a verdict at an hour uses only the hours up to it.  What reads them a day or more later
+sets the whole run aside, its first hours too (:func:`stuck_runs`): the row shares (four hours of
+a belt run's count repeated had made one row's share twice its own for two weeks) and the house
+figure's baselines (six hours of a row's 274 eggs had lifted a unit-test flock's figure up to 5.5
+points, and a low day five days on was a 3.3-point two-day trend); nor is the stuck row's last
+24 h count, which holds those hours, carried on for the hours after (rows.py's bridge).
 
-Left: those first hours still count in the house figure of their day, which the baselines read
-later (a 40 h run of a row's 274 eggs lifted one day of a unit-test flock 3.7 points, and a low
-day five days on became a 3.3-point two-day trend).  Seeds 1-36 with every dead counter written
-as its last count repeated: 172 of 186 named before, 184 now, as written as zeros; 1,009 -> 1,011
-incidents found and 222 -> 213 false alarms, the totals of the file as the simulator writes it.
+Seeds 1-36 with every dead counter written as its last count repeated: 172 of 186 named before,
+184 now, as written as zeros; 1,009 -> 1,011 incidents found and 222 -> 213 false alarms, the
+totals of the file as the simulator writes it.
 """
 
 from __future__ import annotations
