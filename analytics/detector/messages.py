@@ -128,10 +128,10 @@ def row_silent(house: str, row: str, hours: int) -> tuple[str, str]:
 
 def row_stuck(house: str, row: str, count: float, hours: int) -> tuple[str, str]:
     en = (
-        f"{house} row {row}: egg counter has read the same {count:.0f} eggs every hour for {hours} h, "
-        f"day and night — it is stuck; check the counter."
+        f"{house} row {row}: egg counter has read the same {count:.0f} eggs every hour for {hours} h "
+        f"while the other rows' counts change — it is stuck; check the counter."
     )
-    zh = f"{house} 第{row}列：计蛋器连续 {hours} 小时每小时都报 {count:.0f} 枚，昼夜不变——计数器卡住了，请检查。"
+    zh = f"{house} 第{row}列：计蛋器连续 {hours} 小时每小时都报 {count:.0f} 枚，其他列在变化——计数器卡住了，请检查。"
     return en, zh
 
 
