@@ -10,7 +10,9 @@ out.  Figures are per hen, so a partial depopulation does not hold an alert open
   (without a row, every counter stopped: the house's eggs per hen) — for a counter that counted too
   many (cause ``counter_high``) the share must come *down* to the baseline, not up; for one stuck
   at a figure (``counter_stuck``, a share of any size) it must be within the tolerance either way
-  and the count no longer stuck;
+  and the count no longer stuck; for a water or feed meter stuck at a figure (``water_meter_stuck``,
+  ``feed_meter_stuck``, no row) water or feed per hen, within the tolerance either way, the meter no
+  longer stuck;
 - ``water_drop`` / ``feed_drop``: water / feed per hen.
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
@@ -29,12 +31,18 @@ from typing import Any
 
 import numpy as np
 
-from analytics.detector.alerts import COUNTER_HIGH, COUNTER_STUCK
+from analytics.detector.alerts import COUNTER_HIGH, COUNTER_STUCK, METER_STUCK
 from analytics.detector.stuck import stuck_counts
+from analytics.detector.stuck_meters import stuck_meter
 
 TOLERANCE = {"laying_drop": 0.02, "sensor_fault": 0.10, "water_drop": 0.05, "feed_drop": 0.05}
 BASELINE_DAYS = 7
 MIN_BASELINE_DAYS = 3
+# A stuck meter's cause → its column and the figure its recovery is judged on.
+STUCK_METER_FIGURES = {
+    METER_STUCK["water_l"]: ("water_l", "water_drop"),
+    METER_STUCK["feed_kg"]: ("feed_kg", "feed_drop"),
+}
 MIN_EVEN_SHARE = 0.5  # the window's part of the day / its part of 24 hours, on the baseline days
 
 
@@ -88,7 +96,9 @@ def recovered(
 ) -> bool | None:
     if unit not in frame.houses or kind not in TOLERANCE:
         return None
-    fig = _figure(frame, frame.houses.index(unit), kind, row)
+    # A stuck meter's alert is judged on the meter's own figure (water or feed per hen).
+    meter = STUCK_METER_FIGURES.get(cause or "") if kind == "sensor_fault" else None
+    fig = _figure(frame, frame.houses.index(unit), meter[1] if meter else kind, row)
     if fig is None:
         return None
     end = min(frame.index_of(data_end), frame.n_hours)
@@ -110,6 +120,12 @@ def recovered(
         return None
     if kind == "sensor_fault" and cause == COUNTER_HIGH:
         return now <= baseline * (1.0 + TOLERANCE[kind])
+    if meter is not None:
+        column, figure = meter
+        h = frame.houses.index(unit)
+        if stuck_meter(getattr(frame, column)[h : h + 1])[0, lo:end].any():
+            return False
+        return abs(now - baseline) <= baseline * TOLERANCE[figure]
     if kind == "sensor_fault" and cause == COUNTER_STUCK and row is not None:
         h, r = frame.houses.index(unit), frame.row_index(frame.houses.index(unit), row)
         if stuck_counts(frame.eggs[h : h + 1])[0, r, lo:end].any():

@@ -17,7 +17,7 @@ from analytics.detector.collection import stop_hours
 from analytics.detector.config import DetectorConfig
 from analytics.detector.houses import CHANNELS
 from analytics.detector.stuck import hours_needed
-from analytics.detector.windows import true_at
+from analytics.detector.windows import run_start, true_at
 from analytics.frame import HourlyFrame
 
 ONSET_LOOKBACK_H = 72
@@ -47,6 +47,7 @@ def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
 
 COUNTER_HIGH = "counter_high"  # a row counter counting too many (evidence "cause"; see rows.py)
 COUNTER_STUCK = "counter_stuck"  # a row's count standing at one figure (stuck.py)
+METER_STUCK = {"water_l": "water_meter_stuck", "feed_kg": "feed_meter_stuck"}  # stuck_meters.py
 
 
 def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
@@ -71,6 +72,7 @@ def build_alerts(
         _row_faults,
         _silent_rows,
         _stuck_rows,
+        _stuck_meters,
         _counting_stops,
     )
     out = [alert for kind in kinds for alert in kind(frame, an, cfg, houses)]
@@ -289,6 +291,37 @@ def _stuck_rows(
                 evidence={"cause": COUNTER_STUCK, "stuck_hours": float(hours), "count": count},
             )
         )
+    return out
+
+
+def _stuck_meters(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``sensor_fault`` (no row) for a water or feed meter stuck at one figure (stuck_meters.py)."""
+    out: list[DetectorAlert] = []
+    for column, fires in an.meter_stuck_fires.items():
+        amounts = getattr(frame, column)
+        for h, t in zip(*true_at(fires), strict=True):
+            house, amount = houses[h], float(amounts[h, t])
+            start = int(run_start(amounts[h, : t + 1] == amount)[-1])  # the hours the figure has stood
+            en, zh = messages.meter_stuck(house, column, amount, t + 1 - start)
+            out.append(
+                DetectorAlert(
+                    house=house,
+                    kind="sensor_fault",
+                    detected_at=frame.hour_end(t),
+                    onset=frame.hour_start(start),
+                    magnitude_pct=0.0,
+                    row=None,
+                    message=en,
+                    message_zh=zh,
+                    evidence={
+                        "cause": METER_STUCK[column],
+                        "amount": amount,
+                        "stuck_hours": float(t + 1 - start),
+                    },
+                )
+            )
     return out
 
 

@@ -20,6 +20,7 @@ from analytics.detector.rows import RowState, analyse_rows
 from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.spikes import drop_spikes
 from analytics.detector.stuck import stuck_counts, stuck_runs
+from analytics.detector.stuck_meters import stuck_meter
 from analytics.detector.temp_jumps import drop_temp_jumps
 from analytics.detector.windows import (
     DAY,
@@ -54,6 +55,8 @@ class Analysis:
     stop_fires: np.ndarray  # [house, hour] a "counting stopped" sensor_fault fires
     stuck: np.ndarray  # [house, row, hour] the row's count stuck at one figure (stuck.py): unknown
     stuck_fires: np.ndarray  # [house, row, hour] a "counter stuck" sensor_fault fires
+    meters_stuck: dict[str, np.ndarray]  # water_l / feed_kg: [house, hour] stuck (stuck_meters.py)
+    meter_stuck_fires: dict[str, np.ndarray]  # ... a "meter stuck" sensor_fault fires
 
 
 WEEK = 7 * DAY
@@ -180,9 +183,14 @@ def analyse(
     maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
     standard = breed_standard(age + maturity, frame.breeds)
 
-    # Meter hours no meter can make are unknown (spikes.py); then counters and meters that lost
-    # their backlog in a gap get it back (gaps.py).
+    # Meter hours no meter can make are unknown (spikes.py), and so are a meter's hours stuck at one
+    # figure (stuck_meters.py); then counters and meters that lost their backlog in a gap get it
+    # back (gaps.py).
     water_l, feed_kg = (drop_spikes(a, first_hod) for a in (frame.water_l, frame.feed_kg))
+    meters_stuck = {"water_l": stuck_meter(water_l), "feed_kg": stuck_meter(feed_kg)}
+    water_l, feed_kg = (
+        np.where(meters_stuck[k], np.nan, a) for k, a in (("water_l", water_l), ("feed_kg", feed_kg))
+    )
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
     heat = analyse_heat(drop_temp_jumps(frame.temp_c), start, cfg)  # sensor glitches unknown
     temp = (heat.mean_24h, heat.rise)
@@ -265,7 +273,11 @@ def analyse(
     stop_fires = first_alarms(drops.stopped, drops.stopped, cfg.rearm_hours)
     stuck_fires = first_alarms(stuck, stuck, cfg.rearm_hours)
     stuck_fires[..., :first_verdict] = False
+    meter_stuck_fires = {k: first_alarms(m, m, cfg.rearm_hours) for k, m in meters_stuck.items()}
+    for fires in meter_stuck_fires.values():
+        fires[:, :first_verdict] = False
     return Analysis(
         hens, hens_mean, standard, maturity, depop, pause, rows, drops, water, feed, heat,
         drop_fires, water_fires, feed_fires, heat_fires, stop_fires, stuck, stuck_fires,
+        meters_stuck, meter_stuck_fires,
     )  # fmt: skip

@@ -135,6 +135,22 @@ def row_stuck(house: str, row: str, count: float, hours: int) -> tuple[str, str]
     return en, zh
 
 
+def meter_stuck(house: str, column: str, amount: float, hours: int) -> tuple[str, str]:
+    if column == "water_l":
+        what_en, what_zh, unit_en, unit_zh = "water meter", "水表", "l", "升"
+    else:
+        what_en, what_zh, unit_en, unit_zh = "feed meter (silo scale)", "料量计（料塔秤）", "kg", "千克"
+    en = (
+        f"{house}: {what_en} has read the same {amount:g} {unit_en} every hour for {hours} h, through hours "
+        f"when the hens usually use far more or far less — it is stuck; check the meter and its reading."
+    )
+    zh = (
+        f"{house}：{what_zh}连续 {hours} 小时每小时都报 {amount:g} {unit_zh}，"
+        f"而鸡群在这些时段的用量通常相差很大——仪表卡住了，请检查仪表及其读数。"
+    )
+    return en, zh
+
+
 def heat_stress(house: str, rise_c: float, mean_c: float) -> tuple[str, str]:
     en = (
         f"{house}: house {rise_c:.1f} °C warmer than the last days ({mean_c:.1f} °C over 24 h) — heat stress; "
