@@ -96,9 +96,10 @@ def recovered(
 ) -> bool | None:
     if unit not in frame.houses or kind not in TOLERANCE:
         return None
+    h = frame.houses.index(unit)
     # A stuck meter's alert is judged on the meter's own figure (water or feed per hen).
     meter = STUCK_METER_FIGURES.get(cause or "") if kind == "sensor_fault" else None
-    fig = _figure(frame, frame.houses.index(unit), meter[1] if meter else kind, row)
+    fig = _figure(frame, h, meter[1] if meter else kind, row)
     if fig is None:
         return None
     end = min(frame.index_of(data_end), frame.n_hours)
@@ -122,13 +123,11 @@ def recovered(
         return now <= baseline * (1.0 + TOLERANCE[kind])
     if meter is not None:
         column, figure = meter
-        h = frame.houses.index(unit)
         if stuck_meter(getattr(frame, column)[h : h + 1])[0, lo:end].any():
             return False
         return abs(now - baseline) <= baseline * TOLERANCE[figure]
     if kind == "sensor_fault" and cause == COUNTER_STUCK and row is not None:
-        h, r = frame.houses.index(unit), frame.row_index(frame.houses.index(unit), row)
-        if stuck_counts(frame.eggs[h : h + 1])[0, r, lo:end].any():
+        if stuck_counts(frame.eggs[h : h + 1])[0, frame.row_index(h, row), lo:end].any():
             return False
         return abs(now - baseline) <= baseline * TOLERANCE[kind]
     return now >= baseline * (1.0 - TOLERANCE[kind])

@@ -15,6 +15,7 @@ from analytics.detector import messages
 from analytics.detector.analysis import Analysis
 from analytics.detector.collection import stop_hours
 from analytics.detector.config import DetectorConfig
+from analytics.detector.consumption import ConsumptionDrops
 from analytics.detector.houses import CHANNELS
 from analytics.detector.stuck import hours_needed
 from analytics.detector.windows import run_start, true_at
@@ -131,6 +132,14 @@ def _laying_drops(
     return out
 
 
+def intake_fall(c: ConsumptionDrops, h: int, t: int) -> tuple[float, float]:
+    """(the short windows' fall, a fraction: NaN where neither was judged; the alert's fall in %:
+    the larger of it and the 24 h fall, 0 at the least).  Either may be unknown: a 24 h window
+    over a meter's unknown hours while the last 3 h were judged (its magnitude was NaN)."""
+    short = float(np.fmax(c.fall_short[h, t], c.fall_mid[h, t]))
+    return short, 100 * float(np.fmax(np.fmax(c.fall[h, t], short), 0.0))
+
+
 def _intake_drops(
     frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
 ) -> list[DetectorAlert]:
@@ -142,8 +151,7 @@ def _intake_drops(
         ("feed_drop", "feed", an.feed_fires, an.feed, "water", an.water),
     ):
         for h, t in zip(*true_at(fires), strict=True):
-            short = float(np.fmax(c.fall_short[h, t], c.fall_mid[h, t]))  # NaN: neither judged
-            fall = 100 * max(float(c.fall[h, t]), 0.0 if math.isnan(short) else short)
+            short, fall = intake_fall(c, h, t)
             other_fall = 100 * float(o.fall[h, t])  # NaN: unknown
             # The other meter down beyond a day's noise too, neither by a quarter or more (a line
             # that stopped, water failing and the hens eating less for it): the hens, not a line.
@@ -164,8 +172,8 @@ def _intake_drops(
                     message=en,
                     message_zh=zh,
                     evidence={
-                        f"{what}_per_hen_24h": float(c.per_hen[h, t]),
-                        f"{what}_expected_per_hen": float(c.expected[h, t]),
+                        f"{what}_per_hen_24h": _num(c.per_hen[h, t]),
+                        f"{what}_expected_per_hen": _num(c.expected[h, t]),
                         "fall_pct": fall,
                         "fall_48h_pct": _num(100 * c.fall_2d[h, t]),
                         "fall_3h_pct": _num(100 * short),

@@ -26,11 +26,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics.detector.windows import DAY, lagged, run_lengths, runs_touching, value_at
+from analytics.detector.windows import (
+    DAY,
+    lagged,
+    past_days,
+    robust_center,
+    run_lengths,
+    runs_touching,
+    value_at,
+)
 
 MIN_HOURS = 4  # equal amounts this many hours running, at the least (3: a trickle, by chance)
 USUAL_RATIO = 2.0  # ... across hours whose usual amounts differ this much
 USUAL_DAYS = 3  # few: a lighting change moves the usual hours (7 days: two false faults in 36 seeds)
+MIN_USUAL_DAYS = 2
 GATE_RATIO = 1.5  # a run is looked at once a figure in it is this far off the same hour's before
 
 
@@ -54,7 +63,7 @@ def stuck_meter(amount: np.ndarray) -> np.ndarray:
         return out
     x, rep, run = amount[some], repeat[some], run[some]
     first = np.arange(x.shape[-1]) - run  # the run's first hour: the one its repeats repeat
-    usual = _usual(x)
+    usual = robust_center(past_days(x, USUAL_DAYS, 0), MIN_USUAL_DAYS)
     usual_first = value_at(usual, first)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.maximum(usual, usual_first) / np.minimum(usual, usual_first)
@@ -62,14 +71,3 @@ def stuck_meter(amount: np.ndarray) -> np.ndarray:
     stuck = (run >= MIN_HOURS - 1) & crossed
     out[some] = runs_touching(rep, stuck)
     return out
-
-
-def _usual(x: np.ndarray) -> np.ndarray:
-    """The same hour's median over the :data:`USUAL_DAYS` (3) days before, from two of them at the
-    least (their mean): sums and extremes, 8 x faster than sorting the stack."""
-    days = [lagged(x, DAY * k) for k in range(1, USUAL_DAYS + 1)]
-    n = sum((~np.isnan(d)).astype(np.int8) for d in days)
-    total = sum(np.nan_to_num(d) for d in days)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        middle = total - np.fmax.reduce(days) - np.fmin.reduce(days)  # of three: the median
-        return np.where(n == 3, middle, np.where(n == 2, total / 2.0, np.nan))

@@ -3,14 +3,16 @@ hens drinking less; a line that stays dry still is."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from analytics.detector import DetectorConfig, detect
+from analytics.detector.alerts import intake_fall
 from analytics.detector.analysis import analyse
-from analytics.detector.consumption import day_sums
+from analytics.detector.consumption import ConsumptionDrops, day_sums
 from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.windows import DAY, window_sums
 from tests.analytics.simhouse import house
@@ -97,3 +99,27 @@ def test_a_noisy_water_meter_does_not_lower_the_laying_thresholds_on_its_own() -
     assert within_noise[:, 20 * DAY :].mean() > 0.05
     assert not sched.support[within_noise].any()
     assert sched.support[six & (an.water.z >= cfg.support_z)].all()
+
+
+def test_an_intake_alert_has_a_fall_when_its_24_h_window_is_unknown() -> None:
+    # The last 3 h judged (89 % down) while the 24 h window spans a meter's unknown hours: the alert's
+    # magnitude was NaN (written as null), where the short windows' fall stands.
+    nan = np.nan
+    cells = {
+        "fall": nan,
+        "fall_short": 0.889,
+        "fall_mid": nan,
+        "fall_2d": nan,
+        "per_hen": nan,
+        "expected": 0.2,
+    }
+    drops = ConsumptionDrops(
+        **{f.name: np.full((1, 1), cells.get(f.name, nan)) for f in fields(ConsumptionDrops)}
+    )
+    assert intake_fall(drops, 0, 0) == (0.889, 88.9)
+    drops.fall[0, 0] = 0.12  # both known: the larger
+    assert intake_fall(drops, 0, 0) == (0.889, 88.9)
+    drops.fall_short[0, 0] = nan  # only the 24 h window: its fall, and never below 0
+    assert intake_fall(drops, 0, 0)[1] == 12.0
+    drops.fall[0, 0] = -0.03
+    assert intake_fall(drops, 0, 0)[1] == 0.0
