@@ -33,6 +33,7 @@ from analytics.detector.windows import (
     trailing_sums,
     true_at,
     value_at,
+    within_last,
 )
 
 BRIDGE_HOURS = 6  # a row's count unknown this long after its last known one is estimated (see below)
@@ -119,6 +120,7 @@ def _shares_and_ratios(
                 # eighth low for a dead counter of eight; without them the house had no figure.
                 share = np.where(np.isnan(share) & frozen, unfrozen, share)
         share = ffill(share)
+        share = np.where(seen, share, np.nan)  # a row out of use for the whole window has none
     ratio, ref = _ratios(share, win, 0.2 / max(r, 1) if frozen is not None else 0.0)
     return share, ratio, ref
 
@@ -277,6 +279,12 @@ def analyse_rows(
     known = ~np.isnan(eggs)
     seen = np.logical_or.accumulate(known, axis=-1)
     started = np.asarray(seen.any(axis=1, keepdims=True))  # the house has reported (some row, at some hour)
+    # Rows the shares must cover: those that reported within the days the shares read.  A counter
+    # replaced under a new id leaves its old id blank for good; counted as the house's for ever, it
+    # kept every share as it was and the new row out of the figure to the end of the file.
+    gaps = np.flatnonzero((seen & ~known).any(axis=(1, 2)))  # the usual case: every row reports
+    if gaps.size:
+        seen[gaps] = within_last(known[gaps], (cfg.baseline_days + 1) * DAY)
     # A gap's backlog spread as those hours usually count: the house figure is known again as soon
     # as the backlog is in, not a day after the gap (every window with its start in it).
     cum = cumulative(eggs)  # the running total the 24 h windows and the shares' sums both take

@@ -3,6 +3,8 @@ by a counter's blank days, and learned again once a fault is mended."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from analytics.detector import DetectorConfig, analyse, detect
@@ -94,3 +96,23 @@ def test_a_row_emptied_earlier_does_not_keep_the_house_from_learning_its_shares(
         frame.hens[0, emptied:] *= 7 / 8
         frame.eggs[0, 4, day_hour(25, 3) : day_hour(28, 3)] = 0.0
         assert np.ptp(_share(frame, 0, 2)[day_hour(45, 0) : day_hour(70, 0)]) > 0.0, seed
+
+
+def test_a_counter_replaced_under_a_new_id_is_counted_once_the_old_one_is_out_of_use() -> None:
+    # Dead three days, then counting again under a new row id, the old id blank for good.  Counted
+    # as one of the house's rows for ever, the old id kept every share as it was, the new row out
+    # of the figure and the two-day trend blind (a row left out) to the end of the file.
+    for seed in range(3):
+        frame = Flock(days=60, houses=3, seed=seed).build()
+        eggs = np.concatenate([frame.eggs, np.full((3, 1, frame.n_hours), np.nan)], axis=1)
+        dead, back = day_hour(20, 3), day_hour(23, 3)
+        eggs[0, 4, dead:back] = 0.0
+        eggs[0, 8, back:], eggs[0, 4, back:] = eggs[0, 4, back:], np.nan
+        frame = replace(frame, eggs=eggs, rows=(*frame.rows, "09"))
+        rows = analyse(frame, DetectorConfig()).rows
+        # Once the old id has been blank for the share window and the new one has a whole window
+        # (and the left-out stretch its 48 h of counts): 18 days.
+        later = slice(back + 24 * 19, frame.n_hours)
+        assert rows.included[0, 8, later].all(), seed
+        assert np.isnan(rows.share[0, 4, later]).all() and not rows.left_out[0, :, later].any()
+        assert abs(rows.share[0, 8, later].mean() / rows.share[0, 4, dead - 48] - 1) < 0.05
