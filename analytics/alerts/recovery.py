@@ -121,13 +121,13 @@ def recovered(
         return None
     if kind == "sensor_fault" and cause == COUNTER_HIGH:
         return now <= baseline * (1.0 + TOLERANCE[kind])
+    # A stuck counter or meter: back once no longer stuck, and within the tolerance either way (a
+    # stuck share or amount may be of any size).
+    still: bool | None = None
     if meter is not None:
-        column, figure = meter
-        if stuck_meter(getattr(frame, column)[h : h + 1])[0, lo:end].any():
-            return False
-        return abs(now - baseline) <= baseline * TOLERANCE[figure]
-    if kind == "sensor_fault" and cause == COUNTER_STUCK and row is not None:
-        if stuck_counts(frame.eggs[h : h + 1])[0, frame.row_index(h, row), lo:end].any():
-            return False
-        return abs(now - baseline) <= baseline * TOLERANCE[kind]
+        still = bool(stuck_meter(getattr(frame, meter[0])[h : h + 1])[0, lo:end].any())
+    elif kind == "sensor_fault" and cause == COUNTER_STUCK and row is not None:
+        still = bool(stuck_counts(frame.eggs[h : h + 1])[0, frame.row_index(h, row), lo:end].any())
+    if still is not None:
+        return not still and abs(now - baseline) <= baseline * TOLERANCE[meter[1] if meter else kind]
     return now >= baseline * (1.0 - TOLERANCE[kind])

@@ -46,28 +46,36 @@ def hours_needed(count: np.ndarray) -> np.ndarray:
         return np.clip(1 + np.ceil(CHANCE_DIGITS / per_pair), MIN_HOURS, MAX_HOURS)
 
 
+def repeats(x: np.ndarray) -> np.ndarray:
+    """True where an hour's figure is the hour before's (NaN equals nothing; the first hour never)."""
+    out = np.zeros(x.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        out[..., 1:] = x[..., 1:] == x[..., :-1]
+    return out
+
+
 def stuck_counts(eggs: np.ndarray) -> np.ndarray:
     """``[house, row, hour]``: True where a row's count (at least :data:`STUCK_MIN_EGGS`) has stood
     at one figure for :func:`hours_needed` hours running, this one included, while most of the
     house's other rows did not."""
     out = np.zeros(eggs.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
-        same = (eggs[..., 1:] == eggs[..., :-1]) & (eggs[..., 1:] >= STUCK_MIN_EGGS)  # NaN equals nothing
+        same = repeats(eggs) & (eggs >= STUCK_MIN_EGGS)
     k = MIN_HOURS - 1  # equalities in a row the shortest stuck run holds
-    if same.shape[-1] < k:
+    if same.shape[-1] <= k:
         return out
-    fewest = same[..., k - 1 :].copy()
+    fewest = same[..., k:].copy()
     for lag in range(1, k):
-        fewest &= same[..., k - 1 - lag : same.shape[-1] - lag]
+        fewest &= same[..., k - lag : same.shape[-1] - lag]
     some = np.flatnonzero(fewest.any(axis=tuple(range(1, fewest.ndim))))  # the usual case: no house
     if some.size:
-        counts, same = eggs[some][..., 1:], same[some]
+        counts, same = eggs[some], same[some]
         # A row repeats alone: most of the house's other rows do not.  A park that exports each
         # day's count spread evenly over its hours repeats every row for a day; not a fault.
         known = (~np.isnan(counts)).sum(axis=1, keepdims=True)
         others = (same.sum(axis=1, keepdims=True) - same) / np.maximum(known - 1, 1)
         alone = same & (others < 0.5) & (known >= 2)
-        out[some, ..., 1:] = run_lengths(alone) >= hours_needed(counts) - 1
+        out[some] = run_lengths(alone) >= hours_needed(counts) - 1
     return out
 
 
@@ -78,10 +86,7 @@ def stuck_runs(eggs: np.ndarray, stuck: np.ndarray) -> np.ndarray:
     some = np.flatnonzero(stuck.any(axis=tuple(range(1, stuck.ndim))))
     if some.size == 0:
         return out
-    x = eggs[some]
-    repeat = np.zeros(x.shape, dtype=bool)  # the hour's count is the hour before's
-    with np.errstate(invalid="ignore"):
-        repeat[..., 1:] = x[..., 1:] == x[..., :-1]
+    repeat = repeats(eggs[some])
     # The repeats of each run that became stuck, back to its start (the causal "runs touching" on
     # time reversed), and the hour they repeat (not the run of another figure just before it).
     run = runs_touching(repeat[..., ::-1], stuck[some][..., ::-1])[..., ::-1]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytics.detector.stuck import repeats
 from analytics.detector.windows import (
     DAY,
     lagged,
@@ -47,9 +48,8 @@ def stuck_meter(amount: np.ndarray) -> np.ndarray:
     """``[house, hour]``: True where the house's hourly ``amount`` has stood at one figure (above 0)
     across hours whose usual amounts differ by :data:`USUAL_RATIO`, from then until it changes."""
     out = np.zeros(amount.shape, dtype=bool)
-    repeat = np.zeros(amount.shape, dtype=bool)  # the hour's amount is the hour before's
     with np.errstate(invalid="ignore"):
-        repeat[..., 1:] = (amount[..., 1:] == amount[..., :-1]) & (amount[..., 1:] > 0)
+        repeat = repeats(amount) & (amount > 0)
     run = run_lengths(repeat)
     # Houses to look at: a run at a figure well off the same hour's a day or two before (a meter
     # whose figures follow the hens' day, however coarse, has none).
