@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.alerts.models import dedupe_key
+from analytics.detector.alerts import METER_STUCK
+
+# A meter's fault has no row; the meter stands in its place in the de-duplication key, so a
+# stuck water meter, a stuck feed meter and a house whose counting stopped are three alerts.
+_METER_OF_CAUSE = {cause: column.split("_")[0] + "_meter" for column, cause in METER_STUCK.items()}
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
@@ -47,8 +52,15 @@ class Finding:
         if self.detected_at.tzinfo is None:
             raise ValueError("detected_at must be timezone-aware")
 
+    @property
+    def subject(self) -> str | None:
+        """What the alert is about within its house: the row, a meter, or the house (None)."""
+        if self.row is not None:
+            return self.row
+        return _METER_OF_CAUSE.get(str(self.evidence.get("cause")))
+
     def key(self, site: str) -> str:
-        return dedupe_key(site, self.unit, self.kind, self.row)
+        return dedupe_key(site, self.unit, self.kind, self.subject)
 
     @classmethod
     def from_detector(cls, alert: Any) -> Finding:

@@ -6,7 +6,7 @@ Rules (``now`` is wall-clock time, ``data_end`` the end of the detector's data):
 - the detector reports one finding per event and keeps reporting it on every pass over the
   window; a finding not newer (``detected_at``) than the key's last alert is that alert's event
   and changes nothing; a new finding older than ``open_within`` is history and is ignored;
-- one active (open/acknowledged) alert per (site, unit, kind, row): a new event of that key while
+- one active (open/acknowledged) alert per (site, unit, kind, row or meter): a new event of that key while
   one is active refreshes it (magnitude, evidence, messages);
 - a new event less than ``cooldown`` after the key's last alert was resolved: if a person resolved
   it, it stays resolved (they decided; after the cooldown a still-fresh event opens a new alert);

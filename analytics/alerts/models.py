@@ -1,7 +1,7 @@
 """SQL tables of the alert lifecycle (on the shared ``eggwatch.sql.Base``).
 
 - ``alert``: one row per alert episode; at most one *active* (open or acknowledged) row per
-  de-duplication key (site, unit, kind, row), enforced by a partial unique index.
+  de-duplication key (site, unit, kind, row or meter), enforced by a partial unique index.
 - ``alert_event``: the full history (opened, updated, acknowledged, escalated, resolved, ...).
 - ``alert_outbox``: one row per message and channel, written in the same transaction as the state
   change that caused it, so a crash or a dead receiver never loses a notification.
@@ -40,8 +40,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
-def dedupe_key(site: str, unit: str, kind: str, row: str | None) -> str:
-    return f"{site}/{unit}/{kind}/{row or '-'}"
+def dedupe_key(site: str, unit: str, kind: str, subject: str | None) -> str:
+    """``subject``: the row, a meter (a meter's ``sensor_fault``), or None for the whole house."""
+    return f"{site}/{unit}/{kind}/{subject or '-'}"
 
 
 class Alert(Base):

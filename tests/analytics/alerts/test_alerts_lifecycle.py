@@ -75,6 +75,24 @@ def test_open_then_dedupe_and_refresh(sessions: Any) -> None:
         s.commit()
 
 
+def test_meter_faults_and_a_stopped_house_are_separate_alerts(sessions: Any) -> None:
+    # None of the three has a row: the meter stands in its place in the key.
+    faults = [
+        finding(kind="sensor_fault", evidence={"cause": cause}, hours=k)
+        for k, cause in enumerate(["counting_stopped", "water_meter_stuck", "feed_meter_stuck"])
+    ]
+    with sessions() as s:
+        r = book(s).apply_pass(faults, T0 + 3 * H, T0 + 3 * H)
+        s.commit()
+        assert len(r.opened) == 3
+        assert sorted(a.dedupe_key for a in r.opened) == [
+            "jinji/house-07/sensor_fault/-",
+            "jinji/house-07/sensor_fault/feed_meter",
+            "jinji/house-07/sensor_fault/water_meter",
+        ]
+        assert {a.row for a in r.opened} == {None}
+
+
 def test_old_events_are_history(sessions: Any) -> None:
     with sessions() as s:
         r = book(s).apply_pass([finding(hours=-30)], T0, T0)
