@@ -47,7 +47,7 @@ def detect(
     import time
 
     from analytics.detector import detect as run
-    from analytics.detector.hen_count import with_estimated_hens
+    from analytics.detector.hen_count import with_estimated_hens, with_hens_rescaled
     from analytics.evaluate import with_breeds
     from analytics.offline import CsvFormatError, Rejects, houses_without_hens, read_frame, write_alerts
     from analytics.omitted_zeros import fill_omitted_zeros
@@ -71,6 +71,11 @@ def detect(
         print(f"eggwatch detect: the counters of {rows} have no line, day after day, at hours their houses' "
               f"meters reported: read as an export that leaves out empty hours (zero counts, or a reading "
               f"once a day), {filled.hours} hours of {filled.describe()} taken as 0", file=sys.stderr)  # fmt: skip
+    _, rescaled = with_hens_rescaled(frame, config.min_baseline_days)
+    for house, r in rescaled.items():  # a count in thousands: judged, and said so
+        print(f"eggwatch detect: the hens figure of {house} is too small for its eggs ({r.eggs_per_hen:,.1f} "
+              f"eggs a hen a day over its first days; a hen lays at most one): read as another unit and "
+              f"multiplied by {r.factor:,.6g}; its alerts say so", file=sys.stderr)  # fmt: skip
     if blind := houses_without_hens(frame):  # no flock size: the count is estimated (hen_count.py), say so
         _, estimated = with_estimated_hens(frame, config.min_baseline_days)
         if guessed := [b for b in blind if b in estimated]:

@@ -20,7 +20,7 @@ from analytics.detector.alerts import build_alerts
 from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift, row_noise_of
 from analytics.detector.config import DetectorConfig
 from analytics.detector.flocks import split_flocks
-from analytics.detector.hen_count import noted, with_estimated_hens
+from analytics.detector.hen_count import noted, with_estimated_hens, with_hens_rescaled
 from analytics.detector.maturity import history_days
 from analytics.detector.noise import learn_days
 from analytics.frame import HourlyFrame
@@ -51,19 +51,19 @@ def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[Det
     piece's verdicts are the whole run's): memory stays that of ``piece_days`` however long the file.
     """
     cfg = config or DetectorConfig()
-    frame = with_a_counter(frame)
-    # A house that never reports its hen count: estimated before the pieces, one for the whole file.
+    # A count in other units, or none at all: set before the pieces, one for the whole file.
+    frame, rescaled = with_hens_rescaled(with_a_counter(frame), cfg.min_baseline_days)
     frame, estimated = with_estimated_hens(frame, cfg.min_baseline_days)
     piece = 24 * cfg.piece_days
     if not piece or frame.n_hours <= piece + 24 * piece_context_days(cfg):
         flocks = split_flocks(frame)
         alerts = build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
-        return noted(alerts, estimated)
+        return noted(alerts, estimated, rescaled)
     alerts = []
     for start in range(0, frame.n_hours, piece):
         end = min(start + piece, frame.n_hours)
         alerts += detect_live(frame.head(end), cfg, end - start, cfg.piece_days + PIECE_STATE_DAYS)
-    return noted(alerts, estimated)
+    return noted(alerts, estimated, rescaled)
 
 
 def with_a_counter(frame: HourlyFrame) -> HourlyFrame:
@@ -110,7 +110,8 @@ def detect_live(
     run on all cores.
     """
     cfg = config or DetectorConfig()
-    frame, estimated = with_estimated_hens(with_a_counter(frame), cfg.min_baseline_days)
+    frame, rescaled = with_hens_rescaled(with_a_counter(frame), cfg.min_baseline_days)
+    frame, estimated = with_estimated_hens(frame, cfg.min_baseline_days)
     keep = min(frame.n_hours, 24 * analysed_days(cfg, state_days))
     start = max(0, keep - 24 * state_days)
     cutoff = frame.hour_end(frame.n_hours - 1) - timedelta(hours=window_hours)
@@ -140,4 +141,4 @@ def detect_live(
             per_block = list(pool.map(block_alerts, blocks))
     alerts = [a for found in per_block for a in found]
     alerts.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
-    return noted(alerts, estimated)
+    return noted(alerts, estimated, rescaled)

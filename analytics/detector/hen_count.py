@@ -1,4 +1,5 @@
-"""A house whose hen count is never reported: a constant count estimated from its first days' eggs.
+"""A house whose hen count is never reported: a constant count estimated from its first days' eggs;
+one whose count is in other units (thousands of hens): that count scaled to heads.
 
 Every figure the detector judges is per hen (hen-day %, water and feed per hen), so a house without
 a count (blank, or 0 at every hour) had no verdict at all: with the ``hens`` column blank, 11 of the
@@ -18,7 +19,7 @@ reported at any hour is carried instead (flocks.filled_hens).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,23 +46,10 @@ def with_estimated_hens(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, tup
         unknown = np.flatnonzero(~(frame.hens > 0).any(axis=1))  # blank, or 0 throughout
     if not unknown.size:
         return frame, ()
-    eggs = frame.eggs[unknown]
-    counted = ~np.isnan(eggs).all(axis=1)  # [house, hour]: some row reported
-    house_eggs = np.where(counted, np.nansum(eggs, axis=1), np.nan)
-    first = np.argmax(counted, axis=1)  # the first hour with eggs (0 if none: masked below)
-    offset = (-frame.start.hour) % DAY  # whole UTC days start here
-    nd = max(0, (frame.n_hours - offset) // DAY)
-    by_day = house_eggs[:, offset : offset + nd * DAY].reshape(len(unknown), nd, DAY)
-    day_start = offset + DAY * np.arange(nd)
-    inside = (day_start[None, :] >= first[:, None]) & (
-        day_start[None, :] + DAY <= first[:, None] + days * DAY
-    )
-    day_eggs = by_day.sum(axis=2)  # NaN unless every hour counted
-    usable = inside & np.isfinite(day_eggs) & (day_eggs > 0) & counted.any(axis=1)[:, None]
+    first = _FirstDays.of(frame, unknown, days)
     with np.errstate(invalid="ignore"):
-        level = _level(frame, unknown, offset, nd)
-        per_day = np.where(usable, 100.0 * day_eggs / level, np.nan)
-    enough = usable.sum(axis=1) >= (MIN_DAYS if days >= 3 else 1)
+        per_day = np.where(first.usable, 100.0 * first.eggs / first.level, np.nan)
+    enough = first.enough()
     if not enough.any():
         return frame, ()
     hens = frame.hens.copy()
@@ -71,30 +59,179 @@ def with_estimated_hens(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, tup
     return replace(frame, hens=hens), tuple(frame.houses[h] for h in unknown[enough])
 
 
+# A hen lays at most one egg a day.  Half again as many eggs as hens, on the median of a house's
+# first whole days, is a count in other units (thousands of hens: 30.0 for 30,000): read as it
+# was, every point threshold was a thousandth of its size (seeds 1-6: 36 -> 102 false alarms).
+IMPOSSIBLE_EGGS_PER_HEN = 1.5
+# The count is then scaled by a power of ten (thousands, or 万 = 10,000: exact, mortality and
+# depopulations kept): the one nearest what the eggs at the breed's level ask, made large enough
+# that no more than POSSIBLE_EGGS_PER_HEN eggs a hen a day remain.
+POSSIBLE_EGGS_PER_HEN = 1.05
+# A flock coming into lay (its standard under MIN_LEVEL_PCT, too steep to scale by) lays 1-30 %
+# in the days after its first eggs: read at DEFAULT_LEVEL_PCT, a 9 % flock counted in thousands
+# was scaled by 100 (simulator's pullets, seeds 1-6).
+ONSET_LEVEL_PCT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rescaled:
+    """A house whose reported count was scaled: by ``factor``, its eggs a hen a day having been
+    ``eggs_per_hen`` (the median of its first whole days)."""
+
+    factor: float
+    eggs_per_hen: float
+
+
+def with_hens_rescaled(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, dict[str, Rescaled]]:
+    """``frame`` with the reported count of each house that lays more than
+    :data:`IMPOSSIBLE_EGGS_PER_HEN` eggs a hen a day over its first whole days (within ``days`` from
+    its first eggs, as :func:`with_estimated_hens`) scaled to a head count, and those houses."""
+    head = frame.head(min(frame.n_hours, (days + 2) * DAY))  # the usual case: eggs from the start
+    with np.errstate(invalid="ignore"):
+        late = ~(head.eggs[:, :, :DAY] > 0).any(axis=(1, 2))  # first eggs later: empty at first
+    found: dict[int, Rescaled] = {}
+    for part, houses, hours in (
+        (head, np.flatnonzero(~late), 2 * DAY),
+        (frame, np.flatnonzero(late), frame.n_hours),
+    ):
+        suspect = houses[_more_eggs_than_hens(part, houses, hours)]
+        if suspect.size:  # rare: the first days judged only where the whole stretch is suspect
+            found.update(
+                {int(suspect[k]): v for k, v in _too_few_hens(part.select(list(suspect)), days).items()}
+            )
+    if not found:
+        return frame, {}
+    hens = frame.hens.copy()
+    for h, r in found.items():
+        hens[h] *= r.factor
+    return replace(frame, hens=hens), {frame.houses[h]: r for h, r in sorted(found.items())}
+
+
+def _more_eggs_than_hens(frame: HourlyFrame, houses: np.ndarray, hours: int) -> np.ndarray:
+    """Of ``houses``, those that counted more eggs in the first ``hours`` of ``frame`` than their
+    largest count of hens laid a day.  A count in thousands is a thousand times over, so a glance
+    at two days does: the whole check then costs a live pass of 1,000 houses 1.6 ms (6 ms over
+    the week of first days)."""
+    if not houses.size:
+        return np.zeros(0, dtype=bool)
+    eggs = frame.eggs[:, :, :hours][houses]
+    hens = frame.hens[:, :hours][houses]
+    with np.errstate(invalid="ignore"):
+        most = np.max(hens, axis=1, where=hens > 0, initial=0.0)
+        return np.sum(eggs, axis=(1, 2), where=eggs > 0) > most * eggs.shape[2] / DAY
+
+
+def _too_few_hens(frame: HourlyFrame, days: int) -> dict[int, Rescaled]:
+    """The houses (indices) of ``frame`` whose count is too small for their eggs, and the scaling."""
+    with np.errstate(invalid="ignore"):
+        reporting = np.flatnonzero((frame.hens > 0).any(axis=1))
+    if not reporting.size:
+        return {}
+    first = _FirstDays.of(frame, reporting, days, laying=True, young=ONSET_LEVEL_PCT)
+    hens = first.by_day(frame.hens[reporting])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counted = np.where(hens > 0, hens, np.nan).mean(axis=2)  # NaN unless reported every hour
+        per_hen = np.where(first.usable, first.eggs / counted, np.nan)
+        usable = np.isfinite(per_hen)
+        enough = usable.sum(axis=1) >= first.needed
+        median = np.full(len(reporting), np.nan)
+        median[enough] = np.nanmedian(per_hen[enough], axis=1)
+        wrong = np.flatnonzero(enough & (median > IMPOSSIBLE_EGGS_PER_HEN))
+        if not wrong.size:
+            return {}
+        # The hens the eggs would take at the breed's level, over those reported.
+        ratio = np.nanmedian(np.where(usable, 100.0 * per_hen / first.level, np.nan)[wrong], axis=1)
+    power = np.round(np.log10(ratio))
+    least = np.ceil(np.log10(median[wrong] / POSSIBLE_EGGS_PER_HEN))
+    factor = 10.0 ** np.maximum(power, least)
+    return {
+        int(reporting[w]): Rescaled(float(f), float(median[w]))
+        for w, f in zip(wrong.tolist(), factor.tolist(), strict=True)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _FirstDays:
+    """A house's first whole UTC days from its first eggs (within ``days``), ``[house, day]``."""
+
+    offset: int  # the hour whole days start at
+    eggs: np.ndarray  # the house's eggs of each day, NaN unless every hour counted
+    usable: np.ndarray  # the day lies within the first days and counted eggs
+    level: np.ndarray  # the hen-day % a flock of the breed lays then (GUIDE_SHARE of the standard)
+    needed: int  # usable days needed for a figure
+
+    @classmethod
+    def of(
+        cls,
+        frame: HourlyFrame,
+        houses: np.ndarray,
+        days: int,
+        laying: bool = False,
+        young: float = DEFAULT_LEVEL_PCT,
+    ) -> _FirstDays:
+        """``laying``: from the first eggs laid, not the first count (a house empty at first);
+        ``young``: the level taken for a flock coming into lay."""
+        eggs = frame.eggs[houses]
+        counted = ~np.isnan(eggs).all(axis=1)  # [house, hour]: some row reported
+        house_eggs = np.where(counted, np.nansum(eggs, axis=1), np.nan)
+        # The first hour with eggs (0 if none: masked below).
+        first = np.argmax(house_eggs > 0 if laying else counted, axis=1)
+        offset = (-frame.start.hour) % DAY  # whole UTC days start here
+        nd = max(0, (frame.n_hours - offset) // DAY)
+        day_start = offset + DAY * np.arange(nd)
+        inside = (day_start[None, :] >= first[:, None]) & (
+            day_start[None, :] + DAY <= first[:, None] + days * DAY
+        )
+        day_eggs = house_eggs[:, offset : offset + nd * DAY].reshape(len(houses), nd, DAY).sum(axis=2)
+        usable = inside & np.isfinite(day_eggs) & (day_eggs > 0) & counted.any(axis=1)[:, None]
+        with np.errstate(invalid="ignore"):
+            level = _level(frame, houses, offset, nd, young)
+        return cls(offset, day_eggs, usable, level, MIN_DAYS if days >= 3 else 1)
+
+    def by_day(self, hourly: np.ndarray) -> np.ndarray:
+        """``hourly`` ``[house, hour]`` as ``[house, day, hour of day]`` over the whole days."""
+        nd = self.eggs.shape[1]
+        return hourly[:, self.offset : self.offset + nd * DAY].reshape(len(hourly), nd, DAY)
+
+    def enough(self) -> np.ndarray:
+        return self.usable.sum(axis=1) >= self.needed
+
+
 # The kinds whose figures are per hen: their messages say the count was estimated.
 PER_HEN_KINDS = ("laying_drop", "water_drop", "feed_drop", "heat_stress")
 
 
-def noted(alerts: list[DetectorAlert], houses: tuple[str, ...]) -> list[DetectorAlert]:
-    """``alerts`` with those of ``houses`` (counts estimated) saying so: ``hens_source`` in their
-    evidence, and in a drop's message that its per-hen figures rest on the estimate."""
-    if not houses:
+def noted(
+    alerts: list[DetectorAlert], estimated: tuple[str, ...], rescaled: dict[str, Rescaled] | None = None
+) -> list[DetectorAlert]:
+    """``alerts`` of houses whose count was estimated or rescaled saying so: ``hens_source`` (and
+    the factor) in their evidence, and in a drop's message what its per-hen figures rest on."""
+    rescaled = rescaled or {}
+    if not (estimated or rescaled):
         return alerts
     out = []
     for a in alerts:
-        if a.house in houses:
-            en, zh = a.message, a.message_zh
-            if a.kind in PER_HEN_KINDS:
-                note_en, note_zh = messages.hens_estimated()
-                en, zh = f"{en} {note_en}", f"{zh}{note_zh}"
-            a = replace(a, message=en, message_zh=zh, evidence={**a.evidence, "hens_source": "estimated"})
+        if a.house in estimated:
+            a = _noted(a, messages.hens_estimated(), {"hens_source": "estimated"})
+        elif (r := rescaled.get(a.house)) is not None:
+            a = _noted(
+                a, messages.hens_rescaled(r.factor), {"hens_source": "rescaled", "hens_factor": r.factor}
+            )
         out.append(a)
     return out
 
 
-def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.ndarray:
+def _noted(a: DetectorAlert, note: tuple[str, str], evidence: dict[str, float | str | None]) -> DetectorAlert:
+    en, zh = a.message, a.message_zh
+    if a.kind in PER_HEN_KINDS:
+        en, zh = f"{en} {note[0]}", f"{zh}{note[1]}"
+    return replace(a, message=en, message_zh=zh, evidence={**a.evidence, **evidence})
+
+
+def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int, young: float) -> np.ndarray:
     """The hen-day % a flock lays at each whole day's mean age, ``[house, day]``: GUIDE_SHARE of its
-    breed standard's."""
+    breed standard's; ``young`` where that is under MIN_LEVEL_PCT, DEFAULT_LEVEL_PCT where the age
+    is unknown."""
     if nd == 0:
         return np.full((len(houses), 0), DEFAULT_LEVEL_PCT)
     age = frame.age_weeks[houses, offset : offset + nd * DAY].reshape(len(houses), nd, DAY)
@@ -102,4 +239,5 @@ def _level(frame: HourlyFrame, houses: np.ndarray, offset: int, nd: int) -> np.n
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_age = np.where(known, age, 0.0).sum(axis=2) / known.sum(axis=2)
     std = breed_standard(mean_age, tuple(frame.breeds[h] for h in houses))
-    return np.where(np.isfinite(mean_age) & (std >= MIN_LEVEL_PCT), GUIDE_SHARE * std, DEFAULT_LEVEL_PCT)
+    level = np.where(std >= MIN_LEVEL_PCT, GUIDE_SHARE * std, young)
+    return np.where(np.isfinite(mean_age), level, DEFAULT_LEVEL_PCT)

@@ -55,6 +55,16 @@ def hens_estimated() -> tuple[str, str]:
     )
 
 
+def hens_rescaled(factor: float) -> tuple[str, str]:
+    """Appended to a drop's text where the house's reported count was too small for its eggs."""
+    times = f"{factor:,.0f}" if factor >= 10 else f"{factor:.2f}"
+    return (
+        f"(The hen count reported for this house is too small for its eggs: another unit, such as "
+        f"thousands? Per-hen figures use it × {times}; check the count.)",
+        f"（该舍上报的存栏数相对产蛋量过小，单位可能不是“只”（如千只）：每只鸡指标按其 × {times} 计算，请核对存栏数。）",
+    )
+
+
 def consumption_drop(
     house: str, what: str, fall_pct: float, other_fall_pct: float | None = None
 ) -> tuple[str, str]:

@@ -107,6 +107,20 @@ def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
     assert "no hens figure for H01 and no whole day of eggs" in res.stderr
 
 
+def test_detect_says_which_hens_figures_it_read_as_another_unit(tmp_path: Path) -> None:
+    frame = Flock(houses=3, drop_from={0: (day_hour(25, 14), 0.8)}).build()
+    frame.hens[0] /= 1000.0  # H01's flock size entered in thousands
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    (alert,) = [json.loads(x) for x in res.stdout.splitlines()]
+    assert (alert["house"], alert["kind"]) == ("H01", "laying_drop")
+    assert alert["evidence"]["hens_source"] == "rescaled" and alert["evidence"]["hens_factor"] == 1000
+    assert "the hens figure of H01 is too small for its eggs (" in res.stderr
+    assert "multiplied by 1,000" in res.stderr
+
+
 def test_detect_without_any_egg_counter_line_judges_the_meters(tmp_path: Path) -> None:
     frame = Flock(houses=3).build()
     frame.water_l[0, day_hour(25, 6) :] *= 0.7  # a water line partly blocked

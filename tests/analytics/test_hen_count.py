@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from analytics.detector import detect, detect_live
-from analytics.detector.hen_count import DEFAULT_LEVEL_PCT, GUIDE_SHARE, with_estimated_hens
+from analytics.detector.hen_count import (
+    DEFAULT_LEVEL_PCT,
+    GUIDE_SHARE,
+    with_estimated_hens,
+    with_hens_rescaled,
+)
 from analytics.frame import HourlyFrame
 from eggwatch.breeds import curve
 from tests.analytics.synth import Flock, day_hour
@@ -91,3 +96,62 @@ def test_the_days_follow_the_baseline_a_verdict_needs() -> None:
     frame.eggs[1, :, 48:] *= 2.0  # after its first two days
     after, _ = with_estimated_hens(frame, 2)
     assert after.hens[1, 0] == before.hens[1, 0]
+
+
+def test_a_count_in_thousands_is_scaled_to_heads() -> None:
+    frame = Flock(days=30, houses=3, level=0.9, seed=5).build()
+    heads = frame.hens.copy()
+    frame.hens[1] /= 1000.0  # 30.0 for 30,000 hens
+    frame.hens[1, 20 * 24 :] *= 0.7  # a depopulation the scaled count must keep
+    heads[1, 20 * 24 :] *= 0.7
+    out, rescaled = with_hens_rescaled(frame, DAYS)
+    assert list(rescaled) == ["H02"] and rescaled["H02"].factor == 1000.0
+    assert abs(rescaled["H02"].eggs_per_hen - 900.0) < 30.0  # the flock lays 90 %
+    np.testing.assert_allclose(out.hens, heads)
+    # Idempotent: the detector's pieces and live passes meet the scaled count again.
+    assert with_hens_rescaled(out, DAYS)[1] == {}
+
+
+def test_a_count_in_ten_thousands_and_a_flock_coming_into_lay() -> None:
+    frame = Flock(days=30, houses=3, level=0.9, seed=6).build()
+    frame.hens[0] /= 10000.0  # 3.0 万只 for 30,000 hens
+    # Pullets 5 days after their first eggs lay 1-30 %; at 8 % a count in thousands reads 80 eggs
+    # a hen a day, which a flock in lay (85 %) would lay with a count in hundreds.
+    frame.age_weeks[1] = 17.5 + np.arange(frame.n_hours) / (24 * 7)
+    frame.eggs[1] *= 0.08 / 0.9
+    frame.hens[1] /= 1000.0
+    frame.age_weeks[2] = np.nan  # no age: a flock in lay is assumed
+    frame.hens[2] /= 1000.0
+    _, rescaled = with_hens_rescaled(frame, DAYS)
+    assert {h: r.factor for h, r in rescaled.items()} == {"H01": 10000.0, "H02": 1000.0, "H03": 1000.0}
+
+
+def test_a_plausible_count_is_left_as_it_is() -> None:
+    frame = Flock(days=30, houses=2, level=0.9).build()
+    frame.hens[1] *= 0.65  # under-entered, but 1.38 eggs a hen a day could be a counting error
+    frame.hens[0, :24] /= 1000.0  # a typo over one of the first days
+    out, rescaled = with_hens_rescaled(frame, DAYS)
+    assert out is frame and rescaled == {}
+
+
+def test_a_house_counting_from_later_is_judged_on_its_own_first_days() -> None:
+    frame = Flock(days=30, houses=2, level=0.9).build()
+    frame.eggs[1, :, : 10 * 24] = 0.0  # empty until a flock is placed on day 10
+    frame.hens[1, : 10 * 24] = 0.0
+    frame.hens[1] /= 1000.0
+    _, rescaled = with_hens_rescaled(frame, DAYS)
+    assert list(rescaled) == ["H02"] and rescaled["H02"].factor == 1000.0
+
+
+def test_a_drop_in_a_house_counted_in_thousands_is_the_drop_with_heads() -> None:
+    onset = day_hour(30, 22)
+    frame = Flock(days=40, houses=4, seed=2, drop_from={1: (onset, 0.8)}).build()
+    right = [a for a in detect(frame) if a.house == "H02"]
+    frame.hens[1] /= 1000.0
+    alerts = [a for a in detect(frame) if a.house == "H02"]
+    assert right and [(a.kind, a.detected_at) for a in alerts] == [(a.kind, a.detected_at) for a in right]
+    assert alerts[0].magnitude_pct == right[0].magnitude_pct
+    assert alerts[0].evidence["hens_source"] == "rescaled" and alerts[0].evidence["hens_factor"] == 1000.0
+    assert "× 1,000" in alerts[0].message and "× 1,000" in alerts[0].message_zh
+    live = detect_live(frame.head(frame.index_of(alerts[0].detected_at)))
+    assert [(a.house, a.evidence["hens_source"]) for a in live] == [("H02", "rescaled")]
