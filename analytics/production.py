@@ -6,7 +6,10 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
 - row eggs: ``eggs_total`` counters per row (tiers summed): increases of the hourly last value,
   with register wraps and power-cycle resets handled (a reset inside an hour counts what the
   counter showed before it, from the hour's maximum, plus what it counted since);  hours without
-  readings stay NaN and what was counted meanwhile lands in the first hour after (back-fill);
+  readings stay NaN and what was counted meanwhile lands in the first hour after (back-fill) —
+  unless the counter read the same before and after them: then it counted nothing (a device that
+  publishes only on change is silent all night), and they are 0.  The value the first hour starts
+  from is the last one within :data:`LOOKBACK_HOURS` before it;
 - water: ``water_l_total`` counters, summed over lines;
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
   hour's min and max), summed over silos;
@@ -30,6 +33,9 @@ from eggwatch.store.base import Agg, Query, Series, TelemetryStore
 from eggwatch.store.counters import guess_wrap, increases
 
 HOUR_MS = HOUR_S * 1000
+# How far back a counter's last reading is looked for, for the first hour's increase: a device that
+# publishes only on change says nothing from the last eggs of one day to the first of the next.
+LOOKBACK_HOURS = 48
 
 
 def _bucketed(
@@ -43,13 +49,32 @@ def _key(s: Series) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     return (s.unit, s.device, tuple(sorted(s.tags.items())))
 
 
-def _on_grid(s: Series, start_ms: int, n: int) -> np.ndarray:
-    """The series' bucket values on the hour grid starting one hour before ``start_ms`` (NaN: none)."""
-    out = np.full(n + 1, np.nan)
-    idx = (s.ts - (start_ms - HOUR_MS)) // HOUR_MS
-    ok = (idx >= 0) & (idx <= n)
+def _on_grid(s: Series, start_ms: int, n: int, lead: int = 1) -> np.ndarray:
+    """The series' bucket values on the hour grid starting one hour before ``start_ms`` (NaN: none);
+    with ``lead`` hours fetched before ``start_ms``, that hour holds the last value among them."""
+    out = np.full(n + lead, np.nan)
+    idx = (s.ts - (start_ms - lead * HOUR_MS)) // HOUR_MS
+    ok = (idx >= 0) & (idx < n + lead)
     out[idx[ok]] = s.values[ok]
-    return out
+    if lead > 1:
+        before = out[:lead][~np.isnan(out[:lead])]
+        out[lead - 1] = before[-1] if before.size else np.nan
+    return out[lead - 1 :]
+
+
+def carried(last: np.ndarray) -> np.ndarray:
+    """``last`` with each run of hours without a reading filled where the readings on both sides
+    are equal: a cumulative counter that reads the same after a silence counted nothing in it."""
+    known = ~np.isnan(last)
+    if known.all() or known.sum() < 2:
+        return last
+    idx = np.arange(last.size)
+    before = np.maximum.accumulate(np.where(known, idx, -1))  # the last reading at or before
+    after = np.minimum.accumulate(np.where(known, idx, last.size)[::-1])[::-1]  # ... at or after
+    inside = ~known & (before >= 0) & (after < last.size)
+    same = inside.copy()
+    same[inside] = last[before[inside]] == last[after[inside]]
+    return np.where(same, last[np.clip(before, 0, None)], last)
 
 
 def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarray:
@@ -57,6 +82,7 @@ def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarr
     hour of history).  Missing hours are NaN; the first known hour after a gap holds the back-fill."""
     n = last.size - 1
     out = np.full(n, np.nan)
+    last = carried(last)
     known = np.flatnonzero(~np.isnan(last))
     if known.size < 2:
         return out
@@ -106,12 +132,13 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
 
     # Eggs per row: a series per (device, tags); tiers of a row are summed.
     q0 = s_ms - HOUR_MS  # one hour of history for the first increase
+    back, lead = s_ms - LOOKBACK_HOURS * HOUR_MS, LOOKBACK_HOURS  # ... of a counter: its last reading
     peaks = {_key(s): s for s in _bucketed(store, park, "eggs_total", q0, e_ms, "max")}
     per_row: dict[tuple[int, str], list[np.ndarray]] = defaultdict(list)
-    for s in _bucketed(store, park, "eggs_total", q0, e_ms, "last"):
+    for s in _bucketed(store, park, "eggs_total", back, e_ms, "last"):
         row = s.tags.get("row") or s.device
         peak = peaks.get(_key(s))
-        inc = counter_hourly(_on_grid(s, s_ms, n), None if peak is None else _on_grid(peak, s_ms, n))
+        inc = counter_hourly(_on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n))
         per_row[(hidx[s.unit], row)].append(inc)
         rows_seen.add(row)
     if rows_seen != set(row_ids):  # rows named otherwise than "01".."NN"
@@ -123,8 +150,8 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
         frame.eggs[h, ridx[row]] = _sum_nan(parts, n)
 
     water: dict[int, list[np.ndarray]] = defaultdict(list)
-    for s in _bucketed(store, park, "water_l_total", q0, e_ms, "last"):
-        water[hidx[s.unit]].append(counter_hourly(_on_grid(s, s_ms, n)))
+    for s in _bucketed(store, park, "water_l_total", back, e_ms, "last"):
+        water[hidx[s.unit]].append(counter_hourly(_on_grid(s, s_ms, n, lead)))
     for h, parts in water.items():
         frame.water_l[h] = _sum_nan(parts, n)
 

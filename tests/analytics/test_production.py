@@ -91,11 +91,37 @@ def _check(store: TelemetryStore, park: Park) -> None:
     assert h.days[0].standard_hen_day_pct is not None and h.to_json()["breed_label"]["zh"] == "海兰褐"
 
 
+T1 = T0 + dt.timedelta(days=5)  # beyond the lookback from _points' readings
+
+
+def _check_silences(store: TelemetryStore, park: Park) -> None:
+    """A counter repeated through the night (an on-change device behind gateway/repeat.py) whose
+    link was down for three hours, and a water meter whose last reading came 30 h before."""
+
+    def at(hour: float, metric: str, value: float, **tags: str) -> Point:
+        device = "counter-01" if metric == "eggs_total" else "water-1"
+        when = int((T1 + dt.timedelta(hours=hour)).timestamp() * 1000)
+        return Point(park.site, "house-01", device, Reading(when, metric, value, tags))
+
+    night = [at(k / 12, "eggs_total", 5000, row="01") for k in range(-24, 72) if not 24 <= k < 60]
+    laying = [at(6 + k / 6, "eggs_total", 5000 + 20 * (k + 1), row="01") for k in range(24)]  # 06:00-09:50
+    water = [at(-30.0, "water_l_total", 800, line="1"), at(12.5, "water_l_total", 900, line="1")]
+    store.write(night + laying + water)
+    day = load_hourly(store, park, T1, T1 + dt.timedelta(hours=24))
+    row1 = day.eggs[0, 0]
+    # The link was down in hours 2-4: the counter read 5,000 before and after, so it counted nothing.
+    assert (row1[:6] == 0).all() and (row1[6:10] == 120).all()
+    assert np.isnan(row1[10:]).all()  # silent after its last reading: unknown
+    # The water meter's first increase starts from its reading 30 h before (48 h are looked back).
+    assert np.isnan(day.water_l[0, :12]).all() and day.water_l[0, 12] == 100
+
+
 def test_embedded_store(tmp_path: Path, park: Park) -> None:
     store = EmbeddedStore(tmp_path / "telemetry.db")
     store.ensure_ready()
     try:
         _check(store, park)
+        _check_silences(store, park)
     finally:
         store.close()
 
@@ -113,6 +139,7 @@ def influx_store(influxd, influx_db: str) -> Iterator[TelemetryStore]:  # type: 
 @pytest.mark.integration
 def test_influxdb_store(influx_store: TelemetryStore, park: Park) -> None:
     _check(influx_store, park)
+    _check_silences(influx_store, park)
 
 
 def test_a_flock_has_no_hens_before_its_placement(tmp_path: Path, site: str) -> None:
@@ -141,6 +168,15 @@ def test_counter_increases_wrap_reset_and_gap() -> None:
     assert inc[0] == 60 and np.isnan(inc[1]) and inc[2] == 240
     assert inc[3] == 50 + 30  # reset inside the hour: up to the peak, then 30 since the restart
     assert inc[4] == 65500 and inc[5] == 16  # 32-bit guess: 65530 → 10 is a reset, not a wrap
+
+
+def test_a_counter_that_read_the_same_across_a_silence_counted_nothing() -> None:
+    last = np.array([np.nan, 100.0, np.nan, np.nan, 100, 130, np.nan, 170, np.nan])
+    inc = counter_hourly(last)  # inc[i]: the hour ending at last[i + 1]
+    assert np.isnan(inc[0])  # nothing known before the first reading
+    assert inc[1:5].tolist() == [0, 0, 0, 30]  # silent between two equal readings: nothing counted
+    assert np.isnan(inc[5]) and inc[6] == 40  # a silence across a change: back-filled, as before
+    assert np.isnan(inc[7])  # after the last reading: unknown
 
 
 def test_silo_refills_are_bridged() -> None:
