@@ -6,6 +6,7 @@ mappings:
     unit: "house-{house}"               # templates over the captures
     device: "env-{house}"
     timestamp: {path: ts, format: epoch_s}   # optional: else the arrival time
+    repeat: {every_s: 300, for_s: 86400}     # optional: a device that publishes only on change
     fields:
       - {path: t, metric: temp_c}
       - {path: tf, metric: temp_c, from_unit: degF, required: false}
@@ -140,6 +141,20 @@ class TimestampMap(_Strict):
         return v
 
 
+class Repeat(_Strict):
+    """A device that publishes only on change: its last values again every ``every_s`` of silence,
+    for at most ``for_s`` after its last message (gateway/repeat.py)."""
+
+    every_s: float = Field(gt=0)
+    for_s: float = Field(default=86400.0, gt=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> Repeat:
+        if self.for_s < self.every_s:
+            raise ValueError(f"for_s ({self.for_s:g}) is shorter than every_s ({self.every_s:g})")
+        return self
+
+
 class Mapping(_Strict):
     name: str
     topic: str
@@ -149,6 +164,7 @@ class Mapping(_Strict):
     timestamp: TimestampMap | None = None
     fields: list[FieldMap] = Field(min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
+    repeat: Repeat | None = None  # the device publishes only on change
 
     @model_validator(mode="after")
     def _check(self) -> Mapping:

@@ -2,13 +2,15 @@
 
 The vendor subscription uses a persistent session with manual acknowledgement: a vendor message
 is acknowledged to the broker only after its readings are in the fsync'd spool (or its problem
-is in the dead-letter file), so neither a crash nor a broker outage loses it.
+is in the dead-letter file), so neither a crash nor a broker outage loses it.  The last values of
+devices that publish only on change are published again while they are silent (repeat.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from eggwatch.settings import BrokerAddress, Settings
 from gateway.mqtt_config import MqttGatewayConfig, load_mqtt_config
 from gateway.mqtt_mapping import Translator
 from gateway.publisher import Publisher
+from gateway.repeat import Repeater
 from gateway.runtime import log_publisher, make_publisher, state_dir
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,9 @@ class MqttGateway:
             source, client_id, persistent=cfg.source.client_id is not None, manual_ack=True
         )
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.repeater = Repeater()
         # set by the SUBACK: from then on no vendor message is missed (status, tests)
         self.subscribed = threading.Event()
         self.client.on_subscribe = lambda *_: self.subscribed.set()
@@ -69,6 +74,12 @@ class MqttGateway:
         client.subscribe(topics)
         log.info("subscribed to %s on %s", ", ".join(subs), self.source)
 
+    def _on_disconnect(self, client: paho.Client, userdata: object, *args: object) -> None:
+        # What a device says while we are away arrives later, if at all: repeating its last value
+        # meanwhile could show a counter standing still while it counted.
+        self.subscribed.clear()
+        self.repeater.clear()
+
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         self.received += 1
         result = self.translator.translate(msg.topic, bytes(msg.payload))
@@ -77,8 +88,20 @@ class MqttGateway:
         if result.readings and result.unit and result.device:
             self.publisher.submit(result.unit, result.device, result.readings)
             self.translated += len(result.readings)
+            if result.repeat is not None:
+                r = result.repeat
+                self.repeater.seen(
+                    result.unit, result.device, result.readings, r.every_s, r.for_s, time.monotonic()
+                )
         with self._lock:
             self._to_ack.append((msg.mid, msg.qos))
+
+    def _repeat_silent(self) -> None:
+        """Publish again the last values of on-change devices that have been silent long enough."""
+        if not self.subscribed.is_set():
+            return
+        for unit, device, readings in self.repeater.due(time.monotonic(), time.time_ns() // 1_000_000):
+            self.publisher.submit(unit, device, readings)
 
     def _ack_durable(self) -> None:
         """Acknowledge the vendor messages whose readings and dead letters are now on disk."""
@@ -106,9 +129,10 @@ class MqttGateway:
 
     def log_status(self) -> None:
         log.info(
-            "mqtt gateway: %d vendor messages, %d readings, dead letters %s",
+            "mqtt gateway: %d vendor messages, %d readings (%d repeated), dead letters %s",
             self.received,
             self.translated,
+            self.repeater.repeated,
             dict(self.dead.counts) or "none",
         )
         log_publisher(self.publisher)
@@ -119,6 +143,7 @@ class MqttGateway:
         ticks = 0
         try:
             while not stop.wait(ack_every):
+                self._repeat_silent()
                 self._ack_durable()
                 ticks += 1
                 if ticks * ack_every >= status_every_s:

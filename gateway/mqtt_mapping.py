@@ -17,7 +17,7 @@ import orjson
 
 from eggwatch import metrics
 from eggwatch.wire import LEVEL_RE, Reading, WireError
-from gateway.mqtt_config import CAPTURE, Mapping, TimeFormat, parse_path
+from gateway.mqtt_config import CAPTURE, Mapping, Repeat, TimeFormat, parse_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class Translation:
     device: str | None = None
     readings: list[Reading] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    repeat: Repeat | None = None  # the mapping's: its device publishes only on change
 
 
 _MISSING = object()
@@ -110,7 +111,7 @@ class Translator:
                 Problem("bad_topic", f"{m.name}: unit {unit!r}/device {device!r} not [a-z0-9_-]+")
             )
             return out
-        out.unit, out.device = unit, device
+        out.unit, out.device, out.repeat = unit, device, m.repeat
         doc: object
         if m.payload == "number":
             doc = payload.decode("utf-8", "replace").strip()

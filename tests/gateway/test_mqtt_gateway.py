@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -30,7 +31,10 @@ def _house() -> str:
 def gateway(
     request: pytest.FixtureRequest, mqtt_url: str, site: str, data_dir: Path
 ) -> Iterator[MqttGateway]:
-    config = EXAMPLES / request.param
+    yield from _running(EXAMPLES / request.param, mqtt_url, site)
+
+
+def _running(config: Path, mqtt_url: str, site: str) -> Iterator[MqttGateway]:
     settings = load_settings(mqtt_url=mqtt_url, site=site)
     gw = MqttGateway.from_file(config, settings)
     stop = threading.Event()
@@ -152,3 +156,47 @@ def test_translator_units_paths_and_templates() -> None:
     opt = tr.translate("farm/h07/env", b'{"t": 20, "rh": 50, "nh3": 1}', now_ms=1_000)
     assert [r.metric for r in opt.readings] == ["temp_c", "rh_pct", "nh3_ppm"] and not opt.problems
     assert {r.ts for r in opt.readings} == {1_000}
+
+
+ON_CHANGE = """
+mappings:
+  - name: vendor-counter
+    topic: "vendor/h{house}/row{row}/eggs"
+    unit: "house-{house}"
+    device: "counter-{row}"
+    tags: {row: "{row}"}
+    payload: number
+    repeat: {every_s: 0.3, for_s: 1.2}
+    fields: [{path: $, metric: eggs_total}]
+"""
+
+
+def test_an_on_change_counter_is_repeated_while_silent(
+    mqtt_url: str, site: str, data_dir: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "on-change.yaml"
+    config.write_text(ON_CHANGE)
+    house = _house()
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/house-{house}/#")
+    node = HomieNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    running = _running(config, mqtt_url, site)
+    gw = next(running)
+    try:
+        node.publish_raw(f"vendor/h{house}/row01/eggs", "5000")
+        col.wait_for(lambda: len(col.readings("counter-01")) >= 4)
+        time.sleep(1.5)  # past for_s: the repeats stop
+        before = len(col.readings("counter-01"))
+        time.sleep(0.7)
+        assert len(col.readings("counter-01")) == before
+        node.publish_raw(f"vendor/h{house}/row01/eggs", "5020")
+        col.wait_for(lambda: any(r["value"] == 5020 for r in col.readings("counter-01")[before + 1 :]))
+    finally:
+        node.stop()
+        next(running, None)
+        col.close()
+    got = col.readings("counter-01")
+    first = [r for r in got if r["value"] == 5000]
+    assert 3 <= len(first) <= 5  # the message and its repeats every 0.3 s for 1.2 s
+    assert all(r["metric"] == "eggs_total" and r["tags"] == {"row": "01"} for r in got)
+    assert all(b["ts"] - a["ts"] >= 290 for a, b in itertools.pairwise(first)), first  # never a burst
+    assert any(r["value"] == 5020 for r in got) and gw.repeater.repeated >= len(first) - 1
