@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.alerts.models import dedupe_key
-from analytics.detector.alerts import METER_STUCK
+from analytics.detector.alerts import METER_STUCK, PROBE_STUCK
 
-# A meter's fault has no row; the meter stands in its place in the de-duplication key, so a
-# stuck water meter, a stuck feed meter and a house whose counting stopped are three alerts.
-_METER_OF_CAUSE = {cause: column.split("_")[0] + "_meter" for column, cause in METER_STUCK.items()}
+# A meter's or a probe's fault has no row; the sensor stands in its place in the de-duplication
+# key, so a stuck water meter, a stuck feed meter, a stuck temperature probe and a house whose
+# counting stopped are four alerts.
+_SENSOR_OF_CAUSE = {cause: column.split("_")[0] + "_meter" for column, cause in METER_STUCK.items()}
+_SENSOR_OF_CAUSE[PROBE_STUCK] = "temp_probe"
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
@@ -54,10 +56,10 @@ class Finding:
 
     @property
     def subject(self) -> str | None:
-        """What the alert is about within its house: the row, a meter, or the house (None)."""
+        """What the alert is about within its house: the row, a meter or probe, or the house (None)."""
         if self.row is not None:
             return self.row
-        return _METER_OF_CAUSE.get(str(self.evidence.get("cause")))
+        return _SENSOR_OF_CAUSE.get(str(self.evidence.get("cause")))
 
     def key(self, site: str) -> str:
         return dedupe_key(site, self.unit, self.kind, self.subject)

@@ -12,7 +12,8 @@ out.  Figures are per hen, so a partial depopulation does not hold an alert open
   at a figure (``counter_stuck``, a share of any size) it must be within the tolerance either way
   and the count no longer stuck; for a water or feed meter stuck at a figure (``water_meter_stuck``,
   ``feed_meter_stuck``, no row) water or feed per hen, within the tolerance either way, the meter no
-  longer stuck;
+  longer stuck; for a temperature probe stuck at a figure (``temp_probe_stuck``, no row) the probe
+  reading again: no longer stuck, and its figure changing within the window;
 - ``water_drop`` / ``feed_drop``: water / feed per hen.
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
@@ -31,9 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from analytics.detector.alerts import COUNTER_HIGH, COUNTER_STUCK, METER_STUCK
+from analytics.detector.alerts import COUNTER_HIGH, COUNTER_STUCK, METER_STUCK, PROBE_STUCK
 from analytics.detector.stuck import stuck_counts
 from analytics.detector.stuck_meters import stuck_meter
+from analytics.detector.stuck_probes import stuck_probe
 
 TOLERANCE = {"laying_drop": 0.02, "sensor_fault": 0.10, "water_drop": 0.05, "feed_drop": 0.05}
 BASELINE_DAYS = 7
@@ -83,6 +85,23 @@ def _day_share(num: np.ndarray, lo: int, hi: int) -> float:
     return float(np.sum(part[np.isfinite(part)])) / total if total > 0 else math.nan
 
 
+def _probe_reads_again(
+    frame: Any, h: int, detected_at: dt.datetime, data_end: dt.datetime, recovery_hours: int
+) -> bool | None:
+    """A stuck temperature probe is back once, over the trailing window, it is no longer stuck and
+    its figure has changed (``None``: too soon, or too few readings to say)."""
+    end = min(frame.index_of(data_end), frame.n_hours)
+    lo = end - recovery_hours
+    if lo < frame.index_of(detected_at) or lo < 0:
+        return None
+    temp = frame.temp_c[h, lo:end]
+    known = temp[~np.isnan(temp)]
+    if known.size < recovery_hours / 2:
+        return None
+    still = bool(stuck_probe(frame.temp_c[:, :end])[h, lo:end].any())
+    return not still and np.unique(known).size > 1
+
+
 def recovered(
     frame: Any,
     unit: str,
@@ -97,6 +116,8 @@ def recovered(
     if unit not in frame.houses or kind not in TOLERANCE:
         return None
     h = frame.houses.index(unit)
+    if kind == "sensor_fault" and cause == PROBE_STUCK:
+        return _probe_reads_again(frame, h, detected_at, data_end, recovery_hours)
     # A stuck meter's alert is judged on the meter's own figure (water or feed per hen).
     meter = STUCK_METER_FIGURES.get(cause or "") if kind == "sensor_fault" else None
     fig = _figure(frame, h, meter[1] if meter else kind, row)

@@ -49,6 +49,7 @@ def _onset(signal: np.ndarray, at: int, fraction: float) -> int:
 COUNTER_HIGH = "counter_high"  # a row counter counting too many (evidence "cause"; see rows.py)
 COUNTER_STUCK = "counter_stuck"  # a row's count standing at one figure (stuck.py)
 METER_STUCK = {"water_l": "water_meter_stuck", "feed_kg": "feed_meter_stuck"}  # stuck_meters.py
+PROBE_STUCK = "temp_probe_stuck"  # the house's temperature stuck at one figure (stuck_probes.py)
 
 
 def _row_cause(ratio: float, cfg: DetectorConfig) -> str:
@@ -74,6 +75,7 @@ def build_alerts(
         _silent_rows,
         _stuck_rows,
         _stuck_meters,
+        _stuck_probes,
         _counting_stops,
     )
     out = [alert for kind in kinds for alert in kind(frame, an, cfg, houses)]
@@ -330,6 +332,31 @@ def _stuck_meters(
                     },
                 )
             )
+    return out
+
+
+def _stuck_probes(
+    frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
+) -> list[DetectorAlert]:
+    """``sensor_fault`` (no row) for a temperature probe stuck at one figure (stuck_probes.py)."""
+    out: list[DetectorAlert] = []
+    for h, t in zip(*true_at(an.probe_stuck_fires), strict=True):
+        house, temp = houses[h], float(frame.temp_c[h, t])
+        start = int(run_start(frame.temp_c[h, : t + 1] == temp)[-1])  # the hours the figure has stood
+        en, zh = messages.probe_stuck(house, temp, t + 1 - start)
+        out.append(
+            DetectorAlert(
+                house=house,
+                kind="sensor_fault",
+                detected_at=frame.hour_end(t),
+                onset=frame.hour_start(start),
+                magnitude_pct=0.0,
+                row=None,
+                message=en,
+                message_zh=zh,
+                evidence={"cause": PROBE_STUCK, "temp_c": temp, "stuck_hours": float(t + 1 - start)},
+            )
+        )
     return out
 
 

@@ -21,6 +21,7 @@ from analytics.detector.schedule import schedule_verdicts
 from analytics.detector.spikes import drop_spikes
 from analytics.detector.stuck import stuck_counts, stuck_runs
 from analytics.detector.stuck_meters import stuck_meter
+from analytics.detector.stuck_probes import stuck_probe
 from analytics.detector.temp_jumps import drop_temp_jumps
 from analytics.detector.windows import (
     DAY,
@@ -57,6 +58,8 @@ class Analysis:
     stuck_fires: np.ndarray  # [house, row, hour] a "counter stuck" sensor_fault fires
     meters_stuck: dict[str, np.ndarray]  # water_l / feed_kg: [house, hour] stuck (stuck_meters.py)
     meter_stuck_fires: dict[str, np.ndarray]  # ... a "meter stuck" sensor_fault fires
+    probe_stuck: np.ndarray  # [house, hour] the temperature stuck at one figure (stuck_probes.py)
+    probe_stuck_fires: np.ndarray  # ... a "probe stuck" sensor_fault fires
 
 
 WEEK = 7 * DAY
@@ -192,7 +195,10 @@ def analyse(
         np.where(meters_stuck[k], np.nan, a) for k, a in (("water_l", water_l), ("feed_kg", feed_kg))
     )
     eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
-    heat = analyse_heat(drop_temp_jumps(frame.temp_c), start, cfg)  # sensor glitches unknown
+    # A probe's glitches and its hours stuck at one figure are unknown (temp_jumps.py, stuck_probes.py).
+    temp_c = drop_temp_jumps(frame.temp_c)
+    probe_stuck = stuck_probe(temp_c)
+    heat = analyse_heat(np.where(probe_stuck, np.nan, temp_c), start, cfg)
     temp = (heat.mean_24h, heat.rise)
     # The lights checks read the hens' daily rhythm in the water; a house without water readings
     # (a park without water meters) keeps it in its feed.
@@ -274,10 +280,11 @@ def analyse(
     stuck_fires = first_alarms(stuck, stuck, cfg.rearm_hours)
     stuck_fires[..., :first_verdict] = False
     meter_stuck_fires = {k: first_alarms(m, m, cfg.rearm_hours) for k, m in meters_stuck.items()}
-    for fires in meter_stuck_fires.values():
+    probe_stuck_fires = first_alarms(probe_stuck, probe_stuck, cfg.rearm_hours)
+    for fires in (*meter_stuck_fires.values(), probe_stuck_fires):
         fires[:, :first_verdict] = False
     return Analysis(
         hens, hens_mean, standard, maturity, depop, pause, rows, drops, water, feed, heat,
         drop_fires, water_fires, feed_fires, heat_fires, stop_fires, stuck, stuck_fires,
-        meters_stuck, meter_stuck_fires,
+        meters_stuck, meter_stuck_fires, probe_stuck, probe_stuck_fires,
     )  # fmt: skip

@@ -75,19 +75,22 @@ def test_open_then_dedupe_and_refresh(sessions: Any) -> None:
         s.commit()
 
 
-def test_meter_faults_and_a_stopped_house_are_separate_alerts(sessions: Any) -> None:
+def test_meter_and_probe_faults_and_a_stopped_house_are_separate_alerts(sessions: Any) -> None:
     # None of the three has a row: the meter stands in its place in the key.
     faults = [
         finding(kind="sensor_fault", evidence={"cause": cause}, hours=k)
-        for k, cause in enumerate(["counting_stopped", "water_meter_stuck", "feed_meter_stuck"])
+        for k, cause in enumerate(
+            ["counting_stopped", "water_meter_stuck", "feed_meter_stuck", "temp_probe_stuck"]
+        )
     ]
     with sessions() as s:
-        r = book(s).apply_pass(faults, T0 + 3 * H, T0 + 3 * H)
+        r = book(s).apply_pass(faults, T0 + 4 * H, T0 + 4 * H)
         s.commit()
-        assert len(r.opened) == 3
+        assert len(r.opened) == 4
         assert sorted(a.dedupe_key for a in r.opened) == [
             "jinji/house-07/sensor_fault/-",
             "jinji/house-07/sensor_fault/feed_meter",
+            "jinji/house-07/sensor_fault/temp_probe",
             "jinji/house-07/sensor_fault/water_meter",
         ]
         assert {a.row for a in r.opened} == {None}
