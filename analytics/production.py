@@ -7,9 +7,10 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   with register wraps and power-cycle resets handled (a reset inside an hour counts what the
   counter showed before it, from the hour's maximum, plus what it counted since);  hours without
   readings stay NaN and what was counted meanwhile lands in the first hour after (back-fill) —
-  unless the counter read the same before and after them: then it counted nothing (a device that
-  publishes only on change is silent all night), and they are 0.  The value the first hour starts
-  from is the last one within :data:`LOOKBACK_HOURS` before it;
+  unless the counter read the same before and after them: then it counted nothing (a link down
+  at night; a device that publishes only on change, repeated by the gateway: gateway/repeat.py),
+  and they are 0.  The value the first hour starts from is the last one within
+  :data:`LOOKBACK_HOURS` before it;
 - water: ``water_l_total`` counters, summed over lines;
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
   hour's min and max), summed over silos;
@@ -79,7 +80,8 @@ def carried(last: np.ndarray) -> np.ndarray:
 
 def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarray:
     """Hourly increases of a cumulative counter from its hourly last values (grid with one leading
-    hour of history).  Missing hours are NaN; the first known hour after a gap holds the back-fill."""
+    hour of history).  Missing hours are NaN, the first known hour after a gap holding the
+    back-fill, unless the readings on both sides of the gap are equal (:func:`carried`: then 0)."""
     n = last.size - 1
     out = np.full(n, np.nan)
     last = carried(last)
