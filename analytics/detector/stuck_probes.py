@@ -86,9 +86,9 @@ def reading_step(temp: np.ndarray) -> np.ndarray:
 def _park_moved(
     temp: np.ndarray, some: np.ndarray, first: np.ndarray, need: np.ndarray, step: np.ndarray
 ) -> np.ndarray:
-    """``need`` (``[house of some, hour]``) where the park's other houses moved
-    :data:`PARK_MOVE_C` and ``step`` (their median) since the hour ``first`` — a cloudy day after warm ones is
-    flat in every house, and a probe to a tenth of a degree then stands at one figure for hours by
+    """``need`` (``[house of some, hour]``) where the park's other houses moved (their median)
+    :data:`PARK_MOVE_C` and ``step`` since the hour ``first``.  A cloudy day after warm ones is flat
+    in every house, and a probe to a tenth of a degree then stands at one figure for hours by
     chance (5 false faults in seeds 1-36).  Where fewer than two other houses tell, ``need``.
     Judged at those hours only: a park of coarse probes can have many runs."""
     out = np.zeros(need.shape, dtype=bool)
