@@ -77,7 +77,10 @@ def mqtt(
     if metrics_port:
         from gateway.prom import GatewayCollector, serve_metrics
 
-        serve_metrics(metrics_port, GatewayCollector(gw.publisher, dead_letters=lambda: gw.dead.counts))
+        collector = GatewayCollector(
+            gw.publisher, dead_letters=lambda: gw.dead.counts, repeated=lambda: gw.repeater.repeated
+        )
+        serve_metrics(metrics_port, collector)
     stop = threading.Event()
     stop_on_signals(stop)
     gw.run(stop, status_every)

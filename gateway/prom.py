@@ -20,10 +20,12 @@ class GatewayCollector:
         publisher: Publisher,
         buses: Iterable[Bus] = (),
         dead_letters: Callable[[], Mapping[str, int]] | None = None,
+        repeated: Callable[[], int] | None = None,
     ) -> None:
         self.publisher = publisher
         self.buses = list(buses)
         self.dead_letters = dead_letters
+        self.repeated = repeated  # readings of on-change devices published again (repeat.py)
 
     def collect(self) -> Iterator[Metric]:
         s = self.publisher.stats()
@@ -56,6 +58,11 @@ class GatewayCollector:
             for reason, n in self.dead_letters().items():
                 dl.add_metric([reason], n)
             yield dl
+        if self.repeated is not None:
+            yield CounterMetricFamily(
+                p + "readings_repeated", "Last values of silent on-change devices published again",
+                value=self.repeated(),
+            )  # fmt: skip
 
     def _devices(self, p: str) -> Iterator[Metric]:
         labels = ["port", "unit", "device"]

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from eggwatch.settings import BrokerAddress, load_settings
 from firmware_stubs.mqtt_nodes import EnvState, FlatJsonNode, HomieNode
 from gateway.mqtt_config import load_mqtt_config
 from gateway.mqtt_gateway import MqttGateway
 from gateway.mqtt_mapping import Translator
+from gateway.prom import GatewayCollector
 from tests.gateway.collector import Collector
 
 pytestmark = pytest.mark.integration
@@ -200,3 +202,7 @@ def test_an_on_change_counter_is_repeated_while_silent(
     assert all(r["metric"] == "eggs_total" and r["tags"] == {"row": "01"} for r in got)
     assert all(b["ts"] - a["ts"] >= 290 for a, b in itertools.pairwise(first)), first  # never a burst
     assert any(r["value"] == 5020 for r in got) and gw.repeater.repeated >= len(first) - 1
+    registry = CollectorRegistry()
+    registry.register(GatewayCollector(gw.publisher, repeated=lambda: gw.repeater.repeated))  # type: ignore[arg-type]
+    text = generate_latest(registry).decode()
+    assert f"eggwatch_gateway_readings_repeated_total {float(gw.repeater.repeated)}" in text
