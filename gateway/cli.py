@@ -68,7 +68,8 @@ def mqtt(
     cfg = load_mqtt_config(config)
     if check:
         for m in cfg.mappings:
-            print(f"{m.name}: {m.subscription} → {m.unit}/{m.device} ({len(m.fields)} fields)")
+            again = f", repeated every {m.repeat.every_s:g} s for {m.repeat.for_s:g} s" if m.repeat else ""
+            print(f"{m.name}: {m.subscription} → {m.unit}/{m.device} ({len(m.fields)} fields{again})")
         return
     from gateway.mqtt_gateway import MqttGateway
     from gateway.runtime import stop_on_signals

@@ -144,3 +144,28 @@ def test_mqtt_config_errors_name_the_line(tmp_path: Path) -> None:
     p = write(tmp_path, text.replace('unit: "house-{house}"', 'unit: "house-{barn}"', 1))
     with pytest.raises(ConfigError, match=r"mappings\[0\]: unit uses \['barn'\]"):
         load_mqtt_config(p)
+    homie = (ROOT / "gateway/examples/mqtt-homie.yaml").read_text()
+    p = write(
+        tmp_path,
+        homie.replace("repeat: {every_s: 300, for_s: 86400}", "repeat: {every_s: 300, for_s: 60}", 1),
+    )
+    with pytest.raises(ConfigError, match=r"gw.yaml:\d+: mappings\[0\]\.repeat: .*for_s \(60\) is shorter"):
+        load_mqtt_config(p)
+
+
+def test_mqtt_check_prints_each_mapping_and_its_repeat() -> None:
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "eggwatch.cli", "gateway", "mqtt", "--check", "--config",
+         str(ROOT / "gateway/examples/mqtt-homie.yaml")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0] == (
+        "homie-temperature: homie/+/air/temperature → house-{house}/homie-climate "
+        "(1 fields, repeated every 300 s for 86400 s)"
+    )
+    assert lines[-1].endswith("homie-scale (1 fields)")  # the bird scale is not repeated
