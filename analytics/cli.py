@@ -73,9 +73,12 @@ def detect(
               f"once a day), {filled.hours} hours of {filled.describe()} taken as 0", file=sys.stderr)  # fmt: skip
     _, rescaled = with_hens_rescaled(frame, config.min_baseline_days)
     for house, r in rescaled.items():  # a count in thousands: judged, and said so
+        why = (
+            "read as another unit" if r.unit else "or counters counting eggs twice: read at its breed's level"
+        )
         print(f"eggwatch detect: the hens figure of {house} is too small for its eggs ({r.eggs_per_hen:,.1f} "
-              f"eggs a hen a day over its first days; a hen lays at most one): read as another unit and "
-              f"multiplied by {r.factor:,.6g}; its alerts say so", file=sys.stderr)  # fmt: skip
+              f"eggs a hen a day over its first days; a hen lays at most one): {why}, multiplied by "
+              f"{r.factor:,.6g}; its alerts say so", file=sys.stderr)  # fmt: skip
     if blind := houses_without_hens(frame):  # no flock size: the count is estimated (hen_count.py), say so
         _, estimated = with_estimated_hens(frame, config.min_baseline_days)
         if guessed := [b for b in blind if b in estimated]:

@@ -60,12 +60,16 @@ def with_estimated_hens(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, tup
 
 
 # A hen lays at most one egg a day.  Half again as many eggs as hens, on the median of a house's
-# first whole days, is a count in other units (thousands of hens: 30.0 for 30,000): read as it
-# was, every point threshold was a thousandth of its size (seeds 1-6: 36 -> 102 false alarms).
+# first whole days, is a count that cannot be right.  Five times as many or more is a count in other
+# units (thousands of hens: 30.0 for 30,000): read as it was, every point threshold was a
+# thousandth of its size (seeds 1-6: 36 -> 102 false alarms).  It is scaled by a power of ten
+# (thousands, or 万 = 10,000: exact, mortality and depopulations kept): the one nearest what the
+# eggs at the breed's level ask, made large enough that no more than POSSIBLE_EGGS_PER_HEN eggs a
+# hen a day remain.  Fewer is counters counting each egg twice as well as a count a few times too
+# small: scaled by what the eggs ask at the breed's level (read as it was, a 20 % drop counted
+# twice came with a false 3-point one).  Either way the alerts say so.
 IMPOSSIBLE_EGGS_PER_HEN = 1.5
-# The count is then scaled by a power of ten (thousands, or 万 = 10,000: exact, mortality and
-# depopulations kept): the one nearest what the eggs at the breed's level ask, made large enough
-# that no more than POSSIBLE_EGGS_PER_HEN eggs a hen a day remain.
+UNIT_EGGS_PER_HEN = 5.0
 POSSIBLE_EGGS_PER_HEN = 1.05
 # A flock coming into lay (its standard under MIN_LEVEL_PCT, too steep to scale by) lays 1-30 %
 # in the days after its first eggs: read at DEFAULT_LEVEL_PCT, a 9 % flock counted in thousands
@@ -75,11 +79,16 @@ ONSET_LEVEL_PCT = 10.0
 
 @dataclass(frozen=True, slots=True)
 class Rescaled:
-    """A house whose reported count was scaled: by ``factor``, its eggs a hen a day having been
-    ``eggs_per_hen`` (the median of its first whole days)."""
+    """A house whose reported count is too small for its eggs: ``eggs_per_hen`` a day (the median
+    of its first whole days), and the ``factor`` its count was scaled by."""
 
     factor: float
     eggs_per_hen: float
+
+    @property
+    def unit(self) -> bool:
+        """Scaled by a power of ten: a count in other units, not a guess at the breed's level."""
+        return self.eggs_per_hen >= UNIT_EGGS_PER_HEN
 
 
 def with_hens_rescaled(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, dict[str, Rescaled]]:
@@ -143,7 +152,7 @@ def _too_few_hens(frame: HourlyFrame, days: int) -> dict[int, Rescaled]:
         ratio = np.nanmedian(np.where(usable, 100.0 * per_hen / first.level, np.nan)[wrong], axis=1)
     power = np.round(np.log10(ratio))
     least = np.ceil(np.log10(median[wrong] / POSSIBLE_EGGS_PER_HEN))
-    factor = 10.0 ** np.maximum(power, least)
+    factor = np.where(median[wrong] >= UNIT_EGGS_PER_HEN, 10.0 ** np.maximum(power, least), ratio)
     return {
         int(reporting[w]): Rescaled(float(f), float(median[w]))
         for w, f in zip(wrong.tolist(), factor.tolist(), strict=True)
@@ -215,7 +224,9 @@ def noted(
             a = _noted(a, messages.hens_estimated(), {"hens_source": "estimated"})
         elif (r := rescaled.get(a.house)) is not None:
             a = _noted(
-                a, messages.hens_rescaled(r.factor), {"hens_source": "rescaled", "hens_factor": r.factor}
+                a,
+                messages.hens_rescaled(r.factor, r.unit),
+                {"hens_source": "rescaled", "hens_factor": r.factor},
             )
         out.append(a)
     return out

@@ -55,13 +55,20 @@ def hens_estimated() -> tuple[str, str]:
     )
 
 
-def hens_rescaled(factor: float) -> tuple[str, str]:
-    """Appended to a drop's text where the house's reported count was too small for its eggs."""
-    times = f"{factor:,.0f}" if factor >= 10 else f"{factor:.2f}"
+def hens_rescaled(factor: float, unit: bool) -> tuple[str, str]:
+    """Appended to a drop's text where the house's reported count was too small for its eggs:
+    ``unit``, scaled by a power of ten; else by what a flock of the breed lays at its age."""
+    times = f"{factor:,.0f}" if unit else f"{factor:.2f}"
+    if unit:
+        return (
+            f"(The hen count reported for this house is too small for its eggs: another unit, such as "
+            f"thousands? Per-hen figures use it × {times}; check the count.)",
+            f"（该舍上报的存栏数相对产蛋量过小，单位可能不是“只”（如千只）：每只鸡指标按其 × {times} 计算，请核对存栏数。）",
+        )
     return (
-        f"(The hen count reported for this house is too small for its eggs: another unit, such as "
-        f"thousands? Per-hen figures use it × {times}; check the count.)",
-        f"（该舍上报的存栏数相对产蛋量过小，单位可能不是“只”（如千只）：每只鸡指标按其 × {times} 计算，请核对存栏数。）",
+        f"(The hen count reported for this house is too small for its eggs, or its counters count eggs "
+        f"twice: per-hen figures use it × {times}, what a flock of its breed lays at its age; check both.)",
+        f"（该舍上报的存栏数相对产蛋量过小，或计蛋器重复计数：每只鸡指标按其 × {times}（按品种标准估算）计算，请核对两者。）",
     )
 
 

@@ -118,7 +118,16 @@ def test_detect_says_which_hens_figures_it_read_as_another_unit(tmp_path: Path) 
     assert (alert["house"], alert["kind"]) == ("H01", "laying_drop")
     assert alert["evidence"]["hens_source"] == "rescaled" and alert["evidence"]["hens_factor"] == 1000
     assert "the hens figure of H01 is too small for its eggs (" in res.stderr
-    assert "multiplied by 1,000" in res.stderr
+    assert "read as another unit, multiplied by 1,000" in res.stderr
+    # Counters counting each egg twice: read at the breed's level, and said.
+    frame.hens[0] *= 1000.0
+    frame.eggs[1] *= 2.0
+    write_frame(frame, h, r)
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    assert "the hens figure of H02 is too small for its eggs (1." in res.stderr
+    assert "or counters counting eggs twice: read at its breed's level, multiplied by 2." in res.stderr
+    assert [json.loads(x)["house"] for x in res.stdout.splitlines()] == ["H01"]
 
 
 def test_detect_without_any_egg_counter_line_judges_the_meters(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ def test_a_count_in_thousands_is_scaled_to_heads() -> None:
     frame.hens[1, 20 * 24 :] *= 0.7  # a depopulation the scaled count must keep
     heads[1, 20 * 24 :] *= 0.7
     out, rescaled = with_hens_rescaled(frame, DAYS)
-    assert list(rescaled) == ["H02"] and rescaled["H02"].factor == 1000.0
+    assert list(rescaled) == ["H02"] and rescaled["H02"].factor == 1000.0 and rescaled["H02"].unit
     assert abs(rescaled["H02"].eggs_per_hen - 900.0) < 30.0  # the flock lays 90 %
     np.testing.assert_allclose(out.hens, heads)
     # Idempotent: the detector's pieces and live passes meet the scaled count again.
@@ -132,6 +132,24 @@ def test_a_plausible_count_is_left_as_it_is() -> None:
     frame.hens[0, :24] /= 1000.0  # a typo over one of the first days
     out, rescaled = with_hens_rescaled(frame, DAYS)
     assert out is frame and rescaled == {}
+
+
+def test_counters_counting_each_egg_twice_are_read_at_the_breeds_level() -> None:
+    onset = day_hour(30, 22)
+    frame = Flock(days=40, houses=3, level=0.9, seed=1, drop_from={0: (onset, 0.8)}).build()
+    right = [a for a in detect(frame) if a.house == "H01"]
+    frame.eggs[0] *= 2.0  # 1.8 eggs a hen a day: no unit; read as it was, a false 3-point drop too
+    _, rescaled = with_hens_rescaled(frame, DAYS)
+    r = rescaled["H01"]
+    assert abs(r.eggs_per_hen - 1.8) < 0.1 and not r.unit
+    # What a flock of the breed lays at its age (GUIDE_SHARE of the standard) sets the factor.
+    standard = float(curve(frame.breeds[0]).hen_day(40.0))
+    assert abs(r.factor - 180.0 / (GUIDE_SHARE * standard)) < 0.05 * r.factor
+    alerts = [a for a in detect(frame) if a.house == "H01"]
+    assert [(a.kind, a.detected_at) for a in alerts] == [(a.kind, a.detected_at) for a in right]
+    assert (
+        alerts[0].evidence["hens_source"] == "rescaled" and "counters count eggs twice" in alerts[0].message
+    )
 
 
 def test_a_house_counting_from_later_is_judged_on_its_own_first_days() -> None:
