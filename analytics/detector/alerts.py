@@ -6,7 +6,8 @@ This runs once per alert (a handful per house-month), so plain Python is fine he
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -308,56 +309,65 @@ def _stuck_meters(
     frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
 ) -> list[DetectorAlert]:
     """``sensor_fault`` (no row) for a water or feed meter stuck at one figure (stuck_meters.py)."""
-    out: list[DetectorAlert] = []
-    for column, fires in an.meter_stuck_fires.items():
-        amounts = getattr(frame, column)
-        for h, t in zip(*true_at(fires), strict=True):
-            house, amount = houses[h], float(amounts[h, t])
-            start = int(run_start(amounts[h, : t + 1] == amount)[-1])  # the hours the figure has stood
-            en, zh = messages.meter_stuck(house, column, amount, t + 1 - start)
-            out.append(
-                DetectorAlert(
-                    house=house,
-                    kind="sensor_fault",
-                    detected_at=frame.hour_end(t),
-                    onset=frame.hour_start(start),
-                    magnitude_pct=0.0,
-                    row=None,
-                    message=en,
-                    message_zh=zh,
-                    evidence={
-                        "cause": METER_STUCK[column],
-                        "amount": amount,
-                        "stuck_hours": float(t + 1 - start),
-                    },
-                )
-            )
-    return out
+    return [
+        _stuck_figure(
+            frame,
+            getattr(frame, column)[h],
+            t,
+            houses[h],
+            METER_STUCK[column],
+            "amount",
+            partial(messages.meter_stuck, houses[h], column),
+        )
+        for column, fires in an.meter_stuck_fires.items()
+        for h, t in zip(*true_at(fires), strict=True)
+    ]
 
 
 def _stuck_probes(
     frame: HourlyFrame, an: Analysis, cfg: DetectorConfig, houses: tuple[str, ...]
 ) -> list[DetectorAlert]:
     """``sensor_fault`` (no row) for a temperature probe stuck at one figure (stuck_probes.py)."""
-    out: list[DetectorAlert] = []
-    for h, t in zip(*true_at(an.probe_stuck_fires), strict=True):
-        house, temp = houses[h], float(frame.temp_c[h, t])
-        start = int(run_start(frame.temp_c[h, : t + 1] == temp)[-1])  # the hours the figure has stood
-        en, zh = messages.probe_stuck(house, temp, t + 1 - start)
-        out.append(
-            DetectorAlert(
-                house=house,
-                kind="sensor_fault",
-                detected_at=frame.hour_end(t),
-                onset=frame.hour_start(start),
-                magnitude_pct=0.0,
-                row=None,
-                message=en,
-                message_zh=zh,
-                evidence={"cause": PROBE_STUCK, "temp_c": temp, "stuck_hours": float(t + 1 - start)},
-            )
+    return [
+        _stuck_figure(
+            frame,
+            frame.temp_c[h],
+            t,
+            houses[h],
+            PROBE_STUCK,
+            "temp_c",
+            partial(messages.probe_stuck, houses[h]),
         )
-    return out
+        for h, t in zip(*true_at(an.probe_stuck_fires), strict=True)
+    ]
+
+
+def _stuck_figure(
+    frame: HourlyFrame,
+    series: np.ndarray,
+    t: int,
+    house: str,
+    cause: str,
+    figure: str,
+    message: Callable[[float, int], tuple[str, str]],
+) -> DetectorAlert:
+    """The ``sensor_fault`` of a house's meter or probe whose ``series`` stands at one figure at
+    hour ``t``: its onset where the figure began to stand, the figure and the hours in evidence."""
+    value = float(series[t])
+    start = int(run_start(series[: t + 1] == value)[-1])  # the hours the figure has stood
+    hours = t + 1 - start
+    en, zh = message(value, hours)
+    return DetectorAlert(
+        house=house,
+        kind="sensor_fault",
+        detected_at=frame.hour_end(t),
+        onset=frame.hour_start(start),
+        magnitude_pct=0.0,
+        row=None,
+        message=en,
+        message_zh=zh,
+        evidence={"cause": cause, figure: value, "stuck_hours": float(hours)},
+    )
 
 
 def _counting_stops(

@@ -24,6 +24,8 @@ moves away from reads about what they use.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from analytics.detector.stuck import repeats
@@ -50,24 +52,52 @@ def stuck_meter(amount: np.ndarray) -> np.ndarray:
     out = np.zeros(amount.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
         repeat = repeats(amount) & (amount > 0)
-    run = run_lengths(repeat)
     # Houses to look at: a run at a figure well off the same hour's a day or two before (a meter
     # whose figures follow the hens' day, however coarse, has none).
     with np.errstate(invalid="ignore", divide="ignore"):
         off = np.zeros(amount.shape, dtype=bool)
         for back in (lagged(amount, DAY), lagged(amount, 2 * DAY)):
             off |= (amount > GATE_RATIO * back) | (GATE_RATIO * amount < back)
-    candidate = (run >= MIN_HOURS - 1) & off
-    some = np.flatnonzero(candidate.any(axis=-1))  # the usual case: none
-    if some.size == 0:
+    runs = StandingRuns.of(amount, repeat, off, MIN_HOURS, USUAL_DAYS, MIN_USUAL_DAYS)
+    if runs is None:  # the usual case
         return out
-    x, rep, run = amount[some], repeat[some], run[some]
-    first = np.arange(x.shape[-1]) - run  # the run's first hour: the one its repeats repeat
-    usual = robust_center(past_days(x, USUAL_DAYS, 0), MIN_USUAL_DAYS)
-    usual_first = value_at(usual, first)
+    usual = runs.usual
+    usual_first = value_at(usual, runs.first)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.maximum(usual, usual_first) / np.minimum(usual, usual_first)
         crossed = ratio >= USUAL_RATIO  # NaN (no usual days yet): not judged so
-    stuck = (run >= MIN_HOURS - 1) & crossed
-    out[some] = runs_touching(rep, stuck)
+    stuck = (runs.run >= MIN_HOURS - 1) & crossed
+    out[runs.houses] = runs_touching(runs.repeat, stuck)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class StandingRuns:
+    """A house's hourly figure standing at one figure: for the houses (``houses``, indices) with
+    a run of ``min_hours`` at a figure ``off`` the same hour's before, ``[house of houses, hour]``:
+    the repeats, the run's length and first hour (the one its repeats repeat), and the figure's
+    usual at each hour (the same hour's median over the last days).  Meters and probes."""
+
+    houses: np.ndarray
+    repeat: np.ndarray
+    run: np.ndarray
+    first: np.ndarray
+    usual: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        values: np.ndarray,
+        repeat: np.ndarray,
+        off: np.ndarray,
+        min_hours: int,
+        usual_days: int,
+        min_usual_days: int,
+    ) -> StandingRuns | None:
+        run = run_lengths(repeat)
+        some = np.flatnonzero(((run >= min_hours - 1) & off).any(axis=-1))
+        if some.size == 0:
+            return None
+        x, run = values[some], run[some]
+        usual = robust_center(past_days(x, usual_days, 0), min_usual_days)
+        return cls(some, repeat[some], run, np.arange(x.shape[-1]) - run, usual)

@@ -21,15 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from analytics.detector.stuck import repeats
-from analytics.detector.windows import (
-    DAY,
-    lagged,
-    past_days,
-    robust_center,
-    run_lengths,
-    runs_touching,
-    value_at,
-)
+from analytics.detector.stuck_meters import StandingRuns
+from analytics.detector.windows import DAY, lagged, robust_center, runs_touching, value_at
 
 MIN_HOURS = 5  # equal figures this many hours running, at the least
 USUAL_SWING_C = 1.5  # ... across hours whose usual temperatures differ this much
@@ -49,24 +42,19 @@ def stuck_probe(temp: np.ndarray) -> np.ndarray:
     """``[house, hour]``: True where the house's temperature has stood at one figure across hours
     whose usual temperatures differ by :data:`USUAL_SWING_C`, from then until it changes."""
     out = np.zeros(temp.shape, dtype=bool)
-    repeat = repeats(temp)
-    run = run_lengths(repeat)
     with np.errstate(invalid="ignore"):
         off = np.zeros(temp.shape, dtype=bool)
         for back in (lagged(temp, DAY), lagged(temp, 2 * DAY)):
             off |= np.abs(temp - back) >= GATE_C
-    candidate = (run >= MIN_HOURS - 1) & off
-    some = np.flatnonzero(candidate.any(axis=-1))  # the usual case: none
-    if some.size == 0:
+    runs = StandingRuns.of(temp, repeats(temp), off, MIN_HOURS, USUAL_DAYS, MIN_USUAL_DAYS)
+    if runs is None:  # the usual case
         return out
-    x, rep, run = temp[some], repeat[some], run[some]
-    first = np.arange(x.shape[-1]) - run  # the run's first hour: the one its repeats repeat
-    usual = robust_center(past_days(x, USUAL_DAYS, 0), MIN_USUAL_DAYS)
-    step = STEP_MARGIN * reading_step(x)
+    step = STEP_MARGIN * reading_step(temp[runs.houses])
     with np.errstate(invalid="ignore"):
-        crossed = np.abs(usual - value_at(usual, first)) >= USUAL_SWING_C + step  # NaN: not judged
-    stuck = _park_moved(temp, some, first, (run >= MIN_HOURS - 1) & crossed, step)
-    out[some] = runs_touching(rep, stuck)
+        # NaN (no usual days yet): not judged so
+        crossed = np.abs(runs.usual - value_at(runs.usual, runs.first)) >= USUAL_SWING_C + step
+    need = (runs.run >= MIN_HOURS - 1) & crossed
+    out[runs.houses] = runs_touching(runs.repeat, _park_moved(temp, runs.houses, runs.first, need, step))
     return out
 
 

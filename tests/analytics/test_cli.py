@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analytics.frame import HourlyFrame
 from analytics.offline import write_frame
 from eggwatch.breeds import curve
 from tests.analytics.synth import Flock, day_hour
@@ -20,6 +21,15 @@ EGGWATCH = [sys.executable, "-m", "eggwatch.cli"]
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*EGGWATCH, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def detect_frame(frame: HourlyFrame, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``eggwatch detect`` on ``frame`` written as §6 CSV files; it must succeed."""
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    return res
 
 
 def test_detect_prints_contract_json_lines(tmp_path: Path) -> None:
@@ -86,10 +96,7 @@ def test_detect_leaves_out_a_corrupt_line_and_says_so(tmp_path: Path) -> None:
 def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
     frame = Flock(houses=3, drop_from={0: (day_hour(25, 14), 0.8)}).build()
     frame.hens[0] = np.nan  # a park that never entered H01's flock size
-    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
-    write_frame(frame, h, r)
-    res = run("detect", "--houses", str(h), "--rows", str(r))
-    assert res.returncode == 0, res.stderr
+    res = detect_frame(frame, tmp_path)
     # The count is estimated from the first days' eggs: the drop is found, and says so.
     (alert,) = [json.loads(x) for x in res.stdout.splitlines()]
     assert (alert["house"], alert["kind"]) == ("H01", "laying_drop")
@@ -100,9 +107,7 @@ def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
     # every day is an export that leaves out empty hours, analytics/omitted_zeros.py).
     for series in (frame.eggs[0].T, frame.water_l[0], frame.feed_kg[0], frame.temp_c[0]):
         series[5::24] = np.nan
-    write_frame(frame, h, r)
-    res = run("detect", "--houses", str(h), "--rows", str(r))
-    assert res.returncode == 0, res.stderr
+    res = detect_frame(frame, tmp_path)
     assert res.stdout == ""
     assert "no hens figure for H01 and no whole day of eggs" in res.stderr
 
@@ -110,10 +115,7 @@ def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
 def test_detect_says_which_hens_figures_it_read_as_another_unit(tmp_path: Path) -> None:
     frame = Flock(houses=3, drop_from={0: (day_hour(25, 14), 0.8)}).build()
     frame.hens[0] /= 1000.0  # H01's flock size entered in thousands
-    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
-    write_frame(frame, h, r)
-    res = run("detect", "--houses", str(h), "--rows", str(r))
-    assert res.returncode == 0, res.stderr
+    res = detect_frame(frame, tmp_path)
     (alert,) = [json.loads(x) for x in res.stdout.splitlines()]
     assert (alert["house"], alert["kind"]) == ("H01", "laying_drop")
     assert alert["evidence"]["hens_source"] == "rescaled" and alert["evidence"]["hens_factor"] == 1000
@@ -122,9 +124,7 @@ def test_detect_says_which_hens_figures_it_read_as_another_unit(tmp_path: Path) 
     # Counters counting each egg twice: read at the breed's level, and said.
     frame.hens[0] *= 1000.0
     frame.eggs[1] *= 2.0
-    write_frame(frame, h, r)
-    res = run("detect", "--houses", str(h), "--rows", str(r))
-    assert res.returncode == 0, res.stderr
+    res = detect_frame(frame, tmp_path)
     assert "the hens figure of H02 is too small for its eggs (1." in res.stderr
     assert "or counters counting eggs twice: read at its breed's level, multiplied by 2." in res.stderr
     assert [json.loads(x)["house"] for x in res.stdout.splitlines()] == ["H01"]
