@@ -74,7 +74,9 @@ def detect(
     _, rescaled = with_hens_rescaled(frame, config.min_baseline_days)
     for house, r in rescaled.items():  # a count in thousands: judged, and said so
         why = (
-            "read as another unit" if r.unit else "or counters counting eggs twice: read at its breed's level"
+            "read as another unit"
+            if r.power_of_ten
+            else "or counters counting eggs twice: read at its breed's level"
         )
         print(f"eggwatch detect: the hens figure of {house} is too small for its eggs ({r.eggs_per_hen:,.1f} "
               f"eggs a hen a day over its first days; a hen lays at most one): {why}, multiplied by "

@@ -86,7 +86,7 @@ class Rescaled:
     eggs_per_hen: float
 
     @property
-    def unit(self) -> bool:
+    def power_of_ten(self) -> bool:
         """Scaled by a power of ten: a count in other units, not a guess at the breed's level."""
         return self.eggs_per_hen >= UNIT_EGGS_PER_HEN
 
@@ -225,7 +225,7 @@ def noted(
         elif (r := rescaled.get(a.house)) is not None:
             a = _noted(
                 a,
-                messages.hens_rescaled(r.factor, r.unit),
+                messages.hens_rescaled(r.factor, r.power_of_ten),
                 {"hens_source": "rescaled", "hens_factor": r.factor},
             )
         out.append(a)

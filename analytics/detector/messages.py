@@ -55,11 +55,11 @@ def hens_estimated() -> tuple[str, str]:
     )
 
 
-def hens_rescaled(factor: float, unit: bool) -> tuple[str, str]:
+def hens_rescaled(factor: float, power_of_ten: bool) -> tuple[str, str]:
     """Appended to a drop's text where the house's reported count was too small for its eggs:
-    ``unit``, scaled by a power of ten; else by what a flock of the breed lays at its age."""
-    times = f"{factor:,.0f}" if unit else f"{factor:.2f}"
-    if unit:
+    scaled by a power of ten (a count in other units), or by what a flock of the breed lays."""
+    times = f"{factor:,.0f}" if power_of_ten else f"{factor:.2f}"
+    if power_of_ten:
         return (
             f"(The hen count reported for this house is too small for its eggs: another unit, such as "
             f"thousands? Per-hen figures use it × {times}; check the count.)",

@@ -105,7 +105,7 @@ def test_a_count_in_thousands_is_scaled_to_heads() -> None:
     frame.hens[1, 20 * 24 :] *= 0.7  # a depopulation the scaled count must keep
     heads[1, 20 * 24 :] *= 0.7
     out, rescaled = with_hens_rescaled(frame, DAYS)
-    assert list(rescaled) == ["H02"] and rescaled["H02"].factor == 1000.0 and rescaled["H02"].unit
+    assert list(rescaled) == ["H02"] and rescaled["H02"].factor == 1000.0 and rescaled["H02"].power_of_ten
     assert abs(rescaled["H02"].eggs_per_hen - 900.0) < 30.0  # the flock lays 90 %
     np.testing.assert_allclose(out.hens, heads)
     # Idempotent: the detector's pieces and live passes meet the scaled count again.
@@ -141,7 +141,7 @@ def test_counters_counting_each_egg_twice_are_read_at_the_breeds_level() -> None
     frame.eggs[0] *= 2.0  # 1.8 eggs a hen a day: no unit; read as it was, a false 3-point drop too
     _, rescaled = with_hens_rescaled(frame, DAYS)
     r = rescaled["H01"]
-    assert abs(r.eggs_per_hen - 1.8) < 0.1 and not r.unit
+    assert abs(r.eggs_per_hen - 1.8) < 0.1 and not r.power_of_ten
     # What a flock of the breed lays at its age (GUIDE_SHARE of the standard) sets the factor.
     standard = float(curve(frame.breeds[0]).hen_day(40.0))
     assert abs(r.factor - 180.0 / (GUIDE_SHARE * standard)) < 0.05 * r.factor
