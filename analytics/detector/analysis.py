@@ -63,6 +63,26 @@ class Analysis:
 
 
 WEEK = 7 * DAY
+DAILY_MAX_HOURS = 2  # a meter with at most this many busy hours on its median whole day is read daily
+
+
+def read_once_a_day(amount: np.ndarray) -> np.ndarray:
+    """``[house]``: the meter reports the day's amount at one hour (a daily sheet, an export of day
+    totals), not the hens' day hour by hour: on its median fully known day, at most
+    :data:`DAILY_MAX_HOURS` hours above 0.  Its water then says nothing of when the lights came on:
+    with each house's water so written (seeds 1-6), every lighting-schedule change read as a
+    water, feed and laying drop."""
+    n_days = amount.shape[-1] // DAY
+    if n_days == 0:
+        return np.zeros(amount.shape[0], dtype=bool)
+    days = amount[:, : n_days * DAY].reshape(amount.shape[0], n_days, DAY)
+    with np.errstate(invalid="ignore"):
+        busy = (days > 0).sum(axis=2).astype(float)
+    busy[np.isnan(days).any(axis=2)] = np.nan
+    known = ~np.isnan(busy).all(axis=1)
+    out = np.zeros(amount.shape[0], dtype=bool)
+    out[known] = np.nanmedian(busy[known], axis=1) <= DAILY_MAX_HOURS
+    return out
 
 
 def hourly_age(age: np.ndarray) -> np.ndarray:
@@ -201,9 +221,10 @@ def analyse(
     heat = analyse_heat(np.where(probe_stuck, np.nan, temp_c), start, cfg)
     temp = (heat.mean_24h, heat.rise)
     # The lights checks read the hens' daily rhythm in the water; a house without water readings
-    # (a park without water meters) keeps it in its feed.
+    # (a park without water meters), or whose water is read once a day, keeps it in its feed.
     no_water = np.isnan(water_l).all(axis=1)
-    rhythm_l = np.where(no_water[:, None], feed_kg, water_l) if no_water.any() else water_l
+    no_rhythm = no_water | read_once_a_day(water_l)
+    rhythm_l = np.where(no_rhythm[:, None], feed_kg, water_l) if no_rhythm.any() else water_l
     # What each hour usually drinks, for the lights checks (lights.py).
     drinking = None
     if cfg.lights_hold_hours > 0 or cfg.midday_frac > 0:
