@@ -241,6 +241,12 @@ def analyse(
     if drinking is not None and cfg.lights_hold_hours > 0:
         started_late = lights_came_late(rhythm_l, drinking, cfg.lights_dark_frac, cfg.lights_lit_frac)
     feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
+    # Water read once a day: a day's total cut at the reading hour moves with the lights across it,
+    # and falls by the hours moved.  What the feed says of the lights excuses it for a day.
+    read_daily = no_rhythm & ~no_water
+    if read_daily.any() and lights_early is not None:
+        lights_moved = within_last(started_late | lights_early, DAY) & read_daily[:, None]
+        water.alarm[lights_moved] = False
     with np.errstate(invalid="ignore"):
         feed_wait = within_last(feed_late, cfg.lights_hold_hours) & ~(water.fall_short >= cfg.support_frac)
     feed_excuse = np.where(feed_wait, np.inf, excuse)

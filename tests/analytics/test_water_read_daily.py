@@ -29,9 +29,10 @@ def test_a_meter_read_once_a_day_is_told_from_one_read_hourly() -> None:
 
 
 @pytest.mark.parametrize("shift_h", [-3, -2, 2, 3])
-def test_lights_moved_are_no_laying_or_feed_drop_with_water_read_daily(shift_h: int) -> None:
+def test_lights_moved_are_no_drop_with_water_read_daily(shift_h: int) -> None:
     """H02's lights move at day 30 (eggs, feed and water with them); the water is a day's total at
-    00 UTC.  Read as the hens' rhythm it had made 2 false laying drops in these 24 flocks."""
+    00 UTC.  Read as the hens' rhythm it had made 2 false laying drops in these 24 flocks, and the
+    day's total, cut at the reading hour, 12 false water drops."""
     for seed in range(6):
         frame = Flock(days=40, houses=4, seed=seed).build()
         moved = Flock(days=40, houses=4, seed=seed, lights_on=(20 + shift_h) % 24).build()
@@ -39,4 +40,13 @@ def test_lights_moved_are_no_laying_or_feed_drop_with_water_read_daily(shift_h: 
         for name in ("eggs", "feed_kg", "water_l"):
             getattr(frame, name)[1, ..., cut:] = getattr(moved, name)[1, ..., cut:]
         frame.water_l[:] = _daily(frame.water_l)
-        assert [a for a in detect(frame) if a.kind in ("laying_drop", "feed_drop")] == []
+        assert detect(frame) == []
+
+
+def test_a_water_line_partly_blocked_is_found_with_water_read_daily() -> None:
+    frame = Flock(days=40, houses=4, seed=3).build()
+    frame.water_l[2, day_hour(30, 6) :] *= 0.7
+    frame.water_l[:] = _daily(frame.water_l)
+    alerts = detect(frame)
+    assert [(a.house, a.kind) for a in alerts] == [("H03", "water_drop")]
+    assert alerts[0].detected_at <= frame.hour_end(day_hour(32, 0))  # at the second day's total
