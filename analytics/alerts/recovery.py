@@ -85,18 +85,24 @@ def _day_share(num: np.ndarray, lo: int, hi: int) -> float:
     return float(np.sum(part[np.isfinite(part)])) / total if total > 0 else math.nan
 
 
-def _probe_reads_again(
-    frame: Any, h: int, detected_at: dt.datetime, data_end: dt.datetime, recovery_hours: int
-) -> bool | None:
-    """A stuck temperature probe is back once, over the trailing window, it is no longer stuck and
-    its figure has changed (``None``: too soon, or too few readings to say)."""
+def _trailing(
+    frame: Any, detected_at: dt.datetime, data_end: dt.datetime, recovery_hours: int
+) -> tuple[int, int] | None:
+    """The trailing window ``[lo, end)`` recovery is judged on; None while it still reaches back
+    before the detection (too soon to judge)."""
     end = min(frame.index_of(data_end), frame.n_hours)
     lo = end - recovery_hours
     if lo < frame.index_of(detected_at) or lo < 0:
         return None
+    return lo, end
+
+
+def _probe_reads_again(frame: Any, h: int, lo: int, end: int) -> bool | None:
+    """A stuck temperature probe is back once, over the trailing window, it is no longer stuck and
+    its figure has changed (``None``: too few readings to say)."""
     temp = frame.temp_c[h, lo:end]
     known = temp[~np.isnan(temp)]
-    if known.size < recovery_hours / 2:
+    if known.size < (end - lo) / 2:
         return None
     still = bool(stuck_probe(frame.temp_c[:, :end])[h, lo:end].any())
     return not still and np.unique(known).size > 1
@@ -116,17 +122,15 @@ def recovered(
     if unit not in frame.houses or kind not in TOLERANCE:
         return None
     h = frame.houses.index(unit)
+    window = _trailing(frame, detected_at, data_end, recovery_hours)
     if kind == "sensor_fault" and cause == PROBE_STUCK:
-        return _probe_reads_again(frame, h, detected_at, data_end, recovery_hours)
+        return None if window is None else _probe_reads_again(frame, h, *window)
     # A stuck meter's alert is judged on the meter's own figure (water or feed per hen).
     meter = STUCK_METER_FIGURES.get(cause or "") if kind == "sensor_fault" else None
     fig = _figure(frame, h, meter[1] if meter else kind, row)
-    if fig is None:
+    if fig is None or window is None:
         return None
-    end = min(frame.index_of(data_end), frame.n_hours)
-    lo = end - recovery_hours
-    if lo < frame.index_of(detected_at) or lo < 0:
-        return None  # too soon after detection to judge
+    lo, end = window
     t_onset = frame.index_of(onset or detected_at)
     k0 = max(1, math.ceil((end - t_onset) / 24))  # first whole-day shift that ends before the onset
     days = [k for k in range(k0, k0 + BASELINE_DAYS) if lo - 24 * k >= 0]
