@@ -6,7 +6,7 @@ level; eggs only (water and feed stay normal), or with water and feed falling at
     .venv/bin/python -m tests.analytics.crosscheck [--flocks 48] [--noise 1.0] [--ramp-h 0] [--depth 3 7]
 
 A second, deliberately different generator keeps the detector from being tuned to one simulator's
-noise (analytics/README.md, "Quality").  Each flock: 6 houses (``--houses``) x 80 days, one with a dip.
+noise (analytics/QUALITY.md).  Each flock: 6 houses (``--houses``) x 80 days, one with a dip.
 """
 
 from __future__ import annotations
