@@ -171,11 +171,12 @@ def meter_stuck(house: str, column: str, amount: float, hours: int) -> tuple[str
 def probe_stuck(house: str, temp_c: float, hours: int) -> tuple[str, str]:
     en = (
         f"{house}: temperature probe has read {temp_c:.1f} °C every hour for {hours} h, through hours when "
-        f"the house is usually warmer or cooler — it is stuck; check the probe. Heat is not judged meanwhile."
+        f"the house is usually warmer or cooler, or for longer than its readings ever stood still — it is "
+        f"stuck; check the probe. Heat is not judged meanwhile."
     )
     zh = (
-        f"{house}：温度探头连续 {hours} 小时都报 {temp_c:.1f} °C，而舍内这些时段的温度通常有明显变化"
-        f"——探头卡住了，请检查。在此期间不判断热应激。"
+        f"{house}：温度探头连续 {hours} 小时都报 {temp_c:.1f} °C，而舍内这些时段的温度通常有明显变化，"
+        f"或读数保持不变的时间远超以往——探头卡住了，请检查。在此期间不判断热应激。"
     )
     return en, zh
 

@@ -14,15 +14,27 @@ differ by :data:`USUAL_SWING_C` or more: the house's day changed and the reading
 then until the figure changes the temperature is unknown, and a ``sensor_fault`` names the probe.
 A house whose usual day is flatter than that is not judged so.  Each threshold grows by the
 probe's resolution (:func:`reading_step`), and the park's other houses must have moved too.
+
+A probe in a house whose day hardly moves (climate-controlled, or a flat week) is judged by its
+own noise instead (:func:`noise_gone`): one read to tenths whose figure stands twice as long as
+any in the week before.  Such a house is the one whose cooling failing nobody would see.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from analytics.detector.stuck import repeats
 from analytics.detector.stuck_meters import StandingRuns
-from analytics.detector.windows import DAY, lagged, robust_center, runs_touching, value_at
+from analytics.detector.windows import (
+    DAY,
+    lagged,
+    robust_center,
+    run_lengths,
+    runs_touching,
+    value_at,
+)
 
 MIN_HOURS = 5  # equal figures this many hours running, at the least
 USUAL_SWING_C = 1.5  # ... across hours whose usual temperatures differ this much
@@ -36,16 +48,27 @@ PARK_MOVE_C = 1.0  # ... and stuck where the park's other houses moved this much
 # at 1 / 2 / 3 steps, to half degrees 1 / 0 / 0; 48 h stuck once a house, read to tenths: 105 /
 # 97 / 93 named.
 STEP_MARGIN = 2.0
+# A probe's own noise (noise_gone): a figure standing RECORD_FACTOR times as long as any in the
+# RECORD_DAYS whole days before, FROZEN_MIN equal hours after the first at the least; not judged
+# where that would take more than FROZEN_MAX (a house whose nights stand still for half a day).
+RECORD_FACTOR = 2
+RECORD_DAYS = 7
+FROZEN_MIN = 10
+FROZEN_MAX = 23
+# ... and only a probe read finer than this (°C): at whole degrees a house's slow nights repeat a
+# figure for a day, and its repeats come in runs (seeds 1-36 read so: 4 false faults by chance alone).
+FINE_STEP_C = 0.25
 
 
 def stuck_probe(temp: np.ndarray) -> np.ndarray:
     """``[house, hour]``: True where the house's temperature has stood at one figure across hours
-    whose usual temperatures differ by :data:`USUAL_SWING_C`, from then until it changes."""
-    out = np.zeros(temp.shape, dtype=bool)
+    whose usual temperatures differ by :data:`USUAL_SWING_C`, or for longer than its own noise
+    allows (:func:`noise_gone`), from then until it changes."""
     with np.errstate(invalid="ignore"):
         off = np.zeros(temp.shape, dtype=bool)
         for back in (lagged(temp, DAY), lagged(temp, 2 * DAY)):
             off |= np.abs(temp - back) >= GATE_C
+    out = noise_gone(temp)
     runs = StandingRuns.of(temp, repeats(temp), off, MIN_HOURS, USUAL_DAYS, MIN_USUAL_DAYS)
     if runs is None:  # the usual case
         return out
@@ -54,7 +77,46 @@ def stuck_probe(temp: np.ndarray) -> np.ndarray:
         # NaN (no usual days yet): not judged so
         crossed = np.abs(runs.usual - value_at(runs.usual, runs.first)) >= USUAL_SWING_C + step
     need = (runs.run >= MIN_HOURS - 1) & crossed
-    out[runs.houses] = runs_touching(runs.repeat, _park_moved(temp, runs.houses, runs.first, need, step))
+    out[runs.houses] |= runs_touching(runs.repeat, _park_moved(temp, runs.houses, runs.first, need, step))
+    return out
+
+
+def noise_gone(temp: np.ndarray) -> np.ndarray:
+    """``[house, hour]``: True where a probe read finer than :data:`FINE_STEP_C` stands at one
+    figure for :data:`RECORD_FACTOR` times as many hours as any run of its last
+    :data:`RECORD_DAYS` days (at least :data:`FROZEN_MIN` equal hours after the first, at most
+    :data:`FROZEN_MAX` needed), from then until it changes.
+
+    A probe to a tenth of a degree in a house held at 22 °C changes its figure most hours (its
+    noise is a tenth or two), and a heated house's quiet nights repeat it for a few hours.  A
+    figure standing twice as long as any in the week before, ten hours after the first at the
+    least, is the probe's, not the house's: in the simulator's 66 seeds (24 houses × 120 days
+    each) no figure stands more than 8 hours after the first.  Not where most of the park's
+    other houses stand still too, nor a probe read to half or whole degrees."""
+    out = np.zeros(temp.shape, dtype=bool)
+    same = repeats(temp)
+    run = run_lengths(same)
+    step = reading_step(temp)
+    fine = (step > 0) & (step <= FINE_STEP_C)  # 0: it has never changed, its noise is unknown
+    long = run >= FROZEN_MIN
+    # Most of the park standing still at once is the weather (or a gateway repeating them all).
+    park = (long.sum(axis=0) - long) > (temp.shape[0] - 1) / 2
+    some = np.flatnonzero((long & fine & ~park).any(axis=-1))  # the usual case: no house
+    if not some.size:
+        return out
+    run, same, fine, park = run[some], same[some], fine[some], park[some]
+    # The longest run of the RECORD_DAYS before each hour (-1: not that much history yet): the
+    # hours before a run's first figure, whatever hour the frame starts at (a live pass's and a
+    # whole file's verdicts are the same).
+    window = RECORD_DAYS * DAY
+    before = np.full(run.shape, -1, dtype=run.dtype)
+    if run.shape[-1] > window:
+        before[:, window:] = sliding_window_view(run, window, axis=-1)[:, :-1].max(axis=-1)
+    first = np.arange(run.shape[-1]) - run  # the run's first figure
+    record = np.take_along_axis(before, first, axis=1)
+    needed = np.maximum(FROZEN_MIN, RECORD_FACTOR * record)
+    frozen = same & fine & ~park & (record >= 0) & (needed <= FROZEN_MAX) & (run >= needed)
+    out[some] = runs_touching(same, frozen)
     return out
 
 

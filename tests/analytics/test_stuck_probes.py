@@ -42,8 +42,52 @@ def test_a_flat_day_in_every_house_is_not_stuck() -> None:
     assert not stuck_probe(frame.temp_c).any()
 
 
-def test_a_house_whose_day_is_flat_is_not_judged() -> None:
-    frame = Flock(days=12, houses=3).build()  # climate-controlled: 21.0 °C at every hour
+def test_a_probe_that_never_changed_is_not_judged() -> None:
+    frame = Flock(days=12, houses=3).build()  # 21.0 °C at every hour: its noise is unknown
+    assert not stuck_probe(frame.temp_c).any()
+
+
+def _held(frame: HourlyFrame, seed: int = 0, noise_c: float = 0.15) -> HourlyFrame:
+    """Climate-controlled houses: 22 °C at every hour of the day, read to 0.1 °C with the probe's
+    noise (a tenth or two)."""
+    rng = np.random.default_rng(seed)
+    frame.temp_c[:] = np.round(22.0 + rng.normal(0.0, noise_c, frame.temp_c.shape), 1)
+    return frame
+
+
+def test_a_frozen_probe_in_a_house_whose_day_is_flat_is_named() -> None:
+    # The day never moves, so only the probe's own noise can tell: gone for twice as long as any
+    # figure stood in the week before, and ten hours after the first at the least.
+    for seed in range(3):
+        frame = _held(Flock(days=30, houses=4, seed=seed).build(), seed)
+        assert not stuck_probe(frame.temp_c).any()  # its figure changes most hours
+        t = day_hour(20, 3)
+        frame.temp_c[1, t : t + 30] = frame.temp_c[1, t]
+        stuck = np.flatnonzero(stuck_probe(frame.temp_c)[1])
+        first = t  # the figure frozen may have been read an hour or two before by chance
+        while frame.temp_c[1, first - 1] == frame.temp_c[1, t]:
+            first -= 1
+        assert stuck.size and stuck[0] == first + 10 and stuck[-1] >= t + 29  # until it changes
+        assert (frame.temp_c[1, stuck] == frame.temp_c[1, t]).all()
+        assert not stuck_probe(frame.temp_c)[[0, 2, 3]].any()
+        alerts = [a for a in detect(frame) if a.kind == "sensor_fault"]
+        assert [(a.house, a.evidence["cause"]) for a in alerts] == [("H02", "temp_probe_stuck")]
+
+
+def test_nights_that_stand_still_and_coarse_probes_are_not_a_frozen_probe() -> None:
+    # A heated house's nights hold one figure for hours (the heating at its set point): a night
+    # a little longer than the others is no fault.
+    frame = _held(Flock(days=30, houses=4).build())
+    for day in range(30):
+        night = day_hour(day, 14)
+        frame.temp_c[:, night : night + 7] = frame.temp_c[:, night : night + 1]
+    t = day_hour(25, 14)
+    frame.temp_c[:, t : t + 10] = frame.temp_c[:, t : t + 1]  # 9 equal hours after the first
+    assert not stuck_probe(frame.temp_c).any()
+    # A probe read to whole degrees repeats most hours: frozen, it is not told from the house.
+    frame = _held(Flock(days=30, houses=4).build())
+    frame.temp_c[:] = np.round(frame.temp_c)
+    frame.temp_c[1, day_hour(20, 3) : day_hour(21, 9)] = 23.0
     assert not stuck_probe(frame.temp_c).any()
 
 
