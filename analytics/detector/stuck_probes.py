@@ -68,8 +68,9 @@ def stuck_probe(temp: np.ndarray) -> np.ndarray:
         off = np.zeros(temp.shape, dtype=bool)
         for back in (lagged(temp, DAY), lagged(temp, 2 * DAY)):
             off |= np.abs(temp - back) >= GATE_C
-    out = noise_gone(temp)
-    runs = StandingRuns.of(temp, repeats(temp), off, MIN_HOURS, USUAL_DAYS, MIN_USUAL_DAYS)
+    same = repeats(temp)
+    out = noise_gone(temp, same)
+    runs = StandingRuns.of(temp, same, off, MIN_HOURS, USUAL_DAYS, MIN_USUAL_DAYS)
     if runs is None:  # the usual case
         return out
     step = STEP_MARGIN * reading_step(temp[runs.houses])
@@ -81,7 +82,7 @@ def stuck_probe(temp: np.ndarray) -> np.ndarray:
     return out
 
 
-def noise_gone(temp: np.ndarray) -> np.ndarray:
+def noise_gone(temp: np.ndarray, same: np.ndarray | None = None) -> np.ndarray:
     """``[house, hour]``: True where a probe read finer than :data:`FINE_STEP_C` stands at one
     figure for :data:`RECORD_FACTOR` times as many hours as any run of its last
     :data:`RECORD_DAYS` days (at least :data:`FROZEN_MIN` equal hours after the first, at most
@@ -94,17 +95,21 @@ def noise_gone(temp: np.ndarray) -> np.ndarray:
     each) no figure stands more than 8 hours after the first.  Not where most of the park's
     other houses stand still too, nor a probe read to half or whole degrees."""
     out = np.zeros(temp.shape, dtype=bool)
-    same = repeats(temp)
+    same = repeats(temp) if same is None else same  # ``same``: :func:`repeats` of ``temp``
     run = run_lengths(same)
-    step = reading_step(temp)
-    fine = (step > 0) & (step <= FINE_STEP_C)  # 0: it has never changed, its noise is unknown
     long = run >= FROZEN_MIN
-    # Most of the park standing still at once is the weather (or a gateway repeating them all).
-    park = (long.sum(axis=0) - long) > (temp.shape[0] - 1) / 2
-    some = np.flatnonzero((long & fine & ~park).any(axis=-1))  # the usual case: no house
+    some = np.flatnonzero(long.any(axis=-1))  # the usual case: no house
     if not some.size:
         return out
-    run, same, fine, park = run[some], same[some], fine[some], park[some]
+    # Most of the park standing still at once is the weather (or a gateway repeating them all).
+    park = ((long.sum(axis=0) - long) > (temp.shape[0] - 1) / 2)[some]
+    step = reading_step(temp[some])
+    fine = (step > 0) & (step <= FINE_STEP_C)  # 0: it has never changed, its noise is unknown
+    judged = (long[some] & fine & ~park).any(axis=-1)
+    some, park, fine = some[judged], park[judged], fine[judged]
+    if not some.size:
+        return out
+    run, same = run[some], same[some]
     # The longest run of the RECORD_DAYS before each hour (-1: not that much history yet): the
     # hours before a run's first figure, whatever hour the frame starts at (a live pass's and a
     # whole file's verdicts are the same).
