@@ -58,6 +58,7 @@ FROZEN_MAX = 23
 # ... and only a probe read finer than this (°C): at whole degrees a house's slow nights repeat a
 # figure for a day, and its repeats come in runs (seeds 1-36 read so: 4 false faults by chance alone).
 FINE_STEP_C = 0.25
+FLICKERS_MIN = 2 * RECORD_DAYS  # ... whose figure went up and back (or down and back) twice a day
 
 
 def stuck_probe(temp: np.ndarray) -> np.ndarray:
@@ -120,7 +121,13 @@ def noise_gone(temp: np.ndarray, same: np.ndarray | None = None) -> np.ndarray:
     first = np.arange(run.shape[-1]) - run  # the run's first figure
     record = np.take_along_axis(before, first, axis=1)
     needed = np.maximum(FROZEN_MIN, RECORD_FACTOR * record)
-    frozen = same & fine & ~park & (record >= 0) & (needed <= FROZEN_MAX) & (run >= needed)
+    # Its noise must show: a figure that went up and came back down (or the reverse) most days.
+    # A smooth rise that levels off has none, and its probe may simply read the house settled.
+    with np.errstate(invalid="ignore"):
+        change = np.diff(temp[some], axis=-1, prepend=np.nan)
+        turned = np.cumsum(np.nan_to_num(change * lagged(change, 1)) < 0, axis=-1)
+    flickers = np.take_along_axis(turned - lagged(turned, window, 0), first, axis=1) >= FLICKERS_MIN
+    frozen = same & fine & ~park & flickers & (record >= 0) & (needed <= FROZEN_MAX) & (run >= needed)
     out[some] = runs_touching(same, frozen)
     return out
 

@@ -74,6 +74,15 @@ def test_a_frozen_probe_in_a_house_whose_day_is_flat_is_named() -> None:
         assert [(a.house, a.evidence["cause"]) for a in alerts] == [("H02", "temp_probe_stuck")]
 
 
+def test_a_house_that_rose_smoothly_and_levelled_off_is_not_judged_by_its_noise() -> None:
+    # No flicker in the week before (every hour a little warmer): the probe's noise does not
+    # show, so a figure that then stands may be the house settled.  Alone, as in a park of one.
+    frame = Flock(days=40, houses=1).build()
+    onset = day_hour(25, 4)
+    frame.temp_c[:, onset:] += np.linspace(0, 8, frame.n_hours - onset).clip(0, 4.0)
+    assert not stuck_probe(frame.temp_c).any()
+
+
 def test_nights_that_stand_still_and_coarse_probes_are_not_a_frozen_probe() -> None:
     # A heated house's nights hold one figure for hours (the heating at its set point): a night
     # a little longer than the others is no fault.
