@@ -16,8 +16,8 @@ A house whose usual day is flatter than that is not judged so.  Each threshold g
 probe's resolution (:func:`reading_step`), and the park's other houses must have moved too.
 
 A probe in a house whose day hardly moves (climate-controlled, or a flat week) is judged by its
-own noise instead (:func:`noise_gone`): one read to tenths whose figure stands twice as long as
-any in the week before.  Such a house is the one whose cooling failing nobody would see.
+own noise instead (:func:`noise_gone`): one read to tenths, its figure flickering as a probe's
+does, that stands twice as long as any in the week before.  Such a house is the one whose cooling failing nobody would see.
 """
 
 from __future__ import annotations
@@ -49,14 +49,14 @@ PARK_MOVE_C = 1.0  # ... and stuck where the park's other houses moved this much
 # 97 / 93 named.
 STEP_MARGIN = 2.0
 # A probe's own noise (noise_gone): a figure standing RECORD_FACTOR times as long as any in the
-# RECORD_DAYS whole days before, FROZEN_MIN equal hours after the first at the least; not judged
-# where that would take more than FROZEN_MAX (a house whose nights stand still for half a day).
+# RECORD_DAYS × 24 hours before its first figure, FROZEN_MIN equal hours after the first at the
+# least; not judged where that would take more than FROZEN_MAX (nights that stand half a day).
 RECORD_FACTOR = 2
 RECORD_DAYS = 7
 FROZEN_MIN = 10
 FROZEN_MAX = 23
 # ... and only a probe read finer than this (°C): at whole degrees a house's slow nights repeat a
-# figure for a day, and its repeats come in runs (seeds 1-36 read so: 4 false faults by chance alone).
+# figure for a day (a first, chance-based version of the rule: 4 false faults on seeds 1-36 read so).
 FINE_STEP_C = 0.25
 FLICKERS_MIN = 2 * RECORD_DAYS  # ... whose figure went up and back (or down and back) twice a day
 
