@@ -119,14 +119,14 @@ def noise_gone(temp: np.ndarray, same: np.ndarray | None = None) -> np.ndarray:
     if run.shape[-1] > window:
         before[:, window:] = sliding_window_view(run, window, axis=-1)[:, :-1].max(axis=-1)
     first = np.arange(run.shape[-1]) - run  # the run's first figure
-    record = np.take_along_axis(before, first, axis=1)
+    record = value_at(before, first)
     needed = np.maximum(FROZEN_MIN, RECORD_FACTOR * record)
     # Its noise must show: a figure that went up and came back down (or the reverse) most days.
     # A smooth rise that levels off has none, and its probe may simply read the house settled.
     with np.errstate(invalid="ignore"):
         change = np.diff(temp[some], axis=-1, prepend=np.nan)
         turned = np.cumsum(np.nan_to_num(change * lagged(change, 1)) < 0, axis=-1)
-    flickers = np.take_along_axis(turned - lagged(turned, window, 0), first, axis=1) >= FLICKERS_MIN
+    flickers = value_at(turned - lagged(turned, window, 0), first) >= FLICKERS_MIN
     frozen = same & fine & ~park & flickers & (record >= 0) & (needed <= FROZEN_MAX) & (run >= needed)
     out[some] = runs_touching(same, frozen)
     return out
