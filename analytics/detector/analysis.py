@@ -13,7 +13,13 @@ from analytics.detector.flocks import age_unsettled, believed_hens, day_mean_hen
 from analytics.detector.gaps import restore_lost_backlogs
 from analytics.detector.heat import HeatStress, analyse_heat
 from analytics.detector.houses import HouseDrops, analyse_drops
-from analytics.detector.lights import lights_came_early, lights_came_late, moved_too, usual_drinking
+from analytics.detector.lights import (
+    lights_came_early,
+    lights_came_late,
+    moved_too,
+    still_dark,
+    usual_drinking,
+)
 from analytics.detector.maturity import curve_shift
 from analytics.detector.noise import row_noise
 from analytics.detector.rows import RowState, analyse_rows
@@ -242,9 +248,10 @@ def analyse(
     )  # fmt: skip
     # Lights on late today (see lights.py) and the feeders moved with them: the 24 h feed falls by
     # the moved hours' share for a day.  Unless drinking is down mid-day, the feed verdict waits.
-    started_late = np.zeros(depop.shape, dtype=bool)
+    started_late = unlit = np.zeros(depop.shape, dtype=bool)
     if drinking is not None and cfg.lights_hold_hours > 0:
         started_late = lights_came_late(rhythm_l, drinking, cfg.lights_dark_frac, cfg.lights_lit_frac)
+        unlit = still_dark(rhythm_l, drinking, cfg.lights_lit_frac)
     feed_late = moved_too(feed_kg, started_late, cfg.baseline_days)
     # Water read once a day: a day's total cut at the reading hour moves with the lights across it,
     # and falls by the hours moved.  What the feed says of the lights excuses it for a day.
@@ -269,7 +276,7 @@ def analyse(
         water.alarm[...] |= falling_together(water, feed, excuse, feed_excuse, cfg)
     # Lighting-schedule changes, told from the drinking rhythm (schedule.py).
     rhythm = by_house(no_water, feed, water) if no_water.any() else water
-    sched = schedule_verdicts(rhythm_l, rhythm, feed, started_late, first_hod, start, cfg)
+    sched = schedule_verdicts(rhythm_l, rhythm, feed, started_late, unlit, first_hod, start, cfg)
     for c in (water, feed):  # drinking moved later into the day: no water or feed problem
         c.alarm[sched.moved_lately] = False
     support, drinking_down = sched.support, sched.drinking_down

@@ -33,6 +33,7 @@ from analytics.detector.windows import (
 
 MAX_LATE_H = 3  # lights later than this by the water are not told apart from a line failure
 FEED_DRY_FRAC = 0.15  # feeders that moved deliver next to nothing; a line failure's hens get ≥ 1/3
+NIGHT_FRAC = 0.15  # an hour drinking less than this share of its usual is as dry as the night
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,29 @@ def lights_came_late(
             late &= ~lagged(lit_now, j, False) & lagged(lit_usual, j, False) & lagged(lit_now, j + DAY, False)
         trigger |= late
     return trigger
+
+
+def still_dark(
+    water: np.ndarray, drinking: UsualDrinking, lit_frac: float, dry_frac: float = NIGHT_FRAC
+) -> np.ndarray:
+    """``[house, hour]``: True from the usual first lit hour of the day for up to ``MAX_LATE_H``
+    hours while every hour since has been as dry as the night (below ``dry_frac`` of its usual
+    drinking; a sick flock drinking a third of its usual is not dark) and was lit the day before
+    (``lit_frac``): the lights have not come on yet.  Until they do, lights moved later (seen by
+    :func:`lights_came_late` at the hour they come on) and a line failing at dawn look the same in
+    the water."""
+    usual, rate = drinking.hour, drinking.rate
+    with np.errstate(invalid="ignore"):
+        lit_usual = usual >= 0.5 * rate
+        dry = lit_usual & (water < dry_frac * usual) & lagged(water >= lit_frac * usual, DAY, False)
+    first_lit = lit_usual & ~lagged(lit_usual, 1, False)
+    out = np.zeros(water.shape, dtype=bool)
+    for k in range(MAX_LATE_H):  # the usual first lit hour was k hours ago; it and those since dry
+        run = (lagged(first_lit, k, False) if k else first_lit) & dry
+        for j in range(1, k + 1):
+            run &= lagged(dry, j, False)
+        out |= run
+    return out
 
 
 def lights_came_early(water: np.ndarray, drinking: UsualDrinking, lit_frac: float) -> np.ndarray:

@@ -41,13 +41,15 @@ def schedule_verdicts(
     rhythm: ConsumptionDrops,
     feed: ConsumptionDrops,
     started_late: np.ndarray,
+    unlit: np.ndarray,
     first_hod: int,
     start: int,
     cfg: DetectorConfig,
 ) -> ScheduleVerdicts:
     """``rhythm_l``: the hours the hens' daily rhythm is read from — the water meter's (backlogs
     restored), or for a house without water readings its feed's — and ``rhythm`` their figures;
-    ``feed`` the feed's figures; ``started_late``: lights came on late today (lights.py)."""
+    ``feed`` the feed's figures; ``started_late``: lights came on late today, ``unlit``: not on yet in the first hours of the
+    usual lit day (lights.py)."""
     shift = rhythm_shift_hours(rhythm_l, first_hod, cfg.baseline_days, start)
     with np.errstate(invalid="ignore"):
         # Down by a share and beyond the meter's own day-to-day noise: with water meters 5-7 % off
@@ -62,6 +64,10 @@ def schedule_verdicts(
         # Mid-day drinking far above the day as a whole: the lights came on later and the hens'
         # drinking peak moved into hours that are usually calm — not a water or feed problem.
         moved = rhythm.fall_short <= rhythm.fall - cfg.rhythm_excess_frac
+    # The first dry hours of a usual lit day are no sign yet: the lights may come on late (then
+    # verdicts wait, below), or the line failed (then the water's own alarm speaks within hours).
+    support &= ~unlit
+    intake_down &= ~unlit
     # A lighting change moves the rhythm for good; noise in one window's centre comes and goes.
     # While a shift is seen but not yet lasting, verdicts wait (the multi-day evidence is kept).
     suspect = relit.copy()

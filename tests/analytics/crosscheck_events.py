@@ -13,7 +13,9 @@ Each flock (6 houses x 80 days, no dip) gets one event in one house at a random 
 - ``gateway``: the house sends nothing for 2-12 h, then the backlog (``synth.gap``);
 - ``depopulation``: 10-30 % of the hens leave and the hen count says so (eggs, water and feed fall
   by the same share);
-- ``rows-emptied``: the hens of one or two rows leave, and the hen count says so.
+- ``rows-emptied``: the hens of one or two rows leave, and the hen count says so;
+- ``lights-shift``: the house's lights come on 1-3 h earlier or later from the event's day on (the
+  day's dark hours, 15 UTC, are where the schedule changes); laying, drinking and eating follow.
 
 Every drop alert of the house within ``AFTER_H`` of the event that the same flock without it does
 not raise (within a day) is a false alarm; for a dead counter it is a drop taken for the hens.
@@ -103,6 +105,25 @@ def rows_emptied(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Gen
     return ev
 
 
+LIGHTS_CHANGE_UTC = 15  # dark in every flock of crosscheck.flocks (lights on 18-22 UTC for 16 h)
+
+
+def lights_shift(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
+    """The house's lights move by 1-3 h either way from ``LIGHTS_CHANGE_UTC`` of the event's day."""
+    t = ev.hour // 24 * 24 + LIGHTS_CHANGE_UTC
+    shift_lights(frame, flock, ev.house, t, int(rng.choice([-3, -2, -1, 1, 2, 3])))
+    return replace(ev, hour=t)
+
+
+def shift_lights(frame: HourlyFrame, flock: Flock, house: int, hour: int, by: int) -> None:
+    """``house``'s lights come on ``by`` hours later (earlier if negative) from ``hour`` on: the
+    same flock (the same noise) built on the new schedule takes over from then."""
+    moved = replace(flock, lights_on=(flock.lights_on + by) % 24).build()
+    frame.eggs[house, :, hour:] = moved.eggs[house, :, hour:]
+    frame.water_l[house, hour:] = moved.water_l[house, hour:]
+    frame.feed_kg[house, hour:] = moved.feed_kg[house, hour:]
+
+
 KINDS: dict[str, Apply] = {
     "dead-zero": dead(0.0),
     "dead-blank": dead(None),
@@ -111,6 +132,7 @@ KINDS: dict[str, Apply] = {
     "gateway": gateway,
     "depopulation": depopulation,
     "rows-emptied": rows_emptied,
+    "lights-shift": lights_shift,
 }
 
 

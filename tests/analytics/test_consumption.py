@@ -89,6 +89,7 @@ def test_a_noisy_water_meter_does_not_lower_the_laying_thresholds_on_its_own() -
         an.water,
         an.feed,
         np.zeros(frame.eggs.shape[::2], dtype=bool),
+        np.zeros(frame.eggs.shape[::2], dtype=bool),
         frame.start.hour,
         0,
         cfg,

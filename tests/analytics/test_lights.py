@@ -8,15 +8,18 @@ the problem.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from analytics.detector import DetectorConfig, detect
-from analytics.detector.lights import lights_came_late, usual_drinking
+from analytics.detector import DetectorConfig, analysis, detect
+from analytics.detector.lights import lights_came_late, still_dark, usual_drinking
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
+from tests.analytics.crosscheck import flocks
+from tests.analytics.crosscheck_events import LIGHTS_CHANGE_UTC, shift_lights
 from tests.analytics.simhouse import CHANGE_S, house
 
 OFF = DetectorConfig(lights_hold_hours=0)
@@ -86,3 +89,39 @@ def test_a_night_water_line_failure_ending_after_lights_on_is_found_at_once(tmp_
     # Its feed chain ran at the usual hours, so the feed is not held as after lights moved (the
     # feeders move with them): found 9 h after onset, not 46 h.
     assert "feed_drop" in found
+
+
+def _lights_two_hours_later() -> tuple[HourlyFrame, HourlyFrame, int]:
+    """(as it was, with house H01's lights 2 h later from 15 UTC of the change day, that hour):
+    the second flock of ``crosscheck_events`` (lights on at 19 UTC, one belt run at 23 UTC), whose
+    two-day trend stood near the threshold that evening."""
+    flock, _, onset, _ = list(islice(flocks(2, 1.1, 0), 2))[1]
+    flock.drop_from = {}
+    base, frame = flock.build(), flock.build()
+    at = onset // 24 * 24 + LIGHTS_CHANGE_UTC
+    shift_lights(frame, flock, 0, at, 2)
+    return base, frame, at
+
+
+def test_the_still_dark_hours_are_the_usual_first_lit_ones_of_the_change_day() -> None:
+    base, frame, at = _lights_two_hours_later()
+    dark = still_dark(frame.water_l, usual_drinking(frame.water_l, 14, 0), 0.3)
+    assert [frame.hour_start(int(t)).hour for t in np.flatnonzero(dark[0])] == [19, 20]
+    assert np.flatnonzero(dark[0]).min() > at
+    assert not dark[1:].any()
+    assert not still_dark(base.water_l, usual_drinking(base.water_l, 14, 0), 0.3).any()
+
+
+def test_lights_not_on_yet_do_not_lower_the_laying_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Until the late lights come on, the dry hours read as water down (what lowers the laying
+    # thresholds to 70 %), and a trend at 2.3 noise units became a laying_drop by 20 UTC.
+    base, frame, at = _lights_two_hours_later()
+    since = frame.hour_start(at)
+
+    def drops(f: HourlyFrame) -> list[dt.datetime]:  # within three days of the change
+        return [a.detected_at for a in detect(f) if a.house == "H01" and a.kind == "laying_drop"
+                and since <= a.detected_at <= since + dt.timedelta(days=3)]  # fmt: skip
+
+    assert drops(base) == drops(frame) == []
+    monkeypatch.setattr(analysis, "still_dark", lambda water, *_: np.zeros(water.shape, dtype=bool))
+    assert [t - since for t in drops(frame)] == [dt.timedelta(hours=5)]  # the hour 19-20 UTC
