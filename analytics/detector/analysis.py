@@ -208,7 +208,8 @@ def analyse(
     # diseases of 14 seeds that killed 4 % of the hens a day for two days).
     # Half the house or more gone within the window (a flock sold, a house emptied): no verdict.
     fallen = _fallen_share(hens, DAY)
-    excuse = np.where(depop, np.where(fallen >= 0.5, np.inf, cfg.depopulation_excuse * fallen), 0.0)
+    share = np.where(fallen >= cfg.depopulation_whole_frac, 1.0, cfg.depopulation_excuse)
+    excuse = np.where(depop, np.where(fallen >= 0.5, np.inf, share * fallen), 0.0)
     # An age far off the day before's: a typo, or a new flock not yet split off (flocks.py).  No
     # verdicts until it is corrected or believed.
     unsettled = age_unsettled(frame.age_weeks)

@@ -154,6 +154,9 @@ class DetectorConfig:
     # window are explained, larger ones judged (laying: rhythm_override_pts on top; water and feed:
     # their own thresholds on top).
     depopulation_excuse: float = 0.5
+    # ... and whole once this share is gone within the 24 h window: hens taken out, never a disease's
+    # deaths (a few % a day), and a removal just before the lay leaves the day's eggs short by it all.
+    depopulation_whole_frac: float = 0.2
     rhythm_shift_hours: float = 0.4  # drinking rhythm moved this much with the water total normal ...
     rhythm_persist_hours: int = 12  # ... for this many hours in a row (verdicts wait meanwhile)
     rhythm_excess_frac: float = 0.3  # mid-day 3 h water this far above the 24 h figure: rhythm moved

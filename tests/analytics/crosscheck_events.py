@@ -11,8 +11,8 @@ Each flock (6 houses x 80 days, no dip) gets one event in one house at a random 
 - ``late-run``: the day's first belt run comes 2-8 h late (flocks with belt runs only; counting
   round the clock, ``--round-the-clock``, that hour's eggs are counted 2-8 h later);
 - ``gateway``: the house sends nothing for 2-12 h, then the backlog (``synth.gap``);
-- ``depopulation``: 10-30 % of the hens leave and the hen count says so (eggs, water and feed fall
-  by the same share);
+- ``depopulation`` / ``big-depopulation``: 10-30 % / 30-50 % of the hens leave and the hen count
+  says so (eggs, water and feed fall by the same share);
 - ``rows-emptied``: the hens of one or two rows leave, and the hen count says so;
 - ``lights-shift``: the house's lights come on 1-3 h earlier or later from the event's day on (the
   day's dark hours, 15 UTC, are where the schedule changes); laying, drinking and eating follow.
@@ -83,14 +83,24 @@ def gateway(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generato
     return ev
 
 
-def depopulation(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
-    left = 1.0 - rng.uniform(0.1, 0.3)
-    h, t = ev.house, ev.hour
-    frame.hens[h, t:] *= left
-    frame.eggs[h, :, t:] = np.round(frame.eggs[h, :, t:] * left)
-    frame.water_l[h, t:] *= left
-    frame.feed_kg[h, t:] *= left
-    return ev
+def depopulation(low: float, high: float) -> Apply:
+    """A share of ``low``-``high`` of the hens leaves at the event's hour, and the count says so."""
+
+    def apply(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
+        remove(frame, ev.house, ev.hour, float(rng.uniform(low, high)))
+        return ev
+
+    return apply
+
+
+def remove(frame: HourlyFrame, house: int, hour: int, share: float) -> None:
+    """``share`` of ``house``'s hens leave at ``hour``: the count, the eggs counted from then on
+    (those still on the belt too: the harder case), water and feed all fall by it."""
+    left = 1.0 - share
+    frame.hens[house, hour:] *= left
+    frame.eggs[house, :, hour:] = np.round(frame.eggs[house, :, hour:] * left)
+    frame.water_l[house, hour:] *= left
+    frame.feed_kg[house, hour:] *= left
 
 
 def rows_emptied(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
@@ -130,7 +140,8 @@ KINDS: dict[str, Apply] = {
     "dead-short": dead(0.3),
     "late-run": late_run,
     "gateway": gateway,
-    "depopulation": depopulation,
+    "depopulation": depopulation(0.1, 0.3),
+    "big-depopulation": depopulation(0.3, 0.5),
     "rows-emptied": rows_emptied,
     "lights-shift": lights_shift,
 }
@@ -196,7 +207,7 @@ def main() -> None:
     a = ap.parse_args()
     for kind in a.kinds:
         t = run(kind, a.flocks, a.noise, round_the_clock=a.round_the_clock)
-        line = f"{kind:13s} {t.cases:3d} cases  followed by a false drop alert {t.false_drops:3d}"
+        line = f"{kind:16s} {t.cases:3d} cases  followed by a false drop alert {t.false_drops:3d}"
         if kind.startswith("dead"):
             when = f"{median(t.hours_to_name):.1f} h" if t.hours_to_name else "-"
             line += f"  row named as sensor_fault {t.named:3d} (median {when} after)"

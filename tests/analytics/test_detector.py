@@ -16,6 +16,7 @@ from analytics.detector.flocks import day_mean_hens
 from analytics.detector.houses import trend_noise
 from analytics.detector.windows import DAY, window_mean
 from analytics.frame import HourlyFrame
+from tests.analytics.crosscheck_events import remove
 from tests.analytics.synth import Flock, day_hour, gap
 
 
@@ -219,6 +220,19 @@ def test_a_large_depopulation_at_any_hour_is_not_a_drop(removed_at: int) -> None
     for series in (frame.hens, frame.water_l, frame.feed_kg):
         series[0, removed_at:] *= 0.6
     assert detect(frame) == []
+
+
+@pytest.mark.parametrize(("runs", "at"), [((23,), 22), ((2,), 0)])
+def test_two_fifths_removed_before_the_days_run_is_not_a_drop(runs: tuple[int, ...], at: int) -> None:
+    # The run after the removal counts the day's eggs at the new flock's level (those still on the
+    # belt too, crosscheck_events.remove) while the day's mean count still holds most of the old
+    # flock: eggs per hen a third down for a day.  A fifth of the flock or more gone within a day
+    # is hens taken out (a disease kills a few % a day), and the whole share is allowed for.
+    frame = Flock(runs=runs).build()
+    remove(frame, 0, day_hour(25, at), 0.4)
+    assert detect(frame) == []
+    half = DetectorConfig(depopulation_whole_frac=1.0)  # half the share allowed for, as for deaths
+    assert [a.kind for a in detect(frame, half)] == ["laying_drop"]
 
 
 @pytest.mark.parametrize("then", ["zeros", "blanks", "a-new-flock"])
