@@ -93,10 +93,7 @@ def _laying_drops(
     for h, t in zip(*true_at(an.drop_fires), strict=True):
         house = houses[h]
         deficit, observed, expected = float(d.deficit[h, t]), float(d.hen_day[h, t]), float(d.expected[h, t])
-        excluded = [
-            frame.row_name(h, r)
-            for r in np.flatnonzero(~an.rows.included[h, :, t] & ~np.isnan(an.rows.share[h, :, t]))
-        ]
+        excluded = [frame.row_name(h, r) for r in np.flatnonzero(an.rows.left_out[h, :, t])]
         heat = bool(an.heat.recent[h, t])
         water_fall, feed_fall = (_num(100 * m.fall[h, t]) for m in (an.water, an.feed))
         en, zh = messages.laying_drop(

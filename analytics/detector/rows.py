@@ -30,6 +30,7 @@ from analytics.detector.windows import (
     run_start,
     runs_touching,
     sorted_median,
+    trailing_extreme,
     trailing_sums,
     true_at,
     value_at,
@@ -95,12 +96,14 @@ def _shares_and_ratios(
     frozen: np.ndarray | None = None,
     unfrozen: np.ndarray | None = None,
     prior_hours: np.ndarray | None = None,
+    empty: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's share of the house from ``prior`` (the days before the last one, so a fault that
     starts today does not hide itself), its 24 h count against the median row estimate, and that
     median estimate of the house's 24 h eggs.  ``frozen`` hours keep the shares learned before
     them, or take ``unfrozen``'s where nothing was learned before; ``prior_hours`` (``[house, 1,
-    hour]``): the hours ``prior`` holds counts of, at least :data:`SHARE_MIN_HOURS` to learn."""
+    hour]``): the hours ``prior`` holds counts of, at least :data:`SHARE_MIN_HOURS` to learn;
+    ``empty``: rows emptied of their hens (:func:`_without_emptied`)."""
     r = prior.shape[1]
     # Only rows the house has (reported at some earlier hour) must be known; other houses may have more rows.
     all_known = ~(np.isnan(prior) & seen).any(axis=1, keepdims=True)
@@ -121,8 +124,25 @@ def _shares_and_ratios(
                 share = np.where(np.isnan(share) & frozen, unfrozen, share)
         share = ffill(share)
         share = np.where(seen, share, np.nan)  # a row out of use for the whole window has none
+    if empty is not None:
+        share = _without_emptied(share, empty)
     ratio, ref = _ratios(share, win, 0.2 / max(r, 1) if frozen is not None else 0.0)
     return share, ratio, ref
+
+
+def _without_emptied(share: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """``share`` with the rows ``empty`` of hens at 0 and the other rows' shares scaled up to the
+    house's whole again.  For the 14 days the shares read, a row emptied by a depopulation keeps a
+    share learned while it had hens: a row left out meanwhile (a counter dying) was then stood in
+    for by too small a share, the house figure read low by it (5 points, a false `laying_drop`), and
+    the emptied rows' zero estimates pulled the median row estimate down, so the rows still counting
+    read as counting too many."""
+    if not empty.any():  # the usual case: no row emptied
+        return share
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kept = np.where(empty, 0.0, share)
+        scale = np.nansum(share, axis=1, keepdims=True) / np.nansum(kept, axis=1, keepdims=True)
+        return np.where(np.isfinite(scale) & (scale > 0), kept * scale, share)
 
 
 def _ratios(share: np.ndarray, win: np.ndarray, min_share: float) -> tuple[np.ndarray, np.ndarray]:
@@ -255,6 +275,13 @@ def _began_during(
         hens = np.broadcast_to(gone.hens[some], cond.shape)
         with np.errstate(invalid="ignore"):
             began |= entered_late & (hens < (1.0 - gone.frac) * value_at(hens, start))
+            # Only where the count fell near the run's start: within the two days before it (an
+            # emptied row's 24 h window is 0 a day after its last eggs) or the day after (entered
+            # late).  A depopulation's flag lasts four days: a counter dying days after one was
+            # taken for a row emptied then, its hens' eggs for none (a false `laying_drop`).
+            highest = trailing_extreme(np.nan_to_num(gone.hens[some][:, 0, :]), 2 * DAY, lowest=False)
+            before = value_at(np.broadcast_to(highest[:, None, :], cond.shape), start)
+            began &= value_at(hens, np.minimum(t, start + DAY)) < (1.0 - gone.frac) * before
     out[some] = cond & began
     return out
 
@@ -292,6 +319,17 @@ def analyse_rows(
     depop = depopulating[:, None, :]
     back = np.zeros_like(depop) if undone is None else undone[:, None, :]
     gone = None if hens is None else Gone(hens[:, None, :], cfg.depopulation_frac)
+    # Rows emptied of their hens: nothing counted for 24 h in a stretch that began as hens were
+    # taken out (a gap does not end it).  Their share is 0 from then on, not in 14 days.
+    empty = np.zeros(win.shape, dtype=bool)
+    flagged = np.flatnonzero(depop.any(axis=(1, 2)))  # the usual case: nobody took hens out
+    if flagged.size:
+        zero = win[flagged]
+        with np.errstate(invalid="ignore"):
+            zero = (zero <= 0) | np.isnan(zero)
+        empty[flagged] = _began_during(
+            zero, depop[flagged], back[flagged], None if gone is None else gone.select(flagged)
+        )
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
     # Hours whose counts are not eggs: every row's count of them set aside, so the shares stay
@@ -301,7 +339,7 @@ def analyse_rows(
     )
     for_shares = eggs if aside is None else np.where(aside & known, 0.0, eggs)
     prior = _prior_sums(for_shares, cfg.baseline_days, started, cum if aside is None else None)
-    share, ratio, ref = _shares_and_ratios(prior, win, seen)
+    share, ratio, ref = _shares_and_ratios(prior, win, seen, empty=empty)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
     low = _short(ratio, share, ref, cfg.row_exclude_ratio) | silent_row
@@ -335,7 +373,7 @@ def analyse_rows(
         masked = np.where(set_aside & known[redo], 0.0, eggs[redo])
         prior2 = _prior_sums(masked, cfg.baseline_days, started[redo])
         hours2 = _prior_sums((~set_aside).astype(np.float64), cfg.baseline_days, started[redo])
-        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out, share[redo], hours2)
+        s2, r2, f2 = _shares_and_ratios(prior2, win[redo], seen[redo], out, share[redo], hours2, empty[redo])
         share[redo], ratio[redo], ref[redo] = s2, r2, f2
     usable = share >= 0.2 / max(r, 1)
 

@@ -14,6 +14,8 @@ Each flock (6 houses x 80 days, no dip) gets one event in one house at a random 
 - ``depopulation`` / ``big-depopulation``: 10-30 % / 30-50 % of the hens leave and the hen count
   says so (eggs, water and feed fall by the same share);
 - ``rows-emptied``: the hens of one or two rows leave, and the hen count says so;
+- ``dead-after-emptying``: one or two rows emptied so 1-13 days before one of the other rows'
+  counter counts nothing from the event on (a dead counter: right as ``dead-zero``);
 - ``lights-shift``: the house's lights come on 1-3 h earlier or later from the event's day on (the
   day's dark hours, 15 UTC, are where the schedule changes); laying, drinking and eating follow.
 
@@ -104,7 +106,12 @@ def remove(frame: HourlyFrame, house: int, hour: int, share: float) -> None:
 
 
 def rows_emptied(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
-    h, t = ev.house, ev.hour
+    empty_rows(frame, ev.house, ev.hour, rng)
+    return ev
+
+
+def empty_rows(frame: HourlyFrame, h: int, t: int, rng: np.random.Generator) -> np.ndarray:
+    """The hens of one or two of house ``h``'s rows leave at hour ``t`` (the count says so); those rows."""
     rows = rng.choice(len(frame.rows), int(rng.integers(1, 3)), replace=False)
     week = frame.eggs[h, :, t - 7 * 24 : t]
     left = 1.0 - np.nansum(week[rows]) / np.nansum(week)
@@ -112,7 +119,14 @@ def rows_emptied(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Gen
     frame.eggs[h, rows, t:] = 0.0
     frame.water_l[h, t:] *= left
     frame.feed_kg[h, t:] *= left
-    return ev
+    return rows
+
+
+def dead_after_emptying(frame: HourlyFrame, flock: Flock, ev: Event, rng: np.random.Generator) -> Event:
+    emptied = empty_rows(frame, ev.house, ev.hour - int(rng.integers(24, 13 * 24)), rng)
+    row = int(rng.choice(np.setdiff1d(np.arange(len(frame.rows)), emptied)))
+    frame.eggs[ev.house, row, ev.hour :] = 0.0
+    return replace(ev, row=row)
 
 
 LIGHTS_CHANGE_UTC = 15  # dark in every flock of crosscheck.flocks (lights on 18-22 UTC for 16 h)
@@ -143,6 +157,7 @@ KINDS: dict[str, Apply] = {
     "depopulation": depopulation(0.1, 0.3),
     "big-depopulation": depopulation(0.3, 0.5),
     "rows-emptied": rows_emptied,
+    "dead-after-emptying": dead_after_emptying,
     "lights-shift": lights_shift,
 }
 
@@ -207,7 +222,7 @@ def main() -> None:
     a = ap.parse_args()
     for kind in a.kinds:
         t = run(kind, a.flocks, a.noise, round_the_clock=a.round_the_clock)
-        line = f"{kind:16s} {t.cases:3d} cases  followed by a false drop alert {t.false_drops:3d}"
+        line = f"{kind:19s} {t.cases:3d} cases  followed by a false drop alert {t.false_drops:3d}"
         if kind.startswith("dead"):
             when = f"{median(t.hours_to_name):.1f} h" if t.hours_to_name else "-"
             line += f"  row named as sensor_fault {t.named:3d} (median {when} after)"

@@ -117,3 +117,15 @@ def test_a_late_run_needs_belt_runs() -> None:
     frame = flock.build()
     ev = crosscheck_events.Event(0, 30)
     assert crosscheck_events.late_run(frame, flock, ev, np.random.default_rng(0)) is None
+
+
+def test_a_counter_dying_after_rows_were_emptied_is_one_of_the_others() -> None:
+    flock = Flock(days=40, houses=1)
+    frame = flock.build()
+    ev = crosscheck_events.dead_after_emptying(
+        frame, flock, crosscheck_events.Event(0, 30 * 24), np.random.default_rng(1)
+    )
+    assert ev.row is not None and (frame.eggs[0, ev.row, ev.hour :] == 0).all()
+    quiet = np.flatnonzero((frame.eggs[0, :, ev.hour - 24 : ev.hour] == 0).all(axis=-1))
+    assert ev.row not in quiet and 1 <= quiet.size <= 2  # the emptied rows, a day before
+    assert frame.hens[0, ev.hour] < frame.hens[0, 0]

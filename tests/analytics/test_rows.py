@@ -116,3 +116,37 @@ def test_a_counter_replaced_under_a_new_id_is_counted_once_the_old_one_is_out_of
         assert rows.included[0, 8, later].all(), seed
         assert np.isnan(rows.share[0, 4, later]).all() and not rows.left_out[0, :, later].any()
         assert abs(rows.share[0, 8, later].mean() / rows.share[0, 4, dead - 48] - 1) < 0.05
+
+
+def test_a_counter_dying_a_week_after_rows_were_emptied_is_only_a_counter_fault() -> None:
+    # Two rows of six emptied (the count says so), then another row's counter dies 7 days later.
+    # The emptied rows kept the shares they had with hens for the 14 days the shares read: the rows
+    # standing in for the dead one were scaled by too small a share (a 7-point `laying_drop`) and
+    # the emptied rows' zero estimates pulled the median down (three rows "counting too many").
+    for seed in range(3):
+        frame = Flock(days=50, houses=3, rows=6, seed=seed).build()
+        emptied = day_hour(20, 6)
+        frame.eggs[0, [1, 4], emptied:] = 0.0
+        frame.hens[0, emptied:] *= 4 / 6
+        frame.water_l[0, emptied:] *= 4 / 6
+        frame.feed_kg[0, emptied:] *= 4 / 6
+        frame.eggs[0, 2, day_hour(27, 3) :] = 0.0
+        alerts = [(a.house, a.kind, a.row) for a in detect(frame)]
+        assert alerts == [("H01", "sensor_fault", "03")], seed
+        share = _share(frame, 0, 0)[day_hour(27, 0)]
+        assert abs(share - 1 / 4) < 0.02, (seed, share)  # a quarter of the eggs, not a sixth
+
+
+def test_a_counter_dying_days_after_a_row_was_emptied_is_no_emptied_row() -> None:
+    # A depopulation is flagged for four days; a counter dying 2-4 days after one was taken for a
+    # row emptied then: its zero "real", the hens still in it laying for nothing (a false drop).
+    for seed, days in ((0, 2.5), (1, 3.0), (2, 4.0)):
+        frame = Flock(days=50, houses=3, seed=seed).build()
+        emptied = day_hour(20, 6)
+        frame.eggs[0, 5, emptied:] = 0.0
+        frame.hens[0, emptied:] *= 7 / 8
+        frame.water_l[0, emptied:] *= 7 / 8
+        frame.feed_kg[0, emptied:] *= 7 / 8
+        frame.eggs[0, 2, emptied + int(days * 24) :] = 0.0
+        alerts = [(a.house, a.kind, a.row) for a in detect(frame)]
+        assert alerts == [("H01", "sensor_fault", "03")], (seed, alerts)
