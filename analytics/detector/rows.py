@@ -70,13 +70,15 @@ class RowState:
 class Gone:
     """The hen count (``[house, 1, hour]``) and the share of it whose fall is a depopulation: a row
     that fell quiet up to a day before the count fell (the depopulation entered late) was emptied
-    too, from the hour the fall is entered."""
+    too, from the hour the fall is entered.  With ``share`` (``[house, row, hour]``, the rows' shares
+    learned from the days before), the rows emptied hold no more than the hens taken out."""
 
     hens: np.ndarray
     frac: float
+    share: np.ndarray | None = None
 
     def select(self, houses: np.ndarray) -> Gone:
-        return Gone(self.hens[houses], self.frac)
+        return Gone(self.hens[houses], self.frac, None if self.share is None else self.share[houses])
 
 
 def _prior_sums(
@@ -273,7 +275,7 @@ def _began_during(
         t = np.arange(cond.shape[-1])
         entered_late = value_at(last_flag, np.minimum(t, start + DAY)) >= start  # flagged since, within a day
         hens = np.broadcast_to(gone.hens[some], cond.shape)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):
             began |= entered_late & (hens < (1.0 - gone.frac) * value_at(hens, start))
             # Only where the count fell near the run's start: within the two days before it (an
             # emptied row's 24 h window is 0 a day after its last eggs) or the day after (entered
@@ -281,9 +283,46 @@ def _began_during(
             # taken for a row emptied then, its hens' eggs for none (a false `laying_drop`).
             highest = trailing_extreme(np.nan_to_num(gone.hens[some][:, 0, :]), 2 * DAY, lowest=False)
             before = value_at(np.broadcast_to(highest[:, None, :], cond.shape), start)
-            began &= value_at(hens, np.minimum(t, start + DAY)) < (1.0 - gone.frac) * before
+            now = value_at(hens, np.minimum(t, start + DAY))
+            began &= now < (1.0 - gone.frac) * before
+            removed = 1.0 - now / before  # the hens taken out, as the run began and a day after
+        if gone.share is not None:
+            out[some] = _accounted(cond & began, start, gone.share[some], removed)
+            return out
     out[some] = cond & began
     return out
+
+
+# Days before a row fell quiet that rows emptied with it fell quiet: the count's fall it is judged by
+# lies within the two days before it fell quiet or the day after, and another row's 24 h window
+# takes a day to show it emptied.  Rows emptied earlier were the hens of an earlier fall.
+EMPTIED_WITH_DAYS = 3
+
+
+def _accounted(emptied: np.ndarray, start: np.ndarray, share: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """``emptied`` rows whose shares (each at its ``start``), with those of the rows emptied in the
+    :data:`EMPTIED_WITH_DAYS` days before it (or at the same hour, ahead of it), add up to no more
+    than the largest fraction of the hens ``removed`` (each row's, from its ``start``) among them
+    and half a row's usual share.  A counter dying a day or two after rows were emptied (the hen
+    count down, the flag holding four days) is a dead counter, not one more row emptied: taken for
+    one, its hens' eggs went from the house figure (a false `laying_drop`)."""
+    if not emptied.any():
+        return emptied
+    at_start = np.where(emptied, np.nan_to_num(value_at(share, start)), 0.0)  # unknown: nothing
+    # An unknown count (NaN: as if every hen were taken out) caps nothing.
+    gone = np.where(emptied, np.nan_to_num(removed, nan=np.inf), -np.inf)
+    with np.errstate(invalid="ignore"):  # the most rows the house has had a share for, so far
+        rows = np.maximum(np.maximum.accumulate((share > 0).sum(axis=1, keepdims=True), axis=-1), 1)
+    within = emptied.copy()
+    row = np.arange(emptied.shape[1])[None, :, None]
+    for k in np.flatnonzero(emptied.any(axis=(0, 2))):
+        s = start[:, k : k + 1]
+        peers = emptied & (start >= s - EMPTIED_WITH_DAYS * DAY) & ((start < s) | ((start == s) & (row <= k)))
+        held = np.where(peers, at_start, 0.0).sum(axis=1)
+        # Half a row's mean share of slack: egg shares are not exactly hen shares.
+        allowed = np.where(peers, gone, -np.inf).max(axis=1) + 0.5 / rows[:, 0]
+        within[:, k] &= held <= allowed
+    return within
 
 
 def analyse_rows(
@@ -318,7 +357,14 @@ def analyse_rows(
     win = window_sums_across_gaps(eggs, DAY, cum=cum)
     depop = depopulating[:, None, :]
     back = np.zeros_like(depop) if undone is None else undone[:, None, :]
-    gone = None if hens is None else Gone(hens[:, None, :], cfg.depopulation_frac)
+    # Hours whose counts are not eggs: every row's count of them set aside, so the shares stay
+    # in proportion.  The shares read sums a day old, by when a stuck run is known whole.
+    aside = (
+        None if uncounted is None or not uncounted.any() else np.asarray(uncounted.any(axis=1, keepdims=True))
+    )
+    for_shares = eggs if aside is None else np.where(aside & known, 0.0, eggs)
+    prior = _prior_sums(for_shares, cfg.baseline_days, started, cum if aside is None else None)
+    gone = None if hens is None else _gone(hens, prior, depop, cfg.depopulation_frac)
     # Rows emptied of their hens: nothing counted for 24 h in a stretch that began as hens were
     # taken out (a gap does not end it).  Their share is 0 from then on, not in 14 days.
     empty = np.zeros(win.shape, dtype=bool)
@@ -332,13 +378,6 @@ def analyse_rows(
         )
     # Two passes: the second learns the shares only from hours when no row was left out, so a dead
     # counter keeps its historical share (the house figure stays right for as long as it is dead).
-    # Hours whose counts are not eggs: every row's count of them set aside, so the shares stay
-    # in proportion.  The shares read sums a day old, by when a stuck run is known whole.
-    aside = (
-        None if uncounted is None or not uncounted.any() else np.asarray(uncounted.any(axis=1, keepdims=True))
-    )
-    for_shares = eggs if aside is None else np.where(aside & known, 0.0, eggs)
-    prior = _prior_sums(for_shares, cfg.baseline_days, started, cum if aside is None else None)
     share, ratio, ref = _shares_and_ratios(prior, win, seen, empty=empty)
     # A counter that counts nothing while the others count is left out even once its share has faded.
     silent_row = (win == 0) & (ref > 10 * cfg.min_row_eggs)
@@ -398,6 +437,18 @@ def analyse_rows(
     included |= bridge
     left_out = usable & ~included  # not a row emptied of its hens (its share is 0 once re-learned)
     return RowState(bridged, share, ratio, included, left_out, fault_fires, silent_fires)
+
+
+def _gone(hens: np.ndarray, prior: np.ndarray, depop: np.ndarray, frac: float) -> Gone:
+    """:class:`Gone` of ``hens`` (``[house, hour]``), with the rows' shares from ``prior`` in the
+    houses ``depop`` flags (elsewhere no row is emptied, and nothing is computed)."""
+    some = np.flatnonzero(depop.any(axis=(1, 2)))
+    if some.size == 0:  # the usual case: nobody took hens out
+        return Gone(hens[:, None, :], frac)
+    share = np.full(prior.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share[some] = prior[some] / np.nansum(prior[some], axis=1, keepdims=True)
+    return Gone(hens[:, None, :], frac, share)
 
 
 def _quiet(known: np.ndarray) -> np.ndarray:

@@ -137,6 +137,35 @@ def test_a_counter_dying_a_week_after_rows_were_emptied_is_only_a_counter_fault(
         assert abs(share - 1 / 4) < 0.02, (seed, share)  # a quarter of the eggs, not a sixth
 
 
+def test_a_counter_dying_a_day_after_rows_were_emptied_is_no_row_emptied_with_them() -> None:
+    # Two rows of eight emptied, another row's counter dead 24-40 h later: the hen count fell within
+    # the two days before its window went to 0, so it passed for a third row emptied, its hens'
+    # eggs gone from the house figure (a false drop).  The hens taken out hold two rows, not three.
+    for seed, hours in ((0, 24), (1, 30), (2, 40)):
+        frame = Flock(days=50, houses=3, seed=seed).build()
+        emptied = day_hour(20, 6)
+        frame.eggs[0, [1, 5], emptied:] = 0.0
+        for series in (frame.hens, frame.water_l, frame.feed_kg):
+            series[0, emptied:] *= 6 / 8
+        frame.eggs[0, 3, emptied + hours :] = 0.0
+        alerts = [(a.house, a.kind, a.row) for a in detect(frame)]
+        assert alerts == [("H01", "sensor_fault", "04")], (seed, alerts)
+
+
+def test_a_row_emptied_weeks_after_another_is_emptied_too() -> None:
+    # Row 02 emptied on day 15, row 06 on day 40, the count falling each time by that row's hens.
+    # Summing every row emptied since the file began against the second fall, row 06 held more
+    # than the hens taken out then: a false `sensor_fault` (seed 23 of the simulator's suites).
+    for seed in range(3):
+        frame = Flock(days=60, houses=3, seed=seed).build()
+        for row, day, left in ((1, 15, 7 / 8), (5, 40, 6 / 7)):
+            t = day_hour(day, 6)
+            frame.eggs[0, row, t:] = 0.0
+            for series in (frame.hens, frame.water_l, frame.feed_kg):
+                series[0, t:] *= left
+        assert detect(frame) == [], seed
+
+
 def test_a_counter_dying_days_after_a_row_was_emptied_is_no_emptied_row() -> None:
     # A depopulation is flagged for four days; a counter dying 2-4 days after one was taken for a
     # row emptied then: its zero "real", the hens still in it laying for nothing (a false drop).
