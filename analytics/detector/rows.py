@@ -286,10 +286,10 @@ def _began_during(
             now = value_at(hens, np.minimum(t, start + DAY))
             began &= now < (1.0 - gone.frac) * before
             removed = 1.0 - now / before  # the hens taken out, as the run began and a day after
-        if gone.share is not None:
-            out[some] = _accounted(cond & began, start, gone.share[some], removed)
-            return out
-    out[some] = cond & began
+    emptied = cond & began
+    if gone is not None and gone.share is not None:
+        emptied = _accounted(emptied, start, gone.share[some], removed)
+    out[some] = emptied
     return out
 
 
@@ -311,8 +311,8 @@ def _accounted(emptied: np.ndarray, start: np.ndarray, share: np.ndarray, remove
     at_start = np.where(emptied, np.nan_to_num(value_at(share, start)), 0.0)  # unknown: nothing
     # An unknown count (NaN: as if every hen were taken out) caps nothing.
     gone = np.where(emptied, np.nan_to_num(removed, nan=np.inf), -np.inf)
-    with np.errstate(invalid="ignore"):  # the most rows the house has had a share for, so far
-        rows = np.maximum(np.maximum.accumulate((share > 0).sum(axis=1, keepdims=True), axis=-1), 1)
+    # The most rows the house has had a share for, so far (an emptied row's fades to 0).
+    rows = np.maximum(np.maximum.accumulate((share > 0).sum(axis=1, keepdims=True), axis=-1), 1)
     within = emptied.copy()
     row = np.arange(emptied.shape[1])[None, :, None]
     for k in np.flatnonzero(emptied.any(axis=(0, 2))):
