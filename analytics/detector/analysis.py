@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from analytics.detector.baseline import PastStandard
 from analytics.detector.config import LEAD_DAYS, DetectorConfig
 from analytics.detector.consumption import ConsumptionDrops, analyse_consumption, by_house, falling_together
 from analytics.detector.episodes import first_alarms
@@ -170,6 +171,41 @@ def breed_standard(age: np.ndarray, breeds: tuple[str, ...], figure: str = "hen_
     return np.where(np.isnan(age), np.nan, out)
 
 
+def past_standard(
+    standard: np.ndarray,
+    age: np.ndarray,
+    maturity: np.ndarray,
+    breeds: tuple[str, ...],
+    days: int,
+    start: int,
+) -> PastStandard | None:
+    """The breed ``standard`` ``days`` days back from the hours ``>= start`` whose curve shift moved
+    within those days, at the hour's own shift (None: no shift moved).  A shift moves a few times
+    in a flock's rise, so few hours and few of their past days are worked out again."""
+    moved = np.zeros(maturity.shape, dtype=bool)
+    moved[:, 1:] = maturity[:, 1:] != maturity[:, :-1]
+    some = np.flatnonzero(moved[:, max(0, start - days * DAY) :].any(axis=1))
+    if not some.size:
+        return None
+    house, hour = np.nonzero(within_last(moved[some], days * DAY)[:, start:])
+    house = some[house]
+    at = hour + start
+    back = at[:, None] - DAY * np.arange(1, days + 1)
+    known = back >= 0
+    back = np.where(known, back, 0)
+    rows = house[:, None]
+    values = np.where(known, standard[rows, back], np.nan)
+    now = maturity[house, at][:, None]
+    differs = known & (maturity[rows, back] != now)
+    ages = age[rows, back] + now
+    of_house = np.array(breeds)[house][:, None]
+    for breed in set(breeds):
+        mine = differs & (of_house == breed)
+        if mine.any():
+            values[mine] = breed_standard(ages[mine][None, :], (breed,))[0]
+    return PastStandard(house, hour, values)
+
+
 def _guide(age: np.ndarray, breeds: tuple[str, ...], figure: str) -> np.ndarray:
     """The breed guide's water or feed per hen for the age; 1 for a house that never reports its age
     (its intake is then compared as it is)."""
@@ -307,6 +343,7 @@ def analyse(
         cfg,
         row_noise_of(frame, cfg) if noise is None else noise,
         None if uncounted is None else (uncounted & ~stuck).any(axis=1),
+        past_standard(standard, age, maturity, frame.breeds, cfg.baseline_days, start),
     )
 
     # The alarms of the lead-in's last days carry an episode on into the verdicts (only the first

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.detector.baseline import same_time_baseline
+from analytics.detector.baseline import PastStandard, same_time_baseline
 from analytics.detector.collection import collection_holds
 from analytics.detector.config import DetectorConfig
 from analytics.detector.profile import at_hours, daily_profiles, quiet_hours, still_to_count
@@ -87,6 +87,7 @@ def analyse_drops(
     cfg: DetectorConfig,
     rows_noise: np.ndarray | None = None,
     miscounted: np.ndarray | None = None,
+    standard_then: PastStandard | None = None,
 ) -> HouseDrops:
     """Drop alarms for hours ``>= start`` (earlier hours are only history); arrays cover all hours.
 
@@ -101,6 +102,7 @@ def analyse_drops(
     ``rows_noise``: what the rows add to the house's day-to-day noise (noise.py), relative variance.
     ``miscounted`` (``[house, hour]``): hours whose figure held counts found later not to be eggs (a
     stuck counter's first hours, stuck.py); the days after read them as unknown.
+    ``standard_then``: the past days' standard at each hour's own curve shift (baseline.py).
     """
     _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
@@ -113,8 +115,16 @@ def analyse_drops(
     hd = house_hen_day(rows, rows.window, hens_mean)
     # The baselines read past days only (a day back or more), by when a miscount is known.
     past = hd if miscounted is None else np.where(miscounted, np.nan, hd)
-    expected, sigma, sigma_quiet = _compare(past, quiet, standard, start, cfg)
+    expected, sigma, sigma_quiet = _compare(past, quiet, standard, start, cfg, standard_then)
     deficit = expected - hd
+    # A figure read from fewer rows than the baseline days had is noisier by their rows' part.
+    fewer = fewer_rows_factor(rows, rows.window)
+    if rows_noise is not None:
+        with np.errstate(invalid="ignore"):
+            extra = np.nan_to_num(rows_noise * (fewer - 1.0)) * expected**2
+        sigma = np.sqrt(sigma**2 + extra)
+        sigma_quiet = np.sqrt(sigma_quiet**2 + extra)
+        rows_noise = rows_noise * fewer
     valid = ~np.isnan(deficit)
 
     # Late belt runs and stopped counting: the 24 h figure is short of eggs that were laid.
@@ -203,6 +213,27 @@ def analyse_drops(
     )
 
 
+def fewer_rows_factor(rows: RowState, window: np.ndarray) -> np.ndarray:
+    """How much more the rows' noise weighs in the house figure than with every row that has hens,
+    ``[house, hour]`` (1: every such row counted): Σ share² / (Σ share)² over the rows used, against
+    the same over the rows with a share.  One row left out of six: 1.2."""
+    used = rows.included & ~np.isnan(window)
+    with np.errstate(invalid="ignore"):
+        missing = (rows.share > 0) & ~used
+    factor = np.ones(used.shape[::2])
+    some = np.flatnonzero(missing.any(axis=(1, 2)))  # few houses ever leave a row out: only theirs
+    if not some.size:
+        return factor
+    every = np.nan_to_num(rows.share[some])
+    mine = np.where(used[some], every, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight_used = (mine**2).sum(axis=1) / mine.sum(axis=1) ** 2
+        weight_all = (every**2).sum(axis=1) / every.sum(axis=1) ** 2
+        ratio = weight_used / weight_all
+    factor[some] = np.where(np.isfinite(ratio), np.maximum(ratio, 1.0), 1.0)
+    return factor
+
+
 def _days_known(x: np.ndarray, days: int) -> np.ndarray:
     """Days' worth of known hours of ``x`` in the last ``days`` days, ``[house, hour]``."""
     c = np.cumsum(~np.isnan(x), axis=-1)
@@ -248,12 +279,17 @@ def trend_noise(
 
 
 def _compare(
-    x: np.ndarray, quiet: np.ndarray, standard: np.ndarray, start: int, cfg: DetectorConfig
+    x: np.ndarray,
+    quiet: np.ndarray,
+    standard: np.ndarray,
+    start: int,
+    cfg: DetectorConfig,
+    standard_then: PastStandard | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected value, noise pooled over all the day's phases, and noise pooled over quiet phases."""
     h, t = x.shape
     exp_s, sig_s = same_time_baseline(
-        x, cfg.baseline_days, cfg.min_baseline_days, start, standard, cfg.rise_credit
+        x, cfg.baseline_days, cfg.min_baseline_days, start, standard, cfg.rise_credit, standard_then
     )
     expected = np.full((h, t), np.nan)
     var = np.full((h, t), np.nan)
