@@ -21,6 +21,8 @@ from analytics.detector.windows import DAY, lagged, last_true, run_start, value_
 
 FLOWING_SHARE = 0.02  # an hour that counts this share of a day or more: eggs flow (a continuous belt)
 MADE_UP = 0.75  # a late run's eggs have come when this share of what was due since has been counted
+BACKLOG_FACTOR = 2.0  # an hour counting this many times its usual share ...
+BACKLOG_SHARE = 0.01  # ... and this share of a day beyond it brings a stopped belt's eggs
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,30 @@ def collection_holds(
     belts = _Belts(counted_hour, share_now, flow, day_eggs, intake_down)
     late |= _run_awaited(belts, last_main_stall, cfg)
     late |= _run_missed(belts, last_true(run_stalled), cfg)
+    late |= backlog_arriving(counted_hour, share_now, day_eggs, last_stall, cfg)
     idle, stopped = counting_stopped(counted_hour, day_eggs, last_stall, intake_down, cfg)
     # No verdict while nothing comes, nor for a day after a stop: the 24 h windows still hold it (a
     # dead counter never counts the stop's eggs).
     held = late | idle | (hour - last_true(stopped) <= DAY)
     return Collection(held, stopped)
+
+
+def backlog_arriving(
+    counted_hour: np.ndarray,
+    share_now: np.ndarray,
+    day_eggs: np.ndarray,
+    last_stall: np.ndarray,
+    cfg: DetectorConfig,
+) -> np.ndarray:
+    """``[house, hour]``: within ``late_run_hours`` of a stall, an hour counting far more than it
+    usually does (``BACKLOG_FACTOR`` times, and ``BACKLOG_SHARE`` of a day beyond): a stopped belt's
+    eggs still coming in.  The hold ended an hour after the first eggs came, or once three quarters
+    of those due had; a continuous belt restarted at 08:00 after a 4-hour stop was still bringing a
+    sixth of the day at 09:00 and 10:00, and its house read 13 points short (suite-160-4)."""
+    hour = np.arange(counted_hour.shape[-1])
+    with np.errstate(invalid="ignore"):
+        surge = counted_hour >= (BACKLOG_FACTOR * share_now + BACKLOG_SHARE) * day_eggs
+    return surge & (last_stall >= 0) & (hour - last_stall < cfg.late_run_hours)
 
 
 def stop_hours(cfg: DetectorConfig) -> int:

@@ -82,6 +82,21 @@ def test_a_continuous_belt_stopped_for_hours_is_awaited(stop: int, hours: int) -
     assert detect(frame) == []
 
 
+@pytest.mark.parametrize("seed", [0, 3, 5])
+def test_a_stopped_belt_bringing_its_eggs_over_hours_is_awaited_until_they_are_in(seed: int) -> None:
+    # The belt stops for 5 h in the day's flow and, restarted, brings what it held over four hours
+    # (30, 30, 25 and 15 %: eggs that rolled far up the belt come last), as suite-160-4's
+    # continuous belt did.  The hold used to end an hour after the first of them, or once three
+    # quarters had come, and the next hour, short by the rest, was a 35-point "laying drop".
+    frame = Flock(runs=(), houses=4, seed=seed).build()
+    stop = day_hour(30, 0)
+    held = frame.eggs[1, :, stop : stop + 5].sum(axis=-1)
+    frame.eggs[1, :, stop : stop + 5] = 0
+    for k, part in enumerate((0.3, 0.3, 0.25, 0.15)):
+        frame.eggs[1, :, stop + 6 + k] += np.round(part * held)
+    assert [a for a in detect(frame) if a.house == "H02"] == []
+
+
 @pytest.mark.parametrize(
     ("runs", "run", "by"), [((1, 6), 1, 12), ((1, 6), 1, 23), ((0, 3, 7), 0, 16), ((0, 3, 7), 3, 20)]
 )
