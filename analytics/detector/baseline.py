@@ -26,7 +26,7 @@ class PastStandard:
     verdict; ``values`` ``[that hour, day back]``).  The standard as it stood on each past day mixes
     two shifts, and the flock then reads a rise or a fall between them that its curve has at
     neither (its decline scaled, its own rise capped by it; seeds 1-36, 61-90 and 151-186: 612 →
-    602 false alarms, 2,902 → 2,901 drops found)."""
+    602 false alarms, 2,902 → 2,901 drops found; held-out seeds 91-114: 126 → 130, 683 found)."""
 
     houses: np.ndarray
     hours: np.ndarray
