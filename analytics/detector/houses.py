@@ -119,9 +119,9 @@ def analyse_drops(
     past = hd if miscounted is None else np.where(miscounted, np.nan, hd)
     expected, sigma, sigma_quiet = _compare(past, quiet, standard, start, cfg, standard_then)
     deficit = expected - hd
-    # A figure read from fewer rows than the baseline days had is noisier by their rows' part.
-    fewer = fewer_rows_factor(rows, rows.window)
+    # A figure read from fewer rows than have hens is noisier: the rows' part of its noise weighs more.
     if rows_noise is not None:
+        fewer = fewer_rows_factor(rows, rows.window)
         with np.errstate(invalid="ignore"):
             extra = np.nan_to_num(rows_noise * (fewer - 1.0)) * expected**2
         sigma = np.sqrt(sigma**2 + extra)
