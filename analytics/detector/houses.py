@@ -56,8 +56,6 @@ class HouseDrops:
     recent: np.ndarray  # [house, hour] deficit of the last few hours, round-the-clock houses (points)
 
 
-SURPLUS_Z = 2.0  # yesterday this many noise units over its expected level: eggs came early
-
 CHANNELS = {1: "end_of_day", 2: "two_day_trend", 3: "fast", 4: "recent_hours"}
 
 
@@ -182,10 +180,6 @@ def analyse_drops(
         yesterday = lagged(np.where(hold | np.isnan(past), np.nan, deficit), DAY)
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
         trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
-        # Yesterday well over its expected level: eggs came early (a late run caught today's lay),
-        # and today is short by them.  The two days together are what the hens laid.
-        early = yesterday < -SURPLUS_Z * noise
-        trend = np.where(early, (yesterday + deficit) / (np.sqrt(2.0) * noise), trend)
         # Today short and the 48 h window too: eggs that came early (a late belt run catching the
         # next morning's lay) leave today short but yesterday as long, which the 2:1 weights miss.
         ramping = (

@@ -100,10 +100,10 @@ def test_the_day_after_a_late_run_is_no_drop(tmp_path: Path) -> None:
     assert drops == []
 
 
-def test_the_day_after_eggs_came_early_is_judged_with_it(tmp_path: Path) -> None:
+def test_the_day_after_a_run_that_caught_the_next_mornings_lay_is_no_drop(tmp_path: Path) -> None:
     # suite-89-2 house-04: a belt run delayed on 10-03 05:15 caught the next morning's lay; that day
-    # read 5.4 points over its expected level and the next 9.7 under.  Weighted 1:2 the two days
-    # were a two-day trend; together they are 2.2 points short, within the house's noise.
+    # read 5.4 points over its expected level and the next 9.7 under, a two-day trend (the two days
+    # together 2.2 points short).  The day after a late run is held.
     from simulator.scenarios import make_scenario
 
     sc = make_scenario("suite-89-2", 8901)  # seed 89's second scenario of `eggwatch evaluate`
