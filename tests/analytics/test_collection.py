@@ -84,34 +84,29 @@ def test_a_continuous_belt_stopped_for_hours_is_awaited(stop: int, hours: int) -
     assert detect(frame) == []
 
 
-def test_the_day_after_a_late_run_is_no_drop(tmp_path: Path) -> None:
-    # suite-71-3 house-03 collects once a day at 03:00 UTC; on 10-09 the run came at 08:00.  The eggs
-    # still on the belt went to the next runs, so the day after read 81 % against 93 % expected (the
-    # late run's day 94 %), an 11.8-point end-of-day "drop" of hens laying as before.
+@pytest.mark.parametrize(
+    ("name", "seed", "unit", "day"),
+    [
+        # suite-71-3 house-03 collects once a day at 03:00 UTC; on 10-09 the run came at 08:00.  The
+        # eggs still on the belt went to the next runs, so the day after read 81 % against 93 %
+        # expected (the late run's day 94 %): an 11.8-point end-of-day "drop".
+        ("suite-71-3", 7102, "house-03", 9),
+        # suite-89-2 house-04: a run delayed on 10-03 05:15 caught the next morning's lay; that day
+        # read 5.4 points over its expected level and the next 9.7 under: a two-day trend.
+        ("suite-89-2", 8901, "house-04", 3),
+    ],
+)
+def test_the_day_after_a_late_run_is_no_drop(
+    tmp_path: Path, name: str, seed: int, unit: str, day: int
+) -> None:
+    # Scenarios of `eggwatch evaluate` (seed 71's third, seed 89's second): hens laying as before.
     from simulator.scenarios import make_scenario
 
-    sc = make_scenario("suite-71-3", 7102)  # seed 71's third scenario of `eggwatch evaluate`
-    frame, _ = fill_omitted_zeros(read_frame(*sc.write(tmp_path)))
-    days = (dt.datetime(2025, 10, 9, tzinfo=dt.UTC), dt.datetime(2025, 10, 12, tzinfo=dt.UTC))
+    frame, _ = fill_omitted_zeros(read_frame(*make_scenario(name, seed).write(tmp_path)))
+    first = dt.datetime(2025, 10, day, tzinfo=dt.UTC)
     drops = [
         a for a in detect(frame)
-        if a.house == "house-03" and a.kind == "laying_drop" and days[0] <= a.detected_at < days[1]
-    ]  # fmt: skip
-    assert drops == []
-
-
-def test_the_day_after_a_run_that_caught_the_next_mornings_lay_is_no_drop(tmp_path: Path) -> None:
-    # suite-89-2 house-04: a belt run delayed on 10-03 05:15 caught the next morning's lay; that day
-    # read 5.4 points over its expected level and the next 9.7 under, a two-day trend (the two days
-    # together 2.2 points short).  The day after a late run is held.
-    from simulator.scenarios import make_scenario
-
-    sc = make_scenario("suite-89-2", 8901)  # seed 89's second scenario of `eggwatch evaluate`
-    frame, _ = fill_omitted_zeros(read_frame(*sc.write(tmp_path)))
-    days = (dt.datetime(2025, 10, 3, tzinfo=dt.UTC), dt.datetime(2025, 10, 6, tzinfo=dt.UTC))
-    drops = [
-        a for a in detect(frame)
-        if a.house == "house-04" and a.kind == "laying_drop" and days[0] <= a.detected_at < days[1]
+        if a.house == unit and a.kind == "laying_drop" and first <= a.detected_at < first + timedelta(days=3)
     ]  # fmt: skip
     assert drops == []
 
