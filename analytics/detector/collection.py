@@ -4,7 +4,9 @@ Eggs reach the counters when a belt runs.  A run that counts almost nothing when
 lot is a late collection (its eggs come later); a continuous belt that stops mid-flow is the same.
 While either is awaited the house's 24 h figure is short by eggs that were laid, so the drop
 channels hold their verdict (at most ``hold_max_hours`` unless no egg at all came; a main run until
-its own eggs have come, :func:`_run_awaited`).  Not one egg from any row for a day and a half while
+its own eggs have come, :func:`_run_awaited`; while a stopped belt's backlog is still coming in,
+:func:`backlog_arriving`; and the day after a main run's stall, whose leftovers on the belt the next
+runs count, :func:`day_after_a_late_run`).  Not one egg from any row for a day and a half while
 the hens eat and drink as usual is the belts or the counting stopped, not the hens
 (:func:`counting_stopped`).
 """

@@ -119,7 +119,7 @@ def analyse_drops(
     deficit = expected - hd
     # A figure read from fewer rows than have hens is noisier: the rows' part of its noise weighs more.
     if rows_noise is not None:
-        fewer = fewer_rows_factor(rows, rows.window)
+        fewer = fewer_rows_factor(rows)
         with np.errstate(invalid="ignore"):
             extra = np.nan_to_num(rows_noise * (fewer - 1.0)) * expected**2
         sigma = np.sqrt(sigma**2 + extra)
@@ -213,11 +213,11 @@ def analyse_drops(
     )
 
 
-def fewer_rows_factor(rows: RowState, window: np.ndarray) -> np.ndarray:
+def fewer_rows_factor(rows: RowState) -> np.ndarray:
     """How much more the rows' noise weighs in the house figure than with every row that has hens,
     ``[house, hour]`` (1: every such row counted): Σ share² / (Σ share)² over the rows used, against
     the same over the rows with a share.  One row left out of six: 1.2."""
-    used = rows.included & ~np.isnan(window)
+    used = rows.included & ~np.isnan(rows.window)  # as house_hen_day counts them
     with np.errstate(invalid="ignore"):
         missing = (rows.share > 0) & ~used
     factor = np.ones(used.shape[::2])

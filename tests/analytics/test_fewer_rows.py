@@ -23,7 +23,7 @@ def _rows(share: list[float], included: list[bool], window: list[float] | None =
 
 def _factor(share: list[float], included: list[bool], window: list[float] | None = None) -> float:
     rows = _rows(share, included, window)
-    return float(fewer_rows_factor(rows, rows.window)[0, 0])
+    return float(fewer_rows_factor(rows)[0, 0])
 
 
 def test_one_row_of_six_left_out_weighs_the_rows_noise_a_fifth_more() -> None:
