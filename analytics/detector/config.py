@@ -166,10 +166,13 @@ class DetectorConfig:
     rhythm_total_fall_frac: float = 0.06  # 24 h water down this much: not (only) a lighting change ...
     rhythm_override_pts: float = 10.0  # ... so a laying deficit this large is judged despite the pause
     # Lights on later than usual (the first usual lit hours dry, then normal drinking): the next 24 h
-    # of 24 h windows miss those hours — no verdict then unless the hens drink less mid-day.
+    # of 24 h windows miss those hours — no verdict then unless the hens drink less mid-day.  With
+    # belt runs, the eggs laid after that day's last run come with the next morning's first run,
+    # a few hours past those 24 h (suite-2-3 house-05: a run 4 h after lights-on, a 5.8-point
+    # end_of_day two hours after a 24 h hold ended): 30 h.
     lights_dark_frac: float = 0.3  # an hour with less than this share of its usual water was dark ...
     lights_lit_frac: float = 0.3  # ... and one with at least this share lit (a half-lit hour is lit)
-    lights_hold_hours: int = 24  # verdicts held this long after the late start (0: off)
+    lights_hold_hours: int = 30  # verdicts held this long after the late start (0: off)
 
     @classmethod
     def with_overrides(cls, values: Mapping[str, object]) -> DetectorConfig:

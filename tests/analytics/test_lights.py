@@ -18,6 +18,7 @@ from analytics.detector import DetectorConfig, analysis, detect
 from analytics.detector.lights import lights_came_late, still_dark, usual_drinking
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
+from analytics.omitted_zeros import fill_omitted_zeros
 from tests.analytics.crosscheck import flocks
 from tests.analytics.crosscheck_events import LIGHTS_CHANGE_UTC, shift_lights
 from tests.analytics.simhouse import CHANGE_S, house
@@ -89,6 +90,25 @@ def test_a_night_water_line_failure_ending_after_lights_on_is_found_at_once(tmp_
     # Its feed chain ran at the usual hours, so the feed is not held as after lights moved (the
     # feeders move with them): found 9 h after onset, not 46 h.
     assert "feed_drop" in found
+
+
+def test_eggs_laid_after_the_moved_days_last_run_are_awaited(tmp_path: Path) -> None:
+    # suite-2-3 house-05 (seed 2's third scenario of `eggwatch evaluate`): lights 1 h later from
+    # 05-04, seen at 20 UTC; belt runs at 00 and 04 UTC.  The eggs laid after that day's 04 UTC run
+    # came with the 00 UTC run two days on, 28 h after the late start: a 24 h hold ended first and
+    # left a 5.8-point end_of_day "drop" at 05-05 20 UTC.
+    from simulator.scenarios import make_scenario
+
+    frame, _ = fill_omitted_zeros(read_frame(*make_scenario("suite-2-3", 202).write(tmp_path)))
+    change = dt.datetime(2025, 5, 3, 23, tzinfo=dt.UTC)
+    drops = [a for a in detect(frame) if a.house == "house-05" and a.kind == "laying_drop"
+             and change <= a.detected_at < change + dt.timedelta(days=4)]  # fmt: skip
+    assert drops == []
+    held_24h = DetectorConfig(lights_hold_hours=24)
+    assert [a.evidence["channel"] for a in detect(frame, held_24h) if a.house == "house-05"
+            and a.kind == "laying_drop" and change <= a.detected_at < change + dt.timedelta(days=4)] == [
+        "end_of_day"
+    ]  # fmt: skip
 
 
 def _lights_two_hours_later() -> tuple[HourlyFrame, HourlyFrame, int]:
