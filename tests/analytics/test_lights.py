@@ -101,14 +101,13 @@ def test_eggs_laid_after_the_moved_days_last_run_are_awaited(tmp_path: Path) -> 
 
     frame, _ = fill_omitted_zeros(read_frame(*make_scenario("suite-2-3", 202).write(tmp_path)))
     change = dt.datetime(2025, 5, 3, 23, tzinfo=dt.UTC)
-    drops = [a for a in detect(frame) if a.house == "house-05" and a.kind == "laying_drop"
-             and change <= a.detected_at < change + dt.timedelta(days=4)]  # fmt: skip
-    assert drops == []
-    held_24h = DetectorConfig(lights_hold_hours=24)
-    assert [a.evidence["channel"] for a in detect(frame, held_24h) if a.house == "house-05"
-            and a.kind == "laying_drop" and change <= a.detected_at < change + dt.timedelta(days=4)] == [
-        "end_of_day"
-    ]  # fmt: skip
+
+    def drops(cfg: DetectorConfig) -> list[object]:  # channels of house-05's drops within 4 days
+        return [a.evidence["channel"] for a in detect(frame, cfg) if a.house == "house-05"
+                and a.kind == "laying_drop" and change <= a.detected_at < change + dt.timedelta(days=4)]  # fmt: skip
+
+    assert drops(DetectorConfig()) == []
+    assert drops(DetectorConfig(lights_hold_hours=24)) == ["end_of_day"]
 
 
 def _lights_two_hours_later() -> tuple[HourlyFrame, HourlyFrame, int]:
