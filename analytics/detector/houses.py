@@ -142,8 +142,16 @@ def analyse_drops(
     two_day = np.where(np.isnan(prev), deficit, (deficit + prev) / 2.0)
 
     factor = np.where(support, cfg.support_factor, 1.0)
+    # One day is judged in the house's own noise, but until its baseline is full no lower than the
+    # two-day trend's unit, as that unit itself (trend_noise): a MAD of a few days can read anything
+    # (suite-24-1 house-01 on its tenth day: 0.8 points against a unit of 2.6, and a 6.5-point day
+    # passed the 5 x noise threshold).
+    days_known = _days_known(hd, cfg.baseline_days)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = trend_noise(sigma_quiet, days_known, cfg, expected, rows_noise)
+    sigma_day = np.where(_full_baseline(days_known, cfg), sigma_quiet, np.fmax(sigma_quiet, unit))
     with np.errstate(invalid="ignore"):
-        thr_day = np.maximum(cfg.daily_min_pts, cfg.daily_z * sigma_quiet) * factor
+        thr_day = np.maximum(cfg.daily_min_pts, cfg.daily_z * sigma_day) * factor
         confirmed = two_day >= 0.5 * thr_day
         end_of_day = valid & quiet & ~hold & (deficit >= thr_day) & confirmed
 
@@ -174,9 +182,7 @@ def analyse_drops(
     # was recognised) there is no trend; one short day alone is the end-of-day channel's to judge.
     row_out = rows.left_out.any(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        noise = (
-            trend_noise(sigma_quiet, _days_known(hd, cfg.baseline_days), cfg, expected, rows_noise) * factor
-        )
+        noise = unit * factor
         yesterday = lagged(np.where(hold | np.isnan(past), np.nan, deficit), DAY)
         yesterday[window_mean(row_out.astype(float), 2 * DAY) > 0] = np.nan
         trend = (yesterday + 2.0 * deficit) / (np.sqrt(5.0) * noise)
@@ -234,6 +240,12 @@ def fewer_rows_factor(rows: RowState) -> np.ndarray:
     return factor
 
 
+def _full_baseline(days_known: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
+    """Hours whose baseline days are all known (a day's grace): only then is the house's own noise
+    estimate trusted as it reads."""
+    return days_known >= cfg.baseline_days - 1
+
+
 def _days_known(x: np.ndarray, days: int) -> np.ndarray:
     """Days' worth of known hours of ``x`` in the last ``days`` days, ``[house, hour]``."""
     c = np.cumsum(~np.isnan(x), axis=-1)
@@ -274,7 +286,7 @@ def trend_noise(
         learned = cfg.noise_scale * np.sqrt(rows_var + house)
         sigma = np.where(np.isnan(learned), sigma, learned)
     sigma = np.maximum(sigma, cfg.sigma_floor_pts)
-    power = np.where(days_known >= cfg.baseline_days - 1, cfg.trend_floor_power, 1.0)
+    power = np.where(_full_baseline(days_known, cfg), cfg.trend_floor_power, 1.0)
     return sigma * np.maximum(1.0, cfg.trend_sigma_floor_pts / sigma) ** power
 
 
