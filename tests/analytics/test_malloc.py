@@ -59,10 +59,13 @@ def test_freed_memory_is_reused_instead_of_faulted_in_again() -> None:
 @glibc_only
 def test_freed_memory_is_reused_on_worker_threads_too() -> None:
     # Each thread's own arena unmaps its emptied heaps whatever the trim threshold; one arena keeps them.
-    plain, kept = _faults("plain", threads=2), _faults("keep", threads=2)
+    plain = _faults("plain", threads=2)
+    # The fewest of three runs: the machine's other work adds faults now and then (14,193 once in a
+    # full `make test`), while an arena a thread gives its 28,000-390,000 every time.
+    kept = min((_faults("keep", threads=2) for _ in range(3)), key=lambda run: run["faults"])
     assert kept["kept"] is True
     assert plain["faults"] > 20 * 10_000
-    assert kept["faults"] < 12_000  # measured: 40-4,500; with an arena a thread 28,000-390,000
+    assert kept["faults"] < 12_000  # measured: 40-5,300; with an arena a thread 28,000-390,000
 
 
 def test_an_operator_setting_in_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
