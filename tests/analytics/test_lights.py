@@ -18,10 +18,10 @@ from analytics.detector import DetectorConfig, analysis, detect
 from analytics.detector.lights import lights_came_late, still_dark, usual_drinking
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
-from analytics.omitted_zeros import fill_omitted_zeros
 from tests.analytics.crosscheck import flocks
 from tests.analytics.crosscheck_events import LIGHTS_CHANGE_UTC, shift_lights
 from tests.analytics.simhouse import CHANGE_S, house
+from tests.analytics.suite import suite_frame
 
 OFF = DetectorConfig(lights_hold_hours=0)
 
@@ -97,9 +97,7 @@ def test_eggs_laid_after_the_moved_days_last_run_are_awaited(tmp_path: Path) -> 
     # 05-04, seen at 20 UTC; belt runs at 00 and 04 UTC.  The eggs laid after that day's 04 UTC run
     # came with the 00 UTC run two days on, 28 h after the late start: a 24 h hold ended first and
     # left a 5.8-point end_of_day "drop" at 05-05 20 UTC.
-    from simulator.scenarios import make_scenario
-
-    frame, _ = fill_omitted_zeros(read_frame(*make_scenario("suite-2-3", 202).write(tmp_path)))
+    frame = suite_frame(tmp_path, "suite-2-3")
     change = dt.datetime(2025, 5, 3, 23, tzinfo=dt.UTC)
 
     def drops(cfg: DetectorConfig) -> list[object]:  # channels of house-05's drops within 4 days

@@ -9,18 +9,14 @@ from pathlib import Path
 import pytest
 
 from analytics.detector import analysis, detect, detect_live
-from analytics.offline import read_frame
-from analytics.omitted_zeros import fill_omitted_zeros
+from tests.analytics.suite import suite_frame
 
 
 @pytest.mark.parametrize("lead_hours", [analysis.EPISODE_LEAD_HOURS, 0], ids=["kept", "without"])
 def test_a_feed_drop_going_on_for_days_is_not_alerted_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lead_hours: int
 ) -> None:
-    from simulator.scenarios import make_scenario
-
-    sc = make_scenario("suite-7-3", 702)  # seed 7's third scenario of `eggwatch evaluate`
-    frame, _ = fill_omitted_zeros(read_frame(*sc.write(tmp_path)))
+    frame = suite_frame(tmp_path, "suite-7-3")  # seed 7's third scenario of `eggwatch evaluate`
     whole = {(a.house, a.kind, a.detected_at) for a in detect(frame)}
     # A pass ending 09-20 12:00: its first verdict is after the feed fall's episode began, and its
     # day holds that fall coming back, 09-19 17:00, within the episode.

@@ -11,17 +11,14 @@ import pytest
 
 from analytics.alert import DetectorAlert
 from analytics.detector import detect, houses
-from analytics.offline import read_frame
-from analytics.omitted_zeros import fill_omitted_zeros
+from tests.analytics.suite import suite_frame
 
 
 def _drops_on_day_ten(tmp_path: Path) -> list[DetectorAlert]:
     # suite-24-1 house-01 (seed 24's first scenario of `eggwatch evaluate`), hens laying as usual:
     # on its tenth day its own quiet-hour noise read 0.8 points against a trend unit of 2.6, and a
     # 6.5-point day (84 % expected, 79 % counted) passed the 5 x noise end-of-day threshold.
-    from simulator.scenarios import make_scenario
-
-    frame, _ = fill_omitted_zeros(read_frame(*make_scenario("suite-24-1", 2400).write(tmp_path)))
+    frame = suite_frame(tmp_path, "suite-24-1")
     day = dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
     return [a for a in detect(frame) if a.house == "house-01" and a.kind == "laying_drop"
             and day <= a.detected_at < day + dt.timedelta(days=2)]  # fmt: skip
