@@ -34,11 +34,10 @@ from analytics.detector import DetectorConfig, detect, houses
 from analytics.detector.analysis import analyse
 from analytics.evaluate import with_breeds
 from analytics.frame import HourlyFrame
-from analytics.offline import read_frame
-from analytics.omitted_zeros import fill_omitted_zeros
 from analytics.scoring import Score, score
 from simulator.house import HouseModel
 from simulator.scenarios import Scenario, make_scenario
+from tests.analytics.suite import read_scenario
 
 SCENARIOS_PER_SEED = 4  # as make_suite
 LEVELS = {
@@ -49,10 +48,9 @@ LEVELS = {
 
 
 def _frame(sc: Scenario, tmp: Path) -> HourlyFrame:
-    """The scenario as `eggwatch evaluate` reads it."""
-    h, r = sc.write(tmp / sc.name)
-    frame, _ = fill_omitted_zeros(read_frame(h, r))
+    """The scenario as `eggwatch evaluate` reads it: its houses' breeds given."""
     assert sc.park is not None  # make_scenario gives its park
+    frame = read_scenario(sc, tmp / sc.name)
     return with_breeds(frame, {house.unit: house.breed for house in sc.park.houses})
 
 
