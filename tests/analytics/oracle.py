@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,6 +138,8 @@ def main() -> None:
         print(f"{LEVELS[a.level]}, trend_z {z:g}: found {s.detected}/{s.production_events} ({s.recall:.3f}), "
               f"mild dips {s.mild_detected}/{s.mild_events}, false alarms {s.false_alarms} "
               f"({s.false_per_house_month:.3f} per house-month), precision {s.precision:.3f}")  # fmt: skip
+        kinds = Counter(m.split()[1] for m in s.missed)
+        print("  missed: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
 
 
 if __name__ == "__main__":
