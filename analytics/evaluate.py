@@ -32,6 +32,11 @@ class Result:
     baseline: Score
 
 
+def house_months(frame: HourlyFrame) -> float:
+    """The house-months ``frame`` covers (the unit of the false-alarm rate)."""
+    return len(frame.houses) * frame.n_hours / 24 / 30.44
+
+
 def with_breeds(frame: HourlyFrame, breeds: dict[str, str]) -> HourlyFrame:
     """``frame`` with each house's breed from the park description (default breed otherwise)."""
     b = tuple(breeds.get(h, frame.breeds[i]) for i, h in enumerate(frame.houses))
@@ -152,7 +157,7 @@ def evaluate_seed(
             frame = off_guide.apply(frame)
             if disease_deaths:
                 frame = kill_in_diseases(frame, sc.labels, disease_deaths)
-            months = len(frame.houses) * frame.n_hours / 24 / 30.44
+            months = house_months(frame)
             for total, alerts in (
                 (det, detect_in_parks(frame, config, park_size)),
                 (base, control_chart(frame)),

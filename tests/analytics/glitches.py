@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from analytics.detector import detect
-from analytics.evaluate import with_breeds
+from analytics.evaluate import house_months, with_breeds
 from analytics.frame import HourlyFrame
 from analytics.offline import read_frame
 from analytics.scoring import Score, score
@@ -98,7 +98,7 @@ def run(seeds: list[int], kinds: list[str], per_house: int = 3, hours: int = 1) 
                     frame = read_frame(*paths)
                     if sc.park is not None:
                         frame = with_breeds(frame, {h.unit: h.breed for h in sc.park.houses})
-                    months = len(frame.houses) * frame.n_hours / 24 / 30.44
+                    months = house_months(frame)
                     if k != "none":
                         add_glitches(frame, KINDS[k], per_house, np.random.default_rng(seed), hours)
                     scored = score(detect(frame), sc.labels, months)

@@ -33,14 +33,13 @@ import numpy as np
 
 from analytics.detector import DetectorConfig, detect, houses
 from analytics.detector.analysis import analyse
-from analytics.evaluate import with_breeds
+from analytics.evaluate import house_months, with_breeds
 from analytics.frame import HourlyFrame
 from analytics.scoring import Score, score
 from simulator.house import HouseModel
-from simulator.scenarios import Scenario, make_scenario
+from simulator.scenarios import Scenario, make_scenario, make_suite
 from tests.analytics.suite import read_scenario
 
-SCENARIOS_PER_SEED = 4  # as make_suite
 LEVELS = {
     "twin": "the twin's figure (perfect level)",
     "twin-baseline": "the detector's baseline of the twin's figure",
@@ -104,15 +103,13 @@ def run(seeds: list[int], trend_z: list[float], level_of: str = "twin") -> dict[
     whole = DetectorConfig(piece_days=0)
     with tempfile.TemporaryDirectory(prefix="eggwatch-oracle-") as tmp:
         for seed in seeds:
-            for k in range(SCENARIOS_PER_SEED):
-                name, sim_seed = f"suite-{seed}-{k + 1}", seed * 100 + k
-                sc = make_scenario(name, sim_seed)
+            for sc in make_suite(seed):
                 frame = _frame(sc, Path(tmp))
-                months = len(frame.houses) * frame.n_hours / 24 / 30.44
+                months = house_months(frame)
                 level = None
                 if level_of != "own":
-                    with _twin_houses():
-                        twin = _frame(make_scenario(name, sim_seed), Path(tmp) / "twin")
+                    with _twin_houses():  # the same scenario again, from its own seed
+                        twin = _frame(make_scenario(sc.name, sc.seed), Path(tmp) / "twin")
                     drops = analyse(twin, whole).drops
                     level = drops.hen_day if level_of == "twin" else drops.expected
                 for z in trend_z:
@@ -129,7 +126,7 @@ def run(seeds: list[int], trend_z: list[float], level_of: str = "twin") -> dict[
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (4 scenarios each)")
+    ap.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (make_suite's scenarios each)")
     ap.add_argument("--trend-z", type=float, nargs="+", default=[3.1, 2.5, 2.2])
     ap.add_argument("--level", choices=tuple(LEVELS), default="twin", help="the expected level used")
     a = ap.parse_args()
