@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -18,8 +20,6 @@ def serial(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Poll Modbus RTU devices described by the config file and publish readings."""
-    import threading
-
     from eggwatch.clikit import setup_logging
     from eggwatch.settings import load_settings
     from gateway.serial_config import load_serial_config
@@ -36,7 +36,6 @@ def serial(
                 blocks = ", ".join(f"fn{b.function.value} {b.start}+{b.count}" for b in plan_device(dev))
                 print(f"  {dev.unit}/{dev.device} slave {dev.slave} every {dev.poll_s:g}s: {blocks}")
         return
-    from gateway.runtime import stop_on_signals
     from gateway.serial_gateway import SerialGateway
 
     gw = SerialGateway.from_file(config, load_settings())
@@ -44,9 +43,7 @@ def serial(
         from gateway.prom import GatewayCollector, serve_metrics
 
         serve_metrics(metrics_port, GatewayCollector(gw.publisher, gw.buses))
-    stop = threading.Event()
-    stop_on_signals(stop)
-    gw.run(stop, status_every)
+    _run_until_signalled(gw.run, status_every)
 
 
 @gateway_app.command("mqtt")
@@ -58,8 +55,6 @@ def mqtt(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Translate vendor MQTT topics/payloads described by the config file and publish readings."""
-    import threading
-
     from eggwatch.clikit import setup_logging
     from eggwatch.settings import load_settings
     from gateway.mqtt_config import load_mqtt_config
@@ -72,7 +67,6 @@ def mqtt(
             print(f"{m.name}: {m.subscription} → {m.unit}/{m.device} ({len(m.fields)} fields{again})")
         return
     from gateway.mqtt_gateway import MqttGateway
-    from gateway.runtime import stop_on_signals
 
     gw = MqttGateway.from_file(config, load_settings())
     if metrics_port:
@@ -82,6 +76,13 @@ def mqtt(
             gw.publisher, dead_letters=lambda: gw.dead.counts, repeated=lambda: gw.repeater.repeated
         )
         serve_metrics(metrics_port, collector)
+    _run_until_signalled(gw.run, status_every)
+
+
+def _run_until_signalled(run: Callable[[threading.Event, float], None], status_every: float) -> None:
+    """Run a gateway's loop until SIGTERM or SIGINT sets its stop event."""
+    from gateway.runtime import stop_on_signals
+
     stop = threading.Event()
     stop_on_signals(stop)
-    gw.run(stop, status_every)
+    run(stop, status_every)
