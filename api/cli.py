@@ -10,7 +10,7 @@ users_app = typer.Typer(help="Logins.", no_args_is_help=True)
 
 def api(
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
     migrate: bool = typer.Option(True, "--migrate/--no-migrate", help="apply migrations before serving"),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="uvicorn worker processes"),
 ) -> None:

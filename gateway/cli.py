@@ -16,7 +16,9 @@ def serial(
     config: Path = typer.Option(..., "--config", help="register-map YAML (CONTRACTS §5)"),
     status_every: float = typer.Option(60.0, "--status-every", help="seconds between status log lines"),
     check: bool = typer.Option(False, "--check", help="validate the config, print the read plan, exit"),
-    metrics_port: int = typer.Option(0, "--metrics-port", help="serve Prometheus metrics on 127.0.0.1:PORT"),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="serve Prometheus metrics on 127.0.0.1:PORT (0: off)"
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Poll Modbus RTU devices described by the config file and publish readings."""
@@ -51,7 +53,9 @@ def mqtt(
     config: Path = typer.Option(..., "--config", help="vendor mapping YAML"),
     status_every: float = typer.Option(60.0, "--status-every", help="seconds between status log lines"),
     check: bool = typer.Option(False, "--check", help="validate the config, print the subscriptions, exit"),
-    metrics_port: int = typer.Option(0, "--metrics-port", help="serve Prometheus metrics on 127.0.0.1:PORT"),
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="serve Prometheus metrics on 127.0.0.1:PORT (0: off)"
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Translate vendor MQTT topics/payloads described by the config file and publish readings."""

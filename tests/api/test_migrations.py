@@ -134,3 +134,8 @@ def test_migrations_installed_under_a_path_with_a_space(
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url)
     assert current(url) is not None
+
+
+def test_api_refuses_a_port_out_of_range(data_dir: Path) -> None:
+    r = run(["api", "--port", "99999"], dict(os.environ))
+    assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr
