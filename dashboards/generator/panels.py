@@ -168,9 +168,14 @@ def timeseries(layout: Layout, title: str, targets: list[Json], **kw: Any) -> Js
     return panel(layout, "timeseries", title, targets, custom=custom, options=options, **kw)
 
 
+def reduce_options(calc: str, values: bool = False) -> Json:
+    """How a stat-like panel boils each series (or, with ``values``, each table row) down to one value."""
+    return {"calcs": [calc], "fields": "", "values": values}
+
+
 def stat(layout: Layout, title: str, targets: list[Json], calc: str = "lastNotNull", **kw: Any) -> Json:
     options = {
-        "reduceOptions": {"calcs": [calc], "fields": "", "values": False},
+        "reduceOptions": reduce_options(calc),
         "colorMode": "background",
         "graphMode": kw.pop("graph", "none"),
         "textMode": "value_and_name",
@@ -190,7 +195,7 @@ def bargauge(
 ) -> Json:
     """``values=True`` shows one bar per table row (SQL) instead of one per series."""
     options = {
-        "reduceOptions": {"calcs": [calc], "fields": "", "values": values},
+        "reduceOptions": reduce_options(calc, values),
         "orientation": "horizontal",
         "displayMode": "gradient",
         "showUnfilled": True,
@@ -202,7 +207,7 @@ def piechart(
     layout: Layout, title: str, targets: list[Json], calc: str = "sum", values: bool = False, **kw: Any
 ) -> Json:
     options = {
-        "reduceOptions": {"calcs": [calc], "fields": "", "values": values},
+        "reduceOptions": reduce_options(calc, values),
         "pieType": "donut",
         "legend": {
             "displayMode": "table",

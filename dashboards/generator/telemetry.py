@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dashboards.generator import influxql as q
 from dashboards.generator.panels import (
     BLUE,
@@ -33,6 +35,7 @@ TEMP = steps(BLUE, (15, GREEN), (27, YELLOW), (30, RED))
 RH = steps(YELLOW, (40, GREEN), (75, YELLOW), (85, RED))
 NH3 = steps(GREEN, (15, YELLOW), (25, RED))  # 25 ppm: the usual occupational and welfare limit
 CO2 = steps(GREEN, (2500, YELLOW), (3000, RED))  # 3000 ppm: EU broiler/layer welfare guidance
+REJECT_RATE = steps(GREEN, (2, YELLOW), (4, RED))  # % of the eggs through the grader
 
 LINE_STATE_MAPPINGS = [
     {
@@ -44,40 +47,72 @@ LINE_STATE_MAPPINGS = [
         },
     }
 ]
+LINE_STATE_COLOURS = steps(YELLOW, (1, GREEN), (2, RED))  # the mappings' colours, by state value
+
+
+def unit_variable(name: str, label: str, measurement: str, *, multi: bool = False) -> Json:
+    """A variable listing the units (houses or lines) of the chosen site that report ``measurement``."""
+    query = f'SHOW TAG VALUES FROM "{measurement}" WITH KEY = "unit" WHERE "site" = \'$site\''
+    return influx_variable(name, label, query, multi=multi)
+
+
+def today_total(lay: Layout, title: str, targets: list[Json], **kw: Any) -> Json:
+    """A small tile with the sum of ``targets`` since local midnight."""
+    return stat(lay, title, targets, calc="sum", w=6, h=5, time_from=TODAY, **kw)
 
 
 def hen_day_targets(where: str) -> list[Json]:
     """Daily hen-day % per house (eggs ÷ hens housed) and the breed standard for its age."""
     return [
         hidden(influx("A", q.daily_increases("eggs_total", where))),
-        hidden(influx("B", q.gauge("hens_housed", where, "last", 'time(1d), "unit"', tz=True))),
+        hidden(influx("B", q.daily_last("hens_housed", where))),
         math("C", "$A / $B * 100"),
-        influx(
-            "D",
-            q.gauge("hen_day_expected_pct", where, "last", 'time(1d), "unit"', tz=True),
-            "标准 standard $tag_unit",
-        ),
+        influx("D", q.daily_last("hen_day_expected_pct", where), "标准 standard $tag_unit"),
+    ]
+
+
+def hen_day_chart(lay: Layout, where: str, **kw: Any) -> Json:
+    """The hen-day % of ``hen_day_targets`` on a 0–100 % axis; ``kw`` sizes and places it."""
+    return timeseries(
+        lay,
+        "产蛋率 vs 品种标准 Hen-day % vs breed standard",
+        hen_day_targets(where),
+        unit="percent",
+        decimals=1,
+        min_value=0,
+        max_value=100,
+        thresholds=HEN_DAY_THRESHOLDS,
+        **kw,
+    )
+
+
+def per_hen_per_day(daily_amount: str, where: str) -> list[Json]:
+    """A daily amount (query ``daily_amount``, in litres or kg) per hen housed, in ml or g."""
+    return [
+        hidden(influx("A", daily_amount)),
+        hidden(influx("B", q.daily_last("hens_housed", where))),
+        math("C", "$A * 1000 / $B"),
+    ]
+
+
+def reject_rate(rejects: str, graded: str, group: str) -> list[Json]:
+    """Rejects as % of all eggs through the grader, both counters' increases summed by ``group``."""
+    return [
+        hidden(influx("A", q.summed(rejects, group))),
+        hidden(influx("B", q.summed(graded, group))),
+        math("C", "$A / ($A + $B) * 100"),
     ]
 
 
 def park_overview() -> Json:
     lay = Layout()
-    houses = influx_variable(
-        "house",
-        "鸡舍 House",
-        'SHOW TAG VALUES FROM "eggs_total" WITH KEY = "unit" WHERE "site" = \'$site\'',
-        multi=True,
-    )
+    houses = unit_variable("house", "鸡舍 House", "eggs_total", multi=True)
     w = q.HOUSES
     panels = [
-        stat(
+        today_total(
             lay,
             "今日产蛋（全场） Eggs today, park",
             [influx("A", q.summed(q.increases("eggs_total", w), ""))],
-            calc="sum",
-            w=6,
-            h=5,
-            time_from=TODAY,
             description="今天（本地时间）各计数器增量之和。Sum of all egg-counter increases since local midnight.",
         ),
         stat(
@@ -98,27 +133,17 @@ def park_overview() -> Json:
             description="今日已计蛋数占按周龄标准全天产蛋数的百分比（上午集蛋后接近 100%）。"
             "Eggs counted today as % of the breed standard's daily eggs for the flock's age.",
         ),
-        timeseries(
+        hen_day_chart(
             lay,
-            "产蛋率 vs 品种标准 Hen-day % vs breed standard",
-            hen_day_targets(w),
-            unit="percent",
-            decimals=1,
+            where=w,
             w=24,
             h=9,
-            min_value=0,
-            max_value=100,
-            thresholds=HEN_DAY_THRESHOLDS,
             description="每日产蛋数 ÷ 存栏数；虚线为品种标准（按周龄）。Daily eggs ÷ hens housed; the standard is the breed curve at the flock's age.",
         ),
         timeseries(
             lay,
             "每只鸡日饮水 Water per hen per day",
-            [
-                hidden(influx("A", q.daily_increases("water_l_total", w))),
-                hidden(influx("B", q.gauge("hens_housed", w, "last", 'time(1d), "unit"', tz=True))),
-                math("C", "$A * 1000 / $B"),
-            ],
+            per_hen_per_day(q.daily_increases("water_l_total", w), w),
             unit="mlitre",
             decimals=0,
             w=12,
@@ -128,11 +153,7 @@ def park_overview() -> Json:
         timeseries(
             lay,
             "每只鸡日采食 Feed per hen per day",
-            [
-                hidden(influx("A", q.silo_usage(w, 'time(1d), "unit"', tz=True))),
-                hidden(influx("B", q.gauge("hens_housed", w, "last", 'time(1d), "unit"', tz=True))),
-                math("C", "$A * 1000 / $B"),
-            ],
+            per_hen_per_day(q.silo_usage(w, 'time(1d), "unit"', tz=True), w),
             unit="massg",
             decimals=0,
             w=12,
@@ -175,26 +196,18 @@ def park_overview() -> Json:
 
 def house_detail() -> Json:
     lay = Layout()
-    house = influx_variable(
-        "house", "鸡舍 House", 'SHOW TAG VALUES FROM "eggs_total" WITH KEY = "unit" WHERE "site" = \'$site\''
-    )
+    house = unit_variable("house", "鸡舍 House", "eggs_total")
     w = q.HOUSE
     rows = q.increases("eggs_total", w)
+    hourly_rows = q.increases("eggs_total", w, "1h")
+    eggs_per_hour = q.summed(hourly_rows, "time(1h)")
     panels = [
-        stat(
-            lay,
-            "今日产蛋 Eggs today",
-            [influx("A", q.summed(rows, ""))],
-            calc="sum",
-            w=6,
-            h=5,
-            time_from=TODAY,
-        ),
+        today_total(lay, "今日产蛋 Eggs today", [influx("A", q.summed(rows, ""))]),
         stat(
             lay,
             "昨日产蛋率 Hen-day % yesterday",
             [
-                hidden(influx("A", q.summed(q.increases("eggs_total", w, "1h"), ""))),
+                hidden(influx("A", q.summed(hourly_rows, ""))),
                 hidden(influx("B", q.gauge("hens_housed", w, "last", ""))),
                 math("C", "$A / $B * 100"),
             ],
@@ -207,20 +220,16 @@ def house_detail() -> Json:
             time_shift="1d/d",  # with "now/d": the whole of yesterday
         ),
         stat(lay, "存栏 Hens housed", [influx("A", q.gauge("hens_housed", w, "last", '"unit"'))], w=6, h=5),
-        stat(
+        today_total(
             lay,
             "今日死淘 Mortality today",
             [influx("A", q.gauge("mortality", w, "sum", '"unit"'))],
-            calc="sum",
             thresholds=steps(GREEN, (20, YELLOW), (50, RED)),
-            w=6,
-            h=5,
-            time_from=TODAY,
         ),
         timeseries(
             lay,
             "各排每小时产蛋（计数器增量） Eggs per row per hour (counter increases)",
-            [influx("A", q.increases("eggs_total", w, "1h"), "排 row $tag_row 层 tier $tag_tier")],
+            [influx("A", hourly_rows, "排 row $tag_row 层 tier $tag_tier")],
             w=16,
             h=9,
             draw="bars",
@@ -240,7 +249,7 @@ def house_detail() -> Json:
         timeseries(
             lay,
             "今日每小时产蛋 Today's hourly laying",
-            [influx("A", q.summed(q.increases("eggs_total", w, "1h"), "time(1h)"), "今日 today")],
+            [influx("A", eggs_per_hour, "今日 today")],
             w=12,
             draw="bars",
             time_from=TODAY,
@@ -249,7 +258,7 @@ def house_detail() -> Json:
         timeseries(
             lay,
             "近 7 天每小时产蛋（通常曲线） Hourly laying, last 7 days (usual profile)",
-            [influx("A", q.summed(q.increases("eggs_total", w, "1h"), "time(1h)"), "每小时 hourly")],
+            [influx("A", eggs_per_hour, "每小时 hourly")],
             w=12,
             draw="bars",
             time_from="7d",
@@ -332,18 +341,7 @@ def house_detail() -> Json:
             w=8,
             time_from="30d",
         ),
-        timeseries(
-            lay,
-            "产蛋率 vs 品种标准 Hen-day % vs breed standard",
-            hen_day_targets(w),
-            unit="percent",
-            decimals=1,
-            min_value=0,
-            max_value=100,
-            thresholds=HEN_DAY_THRESHOLDS,
-            w=8,
-            time_from="30d",
-        ),
+        hen_day_chart(lay, where=w, w=8, time_from="30d"),
     ]
     return dashboard(
         "eggwatch-house-detail",
@@ -359,45 +357,26 @@ def house_detail() -> Json:
 
 def packing_line() -> Json:
     lay = Layout()
-    line = influx_variable(
-        "line",
-        "包装线 Line",
-        'SHOW TAG VALUES FROM "eggs_graded_total" WITH KEY = "unit" WHERE "site" = \'$site\'',
-        multi=True,
-    )
+    line = unit_variable("line", "包装线 Line", "eggs_graded_total", multi=True)
     w = q.LINES
     graded = q.increases("eggs_graded_total", w)
     rejects = q.increases("rejects_total", w)
     panels = [
-        stat(
-            lay,
-            "今日分级 Eggs graded today",
-            [influx("A", q.summed(graded, '"unit"'), "$tag_unit")],
-            calc="sum",
-            w=6,
-            h=5,
-            time_from=TODAY,
+        today_total(
+            lay, "今日分级 Eggs graded today", [influx("A", q.summed(graded, '"unit"'), "$tag_unit")]
         ),
-        stat(
+        today_total(
             lay,
             "今日装箱 Cases packed today",
             [influx("A", q.summed(q.increases("cases_packed_total", w), '"unit"'), "$tag_unit")],
-            calc="sum",
-            w=6,
-            h=5,
-            time_from=TODAY,
         ),
         stat(
             lay,
             "今日剔除率 Reject rate today",
-            [
-                hidden(influx("A", q.summed(rejects, '"unit"'))),
-                hidden(influx("B", q.summed(graded, '"unit"'))),
-                math("C", "$A / ($A + $B) * 100"),
-            ],
+            reject_rate(rejects, graded, '"unit"'),
             unit="percent",
             decimals=2,
-            thresholds=steps(GREEN, (2, YELLOW), (4, RED)),
+            thresholds=REJECT_RATE,
             w=6,
             h=5,
             time_from=TODAY,
@@ -407,7 +386,7 @@ def packing_line() -> Json:
             "线状态 Line state",
             [influx("A", q.gauge("line_state", w, "last", '"unit"'), "$tag_unit")],
             mappings=LINE_STATE_MAPPINGS,
-            thresholds=steps(YELLOW, (1, GREEN), (2, RED)),
+            thresholds=LINE_STATE_COLOURS,
             w=6,
             h=5,
             time_from="15m",
@@ -416,13 +395,7 @@ def packing_line() -> Json:
             lay,
             "产能 Throughput",
             [
-                influx(
-                    "A",
-                    'SELECT sum("rate") FROM (SELECT non_negative_derivative(last("value"), 1h) AS "rate" '
-                    f'FROM "eggs_graded_total" WHERE {q.SITE} AND {w} AND $timeFilter '
-                    'GROUP BY time($__interval), *) WHERE $timeFilter GROUP BY time($__interval), "unit"',
-                    "实际 graded $tag_unit",
-                ),
+                influx("A", q.hourly_rate("eggs_graded_total", w), "实际 graded $tag_unit"),
                 influx("B", q.gauge("line_speed_eph", w), "线速度 speed $tag_unit"),
             ],
             unit="suffix: eggs/h",
@@ -448,14 +421,10 @@ def packing_line() -> Json:
         timeseries(
             lay,
             "剔除率 Reject rate",
-            [
-                hidden(influx("A", q.summed(rejects, 'time(1h), "unit"'))),
-                hidden(influx("B", q.summed(graded, 'time(1h), "unit"'))),
-                math("C", "$A / ($A + $B) * 100"),
-            ],
+            reject_rate(rejects, graded, 'time(1h), "unit"'),
             unit="percent",
             decimals=2,
-            thresholds=steps(GREEN, (2, YELLOW), (4, RED)),
+            thresholds=REJECT_RATE,
             w=12,
         ),
         timeseries(
@@ -481,7 +450,7 @@ def packing_line() -> Json:
                 )
             ],
             mappings=LINE_STATE_MAPPINGS,
-            thresholds=steps(YELLOW, (1, GREEN), (2, RED)),
+            thresholds=LINE_STATE_COLOURS,
             w=12,
         ),
     ]

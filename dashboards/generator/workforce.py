@@ -29,6 +29,7 @@ SELECT unit AS "鸡舍/线 unit", kind AS "类型 kind", row AS "排 row", statu
        COALESCE(NULLIF(message_zh, ''), message) AS "说明 message"
 FROM alert WHERE status IN ('open', 'acknowledged') ORDER BY status DESC, opened_at DESC LIMIT 200
 """
+ACK_TIME = steps(GREEN, (1800, YELLOW), (7200, RED))  # seconds: half an hour, two hours
 
 
 def open_alerts_table(lay: Layout, w: int = 24, h: int = 8) -> Json:
@@ -42,25 +43,17 @@ def open_alerts_table(lay: Layout, w: int = 24, h: int = 8) -> Json:
     )
 
 
+def status_count(lay: Layout, title: str, status: str, thresholds: Json) -> Json:
+    """A small tile counting the alerts that are now in ``status``."""
+    query = f"SELECT count(*) AS \"{status}\" FROM alert WHERE status = '{status}'"
+    return stat(lay, title, [sql("A", query)], thresholds=thresholds, w=6, h=5)
+
+
 def alerts() -> Json:
     lay = Layout()
     panels = [
-        stat(
-            lay,
-            "未确认 Open",
-            [sql("A", "SELECT count(*) AS \"open\" FROM alert WHERE status = 'open'")],
-            thresholds=steps(GREEN, (1, ORANGE), (5, RED)),
-            w=6,
-            h=5,
-        ),
-        stat(
-            lay,
-            "已确认未恢复 Acknowledged",
-            [sql("A", "SELECT count(*) AS \"acknowledged\" FROM alert WHERE status = 'acknowledged'")],
-            thresholds=steps(GREEN, (1, YELLOW)),
-            w=6,
-            h=5,
-        ),
+        status_count(lay, "未确认 Open", "open", steps(GREEN, (1, ORANGE), (5, RED))),
+        status_count(lay, "已确认未恢复 Acknowledged", "acknowledged", steps(GREEN, (1, YELLOW))),
         stat(
             lay,
             "确认用时中位数 Median time to acknowledge",
@@ -73,7 +66,7 @@ def alerts() -> Json:
                 )
             ],
             unit="s",
-            thresholds=steps(GREEN, (1800, YELLOW), (7200, RED)),
+            thresholds=ACK_TIME,
             w=6,
             h=5,
         ),
@@ -116,7 +109,7 @@ def alerts() -> Json:
             ],
             unit="s",
             draw="bars",
-            thresholds=steps(GREEN, (1800, YELLOW), (7200, RED)),
+            thresholds=ACK_TIME,
             w=12,
         ),
         bargauge(
@@ -161,14 +154,18 @@ def alerts() -> Json:
     )
 
 
-WAGES_BY_VILLAGE = """
+# A payroll run's wages count once it is approved (paid or not yet), dated by the period it covers;
+# every wage figure uses this, so the tiles, the bars and the table agree.
+COUNTED_RUNS = "r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)"
+
+WAGES_BY_VILLAGE = f"""
 SELECT date_trunc('month', r.period_start)::timestamp AS "time", h.village AS metric,
        sum(l.net_fen) / 100.0 AS value
 FROM payroll_lines l
 JOIN payroll_runs r ON r.id = l.run_id
 JOIN workers w ON w.id = l.worker_id
 JOIN households h ON h.id = w.household_id
-WHERE r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)
+WHERE {COUNTED_RUNS}
 GROUP BY 1, 2 ORDER BY 1, 2
 """
 
@@ -217,9 +214,9 @@ def employment() -> Json:
             [
                 sql(
                     "A",
-                    """SELECT sum(l.net_fen) / 100.0 AS "wages" FROM payroll_lines l
+                    f"""SELECT sum(l.net_fen) / 100.0 AS "wages" FROM payroll_lines l
                        JOIN payroll_runs r ON r.id = l.run_id
-                       WHERE r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)""",
+                       WHERE {COUNTED_RUNS}""",
                 )
             ],
             unit="currencyCNY",
@@ -260,7 +257,7 @@ def employment() -> Json:
             [
                 sql(
                     "A",
-                    """SELECT h.village AS "村 village", h.township AS "乡镇 township",
+                    f"""SELECT h.village AS "村 village", h.township AS "乡镇 township",
                          count(DISTINCT w.id) AS "工人 workers",
                          count(DISTINCT w.id) FILTER (WHERE h.registered_poor) AS "建档立卡 registered poor",
                          COALESCE(sum(p.net_fen), 0) / 100.0 AS "期间工资 wages (CNY)"
@@ -269,7 +266,7 @@ def employment() -> Json:
                        LEFT JOIN (
                          SELECT l.worker_id, l.net_fen FROM payroll_lines l
                          JOIN payroll_runs r ON r.id = l.run_id
-                         WHERE r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)
+                         WHERE {COUNTED_RUNS}
                        ) p ON p.worker_id = w.id
                        GROUP BY h.village, h.township ORDER BY h.township, h.village""",
                 )
