@@ -16,12 +16,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.config import ApiConfig
-from api.models import User, UserUnit
+from api.models import User
 from api.security import Keys
+from api.services.users import linked_units
 from eggwatch.settings import Settings
 from eggwatch.store.base import TelemetryStore
 
@@ -56,11 +56,17 @@ async def get_keys(request: Request) -> Keys:
     return request.app.state.keys  # type: ignore[no-any-return]
 
 
-def get_store(request: Request) -> TelemetryStore:
+def open_store(request: Request, detail: str) -> TelemetryStore:
+    """The app's telemetry store, or a 503 with ``detail`` when it cannot be opened.  For routes
+    that must check other things first and so cannot take :data:`StoreDep`."""
     store = request.app.state.telemetry()
     if store is None:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "telemetry store is not available")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail)
     return store  # type: ignore[no-any-return]
+
+
+def get_store(request: Request) -> TelemetryStore:
+    return open_store(request, "telemetry store is not available")
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -89,9 +95,8 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_roles(*roles: Role) -> Any:
-    """A dependency that lets ``admin`` and the given roles through, else 403."""
-    allowed = {"admin", *roles}
+def _roles_check(allowed: frozenset[str]) -> Any:
+    """A dependency that lets the ``allowed`` roles through, else 403."""
 
     async def check(user: CurrentUser) -> User:  # no I/O: stay on the event loop
         if user.role not in allowed:
@@ -101,22 +106,21 @@ def require_roles(*roles: Role) -> Any:
     return Depends(check)
 
 
+def require_roles(*roles: Role) -> Any:
+    """A dependency that lets ``admin`` and the given roles through, else 403."""
+    return _roles_check(frozenset({"admin", *roles}))
+
+
 def only_roles(*roles: Role) -> Any:
     """Like :func:`require_roles` but without the admin pass (unmasking is payroll's alone)."""
-
-    async def check(user: CurrentUser) -> User:  # no I/O: stay on the event loop
-        if user.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {user.role!r} may not do this")
-        return user
-
-    return Depends(check)
+    return _roles_check(frozenset(roles))
 
 
 def units_of(session: Session, user: User) -> set[str] | None:
     """The units a user may act on: ``None`` means all (every role but supervisor)."""
     if user.role != "supervisor":
         return None
-    return set(session.scalars(select(UserUnit.unit).where(UserUnit.user_id == user.id)))
+    return set(linked_units(session, user.id))
 
 
 def check_unit(session: Session, user: User, unit: str) -> None:

@@ -14,8 +14,12 @@ from eggwatch.sql import Base
 
 M = TypeVar("M", bound=Base)
 
+# Keys are 32-bit integers: a larger id names no row, so it need not reach the database.
+MAX_ID = 2**31 - 1
+
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 # Counting stops here: an exact count of 500,000 shifts would cost more than the page itself.
@@ -61,7 +65,7 @@ def json_response(body: BaseModel) -> Response:
 
 
 def get_or_404(session: Session, model: type[M], ident: int) -> M:
-    obj = session.get(model, ident) if 0 < ident < 2**31 else None
+    obj = session.get(model, ident) if 0 < ident <= MAX_ID else None
     if obj is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{model.__tablename__[:-1]} {ident} not found")
     return obj

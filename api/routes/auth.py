@@ -10,9 +10,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
 from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
-from api.models import User, UserUnit
+from api.models import User
 from api.schemas.people import Token, UserOut
 from api.security import DUMMY_HASH, LoginThrottle, verify_password
+from api.services.users import user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -45,6 +46,4 @@ def login(
 
 @router.get("/me", response_model=UserOut)
 def me(user: CurrentUser, session: SessionDep) -> UserOut:
-    out = UserOut.model_validate(user)
-    out.units = sorted(session.scalars(select(UserUnit.unit).where(UserUnit.user_id == user.id)))
-    return out
+    return user_out(session, user)

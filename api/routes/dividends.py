@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, status
-from fastapi import Query as Q
 from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
 from api.models import Dividend, Household, User
-from api.routes._common import Limit, Offset, audit, bad_request, page
+from api.routes._common import IdFilter, Limit, Offset, audit, bad_request, page
 from api.schemas.common import Day, Page, to_fen, to_yuan
 from api.schemas.pay import DividendIn, DividendOut
 
@@ -30,7 +29,7 @@ def _out(d: Dividend) -> DividendOut:
 def list_dividends(
     session: SessionDep,
     _: Reader,
-    household_id: Annotated[int | None, Q(ge=1, le=2**31 - 1)] = None,
+    household_id: IdFilter = None,
     start: Day | None = None,
     end: Day | None = None,
     limit: Limit = 50,

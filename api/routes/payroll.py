@@ -7,9 +7,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
-from api.deps import ConfigDep, SessionDep, require_roles
+from api.deps import ConfigDep, SessionDep, open_store, require_roles
 from api.models import PayrollAdjustment, PayrollLine, PayrollRun, User, Worker, utcnow
-from api.routes._common import Limit, Offset, audit, columns, get_or_404, json_response, page, page_rows
+from api.routes._common import (
+    IdFilter,
+    Limit,
+    Offset,
+    audit,
+    columns,
+    get_or_404,
+    json_response,
+    page,
+    page_rows,
+)
 from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
 from api.services.payroll import run_payroll
@@ -55,12 +65,9 @@ def _out(session: SessionDep, run: PayrollRun) -> RunOut:
 
 
 def _telemetry(request: Request) -> TelemetryStore:
-    store = request.app.state.telemetry()
-    if store is None:  # paying piece rates without machine counts would underpay silently
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "telemetry store unavailable: cannot count output"
-        )
-    return store  # type: ignore[no-any-return]
+    # Paying piece rates without machine counts would underpay silently: 503 instead.  Not StoreDep:
+    # a missing or closed run must still answer 404 or 409 first.
+    return open_store(request, "telemetry store unavailable: cannot count output")
 
 
 def _conflict(detail: str) -> HTTPException:
@@ -163,7 +170,7 @@ def list_lines(
     run_id: int,
     session: SessionDep,
     _: Reader,
-    worker_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    worker_id: IdFilter = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:

@@ -13,14 +13,11 @@ from api.schemas.common import Aware, Unit
 from api.schemas.work import LocationProduction, ShiftOutput
 from api.services.attribution import OUTPUT_METRIC, REJECTS_METRIC, Presence, load_timelines, share
 from api.services.site import site_of
+from eggwatch.store.base import epoch_ms
 
 router = APIRouter(prefix="/production", tags=["production"])
 Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
 MAX_DAYS = 62
-
-
-def _ms(t: object) -> int:
-    return int(t.timestamp() * 1000)  # type: ignore[attr-defined]
 
 
 @router.get("/{unit}", response_model=LocationProduction, responses={400: {}, 503: {}})
@@ -41,7 +38,7 @@ def location_production(
         raise HTTPException(404, f"location {unit} not found")
     check_unit(session, user, unit)
     site = site_of(request)
-    a, b = _ms(start), _ms(end)
+    a, b = epoch_ms(start), epoch_ms(end)
     totals = {}
     timelines = {}
     for kind, (metric, divisor) in {**OUTPUT_METRIC, "rejects": (REJECTS_METRIC, 1.0)}.items():
@@ -61,8 +58,8 @@ def location_production(
         work = [
             Presence(
                 s.id,
-                _ms(s.start_at),
-                _ms(s.end_at),
+                epoch_ms(s.start_at),
+                epoch_ms(s.end_at),
                 1 - s.break_minutes * 60 / (s.end_at - s.start_at).total_seconds(),
             )
             for s, _ in group

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
 from api.models import Location, PieceRateRule, Task, User
-from api.routes._common import Limit, Offset, get_or_404, page
+from api.routes._common import IdFilter, Limit, Offset, get_or_404, page
 from api.schemas.common import Day, Page, to_fen, to_yuan
 from api.schemas.work import RuleIn, RuleOut
 
@@ -47,7 +47,7 @@ def rule_from(body: RuleIn) -> PieceRateRule:
 def list_rules(
     session: SessionDep,
     _: Reader,
-    task_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    task_id: IdFilter = None,
     on: Annotated[Day | None, Query(description="rules in effect on this date")] = None,
     limit: Limit = 50,
     offset: Offset = 0,

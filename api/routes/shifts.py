@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, check_unit, require_roles, units_of
 from api.models import Location, Shift, Task, User, Worker
-from api.routes._common import Limit, Offset, columns, get_or_404, json_response, page_rows
+from api.routes._common import IdFilter, Limit, Offset, columns, get_or_404, json_response, page_rows
 from api.schemas.common import Aware, Page, Unit
 from api.schemas.work import ShiftIn, ShiftOut
 from api.services.shifts import locked_run, overlapping
@@ -59,7 +59,7 @@ def _reject_overlap(session: SessionDep, body: ShiftIn, exclude_id: int | None =
 def list_shifts(
     session: SessionDep,
     user: Reader,
-    worker_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    worker_id: IdFilter = None,
     unit: Unit | None = None,
     start: Annotated[Aware | None, Query(description="shifts ending after this")] = None,
     end: Annotated[Aware | None, Query(description="shifts starting before this")] = None,

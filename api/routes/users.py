@@ -8,33 +8,28 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
-from api.models import User, UserUnit, Worker
+from api.models import User, Worker
 from api.routes._common import Limit, Offset, audit, bad_request, get_or_404, page
 from api.schemas.common import Page
 from api.schemas.people import UserIn, UserOut
-from api.services.users import create_user
+from api.services.users import create_user, user_out, username_taken
 
 router = APIRouter(prefix="/users", tags=["users"])
 Admin = Annotated[User, require_roles()]
 
 
-def _out(session: SessionDep, user: User) -> UserOut:
-    out = UserOut.model_validate(user)
-    out.units = sorted(session.scalars(select(UserUnit.unit).where(UserUnit.user_id == user.id)))
-    return out
-
-
 @router.get("", response_model=Page[UserOut])
 def list_users(session: SessionDep, _: Admin, limit: Limit = 50, offset: Offset = 0) -> Page[UserOut]:
     rows, total = page(session, select(User).order_by(User.id), limit, offset)
-    return Page(items=[_out(session, u) for u in rows], total=total, limit=limit, offset=offset)
+    return Page(items=[user_out(session, u) for u in rows], total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, responses={400: {}, 409: {}})
 def add_user(body: UserIn, session: SessionDep, admin: Admin) -> UserOut:
     if body.worker_id is not None:
         get_or_404(session, Worker, body.worker_id)
-    if session.scalar(select(User.id).where(User.username == body.username)) is not None:
+    # create_user refuses a taken name too, but as a ValueError (400): this answers 409 first.
+    if username_taken(session, body.username):
         raise HTTPException(status.HTTP_409_CONFLICT, f"user {body.username!r} already exists")
     try:
         user = create_user(
@@ -52,7 +47,7 @@ def add_user(body: UserIn, session: SessionDep, admin: Admin) -> UserOut:
         raise bad_request(str(exc)) from None
     audit(session, admin, "create_user", "user", user.id, body.role)
     session.commit()
-    return _out(session, user)
+    return user_out(session, user)
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={400: {}})

@@ -11,6 +11,7 @@ from api import national_id
 from api.deps import KeysDep, SessionDep, only_roles, require_roles
 from api.models import Household, User, Worker
 from api.routes._common import (
+    IdFilter,
     Limit,
     Offset,
     audit,
@@ -34,7 +35,7 @@ def list_workers(
     session: SessionDep,
     keys: KeysDep,
     _: Reader,
-    household_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    household_id: IdFilter = None,
     name: Annotated[str | None, Query(max_length=80)] = None,
     national_id_number: Annotated[str | None, Query(alias="national_id", max_length=18)] = None,
     active: bool | None = None,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.models import Dividend, Household, PayrollAdjustment, PayrollLine, PayrollRun, Worker
@@ -29,29 +30,34 @@ def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
 
 
+def select_paid(
+    item: type[PayrollLine] | type[PayrollAdjustment], start: dt.date, end: dt.date, *cols: Any
+) -> Select[Any]:
+    """Select ``cols`` from the lines or the adjustments (``item``) of the approved or paid runs
+    whose period starts in ``[start, end)``, each joined to its run and its worker."""
+    return (
+        select(*cols)
+        .select_from(PayrollRun)
+        .join(item, item.run_id == PayrollRun.id)
+        .join(Worker, Worker.id == item.worker_id)
+        .where(PayrollRun.status.in_(PAID), PayrollRun.period_start >= start, PayrollRun.period_start < end)
+    )
+
+
 def wages_by_household_month(
     session: Session, start: dt.date, end: dt.date, household_id: int | None = None
 ) -> dict[tuple[str, int], int]:
     """Net wages in fen per (month, household), adjustments included."""
+    month_household = (PayrollRun.period_start, Worker.household_id)
+    lines = select_paid(PayrollLine, start, end, *month_household, func.sum(PayrollLine.net_fen))
+    adjs = select_paid(
+        PayrollAdjustment, start, end, *month_household, func.sum(PayrollAdjustment.amount_fen)
+    )
     out: dict[tuple[str, int], int] = defaultdict(int)
-    lines = (
-        select(PayrollRun.period_start, Worker.household_id, func.sum(PayrollLine.net_fen))
-        .join(PayrollLine, PayrollLine.run_id == PayrollRun.id)
-        .join(Worker, Worker.id == PayrollLine.worker_id)
-        .where(PayrollRun.status.in_(PAID), PayrollRun.period_start >= start, PayrollRun.period_start < end)
-        .group_by(PayrollRun.period_start, Worker.household_id)
-    )
-    adjs = (
-        select(PayrollRun.period_start, Worker.household_id, func.sum(PayrollAdjustment.amount_fen))
-        .join(PayrollAdjustment, PayrollAdjustment.run_id == PayrollRun.id)
-        .join(Worker, Worker.id == PayrollAdjustment.worker_id)
-        .where(PayrollRun.status.in_(PAID), PayrollRun.period_start >= start, PayrollRun.period_start < end)
-        .group_by(PayrollRun.period_start, Worker.household_id)
-    )
-    if household_id is not None:
-        lines = lines.where(Worker.household_id == household_id)
-        adjs = adjs.where(Worker.household_id == household_id)
     for stmt in (lines, adjs):
+        stmt = stmt.group_by(*month_household)
+        if household_id is not None:
+            stmt = stmt.where(Worker.household_id == household_id)
         for period_start, hid, fen in session.execute(stmt):
             out[(month_key(period_start), hid)] += int(fen or 0)
     return out

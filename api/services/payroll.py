@@ -37,9 +37,7 @@ from api.services.attribution import (
     load_timelines,
     share,
 )
-from eggwatch.store.base import TelemetryStore
-
-MS = 1000
+from eggwatch.store.base import TelemetryStore, epoch_ms
 
 
 def fen(value: Decimal | float) -> int:
@@ -168,10 +166,6 @@ def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) ->
     return out
 
 
-def _ms(t: dt.datetime) -> int:
-    return int(t.timestamp() * MS)
-
-
 def attribute(
     store: TelemetryStore | None, site: str, slices: list[Slice], ws: dt.datetime, we: dt.datetime
 ) -> tuple[dict[int, float], dict[int, float], set[int]]:
@@ -185,22 +179,27 @@ def attribute(
             by_kind[sl.output].append(sl)
     if store is None:
         return output, rejects, {sl.shift_id for group in by_kind.values() for sl in group}
+    start_ms, end_ms = epoch_ms(ws), epoch_ms(we)
     for kind, group in by_kind.items():
         metric, divisor = OUTPUT_METRIC[kind]
         units = sorted({sl.unit for sl in group})
-        timelines = load_timelines(store, site, metric, units, _ms(ws), _ms(we))
+        timelines = load_timelines(store, site, metric, units, start_ms, end_ms)
         reject_lines = (
-            load_timelines(store, site, REJECTS_METRIC, units, _ms(ws), _ms(we)) if kind != "eggs" else {}
+            load_timelines(store, site, REJECTS_METRIC, units, start_ms, end_ms) if kind != "eggs" else {}
         )
         for unit in units:
             here = [sl for sl in group if sl.unit == unit]
-            presences = [Presence(sl.shift_id, _ms(sl.start), _ms(sl.end), sl.weight) for sl in here]
+            presences = [
+                Presence(sl.shift_id, epoch_ms(sl.start), epoch_ms(sl.end), sl.weight) for sl in here
+            ]
             tl = timelines.get(unit, CounterTimeline.empty())
             for key, amount in share(tl, presences).items():
                 output[key] = amount / divisor
             if unit in reject_lines:
                 rejects.update(share(reject_lines[unit], presences))
-            no_data.update(sl.shift_id for sl in here if not tl.has_data(_ms(sl.start), _ms(sl.end)))
+            no_data.update(
+                sl.shift_id for sl in here if not tl.has_data(epoch_ms(sl.start), epoch_ms(sl.end))
+            )
     return output, rejects, no_data
 
 

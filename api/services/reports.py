@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from api.models import Household, PayrollLine, PayrollRun, Worker
 from api.services.income import (
-    PAID,
     above_line,
     dividends_by_household_month,
     month_key,
+    select_paid,
     wages_by_household_month,
 )
 
@@ -98,12 +98,8 @@ def employment_report(
     # Workers and person-days per (month, household): a worker belongs to one household.
     people: dict[tuple[str, int], tuple[int, int]] = {}
     year_workers: dict[int, set[int]] = defaultdict(set)
-    stmt = (
-        select(PayrollRun.period_start, Worker.household_id, PayrollLine.worker_id, PayrollLine.days)
-        .join(PayrollLine, PayrollLine.run_id == PayrollRun.id)
-        .join(Worker, Worker.id == PayrollLine.worker_id)
-        .where(PayrollRun.status.in_(PAID), PayrollRun.period_start >= start, PayrollRun.period_start < end)
-    )
+    cols = (PayrollRun.period_start, Worker.household_id, PayrollLine.worker_id, PayrollLine.days)
+    stmt = select_paid(PayrollLine, start, end, *cols)
     counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
     month_workers: dict[tuple[str, int], set[int]] = defaultdict(set)
     for period_start, hid, wid, days in session.execute(stmt):

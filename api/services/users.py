@@ -1,4 +1,4 @@
-"""Creating logins (used by the API and ``eggwatch users create``)."""
+"""Logins: creating them (used by the API and ``eggwatch users create``), their units, their view."""
 
 from __future__ import annotations
 
@@ -8,9 +8,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import ROLES, User, UserUnit
+from api.schemas.people import UserOut
 from api.security import hash_password
 
 MIN_PASSWORD = 10
+
+
+def username_taken(session: Session, username: str) -> bool:
+    return session.scalar(select(User.id).where(User.username == username)) is not None
+
+
+def linked_units(session: Session, user_id: int) -> list[str]:
+    """The units linked to a login in ``user_units``, sorted."""
+    return sorted(session.scalars(select(UserUnit.unit).where(UserUnit.user_id == user_id)))
+
+
+def user_out(session: Session, user: User) -> UserOut:
+    """A login as the API shows it: its fields and its units."""
+    out = UserOut.model_validate(user)
+    out.units = linked_units(session, user.id)
+    return out
 
 
 def create_user(
@@ -30,7 +47,7 @@ def create_user(
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
+    if username_taken(session, username):
         raise ValueError(f"user {username!r} already exists")
     user = User(
         username=username,

@@ -18,7 +18,7 @@ import numpy as np
 
 from eggwatch.breeds import LABELS, curve
 from eggwatch.park import House, Park
-from eggwatch.store.base import Query, Series, TelemetryStore
+from eggwatch.store.base import Query, Series, TelemetryStore, epoch_ms
 from eggwatch.store.counters import increases
 
 HOUR_MS = 3_600_000
@@ -89,10 +89,6 @@ def local_midnight(now: dt.datetime, park: Park) -> dt.datetime:
     return dt.datetime.combine(now.astimezone(park.tz).date(), dt.time(0), park.tz)
 
 
-def _ms(t: dt.datetime) -> int:
-    return int(t.timestamp() * 1000)
-
-
 def _hourly_increases(series: list[Series], since_ms: int) -> dict[int, float]:
     """Hour start (ms) → summed counter increases over every series, for hours at or after ``since_ms``."""
     out: dict[int, float] = defaultdict(float)
@@ -145,7 +141,7 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     site = park.site
     midnight = local_midnight(now, park)
     start = midnight - dt.timedelta(days=SPARK_DAYS)
-    now_ms, start_ms = _ms(now), _ms(start)
+    now_ms, start_ms = epoch_ms(now), epoch_ms(start)
     hourly = _hourly_increases(
         store.query(
             Query("eggs_total", site, start_ms - HOUR_MS, now_ms, HOUR_MS, "last", units=(house.unit,))
@@ -194,7 +190,7 @@ def line_figures(
     store: TelemetryStore, park: Park, unit: str, name_zh: str | None, now: dt.datetime
 ) -> LineFigures:
     site = park.site
-    start, end = _ms(local_midnight(now, park)), _ms(now)
+    start, end = epoch_ms(local_midnight(now, park)), epoch_ms(now)
     state = _last(store, "line_state", site, unit, end - LINE_STATE_FRESH_MS, end + 1)
     speed = _last(store, "line_speed_eph", site, unit, end - LINE_STATE_FRESH_MS, end + 1)
     return LineFigures(

@@ -11,6 +11,7 @@ tags; one field ``value`` (integer for integer metrics, float otherwise); time p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple, Protocol, get_args
@@ -21,6 +22,11 @@ from eggwatch.wire import Reading
 
 Agg = Literal["last", "first", "mean", "sum", "min", "max", "count"]
 AGGS: tuple[str, ...] = get_args(Agg)
+
+
+def epoch_ms(t: dt.datetime) -> int:
+    """``t`` in the store's time unit: milliseconds since the epoch (``t`` timezone-aware)."""
+    return int(t.timestamp() * 1000)
 
 
 class Point(NamedTuple):
