@@ -213,6 +213,47 @@ def _guide(age: np.ndarray, breeds: tuple[str, ...], figure: str) -> np.ndarray:
     return np.where(np.isnan(g), 1.0, g)
 
 
+def _hen_fall_excuse(hens: np.ndarray, cfg: DetectorConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(depopulating, back, excuse), ``[house, hour]``: hens fell recently (:func:`_recent_fall`), and
+    the share of the per-hen figures a fall of hens explains (0-1; ``inf``: no verdict).
+
+    While a 24 h window mixes the flock before and after a fall of hens, its per-hen figures can be
+    off by up to the share that fell within it: falls within part of that are explained, larger
+    ones judged (hens dying of a disease are no depopulation: pausing outright hid 59 of 77
+    diseases of 14 seeds that killed 4 % of the hens a day for two days).
+    Half the house or more gone within the window (a flock sold, a house emptied): no verdict."""
+    depop, back = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
+    fallen = _fallen_share(hens, DAY)
+    share = np.where(fallen >= cfg.depopulation_whole_frac, 1.0, cfg.depopulation_excuse)
+    excuse = np.where(depop, np.where(fallen >= 0.5, np.inf, share * fallen), 0.0)
+    return depop, back, excuse
+
+
+def _cleaned_counts(
+    frame: HourlyFrame, first_hod: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(eggs, water_l, feed_kg, meters_stuck): the frame's counts with what no hen made taken out.
+
+    Meter hours no meter can make are unknown (spikes.py), and so are a meter's hours stuck at one
+    figure (stuck_meters.py, ``meters_stuck`` by column); then counters and meters that lost their
+    backlog in a gap get it back (gaps.py)."""
+    water_l, feed_kg = (drop_spikes(a, first_hod) for a in (frame.water_l, frame.feed_kg))
+    meters_stuck = {"water_l": stuck_meter(water_l), "feed_kg": stuck_meter(feed_kg)}
+    water_l, feed_kg = (
+        np.where(meters_stuck[k], np.nan, a) for k, a in (("water_l", water_l), ("feed_kg", feed_kg))
+    )
+    eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
+    return eggs, water_l, feed_kg, meters_stuck
+
+
+def _fires(alarm: np.ndarray, active: np.ndarray, rearm_hours: int, first_verdict: int) -> np.ndarray:
+    """The hours an alert fires: the first alarm of each episode (:func:`first_alarms`), none before
+    the pass's first verdict (the lead-in's alarms only carry episodes on)."""
+    fires = first_alarms(alarm, active, rearm_hours)
+    fires[..., :first_verdict] = False
+    return fires
+
+
 def analyse(
     frame: HourlyFrame,
     cfg: DetectorConfig,
@@ -237,15 +278,7 @@ def analyse(
     first_hod = frame.start.hour
     hens = believed_hens(frame.hens)
     hens_mean = day_mean_hens(hens)
-    depop, hens_back = _recent_fall(hens, cfg.depopulation_frac, 48, cfg.depopulation_pause_hours)
-    # While a 24 h window mixes the flock before and after a fall of hens, its per-hen figures can be
-    # off by up to the share that fell within it: falls within part of that are explained, larger
-    # ones judged (hens dying of a disease are no depopulation: pausing outright hid 59 of 77
-    # diseases of 14 seeds that killed 4 % of the hens a day for two days).
-    # Half the house or more gone within the window (a flock sold, a house emptied): no verdict.
-    fallen = _fallen_share(hens, DAY)
-    share = np.where(fallen >= cfg.depopulation_whole_frac, 1.0, cfg.depopulation_excuse)
-    excuse = np.where(depop, np.where(fallen >= 0.5, np.inf, share * fallen), 0.0)
+    depop, hens_back, excuse = _hen_fall_excuse(hens, cfg)
     # An age far off the day before's: a typo, or a new flock not yet split off (flocks.py).  No
     # verdicts until it is corrected or believed.
     unsettled = age_unsettled(frame.age_weeks)
@@ -254,15 +287,7 @@ def analyse(
     maturity = maturity_shift(frame, cfg, age) if maturity is None else maturity
     standard = breed_standard(age + maturity, frame.breeds)
 
-    # Meter hours no meter can make are unknown (spikes.py), and so are a meter's hours stuck at one
-    # figure (stuck_meters.py); then counters and meters that lost their backlog in a gap get it
-    # back (gaps.py).
-    water_l, feed_kg = (drop_spikes(a, first_hod) for a in (frame.water_l, frame.feed_kg))
-    meters_stuck = {"water_l": stuck_meter(water_l), "feed_kg": stuck_meter(feed_kg)}
-    water_l, feed_kg = (
-        np.where(meters_stuck[k], np.nan, a) for k, a in (("water_l", water_l), ("feed_kg", feed_kg))
-    )
-    eggs, water_l, feed_kg = (restore_lost_backlogs(a) for a in (frame.eggs, water_l, feed_kg))
+    eggs, water_l, feed_kg, meters_stuck = _cleaned_counts(frame, first_hod)
     # A probe's glitches and its hours stuck at one figure are unknown (temp_jumps.py, stuck_probes.py).
     temp_c = drop_temp_jumps(frame.temp_c)
     probe_stuck = stuck_probe(temp_c)
@@ -350,25 +375,18 @@ def analyse(
     # alarm of an episode fires), so an event still going on is not alerted again in a live pass.
     for alarm in (drops.alarm, water.alarm, feed.alarm, heat.alarm, drops.stopped):
         alarm[:, : max(0, first_verdict - EPISODE_LEAD_HOURS)] = False
-    drop_fires = first_alarms(drops.alarm, drops.active, cfg.rearm_hours)
-    water_fires = first_alarms(water.alarm, water.active, cfg.rearm_hours)
-    feed_fires = first_alarms(feed.alarm, feed.active, cfg.rearm_hours)
-    heat_fires = first_alarms(heat.alarm, heat.active, cfg.rearm_hours)
-    stop_fires = first_alarms(drops.stopped, drops.stopped, cfg.rearm_hours)
-    stuck_fires = first_alarms(stuck, stuck, cfg.rearm_hours)
-    meter_stuck_fires = {k: first_alarms(m, m, cfg.rearm_hours) for k, m in meters_stuck.items()}
-    probe_stuck_fires = first_alarms(probe_stuck, probe_stuck, cfg.rearm_hours)
-    every_fires = (
-        drop_fires,
-        water_fires,
-        feed_fires,
-        heat_fires,
-        stop_fires,
-        stuck_fires,
-        probe_stuck_fires,
-    )
-    for fires in (*every_fires, *meter_stuck_fires.values()):
-        fires[..., :first_verdict] = False
+
+    def fires(alarm: np.ndarray, active: np.ndarray) -> np.ndarray:
+        return _fires(alarm, active, cfg.rearm_hours, first_verdict)
+
+    drop_fires = fires(drops.alarm, drops.active)
+    water_fires = fires(water.alarm, water.active)
+    feed_fires = fires(feed.alarm, feed.active)
+    heat_fires = fires(heat.alarm, heat.active)
+    stop_fires = fires(drops.stopped, drops.stopped)
+    stuck_fires = fires(stuck, stuck)
+    meter_stuck_fires = {k: fires(m, m) for k, m in meters_stuck.items()}
+    probe_stuck_fires = fires(probe_stuck, probe_stuck)
     return Analysis(
         hens, hens_mean, standard, maturity, depop, pause, rows, drops, water, feed, heat,
         drop_fires, water_fires, feed_fires, heat_fires, stop_fires, stuck, stuck_fires,
