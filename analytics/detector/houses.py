@@ -104,7 +104,6 @@ def analyse_drops(
     stuck counter's first hours, stuck.py); the days after read them as unknown.
     ``standard_then``: the past days' standard at each hour's own curve shift (baseline.py).
     """
-    _, _, t = rows.window.shape
     # Intraday pattern (all rows, as counted) → quiet hours and the eggs each hour should count.
     profiles, day_of_hour = daily_profiles(counted_hour, first_hod, cfg.baseline_days)
     quiet, round_the_clock = (
@@ -157,25 +156,7 @@ def analyse_drops(
 
         thr_fast = np.maximum(cfg.fast_min_pts, cfg.fast_z * sigma) * factor
         above = valid & ~hold & (deficit >= thr_fast) & (two_day >= 0.5 * thr_fast)
-    started = run_start(above)
-    hour = np.arange(t)
-    flow = np.cumsum(share_now, axis=-1)
-    flow_since = flow - value_at(flow, started)
-    # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
-    # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
-    flow_from = flow - np.where(started > 0, value_at(flow, started - 1), 0.0)
-    # A shortfall that lasted through the day's last belt run, and the hour after it (a run that
-    # came a little late counts the rest of its eggs then), has no run left to be made up by.
-    rest = np.full(above.shape, np.nan)
-    some = np.flatnonzero(above.any(axis=-1))  # few houses ever fall that short: only theirs
-    if some.size:
-        left = at_hours(still_to_count(profiles[some], cfg.quiet_share), day_of_hour, first_hod)
-        rest[some] = value_at(left, started[some])
-    with np.errstate(invalid="ignore"):  # no quiet stretch (counting round the clock): fast_flow
-        survived = np.fmin(cfg.fast_flow, rest - cfg.quiet_share)
-    fast = above & (
-        ((flow_since >= survived) & (hour > started)) | (drinking_down & (flow_from >= cfg.fast_flow))
-    )
+    fast = _survived_counting(above, share_now, profiles, day_of_hour, first_hod, drinking_down, cfg)
 
     # Two-day trend: (yesterday + 2 x today) / sqrt(5) noise units.  Without a usable yesterday (no
     # verdict then, or a row just left out: a counter fault's first hours were short before the fault
@@ -216,6 +197,39 @@ def analyse_drops(
     stopped[:, :start] = False
     return HouseDrops(
         hd, expected, sigma, deficit, sigma_quiet, alarm, active, channel, trend, noise, hold, stopped, recent
+    )
+
+
+def _survived_counting(
+    above: np.ndarray,
+    share_now: np.ndarray,
+    profiles: np.ndarray,
+    day_of_hour: np.ndarray,
+    first_hod: int,
+    drinking_down: np.ndarray,
+    cfg: DetectorConfig,
+) -> np.ndarray:
+    """The fast channel's verdict, ``[house, hour]``: a large deficit (``above``) that lasted while
+    ``fast_flow`` of a day's expected counting went by (``share_now``: the share each hour counts),
+    so a late belt run or a laying-time shift, which the next run makes up, cannot trigger it."""
+    started = run_start(above)
+    hour = np.arange(above.shape[-1])
+    flow = np.cumsum(share_now, axis=-1)
+    flow_since = flow - value_at(flow, started)
+    # With drinking down over 24 h and mid-day alike (a timing shift leaves both), the counting hour
+    # that showed the shortfall counts towards the flow: a sick house's short run is not made up.
+    flow_from = flow - np.where(started > 0, value_at(flow, started - 1), 0.0)
+    # A shortfall that lasted through the day's last belt run, and the hour after it (a run that
+    # came a little late counts the rest of its eggs then), has no run left to be made up by.
+    rest = np.full(above.shape, np.nan)
+    some = np.flatnonzero(above.any(axis=-1))  # few houses ever fall that short: only theirs
+    if some.size:
+        left = at_hours(still_to_count(profiles[some], cfg.quiet_share), day_of_hour, first_hod)
+        rest[some] = value_at(left, started[some])
+    with np.errstate(invalid="ignore"):  # no quiet stretch (counting round the clock): fast_flow
+        survived = np.fmin(cfg.fast_flow, rest - cfg.quiet_share)
+    return above & (
+        ((flow_since >= survived) & (hour > started)) | (drinking_down & (flow_from >= cfg.fast_flow))
     )
 
 
