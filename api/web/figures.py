@@ -142,12 +142,13 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     midnight = local_midnight(now, park)
     start = midnight - dt.timedelta(days=SPARK_DAYS)
     now_ms, start_ms = epoch_ms(now), epoch_ms(start)
-    hourly = _hourly_increases(
-        store.query(
-            Query("eggs_total", site, start_ms - HOUR_MS, now_ms, HOUR_MS, "last", units=(house.unit,))
-        ),
-        start_ms,
+    counters = store.query(
+        Query("eggs_total", site, start_ms - HOUR_MS, now_ms, HOUR_MS, "last", units=(house.unit,))
     )
+    hourly = _hourly_increases(counters, start_ms)
+    # The day the counters' readings begin was counted only in part: no figure for it (a fraction
+    # of a day's eggs over the hens read as a collapse on the first day of a new install or a demo).
+    counted_from = min((int(s.ts[0]) for s in counters if s.ts.size), default=now_ms)
     hens_series = store.query(
         Query("hens_housed", site, start_ms, now_ms, HOUR_MS, "last", units=(house.unit,))
     )
@@ -165,7 +166,8 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
         day = today - dt.timedelta(days=k)
         hens = hens_by_day.get(day) or float(house.hens_placed)
         eggs = eggs_by_day.get(day)
-        pct = 100.0 * eggs / hens if eggs else None
+        whole_day = epoch_ms(dt.datetime.combine(day, dt.time(0), park.tz)) >= counted_from
+        pct = 100.0 * eggs / hens if eggs and whole_day else None
         days.append(DayPoint(day, pct, float(std.hen_day(house.age_weeks(day)))))
     yesterday = today - dt.timedelta(days=1)
     hens_now = hens_by_day.get(today) or hens_by_day.get(yesterday) or float(house.hens_placed)

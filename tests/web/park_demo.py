@@ -47,12 +47,13 @@ def _lay_share(hour: int) -> float:
     return weights[hour] / sum(weights)
 
 
-def fill_store(store: TelemetryStore, park: Park, now: dt.datetime) -> dict[str, float]:
-    """Write the telemetry; returns the eggs each house laid since local midnight (the truth)."""
+def fill_store(store: TelemetryStore, park: Park, now: dt.datetime, days: int = 16) -> dict[str, float]:
+    """Write ``days`` of telemetry up to ``now``; returns the eggs each house laid since local
+    midnight (the truth)."""
     from eggwatch.breeds import curve
 
     now_ms = int(now.timestamp() * 1000) // HOUR_MS * HOUR_MS
-    start_ms = now_ms - 16 * 24 * HOUR_MS
+    start_ms = now_ms - days * 24 * HOUR_MS
     midnight = dt.datetime.combine(now.astimezone(park.tz).date(), dt.time(0), park.tz)
     midnight_ms, now_exact_ms = int(midnight.timestamp() * 1000), int(now.timestamp() * 1000)
     today: dict[str, float] = {}

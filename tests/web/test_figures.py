@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from api.web.figures import park_figures, spark_values, usual_share
 from api.web.svg import sparkline
+from eggwatch.store.embedded import EmbeddedStore
 from eggwatch.store.influx import InfluxStore
 from tests.support.servers import Influxd
 from tests.web.conftest import WebDemo
@@ -27,6 +29,20 @@ def test_hen_day_so_far_is_compared_with_the_usual_share_of_the_standard(web_dem
         full_days = [d.hen_day_pct for d in h.days[1:] if d.hen_day_pct is not None]
         assert len(full_days) >= 12
         assert all(abs(p - level * d.standard_pct) < 1.5 for p, d in zip(full_days, h.days[1:], strict=False))
+
+
+def test_the_day_the_counters_begin_has_no_figure(web_demo: WebDemo, tmp_path: Path) -> None:
+    """A new install (or a demo's first day) counted part of its first day: no collapse drawn."""
+    tz = web_demo.park.tz
+    now = dt.datetime.combine(web_demo.now.astimezone(tz).date(), dt.time(9, 30), tz)
+    store = EmbeddedStore(tmp_path / "store")
+    fill_store(store, web_demo.park, now, days=5)  # from 09:00 five days ago: half its eggs
+    figures = park_figures(store, web_demo.park, now)
+    store.close()
+    for h in figures.houses:
+        shown = [d.hen_day_pct is not None for d in h.days]
+        assert shown[-5:] == [False, True, True, True, True], (h.unit, shown)
+        assert not any(shown[:-5])
 
 
 def test_before_laying_starts_there_is_no_comparison(web_demo: WebDemo) -> None:
