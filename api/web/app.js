@@ -36,10 +36,17 @@
     el.hidden = !text;
   }
 
+  // Month-day and time in the park's zone, as the header writes dates (12-01 22:27): the same in
+  // both languages, and not read as the first of December in one and the twelfth of January in another.
+  const stamp = new Intl.DateTimeFormat("en-US", {
+    timeZone: tz, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+
   function when(iso) {
     if (!iso) return "";
-    const locale = lang === "zh" ? "zh-CN" : "en-GB";
-    return new Date(iso).toLocaleString(locale, { timeZone: tz, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+    const part = {};
+    for (const p of stamp.formatToParts(new Date(iso))) part[p.type] = p.value;
+    return `${part.month}-${part.day} ${part.hour}:${part.minute}`;
   }
 
   function el(tag, cls, text) {

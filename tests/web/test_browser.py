@@ -11,6 +11,7 @@ Screenshots are saved under test-artifacts/web/ (gitignored).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,6 +111,9 @@ def test_supervisor_acknowledges_an_alert_on_a_phone(
     page.wait_for_selector("#alert-list li.alert")
     assert "Houses" in page.inner_text("#houses h2")
     assert page.locator("#alert-list button.ack").inner_text() == "Acknowledge"
+    # Times as the header writes dates, month-day in both languages (not 01/12 for 1 December).
+    opened = page.locator("#alert-list li.alert p.muted").first.inner_text()
+    assert re.match(r"\d\d-\d\d \d\d:\d\d", opened), opened
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "home-360-en.png"), full_page=True)
 
