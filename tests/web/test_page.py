@@ -43,6 +43,7 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
     assert 'id="who">sup1 (supervisor)<' in html and 'id="logout"' in html
+    assert html.index('id="alerts"') < html.index('id="houses"')  # a supervisor comes for the alerts
 
 
 def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
@@ -51,6 +52,7 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     html = client.get("/").text
     assert all(f'data-unit="{u}"' in html for u in web_demo.eggs_today)
     assert 'id="who">office1 (poverty_office)<' in html
+    assert html.index('id="houses"') < html.index('id="alerts"') and html.count('id="alerts"') == 1
 
 
 def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None:
