@@ -22,12 +22,13 @@ from analytics.alerts.lifecycle import AlertBook, LifecycleError, Policy, routes
 from analytics.alerts.models import Alert
 from analytics.alerts.payload import alert_object
 from analytics.alerts.schemas import ActionIn, AlertDetail, AlertOut, AlertPage, EventOut, Since, Status
-from api.deps import SessionDep, require_roles, units_of
+from api.deps import Role, SessionDep, require_roles, units_of
 from api.models import User
 from eggwatch.settings import ConfigError
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
-Operator = Annotated[User, require_roles("manager", "supervisor")]
+ALERT_ROLES: tuple[Role, ...] = ("manager", "supervisor")  # and admin, as every route
+Operator = Annotated[User, require_roles(*ALERT_ROLES)]
 UnitParam = Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,64}$")]
 KindParam = Annotated[str | None, Query(pattern=r"^[a-z0-9_]{1,32}$")]
 

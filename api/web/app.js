@@ -142,15 +142,18 @@
     }
   }
 
+  // The alerts' box: only on the pages of roles that may see alerts (the server renders it or not).
+  const alertBox = $("alert-box");
+
   function askForLogin() {
     // A logged-in page in a tab without its own token (e.g. a new tab): figures yes, alerts after login.
-    $("alert-box").hidden = true;
+    if (alertBox) alertBox.hidden = true;
     $("login").hidden = false;
   }
 
   async function signedIn() {
     $("login").hidden = true;
-    $("alert-box").hidden = false;
+    if (alertBox) alertBox.hidden = false;
     try {
       const me = await api("GET", "/api/v1/auth/me");
       if (!me.ok) throw new Error("me " + me.status);
@@ -161,10 +164,10 @@
         return;
       }
     } catch (err) {
-      if (token()) show($("alert-error"), words.error);
+      if (token() && alertBox) show($("alert-error"), words.error);
       return;
     }
-    await loadAlerts();
+    if (alertBox) await loadAlerts();
   }
 
   function tokenExpired() {

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from analytics.alerts.api import ALERT_ROLES
 from api.models import User
 from api.web.figures import ParkFigures, park_figures, spark_values
 from api.web.i18n import LANGS, Lang, table
@@ -96,6 +97,7 @@ def _page(request: Request, user: User, now: dt.datetime, lang: Lang, words: dic
     return _env.get_template("index.html").render(
         _common(lang, words),
         user=user,
+        sees_alerts=user.role in {"admin", *ALERT_ROLES},  # the alerts API would refuse the others
         figures=figures,
         problem=problem,
         sparks=sparks,

@@ -52,7 +52,8 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     html = client.get("/").text
     assert all(f'data-unit="{u}"' in html for u in web_demo.eggs_today)
     assert 'id="who">office1 (poverty_office)<' in html
-    assert html.index('id="houses"') < html.index('id="alerts"') and html.count('id="alerts"') == 1
+    assert html.index('id="reports"') < html.index('id="houses"') < html.index('id="alerts"')
+    assert 'id="alert-box"' not in html and 'id="login"' in html  # the form, for a tab without a token
 
 
 def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None:
