@@ -7,14 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import ConfigDep, SessionDep, require_roles
+from api.deps import ConfigDep, Role, SessionDep, require_roles
 from api.models import User
 from api.services.export import to_csv, to_xlsx
 from api.services.income import year_bounds
 from api.services.reports import columns_for, employment_report
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-Reader = Annotated[User, require_roles("manager", "payroll", "poverty_office")]
+REPORT_ROLES: tuple[Role, ...] = ("manager", "payroll", "poverty_office")  # and admin
+Reader = Annotated[User, require_roles(*REPORT_ROLES)]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

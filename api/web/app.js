@@ -99,6 +99,53 @@
     }
   }
 
+  // The employment report as the poverty office reads it: a row a month (the townships summed; a
+  // worker belongs to one household, so to one township) and the year's total, the server's labels.
+  const MONTH_KEYS = ["workers", "poor_workers", "person_days", "wages"];
+
+  async function loadEmployment() {
+    const box = $("employment");
+    if (!box) return;
+    show($("employment-error"), "");
+    try {
+      const query = "?year=" + box.dataset.year + "&by=township&lang=" + lang;
+      const response = await api("GET", "/api/v1/reports/employment" + query);
+      if (!response.ok) throw new Error("employment " + response.status);
+      const report = await response.json();
+      const label = Object.fromEntries(report.columns.map((c) => [c.key, c.label]));
+      const months = new Map();
+      let total = null;
+      for (const row of report.rows) {
+        if (row.month === "total") {
+          total = row;
+          continue;
+        }
+        const sum = months.get(row.month) || Object.fromEntries([["month", row.month], ...MONTH_KEYS.map((k) => [k, 0])]);
+        for (const k of MONTH_KEYS) sum[k] += row[k];
+        months.set(row.month, sum);
+      }
+      const cell = (tag, text, cls) => el(tag, cls, text);
+      const number = (k, v) => (k === "wages" ? Math.round(v) : v).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
+      const head = el("tr");
+      head.append(cell("th", label.month), ...MONTH_KEYS.map((k) => cell("th", label[k], "num")));
+      const line = (name, row, cls) => {
+        const tr = el("tr", cls);
+        tr.append(cell("td", name), ...MONTH_KEYS.map((k) => cell("td", number(k, row[k]), "num")));
+        return tr;
+      };
+      box.querySelector("thead").replaceChildren(head);
+      const body = [...months.values()].map((m) => line(m.month, m));
+      if (total) body.push(line(words.year_total, total, "total"));
+      box.querySelector("tbody").replaceChildren(...body);
+      box.hidden = false;
+    } catch (err) {
+      if (token()) {
+        box.hidden = false;
+        show($("employment-error"), words.error);
+      }
+    }
+  }
+
   async function acknowledge(id, button) {
     button.disabled = true;
     try {
@@ -167,7 +214,7 @@
       if (token() && alertBox) show($("alert-error"), words.error);
       return;
     }
-    if (alertBox) await loadAlerts();
+    await Promise.all([alertBox ? loadAlerts() : null, loadEmployment()]);
   }
 
   function tokenExpired() {

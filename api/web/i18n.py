@@ -56,6 +56,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "forbidden": ("您的角色不能查看告警。", "Your role may not see alerts."),
     "error": ("出错了，请重试。", "Something went wrong; try again."),
     "updated": ("更新于", "Updated"),
+    "employment": ("本年务工就业（按月）", "Employment this year, by month"),
+    "year_total": ("全年", "Year"),
     "employment_report": ("就业报表（本年，Excel）", "Employment report (this year, Excel)"),
     "api_docs": ("接口文档", "API documentation"),
     "kind_laying_drop": ("产蛋下降", "laying drop"),

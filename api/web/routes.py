@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analytics.alerts.api import ALERT_ROLES
 from api.models import User
+from api.routes.reports import REPORT_ROLES
 from api.web.figures import ParkFigures, park_figures, spark_values
 from api.web.i18n import LANGS, Lang, table
 from api.web.session import PageUser, cookie_name, forget
@@ -98,6 +99,7 @@ def _page(request: Request, user: User, now: dt.datetime, lang: Lang, words: dic
         _common(lang, words),
         user=user,
         sees_alerts=user.role in {"admin", *ALERT_ROLES},  # the alerts API would refuse the others
+        reads_reports=user.role in {"admin", *REPORT_ROLES},
         figures=figures,
         problem=problem,
         sparks=sparks,

@@ -147,6 +147,12 @@ def test_poverty_office_sees_its_report_first_and_no_alerts(
     sections = page.evaluate("[...document.querySelectorAll('main > section')].map((s) => s.id)")
     assert sections[0] == "reports", sections
     assert page.locator("#alert-box, #alert-list, #alert-error").count() == 0
+    # This year's employment by month, from the report's JSON (no payroll yet here: the year's row).
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    head = page.inner_text("#employment thead")
+    assert "务工人数" in head and "其中建档立卡贫困户人数" in head, head
+    assert page.inner_text("#employment tr.total td:first-child") == "全年"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     with page.expect_download() as download:
         page.click("a.report")
     assert download.value.suggested_filename.startswith("employment-")
