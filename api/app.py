@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 
 from cryptography.exceptions import InvalidTag
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from analytics.alerts.api import router as alerts_router
 from api.config import ApiConfig, load_api_config
+from api.routes import api_router
 from api.security import Keys, LoginThrottle
+from api.web import router as web_router
 from eggwatch.park import Park, load_park
 from eggwatch.settings import Settings, load_settings
 from eggwatch.sql import make_engine, make_sessionmaker
@@ -23,28 +25,6 @@ from eggwatch.store.base import TelemetryStore
 from eggwatch.store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
-
-# Everything the app serves, in order: "module:attribute", and whether it must exist.  Optional
-# entries belong to other components and are skipped while their module is not written yet.
-ROUTERS: list[tuple[str, bool]] = [
-    ("api.routes:api_router", True),  # /api/v1 workforce API (this package)
-    ("analytics.alerts.api:router", False),  # /api/v1/alerts (alerts engineer)
-    ("api.web:router", False),  # the web page at / and its static assets (dashboards engineer)
-]
-
-
-def _load_router(spec: str, required: bool) -> APIRouter | None:
-    module, attr = spec.split(":")
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if not required and exc.name and module.startswith(exc.name):
-            return None
-        raise
-    router = getattr(mod, attr, None)
-    if router is None and required:
-        raise ImportError(f"{spec} not found")
-    return router
 
 
 def _store_opener(settings: Settings, store: TelemetryStore | None) -> Callable[[], TelemetryStore | None]:
@@ -137,8 +117,7 @@ def create_app(
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:
         return JSONResponse({"detail": "conflicts with existing data"}, status_code=409)
 
-    for spec, required in ROUTERS:
-        router = _load_router(spec, required)
-        if router is not None:
-            app.include_router(router)
+    # Everything the app serves: the workforce API (/api/v1), the alerts (/api/v1/alerts), the page.
+    for router in (api_router, alerts_router, web_router):
+        app.include_router(router)
     return app
