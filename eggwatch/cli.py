@@ -13,7 +13,7 @@ import typer
 from analytics.alerts.cli import analytics_app
 from analytics.cli import detect, evaluate
 from api.cli import api, db_app, users_app
-from eggwatch.clikit import NotImplementedYet, fail
+from eggwatch.clikit import fail
 from eggwatch.demo.cli import demo
 from eggwatch.grafana import dashboards_app
 from eggwatch.settings import ConfigError
@@ -45,8 +45,6 @@ def main() -> None:
         app()
     except ConfigError as exc:
         fail(f"configuration: {exc}")
-    except NotImplementedYet as exc:
-        fail(f"{exc} is not implemented yet")
     except KeyboardInterrupt:
         sys.exit(130)
 

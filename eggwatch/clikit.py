@@ -7,10 +7,6 @@ import sys
 from typing import NoReturn
 
 
-class NotImplementedYet(Exception):
-    """A command whose component has not landed yet."""
-
-
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a one-line error and exit non-zero."""
     print(f"eggwatch: error: {message}", file=sys.stderr)
