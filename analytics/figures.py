@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -147,9 +147,3 @@ def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
 def house_figures(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> list[HouseFigures]:
     """Figures of every house of ``park`` for ``[start, end)`` straight from the telemetry store."""
     return figures_from_frame(load_hourly(store, park, start, end), park)
-
-
-def last_days(store: TelemetryStore, park: Park, now: datetime, days: int = 7) -> list[HouseFigures]:
-    """Convenience for the web page: the last ``days`` days up to the current hour."""
-    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    return house_figures(store, park, end - timedelta(days=days), end)

@@ -51,15 +51,3 @@ def make_client(
     client.max_queued_messages_set(max_queued)
     client.reconnect_delay_set(min_delay=1, max_delay=30)
     return client
-
-
-def connect_properties(persistent: bool, protocol: str):  # type: ignore[no-untyped-def]
-    """MQTT 5 needs the session-expiry property to keep a session; 3.1.1 uses clean_session."""
-    if protocol != "5":
-        return None
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
-
-    props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 7 * 86400 if persistent else 0
-    return props

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -220,8 +220,3 @@ def encode(seq: int, readings: Iterable[Reading]) -> bytes:
     if not 1 <= len(items) <= MAX_READINGS:
         raise ValueError(f"a message holds 1 to {MAX_READINGS} readings, got {len(items)}")
     return orjson.dumps({"seq": seq, "readings": items})
-
-
-def chunked(readings: Sequence[Reading], size: int = MAX_READINGS) -> Iterable[Sequence[Reading]]:
-    for i in range(0, len(readings), size):
-        yield readings[i : i + size]

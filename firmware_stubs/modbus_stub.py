@@ -19,7 +19,7 @@ import random
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -183,10 +183,6 @@ def _split(attr: str) -> tuple[str, int | None]:
     if not m:
         raise ValueError(f"bad state attribute {attr!r}")
     return m.group(1), (int(m.group(2)) if m.group(2) else None)
-
-
-def state_fields(state: Any) -> dict[str, Any]:
-    return {f.name: getattr(state, f.name) for f in fields(state)}
 
 
 async def _nobody(*_args: Any) -> ExcCodes | None:

@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from eggwatch.park import Park
@@ -172,7 +171,3 @@ def start_api(
     if not server.started:
         why = "not listening after 20 s" if thread.is_alive() else "it stopped (port in use?)"
         raise RuntimeError(f"the API did not start on {host}:{port}: {why}")
-
-
-def data_path(settings: Settings, *parts: str) -> Path:
-    return settings.path(*parts)
