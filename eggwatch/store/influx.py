@@ -136,12 +136,6 @@ class InfluxStore:
             return WriteResult(len(lines))
         return self._partial(list(lines), text)
 
-    def write_body(self, body: bytes) -> None:
-        """POST an already encoded, uncompressed body (the benchmark's raw baseline); raises unless 204."""
-        status, text = self._post_write(body, compressed=False)
-        if status != 204:
-            raise StoreRejected([("", text)])
-
     def _partial(self, lines: list[str], text: str) -> WriteResult:
         reason = _error_text(text)
         named = {m.group(1): m.group(2).strip() for m in _UNPARSABLE.finditer(reason)}
@@ -157,10 +151,10 @@ class InfluxStore:
         left, right = self.write_lines(lines[:mid]), self.write_lines(lines[mid:])
         return WriteResult(left.written + right.written, left.rejected + right.rejected)
 
-    def _post_write(self, body: bytes, compressed: bool = True) -> tuple[int, str]:
+    def _post_write(self, body: bytes) -> tuple[int, str]:
         params = {"db": self.database, "precision": "ms", **self._auth_params}
         headers = {"Content-Type": "text/plain; charset=utf-8"}
-        if compressed and self.gzip_level:
+        if self.gzip_level:
             headers["Content-Encoding"] = "gzip"
         deadline = time.monotonic() + self.retry_for_s
         delay = 0.05
