@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analytics.alerts.api import ALERT_ROLES
+from api.deps import SessionDep, units_of
 from api.models import User
 from api.routes.reports import REPORT_ROLES
 from api.web.figures import ParkFigures, park_figures, spark_values
@@ -63,10 +64,15 @@ def _figures(request: Request, now: dt.datetime) -> tuple[ParkFigures | None, st
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: PageUser, lang: Annotated[Lang, Query()] = "zh") -> HTMLResponse:
+def home(
+    request: Request, user: PageUser, session: SessionDep, lang: Annotated[Lang, Query()] = "zh"
+) -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
     words = table(lang)
-    html = _page(request, user, now, lang, words) if user is not None else _login_page(lang, words)
+    if user is None:
+        html = _login_page(lang, words)
+    else:
+        html = _page(request, user, units_of(session, user) or set(), now, lang, words)
     response = HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Security-Policy": CSP})
     if user is None and cookie_name(request) in request.cookies:
         forget(request, response)  # expired or revoked: the browser need not send it again
@@ -86,8 +92,13 @@ def _common(lang: Lang, words: dict[str, str]) -> dict[str, object]:
     }
 
 
-def _page(request: Request, user: User, now: dt.datetime, lang: Lang, words: dict[str, str]) -> str:
+def _page(
+    request: Request, user: User, own: set[str], now: dt.datetime, lang: Lang, words: dict[str, str]
+) -> str:
+    """The page; ``own``: the units a supervisor oversees, whose houses come first and stand out."""
     figures, problem = _figures(request, now)
+    if figures is not None and own:
+        figures.houses.sort(key=lambda h: h.unit not in own)  # stable: the park's order otherwise
     park = request.app.state.park
     tz = park.tz if park is not None else dt.UTC
     sparks = {}
@@ -98,6 +109,7 @@ def _page(request: Request, user: User, now: dt.datetime, lang: Lang, words: dic
     return _env.get_template("index.html").render(
         _common(lang, words),
         user=user,
+        own=own,
         sees_alerts=user.role in {"admin", *ALERT_ROLES},  # the alerts API would refuse the others
         reads_reports=user.role in {"admin", *REPORT_ROLES},
         figures=figures,

@@ -116,6 +116,7 @@ def seed_sql(url: str, now: dt.datetime) -> list[int]:
     ids = []
     with Session(engine) as s:
         create_user(s, "sup1", "supervisor", PASSWORD, units=list(HOUSES))
+        create_user(s, "sup2", "supervisor", PASSWORD, units=["house-02"])
         create_user(s, "office1", "poverty_office", PASSWORD)
         for i, (unit, kind, row) in enumerate(
             (("house-02", "laying_drop", None), ("house-01", "sensor_fault", "03"))

@@ -58,6 +58,19 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     assert 'id="employment"' in html  # filled from the report's JSON by the script
 
 
+def test_a_supervisors_own_houses_come_first_and_stand_out(web_demo: WebDemo) -> None:
+    client = TestClient(web_demo.app)
+    web_login(client, "sup2")  # oversees house-02 only
+    html = client.get("/").text
+    assert html.index('data-unit="house-02"') < html.index('data-unit="house-01"')
+    assert '<article class="card house own" data-unit="house-02">' in html
+    assert '<article class="card house" data-unit="house-01">' in html
+    web_login(client, "office1")  # other roles: the park's own order, no house marked
+    html = client.get("/").text
+    assert html.index('data-unit="house-01"') < html.index('data-unit="house-02"')
+    assert "house own" not in html
+
+
 def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None:
     client = TestClient(web_demo.app)
     web_login(client, "sup1")
