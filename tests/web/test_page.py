@@ -44,7 +44,7 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
     assert 'id="who">sup1 (supervisor)<' in html and 'id="logout"' in html
     assert html.index('id="alerts"') < html.index('id="houses"')  # a supervisor comes for the alerts
-    assert 'id="employment"' not in html  # the reports API refuses supervisors
+    assert 'id="employment"' not in html and 'class="report"' not in html  # the reports API refuses them
 
 
 def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
