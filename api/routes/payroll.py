@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from sqlalchemy import func, select
 
-from api.deps import ConfigDep, SessionDep, open_store, require_roles
+from api.deps import ConfigDep, Role, SessionDep, open_store, require_roles
 from api.models import PayrollAdjustment, PayrollLine, PayrollRun, User, Worker, utcnow
 from api.routes._common import (
     IdFilter,
@@ -27,7 +27,8 @@ from api.services.site import site_of, tz_of
 from eggwatch.store.base import TelemetryStore
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
-Reader = Annotated[User, require_roles("manager", "payroll")]
+PAYROLL_READERS: tuple[Role, ...] = ("manager", "payroll")  # and admin
+Reader = Annotated[User, require_roles(*PAYROLL_READERS)]
 Payroll = Annotated[User, require_roles("payroll")]
 
 

@@ -146,6 +146,49 @@
     }
   }
 
+  // A run pays the local dates [period_start, period_end): a whole month reads 2026-11, other
+  // periods their first and last day.
+  function period(start, end) {
+    const last = new Date(Date.parse(end + "T00:00:00Z") - 86400000).toISOString().slice(0, 10);
+    const wholeMonth = start.endsWith("-01") && last.slice(0, 7) === start.slice(0, 7) && end.endsWith("-01");
+    return wholeMonth ? start.slice(0, 7) : start + " – " + last;
+  }
+
+  // The latest payroll runs, for the clerks and the managers: period, status, workers, net total.
+  async function loadPayrollRuns() {
+    const box = $("payroll-runs");
+    if (!box) return;
+    show($("payroll-error"), "");
+    try {
+      const response = await api("GET", "/api/v1/payroll/runs?limit=6");
+      if (!response.ok) throw new Error("payroll runs " + response.status);
+      const runs = (await response.json()).items;
+      const head = el("tr");
+      head.append(el("th", "", words.period), el("th", "", words.run_status), el("th", "num", words.run_workers), el("th", "num", words.net_total));
+      const rows = runs.map((r) => {
+        const tr = el("tr");
+        const total = Math.round(r.net_total).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
+        tr.append(el("td", "", period(r.period_start, r.period_end)), el("td", "", words["run_" + r.status] || r.status), el("td", "num", String(r.workers)), el("td", "num", total));
+        return tr;
+      });
+      if (!rows.length) {
+        const tr = el("tr");
+        const td = el("td", "muted", words.no_runs);
+        td.colSpan = 4;
+        tr.append(td);
+        rows.push(tr);
+      }
+      box.querySelector("thead").replaceChildren(head);
+      box.querySelector("tbody").replaceChildren(...rows);
+      box.hidden = false;
+    } catch (err) {
+      if (token()) {
+        box.hidden = false;
+        show($("payroll-error"), words.error);
+      }
+    }
+  }
+
   async function acknowledge(id, button) {
     button.disabled = true;
     try {
@@ -214,7 +257,7 @@
       if (token() && alertBox) show($("alert-error"), words.error);
       return;
     }
-    await Promise.all([alertBox ? loadAlerts() : null, loadEmployment()]);
+    await Promise.all([alertBox ? loadAlerts() : null, loadEmployment(), loadPayrollRuns()]);
   }
 
   function tokenExpired() {

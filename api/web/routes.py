@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from analytics.alerts.api import ALERT_ROLES
 from api.deps import SessionDep, units_of
 from api.models import User
+from api.routes.payroll import PAYROLL_READERS
 from api.routes.reports import REPORT_ROLES
 from api.web.figures import ParkFigures, park_figures, spark_values
 from api.web.i18n import LANGS, Lang, table
@@ -112,6 +113,7 @@ def _page(
         own=own,
         sees_alerts=user.role in {"admin", *ALERT_ROLES},  # the alerts API would refuse the others
         reads_reports=user.role in {"admin", *REPORT_ROLES},
+        reads_payroll=user.role in {"admin", *PAYROLL_READERS},
         figures=figures,
         problem=problem,
         sparks=sparks,

@@ -1,6 +1,7 @@
 """A small park for the web page tests: two houses with 15 days of hourly counters, one packing
 line with today's counters, written through the embedded telemetry store (as the demo does),
-a migrated SQL database with a supervisor, a poverty-office login and two open alerts."""
+a migrated SQL database with two supervisors, a poverty-office and a payroll login, last month's
+approved payroll run and two open alerts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from api.models import PayrollRun
 from eggwatch.park import House, Line, Park
 from eggwatch.store.base import Point, TelemetryStore
 from eggwatch.wire import Reading
@@ -104,6 +106,15 @@ def fill_store(store: TelemetryStore, park: Park, now: dt.datetime, days: int = 
     return today
 
 
+def last_months_run(now: dt.datetime) -> PayrollRun:
+    """An approved payroll run (no lines) for last calendar month."""
+    first = now.date().replace(day=1)
+    start = (first - dt.timedelta(days=1)).replace(day=1)
+    return PayrollRun(
+        period_start=start, period_end=first, status="approved", min_monthly_fen=191_000, min_hourly_fen=2_000
+    )
+
+
 def seed_sql(url: str, now: dt.datetime) -> list[int]:
     """Migrate, create the logins, open two alerts; returns the alert ids."""
     from analytics.alerts.models import Alert
@@ -117,6 +128,8 @@ def seed_sql(url: str, now: dt.datetime) -> list[int]:
     with Session(engine) as s:
         create_user(s, "sup1", "supervisor", PASSWORD, units=list(HOUSES))
         create_user(s, "sup2", "supervisor", PASSWORD, units=["house-02"])
+        create_user(s, "clerk1", "payroll", PASSWORD)
+        s.add(last_months_run(now))
         create_user(s, "office1", "poverty_office", PASSWORD)
         for i, (unit, kind, row) in enumerate(
             (("house-02", "laying_drop", None), ("house-01", "sensor_fault", "03"))

@@ -4,8 +4,8 @@ Without a session the page is only the login form; a supervisor logs in, sees th
 acknowledges an alert with the button (the server records who did it); the session cookie is
 HttpOnly and SameSite=Strict; a new tab shows the figures and asks for a login for the alerts;
 logging out brings back the login form; a poverty-office login sees its report first and no
-alerts (it downloads the report); the language switch keeps the login, nothing overflows a 360-px-wide phone, and the
-console stays clean.
+alerts (it downloads the report); a payroll login sees last month's run first; the language
+switch keeps the login, nothing overflows a 360-px-wide phone, and the console stays clean.
 Screenshots are saved under test-artifacts/web/ (gitignored).
 """
 
@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine, text
 
 from tests.web.conftest import WebDemo
-from tests.web.park_demo import PASSWORD
+from tests.web.park_demo import PASSWORD, last_months_run
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
@@ -157,6 +157,25 @@ def test_poverty_office_sees_its_report_first_and_no_alerts(
         page.click("a.report")
     assert download.value.suggested_filename.startswith("employment-")
     page.screenshot(path=str(ARTIFACTS / "home-360-poverty-office.png"), full_page=True)
+    assert errors == []
+
+
+def test_payroll_clerk_sees_the_latest_runs(
+    served: str, web_demo: WebDemo, phone: tuple[Page, list[str]]
+) -> None:
+    page, errors = phone
+    page.goto(served + "/")
+    login(page, "clerk1")
+    page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
+    run = page.inner_text("#payroll-runs tbody tr")
+    month = last_months_run(web_demo.now).period_start.strftime("%Y-%m")
+    assert run.startswith(month + "\t") and "已审批" in run, run  # a whole month reads 2026-11
+    assert page.locator("#employment:not([hidden])").count() == 1  # payroll reads the report too
+    sections = page.evaluate("[...document.querySelectorAll('main > section')].map((s) => s.id)")
+    assert sections[0] == "reports", sections  # the clerk's own business first
+    assert page.locator("#alert-box").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "home-360-payroll.png"), full_page=True)
     assert errors == []
 
 

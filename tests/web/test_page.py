@@ -56,6 +56,7 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     assert html.index('id="reports"') < html.index('id="houses"') < html.index('id="alerts"')
     assert 'id="alert-box"' not in html and 'id="login"' in html  # the form, for a tab without a token
     assert 'id="employment"' in html  # filled from the report's JSON by the script
+    assert 'id="payroll-runs"' not in html  # the payroll API refuses the poverty office
 
 
 def test_a_supervisors_own_houses_come_first_and_stand_out(web_demo: WebDemo) -> None:
