@@ -99,51 +99,56 @@
     }
   }
 
+  const numbers = new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: 0 });
+
+  // A table row of ``tag`` cells from [text, isNumber] pairs (numbers align right).
+  function tableRow(tag, cells, cls) {
+    const tr = el("tr", cls);
+    tr.append(...cells.map(([text, isNumber]) => el(tag, isNumber ? "num" : "", text)));
+    return tr;
+  }
+
+  // A card with a table filled from one GET of the API (``path(box)``): ``fill`` turns the answer
+  // into the head row and the body rows. The card stays hidden until then; a failed call shows why.
+  async function loadTable(id, path, fill) {
+    const box = $(id);
+    if (!box) return; // not this role's: the server left it out
+    const error = box.querySelector("p.error");
+    show(error, "");
+    try {
+      const response = await api("GET", path(box));
+      if (!response.ok) throw new Error(id + " " + response.status);
+      const [head, rows] = fill(await response.json());
+      box.querySelector("thead").replaceChildren(head);
+      box.querySelector("tbody").replaceChildren(...rows);
+    } catch (err) {
+      if (!token()) return;
+      show(error, words.error);
+    }
+    box.hidden = false;
+  }
+
   // The employment report as the poverty office reads it: a row a month (the townships summed; a
   // worker belongs to one household, so to one township) and the year's total, the server's labels.
   const MONTH_KEYS = ["workers", "poor_workers", "person_days", "wages"];
 
-  async function loadEmployment() {
-    const box = $("employment");
-    if (!box) return;
-    show($("employment-error"), "");
-    try {
-      const query = "?year=" + box.dataset.year + "&by=township&lang=" + lang;
-      const response = await api("GET", "/api/v1/reports/employment" + query);
-      if (!response.ok) throw new Error("employment " + response.status);
-      const report = await response.json();
-      const label = Object.fromEntries(report.columns.map((c) => [c.key, c.label]));
-      const months = new Map();
-      let total = null;
-      for (const row of report.rows) {
-        if (row.month === "total") {
-          total = row;
-          continue;
-        }
-        const sum = months.get(row.month) || Object.fromEntries([["month", row.month], ...MONTH_KEYS.map((k) => [k, 0])]);
-        for (const k of MONTH_KEYS) sum[k] += row[k];
-        months.set(row.month, sum);
+  function employmentTable(report) {
+    const label = Object.fromEntries(report.columns.map((c) => [c.key, c.label]));
+    const months = new Map();
+    let total = null;
+    for (const row of report.rows) {
+      if (row.month === "total") {
+        total = row;
+        continue;
       }
-      const cell = (tag, text, cls) => el(tag, cls, text);
-      const number = (k, v) => (k === "wages" ? Math.round(v) : v).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
-      const head = el("tr");
-      head.append(cell("th", label.month), ...MONTH_KEYS.map((k) => cell("th", label[k], "num")));
-      const line = (name, row, cls) => {
-        const tr = el("tr", cls);
-        tr.append(cell("td", name), ...MONTH_KEYS.map((k) => cell("td", number(k, row[k]), "num")));
-        return tr;
-      };
-      box.querySelector("thead").replaceChildren(head);
-      const body = [...months.values()].map((m) => line(m.month, m));
-      if (total) body.push(line(words.year_total, total, "total"));
-      box.querySelector("tbody").replaceChildren(...body);
-      box.hidden = false;
-    } catch (err) {
-      if (token()) {
-        box.hidden = false;
-        show($("employment-error"), words.error);
-      }
+      const sum = months.get(row.month) || Object.fromEntries([["month", row.month], ...MONTH_KEYS.map((k) => [k, 0])]);
+      for (const k of MONTH_KEYS) sum[k] += row[k];
+      months.set(row.month, sum);
     }
+    const line = (name, row, cls) => tableRow("td", [[name], ...MONTH_KEYS.map((k) => [numbers.format(row[k]), true])], cls);
+    const rows = [...months.values()].map((m) => line(m.month, m));
+    if (total) rows.push(line(words.year_total, total, "total"));
+    return [tableRow("th", [[label.month], ...MONTH_KEYS.map((k) => [label[k], true])]), rows];
   }
 
   // A run pays the local dates [period_start, period_end): a whole month reads 2026-11, other
@@ -155,38 +160,29 @@
   }
 
   // The latest payroll runs, for the clerks and the managers: period, status, workers, net total.
-  async function loadPayrollRuns() {
-    const box = $("payroll-runs");
-    if (!box) return;
-    show($("payroll-error"), "");
-    try {
-      const response = await api("GET", "/api/v1/payroll/runs?limit=6");
-      if (!response.ok) throw new Error("payroll runs " + response.status);
-      const runs = (await response.json()).items;
-      const head = el("tr");
-      head.append(el("th", "", words.period), el("th", "", words.run_status), el("th", "num", words.run_workers), el("th", "num", words.net_total));
-      const rows = runs.map((r) => {
-        const tr = el("tr");
-        const total = Math.round(r.net_total).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
-        tr.append(el("td", "", period(r.period_start, r.period_end)), el("td", "", words["run_" + r.status] || r.status), el("td", "num", String(r.workers)), el("td", "num", total));
-        return tr;
-      });
-      if (!rows.length) {
-        const tr = el("tr");
-        const td = el("td", "muted", words.no_runs);
-        td.colSpan = 4;
-        tr.append(td);
-        rows.push(tr);
-      }
-      box.querySelector("thead").replaceChildren(head);
-      box.querySelector("tbody").replaceChildren(...rows);
-      box.hidden = false;
-    } catch (err) {
-      if (token()) {
-        box.hidden = false;
-        show($("payroll-error"), words.error);
-      }
+  function payrollTable(page) {
+    const rows = page.items.map((r) =>
+      tableRow("td", [
+        [period(r.period_start, r.period_end)],
+        [words["run_" + r.status] || r.status],
+        [numbers.format(r.workers), true],
+        [numbers.format(r.net_total), true],
+      ]),
+    );
+    if (!rows.length) {
+      const td = el("td", "muted", words.no_runs);
+      td.colSpan = 4;
+      rows.push(el("tr"));
+      rows[0].append(td);
     }
+    return [tableRow("th", [[words.period], [words.run_status], [words.run_workers, true], [words.net_total, true]]), rows];
+  }
+
+  function loadReports() {
+    return Promise.all([
+      loadTable("employment", (box) => "/api/v1/reports/employment?year=" + box.dataset.year + "&by=township&lang=" + lang, employmentTable),
+      loadTable("payroll-runs", () => "/api/v1/payroll/runs?limit=6", payrollTable),
+    ]);
   }
 
   async function acknowledge(id, button) {
@@ -257,7 +253,7 @@
       if (token() && alertBox) show($("alert-error"), words.error);
       return;
     }
-    await Promise.all([alertBox ? loadAlerts() : null, loadEmployment(), loadPayrollRuns()]);
+    await Promise.all([alertBox ? loadAlerts() : null, loadReports()]);
   }
 
   function tokenExpired() {
