@@ -111,6 +111,12 @@ def require_roles(*roles: Role) -> Any:
     return _roles_check(frozenset({"admin", *roles}))
 
 
+def may(user: User, roles: tuple[Role, ...]) -> bool:
+    """Whether ``require_roles(*roles)`` lets ``user`` through (for pages that show only what the
+    API would serve)."""
+    return user.role == "admin" or user.role in roles
+
+
 def only_roles(*roles: Role) -> Any:
     """Like :func:`require_roles` but without the admin pass (unmasking is payroll's alone)."""
     return _roles_check(frozenset(roles))
