@@ -4,7 +4,8 @@ Without a session the page is only the login form; a supervisor logs in, sees th
 acknowledges an alert with the button (the server records who did it); the session cookie is
 HttpOnly and SameSite=Strict; a new tab shows the figures and asks for a login for the alerts;
 logging out brings back the login form; a poverty-office login sees its report first and no
-alerts (it downloads the report); a payroll login sees last month's run first; the language
+alerts (it downloads the report); a payroll login sees last month's run first, and the reason
+when the payroll API fails while the employment table still loads; the language
 switch keeps the login, nothing overflows a 360-px-wide phone, and the console stays clean.
 Screenshots are saved under test-artifacts/web/ (gitignored).
 """
@@ -177,6 +178,24 @@ def test_payroll_clerk_sees_the_latest_runs(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "home-360-payroll.png"), full_page=True)
     assert errors == []
+
+
+def test_a_failing_report_call_shows_why_and_leaves_the_rest(
+    served: str, phone: tuple[Page, list[str]]
+) -> None:
+    """The payroll API failing (here a 503 from a proxy) shows the card's error in the page's
+    language; the employment table beside it still loads, and nothing throws."""
+    page, errors = phone
+    page.route("**/api/v1/payroll/runs*", lambda route: route.fulfill(status=503, body="busy"))
+    page.goto(served + "/")
+    login(page, "clerk1")
+    page.wait_for_selector("#payroll-runs:not([hidden]) p.error:not([hidden])")
+    assert "出错" in page.inner_text("#payroll-runs p.error"), page.inner_text("#payroll-runs")
+    assert page.locator("#payroll-runs tbody tr").count() == 0
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    assert page.locator("#employment p.error:not([hidden])").count() == 0
+    # The browser itself logs the refused resource; the page's script adds nothing.
+    assert all("503" in e for e in errors), errors
 
 
 def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]]) -> None:
