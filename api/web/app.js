@@ -159,8 +159,12 @@
     return wholeMonth ? start.slice(0, 7) : start + " – " + last;
   }
 
-  // The latest payroll runs, for the clerks and the managers: period, status, workers, net total.
-  function payrollTable(page) {
+  // The latest payroll runs, for the clerks and the managers: period, status, workers, net total;
+  // a button under them fetches the runs before, a page at a time.
+  const RUNS_PAGE = 6;
+  const runsPath = (offset) => "/api/v1/payroll/runs?limit=" + RUNS_PAGE + "&offset=" + offset;
+
+  function runRows(page) {
     const rows = page.items.map((r) =>
       tableRow("td", [
         [period(r.period_start, r.period_end)],
@@ -169,6 +173,37 @@
         [numbers.format(r.net_total), true],
       ]),
     );
+    const shown = page.offset + page.items.length;
+    if (page.items.length && page.total > shown) rows.push(earlierRuns(shown));
+    return rows;
+  }
+
+  function earlierRuns(offset) {
+    const tr = el("tr", "more");
+    const td = el("td");
+    td.colSpan = 4;
+    const button = el("button", "link", words.earlier_runs);
+    button.type = "button";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const error = $("payroll-runs").querySelector("p.error");
+      show(error, "");
+      try {
+        const response = await api("GET", runsPath(offset));
+        if (!response.ok) throw new Error("payroll-runs " + response.status);
+        tr.replaceWith(...runRows(await response.json()));
+      } catch (err) {
+        button.disabled = false;
+        if (token()) show(error, words.error);
+      }
+    });
+    td.append(button);
+    tr.append(td);
+    return tr;
+  }
+
+  function payrollTable(page) {
+    const rows = runRows(page);
     if (!rows.length) {
       const td = el("td", "muted", words.no_runs);
       td.colSpan = 4;
@@ -181,7 +216,7 @@
   function loadReports() {
     return Promise.all([
       loadTable("employment", (box) => "/api/v1/reports/employment?year=" + box.dataset.year + "&by=township&lang=" + lang, employmentTable),
-      loadTable("payroll-runs", () => "/api/v1/payroll/runs?limit=6", payrollTable),
+      loadTable("payroll-runs", () => runsPath(0), payrollTable),
     ]);
   }
 

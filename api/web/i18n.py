@@ -67,6 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "run_approved": ("已审批", "approved"),
     "run_paid": ("已发放", "paid"),
     "no_runs": ("还没有工资期。", "No payroll runs yet."),
+    "earlier_runs": ("更早的工资期", "Earlier runs"),
     "employment_report": ("就业报表（本年，Excel）", "Employment report (this year, Excel)"),
     "api_docs": ("接口文档", "API documentation"),
     "kind_laying_drop": ("产蛋下降", "laying drop"),

@@ -1,7 +1,7 @@
 """A small park for the web page tests: two houses with 15 days of hourly counters, one packing
 line with today's counters, written through the embedded telemetry store (as the demo does),
 a migrated SQL database with two supervisors, a poverty-office and a payroll login, last month's
-approved payroll run and two open alerts."""
+approved payroll run, seven paid ones before it, and two open alerts."""
 
 from __future__ import annotations
 
@@ -106,12 +106,22 @@ def fill_store(store: TelemetryStore, park: Park, now: dt.datetime, days: int = 
     return today
 
 
-def last_months_run(now: dt.datetime) -> PayrollRun:
-    """An approved payroll run (no lines) for last calendar month."""
-    first = now.date().replace(day=1)
-    start = (first - dt.timedelta(days=1)).replace(day=1)
+PAID_MONTHS = 7  # paid runs before last month's: more than the page's first six rows show
+
+
+def last_months_run(now: dt.datetime, months_back: int = 1) -> PayrollRun:
+    """A payroll run (no lines) for the calendar month ``months_back`` before now's: last month's
+    approved, the ones before paid."""
+    end = now.date().replace(day=1)
+    for _ in range(months_back - 1):
+        end = (end - dt.timedelta(days=1)).replace(day=1)
+    start = (end - dt.timedelta(days=1)).replace(day=1)
     return PayrollRun(
-        period_start=start, period_end=first, status="approved", min_monthly_fen=191_000, min_hourly_fen=2_000
+        period_start=start,
+        period_end=end,
+        status="approved" if months_back == 1 else "paid",
+        min_monthly_fen=191_000,
+        min_hourly_fen=2_000,
     )
 
 
@@ -129,7 +139,7 @@ def seed_sql(url: str, now: dt.datetime) -> list[int]:
         create_user(s, "sup1", "supervisor", PASSWORD, units=list(HOUSES))
         create_user(s, "sup2", "supervisor", PASSWORD, units=["house-02"])
         create_user(s, "clerk1", "payroll", PASSWORD)
-        s.add(last_months_run(now))
+        s.add_all(last_months_run(now, back) for back in range(1, PAID_MONTHS + 2))
         create_user(s, "office1", "poverty_office", PASSWORD)
         for i, (unit, kind, row) in enumerate(
             (("house-02", "laying_drop", None), ("house-01", "sensor_fault", "03"))

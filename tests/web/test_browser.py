@@ -4,7 +4,7 @@ Without a session the page is only the login form; a supervisor logs in, sees th
 acknowledges an alert with the button (the server records who did it); the session cookie is
 HttpOnly and SameSite=Strict; a new tab shows the figures and asks for a login for the alerts;
 logging out brings back the login form; a poverty-office login sees its report first and no
-alerts (it downloads the report); a payroll login sees last month's run first, and the reason
+alerts (it downloads the report); a payroll login sees last month's run first and the earlier ones on demand, and the reason
 when the payroll API fails while the employment table still loads; the language
 switch keeps the login, nothing overflows a 360-px-wide phone, and the console stays clean.
 Screenshots are saved under test-artifacts/web/ (gitignored).
@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine, text
 
 from tests.web.conftest import WebDemo
-from tests.web.park_demo import PASSWORD, last_months_run
+from tests.web.park_demo import PAID_MONTHS, PASSWORD, last_months_run
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
@@ -177,6 +177,14 @@ def test_payroll_clerk_sees_the_latest_runs(
     assert page.locator("#alert-box").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=str(ARTIFACTS / "home-360-payroll.png"), full_page=True)
+    # Six runs at first; the button brings the paid ones before them, and goes when none are left.
+    runs = page.locator("#payroll-runs tbody tr:not(.more)")
+    assert runs.count() == 6
+    page.click("#payroll-runs tr.more button")
+    page.wait_for_selector(f"#payroll-runs tbody tr:nth-child({PAID_MONTHS + 1})")
+    assert runs.count() == PAID_MONTHS + 1 and page.locator("#payroll-runs tr.more").count() == 0
+    oldest = last_months_run(web_demo.now, PAID_MONTHS + 1).period_start.strftime("%Y-%m")
+    assert runs.last.inner_text().startswith(oldest + "\t") and "已发放" in runs.last.inner_text()
     assert errors == []
 
 
