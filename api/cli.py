@@ -63,6 +63,7 @@ def create(
     worker_id: int | None = typer.Option(None, "--worker-id", help="link the login to a worker record"),
 ) -> None:
     """Create a login."""
+    from api.models import Worker
     from api.services.users import create_user
     from eggwatch.clikit import fail
     from eggwatch.settings import load_settings
@@ -72,6 +73,10 @@ def create(
     engine = make_engine(settings.sql_url)
     try:
         with make_sessionmaker(engine)() as session:
+            if worker_id is not None and session.get(Worker, worker_id) is None:
+                raise ValueError(
+                    f"no worker with id {worker_id}: create the worker first (POST /api/v1/workers)"
+                )
             user = create_user(session, username, role, password, units=unit, worker_id=worker_id)
             session.commit()
             typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")

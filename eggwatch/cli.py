@@ -13,7 +13,7 @@ import typer
 from analytics.alerts.cli import analytics_app
 from analytics.cli import detect, evaluate
 from api.cli import api, db_app, users_app
-from eggwatch.clikit import fail
+from eggwatch.clikit import fail, outside_failure
 from eggwatch.demo.cli import demo
 from eggwatch.grafana import dashboards_app
 from eggwatch.settings import ConfigError
@@ -47,6 +47,11 @@ def main() -> None:
         fail(f"configuration: {exc}")
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        reason = outside_failure(exc)  # an unreachable or misnamed server: one line (CONTRACTS §4)
+        if reason is None:
+            raise
+        fail(reason, code=1)
 
 
 if __name__ == "__main__":  # pragma: no cover

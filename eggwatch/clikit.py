@@ -13,6 +13,23 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def outside_failure(exc: BaseException) -> str | None:
+    """A one-line reason when ``exc`` is a server outside this process refusing or missing (the
+    database, Grafana, InfluxDB): the operator's configuration, not a bug.  The libraries are
+    looked up, not imported, so ``eggwatch --help`` stays fast."""
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+    sql = sys.modules.get("sqlalchemy.exc")
+    if sql is not None and isinstance(exc, (sql.OperationalError, sql.InterfaceError, sql.ArgumentError)):
+        return f"database: {first}"
+    for module, name in (("niquests.exceptions", "RequestException"), ("httpx", "TransportError")):
+        kind = getattr(sys.modules.get(module), name, None)
+        if kind is not None and isinstance(exc, kind):
+            return f"server unreachable: {first}"
+    if isinstance(exc, ConnectionError):
+        return f"server unreachable: {first}"
+    return None
+
+
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,

@@ -164,6 +164,8 @@ def push_command(
 
     from eggwatch.clikit import fail
 
+    if not url.startswith(("http://", "https://")):
+        fail(f"--url must be Grafana's http:// or https:// base URL, got {url!r}")
     base = directory or default_dir()
     models = load_dashboards(base / "json")
     sources = load_datasources(base, os.environ) if datasources else []

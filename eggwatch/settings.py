@@ -114,6 +114,22 @@ class Settings(BaseSettings):
             raise ValueError(f"EGGWATCH_SITE must match [a-z0-9_-]+, got {v!r}")
         return v
 
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, v: str | None) -> str | None:
+        # A misspelt scheme would otherwise surface as a traceback from the first command that
+        # connects; the dialect is looked up here (its driver is imported only on connecting).
+        if not v:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(v.replace("postgresql://", "postgresql+psycopg://", 1)).get_dialect()
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"EGGWATCH_DATABASE_URL is not a usable SQLAlchemy URL: {exc}") from None
+        return v
+
     @field_validator("influx_db")
     @classmethod
     def _db(cls, v: str) -> str:

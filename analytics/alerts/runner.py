@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 from analytics.alerts.config import load_alerts_config
 from analytics.alerts.service import AlertService
 from analytics.malloc import keep_freed_memory
+from eggwatch.clikit import fail
 from eggwatch.park import load_park
 from eggwatch.settings import ConfigError, load_settings
 from eggwatch.sql import make_engine, make_sessionmaker
@@ -39,9 +40,11 @@ def run_service(
     service = AlertService(settings, make_sessionmaker(engine), store, park, config=cfg)
     try:
         if once:
-            service.run_pass()
+            report = service.run_pass()
             for name in service.channels:
                 service.dispatcher.deliver_due(name)
+            if not report.ok:  # a cron job or a health check must see the failure
+                fail("the detection pass failed (its reason is logged above)", code=1)
             return
         if metrics_port:
             from prometheus_client import start_http_server

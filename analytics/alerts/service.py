@@ -38,6 +38,7 @@ from analytics.alerts.routing import Roster, Router, default_roster
 from eggwatch.park import Park
 from eggwatch.settings import Settings
 from eggwatch.store.base import TelemetryStore
+from eggwatch.store.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ class AlertService:
             )
             findings = [Finding.from_detector(a) for a in self._detect(frame)]
             report.ok = True
+        except StoreUnavailable as exc:  # the store down or unreachable: expected, one line
+            log.error("detection pass failed: %s; open alerts are kept as they are", exc)
         except Exception:
             # No data is not "recovered": skip de-dup/auto-resolve this pass, still escalate.
             log.exception("detection pass failed; open alerts are kept as they are")

@@ -1,0 +1,77 @@
+"""Bad configuration gives one clear line and a non-zero exit, never a traceback (CONTRACTS §4):
+a misspelt database URL, a database or Grafana that does not answer, a login for a worker that
+does not exist, and a one-shot detection pass that could not read its data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import free_port
+
+EGGWATCH = [sys.executable, "-m", "eggwatch.cli"]
+PARK = Path(__file__).resolve().parents[2] / "deploy" / "eggwatch" / "park.yaml"
+
+
+def eggwatch(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*EGGWATCH, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def one_line_error(r: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert r.returncode != 0, r.stdout
+    assert "Traceback" not in r.stderr, r.stderr
+    errors = [line for line in r.stderr.splitlines() if line.startswith("eggwatch: error: ")]
+    assert len(errors) == 1, r.stderr
+    assert all(w in errors[0] for w in words), errors[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["users", "create", "--username", "u1", "--role", "manager", "--password", "a-long-password"],
+        ["api", "--port", "1"],
+        ["demo", "--duration", "1", "--port", "1"],
+        ["analytics", "run", "--once"],
+    ],
+    ids=["users", "api", "demo", "analytics"],
+)
+def test_a_misspelt_database_url(args: list[str], data_dir: Path) -> None:
+    one_line_error(
+        eggwatch(args, EGGWATCH_DATABASE_URL="postgres-ql://x@127.0.0.1/db"), "EGGWATCH_DATABASE_URL"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["api", "--port", "1"], ["analytics", "run", "--once", "--park", str(PARK)]],
+    ids=["api", "analytics"],
+)
+def test_a_database_that_does_not_answer(args: list[str], data_dir: Path) -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/eggwatch"
+    one_line_error(eggwatch(args, EGGWATCH_DATABASE_URL=url), "database", "refused")
+
+
+def test_grafana_that_does_not_answer_or_no_url(data_dir: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    one_line_error(eggwatch(["dashboards", "push", "--url", down, "--token", "t"]), "unreachable")
+    one_line_error(eggwatch(["dashboards", "push", "--url", "grafana:3000", "--token", "t"]), "--url")
+
+
+def test_a_login_for_a_worker_that_does_not_exist(data_dir: Path) -> None:
+    assert eggwatch(["db", "upgrade"]).returncode == 0
+    create = ["users", "create", "--username", "w7", "--role", "manager", "--password", "a-long-password"]
+    one_line_error(eggwatch([*create, "--worker-id", "7"]), "no worker with id 7")
+
+
+def test_a_one_shot_pass_that_cannot_read_its_data_fails(data_dir: Path) -> None:
+    assert eggwatch(["db", "upgrade"]).returncode == 0
+    down = f"http://127.0.0.1:{free_port()}"
+    r = eggwatch(["analytics", "run", "--once", "--park", str(PARK)], EGGWATCH_INFLUX_URL=down)
+    one_line_error(r, "detection pass failed")
+    assert r.returncode == 1
