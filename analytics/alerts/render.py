@@ -13,12 +13,14 @@ KIND_ZH = {
     "water_drop": "饮水量下降",
     "feed_drop": "采食量下降",
     "sensor_fault": "传感器/计数器故障",
+    "heat_stress": "热应激",
 }
 KIND_EN = {
     "laying_drop": "laying-rate drop",
     "water_drop": "water intake drop",
     "feed_drop": "feed intake drop",
     "sensor_fault": "sensor/counter fault",
+    "heat_stress": "heat stress",
 }
 EVENT_ZH = {
     "opened": "新告警",
@@ -35,6 +37,7 @@ EVENT_EN = {
     "resolved": "Alert resolved",
 }
 STATUS_ZH = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解除"}
+STATUS_EN = {"open": "open", "acknowledged": "acknowledged", "resolved": "resolved"}
 
 
 def title(event: str, a: dict[str, Any]) -> str:

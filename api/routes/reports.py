@@ -34,7 +34,7 @@ def employment(
     township: Annotated[str | None, Query(max_length=80)] = None,
     village: Annotated[str | None, Query(max_length=80)] = None,
     format: Literal["json", "csv", "xlsx"] = "json",
-    lang: Literal["en", "zh"] = "en",
+    lang: Literal["zh", "en"] = "zh",  # the county office reads Chinese; ?lang=en for English
 ) -> Any:
     """Workers employed, of whom registered poor, person-days, wages, average monthly wage,
     dividends, households above the poverty line; one row per month and place, then totals."""

@@ -37,6 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "state_none": ("无数据", "no data"),
     "no_park": ("尚未配置园区（park.yaml）。", "No park configured yet (park.yaml)."),
     "no_store": ("遥测数据暂不可用。", "Telemetry is not available right now."),
+    "role_admin": ("系统管理员", "admin"),
+    "role_manager": ("园区经理", "manager"),
+    "role_supervisor": ("生产主管", "supervisor"),
+    "role_payroll": ("工资核算", "payroll"),
+    "role_poverty_office": ("乡村振兴（扶贫）办", "poverty office"),
     "login": ("登录", "Log in"),
     "logout": ("退出", "Log out"),
     "username": ("用户名", "User name"),
@@ -74,7 +79,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind_water_drop": ("饮水下降", "water drop"),
     "kind_feed_drop": ("采食下降", "feed drop"),
     "kind_sensor_fault": ("传感器/计数器故障", "sensor fault"),
-    "row": ("排", "row"),
+    "kind_heat_stress": ("热应激", "heat stress"),
+    "row": ("列", "row"),
     "switch": ("English", "中文"),
 }
 

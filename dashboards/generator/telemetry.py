@@ -228,8 +228,8 @@ def house_detail() -> Json:
         ),
         timeseries(
             lay,
-            "各排每小时产蛋（计数器增量） Eggs per row per hour (counter increases)",
-            [influx("A", hourly_rows, "排 row $tag_row 层 tier $tag_tier")],
+            "各列每小时产蛋（计数器增量） Eggs per row per hour (counter increases)",
+            [influx("A", hourly_rows, "列 row $tag_row 层 tier $tag_tier")],
             w=16,
             h=9,
             draw="bars",
@@ -238,13 +238,13 @@ def house_detail() -> Json:
         ),
         bargauge(
             lay,
-            "今日各排产蛋 Eggs per row today",
-            [influx("A", q.summed(rows, '"row"'), "排 row $tag_row")],
+            "今日各列产蛋 Eggs per row today",
+            [influx("A", q.summed(rows, '"row"'), "列 row $tag_row")],
             calc="sum",
             w=8,
             h=9,
             time_from=TODAY,
-            description="一排明显偏低多为计数器故障而非鸡群问题。A single low row usually means a counter fault, not the hens.",
+            description="一列明显偏低多为计数器故障而非鸡群问题。A single low row usually means a counter fault, not the hens.",
         ),
         timeseries(
             lay,
@@ -351,7 +351,7 @@ def house_detail() -> Json:
         time_from="now-2d",
         refresh="1m",
         tags=["house"],
-        description="单个鸡舍：各排计数、产蛋曲线、水料、环境、体重。One house: rows, laying profile, water, feed, climate.",
+        description="单个鸡舍：各列计数、产蛋曲线、水料、环境、体重。One house: rows, laying profile, water, feed, climate.",
     )
 
 

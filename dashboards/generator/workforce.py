@@ -6,6 +6,7 @@ UTC, which Grafana's ``$__timeFilter`` compares correctly (it sends UTC bounds).
 
 from __future__ import annotations
 
+from analytics.alerts.render import KIND_EN, KIND_ZH, STATUS_EN, STATUS_ZH
 from dashboards.generator.panels import (
     GREEN,
     ORANGE,
@@ -23,8 +24,18 @@ from dashboards.generator.panels import (
     timeseries,
 )
 
-OPEN_ALERTS_SQL = """
-SELECT unit AS "鸡舍/线 unit", kind AS "类型 kind", row AS "排 row", status AS "状态 status",
+
+def labelled(column: str, zh: dict[str, str], en: dict[str, str]) -> str:
+    """A CASE showing a code in the words the alert messages use (zh-CN, then English), an unknown
+    code as itself: managers read 产蛋率下降 laying-rate drop, not laying_drop."""
+    whens = " ".join(f"WHEN '{code}' THEN '{zh[code]} {en.get(code, code)}'" for code in zh)
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+KIND = labelled("kind", KIND_ZH, KIND_EN)
+STATUS = labelled("status", STATUS_ZH, STATUS_EN)
+OPEN_ALERTS_SQL = f"""
+SELECT unit AS "鸡舍/线 unit", {KIND} AS "类型 kind", row AS "列 row", {STATUS} AS "状态 status",
        opened_at AS "开始 opened", magnitude_pct AS "幅度 magnitude %",
        COALESCE(NULLIF(message_zh, ''), message) AS "说明 message"
 FROM alert WHERE status IN ('open', 'acknowledged') ORDER BY status DESC, opened_at DESC LIMIT 200
@@ -84,7 +95,7 @@ def alerts() -> Json:
             [
                 sql(
                     "A",
-                    """SELECT $__timeGroupAlias(opened_at, '1d'), kind AS metric, count(*) AS value
+                    f"""SELECT $__timeGroupAlias(opened_at, '1d'), {KIND} AS metric, count(*) AS value
                        FROM alert WHERE $__timeFilter(opened_at) GROUP BY 1, 2 ORDER BY 1""",
                     fmt="time_series",
                 )
@@ -132,7 +143,7 @@ def alerts() -> Json:
             [
                 sql(
                     "A",
-                    """SELECT unit AS "鸡舍/线 unit", kind AS "类型 kind", count(*) AS "告警 alerts",
+                    f"""SELECT unit AS "鸡舍/线 unit", {KIND} AS "类型 kind", count(*) AS "告警 alerts",
                          count(acknowledged_at) AS "已确认 acknowledged",
                          round(avg(extract(epoch FROM acknowledged_at - opened_at)) / 60) AS "平均确认分钟 mean minutes to ack"
                        FROM alert WHERE $__timeFilter(opened_at) GROUP BY unit, kind ORDER BY unit, kind""",

@@ -44,3 +44,25 @@ def test_every_sql_panel_query_returns_rows(pg_url: str) -> None:
                 assert any(v is not None for r in rows for v in r), f"{panel['title']}: only NULLs"
     finally:
         engine.dispose()
+
+
+def test_alert_panels_name_kinds_and_states_in_both_languages(pg_url: str) -> None:
+    """Managers read 产蛋率下降 laying-rate drop and 未处理 open, not the codes."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    migrate(pg_url)
+    seed(pg_url, now)
+    alerts = next(d for d in load_dashboards() if d["uid"] == "eggwatch-alerts")
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            shown = set()
+            for panel, target in targets(alerts):
+                if "类型 kind" in target.get("rawSql", ""):
+                    query = fill_sql(target["rawSql"], panel_range(alerts, panel, now, TZ))
+                    result = conn.execute(sa.text(query)).mappings().all()
+                    shown |= {r["类型 kind"] for r in result} | {r.get("状态 status") for r in result}
+    finally:
+        engine.dispose()
+    assert {"产蛋率下降 laying-rate drop", "传感器/计数器故障 sensor/counter fault"} <= shown, shown
+    assert {"未处理 open", "已确认 acknowledged"} <= shown, shown
+    assert not shown & {"laying_drop", "sensor_fault", "open", "acknowledged"}, shown

@@ -42,7 +42,7 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
         assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
-    assert 'id="who">sup1 (supervisor)<' in html and 'id="logout"' in html
+    assert 'id="who">sup1 (生产主管)<' in html and 'id="logout"' in html
     assert html.index('id="alerts"') < html.index('id="houses"')  # a supervisor comes for the alerts
     assert 'id="employment"' not in html and 'class="report"' not in html  # the reports API refuses them
 
@@ -52,7 +52,7 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     web_login(client, "office1")  # poverty office: refused the alerts by the API, not the overview
     html = client.get("/").text
     assert all(f'data-unit="{u}"' in html for u in web_demo.eggs_today)
-    assert 'id="who">office1 (poverty_office)<' in html
+    assert 'id="who">office1 (乡村振兴（扶贫）办)<' in html  # the role in the page's words
     assert html.index('id="reports"') < html.index('id="houses"') < html.index('id="alerts"')
     assert 'id="alert-box"' not in html and 'id="login"' in html  # the form, for a tab without a token
     assert 'id="employment"' in html  # filled from the report's JSON by the script

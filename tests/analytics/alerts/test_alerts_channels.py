@@ -231,3 +231,13 @@ def test_mqtt_broker_down_is_a_delivery_error() -> None:
             ch.deliver(payload())
     finally:
         ch.close()
+
+
+def test_every_detector_kind_has_its_words() -> None:
+    """A notification's title names each kind the detector emits in both languages (none raw)."""
+    from analytics.alert import KINDS
+    from analytics.alerts.render import KIND_EN, KIND_ZH, title
+
+    assert set(KINDS) <= set(KIND_ZH) and set(KINDS) <= set(KIND_EN)
+    heat = title("opened", {"kind": "heat_stress", "unit": "house-07"})
+    assert heat == "[eggwatch] 新告警 New alert: house-07 热应激 heat stress", heat
