@@ -6,7 +6,9 @@ exists, every secret must come from .env, and the Dockerfile is multi-stage and 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +191,42 @@ def test_dockerfile_is_multi_stage_non_root_without_build_tools() -> None:
     assert re.search(r'^ENTRYPOINT \["eggwatch"\]', final, re.M)
     ignore = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", ".env", "var"} <= set(ignore)
+
+
+def check_secrets(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "deploy" / "check-secrets.sh"
+    return subprocess.run(
+        ["/bin/sh", str(script)], env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True
+    )
+
+
+def test_preflight_refuses_placeholders_and_short_secrets() -> None:
+    example = env_example()
+    secrets = {k for k in example if re.search(r"PASSWORD|SECRET_KEY", k)}
+    r = check_secrets(example)
+    assert r.returncode == 2
+    assert {k for k in secrets if f"{k} is still the CHANGE-ME placeholder" in r.stderr} == secrets, r.stderr
+    good = example | {k: secrets_value(k) for k in secrets}
+    assert check_secrets(good).returncode == 0
+    short = check_secrets(good | {"POSTGRES_PASSWORD": "x" * 15, "EGGWATCH_SECRET_KEY": "y" * 31})
+    assert short.returncode == 2
+    assert (
+        "POSTGRES_PASSWORD is shorter than 16" in short.stderr
+        and "EGGWATCH_SECRET_KEY is shorter than 32" in short.stderr
+    )
+    assert check_secrets({}).returncode == 2  # no .env at all
+
+
+def secrets_value(name: str) -> str:
+    return "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"[: 32 if name == "EGGWATCH_SECRET_KEY" else 20]
+
+
+def test_every_service_waits_for_the_preflight() -> None:
+    def needs(name: str) -> set[str]:
+        deps = set(SERVICES[name].get("depends_on", {}))
+        return deps | {d for dep in deps for d in needs(dep)}
+
+    assert SERVICES["preflight"]["env_file"] == ".env"
+    assert all("preflight" in needs(name) for name in SERVICES if name != "preflight"), [
+        name for name in SERVICES if name != "preflight" and "preflight" not in needs(name)
+    ]

@@ -165,4 +165,16 @@ def test_analytics_publishes_alerts_that_ingest_can_read(broker: int) -> None:
     assert not rc.is_failure
     assert publish_rc(analytics, "eggwatch/v1/jinji/house-03/alerts") in (0, 0x10)  # 0x10: no subscribers
     assert publish_rc(analytics, "eggwatch/v1/jinji/house-03/climate-1") == 0x87
+    # It reads the readings from InfluxDB: the broker delivers it none.
+    spied: queue.Queue[str] = queue.Queue()
+    granted: queue.Queue[list[ReasonCode]] = queue.Queue()
+    analytics.on_message = lambda c, u, msg: spied.put(msg.topic)
+    analytics.on_subscribe = lambda c, u, mid, codes, props: granted.put(codes)
+    analytics.subscribe("eggwatch/v1/#", qos=1)
+    granted.get(timeout=5)
+    gateway, rc = connect(broker, "gw-serial-1", PASSWORDS["MQTT_PASSWORD_GW_SERIAL_1"])
+    assert not rc.is_failure and publish_rc(gateway, "eggwatch/v1/jinji/house-01/climate-1") in (0, 0x10)
+    with pytest.raises(queue.Empty):
+        spied.get(timeout=0.5)
+    stop(gateway)
     stop(analytics)
