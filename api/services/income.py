@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.models import Dividend, Household, PayrollAdjustment, PayrollLine, PayrollRun, Worker
+from api.money import ratio_fen
 from api.schemas.common import to_yuan
 from api.schemas.pay import HouseholdIncome, HouseholdMonth
 
@@ -80,8 +82,8 @@ def dividends_by_household_month(
 
 
 def above_line(income_fen: int, members: int, line_yearly: Decimal, months: int) -> bool:
-    per_capita = Decimal(income_fen) / 100 / max(members, 1)
-    return per_capita * Decimal(12) / months >= line_yearly
+    """Per-capita income over ``months`` months, scaled to a year, reaches the line (exact)."""
+    return Fraction(income_fen * 12, 100 * max(members, 1) * months) >= Fraction(line_yearly)
 
 
 def household_income(session: Session, h: Household, year: int, line_yearly: Decimal) -> HouseholdIncome:
@@ -98,7 +100,7 @@ def household_income(session: Session, h: Household, year: int, line_yearly: Dec
                 wages=to_yuan(w),
                 dividends=to_yuan(d),
                 income=to_yuan(w + d),
-                per_capita=to_yuan(round((w + d) / h.members)),
+                per_capita=to_yuan(ratio_fen(w + d, h.members)),
                 above_poverty_line=above_line(w + d, h.members, line_yearly, 1),
             )
         )
@@ -109,6 +111,6 @@ def household_income(session: Session, h: Household, year: int, line_yearly: Dec
         poverty_line_yearly=float(line_yearly),
         months=months,
         year_income=to_yuan(total),
-        year_per_capita=to_yuan(round(total / h.members)),
+        year_per_capita=to_yuan(ratio_fen(total, h.members)),
         above_poverty_line=above_line(total, h.members, line_yearly, 12),
     )

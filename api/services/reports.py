@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import Household, PayrollLine, PayrollRun, Worker
+from api.money import ratio_fen
+from api.schemas.common import to_yuan
 from api.services.income import (
     above_line,
     dividends_by_household_month,
@@ -60,7 +62,7 @@ class Row:
     _seen: set[int] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, object]:
-        avg = self.wages_fen / self.worker_months / 100 if self.worker_months else 0.0
+        avg = ratio_fen(self.wages_fen, self.worker_months) if self.worker_months else 0
         return {
             "month": self.month,
             "township": self.township,
@@ -69,9 +71,9 @@ class Row:
             "workers": self.workers,
             "poor_workers": self.poor_workers,
             "person_days": self.person_days,
-            "wages": round(self.wages_fen / 100, 2),
-            "avg_monthly_wage": round(avg, 2),
-            "dividends": round(self.dividends_fen / 100, 2),
+            "wages": to_yuan(self.wages_fen),
+            "avg_monthly_wage": to_yuan(avg),
+            "dividends": to_yuan(self.dividends_fen),
             "households": self.households,
             "households_above_line": self.households_above_line,
         }
