@@ -22,6 +22,7 @@ from api.routes._common import (
 )
 from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
+from api.services.locks import CLOSING, RUNS, lock
 from api.services.payroll import run_payroll
 from api.services.site import site_of, tz_of
 from eggwatch.store.base import TelemetryStore
@@ -96,6 +97,7 @@ def list_runs(
 def create_run(
     body: RunIn, request: Request, session: SessionDep, config: ConfigDep, user: Payroll
 ) -> RunOut:
+    lock(session, RUNS)  # until commit: a concurrent create waits, then sees this run
     clash = session.scalar(
         select(PayrollRun.id).where(
             PayrollRun.period_start < body.period_end, PayrollRun.period_end > body.period_start
@@ -127,6 +129,7 @@ def get_run(run_id: int, session: SessionDep, _: Reader) -> RunOut:
 def recompute_run(
     run_id: int, request: Request, session: SessionDep, config: ConfigDep, _: Payroll
 ) -> RunOut:
+    lock(session, RUNS)  # not approved meanwhile
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is {run.status}: it is immutable, add adjustments instead")
@@ -137,9 +140,21 @@ def recompute_run(
 
 @router.post("/runs/{run_id}/approve", response_model=RunOut, responses={409: {}})
 def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+    lock(session, RUNS)  # one approval at a time, none while a run is created or recomputed
+    lock(session, CLOSING)  # and no shift written meanwhile
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is already {run.status}")
+    clash = session.scalar(
+        select(PayrollRun.id).where(
+            PayrollRun.id != run.id,
+            PayrollRun.status.in_(("approved", "paid")),
+            PayrollRun.period_start < run.period_end,
+            PayrollRun.period_end > run.period_start,
+        )
+    )
+    if clash is not None:
+        raise _conflict(f"payroll run {clash} is approved and covers part of this period")
     run.status, run.approved_by, run.approved_at = "approved", user.id, utcnow()
     audit(session, user, "approve", "payroll_run", run.id, f"{run.period_start}..{run.period_end}")
     session.commit()
@@ -148,6 +163,7 @@ def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
 
 @router.post("/runs/{run_id}/pay", response_model=RunOut, responses={409: {}})
 def mark_paid(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+    lock(session, RUNS)
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "approved":
         raise _conflict(f"run {run.id} is {run.status}; only an approved run can be paid")
@@ -159,6 +175,7 @@ def mark_paid(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {}})
 def delete_run(run_id: int, session: SessionDep, _: Payroll) -> None:
+    lock(session, RUNS)
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is {run.status}; only drafts can be deleted")

@@ -3,13 +3,19 @@ adjustments, figures frozen at approval, dividends checked.  SQLite and PostgreS
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
 
+from api.models import PayrollRun
 from api.money import half_up, ratio_fen
 from api.services.attribution import CounterTimeline, Presence, share
-from tests.api.conftest import Api
+from eggwatch.sql import make_engine, make_sessionmaker
+from tests.api.conftest import Api, local
 from tests.api.test_payroll import counter, lines_of, rule, scenario, shift
 
 __all__ = ["scenario"]  # the fixture, shared with test_payroll
@@ -52,3 +58,65 @@ def test_piece_rate_half_fen_rounds_up(api: Api, scenario: dict[str, int]) -> No
     line = lines_of(api, make_run(api, "2026-05-01", "2026-06-01")["id"])[scenario["C"]]
     assert (line["eggs"], line["piece_earnings"]) == (1500, 0.14)  # 13.5 fen → 14 (was 13)
     assert line["topup"] == 19.86 and line["net"] == 20.0  # part-time floor: 1 h x 20 CNY
+
+
+# 1. Overlap checks hold under concurrent requests (a lock taken before the check).
+
+
+def concurrently(n: int, call: Callable[[], int]) -> list[int]:
+    barrier = threading.Barrier(n)
+
+    def go(_: int) -> int:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(n) as pool:
+        return sorted(pool.map(go, range(n)))
+
+
+def test_concurrent_runs_for_one_period_one_wins(api: Api) -> None:
+    body = {"period_start": "2026-06-01", "period_end": "2026-07-01"}
+    codes = concurrently(6, lambda: api.post("payroll", "/api/v1/payroll/runs", json=body).status_code)
+    assert codes == [201] + [409] * 5
+    assert api.ok("payroll", "GET", "/api/v1/payroll/runs")["total"] == 1
+
+
+def test_concurrent_identical_shifts_one_wins(api: Api, scenario: dict[str, int]) -> None:
+    body = {"worker_id": scenario["B"], "location_id": scenario["house-01"], "task_id": scenario["watch"],
+            "start_at": local("2026-06-02 08:00").isoformat(), "end_at": local("2026-06-02 12:00").isoformat()}  # fmt: skip
+    codes = concurrently(8, lambda: api.post("manager", "/api/v1/shifts", json=body).status_code)
+    assert codes == [201] + [409] * 7
+    page = api.ok("manager", "GET", "/api/v1/shifts", params={"worker_id": scenario["B"]})
+    assert sum(s["start_at"].startswith("2026-06-02") for s in page["items"]) == 1
+
+
+def test_approve_rechecks_overlap(api: Api) -> None:
+    first = make_run(api, "2026-06-01", "2026-07-01")
+    # A second draft over the same June (as the race used to make), written behind the API's back.
+    engine = make_engine(api.db_url)
+    with make_sessionmaker(engine)() as s:
+        other = PayrollRun(period_start=dt.date(2026, 6, 15), period_end=dt.date(2026, 7, 15), status="draft",
+                           min_monthly_fen=191000, min_hourly_fen=2000)  # fmt: skip
+        s.add(other)
+        s.commit()
+        other_id = other.id
+    engine.dispose()
+    api.post("payroll", f"/api/v1/payroll/runs/{other_id}/recompute")
+    assert api.ok("payroll", "POST", f"/api/v1/payroll/runs/{first['id']}/approve")["status"] == "approved"
+    r = api.post("payroll", f"/api/v1/payroll/runs/{other_id}/approve")
+    assert r.status_code == 409 and f"run {first['id']}" in r.json()["detail"]
+
+
+def test_overlap_409_hides_other_units_shift_from_supervisor(api: Api, scenario: dict[str, int]) -> None:
+    loc2 = api.ok(
+        "manager", "POST", "/api/v1/locations", json={"unit": "house-02", "kind": "house", "name": "h2"}
+    )
+    hidden = shift(api, scenario["B"], loc2["id"], scenario["watch"], "2026-06-03 08:00", "2026-06-03 12:00")
+    body = {"worker_id": scenario["B"], "location_id": scenario["house-01"], "task_id": scenario["watch"],
+            "start_at": local("2026-06-03 10:00").isoformat(), "end_at": local("2026-06-03 14:00").isoformat()}  # fmt: skip
+    r = api.post("supervisor", "/api/v1/shifts", json=body)
+    assert r.status_code == 409
+    assert r.json()["detail"] == f"worker {scenario['B']} already has a shift in that time"
+    assert str(hidden) not in r.json()["detail"] and "house-02" not in r.text
+    r = api.post("manager", "/api/v1/shifts", json=body)  # a manager sees everything: told which shift
+    assert r.status_code == 409 and f"shift {hidden}" in r.json()["detail"]
