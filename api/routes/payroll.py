@@ -242,14 +242,41 @@ def list_lines(
     responses={409: {}},
 )
 def add_adjustment(run_id: int, body: AdjustmentIn, session: SessionDep, user: Payroll) -> AdjustmentOut:
+    """A correction of one worker's pay in an approved or paid run.  The worker must have a line in
+    the run, and their net pay (line net + all adjustments) must stay at or above 0."""
+    lock(session, RUNS)  # adjustments of a run are checked one after the other
     run = get_or_404(session, PayrollRun, run_id)
     if run.status == "draft":
         raise _conflict(f"run {run.id} is a draft: fix the shifts or rules and recompute instead")
     get_or_404(session, Worker, body.worker_id)
+    net = session.scalar(
+        select(PayrollLine.net_fen).where(
+            PayrollLine.run_id == run.id, PayrollLine.worker_id == body.worker_id
+        )
+    )
+    if net is None:
+        raise _conflict(
+            f"worker {body.worker_id} has no line in run {run.id} (no shifts in the period): "
+            "an adjustment corrects a line; pay other work in the run of its period"
+        )
+    adjusted = int(
+        session.scalar(
+            select(func.coalesce(func.sum(PayrollAdjustment.amount_fen), 0)).where(
+                PayrollAdjustment.run_id == run.id, PayrollAdjustment.worker_id == body.worker_id
+            )
+        )
+        or 0
+    )
+    amount = to_fen(body.amount)
+    if net + adjusted + amount < 0:
+        raise _conflict(
+            f"worker {body.worker_id}'s net pay in run {run.id} would become {to_yuan(net + adjusted + amount):.2f}: "
+            f"it is {to_yuan(net + adjusted):.2f}, so at most {to_yuan(net + adjusted):.2f} can be deducted"
+        )
     adj = PayrollAdjustment(
         run_id=run.id,
         worker_id=body.worker_id,
-        amount_fen=to_fen(body.amount),
+        amount_fen=amount,
         reason=body.reason,
         created_by=user.id,
     )

@@ -120,3 +120,25 @@ def test_overlap_409_hides_other_units_shift_from_supervisor(api: Api, scenario:
     assert str(hidden) not in r.json()["detail"] and "house-02" not in r.text
     r = api.post("manager", "/api/v1/shifts", json=body)  # a manager sees everything: told which shift
     assert r.status_code == 409 and f"shift {hidden}" in r.json()["detail"]
+
+
+# 2. Adjustments: only for a worker with a line in the run; net pay never below 0.
+
+
+def test_adjustment_needs_a_line_and_keeps_net_non_negative(api: Api, scenario: dict[str, int]) -> None:
+    run = make_run(api, "2026-04-01", "2026-05-01")  # only A worked in April (the month-end night)
+    rid = run["id"]
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/approve")
+    url = f"/api/v1/payroll/runs/{rid}/adjustments"
+    r = api.post("payroll", url, json={"worker_id": scenario["B"], "amount": "10", "reason": "bonus"})
+    assert r.status_code == 409 and "no line in run" in r.json()["detail"]
+    r = api.post("payroll", url, json={"worker_id": 99999, "amount": "10", "reason": "bonus"})
+    assert r.status_code == 404
+    r = api.post("payroll", url, json={"worker_id": scenario["A"], "amount": "-99999", "reason": "typo"})
+    assert r.status_code == 409 and "at most 75.00 can be deducted" in r.json()["detail"]
+    api.ok("payroll", "POST", url, json={"worker_id": scenario["A"], "amount": "-70", "reason": "advance"})
+    r = api.post("payroll", url, json={"worker_id": scenario["A"], "amount": "-5.01", "reason": "advance"})
+    assert r.status_code == 409 and "would become -0.01" in r.json()["detail"]
+    api.ok("payroll", "POST", url, json={"worker_id": scenario["A"], "amount": "-5", "reason": "advance"})
+    assert lines_of(api, rid)[scenario["A"]]["net"] == 0.0
+    assert api.ok("payroll", "GET", f"/api/v1/payroll/runs/{rid}")["net_total"] == 0.0
