@@ -23,7 +23,7 @@ from api.routes._common import (
 from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
 from api.services.locks import CLOSING, RUNS, lock
-from api.services.payroll import run_payroll
+from api.services.payroll import inputs_hash, run_payroll, snapshot_households
 from api.services.site import site_of, tz_of
 from eggwatch.store.base import TelemetryStore
 
@@ -139,7 +139,7 @@ def recompute_run(
 
 
 @router.post("/runs/{run_id}/approve", response_model=RunOut, responses={409: {}})
-def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+def approve_run(run_id: int, request: Request, session: SessionDep, user: Payroll) -> RunOut:
     lock(session, RUNS)  # one approval at a time, none while a run is created or recomputed
     lock(session, CLOSING)  # and no shift written meanwhile
     run = get_or_404(session, PayrollRun, run_id)
@@ -155,6 +155,12 @@ def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
     )
     if clash is not None:
         raise _conflict(f"payroll run {clash} is approved and covers part of this period")
+    if run.inputs_hash != inputs_hash(session, run.period_start, run.period_end, tz_of(request)):
+        raise _conflict(
+            f"run {run.id}: shifts, rules or workers' terms of the period changed since it was computed; "
+            "recompute first"
+        )
+    snapshot_households(session, run)
     run.status, run.approved_by, run.approved_at = "approved", user.id, utcnow()
     audit(session, user, "approve", "payroll_run", run.id, f"{run.period_start}..{run.period_end}")
     session.commit()

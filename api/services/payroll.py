@@ -22,17 +22,18 @@ Policy (documented in api/README.md):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.config import STANDARD_MONTH_HOURS, ApiConfig
-from api.models import Location, PayrollLine, PayrollRun, PieceRateRule, Shift, Task, Worker
+from api.models import Household, Location, PayrollLine, PayrollRun, PieceRateRule, Shift, Task, Worker
 from api.money import half_up
 from api.services.attribution import (
     OUTPUT_METRIC,
@@ -137,6 +138,66 @@ class RuleBook:
         return self._memo[key]
 
 
+def rules_for(session: Session, start: dt.date, end: dt.date) -> list[PieceRateRule]:
+    """The rules that may apply to a shift of the period (one started up to two days before)."""
+    return list(
+        session.scalars(
+            select(PieceRateRule)
+            .where(
+                PieceRateRule.effective_from < end,
+                (PieceRateRule.effective_to.is_(None))
+                | (PieceRateRule.effective_to > start - dt.timedelta(days=2)),
+            )
+            .order_by(PieceRateRule.id)
+        )
+    )
+
+
+def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) -> str:
+    """SHA-256 of what :func:`compute` reads from the database for ``[start, end)``: the period's
+    shifts (with their location's unit and task's output), the rules, the workers' terms.  Approval
+    compares it with the hash taken at the last compute (machine counts are not included)."""
+    ws, we = local_window(start, end, tz)
+    digest = hashlib.sha256()
+    shifts = session.execute(
+        select(
+            Shift.id, Shift.worker_id, Shift.location_id, Shift.task_id, Location.unit, Task.output,
+            Shift.start_at, Shift.end_at, Shift.break_minutes, Shift.entered_count,
+        )
+        .join(Location, Location.id == Shift.location_id)
+        .join(Task, Task.id == Shift.task_id)
+        .where(Shift.start_at < we, Shift.end_at > ws)
+        .order_by(Shift.id)
+    )  # fmt: skip
+    for shift in shifts:
+        digest.update(f"s{tuple(shift)}\n".encode())
+    for r in rules_for(session, start, end):
+        rule = (r.id, r.task_id, r.location_id, r.effective_from, r.effective_to, r.base_per_hour_fen,
+                r.base_per_shift_fen, r.per_1000_eggs_fen, r.per_case_fen, r.per_tray_fen,
+                r.deduction_per_1000_rejects_fen)  # fmt: skip
+        digest.update(f"r{rule}\n".encode())
+    for worker in session.execute(select(Worker.id, Worker.full_time).order_by(Worker.id)):
+        digest.update(f"w{tuple(worker)}\n".encode())
+    return digest.hexdigest()
+
+
+def snapshot_households(session: Session, run: PayrollRun) -> None:
+    """Record on each line of ``run`` the worker's household as it is now (at approval)."""
+    rows = session.execute(
+        select(
+            PayrollLine.id, Household.id, Household.code, Household.village, Household.township,
+            Household.members, Household.registered_poor,
+        )
+        .join(Worker, Worker.id == PayrollLine.worker_id)
+        .join(Household, Household.id == Worker.household_id)
+        .where(PayrollLine.run_id == run.id)
+    ).all()  # fmt: skip
+    if rows:
+        keys = ("id", "household_id", "household_code", "household_village", "household_township",
+                "household_members", "household_registered_poor")  # fmt: skip
+        session.execute(update(PayrollLine), [dict(zip(keys, row, strict=True)) for row in rows])
+
+
 def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) -> list[Slice]:
     ws, we = local_window(start, end, tz)
     rows = session.execute(
@@ -223,17 +284,7 @@ def compute(
     """Every worker's pay for ``[start, end)``; pure reading, nothing written."""
     ws, we = local_window(start, end, tz)
     slices = load_slices(session, start, end, tz)
-    rules = RuleBook(
-        list(
-            session.scalars(
-                select(PieceRateRule).where(
-                    PieceRateRule.effective_from < end,
-                    (PieceRateRule.effective_to.is_(None))
-                    | (PieceRateRule.effective_to > start - dt.timedelta(days=2)),
-                )
-            )
-        )
-    )
+    rules = RuleBook(rules_for(session, start, end))
     full_time = dict(session.execute(select(Worker.id, Worker.full_time)).all())
     output, rejects, no_data = attribute(store, site, slices, ws, we)
     tol = Fraction(tolerance_pct) / 100
@@ -336,4 +387,5 @@ def run_payroll(
         run.min_monthly_fen, run.min_hourly_fen, config.count_tolerance_pct,
     )  # fmt: skip
     write_lines(session, run, lines)
+    run.inputs_hash = inputs_hash(session, run.period_start, run.period_end, tz)
     return lines

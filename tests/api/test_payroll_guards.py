@@ -8,12 +8,16 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
+import pytest
+import sqlalchemy as sa
 
 from api.models import PayrollRun
 from api.money import half_up, ratio_fen
 from api.services.attribution import CounterTimeline, Presence, share
+from eggwatch.migrations import upgrade
 from eggwatch.sql import make_engine, make_sessionmaker
 from tests.api.conftest import Api, local
 from tests.api.test_payroll import counter, lines_of, rule, scenario, shift
@@ -142,3 +146,102 @@ def test_adjustment_needs_a_line_and_keeps_net_non_negative(api: Api, scenario: 
     api.ok("payroll", "POST", url, json={"worker_id": scenario["A"], "amount": "-5", "reason": "advance"})
     assert lines_of(api, rid)[scenario["A"]]["net"] == 0.0
     assert api.ok("payroll", "GET", f"/api/v1/payroll/runs/{rid}")["net_total"] == 0.0
+
+
+# 4. Approved figures are frozen: reports read the household recorded at approval; approval
+#    refuses a draft whose inputs changed since it was computed.
+
+
+def test_approved_figures_do_not_follow_later_household_edits(api: Api, scenario: dict[str, int]) -> None:
+    rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/approve")
+    hh = api.ok("manager", "GET", "/api/v1/households")["items"][0]
+    params = {"year": 2026, "month": 3, "by": "household"}
+    report = api.ok("poverty_office", "GET", "/api/v1/reports/employment", params=params)
+    income = api.ok("poverty_office", "GET", f"/api/v1/households/{hh['id']}/income", params={"year": 2026})
+    assert report["rows"][0]["workers"] == 4 and income["months"][2]["per_capita"] == 128.75  # 515 / 4
+
+    # Later: the household shrinks, moves village, and worker B moves to another household.
+    api.ok("manager", "PATCH", f"/api/v1/households/{hh['id']}", json={"members": 1, "village": "西关村"})
+    other = api.ok("manager", "POST", "/api/v1/households",
+                   json={"code": "H2", "village": "南村", "township": "张家川镇", "members": 2, "registered_poor": False})  # fmt: skip
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['B']}", json={"household_id": other["id"]})
+
+    assert api.ok("poverty_office", "GET", "/api/v1/reports/employment", params=params) == report
+    assert (
+        api.ok("poverty_office", "GET", f"/api/v1/households/{hh['id']}/income", params={"year": 2026})
+        == income
+    )
+    moved = api.ok("poverty_office", "GET", f"/api/v1/households/{other['id']}/income", params={"year": 2026})
+    assert moved["year_income"] == 0.0
+    # An adjustment of B counts for the household B belonged to at approval.
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/adjustments",
+           json={"worker_id": scenario["B"], "amount": "4", "reason": "missed hour"})  # fmt: skip
+    income = api.ok("poverty_office", "GET", f"/api/v1/households/{hh['id']}/income", params={"year": 2026})
+    assert income["months"][2]["wages"] == 519.0 and income["members"] == 4
+
+
+def test_approve_refuses_a_draft_whose_shifts_changed(api: Api, scenario: dict[str, int]) -> None:
+    rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
+    late = shift(
+        api, scenario["B"], scenario["house-01"], scenario["watch"], "2026-03-20 08:00", "2026-03-20 12:00"
+    )
+    r = api.post("payroll", f"/api/v1/payroll/runs/{rid}/approve")
+    assert r.status_code == 409 and "recompute first" in r.json()["detail"]
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/recompute")
+    api.client.delete(f"/api/v1/shifts/{late}", headers=api.as_("manager"))
+    assert api.post("payroll", f"/api/v1/payroll/runs/{rid}/approve").status_code == 409
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/recompute")
+    rule(api, scenario["watch"], "2026-03-25", base_per_hour=11)  # a rate change inside the period
+    assert api.post("payroll", f"/api/v1/payroll/runs/{rid}/approve").status_code == 409
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/recompute")
+    assert api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/approve")["status"] == "approved"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def test_migration_snapshots_runs_already_approved(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    upgrade(url, "0002_alerts")
+    engine = make_engine(url)
+    now = "2026-05-01 00:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO households (id, code, village, township, members, registered_poor, created_at) "
+                f"VALUES (1, 'H1', 'V', 'T', 3, true, '{now}')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO workers (id, name, household_id, national_id_enc, national_id_hash, national_id_masked, "
+                f"full_time, active, created_at) VALUES (1, 'A', 1, 'x', 'h', 'm', true, true, '{now}')"
+            )
+        )
+        for rid, status in ((1, "paid"), (2, "draft")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO payroll_runs (id, period_start, period_end, status, min_monthly_fen, min_hourly_fen, "
+                    f"created_at) VALUES ({rid}, '2026-0{rid}-01', '2026-0{rid + 1}-01', '{status}', 1, 1, '{now}')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO payroll_lines (run_id, worker_id, hours, days, eggs, cases, trays, base_fen, piece_fen, "
+                    f"topup_fen, deductions_fen, net_fen, flags) VALUES ({rid}, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1, '')"
+                )
+            )
+    upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT run_id, household_id, household_code, household_village, household_township, "
+                "household_members, household_registered_poor FROM payroll_lines ORDER BY run_id"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (1, 1, "H1", "V", "T", 3, True),
+        (2, None, None, None, None, None, None),
+    ]
