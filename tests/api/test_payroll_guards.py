@@ -245,3 +245,23 @@ def test_migration_snapshots_runs_already_approved(
         (1, 1, "H1", "V", "T", 3, True),
         (2, None, None, None, None, None, None),
     ]
+
+
+# 5. Dividends: a positive amount, and every listed household known.
+
+
+def test_dividends_refuse_zero_amounts_and_unknown_households(api: Api, scenario: dict[str, int]) -> None:
+    hh = api.ok("manager", "GET", "/api/v1/households")["items"][0]["id"]
+    body = {"paid_on": "2026-03-20", "source": "cooperative", "basis": "per_household"}
+    r = api.post("payroll", "/api/v1/dividends", json=body | {"amount": "0"})
+    assert r.status_code == 422 and "more than 0" in r.text
+    r = api.post("payroll", "/api/v1/dividends", json=body | {"amount": "-1"})
+    assert r.status_code == 422
+    for poor_only in (True, False):
+        r = api.post("payroll", "/api/v1/dividends",
+                     json=body | {"amount": "5", "household_ids": [hh, 99], "registered_poor_only": poor_only})  # fmt: skip
+        assert r.status_code == 404 and r.json()["detail"] == "unknown households: 99"
+    assert api.ok("payroll", "GET", "/api/v1/dividends")["total"] == 0
+    made = api.ok("payroll", "POST", "/api/v1/dividends",
+                  json=body | {"amount": "5", "household_ids": [hh], "registered_poor_only": True})  # fmt: skip
+    assert [d["amount"] for d in made] == [5.0]
