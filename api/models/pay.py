@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.types import UTCDateTime, utcnow
@@ -27,6 +38,9 @@ class PayrollRun(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of what the last compute read (shifts, rules, workers' terms): approval refuses a
+    # draft whose inputs changed since (``services.payroll.inputs_hash``).
+    inputs_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class PayrollLine(Base):
@@ -49,6 +63,14 @@ class PayrollLine(Base):
     deductions_fen: Mapped[int] = mapped_column(BigInteger)
     net_fen: Mapped[int] = mapped_column(BigInteger)
     flags: Mapped[str] = mapped_column(Text, default="")  # comma-separated, e.g. count_mismatch
+    # The worker's household as it was when the run was approved (NULL in drafts): what the income
+    # figures and reports of approved/paid runs read, so later edits never rewrite them.
+    household_id: Mapped[int | None] = mapped_column(Integer)
+    household_code: Mapped[str | None] = mapped_column(String(40))
+    household_village: Mapped[str | None] = mapped_column(String(80))
+    household_township: Mapped[str | None] = mapped_column(String(80))
+    household_members: Mapped[int | None] = mapped_column(Integer)
+    household_registered_poor: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class PayrollAdjustment(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
@@ -46,18 +46,31 @@ def list_dividends(
     return Page(items=[_out(d) for d in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=list[DividendOut], status_code=status.HTTP_201_CREATED, responses={400: {}})
+@router.post(
+    "",
+    response_model=list[DividendOut],
+    status_code=status.HTTP_201_CREATED,
+    responses={400: {}, 404: {}, 422: {}},
+)
 def distribute(body: DividendIn, session: SessionDep, user: Writer) -> list[DividendOut]:
-    """One dividend row per household: ``amount`` per household, or ``amount`` x members."""
+    """One dividend row per household: ``amount`` (more than 0) per household, or ``amount`` x
+    members.  Listed households must exist (404 names the unknown ones), registered poor or not."""
+    if body.amount <= 0:
+        raise HTTPException(422, "amount must be more than 0")
+    if body.household_ids:
+        known = set(session.scalars(select(Household.id).where(Household.id.in_(body.household_ids))))
+        missing = sorted(set(body.household_ids) - known)
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + (
+                f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            )
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown households: {shown}")
     stmt = select(Household).order_by(Household.id)
     if body.household_ids:
         stmt = stmt.where(Household.id.in_(body.household_ids))
     if body.registered_poor_only:
         stmt = stmt.where(Household.registered_poor.is_(True))
     households = list(session.scalars(stmt))
-    missing = set(body.household_ids) - {h.id for h in households}
-    if body.household_ids and missing and not body.registered_poor_only:
-        raise bad_request(f"unknown households: {sorted(missing)[:10]}")
     if not households:
         raise bad_request("no household matches")
     per = to_fen(body.amount)

@@ -22,7 +22,8 @@ from api.routes._common import (
 )
 from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
-from api.services.payroll import run_payroll
+from api.services.locks import CLOSING, RUNS, lock
+from api.services.payroll import inputs_hash, run_payroll, snapshot_households
 from api.services.site import site_of, tz_of
 from eggwatch.store.base import TelemetryStore
 
@@ -96,6 +97,7 @@ def list_runs(
 def create_run(
     body: RunIn, request: Request, session: SessionDep, config: ConfigDep, user: Payroll
 ) -> RunOut:
+    lock(session, RUNS)  # until commit: a concurrent create waits, then sees this run
     clash = session.scalar(
         select(PayrollRun.id).where(
             PayrollRun.period_start < body.period_end, PayrollRun.period_end > body.period_start
@@ -127,6 +129,7 @@ def get_run(run_id: int, session: SessionDep, _: Reader) -> RunOut:
 def recompute_run(
     run_id: int, request: Request, session: SessionDep, config: ConfigDep, _: Payroll
 ) -> RunOut:
+    lock(session, RUNS)  # not approved meanwhile
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is {run.status}: it is immutable, add adjustments instead")
@@ -136,10 +139,28 @@ def recompute_run(
 
 
 @router.post("/runs/{run_id}/approve", response_model=RunOut, responses={409: {}})
-def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+def approve_run(run_id: int, request: Request, session: SessionDep, user: Payroll) -> RunOut:
+    lock(session, RUNS)  # one approval at a time, none while a run is created or recomputed
+    lock(session, CLOSING)  # and no shift written meanwhile
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is already {run.status}")
+    clash = session.scalar(
+        select(PayrollRun.id).where(
+            PayrollRun.id != run.id,
+            PayrollRun.status.in_(("approved", "paid")),
+            PayrollRun.period_start < run.period_end,
+            PayrollRun.period_end > run.period_start,
+        )
+    )
+    if clash is not None:
+        raise _conflict(f"payroll run {clash} is approved and covers part of this period")
+    if run.inputs_hash != inputs_hash(session, run.period_start, run.period_end, tz_of(request)):
+        raise _conflict(
+            f"run {run.id}: shifts, rules or workers' terms of the period changed since it was computed; "
+            "recompute first"
+        )
+    snapshot_households(session, run)
     run.status, run.approved_by, run.approved_at = "approved", user.id, utcnow()
     audit(session, user, "approve", "payroll_run", run.id, f"{run.period_start}..{run.period_end}")
     session.commit()
@@ -148,6 +169,7 @@ def approve_run(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
 
 @router.post("/runs/{run_id}/pay", response_model=RunOut, responses={409: {}})
 def mark_paid(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
+    lock(session, RUNS)
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "approved":
         raise _conflict(f"run {run.id} is {run.status}; only an approved run can be paid")
@@ -159,6 +181,7 @@ def mark_paid(run_id: int, session: SessionDep, user: Payroll) -> RunOut:
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {}})
 def delete_run(run_id: int, session: SessionDep, _: Payroll) -> None:
+    lock(session, RUNS)
     run = get_or_404(session, PayrollRun, run_id)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is {run.status}; only drafts can be deleted")
@@ -225,14 +248,41 @@ def list_lines(
     responses={409: {}},
 )
 def add_adjustment(run_id: int, body: AdjustmentIn, session: SessionDep, user: Payroll) -> AdjustmentOut:
+    """A correction of one worker's pay in an approved or paid run.  The worker must have a line in
+    the run, and their net pay (line net + all adjustments) must stay at or above 0."""
+    lock(session, RUNS)  # adjustments of a run are checked one after the other
     run = get_or_404(session, PayrollRun, run_id)
     if run.status == "draft":
         raise _conflict(f"run {run.id} is a draft: fix the shifts or rules and recompute instead")
     get_or_404(session, Worker, body.worker_id)
+    net = session.scalar(
+        select(PayrollLine.net_fen).where(
+            PayrollLine.run_id == run.id, PayrollLine.worker_id == body.worker_id
+        )
+    )
+    if net is None:
+        raise _conflict(
+            f"worker {body.worker_id} has no line in run {run.id} (no shifts in the period): "
+            "an adjustment corrects a line; pay other work in the run of its period"
+        )
+    adjusted = int(
+        session.scalar(
+            select(func.coalesce(func.sum(PayrollAdjustment.amount_fen), 0)).where(
+                PayrollAdjustment.run_id == run.id, PayrollAdjustment.worker_id == body.worker_id
+            )
+        )
+        or 0
+    )
+    amount = to_fen(body.amount)
+    if net + adjusted + amount < 0:
+        raise _conflict(
+            f"worker {body.worker_id}'s net pay in run {run.id} would become {to_yuan(net + adjusted + amount):.2f}: "
+            f"it is {to_yuan(net + adjusted):.2f}, so at most {to_yuan(net + adjusted):.2f} can be deducted"
+        )
     adj = PayrollAdjustment(
         run_id=run.id,
         worker_id=body.worker_id,
-        amount_fen=to_fen(body.amount),
+        amount_fen=amount,
         reason=body.reason,
         created_by=user.id,
     )

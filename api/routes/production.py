@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -60,14 +61,14 @@ def location_production(
                 s.id,
                 epoch_ms(s.start_at),
                 epoch_ms(s.end_at),
-                1 - s.break_minutes * 60 / (s.end_at - s.start_at).total_seconds(),
+                1 - Fraction(s.break_minutes * 60) / Fraction((s.end_at - s.start_at).total_seconds()),
             )
             for s, _ in group
         ]
         shares = share(tl, work)
         tol = float(config.count_tolerance_pct) / 100
         for s, _ in group:
-            got = shares.get(s.id, 0.0) / divisor
+            got = float(shares.get(s.id, 0)) / divisor
             flagged = s.entered_count is not None and abs(s.entered_count - got) > tol * max(got, 1.0)
             shifts.append(
                 ShiftOutput(

@@ -13,6 +13,7 @@ from api.models import Location, Shift, Task, User, Worker
 from api.routes._common import IdFilter, Limit, Offset, columns, get_or_404, json_response, page_rows
 from api.schemas.common import Aware, Page, Unit
 from api.schemas.work import ShiftIn, ShiftOut
+from api.services.locks import CLOSING, WORKER_SHIFTS, lock
 from api.services.shifts import locked_run, overlapping
 from api.services.site import tz_of
 
@@ -45,14 +46,28 @@ def _reject_closed(request: Request, session: SessionDep, start: dt.datetime, en
         )
 
 
-def _reject_overlap(session: SessionDep, body: ShiftIn, exclude_id: int | None = None) -> None:
+def _lock(session: SessionDep, worker_id: int | None = None) -> None:
+    """Hold the locks the checks need until commit: approvals wait for this write (and it for them),
+    and two writes for one worker are checked one after the other (:mod:`api.services.locks`)."""
+    lock(session, CLOSING, shared=True)
+    if worker_id is not None:
+        lock(session, WORKER_SHIFTS, worker_id)
+
+
+def _reject_overlap(session: SessionDep, user: User, body: ShiftIn, exclude_id: int | None = None) -> None:
     clash = overlapping(session, body.worker_id, body.start_at, body.end_at, exclude_id)
-    if clash is not None:
+    if clash is None:
+        return
+    if units_of(session, user) is not None:
+        # A supervisor may not see the other shift (it may be in another unit): only that it exists.
         raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"worker {body.worker_id} already has shift {clash.id} "
-            f"from {clash.start_at.isoformat()} to {clash.end_at.isoformat()}",
+            status.HTTP_409_CONFLICT, f"worker {body.worker_id} already has a shift in that time"
         )
+    raise HTTPException(
+        status.HTTP_409_CONFLICT,
+        f"worker {body.worker_id} already has shift {clash.id} "
+        f"from {clash.start_at.isoformat()} to {clash.end_at.isoformat()}",
+    )
 
 
 @router.get("", response_model=Page[ShiftOut])
@@ -92,8 +107,9 @@ def list_shifts(
 @router.post("", response_model=ShiftOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
 def create_shift(body: ShiftIn, request: Request, session: SessionDep, user: Writer) -> ShiftOut:
     _check_refs(session, user, body)
+    _lock(session, body.worker_id)
     _reject_closed(request, session, body.start_at, body.end_at)
-    _reject_overlap(session, body)
+    _reject_overlap(session, user, body)
     shift = Shift(**body.model_dump())
     session.add(shift)
     session.commit()
@@ -111,9 +127,11 @@ def replace_shift(
 ) -> ShiftOut:
     shift = _own_shift(session, user, shift_id)
     _check_refs(session, user, body)
+    _lock(session, body.worker_id)
+    session.refresh(shift)  # as it is now that the locks are held
     _reject_closed(request, session, shift.start_at, shift.end_at)
     _reject_closed(request, session, body.start_at, body.end_at)
-    _reject_overlap(session, body, exclude_id=shift.id)
+    _reject_overlap(session, user, body, exclude_id=shift.id)
     for key, value in body.model_dump().items():
         setattr(shift, key, value)
     session.commit()
@@ -122,6 +140,7 @@ def replace_shift(
 
 @router.delete("/{shift_id}", status_code=status.HTTP_204_NO_CONTENT, responses={409: {}})
 def delete_shift(shift_id: int, request: Request, session: SessionDep, user: Writer) -> None:
+    _lock(session)
     shift = _own_shift(session, user, shift_id)
     _reject_closed(request, session, shift.start_at, shift.end_at)
     session.delete(shift)

@@ -17,6 +17,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -27,10 +28,10 @@ BUCKET_MS = 5 * 60_000
 EGGS_PER_TRAY = 30
 
 # output kind of a task -> (counter metric, divisor to get pieces)
-OUTPUT_METRIC: dict[str, tuple[str, float]] = {
-    "eggs": ("eggs_total", 1.0),
-    "cases": ("cases_packed_total", 1.0),
-    "trays": ("eggs_graded_total", float(EGGS_PER_TRAY)),
+OUTPUT_METRIC: dict[str, tuple[str, int]] = {
+    "eggs": ("eggs_total", 1),
+    "cases": ("cases_packed_total", 1),
+    "trays": ("eggs_graded_total", EGGS_PER_TRAY),
 }
 REJECTS_METRIC = "rejects_total"
 
@@ -97,17 +98,21 @@ class Presence:
     key: int  # the caller's id (a shift slice)
     start_ms: int
     end_ms: int
-    weight: float
+    weight: Fraction
 
 
-def share(timeline: CounterTimeline, presences: Iterable[Presence]) -> dict[int, float]:
-    """Split what ``timeline`` counted during the presences among them, by hours worked."""
+def share(timeline: CounterTimeline, presences: Iterable[Presence]) -> dict[int, Fraction]:
+    """Split what ``timeline`` counted during the presences among them, by hours worked.
+
+    Exact: counts are whole numbers and weights fractions, so the shares are fractions that add up
+    to what was counted, and the pay computed from them can be rounded once, exactly.
+    """
     items = list(presences)
     if not items:
         return {}
     cuts = sorted({p.start_ms for p in items} | {p.end_ms for p in items})
     starts = sorted(items, key=lambda p: p.start_ms)
-    result = {p.key: 0.0 for p in items}
+    result = {p.key: Fraction(0) for p in items}
     active: dict[int, Presence] = {}
     nxt = 0
     for a, b in itertools.pairwise(cuts):
@@ -118,12 +123,20 @@ def share(timeline: CounterTimeline, presences: Iterable[Presence]) -> dict[int,
             del active[k]
         if not active:
             continue
-        counted = timeline.amount(a, b)
-        if counted == 0.0:
+        amount = timeline.amount(a, b)
+        if amount == 0.0:
             continue
-        total_w = sum(p.weight for p in active.values())
+        counted = Fraction(amount)  # a float holding a whole count: converted exactly
+        if len(active) == 1:
+            (only,) = active.values()
+            if only.weight > 0:
+                result[only.key] += counted
+            continue
+        total_w = sum((p.weight for p in active.values()), Fraction(0))
         if total_w <= 0:
             continue
+        per_weight = counted / total_w
         for k, p in active.items():
-            result[k] += counted * p.weight / total_w
+            if p.weight:
+                result[k] += p.weight * per_weight
     return result

@@ -14,21 +14,27 @@ Policy (documented in api/README.md):
 - Minimum wage: full-time workers are guaranteed the monthly minimum pro rata to hours worked over
   the 174-hour standard month (capped at one month); part-time workers the hourly minimum per hour.
   A top-up lifts base + piece earnings to that floor.  Quality deductions never push pay below it.
+- Money is exact (:mod:`api.money`): times in whole microseconds, shares of output and rates as
+  fractions; per worker and period, base, piece earnings, deductions and the floor are each summed
+  exactly and rounded once, half up to the fen; top-up and net are whole-fen sums of those.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.config import STANDARD_MONTH_HOURS, ApiConfig
-from api.models import Location, PayrollLine, PayrollRun, PieceRateRule, Shift, Task, Worker
+from api.models import Household, Location, PayrollLine, PayrollRun, PieceRateRule, Shift, Task, Worker
+from api.money import half_up
 from api.services.attribution import (
     OUTPUT_METRIC,
     REJECTS_METRIC,
@@ -39,10 +45,11 @@ from api.services.attribution import (
 )
 from eggwatch.store.base import TelemetryStore, epoch_ms
 
+US_PER_HOUR = 3_600_000_000
 
-def fen(value: Decimal | float) -> int:
-    d = value if isinstance(value, Decimal) else Decimal(repr(value))
-    return int(d.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+def micros(delta: dt.timedelta) -> int:
+    return delta // dt.timedelta(microseconds=1)
 
 
 def local_window(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
@@ -64,30 +71,30 @@ class Slice:
     output: str
     start: dt.datetime
     end: dt.datetime
-    fraction: Decimal  # of the whole shift's span inside the period
-    paid_seconds: Decimal  # worked seconds inside the period (breaks pro rata)
+    fraction: Fraction  # of the whole shift's span inside the period
+    paid_us: Fraction  # worked microseconds inside the period (breaks pro rata)
     started_on: dt.date  # local date the whole shift started
     starts_in_period: bool
     entered_count: int | None
+    worked: Fraction  # worked fraction of the shift (breaks excluded): its weight in sharing output
 
     @property
-    def weight(self) -> float:
-        span = (self.end - self.start).total_seconds()
-        return float(self.paid_seconds) / span if span > 0 else 0.0
+    def weight(self) -> Fraction:
+        return self.worked
 
 
 @dataclass(slots=True)
 class WorkerPay:
     worker_id: int
     full_time: bool
-    seconds: Decimal = Decimal(0)
+    micros: Fraction = Fraction(0)
     days: set[dt.date] = field(default_factory=set)
-    eggs: float = 0.0
-    cases: float = 0.0
-    trays: float = 0.0
-    base: Decimal = Decimal(0)
-    piece: float = 0.0  # fen
-    deductions: float = 0.0  # fen
+    eggs: Fraction = Fraction(0)
+    cases: Fraction = Fraction(0)
+    trays: Fraction = Fraction(0)
+    base: Fraction = Fraction(0)  # fen, exact
+    piece: Fraction = Fraction(0)  # fen, exact
+    deductions: Fraction = Fraction(0)  # fen, exact
     flags: set[str] = field(default_factory=set)
 
 
@@ -131,6 +138,66 @@ class RuleBook:
         return self._memo[key]
 
 
+def rules_for(session: Session, start: dt.date, end: dt.date) -> list[PieceRateRule]:
+    """The rules that may apply to a shift of the period (one started up to two days before)."""
+    return list(
+        session.scalars(
+            select(PieceRateRule)
+            .where(
+                PieceRateRule.effective_from < end,
+                (PieceRateRule.effective_to.is_(None))
+                | (PieceRateRule.effective_to > start - dt.timedelta(days=2)),
+            )
+            .order_by(PieceRateRule.id)
+        )
+    )
+
+
+def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) -> str:
+    """SHA-256 of what :func:`compute` reads from the database for ``[start, end)``: the period's
+    shifts (with their location's unit and task's output), the rules, the workers' terms.  Approval
+    compares it with the hash taken at the last compute (machine counts are not included)."""
+    ws, we = local_window(start, end, tz)
+    digest = hashlib.sha256()
+    shifts = session.execute(
+        select(
+            Shift.id, Shift.worker_id, Shift.location_id, Shift.task_id, Location.unit, Task.output,
+            Shift.start_at, Shift.end_at, Shift.break_minutes, Shift.entered_count,
+        )
+        .join(Location, Location.id == Shift.location_id)
+        .join(Task, Task.id == Shift.task_id)
+        .where(Shift.start_at < we, Shift.end_at > ws)
+        .order_by(Shift.id)
+    )  # fmt: skip
+    for shift in shifts:
+        digest.update(f"s{tuple(shift)}\n".encode())
+    for r in rules_for(session, start, end):
+        rule = (r.id, r.task_id, r.location_id, r.effective_from, r.effective_to, r.base_per_hour_fen,
+                r.base_per_shift_fen, r.per_1000_eggs_fen, r.per_case_fen, r.per_tray_fen,
+                r.deduction_per_1000_rejects_fen)  # fmt: skip
+        digest.update(f"r{rule}\n".encode())
+    for worker in session.execute(select(Worker.id, Worker.full_time).order_by(Worker.id)):
+        digest.update(f"w{tuple(worker)}\n".encode())
+    return digest.hexdigest()
+
+
+def snapshot_households(session: Session, run: PayrollRun) -> None:
+    """Record on each line of ``run`` the worker's household as it is now (at approval)."""
+    rows = session.execute(
+        select(
+            PayrollLine.id, Household.id, Household.code, Household.village, Household.township,
+            Household.members, Household.registered_poor,
+        )
+        .join(Worker, Worker.id == PayrollLine.worker_id)
+        .join(Household, Household.id == Worker.household_id)
+        .where(PayrollLine.run_id == run.id)
+    ).all()  # fmt: skip
+    if rows:
+        keys = ("id", "household_id", "household_code", "household_village", "household_township",
+                "household_members", "household_registered_poor")  # fmt: skip
+        session.execute(update(PayrollLine), [dict(zip(keys, row, strict=True)) for row in rows])
+
+
 def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) -> list[Slice]:
     ws, we = local_window(start, end, tz)
     rows = session.execute(
@@ -153,14 +220,14 @@ def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) ->
     ).all()
     out = []
     for sid, wid, tid, lid, unit, output, s, e, brk, entered in rows:
-        span = Decimal((e - s).total_seconds())
+        span = micros(e - s)
         cs, ce = max(s, ws), min(e, we)
-        fraction = Decimal((ce - cs).total_seconds()) / span
-        worked = span - Decimal(brk * 60)
+        fraction = Fraction(micros(ce - cs), span)
+        worked = Fraction(max(0, span - brk * 60_000_000), span)
         out.append(
             Slice(
-                sid, wid, tid, lid, unit, output, cs, ce, fraction, worked * fraction,
-                s.astimezone(tz).date(), s >= ws, entered,
+                sid, wid, tid, lid, unit, output, cs, ce, fraction, worked * micros(ce - cs),
+                s.astimezone(tz).date(), s >= ws, entered, worked,
             )
         )  # fmt: skip
     return out
@@ -168,10 +235,10 @@ def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) ->
 
 def attribute(
     store: TelemetryStore | None, site: str, slices: list[Slice], ws: dt.datetime, we: dt.datetime
-) -> tuple[dict[int, float], dict[int, float], set[int]]:
-    """Per slice: output pieces and rejects shared to it; and slices with no machine data."""
-    output: dict[int, float] = {}
-    rejects: dict[int, float] = {}
+) -> tuple[dict[int, Fraction], dict[int, Fraction], set[int]]:
+    """Per slice: output pieces and rejects shared to it (exact); and slices with no machine data."""
+    output: dict[int, Fraction] = {}
+    rejects: dict[int, Fraction] = {}
     no_data: set[int] = set()
     by_kind: dict[str, list[Slice]] = defaultdict(list)
     for sl in slices:
@@ -217,33 +284,23 @@ def compute(
     """Every worker's pay for ``[start, end)``; pure reading, nothing written."""
     ws, we = local_window(start, end, tz)
     slices = load_slices(session, start, end, tz)
-    rules = RuleBook(
-        list(
-            session.scalars(
-                select(PieceRateRule).where(
-                    PieceRateRule.effective_from < end,
-                    (PieceRateRule.effective_to.is_(None))
-                    | (PieceRateRule.effective_to > start - dt.timedelta(days=2)),
-                )
-            )
-        )
-    )
+    rules = RuleBook(rules_for(session, start, end))
     full_time = dict(session.execute(select(Worker.id, Worker.full_time)).all())
     output, rejects, no_data = attribute(store, site, slices, ws, we)
-    tol = float(tolerance_pct) / 100.0
+    tol = Fraction(tolerance_pct) / 100
 
     pays: dict[int, WorkerPay] = {}
     for sl in slices:
         p = pays.get(sl.worker_id)
         if p is None:
             p = pays[sl.worker_id] = WorkerPay(sl.worker_id, full_time.get(sl.worker_id, True))
-        p.seconds += sl.paid_seconds
+        p.micros += sl.paid_us
         if sl.starts_in_period:
             p.days.add(sl.started_on)
         rule = rules.find(sl.task_id, sl.location_id, sl.started_on)
         if rule is None:
             p.flags.add("no_rule")
-        pieces = output.get(sl.shift_id, 0.0)
+        pieces = output.get(sl.shift_id, Fraction(0))
         if sl.output == "eggs":
             p.eggs += pieces
         elif sl.output == "cases":
@@ -253,38 +310,37 @@ def compute(
         if sl.shift_id in no_data:
             p.flags.add("no_machine_data")
         if sl.entered_count is not None and sl.output in OUTPUT_METRIC and sl.shift_id not in no_data:
-            expected = float(sl.entered_count) * float(sl.fraction)
-            if abs(expected - pieces) > tol * max(pieces, 1.0):
+            expected = sl.entered_count * sl.fraction
+            if abs(expected - pieces) > tol * max(pieces, Fraction(1)):
                 p.flags.add("count_mismatch")
         if rule is None:
             continue
-        p.base += (
-            Decimal(rule.base_per_hour_fen) * sl.paid_seconds / 3600
-            + Decimal(rule.base_per_shift_fen) * sl.fraction
-        )
+        p.base += rule.base_per_hour_fen * sl.paid_us / US_PER_HOUR + rule.base_per_shift_fen * sl.fraction
         rate = {
-            "eggs": rule.per_1000_eggs_fen / 1000.0,
-            "cases": float(rule.per_case_fen),
-            "trays": float(rule.per_tray_fen),
+            "eggs": Fraction(rule.per_1000_eggs_fen, 1000),
+            "cases": Fraction(rule.per_case_fen),
+            "trays": Fraction(rule.per_tray_fen),
         }
-        p.piece += pieces * rate.get(sl.output, 0.0)
-        p.deductions += rejects.get(sl.shift_id, 0.0) * rule.deduction_per_1000_rejects_fen / 1000.0
+        p.piece += pieces * rate.get(sl.output, 0)
+        p.deductions += rejects.get(sl.shift_id, 0) * Fraction(rule.deduction_per_1000_rejects_fen, 1000)
 
+    standard = Fraction(STANDARD_MONTH_HOURS)
     lines = []
     for wid in sorted(pays):
         p = pays[wid]
-        hours = p.seconds / 3600
+        hours = p.micros / US_PER_HOUR
         if p.full_time:
-            floor = Decimal(min_monthly_fen) * min(Decimal(1), hours / STANDARD_MONTH_HOURS)
+            floor = min_monthly_fen * min(Fraction(1), hours / standard)
         else:
-            floor = Decimal(min_hourly_fen) * hours
-        base, piece = fen(p.base), fen(p.piece)
-        floor_fen = fen(floor)
+            floor = min_hourly_fen * hours
+        base, piece = half_up(p.base), half_up(p.piece)
+        floor_fen = half_up(floor)
         topup = max(0, floor_fen - base - piece)
-        deductions = min(fen(p.deductions), max(0, base + piece - floor_fen))
+        deductions = min(half_up(p.deductions), max(0, base + piece - floor_fen))
         lines.append(
             PayLine(
-                wid, float(round(hours, 2)), len(p.days), round(p.eggs), round(p.cases), round(p.trays),
+                wid, float(round(Decimal(hours.numerator) / hours.denominator, 2)), len(p.days),
+                round(p.eggs), round(p.cases), round(p.trays),
                 base, piece, topup, deductions, base + piece + topup - deductions, ",".join(sorted(p.flags)),
             )
         )  # fmt: skip
@@ -331,4 +387,5 @@ def run_payroll(
         run.min_monthly_fen, run.min_hourly_fen, config.count_tolerance_pct,
     )  # fmt: skip
     write_lines(session, run, lines)
+    run.inputs_hash = inputs_hash(session, run.period_start, run.period_end, tz)
     return lines

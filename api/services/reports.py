@@ -15,10 +15,15 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Household, PayrollLine, PayrollRun, Worker
+from api.models import Household, PayrollLine, PayrollRun
+from api.money import ratio_fen
+from api.schemas.common import to_yuan
 from api.services.income import (
+    HouseholdFacts,
     above_line,
     dividends_by_household_month,
+    household_facts,
+    line_household,
     month_key,
     select_paid,
     wages_by_household_month,
@@ -60,7 +65,7 @@ class Row:
     _seen: set[int] = field(default_factory=set)
 
     def as_dict(self) -> dict[str, object]:
-        avg = self.wages_fen / self.worker_months / 100 if self.worker_months else 0.0
+        avg = ratio_fen(self.wages_fen, self.worker_months) if self.worker_months else 0
         return {
             "month": self.month,
             "township": self.township,
@@ -69,9 +74,9 @@ class Row:
             "workers": self.workers,
             "poor_workers": self.poor_workers,
             "person_days": self.person_days,
-            "wages": round(self.wages_fen / 100, 2),
-            "avg_monthly_wage": round(avg, 2),
-            "dividends": round(self.dividends_fen / 100, 2),
+            "wages": to_yuan(self.wages_fen),
+            "avg_monthly_wage": to_yuan(avg),
+            "dividends": to_yuan(self.dividends_fen),
             "households": self.households,
             "households_above_line": self.households_above_line,
         }
@@ -86,31 +91,38 @@ def employment_report(
     township: str | None = None,
     village: str | None = None,
 ) -> list[dict[str, object]]:
-    """Rows per month and place, then a totals row (month ``total``, over the whole range)."""
-    hh_stmt = select(Household.id, Household.code, Household.township, Household.village, Household.members,
-                     Household.registered_poor)  # fmt: skip
-    if township:
-        hh_stmt = hh_stmt.where(Household.township == township)
-    if village:
-        hh_stmt = hh_stmt.where(Household.village == village)
-    households = {r[0]: r for r in session.execute(hh_stmt)}
+    """Rows per month and place, then a totals row (month ``total``, over the whole range).
 
-    # Workers and person-days per (month, household): a worker belongs to one household.
-    people: dict[tuple[str, int], tuple[int, int]] = {}
+    A wage month's household (place, members, registered poor) is the one recorded when its run was
+    approved; a month with dividends only uses the household as it is now."""
+    current = {
+        hid: HouseholdFacts(code, town, vill, members, poor)
+        for hid, code, town, vill, members, poor in session.execute(
+            select(Household.id, Household.code, Household.township, Household.village, Household.members,
+                   Household.registered_poor)
+        )
+    }  # fmt: skip
+    facts = household_facts(session, start, end)
+
+    def facts_of(key: tuple[str, int]) -> HouseholdFacts | None:
+        f = facts.get(key) or current.get(key[1])
+        if f is None or (township and f.township != township) or (village and f.village != village):
+            return None
+        return f
+
+    # Workers and person-days per (month, household): a worker belongs to one household per run.
     year_workers: dict[int, set[int]] = defaultdict(set)
-    cols = (PayrollRun.period_start, Worker.household_id, PayrollLine.worker_id, PayrollLine.days)
-    stmt = select_paid(PayrollLine, start, end, *cols)
-    counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    stmt = select_paid(PayrollLine, start, end, PayrollRun.period_start, line_household, PayrollLine.worker_id,
+                       PayrollLine.days)  # fmt: skip
+    person_days: dict[tuple[str, int], int] = defaultdict(int)
     month_workers: dict[tuple[str, int], set[int]] = defaultdict(set)
     for period_start, hid, wid, days in session.execute(stmt):
-        if hid not in households:
-            continue
         key = (month_key(period_start), hid)
+        if facts_of(key) is None:
+            continue
         month_workers[key].add(wid)
-        counts[key][1] += days
+        person_days[key] += days
         year_workers[hid].add(wid)
-    for key, ws in month_workers.items():
-        people[key] = (len(ws), counts[key][1])
 
     wages = wages_by_household_month(session, start, end)
     divs = dividends_by_household_month(session, start, end)
@@ -119,23 +131,28 @@ def employment_report(
     rows: dict[tuple[str, str, str, str], Row] = {}
     total = Row(TOTAL, "", "")
     year_income: dict[int, int] = defaultdict(int)
-    keys = {k for k in (*people, *wages, *divs) if k[1] in households}
-    for month, hid in sorted(keys):
-        _, code, town, vill, members, poor = households[hid]
-        place = (month, town, "" if group_by == "township" else vill, code if group_by == "household" else "")
+    year_facts: dict[int, HouseholdFacts] = {}  # the latest month's
+    for key in sorted({*month_workers, *wages, *divs}):
+        f = facts_of(key)
+        if f is None:
+            continue
+        month, hid = key
+        year_facts[hid] = f
+        place = (month, f.township, "" if group_by == "township" else f.village,
+                 f.code if group_by == "household" else "")  # fmt: skip
         row = rows.get(place)
         if row is None:
             row = rows[place] = Row(*place)
-        n, days = people.get((month, hid), (0, 0))
-        w, d = wages.get((month, hid), 0), divs.get((month, hid), 0)
+        n, days = len(month_workers.get(key, ())), person_days.get(key, 0)
+        w, d = wages.get(key, 0), divs.get(key, 0)
         row.workers += n
-        row.poor_workers += n if poor else 0
+        row.poor_workers += n if f.registered_poor else 0
         row.person_days += days
         row.wages_fen += w
         row.worker_months += n
         row.dividends_fen += d
         row.households += 1
-        row.households_above_line += above_line(w + d, members, line_yearly, 1)
+        row.households_above_line += above_line(w + d, f.members, line_yearly, 1)
         total.person_days += days
         total.wages_fen += w
         total.worker_months += n
@@ -143,11 +160,11 @@ def employment_report(
         year_income[hid] += w + d
 
     for hid, income in year_income.items():
-        members, poor = households[hid][4], households[hid][5]
+        f = year_facts[hid]
         total.workers += len(year_workers.get(hid, ()))
-        total.poor_workers += len(year_workers.get(hid, ())) if poor else 0
+        total.poor_workers += len(year_workers.get(hid, ())) if f.registered_poor else 0
         total.households += 1
-        total.households_above_line += above_line(income, members, line_yearly, months_in_range)
+        total.households_above_line += above_line(income, f.members, line_yearly, months_in_range)
     return [r.as_dict() for _, r in sorted(rows.items())] + [total.as_dict()]
 
 

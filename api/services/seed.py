@@ -25,7 +25,7 @@ from api.config import ApiConfig, load_api_config
 from api.models import Household, Location, PayrollRun, PieceRateRule, Shift, Task, User
 from api.schemas.common import to_fen
 from api.security import Keys
-from api.services.payroll import run_payroll
+from api.services.payroll import run_payroll, snapshot_households
 from api.services.users import create_user
 from api.services.workers import new_worker
 from eggwatch.park import Park
@@ -265,6 +265,7 @@ def _last_month_run(
     session.add(run)
     session.flush()
     run_payroll(session, run, store, park.site, tz, config)
+    snapshot_households(session, run)  # approved: its households recorded, as approval does
     session.commit()
     return run.id
 

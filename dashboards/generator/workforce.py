@@ -169,13 +169,18 @@ def alerts() -> Json:
 # every wage figure uses this, so the tiles, the bars and the table agree.
 COUNTED_RUNS = "r.status IN ('approved', 'paid') AND $__timeFilter(r.period_start)"
 
+# Wages count for the household (and village) recorded on the line when its run was approved, as in
+# the API's reports; the worker's current household only for lines without that record.
+LINE_VILLAGE = "COALESCE(l.household_village, h.village)"
+LINE_HOUSEHOLD_JOIN = """JOIN workers w ON w.id = l.worker_id
+LEFT JOIN households h ON h.id = COALESCE(l.household_id, w.household_id)"""
+
 WAGES_BY_VILLAGE = f"""
-SELECT date_trunc('month', r.period_start)::timestamp AS "time", h.village AS metric,
+SELECT date_trunc('month', r.period_start)::timestamp AS "time", {LINE_VILLAGE} AS metric,
        sum(l.net_fen) / 100.0 AS value
 FROM payroll_lines l
 JOIN payroll_runs r ON r.id = l.run_id
-JOIN workers w ON w.id = l.worker_id
-JOIN households h ON h.id = w.household_id
+{LINE_HOUSEHOLD_JOIN}
 WHERE {COUNTED_RUNS}
 GROUP BY 1, 2 ORDER BY 1, 2
 """
@@ -268,18 +273,23 @@ def employment() -> Json:
             [
                 sql(
                     "A",
-                    f"""SELECT h.village AS "村 village", h.township AS "乡镇 township",
-                         count(DISTINCT w.id) AS "工人 workers",
-                         count(DISTINCT w.id) FILTER (WHERE h.registered_poor) AS "建档立卡 registered poor",
-                         COALESCE(sum(p.net_fen), 0) / 100.0 AS "期间工资 wages (CNY)"
-                       FROM households h
-                       JOIN workers w ON w.household_id = h.id
-                       LEFT JOIN (
-                         SELECT l.worker_id, l.net_fen FROM payroll_lines l
+                    f"""SELECT village AS "村 village", township AS "乡镇 township",
+                         sum(workers) AS "工人 workers", sum(poor) AS "建档立卡 registered poor",
+                         sum(wages_fen) / 100.0 AS "期间工资 wages (CNY)"
+                       FROM (
+                         SELECT h.village, h.township, count(DISTINCT w.id) AS workers,
+                                count(DISTINCT w.id) FILTER (WHERE h.registered_poor) AS poor, 0 AS wages_fen
+                         FROM households h JOIN workers w ON w.household_id = h.id
+                         GROUP BY h.village, h.township
+                         UNION ALL
+                         SELECT {LINE_VILLAGE}, COALESCE(l.household_township, h.township), 0, 0, sum(l.net_fen)
+                         FROM payroll_lines l
                          JOIN payroll_runs r ON r.id = l.run_id
+                         {LINE_HOUSEHOLD_JOIN}
                          WHERE {COUNTED_RUNS}
-                       ) p ON p.worker_id = w.id
-                       GROUP BY h.village, h.township ORDER BY h.township, h.village""",
+                         GROUP BY 1, 2
+                       ) v
+                       GROUP BY village, township ORDER BY township, village""",
                 )
             ],
             w=12,
