@@ -20,8 +20,9 @@ import orjson
 from eggwatch import metrics
 
 PREFIX = "eggwatch/v1"
-LEVEL_RE = re.compile(r"^[a-z0-9_-]+$")
-TAG_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# \Z, not $: "$" also matches before a final newline, and "u\n" is no topic level.
+LEVEL_RE = re.compile(r"^[a-z0-9_-]+\Z")
+TAG_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 RESERVED_TAGS = frozenset({"site", "unit", "device", "metric", "time", "value", "seq"})
 MAX_READINGS = 5000
 MAX_TAGS = 8

@@ -196,7 +196,7 @@ class Mapping(_Strict):
                 rx += re.escape(level[pos : m.start()]) + f"(?P<{m.group(1)}>[^/]+?)"
                 pos = m.end()
             out.append(rx + re.escape(level[pos:]))
-        return re.compile("^" + "/".join(out) + "$")
+        return re.compile("^" + "/".join(out) + r"\Z")  # \Z: "$" would also match before a final "\n"
 
 
 class SourceBroker(_Strict):

@@ -55,6 +55,7 @@ def test_the_contract_example_loads(tmp_path: Path) -> None:
         ("parity: N ", "parity: X ", 5, "buses[0].parity", "'N'"),
         ("slave: 1\n", "slave: 300\n", 11, "devices[0].slave", "247"),
         ("unit: house-07", "unit: House 7", 9, "devices[0].unit", "[a-z0-9_-]"),
+        ("unit: house-07", 'unit: "house-07\\n"', 9, "devices[0].unit", "[a-z0-9_-]"),  # "$" before "\n"
         ('row: "03"', "Row: 3", 15, "registers[1].tags", "tag key"),
         ("poll_s: 10", "poll_s: 10\n        colour: red", 13, "devices[0].colour", "Extra inputs"),
     ],

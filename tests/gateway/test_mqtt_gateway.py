@@ -158,6 +158,8 @@ def test_translator_units_paths_and_templates() -> None:
     opt = tr.translate("farm/h07/env", b'{"t": 20, "rh": 50, "nh3": 1}', now_ms=1_000)
     assert [r.metric for r in opt.readings] == ["temp_c", "rh_pct", "nh3_ppm"] and not opt.problems
     assert {r.ts for r in opt.readings} == {1_000}
+    newline = tr.translate("farm/h07/env\n", b'{"t": 20, "rh": 50, "nh3": 1}')
+    assert [p.reason for p in newline.problems] == ["no_mapping"]  # "$" would match before the "\n"
 
 
 ON_CHANGE = """
