@@ -28,6 +28,13 @@ from gateway.runtime import log_publisher, make_publisher, state_dir
 log = logging.getLogger(__name__)
 
 
+def _topic_of(msg: paho.MQTTMessage) -> str:
+    try:
+        return msg.topic
+    except UnicodeDecodeError:  # paho decodes the topic on access; a broken one must not raise again
+        return repr(msg._topic)
+
+
 class MqttGateway:
     def __init__(
         self, cfg: MqttGatewayConfig, source: BrokerAddress, publisher: Publisher, dead: DeadLetters
@@ -81,7 +88,21 @@ class MqttGateway:
         self.repeater.clear()
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        # paho calls this on its network thread: an exception escaping here would end that thread
+        # and silently every later vendor message with it.  A message we fail on is dead-lettered.
         self.received += 1
+        try:
+            self._handle(msg)
+        except Exception as exc:
+            log.exception("vendor message on %s could not be handled; dead-lettered", _topic_of(msg))
+            try:
+                self.dead.put("internal_error", f"{type(exc).__name__}: {exc}", _topic_of(msg), msg.payload)
+            except Exception:
+                log.exception("could not dead-letter the vendor message on %s", _topic_of(msg))
+        with self._lock:
+            self._to_ack.append((msg.mid, msg.qos))
+
+    def _handle(self, msg: paho.MQTTMessage) -> None:
         result = self.translator.translate(msg.topic, bytes(msg.payload))
         for p in result.problems:
             self.dead.put(p.reason, p.detail, msg.topic, msg.payload)
@@ -93,8 +114,6 @@ class MqttGateway:
                 self.repeater.seen(
                     result.unit, result.device, result.readings, r.every_s, r.for_s, time.monotonic()
                 )
-        with self._lock:
-            self._to_ack.append((msg.mid, msg.qos))
 
     def _repeat_silent(self) -> None:
         """Publish again the last values of on-change devices that have been silent long enough."""

@@ -83,7 +83,9 @@ def _timestamp(raw: object, fmt: TimeFormat) -> int | None:
     n = _number(raw)
     if n is None:
         return None
-    return int(n * 1000) if fmt is TimeFormat.EPOCH_S else int(n)
+    ms = n * 1000 if fmt is TimeFormat.EPOCH_S else n
+    # 1e308 s is a finite float but infinite in ms, and int(inf) raises OverflowError
+    return int(ms) if math.isfinite(ms) else None
 
 
 class Translator:
@@ -147,6 +149,11 @@ class Translator:
                 out.problems.append(Problem("bad_value", f"{m.name}: {f.path}={raw!r} is not a number"))
                 continue
             value: float = f.convert(n)
+            if not math.isfinite(value):  # scale or from_unit overflowed a huge vendor value
+                out.problems.append(
+                    Problem("bad_value", f"{m.name}: {f.path}={raw!r} is not finite once converted")
+                )
+                continue
             if metrics.REGISTRY[f.metric].integer and value == round(value):
                 value = round(value)
             try:

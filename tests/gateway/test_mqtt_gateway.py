@@ -17,7 +17,7 @@ from eggwatch.settings import BrokerAddress, load_settings
 from firmware_stubs.mqtt_nodes import EnvState, FlatJsonNode, HomieNode
 from gateway.mqtt_config import load_mqtt_config
 from gateway.mqtt_gateway import MqttGateway
-from gateway.mqtt_mapping import Translator
+from gateway.mqtt_mapping import Translation, Translator
 from gateway.prom import GatewayCollector
 from tests.gateway.collector import Collector
 
@@ -208,3 +208,37 @@ def test_an_on_change_counter_is_repeated_while_silent(
     registry.register(GatewayCollector(gw.publisher, repeated=lambda: gw.repeater.repeated))  # type: ignore[arg-type]
     text = generate_latest(registry).decode()
     assert f"eggwatch_gateway_readings_repeated_total {float(gw.repeater.repeated)}" in text
+
+
+@pytest.mark.parametrize("gateway", ["mqtt-flat-json.yaml"], indirect=True)
+def test_a_message_the_handler_fails_on_is_dead_lettered_and_later_ones_still_flow(
+    gateway: MqttGateway, mqtt_url: str, site: str
+) -> None:
+    # Before: ts 1e308 raised OverflowError in paho's network thread, which died with it.
+    real = gateway.translator.translate
+
+    def translate(topic: str, payload: bytes, now_ms: int | None = None) -> Translation:
+        if payload == b"boom":  # a fault injected into the handler: it must not escape to paho
+            raise RuntimeError("injected fault")
+        return real(topic, payload, now_ms)
+
+    gateway.translator.translate = translate  # type: ignore[method-assign]
+    house = _house()
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/#")
+    node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    try:
+        node.publish_raw(f"farm/h{house}/env-ts", b'{"t": 22, "rh": 50, "nh3": 5, "ts": 1e308}')
+        node.publish_raw(f"farm/h{house}/env", b"boom")
+        node.publish_raw(f"farm/h{house}/env", b'{"t": 23, "rh": 50, "nh3": 5}')
+        col.wait_for(lambda: len(col.readings(f"house-{house}/env-1")) >= 3)
+        _wait_for_dead_letters(gateway, 2)
+    finally:
+        node.stop()
+        col.close()
+    assert [r["value"] for r in col.readings(f"house-{house}/env-1")] == [23.0, 50.0, 5.0]
+    dead = {d["reason"]: d for d in _dead_letters(gateway)}
+    assert sorted(dead) == ["bad_timestamp", "internal_error"]
+    assert (
+        dead["internal_error"]["payload"] == "boom" and "injected fault" in dead["internal_error"]["detail"]
+    )
+    assert gateway.received == 3

@@ -1,0 +1,51 @@
+"""The translator on vendor values and timestamps that overflow: dead-letter reasons, never a raise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.mqtt_config import load_mqtt_config
+from gateway.mqtt_mapping import Translator
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "gateway" / "examples"
+NOW = 1_764_315_600_000
+
+HUGE = """
+mappings:
+  - name: counter
+    topic: "v/{h}/eggs"
+    unit: "house-{h}"
+    device: counter-1
+    fields:
+      - {path: n, metric: eggs_total, scale: 1.0e300}
+      - {path: w, metric: water_l_total, from_unit: m3, required: false}
+"""
+
+
+@pytest.fixture
+def flat() -> Translator:
+    return Translator(load_mqtt_config(EXAMPLES / "mqtt-flat-json.yaml").mappings)
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload"),
+    [
+        ("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": 1e308}'),  # inf once in ms
+        ("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": "1e308"}'),
+    ],
+)
+def test_an_overflowing_timestamp_is_a_bad_timestamp(flat: Translator, topic: str, payload: bytes) -> None:
+    out = flat.translate(topic, payload, now_ms=NOW)
+    assert out.readings == [] and [p.reason for p in out.problems] == ["bad_timestamp"]
+
+
+def test_a_value_that_overflows_its_scale_or_unit_is_a_bad_value(tmp_path: Path) -> None:
+    cfg = tmp_path / "huge.yaml"
+    cfg.write_text(HUGE)
+    tr = Translator(load_mqtt_config(cfg).mappings)
+    out = tr.translate("v/07/eggs", b'{"n": 1e10, "w": 1e306}', now_ms=NOW)  # round(inf) raised here
+    assert out.readings == []
+    assert [p.reason for p in out.problems] == ["bad_value", "bad_value"]
+    assert all("not finite" in p.detail for p in out.problems)
