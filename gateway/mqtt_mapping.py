@@ -16,7 +16,7 @@ from datetime import datetime
 import orjson
 
 from eggwatch import metrics
-from eggwatch.wire import LEVEL_RE, Reading, WireError
+from eggwatch.wire import LEVEL_RE, Reading, WireError, check_ts
 from gateway.mqtt_config import CAPTURE, Mapping, Repeat, TimeFormat, parse_path
 
 
@@ -123,7 +123,8 @@ class Translator:
             except orjson.JSONDecodeError as exc:
                 out.problems.append(Problem("not_json", f"{m.name}: payload is not JSON: {exc}"))
                 return out
-        ts = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        ts = now
         if m.timestamp is not None:
             raw_ts = _lookup(doc, parse_path(m.timestamp.path))
             parsed = None if raw_ts is _MISSING else _timestamp(raw_ts, m.timestamp.format)
@@ -133,6 +134,11 @@ class Translator:
                         "bad_timestamp", f"{m.name}: {m.timestamp.path}={raw_ts!r} is no {m.timestamp.format}"
                     )
                 )
+                return out
+            try:  # ingest's window: a broken device clock (1970, year 5138) stops here, with the message
+                check_ts(parsed, now)
+            except WireError as exc:
+                out.problems.append(Problem(str(exc.reason), f"{m.name}: {m.timestamp.path}: {exc.detail}"))
                 return out
             ts = parsed
         base_tags = {k: _fill(v, captures) for k, v in m.tags.items()}

@@ -51,6 +51,9 @@ class GatewayCollector:
             p + "readings_published", "Readings acknowledged by the broker", value=s.published
         )
         yield CounterMetricFamily(p + "readings_refused", "Readings refused: spool full", value=s.refused)
+        yield CounterMetricFamily(
+            p + "readings_unencodable", "Readings JSON cannot hold, dropped", value=s.unencodable
+        )
         if self.buses:
             yield from self._devices(p)
         if self.dead_letters is not None:

@@ -35,6 +35,7 @@ class PublisherStats:
     submitted: int
     spooled: int
     refused: int  # readings refused because the spool was full
+    unencodable: int  # readings JSON cannot hold (e.g. a 64-bit overflow), dropped and logged
     published: int
     messages: int
     spool_records: int
@@ -65,7 +66,7 @@ class Publisher:
         self._flush_lock = threading.Lock()
         self._closing = False
         self._writer = threading.Thread(target=self._write_loop, name="spool writer", daemon=True)
-        self.submitted = self.spooled = self.refused = 0
+        self.submitted = self.spooled = self.refused = self.unencodable = 0
 
     @staticmethod
     def _single_owner(path: Path) -> IO[str]:
@@ -122,9 +123,17 @@ class Publisher:
         count = 0
         for (unit, device), readings in pending.items():
             for i in range(0, len(readings), self.cfg.batch_size):
+                # One reading JSON cannot hold must cost only itself, never the flush or the process.
                 chunk = readings[i : i + self.cfg.batch_size]
-                records.append(spoolrecord.pack(unit, device, chunk))
-                count += len(chunk)
+                record, bad = spoolrecord.pack_valid(unit, device, chunk)
+                for r, why in bad:
+                    log.error("%s/%s: reading %r cannot be encoded (%s); dropped", unit, device, r, why)
+                self.unencodable += len(bad)
+                if record is not None:
+                    records.append(record)
+                    count += len(chunk) - len(bad)
+        if not records:
+            return
         try:
             self.spool.append(records)
         except SpoolFull as exc:
@@ -152,7 +161,10 @@ class Publisher:
                     else:
                         self._cond.wait(0.5)
                 closing = self._closing
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # this thread is the only writer: it must outlive any one batch
+                log.exception("spooling a batch failed; its readings are lost")
             if closing:
                 return
 
@@ -163,6 +175,7 @@ class Publisher:
             submitted=self.submitted,
             spooled=self.spooled,
             refused=self.refused,
+            unencodable=self.unencodable,
             published=self.sender.published_readings,
             messages=self.sender.published_messages,
             spool_records=self.spool.depth_records,

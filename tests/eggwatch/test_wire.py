@@ -128,3 +128,15 @@ def test_a_trailing_newline_is_not_part_of_a_valid_name() -> None:
     )
     d = decode("eggwatch/v1/jinji/house-07/climate-1", payload, now_ms=NOW)
     assert d.readings == [] and d.rejected[0].reason is Reason.BAD_TAGS
+
+
+def test_one_time_window_for_gateways_and_ingest() -> None:
+    from eggwatch.wire import MAX_AGE_MS, MAX_FUTURE_MS, check_ts, ts_window
+
+    assert ts_window(NOW) == (NOW - MAX_AGE_MS, NOW + MAX_FUTURE_MS)
+    check_ts(NOW - MAX_AGE_MS, NOW)
+    check_ts(NOW + MAX_FUTURE_MS, NOW)
+    for ts in (1000, NOW + MAX_FUTURE_MS + 1, 10**23):
+        with pytest.raises(WireError) as exc:
+            check_ts(ts, NOW)
+        assert exc.value.reason is Reason.BAD_TIMESTAMP

@@ -49,3 +49,26 @@ def test_a_value_that_overflows_its_scale_or_unit_is_a_bad_value(tmp_path: Path)
     assert out.readings == []
     assert [p.reason for p in out.problems] == ["bad_value", "bad_value"]
     assert all("not finite" in p.detail for p in out.problems)
+
+
+@pytest.mark.parametrize(
+    ("topic", "payload"),
+    [
+        ("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": 1e20}'),  # 1e23 ms: beyond 64 bits
+        ("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": 1}'),  # 1970: a clock never set
+        ("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": 1764319201}'),  # 1 h 1 s ahead
+        ("farm/h07/water", b'{"meter": {"total_m3": 1}, "ts": "9999-12-31T23:59:59-14:00"}'),
+        ("farm/h07/water", b'{"meter": {"total_m3": 1}, "ts": "2015-01-01T00:00:00Z"}'),  # > 5 years
+    ],
+)
+def test_a_timestamp_outside_ingests_window_is_refused_at_the_gateway(
+    flat: Translator, topic: str, payload: bytes
+) -> None:
+    out = flat.translate(topic, payload, now_ms=NOW)
+    assert out.readings == [] and [p.reason for p in out.problems] == ["bad_timestamp"]
+    assert "absurdly far from now" in out.problems[0].detail
+
+
+def test_a_timestamp_inside_the_window_is_kept(flat: Translator) -> None:
+    out = flat.translate("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": 1764315000}', now_ms=NOW)
+    assert not out.problems and {r.ts for r in out.readings} == {1_764_315_000_000}
