@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,6 +28,15 @@ from gateway.publish_config import PublishConfig
 from gateway.sender import Sender
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Group:
+    """One device's spool records of a flush, and the callers' tokens for them."""
+
+    records: list[bytes]
+    count: int
+    tokens: list[int]
 
 
 @dataclass
@@ -60,6 +69,9 @@ class Publisher:
             self.spool, self.client, site, directory / "seq.json", cfg.batch_size, cfg.window_records
         )
         self._pending: dict[tuple[str, str], list[Reading]] = {}
+        # Callers' tokens of the queued readings, and of those the spool then refused (take_refused).
+        self._tokens: dict[tuple[str, str], list[int]] = {}
+        self._refused_tokens: set[int] = set()
         self._pending_count = 0
         self._oldest_pending = 0.0
         self._cond = threading.Condition()
@@ -93,8 +105,12 @@ class Publisher:
 
     # -- producers -------------------------------------------------------------------------------
 
-    def submit(self, unit: str, device: str, readings: Sequence[Reading]) -> None:
-        """Queue readings of one device (thread-safe); durable within ``linger_s``."""
+    def submit(self, unit: str, device: str, readings: Sequence[Reading], token: int | None = None) -> None:
+        """Queue readings of one device (thread-safe); durable within ``linger_s``.
+
+        Whether readings given a ``token`` were refused (spool full) is told by :meth:`take_refused`
+        after the next :meth:`flush`: the MQTT gateway does not acknowledge those vendor messages.
+        """
         if not readings:
             return
         with self._cond:
@@ -102,6 +118,8 @@ class Publisher:
             if first:
                 self._oldest_pending = time.monotonic()
             self._pending.setdefault((unit, device), []).extend(readings)
+            if token is not None:
+                self._tokens.setdefault((unit, device), []).append(token)
             self._pending_count += len(readings)
             self.submitted += len(readings)
             if first or self._pending_count >= self.cfg.batch_size:
@@ -114,38 +132,63 @@ class Publisher:
         with self._flush_lock:  # a concurrent flush must finish before ours can report durability
             self._flush_locked()
 
+    def take_refused(self, tokens: Iterable[int]) -> set[int]:
+        """Which of ``tokens`` the spool refused (each is reported once)."""
+        with self._cond:
+            refused = self._refused_tokens.intersection(tokens)
+            self._refused_tokens -= refused
+        return refused
+
+    def has_room(self) -> bool:
+        """At most half full: room again for what was refused (hysteresis, not one record at a time)."""
+        return self.spool.disk_bytes <= self.spool.max_bytes // 2
+
     def _flush_locked(self) -> None:
         with self._cond:
             pending, self._pending, self._pending_count = self._pending, {}, 0
+            tokens, self._tokens = self._tokens, {}
         if not pending:
             return
-        records: list[bytes] = []
-        count = 0
-        for (unit, device), readings in pending.items():
+        groups: list[_Group] = []
+        for key, readings in pending.items():
+            group = _Group([], 0, tokens.get(key, []))
             for i in range(0, len(readings), self.cfg.batch_size):
                 # One reading JSON cannot hold must cost only itself, never the flush or the process.
                 chunk = readings[i : i + self.cfg.batch_size]
-                record, bad = spoolrecord.pack_valid(unit, device, chunk)
+                record, bad = spoolrecord.pack_valid(key[0], key[1], chunk)
                 for r, why in bad:
-                    log.error("%s/%s: reading %r cannot be encoded (%s); dropped", unit, device, r, why)
+                    log.error("%s/%s: reading %r cannot be encoded (%s); dropped", *key, r, why)
                 self.unencodable += len(bad)
                 if record is not None:
-                    records.append(record)
-                    count += len(chunk) - len(bad)
-        if not records:
-            return
+                    group.records.append(record)
+                    group.count += len(chunk) - len(bad)
+            groups.append(group)
+        self._append(groups)
+
+    def _append(self, groups: list[_Group]) -> None:
+        """Append every group with one fsync; what the spool refuses is counted and its tokens kept."""
         try:
-            self.spool.append(records)
+            self.spool.append([r for g in groups for r in g.records])
+        except ValueError as exc:  # larger than the whole spool: each device on its own may still fit
+            if len(groups) > 1:
+                for g in groups:
+                    self._append([g])
+                return
+            self._refuse(groups, str(exc))
         except SpoolFull as exc:
-            self.refused += count
-            log.error("%s: %d readings refused", exc, count)
-            return
-        except OSError as exc:  # disk full or failing: the readings are lost, loudly
-            self.refused += count
-            log.error("cannot write the spool (%s): %d readings lost", exc, count)
-            return
-        self.spooled += count
-        self.sender.new_data.set()
+            self._refuse(groups, str(exc))
+        except OSError as exc:  # disk full or failing
+            self._refuse(groups, f"cannot write the spool: {exc}")
+        else:
+            self.spooled += sum(g.count for g in groups)
+            self.sender.new_data.set()
+
+    def _refuse(self, groups: list[_Group], why: str) -> None:
+        count = sum(g.count for g in groups)
+        self.refused += count
+        with self._cond:
+            self._refused_tokens.update(t for g in groups for t in g.tokens)
+        log.error("%s: %d readings refused", why, count)
 
     def _write_loop(self) -> None:
         while True:

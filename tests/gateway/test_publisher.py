@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from eggwatch.settings import BrokerAddress
 from eggwatch.wire import Reading
 from gateway import spoolrecord
@@ -28,3 +31,33 @@ def test_an_unencodable_reading_is_dropped_and_counted_and_the_rest_is_spooled(t
         assert (s.spooled, s.unencodable, s.refused) == (2, 2, 0)
     finally:
         pub.close(drain_s=0)
+
+
+def test_a_flush_larger_than_the_whole_spool_is_split_per_device_and_refusals_are_reported(
+    tmp_path: Path,
+) -> None:
+    # Before: Spool.append raised ValueError("a batch of N bytes can never fit ...") out of the
+    # spool-writer thread, and the process exited.
+    cfg = PublishConfig(batch_size=1, spool_max_mb=0.008, linger_s=10)
+    pub = Publisher(BrokerAddress.parse("mqtt://127.0.0.1:1"), "s", tmp_path, cfg)
+    units = [f"house-{i:03d}" for i in range(100)]
+    try:
+        for i, unit in enumerate(units):
+            pub.submit(unit, "env-1", [Reading(NOW, "temp_c", 20.0)], token=i)
+        pub.flush()
+        s = pub.stats()
+        assert s.spooled > 0 and s.refused > 0 and s.spooled + s.refused == 100
+        refused = pub.take_refused(range(100))
+        assert len(refused) == s.refused and pub.take_refused(range(100)) == set()  # told once
+        spooled = {spoolrecord.unpack(raw).unit for _, raw in pub.spool.peek(1000)}
+        assert spooled.isdisjoint(units[i] for i in refused)
+        assert spooled | {units[i] for i in refused} == set(units)
+        assert not pub.has_room()
+    finally:
+        pub.close(drain_s=0)
+
+
+def test_a_spool_that_cannot_hold_two_full_batches_is_refused() -> None:
+    with pytest.raises(ValidationError, match="cannot hold two full batches of 500 readings"):
+        PublishConfig(spool_max_mb=1)
+    PublishConfig(spool_max_mb=0.008, batch_size=1)
