@@ -14,7 +14,8 @@ MAX_READING_BYTES = 4096
 class PublishConfig(BaseModel):
     """How readings are batched into MQTT messages and spooled while the broker is away."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: spool_max_mb: .inf would only fail once running (int(inf))
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # A message carries at most this many readings (CONTRACTS §3 allows up to 5,000).
     batch_size: int = Field(default=500, ge=1, le=MAX_READINGS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import tempfile
 import threading
 import time
 import uuid
@@ -28,6 +29,16 @@ from gateway.publish_config import PublishConfig
 from gateway.sender import Sender
 
 log = logging.getLogger(__name__)
+
+
+def prepare_dir(directory: Path) -> None:
+    """Create the spool directory and prove it writable, or raise one line saying why not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"spool directory {directory}: {exc.strerror or exc}") from None
 
 
 @dataclass
@@ -58,7 +69,7 @@ class Publisher:
     def __init__(self, broker: BrokerAddress, site: str, directory: Path, cfg: PublishConfig) -> None:
         self.cfg = cfg
         self.site = site
-        directory.mkdir(parents=True, exist_ok=True)
+        prepare_dir(directory)
         self._lock_file = self._single_owner(directory / "lock")
         self.spool = Spool(directory / "spool", max_bytes=int(cfg.spool_max_mb * (1 << 20)))
         client_id = cfg.client_id or f"eggwatch-gw-{uuid.uuid4().hex[:12]}"
