@@ -79,7 +79,10 @@ def mqtt(
         from gateway.prom import GatewayCollector, serve_metrics
 
         collector = GatewayCollector(
-            gw.publisher, dead_letters=lambda: gw.dead.counts, repeated=lambda: gw.repeater.repeated
+            gw.publisher,
+            dead_letters=lambda: gw.dead.counts,
+            repeated=lambda: gw.repeater.repeated,
+            retained_skipped=lambda: gw.retained_skipped,
         )
         serve_metrics(metrics_port, collector)
     _run_until_signalled(gw.run, status_every)

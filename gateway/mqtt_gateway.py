@@ -59,6 +59,7 @@ class MqttGateway:
         self.received = 0
         self.translated = 0
         self.refused_unacked = 0  # vendor messages left for the broker to resend: the spool was full
+        self.retained_skipped = 0  # retained values without a timestamp: measured when, unknown
         self._tokens = itertools.count()
         self._to_ack: list[tuple[paho.MQTTMessage, int | None]] = []
         self._awaiting_room = False
@@ -110,6 +111,12 @@ class MqttGateway:
 
     def _handle(self, msg: paho.MQTTMessage) -> int | None:
         """Translate and queue one message; the publisher token of its readings, if any."""
+        if msg.retain and self._untimed(msg.topic):
+            # A retained value was measured at some unknown time before we subscribed (at every
+            # start, the same one): stamping it with our clock would invent a measurement.
+            self.retained_skipped += 1
+            log.info("retained value on %s has no time of measurement; not published", msg.topic)
+            return None
         result = self.translator.translate(msg.topic, bytes(msg.payload))
         for p in result.problems:
             self.dead.put(p.reason, p.detail, msg.topic, msg.payload)
@@ -124,6 +131,10 @@ class MqttGateway:
                 result.unit, result.device, result.readings, r.every_s, r.for_s, time.monotonic()
             )
         return token
+
+    def _untimed(self, topic: str) -> bool:
+        found = self.translator.match(topic)
+        return found is not None and found[0].timestamp is None
 
     def _repeat_silent(self) -> None:
         """Publish again the last values of on-change devices that have been silent long enough."""
@@ -194,11 +205,12 @@ class MqttGateway:
     def log_status(self) -> None:
         log.info(
             "mqtt gateway: %d vendor messages, %d readings (%d repeated), %d left to the broker "
-            "(spool full), dead letters %s",
+            "(spool full), %d retained without a time skipped, dead letters %s",
             self.received,
             self.translated,
             self.repeater.repeated,
             self.refused_unacked,
+            self.retained_skipped,
             dict(self.dead.counts) or "none",
         )
         log_publisher(self.publisher)

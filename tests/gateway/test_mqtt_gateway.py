@@ -335,3 +335,29 @@ def test_without_a_persistent_session_what_a_full_spool_refused_is_dead_lettered
         next(running, None)
     assert dead and spooled and sorted(dead + spooled) == list(range(n))  # each message in one place
     assert gw.refused_unacked == 0
+
+
+def test_a_retained_value_without_a_timestamp_is_counted_not_published(
+    mqtt_url: str, site: str, data_dir: Path
+) -> None:
+    """Before, each start published a Homie node's retained value stamped with the gateway's clock."""
+    house = _house()
+    topic = f"homie/h{house}-climate/air/temperature"
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/#")
+    node = HomieNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    node.publish_raw(topic, "19.50", retain=True)  # measured at some time before the gateway started
+    running = _running(EXAMPLES / "mqtt-homie.yaml", mqtt_url, site)
+    gw = next(running)
+    try:
+        deadline = time.monotonic() + 30
+        while gw.retained_skipped < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        node.publish_raw(topic, "21.25")  # a live message: its arrival is its time
+        col.wait_for(lambda: len(col.readings(f"house-{house}/homie-climate")) >= 1)
+    finally:
+        next(running, None)
+        node.publish_raw(topic, b"", retain=True)  # leave no retained value on the shared broker
+        node.stop()
+        col.close()
+    assert [r["value"] for r in col.readings(f"house-{house}/homie-climate")] == [21.25]
+    assert gw.retained_skipped == 1 and not _dead_letters(gw)
