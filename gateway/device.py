@@ -109,10 +109,13 @@ class PolledDevice:
             raw = registers.decode(regs[f.index : f.index + reg.type.width], reg.type, reg.word_order)
             value: float = raw * reg.scale + reg.offset
             m = metrics.REGISTRY[reg.metric]
-            if m.integer and math.isfinite(value):
-                value = round(value)
+            if m.integer and math.isfinite(value) and value == int(value):
+                value = int(value)
             elif isinstance(value, int):
                 value = float(value)
+            # A non-whole value of an integer metric (a float32 register) stays as it is: the
+            # registry refuses it below (a bad value, counted), as the MQTT gateway does; rounding
+            # would publish a count the device never gave.
             tags = reg.tags
             if reg.counter and self.counters.went_back(f.key, raw):
                 self.stats.resets += 1

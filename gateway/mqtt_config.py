@@ -27,7 +27,14 @@ from eggwatch.settings import BrokerAddress, OptionalSite
 from eggwatch.wire import MAX_TAGS
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
-from gateway.tagconf import CAPTURE, check_level_template, check_tag_templates, check_tags, tag_strings
+from gateway.tagconf import (
+    CAPTURE,
+    check_level_template,
+    check_tag_templates,
+    check_tags,
+    check_whole_scale,
+    tag_strings,
+)
 
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -107,6 +114,7 @@ class FieldMap(_Strict):
 
     @model_validator(mode="after")
     def _unit(self) -> FieldMap:
+        check_whole_scale(self.metric, self.scale, self.offset)
         if self.from_unit is not None:
             conv = CONVERSIONS.get(self.from_unit)
             if conv is None:

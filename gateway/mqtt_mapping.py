@@ -160,7 +160,12 @@ class Translator:
                     Problem("bad_value", f"{m.name}: {f.path}={raw!r} is not finite once converted")
                 )
                 continue
-            if metrics.REGISTRY[f.metric].integer and value == round(value):
+            if metrics.REGISTRY[f.metric].integer:
+                if value != round(value):  # never rounded: the serial gateway refuses these too
+                    out.problems.append(
+                        Problem("bad_value", f"{m.name}: {f.metric} takes whole numbers, got {value!r}")
+                    )
+                    continue
                 value = round(value)
             try:
                 out.readings.append(Reading(ts, f.metric, value, {**base_tags, **f.tags}))

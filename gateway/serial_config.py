@@ -18,7 +18,7 @@ from eggwatch.wire import LEVEL_RE
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
 from gateway.registers import RegType, WordOrder
-from gateway.tagconf import check_tags, tag_strings
+from gateway.tagconf import check_tags, check_whole_scale, tag_strings
 
 MAX_REGISTERS_PER_READ = 125  # Modbus limit for functions 3 and 4
 
@@ -82,6 +82,7 @@ class RegisterMap(_Strict):
             raise ValueError(f"{self.type} at {self.address} runs past register 65535")
         if self.scale == 0:
             raise ValueError("scale must not be 0")
+        check_whole_scale(self.metric, self.scale, self.offset)
         return self
 
     @property

@@ -1,4 +1,4 @@
-"""Tags and name templates in the gateways' YAML, checked at load time.
+"""Tags, name templates and scales in the gateways' YAML, checked at load time.
 
 What can be checked before the first reading is checked here, so a config that could only ever
 produce dead letters (a tag key ``Row``, a unit template ``House-{h}``) is refused with one line.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from eggwatch import metrics
 from eggwatch.wire import MAX_TAG_VALUE_LEN, RESERVED_TAGS, TAG_KEY_RE, WireError, _check_tags
 
 CAPTURE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -62,3 +63,12 @@ def check_tag_templates(tags: dict[str, str]) -> dict[str, str]:
         elif len(fixed) > MAX_TAG_VALUE_LEN or not fixed.isprintable() or "\\" in fixed:
             raise ValueError(f"tag {k}={v!r} must give a printable string of 1-64 chars without a backslash")
     return tags
+
+
+def check_whole_scale(metric: str, scale: float, offset: float) -> None:
+    """An integer metric (a count) takes whole numbers: a fractional scale or offset would make
+    values that are refused (or, once, silently rounded), so it is refused at load."""
+    if metrics.REGISTRY[metric].integer and (scale != int(scale) or offset != int(offset)):
+        raise ValueError(
+            f"{metric} takes whole numbers: scale and offset must be whole (got {scale:g}, {offset:g})"
+        )

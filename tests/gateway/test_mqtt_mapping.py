@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from eggwatch.settings import ConfigError
 from gateway.mqtt_config import load_mqtt_config
 from gateway.mqtt_mapping import Translator
 
@@ -72,3 +73,23 @@ def test_a_timestamp_outside_ingests_window_is_refused_at_the_gateway(
 def test_a_timestamp_inside_the_window_is_kept(flat: Translator) -> None:
     out = flat.translate("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5, "ts": 1764315000}', now_ms=NOW)
     assert not out.problems and {r.ts for r in out.readings} == {1_764_315_000_000}
+
+
+COUNTER = """
+mappings:
+  - {name: c, topic: "v/{h}/eggs", unit: "house-{h}", device: c-1, fields: [{path: n, metric: eggs_total}]}
+"""
+
+
+def test_a_fractional_count_is_a_bad_value_never_rounded(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(COUNTER)
+    tr = Translator(load_mqtt_config(cfg).mappings)
+    out = tr.translate("v/07/eggs", b'{"n": 12.5}', now_ms=NOW)
+    assert out.readings == [] and [(p.reason, "whole numbers" in p.detail) for p in out.problems] == [
+        ("bad_value", True)
+    ]
+    assert [r.value for r in tr.translate("v/07/eggs", b'{"n": 12.0}', now_ms=NOW).readings] == [12]
+    cfg.write_text(COUNTER.replace("metric: eggs_total}", "metric: eggs_total, scale: 0.1}"))
+    with pytest.raises(ConfigError, match="eggs_total takes whole numbers"):
+        load_mqtt_config(cfg)
