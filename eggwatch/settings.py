@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SITE_RE = re.compile(r"^[a-z0-9_-]+$")
+# \Z, not $: "$" also matches before a final newline.
+SITE_RE = re.compile(r"^[a-z0-9_-]+\Z")
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "eggwatch", "default", "test"}
 MIN_SECRET_LEN = 32
 

@@ -20,14 +20,16 @@ import orjson
 from eggwatch import metrics
 
 PREFIX = "eggwatch/v1"
-LEVEL_RE = re.compile(r"^[a-z0-9_-]+$")
-TAG_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# \Z, not $: "$" also matches before a final newline, and "u\n" is no topic level.
+LEVEL_RE = re.compile(r"^[a-z0-9_-]+\Z")
+TAG_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 RESERVED_TAGS = frozenset({"site", "unit", "device", "metric", "time", "value", "seq"})
 MAX_READINGS = 5000
 MAX_TAGS = 8
 MAX_TAG_VALUE_LEN = 64
 # Device clocks drift and gateways back-fill after outages, but a reading from 1970 or next
 # year is a broken clock: keep those out of the time series (they go to the dead letters).
+# One rule (ts_window) for ingest and the gateways, so what a gateway passes ingest accepts.
 MAX_AGE_MS = 5 * 366 * 86400 * 1000
 MAX_FUTURE_MS = 3600 * 1000
 
@@ -119,14 +121,26 @@ class Reading:
         return d
 
 
+def ts_window(now_ms: int) -> tuple[int, int]:
+    """The plausible times of a reading made by ``now_ms``: ``(oldest, newest)``, both inclusive."""
+    return now_ms - MAX_AGE_MS, now_ms + MAX_FUTURE_MS
+
+
+def check_ts(ts: int, now_ms: int) -> None:
+    """Raise a ``bad_timestamp`` :class:`WireError` if ``ts`` is outside :func:`ts_window`."""
+    lo, hi = ts_window(now_ms)
+    if not lo <= ts <= hi:
+        raise WireError(Reason.BAD_TIMESTAMP, f"ts {ts} is absurdly far from now ({now_ms})")
+
+
 def validate_reading(
     ts: object, metric: object, value: object, tags: object, now_ms: int | None
 ) -> dict[str, str]:
     """Raise :class:`WireError` if the parts do not make a valid reading; returns the tags."""
     if type(ts) is not int:
         raise WireError(Reason.BAD_TIMESTAMP, f"ts must be integer epoch milliseconds, got {ts!r}")
-    if now_ms is not None and not (now_ms - MAX_AGE_MS <= ts <= now_ms + MAX_FUTURE_MS):
-        raise WireError(Reason.BAD_TIMESTAMP, f"ts {ts} is absurdly far from now ({now_ms})")
+    if now_ms is not None:
+        check_ts(ts, now_ms)
     if ts < 0:
         raise WireError(Reason.BAD_TIMESTAMP, f"ts {ts} is negative")
     if not isinstance(metric, str):

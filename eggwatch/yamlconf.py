@@ -71,6 +71,10 @@ def load_model(path: Path, model: type[M]) -> M:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start} is 0x{exc.object[exc.start]:02x})"
+        ) from None
     try:
         doc, lines = load_yaml(text)
     except yaml.YAMLError as exc:
@@ -80,6 +84,8 @@ def load_model(path: Path, model: type[M]) -> M:
         raise ConfigError(f"{path}{where}: not valid YAML: {problem}") from None
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    except RecursionError:  # `a: &a [*a]`: an anchor inside itself never ends
+        raise ConfigError(f"{path}: an anchor refers to itself (or the nesting is far too deep)") from None
     if doc is None:  # an empty file: every field takes its default
         doc = {}
     if not isinstance(doc, dict):

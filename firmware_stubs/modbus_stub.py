@@ -18,13 +18,13 @@ import logging
 import random
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pymodbus.constants import ExcCodes
-from pymodbus.framer import FramerType
+from pymodbus.framer import FramerRTU, FramerType
 from pymodbus.server import ModbusSerialServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
@@ -54,6 +54,9 @@ class Faults:
     crc_error_rate: float = 0.0  # ... or of this fraction of answers, at random
     silent: bool = False  # answer nothing (the master times out)
     exception: int | None = None  # answer reads with this Modbus exception code (e.g. 4)
+    # Rewrite the next answers (frame without its CRC) into something else with a valid CRC:
+    # a wrong function code, an odd byte count, more registers than asked (a confused slave).
+    rewrite: Callable[[bytes], bytes] | None = None
 
 
 class StubDevice:
@@ -225,6 +228,9 @@ class StubBus:
         if f.crc_errors > 0 or (f.crc_error_rate and self._rng.random() < f.crc_error_rate):
             f.crc_errors = max(0, f.crc_errors - 1)
             return data[:-1] + bytes([data[-1] ^ 0x5A])
+        if f.rewrite is not None:
+            frame = f.rewrite(data[:-2])
+            return frame + FramerRTU.compute_CRC(frame).to_bytes(2, "big")
         return data
 
     def _serve(self) -> None:

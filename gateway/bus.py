@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pymodbus.client import ModbusSerialClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
-from pymodbus.framer import FramerType
+from pymodbus.framer import FramerRTU, FramerType
 
 from eggwatch.wire import Reading
 from gateway.device import Failure, PolledDevice
@@ -39,6 +39,19 @@ class Failed:
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def _byte_count(rx: bytes, slave: int, fn: int) -> int | None:
+    """The byte count of the read answer framed in ``rx`` (the first one whose CRC checks)."""
+    for i in range(len(rx) - 4):
+        if rx[i] == slave and rx[i + 1] == fn:
+            end = i + 3 + rx[i + 2]
+            if (
+                end + 2 <= len(rx)
+                and FramerRTU.compute_CRC(rx[i:end]).to_bytes(2, "big") == rx[end : end + 2]
+            ):
+                return rx[i + 2]
+    return None
 
 
 class Bus(threading.Thread):
@@ -187,10 +200,25 @@ class Bus(threading.Thread):
             self._last_frame_end = time.monotonic()
         if rsp.isError():
             return Failed(Failure.EXCEPTION, f"exception code {getattr(rsp, 'exception_code', '?')}")
-        regs = list(rsp.registers)
-        if len(regs) < block.count:
-            return Failed(Failure.CRC, f"short answer: {len(regs)} of {block.count} registers")
-        return regs, ts_ms
+        return self._check_answer(dev, block, rsp.function_code, list(rsp.registers)) or (
+            list(rsp.registers),
+            ts_ms,
+        )
+
+    def _check_answer(self, dev: PolledDevice, block: Block, fn: int, regs: list[int]) -> Failed | None:
+        """A CRC only says the frame arrived intact: it must also answer what we asked.
+
+        pymodbus accepts any well-framed answer: function 4 to a function 3 request, a write echo
+        (function 6), an odd byte count (the extra byte ignored), more registers than asked.
+        """
+        if fn != block.function.value:
+            return Failed(Failure.PROTOCOL, f"function {fn} answered a function {block.function.value} read")
+        if len(regs) != block.count:
+            return Failed(Failure.PROTOCOL, f"{len(regs)} registers answered a read of {block.count}")
+        count = _byte_count(bytes(self._rx), dev.cfg.slave, fn)
+        if count is not None and count != 2 * block.count:
+            return Failed(Failure.PROTOCOL, f"byte count {count} answered a read of {block.count} registers")
+        return None
 
     def snapshot(self) -> dict[str, object]:
         return {

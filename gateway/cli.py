@@ -29,6 +29,7 @@ def serial(
     setup_logging(verbose)
     cfg = load_serial_config(config)  # ConfigError → one line, exit 2 (eggwatch.cli.main)
     if check:
+        _check_spool_dir(cfg.publish.spool_dir)
         from gateway.plan import bus_time_s, plan_device
 
         for bus in cfg.buses:
@@ -66,6 +67,7 @@ def mqtt(
     setup_logging(verbose)
     cfg = load_mqtt_config(config)
     if check:
+        _check_spool_dir(cfg.publish.spool_dir)
         for m in cfg.mappings:
             again = f", repeated every {m.repeat.every_s:g} s for {m.repeat.for_s:g} s" if m.repeat else ""
             print(f"{m.name}: {m.subscription} → {m.unit}/{m.device} ({len(m.fields)} fields{again})")
@@ -77,10 +79,21 @@ def mqtt(
         from gateway.prom import GatewayCollector, serve_metrics
 
         collector = GatewayCollector(
-            gw.publisher, dead_letters=lambda: gw.dead.counts, repeated=lambda: gw.repeater.repeated
+            gw.publisher,
+            dead_letters=lambda: gw.dead.counts,
+            repeated=lambda: gw.repeater.repeated,
+            retained_skipped=lambda: gw.retained_skipped,
         )
         serve_metrics(metrics_port, collector)
     _run_until_signalled(gw.run, status_every)
+
+
+def _check_spool_dir(spool_dir: str | None) -> None:
+    """--check: a spool_dir that cannot be created or written is a config error now, not at run time."""
+    if spool_dir:
+        from gateway.publisher import prepare_dir
+
+        prepare_dir(Path(spool_dir))
 
 
 def _run_until_signalled(run: Callable[[threading.Event, float], None], status_every: float) -> None:

@@ -28,6 +28,7 @@ class Status(StrEnum):
 class Failure(StrEnum):
     TIMEOUT = "timeout"  # no answer at all
     CRC = "crc"  # an answer that failed its CRC (or was garbled)
+    PROTOCOL = "protocol"  # a well-framed answer to another request: wrong function or register count
     EXCEPTION = "exception"  # a Modbus exception response
 
 
@@ -36,7 +37,7 @@ class DeviceStats:
     polls: int = 0
     ok: int = 0
     timeouts: int = 0
-    crc_errors: int = 0
+    crc_errors: int = 0  # and protocol errors: answers that do not answer the request
     exceptions: int = 0
     bad_values: int = 0  # decoded values the metric registry refuses
     resets: int = 0  # counter wraps and power-cycle resets seen
@@ -83,7 +84,7 @@ class PolledDevice:
         self.stats.last_error = f"{kind}: {detail}"
         if kind is Failure.TIMEOUT:
             self.stats.timeouts += 1
-        elif kind is Failure.CRC:
+        elif kind in (Failure.CRC, Failure.PROTOCOL):  # either way the answer cannot be trusted
             self.stats.crc_errors += 1
         else:
             self.stats.exceptions += 1
@@ -108,10 +109,13 @@ class PolledDevice:
             raw = registers.decode(regs[f.index : f.index + reg.type.width], reg.type, reg.word_order)
             value: float = raw * reg.scale + reg.offset
             m = metrics.REGISTRY[reg.metric]
-            if m.integer and math.isfinite(value):
-                value = round(value)
+            if m.integer and math.isfinite(value) and value == int(value):
+                value = int(value)
             elif isinstance(value, int):
                 value = float(value)
+            # A non-whole value of an integer metric (a float32 register) stays as it is: the
+            # registry refuses it below (a bad value, counted), as the MQTT gateway does; rounding
+            # would publish a count the device never gave.
             tags = reg.tags
             if reg.counter and self.counters.went_back(f.key, raw):
                 self.stats.resets += 1

@@ -24,10 +24,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from eggwatch import metrics
 from eggwatch.settings import BrokerAddress, OptionalSite
+from eggwatch.wire import MAX_TAGS
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
+from gateway.tagconf import (
+    CAPTURE,
+    check_level_template,
+    check_tag_templates,
+    check_tags,
+    check_whole_scale,
+    tag_strings,
+)
 
-CAPTURE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -75,7 +83,8 @@ def _template_names(text: str) -> set[str]:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a scale of .nan or an offset of .inf could only give dead letters
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FieldMap(_Strict):
@@ -100,13 +109,12 @@ class FieldMap(_Strict):
         parse_path(v)
         return v
 
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _tags(cls, v: object) -> object:
-        return {k: str(x) for k, x in v.items()} if isinstance(v, dict) else v
+    _tag_strings = field_validator("tags", mode="before")(classmethod(lambda cls, v: tag_strings(v)))
+    _tags = field_validator("tags")(classmethod(lambda cls, v: check_tags(v)))
 
     @model_validator(mode="after")
     def _unit(self) -> FieldMap:
+        check_whole_scale(self.metric, self.scale, self.offset)
         if self.from_unit is not None:
             conv = CONVERSIONS.get(self.from_unit)
             if conv is None:
@@ -166,6 +174,11 @@ class Mapping(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)
     repeat: Repeat | None = None  # the device publishes only on change
 
+    _tag_strings = field_validator("tags", mode="before")(classmethod(lambda cls, v: tag_strings(v)))
+    _tags = field_validator("tags")(classmethod(lambda cls, v: check_tag_templates(v)))
+    _unit = field_validator("unit")(classmethod(lambda cls, v: check_level_template("unit", v)))
+    _device = field_validator("device")(classmethod(lambda cls, v: check_level_template("device", v)))
+
     @model_validator(mode="after")
     def _check(self) -> Mapping:
         levels = self.topic.split("/")
@@ -178,6 +191,9 @@ class Mapping(_Strict):
                 raise ValueError(f"{what} uses {sorted(missing)} which the topic does not capture")
         if self.payload == "number" and any(f.path not in ("", "$") for f in self.fields):
             raise ValueError("a number payload has no JSON paths: use path: $")
+        for i, f in enumerate(self.fields):
+            if len({**self.tags, **f.tags}) > MAX_TAGS:
+                raise ValueError(f"fields[{i}]: more than {MAX_TAGS} tags with the mapping's")
         return self
 
     @property
@@ -196,7 +212,7 @@ class Mapping(_Strict):
                 rx += re.escape(level[pos : m.start()]) + f"(?P<{m.group(1)}>[^/]+?)"
                 pos = m.end()
             out.append(rx + re.escape(level[pos:]))
-        return re.compile("^" + "/".join(out) + "$")
+        return re.compile("^" + "/".join(out) + r"\Z")  # \Z: "$" would also match before a final "\n"
 
 
 class SourceBroker(_Strict):

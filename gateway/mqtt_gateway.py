@@ -8,6 +8,7 @@ devices that publish only on change are published again while they are silent (r
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -26,6 +27,13 @@ from gateway.repeat import Repeater
 from gateway.runtime import log_publisher, make_publisher, state_dir
 
 log = logging.getLogger(__name__)
+
+
+def _topic_of(msg: paho.MQTTMessage) -> str:
+    try:
+        return msg.topic
+    except UnicodeDecodeError:  # paho decodes the topic on access; a broken one must not raise again
+        return repr(msg._topic)
 
 
 class MqttGateway:
@@ -50,7 +58,12 @@ class MqttGateway:
         self.client.on_subscribe = lambda *_: self.subscribed.set()
         self.received = 0
         self.translated = 0
-        self._to_ack: list[tuple[int, int]] = []
+        self.refused_unacked = 0  # vendor messages left for the broker to resend: the spool was full
+        self.retained_skipped = 0  # retained values without a timestamp: measured when, unknown
+        self._tokens = itertools.count()
+        self._to_ack: list[tuple[paho.MQTTMessage, int | None]] = []
+        self._awaiting_room = False
+        self._next_resume = 0.0
         self._lock = threading.Lock()
 
     @classmethod
@@ -81,20 +94,47 @@ class MqttGateway:
         self.repeater.clear()
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
+        # paho calls this on its network thread: an exception escaping here would end that thread
+        # and silently every later vendor message with it.  A message we fail on is dead-lettered.
         self.received += 1
+        token = None
+        try:
+            token = self._handle(msg)
+        except Exception as exc:
+            log.exception("vendor message on %s could not be handled; dead-lettered", _topic_of(msg))
+            try:
+                self.dead.put("internal_error", f"{type(exc).__name__}: {exc}", _topic_of(msg), msg.payload)
+            except Exception:
+                log.exception("could not dead-letter the vendor message on %s", _topic_of(msg))
+        with self._lock:
+            self._to_ack.append((msg, token))
+
+    def _handle(self, msg: paho.MQTTMessage) -> int | None:
+        """Translate and queue one message; the publisher token of its readings, if any."""
+        if msg.retain and self._untimed(msg.topic):
+            # A retained value was measured at some unknown time before we subscribed (at every
+            # start, the same one): stamping it with our clock would invent a measurement.
+            self.retained_skipped += 1
+            log.info("retained value on %s has no time of measurement; not published", msg.topic)
+            return None
         result = self.translator.translate(msg.topic, bytes(msg.payload))
         for p in result.problems:
             self.dead.put(p.reason, p.detail, msg.topic, msg.payload)
-        if result.readings and result.unit and result.device:
-            self.publisher.submit(result.unit, result.device, result.readings)
-            self.translated += len(result.readings)
-            if result.repeat is not None:
-                r = result.repeat
-                self.repeater.seen(
-                    result.unit, result.device, result.readings, r.every_s, r.for_s, time.monotonic()
-                )
-        with self._lock:
-            self._to_ack.append((msg.mid, msg.qos))
+        if not (result.readings and result.unit and result.device):
+            return None
+        token = next(self._tokens)
+        self.publisher.submit(result.unit, result.device, result.readings, token)
+        self.translated += len(result.readings)
+        if result.repeat is not None:
+            r = result.repeat
+            self.repeater.seen(
+                result.unit, result.device, result.readings, r.every_s, r.for_s, time.monotonic()
+            )
+        return token
+
+    def _untimed(self, topic: str) -> bool:
+        found = self.translator.match(topic)
+        return found is not None and found[0].timestamp is None
 
     def _repeat_silent(self) -> None:
         """Publish again the last values of on-change devices that have been silent long enough."""
@@ -104,16 +144,51 @@ class MqttGateway:
             self.publisher.submit(unit, device, readings)
 
     def _ack_durable(self) -> None:
-        """Acknowledge the vendor messages whose readings and dead letters are now on disk."""
+        """Acknowledge the vendor messages whose readings and dead letters are now on disk.
+
+        A message whose readings the spool refused (full) is not acknowledged when the vendor
+        session is persistent: the broker keeps it, and sends it again once we reconnect
+        (:meth:`_redeliver_refused`).  Without such a session it could never come again, so it is
+        dead-lettered as ``spool_full`` (verbatim, with its topic) and acknowledged.
+        """
         with self._lock:
             acks, self._to_ack = self._to_ack, []
         if not acks:
             return
         self.publisher.flush()
+        refused = self.publisher.take_refused(t for _, t in acks if t is not None)
+        for msg, token in acks:
+            if token in refused and not self._redeliverable(msg):
+                self.dead.put(
+                    "spool_full", "the spool was full: readings not spooled", msg.topic, msg.payload
+                )
         self.dead.flush()
-        for mid, qos in acks:
-            if qos:
-                self.client.ack(mid, qos)
+        for msg, token in acks:
+            if token in refused and self._redeliverable(msg):
+                self.refused_unacked += 1
+                if not self._awaiting_room:
+                    log.warning("spool full: vendor messages left unacknowledged for the broker to resend")
+                self._awaiting_room = True
+            elif msg.qos:
+                self.client.ack(msg.mid, msg.qos)
+
+    def _redeliverable(self, msg: paho.MQTTMessage) -> bool:
+        return self.cfg.source.client_id is not None and msg.qos > 0
+
+    def _redeliver_refused(self) -> None:
+        """Once the spool has room, reconnect the vendor session: the broker resends what we left
+        unacknowledged (it resends only on a new connection, never within one)."""
+        now = time.monotonic()
+        if not self._awaiting_room or now < self._next_resume or not self.publisher.has_room():
+            return
+        self._awaiting_room = False
+        self._next_resume = now + 2.0  # while the spool stays full, at most one reconnect per 2 s
+        self._ack_durable()  # what is durable is acknowledged before the connection goes
+        log.info("spool has room again: reconnecting to the vendor broker to receive the refused messages")
+        self.client.disconnect()
+        self.client.loop_stop()
+        self.client.connect_async(self.source.host, self.source.port, keepalive=30)
+        self.client.loop_start()
 
     def start(self) -> None:
         self.publisher.start()
@@ -129,10 +204,13 @@ class MqttGateway:
 
     def log_status(self) -> None:
         log.info(
-            "mqtt gateway: %d vendor messages, %d readings (%d repeated), dead letters %s",
+            "mqtt gateway: %d vendor messages, %d readings (%d repeated), %d left to the broker "
+            "(spool full), %d retained without a time skipped, dead letters %s",
             self.received,
             self.translated,
             self.repeater.repeated,
+            self.refused_unacked,
+            self.retained_skipped,
             dict(self.dead.counts) or "none",
         )
         log_publisher(self.publisher)
@@ -145,6 +223,7 @@ class MqttGateway:
             while not stop.wait(ack_every):
                 self._repeat_silent()
                 self._ack_durable()
+                self._redeliver_refused()
                 ticks += 1
                 if ticks * ack_every >= status_every_s:
                     ticks = 0

@@ -16,7 +16,7 @@ from datetime import datetime
 import orjson
 
 from eggwatch import metrics
-from eggwatch.wire import LEVEL_RE, Reading, WireError
+from eggwatch.wire import LEVEL_RE, Reading, WireError, check_ts
 from gateway.mqtt_config import CAPTURE, Mapping, Repeat, TimeFormat, parse_path
 
 
@@ -83,7 +83,9 @@ def _timestamp(raw: object, fmt: TimeFormat) -> int | None:
     n = _number(raw)
     if n is None:
         return None
-    return int(n * 1000) if fmt is TimeFormat.EPOCH_S else int(n)
+    ms = n * 1000 if fmt is TimeFormat.EPOCH_S else n
+    # 1e308 s is a finite float but infinite in ms, and int(inf) raises OverflowError
+    return int(ms) if math.isfinite(ms) else None
 
 
 class Translator:
@@ -121,7 +123,8 @@ class Translator:
             except orjson.JSONDecodeError as exc:
                 out.problems.append(Problem("not_json", f"{m.name}: payload is not JSON: {exc}"))
                 return out
-        ts = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
+        ts = now
         if m.timestamp is not None:
             raw_ts = _lookup(doc, parse_path(m.timestamp.path))
             parsed = None if raw_ts is _MISSING else _timestamp(raw_ts, m.timestamp.format)
@@ -131,6 +134,11 @@ class Translator:
                         "bad_timestamp", f"{m.name}: {m.timestamp.path}={raw_ts!r} is no {m.timestamp.format}"
                     )
                 )
+                return out
+            try:  # ingest's window: a broken device clock (1970, year 5138) stops here, with the message
+                check_ts(parsed, now)
+            except WireError as exc:
+                out.problems.append(Problem(str(exc.reason), f"{m.name}: {m.timestamp.path}: {exc.detail}"))
                 return out
             ts = parsed
         base_tags = {k: _fill(v, captures) for k, v in m.tags.items()}
@@ -147,7 +155,17 @@ class Translator:
                 out.problems.append(Problem("bad_value", f"{m.name}: {f.path}={raw!r} is not a number"))
                 continue
             value: float = f.convert(n)
-            if metrics.REGISTRY[f.metric].integer and value == round(value):
+            if not math.isfinite(value):  # scale or from_unit overflowed a huge vendor value
+                out.problems.append(
+                    Problem("bad_value", f"{m.name}: {f.path}={raw!r} is not finite once converted")
+                )
+                continue
+            if metrics.REGISTRY[f.metric].integer:
+                if value != round(value):  # never rounded: the serial gateway refuses these too
+                    out.problems.append(
+                        Problem("bad_value", f"{m.name}: {f.metric} takes whole numbers, got {value!r}")
+                    )
+                    continue
                 value = round(value)
             try:
                 out.readings.append(Reading(ts, f.metric, value, {**base_tags, **f.tags}))

@@ -21,11 +21,13 @@ class GatewayCollector:
         buses: Iterable[Bus] = (),
         dead_letters: Callable[[], Mapping[str, int]] | None = None,
         repeated: Callable[[], int] | None = None,
+        retained_skipped: Callable[[], int] | None = None,
     ) -> None:
         self.publisher = publisher
         self.buses = list(buses)
         self.dead_letters = dead_letters
         self.repeated = repeated  # readings of on-change devices published again (repeat.py)
+        self.retained_skipped = retained_skipped  # retained vendor values without a time
 
     def collect(self) -> Iterator[Metric]:
         s = self.publisher.stats()
@@ -51,6 +53,9 @@ class GatewayCollector:
             p + "readings_published", "Readings acknowledged by the broker", value=s.published
         )
         yield CounterMetricFamily(p + "readings_refused", "Readings refused: spool full", value=s.refused)
+        yield CounterMetricFamily(
+            p + "readings_unencodable", "Readings JSON cannot hold, dropped", value=s.unencodable
+        )
         if self.buses:
             yield from self._devices(p)
         if self.dead_letters is not None:
@@ -62,6 +67,11 @@ class GatewayCollector:
             yield CounterMetricFamily(
                 p + "readings_repeated", "Last values of silent on-change devices published again",
                 value=self.repeated(),
+            )  # fmt: skip
+        if self.retained_skipped is not None:
+            yield CounterMetricFamily(
+                p + "retained_skipped", "Retained vendor values without a timestamp, not published",
+                value=self.retained_skipped(),
             )  # fmt: skip
 
     def _devices(self, p: str) -> Iterator[Metric]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from eggwatch.wire import MAX_READINGS
+
+# A reading's JSON stays under ~2.5 kB (8 tags of 32-character keys and 64 four-byte characters);
+# a spool smaller than two full records of this size could refuse a batch forever.
+MAX_READING_BYTES = 4096
 
 
 class PublishConfig(BaseModel):
     """How readings are batched into MQTT messages and spooled while the broker is away."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: spool_max_mb: .inf would only fail once running (int(inf))
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # A message carries at most this many readings (CONTRACTS §3 allows up to 5,000).
     batch_size: int = Field(default=500, ge=1, le=MAX_READINGS)
@@ -24,3 +29,13 @@ class PublishConfig(BaseModel):
     # Directory of the spool; default: <EGGWATCH_DATA_DIR>/gateway/<config name>/spool
     spool_dir: str | None = None
     client_id: str | None = None
+
+    @model_validator(mode="after")
+    def _spool_holds_batches(self) -> PublishConfig:
+        need = 2 * self.batch_size * MAX_READING_BYTES
+        if self.spool_max_mb * (1 << 20) < need:
+            raise ValueError(
+                f"spool_max_mb {self.spool_max_mb:g} cannot hold two full batches of {self.batch_size} "
+                f"readings: give at least {need / (1 << 20):.3g} (or a smaller batch_size)"
+            )
+        return self

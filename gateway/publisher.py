@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,11 +31,31 @@ from gateway.sender import Sender
 log = logging.getLogger(__name__)
 
 
+def prepare_dir(directory: Path) -> None:
+    """Create the spool directory and prove it writable, or raise one line saying why not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"spool directory {directory}: {exc.strerror or exc}") from None
+
+
+@dataclass
+class _Group:
+    """One device's spool records of a flush, and the callers' tokens for them."""
+
+    records: list[bytes]
+    count: int
+    tokens: list[int]
+
+
 @dataclass
 class PublisherStats:
     submitted: int
     spooled: int
     refused: int  # readings refused because the spool was full
+    unencodable: int  # readings JSON cannot hold (e.g. a 64-bit overflow), dropped and logged
     published: int
     messages: int
     spool_records: int
@@ -48,7 +69,7 @@ class Publisher:
     def __init__(self, broker: BrokerAddress, site: str, directory: Path, cfg: PublishConfig) -> None:
         self.cfg = cfg
         self.site = site
-        directory.mkdir(parents=True, exist_ok=True)
+        prepare_dir(directory)
         self._lock_file = self._single_owner(directory / "lock")
         self.spool = Spool(directory / "spool", max_bytes=int(cfg.spool_max_mb * (1 << 20)))
         client_id = cfg.client_id or f"eggwatch-gw-{uuid.uuid4().hex[:12]}"
@@ -59,13 +80,16 @@ class Publisher:
             self.spool, self.client, site, directory / "seq.json", cfg.batch_size, cfg.window_records
         )
         self._pending: dict[tuple[str, str], list[Reading]] = {}
+        # Callers' tokens of the queued readings, and of those the spool then refused (take_refused).
+        self._tokens: dict[tuple[str, str], list[int]] = {}
+        self._refused_tokens: set[int] = set()
         self._pending_count = 0
         self._oldest_pending = 0.0
         self._cond = threading.Condition()
         self._flush_lock = threading.Lock()
         self._closing = False
         self._writer = threading.Thread(target=self._write_loop, name="spool writer", daemon=True)
-        self.submitted = self.spooled = self.refused = 0
+        self.submitted = self.spooled = self.refused = self.unencodable = 0
 
     @staticmethod
     def _single_owner(path: Path) -> IO[str]:
@@ -92,8 +116,12 @@ class Publisher:
 
     # -- producers -------------------------------------------------------------------------------
 
-    def submit(self, unit: str, device: str, readings: Sequence[Reading]) -> None:
-        """Queue readings of one device (thread-safe); durable within ``linger_s``."""
+    def submit(self, unit: str, device: str, readings: Sequence[Reading], token: int | None = None) -> None:
+        """Queue readings of one device (thread-safe); durable within ``linger_s``.
+
+        Whether readings given a ``token`` were refused (spool full) is told by :meth:`take_refused`
+        after the next :meth:`flush`: the MQTT gateway does not acknowledge those vendor messages.
+        """
         if not readings:
             return
         with self._cond:
@@ -101,6 +129,8 @@ class Publisher:
             if first:
                 self._oldest_pending = time.monotonic()
             self._pending.setdefault((unit, device), []).extend(readings)
+            if token is not None:
+                self._tokens.setdefault((unit, device), []).append(token)
             self._pending_count += len(readings)
             self.submitted += len(readings)
             if first or self._pending_count >= self.cfg.batch_size:
@@ -113,30 +143,63 @@ class Publisher:
         with self._flush_lock:  # a concurrent flush must finish before ours can report durability
             self._flush_locked()
 
+    def take_refused(self, tokens: Iterable[int]) -> set[int]:
+        """Which of ``tokens`` the spool refused (each is reported once)."""
+        with self._cond:
+            refused = self._refused_tokens.intersection(tokens)
+            self._refused_tokens -= refused
+        return refused
+
+    def has_room(self) -> bool:
+        """At most half full: room again for what was refused (hysteresis, not one record at a time)."""
+        return self.spool.disk_bytes <= self.spool.max_bytes // 2
+
     def _flush_locked(self) -> None:
         with self._cond:
             pending, self._pending, self._pending_count = self._pending, {}, 0
+            tokens, self._tokens = self._tokens, {}
         if not pending:
             return
-        records: list[bytes] = []
-        count = 0
-        for (unit, device), readings in pending.items():
+        groups: list[_Group] = []
+        for key, readings in pending.items():
+            group = _Group([], 0, tokens.get(key, []))
             for i in range(0, len(readings), self.cfg.batch_size):
+                # One reading JSON cannot hold must cost only itself, never the flush or the process.
                 chunk = readings[i : i + self.cfg.batch_size]
-                records.append(spoolrecord.pack(unit, device, chunk))
-                count += len(chunk)
+                record, bad = spoolrecord.pack_valid(key[0], key[1], chunk)
+                for r, why in bad:
+                    log.error("%s/%s: reading %r cannot be encoded (%s); dropped", *key, r, why)
+                self.unencodable += len(bad)
+                if record is not None:
+                    group.records.append(record)
+                    group.count += len(chunk) - len(bad)
+            groups.append(group)
+        self._append(groups)
+
+    def _append(self, groups: list[_Group]) -> None:
+        """Append every group with one fsync; what the spool refuses is counted and its tokens kept."""
         try:
-            self.spool.append(records)
+            self.spool.append([r for g in groups for r in g.records])
+        except ValueError as exc:  # larger than the whole spool: each device on its own may still fit
+            if len(groups) > 1:
+                for g in groups:
+                    self._append([g])
+                return
+            self._refuse(groups, str(exc))
         except SpoolFull as exc:
-            self.refused += count
-            log.error("%s: %d readings refused", exc, count)
-            return
-        except OSError as exc:  # disk full or failing: the readings are lost, loudly
-            self.refused += count
-            log.error("cannot write the spool (%s): %d readings lost", exc, count)
-            return
-        self.spooled += count
-        self.sender.new_data.set()
+            self._refuse(groups, str(exc))
+        except OSError as exc:  # disk full or failing
+            self._refuse(groups, f"cannot write the spool: {exc}")
+        else:
+            self.spooled += sum(g.count for g in groups)
+            self.sender.new_data.set()
+
+    def _refuse(self, groups: list[_Group], why: str) -> None:
+        count = sum(g.count for g in groups)
+        self.refused += count
+        with self._cond:
+            self._refused_tokens.update(t for g in groups for t in g.tokens)
+        log.error("%s: %d readings refused", why, count)
 
     def _write_loop(self) -> None:
         while True:
@@ -152,7 +215,10 @@ class Publisher:
                     else:
                         self._cond.wait(0.5)
                 closing = self._closing
-            self.flush()
+            try:
+                self.flush()
+            except Exception:  # this thread is the only writer: it must outlive any one batch
+                log.exception("spooling a batch failed; its readings are lost")
             if closing:
                 return
 
@@ -163,6 +229,7 @@ class Publisher:
             submitted=self.submitted,
             spooled=self.spooled,
             refused=self.refused,
+            unencodable=self.unencodable,
             published=self.sender.published_readings,
             messages=self.sender.published_messages,
             spool_records=self.spool.depth_records,

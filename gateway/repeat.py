@@ -53,7 +53,7 @@ class Repeater:
 
     def clear(self) -> None:
         """The vendor broker went away: what is held repeats again only from the devices' next
-        messages on (or their retained values, which the next subscription delivers at once)."""
+        messages on (retained values without a timestamp are not published: their time is unknown)."""
         with self._lock:
             self._held.clear()
             self._queue.clear()

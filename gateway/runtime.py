@@ -47,7 +47,7 @@ def log_publisher(pub: Publisher) -> None:
     age = f"{s.spool_oldest_age_s:.0f}s" if s.spool_oldest_age_s is not None else "-"
     log.info(
         "publisher: %s, %d readings published in %d messages, spool %d records (%d B, oldest %s), "
-        "last round %.0f readings/s, %d refused",
+        "last round %.0f readings/s, %d refused, %d unencodable",
         "connected" if s.connected else "DISCONNECTED",
         s.published,
         s.messages,
@@ -56,4 +56,5 @@ def log_publisher(pub: Publisher) -> None:
         age,
         s.replay_rate,
         s.refused,
+        s.unencodable,
     )

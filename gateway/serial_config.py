@@ -14,10 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from eggwatch import metrics
 from eggwatch.settings import OptionalSite
-from eggwatch.wire import LEVEL_RE, WireError, _check_tags
+from eggwatch.wire import LEVEL_RE
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
 from gateway.registers import RegType, WordOrder
+from gateway.tagconf import check_tags, check_whole_scale, tag_strings
 
 MAX_REGISTERS_PER_READ = 125  # Modbus limit for functions 3 and 4
 
@@ -39,7 +40,8 @@ def _function(v: object) -> Function:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a scale of .nan or an offset of .inf could only give bad values
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _level(v: str, what: str) -> str:
@@ -71,16 +73,8 @@ class RegisterMap(_Strict):
             raise ValueError(f"unknown metric {v!r} (see eggwatch/metrics.py for the registry)")
         return v
 
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _tags(cls, v: object) -> object:
-        if isinstance(v, dict):  # YAML turns `row: 03` into 3: tags are strings on the wire
-            v = {k: str(x) for k, x in v.items()}
-        try:
-            _check_tags(v)
-        except WireError as exc:
-            raise ValueError(exc.detail) from None
-        return v
+    _tag_strings = field_validator("tags", mode="before")(classmethod(lambda cls, v: tag_strings(v)))
+    _tags = field_validator("tags")(classmethod(lambda cls, v: check_tags(v)))
 
     @model_validator(mode="after")
     def _fits(self) -> RegisterMap:
@@ -88,6 +82,7 @@ class RegisterMap(_Strict):
             raise ValueError(f"{self.type} at {self.address} runs past register 65535")
         if self.scale == 0:
             raise ValueError("scale must not be 0")
+        check_whole_scale(self.metric, self.scale, self.offset)
         return self
 
     @property

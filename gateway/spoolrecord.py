@@ -28,6 +28,23 @@ def pack(unit: str, device: str, readings: Sequence[Reading]) -> bytes:
     return b"%s/%s %d\n%s" % (unit.encode(), device.encode(), len(readings), body)
 
 
+def pack_valid(
+    unit: str, device: str, readings: Sequence[Reading]
+) -> tuple[bytes | None, list[tuple[Reading, str]]]:
+    """Like :func:`pack`, but a reading JSON cannot hold (an integer beyond 64 bits) is left out
+    and returned with the reason instead of failing the whole record: ``(record or None, bad)``."""
+    bodies: list[bytes] = []
+    bad: list[tuple[Reading, str]] = []
+    for r in readings:
+        try:
+            bodies.append(orjson.dumps(r.to_json()))
+        except orjson.JSONEncodeError as exc:
+            bad.append((r, str(exc)))
+    if not bodies:
+        return None, bad
+    return b"%s/%s %d\n%s" % (unit.encode(), device.encode(), len(bodies), b",".join(bodies)), bad
+
+
 def unpack(raw: bytes) -> Record:
     head, _, body = raw.partition(b"\n")
     name, _, count = head.partition(b" ")

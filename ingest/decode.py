@@ -23,8 +23,6 @@ import orjson
 from eggwatch import metrics
 from eggwatch.store.lineprotocol import LineProtocolError, series_key
 from eggwatch.wire import (
-    MAX_AGE_MS,
-    MAX_FUTURE_MS,
     MAX_READINGS,
     Decoded,
     Reading,
@@ -32,6 +30,7 @@ from eggwatch.wire import (
     Rejected,
     Topic,
     WireError,
+    ts_window,
     validate_reading,
 )
 
@@ -122,7 +121,7 @@ class FastDecoder:
             return DecodedLines(t, seq, rejected=[Rejected(Reason.BAD_SCHEMA, detail)])
         out = DecodedLines(t, seq)
         rows, lines = out.rows, out.lines
-        lo, hi = now_ms - MAX_AGE_MS, now_ms + MAX_FUTURE_MS
+        lo, hi = ts_window(now_ms)
         ranges = _RANGES
         series = self._series.get(topic)
         if series is None:

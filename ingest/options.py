@@ -8,8 +8,9 @@ from pathlib import Path
 
 from eggwatch.settings import SITE_RE, ConfigError
 
-_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_GROUP_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# \Z, not $: "$" also matches before a final newline.
+_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+_GROUP_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,14 @@ def test_topic_round_trip() -> None:
 
 @pytest.mark.parametrize(
     "topic",
-    ["eggwatch/v1/jinji/house-07", "eggwatch/v2/a/b/c", "eggwatch/v1/Jinji/h/d", "eggwatch/v1/a/b c/d"],
+    [
+        "eggwatch/v1/jinji/house-07",
+        "eggwatch/v2/a/b/c",
+        "eggwatch/v1/Jinji/h/d",
+        "eggwatch/v1/a/b c/d",
+        "eggwatch/v1/a/b/c\n",  # "$" matches before a final newline: the levels must end at \Z
+        "eggwatch/v1/a\n/b/c",
+    ],
 )
 def test_bad_topics(topic: str) -> None:
     with pytest.raises(WireError) as exc:
@@ -107,3 +114,29 @@ def test_backslash_in_tag_value_is_refused_at_the_wire() -> None:
     assert (
         d.readings == [] and d.rejected[0].reason is Reason.BAD_TAGS and "backslash" in d.rejected[0].detail
     )
+
+
+def test_a_trailing_newline_is_not_part_of_a_valid_name() -> None:
+    from eggwatch.settings import check_site
+    from eggwatch.wire import LEVEL_RE, TAG_KEY_RE
+
+    assert not LEVEL_RE.match("house-07\n") and not TAG_KEY_RE.match("row\n")
+    with pytest.raises(ValueError):
+        check_site("jinji\n")
+    payload = orjson.dumps(
+        {"seq": 1, "readings": [{"ts": NOW, "metric": "temp_c", "value": 1, "tags": {"row\n": "1"}}]}
+    )
+    d = decode("eggwatch/v1/jinji/house-07/climate-1", payload, now_ms=NOW)
+    assert d.readings == [] and d.rejected[0].reason is Reason.BAD_TAGS
+
+
+def test_one_time_window_for_gateways_and_ingest() -> None:
+    from eggwatch.wire import MAX_AGE_MS, MAX_FUTURE_MS, check_ts, ts_window
+
+    assert ts_window(NOW) == (NOW - MAX_AGE_MS, NOW + MAX_FUTURE_MS)
+    check_ts(NOW - MAX_AGE_MS, NOW)
+    check_ts(NOW + MAX_FUTURE_MS, NOW)
+    for ts in (1000, NOW + MAX_FUTURE_MS + 1, 10**23):
+        with pytest.raises(WireError) as exc:
+            check_ts(ts, NOW)
+        assert exc.value.reason is Reason.BAD_TIMESTAMP

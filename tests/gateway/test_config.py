@@ -55,6 +55,7 @@ def test_the_contract_example_loads(tmp_path: Path) -> None:
         ("parity: N ", "parity: X ", 5, "buses[0].parity", "'N'"),
         ("slave: 1\n", "slave: 300\n", 11, "devices[0].slave", "247"),
         ("unit: house-07", "unit: House 7", 9, "devices[0].unit", "[a-z0-9_-]"),
+        ("unit: house-07", 'unit: "house-07\\n"', 9, "devices[0].unit", "[a-z0-9_-]"),  # "$" before "\n"
         ('row: "03"', "Row: 3", 15, "registers[1].tags", "tag key"),
         ("poll_s: 10", "poll_s: 10\n        colour: red", 13, "devices[0].colour", "Extra inputs"),
     ],
@@ -151,6 +152,99 @@ def test_mqtt_config_errors_name_the_line(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"gw.yaml:\d+: mappings\[0\]\.repeat: .*for_s \(60\) is shorter"):
         load_mqtt_config(p)
+
+
+def _serial(tmp_path: Path, register: str, publish: str = "{}") -> Path:
+    return write(
+        tmp_path,
+        "buses:\n- port: /dev/null\n  devices:\n"
+        f"  - {{unit: u, device: d, slave: 1, poll_s: 1, registers: [{register}]}}\n"
+        f"publish: {publish}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("register", "publish", "words"),
+    [
+        ("{address: 0, type: int16, metric: temp_c, tags: {1: x}}", "{}", "tag key 1 must be a name"),
+        ("{address: 0, type: int16, metric: temp_c, tags: {row: null}}", "{}", "tag row has no value"),
+        ("{address: 0, type: int16, metric: temp_c, tags: {row: yes}}", "{}", "quote the value"),
+        ("{address: 0, type: int16, metric: temp_c, scale: .nan}", "{}", "scale: Input should be a finite"),
+        ("{address: 0, type: int16, metric: temp_c, offset: .inf}", "{}", "offset: Input should be a finite"),
+        (
+            "{address: 0, type: int16, metric: temp_c}",
+            "{spool_max_mb: .inf}",
+            "spool_max_mb: Input should be",
+        ),
+        ("{address: 0, type: int16, metric: temp_c}", "{spool_max_mb: 0.5}", "cannot hold two full batches"),
+    ],
+)
+def test_serial_values_that_could_only_fail_later_are_refused_at_load(
+    tmp_path: Path, register: str, publish: str, words: str
+) -> None:
+    # before: a TypeError traceback, a tag published as "None", NaN readings, an OverflowError at run time
+    with pytest.raises(ConfigError) as err:
+        load_serial_config(_serial(tmp_path, register, publish))
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "words"),
+    [
+        ("{name: a, topic: 'x/{h}/env', unit: 'House-{h}', device: d, fields: [{path: t, metric: temp_c}]}",
+         "unit 'House-{h}' must give [a-z0-9_-]+"),
+        ("{name: a, topic: 'x/{h}/env', unit: 'h-{h}', device: 'env/1', fields: [{path: t, metric: temp_c}]}",
+         "device 'env/1' must give"),
+        ("{name: a, topic: 'x/{h}/env', unit: 'h-{h}', device: d, tags: {Row: '{h}'}, fields: [{path: t, metric: temp_c}]}",
+         "tag key 'Row' is reserved or not"),
+        ("{name: a, topic: 'x/{h}/env', unit: 'h-{h}', device: d, tags: {site: x}, fields: [{path: t, metric: temp_c}]}",
+         "tag key 'site' is reserved"),
+        ("{name: a, topic: 'x/{h}/env', unit: 'h-{h}', device: d, fields: [{path: t, metric: temp_c, tags: {Row: '1'}}]}",
+         "tag key 'Row' is reserved"),
+        ("{name: a, topic: 'x/{h}/env', unit: 'h-{h}', device: d, fields: [{path: t, metric: temp_c, tags: {row: null}}]}",
+         "tag row has no value"),
+        ("{name: a, topic: 'x/{h}/env', unit: 'h-{h}', device: d, fields: [{path: t, metric: temp_c, scale: .nan}]}",
+         "Input should be a finite number"),
+    ],
+)  # fmt: skip
+def test_mqtt_templates_and_tags_that_could_only_give_dead_letters_are_refused_at_load(
+    tmp_path: Path, mapping: str, words: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_mqtt_config(write(tmp_path, f"mappings:\n- {mapping}\n"))
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_mqtt_templates_whose_captures_fill_in_are_accepted(tmp_path: Path) -> None:
+    cfg = load_mqtt_config(
+        write(
+            tmp_path,
+            "mappings:\n- {name: a, topic: 'x/{h}/{d}', unit: 'house-{h}', device: '{d}', "
+            "tags: {row: 'r{h}'}, fields: [{path: t, metric: temp_c, tags: {probe: 3}}]}\n",
+        )
+    )
+    assert cfg.mappings[0].fields[0].tags == {"probe": "3"}
+
+
+def test_an_unusable_spool_dir_is_one_line_at_check_and_at_run_time(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from gateway.publisher import prepare_dir
+
+    (tmp_path / "file").write_text("")
+    bad = tmp_path / "file" / "spool"  # under a regular file: cannot be created, even as root
+    with pytest.raises(ConfigError, match=f"spool directory {bad}: Not a directory"):
+        prepare_dir(bad)
+    reg = "{address: 0, type: int16, metric: temp_c}"
+    config = _serial(tmp_path, reg, f"{{spool_dir: '{bad}'}}")
+    res = subprocess.run(
+        [sys.executable, "-m", "eggwatch.cli", "gateway", "serial", "--check", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert res.returncode == 2 and res.stderr.strip().splitlines() == [
+        f"eggwatch: error: configuration: spool directory {bad}: Not a directory"
+    ]
 
 
 def test_mqtt_check_prints_each_mapping_and_its_repeat() -> None:

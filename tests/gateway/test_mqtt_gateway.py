@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -17,9 +17,11 @@ from eggwatch.settings import BrokerAddress, load_settings
 from firmware_stubs.mqtt_nodes import EnvState, FlatJsonNode, HomieNode
 from gateway.mqtt_config import load_mqtt_config
 from gateway.mqtt_gateway import MqttGateway
-from gateway.mqtt_mapping import Translator
+from gateway.mqtt_mapping import Translation, Translator
 from gateway.prom import GatewayCollector
+from tests.gateway.broker import PrivateBroker
 from tests.gateway.collector import Collector
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.integration
 EXAMPLES = Path(__file__).resolve().parents[2] / "gateway" / "examples"
@@ -37,16 +39,24 @@ def gateway(
 
 
 def _running(config: Path, mqtt_url: str, site: str) -> Iterator[MqttGateway]:
+    # both ends ready (vendor SUBACK received, our broker connected): nothing the test sends is missed
+    yield from _running_with(
+        config, mqtt_url, site, ready=lambda gw: gw.subscribed.is_set() and gw.publisher.stats().connected
+    )
+
+
+def _running_with(
+    config: Path, mqtt_url: str, site: str, ready: Callable[[MqttGateway], bool]
+) -> Iterator[MqttGateway]:
     settings = load_settings(mqtt_url=mqtt_url, site=site)
     gw = MqttGateway.from_file(config, settings)
     stop = threading.Event()
     t = threading.Thread(target=gw.run, args=(stop, 3600), daemon=True)
     t.start()
-    # both ends ready (vendor SUBACK received, our broker connected): nothing the test sends is missed
     deadline = time.monotonic() + 30
-    while not (gw.subscribed.is_set() and gw.publisher.stats().connected) and time.monotonic() < deadline:
+    while not ready(gw) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert gw.subscribed.is_set() and gw.publisher.stats().connected, "gateway not ready in 30 s"
+    assert ready(gw), "gateway not ready in 30 s"
     try:
         yield gw
     finally:
@@ -158,6 +168,8 @@ def test_translator_units_paths_and_templates() -> None:
     opt = tr.translate("farm/h07/env", b'{"t": 20, "rh": 50, "nh3": 1}', now_ms=1_000)
     assert [r.metric for r in opt.readings] == ["temp_c", "rh_pct", "nh3_ppm"] and not opt.problems
     assert {r.ts for r in opt.readings} == {1_000}
+    newline = tr.translate("farm/h07/env\n", b'{"t": 20, "rh": 50, "nh3": 1}')
+    assert [p.reason for p in newline.problems] == ["no_mapping"]  # "$" would match before the "\n"
 
 
 ON_CHANGE = """
@@ -206,3 +218,146 @@ def test_an_on_change_counter_is_repeated_while_silent(
     registry.register(GatewayCollector(gw.publisher, repeated=lambda: gw.repeater.repeated))  # type: ignore[arg-type]
     text = generate_latest(registry).decode()
     assert f"eggwatch_gateway_readings_repeated_total {float(gw.repeater.repeated)}" in text
+
+
+@pytest.mark.parametrize("gateway", ["mqtt-flat-json.yaml"], indirect=True)
+def test_a_message_the_handler_fails_on_is_dead_lettered_and_later_ones_still_flow(
+    gateway: MqttGateway, mqtt_url: str, site: str
+) -> None:
+    # Before: ts 1e308 raised OverflowError in paho's network thread, which died with it.
+    real = gateway.translator.translate
+
+    def translate(topic: str, payload: bytes, now_ms: int | None = None) -> Translation:
+        if payload == b"boom":  # a fault injected into the handler: it must not escape to paho
+            raise RuntimeError("injected fault")
+        return real(topic, payload, now_ms)
+
+    gateway.translator.translate = translate  # type: ignore[method-assign]
+    house = _house()
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/#")
+    node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    try:
+        node.publish_raw(f"farm/h{house}/env-ts", b'{"t": 22, "rh": 50, "nh3": 5, "ts": 1e308}')
+        node.publish_raw(f"farm/h{house}/env", b"boom")
+        node.publish_raw(f"farm/h{house}/env", b'{"t": 23, "rh": 50, "nh3": 5}')
+        col.wait_for(lambda: len(col.readings(f"house-{house}/env-1")) >= 3)
+        _wait_for_dead_letters(gateway, 2)
+    finally:
+        node.stop()
+        col.close()
+    assert [r["value"] for r in col.readings(f"house-{house}/env-1")] == [23.0, 50.0, 5.0]
+    dead = {d["reason"]: d for d in _dead_letters(gateway)}
+    assert sorted(dead) == ["bad_timestamp", "internal_error"]
+    assert (
+        dead["internal_error"]["payload"] == "boom" and "injected fault" in dead["internal_error"]["detail"]
+    )
+    assert gateway.received == 3
+
+
+def _spool_full_config(tmp_path: Path, prefix: str, mqtt_url: str, client_id: str | None) -> Path:
+    # batch_size 1 allows the smallest spool (8 KiB): about 40 of these messages fill it
+    source = f"{{url: '{mqtt_url}'" + (f", client_id: {client_id}}}" if client_id else "}")
+    config = tmp_path / "tiny-spool.yaml"
+    config.write_text(
+        f"source: {source}\n"
+        "publish: {batch_size: 1, spool_max_mb: 0.008, linger_s: 0.02}\n"
+        "mappings:\n"
+        f"  - {{name: env, topic: '{prefix}/h{{house}}/env', unit: 'house-{{house}}', device: env-1,\n"
+        "      fields: [{path: t, metric: temp_c}, {path: n, metric: co2_ppm}]}\n"
+    )
+    return config
+
+
+def _spooled_co2(gw: MqttGateway) -> list[float]:
+    from gateway import spoolrecord
+
+    out = []
+    for _, raw in gw.publisher.spool.peek(10_000):
+        body = spoolrecord.unpack(raw).body
+        out += [r["value"] for r in orjson.loads(b"[" + body + b"]") if r["metric"] == "co2_ppm"]
+    return out
+
+
+def test_a_full_spool_leaves_vendor_messages_to_the_broker_which_resends_them(
+    private_broker: PrivateBroker, mqtt_url: str, site: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """Before, a vendor message whose readings the full spool refused was acknowledged anyway: lost."""
+    house, prefix = _house(), f"sf{_house()}"
+    config = _spool_full_config(tmp_path, prefix, mqtt_url, client_id=f"test-gw-{uuid.uuid4().hex[:10]}")
+    col = Collector(private_broker.url, f"eggwatch/v1/{site}/#", persistent=True)
+    col.client.reconnect_delay_set(min_delay=1, max_delay=1)
+    private_broker.stop()  # nothing drains the spool: it fills
+    running = _running_with(config, private_broker.url, site, ready=lambda gw: gw.subscribed.is_set())
+    gw = next(running)
+    gw.publisher.client.reconnect_delay_set(min_delay=1, max_delay=1)
+    node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    n = 120
+    try:
+        for i in range(n):
+            node.publish_raw(f"{prefix}/h{house}/env", orjson.dumps({"t": 20, "n": i}))
+        deadline = time.monotonic() + 30
+        while gw.refused_unacked < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gw.refused_unacked >= 5 and gw.publisher.stats().refused > 0
+        private_broker.start()  # the spool drains; the gateway reconnects; the broker resends
+        col.wait_for(
+            lambda: {r["value"] for r in col.readings("env-1") if r["metric"] == "co2_ppm"} >= set(range(n)),
+            60,
+        )
+    finally:
+        node.stop()
+        next(running, None)
+        col.close()
+    assert not _dead_letters(gw)
+
+
+def test_without_a_persistent_session_what_a_full_spool_refused_is_dead_lettered(
+    mqtt_url: str, site: str, data_dir: Path, tmp_path: Path
+) -> None:
+    house, prefix = _house(), f"sf{_house()}"
+    config = _spool_full_config(tmp_path, prefix, mqtt_url, client_id=None)
+    nobody = f"mqtt://127.0.0.1:{free_port()}"  # the spool never drains
+    running = _running_with(config, nobody, site, ready=lambda gw: gw.subscribed.is_set())
+    gw = next(running)
+    node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    n = 80
+    try:
+        for i in range(n):
+            node.publish_raw(f"{prefix}/h{house}/env", orjson.dumps({"t": 20, "n": i}))
+        deadline = time.monotonic() + 30
+        while gw.received < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        gw._ack_durable()
+        dead = [orjson.loads(d["payload"])["n"] for d in _dead_letters(gw) if d["reason"] == "spool_full"]
+        spooled = _spooled_co2(gw)
+    finally:
+        node.stop()
+        next(running, None)
+    assert dead and spooled and sorted(dead + spooled) == list(range(n))  # each message in one place
+    assert gw.refused_unacked == 0
+
+
+def test_a_retained_value_without_a_timestamp_is_counted_not_published(
+    mqtt_url: str, site: str, data_dir: Path
+) -> None:
+    """Before, each start published a Homie node's retained value stamped with the gateway's clock."""
+    house = _house()
+    topic = f"homie/h{house}-climate/air/temperature"
+    col = Collector(mqtt_url, f"eggwatch/v1/{site}/#")
+    node = HomieNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    node.publish_raw(topic, "19.50", retain=True)  # measured at some time before the gateway started
+    running = _running(EXAMPLES / "mqtt-homie.yaml", mqtt_url, site)
+    gw = next(running)
+    try:
+        deadline = time.monotonic() + 30
+        while gw.retained_skipped < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        node.publish_raw(topic, "21.25")  # a live message: its arrival is its time
+        col.wait_for(lambda: len(col.readings(f"house-{house}/homie-climate")) >= 1)
+    finally:
+        next(running, None)
+        node.publish_raw(topic, b"", retain=True)  # leave no retained value on the shared broker
+        node.stop()
+        col.close()
+    assert [r["value"] for r in col.readings(f"house-{house}/homie-climate")] == [21.25]
+    assert gw.retained_skipped == 1 and not _dead_letters(gw)

@@ -134,6 +134,30 @@ def test_crc_errors_and_exception_answers_are_counted_then_recovered() -> None:
         assert dev.stats.crc_errors == 2
 
 
+# Answers whose CRC checks but that do not answer the read (pymodbus accepted each as data):
+# frame bytes without the CRC are slave, function, byte count, registers.
+CONFUSED_ANSWERS = {
+    "wrong function": lambda f: f[:1] + bytes([4 if f[1] == 3 else 3]) + f[2:],
+    "write echo": lambda f: f[:1] + bytes([6, 0, 0, 0, 5]),
+    "odd byte count": lambda f: f[:2] + bytes([f[2] + 1]) + f[3:] + b"\x00",
+    "one register too many": lambda f: f[:2] + bytes([f[2] + 2]) + f[3:] + b"\x00\x07",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONFUSED_ANSWERS))
+def test_an_answer_to_another_request_is_a_protocol_error_not_data(kind: str) -> None:
+    grader = GradingMachine(slave=3)
+    grader.faults.rewrite = CONFUSED_ANSWERS[kind]
+    with polled([grader], backoff_max_s=0.2) as (bus, sink, _):
+        dev = bus.devices[0]
+        wait_until(lambda: dev.stats.crc_errors >= 2, what="protocol errors")
+        assert (dev.stats.last_error or "").startswith("protocol: ") and dev.stats.ok == 0
+        assert sink.of(grader.device) == [] and dev.status is not Status.OK
+        grader.faults.rewrite = None
+        wait_until(lambda: dev.status is Status.OK, what="recovery once the answers are right")
+        assert sink.of(grader.device)
+
+
 def test_counter_wrap_and_power_cycle_reset_are_flagged() -> None:
     counter = EggCounter(slave=2)
     counter.preload_wrap(margin=2)  # every row 2 eggs below 2^32

@@ -1,0 +1,37 @@
+"""Decoding one device's registers: an integer metric is published whole or refused, never rounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway import registers
+from gateway.device import PolledDevice
+from gateway.registers import RegType
+from gateway.serial_config import DeviceConfig, RegisterMap
+
+NOW = 1_764_315_600_000
+
+
+def _device(rtype: RegType, scale: float = 1.0) -> PolledDevice:
+    reg = RegisterMap(address=0, type=rtype, scale=scale, metric="eggs_total", tags={"row": "01"})
+    return PolledDevice(DeviceConfig(unit="u", device="d", slave=1, poll_s=1, registers=[reg]), 60)
+
+
+@pytest.mark.parametrize(("raw", "published"), [(12.0, 12), (3_000_000.0, 3_000_000)])
+def test_a_whole_value_of_an_integer_metric_is_published_as_an_integer(raw: float, published: int) -> None:
+    dev = _device(RegType.FLOAT32)
+    out = dev.readings(dev.blocks[0], registers.encode(raw, RegType.FLOAT32), NOW)
+    assert [(r.value, type(r.value)) for r in out] == [(published, int)] and dev.stats.bad_values == 0
+
+
+def test_a_fractional_value_of_an_integer_metric_is_a_bad_value_not_rounded() -> None:
+    # Before: round(12.5) == 12 (banker's rounding) was published; the MQTT gateway refused it.
+    dev = _device(RegType.FLOAT32)
+    assert dev.readings(dev.blocks[0], registers.encode(12.5, RegType.FLOAT32), NOW) == []
+    assert dev.stats.bad_values == 1
+
+
+def test_a_fractional_scale_of_an_integer_metric_is_refused_at_load() -> None:
+    with pytest.raises(ValueError, match="eggs_total takes whole numbers: scale and offset must be whole"):
+        _device(RegType.UINT16, scale=0.5)
+    _device(RegType.UINT16, scale=2)

@@ -1,0 +1,63 @@
+"""The publisher's flush: one reading JSON cannot hold costs only itself, never the process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from eggwatch.settings import BrokerAddress
+from eggwatch.wire import Reading
+from gateway import spoolrecord
+from gateway.publish_config import PublishConfig
+from gateway.publisher import Publisher
+
+NOW = 1_764_315_600_000
+
+
+def test_an_unencodable_reading_is_dropped_and_counted_and_the_rest_is_spooled(tmp_path: Path) -> None:
+    # Reading() checks no time window: ts 1e23 reaches orjson, which refuses integers beyond 64 bits.
+    # Before, that TypeError escaped the flush and ended the process with the other devices' readings.
+    pub = Publisher(BrokerAddress.parse("mqtt://127.0.0.1:1"), "s", tmp_path, PublishConfig(linger_s=10))
+    try:
+        pub.submit("house-07", "env-1", [Reading(NOW, "temp_c", 21.0), Reading(10**23, "temp_c", 22.0)])
+        pub.submit("house-08", "env-1", [Reading(NOW, "temp_c", 23.0)])
+        pub.submit("house-09", "env-1", [Reading(10**23, "rh_pct", 50.0)])
+        pub.flush()
+        records = [spoolrecord.unpack(raw) for _, raw in pub.spool.peek(10)]
+        assert [(r.unit, r.count) for r in records] == [("house-07", 1), ("house-08", 1)]
+        s = pub.stats()
+        assert (s.spooled, s.unencodable, s.refused) == (2, 2, 0)
+    finally:
+        pub.close(drain_s=0)
+
+
+def test_a_flush_larger_than_the_whole_spool_is_split_per_device_and_refusals_are_reported(
+    tmp_path: Path,
+) -> None:
+    # Before: Spool.append raised ValueError("a batch of N bytes can never fit ...") out of the
+    # spool-writer thread, and the process exited.
+    cfg = PublishConfig(batch_size=1, spool_max_mb=0.008, linger_s=10)
+    pub = Publisher(BrokerAddress.parse("mqtt://127.0.0.1:1"), "s", tmp_path, cfg)
+    units = [f"house-{i:03d}" for i in range(100)]
+    try:
+        for i, unit in enumerate(units):
+            pub.submit(unit, "env-1", [Reading(NOW, "temp_c", 20.0)], token=i)
+        pub.flush()
+        s = pub.stats()
+        assert s.spooled > 0 and s.refused > 0 and s.spooled + s.refused == 100
+        refused = pub.take_refused(range(100))
+        assert len(refused) == s.refused and pub.take_refused(range(100)) == set()  # told once
+        spooled = {spoolrecord.unpack(raw).unit for _, raw in pub.spool.peek(1000)}
+        assert spooled.isdisjoint(units[i] for i in refused)
+        assert spooled | {units[i] for i in refused} == set(units)
+        assert not pub.has_room()
+    finally:
+        pub.close(drain_s=0)
+
+
+def test_a_spool_that_cannot_hold_two_full_batches_is_refused() -> None:
+    with pytest.raises(ValidationError, match="cannot hold two full batches of 500 readings"):
+        PublishConfig(spool_max_mb=1)
+    PublishConfig(spool_max_mb=0.008, batch_size=1)
