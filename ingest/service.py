@@ -118,6 +118,7 @@ class IngestService:
         self.batcher = Batcher(self.dead_letters, self.metrics, options.track_seq and options.group is None)
         self._outage = _Outage()
         self._store_is_up = True
+        self._down_reason = ""
         self._backpressure = False
         self._stopping = threading.Event()
         self._writers: list[threading.Thread] = []
@@ -377,9 +378,11 @@ class IngestService:
                 log.info("spool drained: the store has caught up")
 
     def _store_down(self, exc: Exception) -> None:
-        if self._store_is_up:
-            log.warning("store unavailable (%s): spooling", exc)
+        why = str(exc)
+        if self._store_is_up or why != self._down_reason:  # once per change, not per retry
+            log.warning("store unavailable (%s): spooling", why)
             self._store_is_up = False
+            self._down_reason = why
         self.metrics.store_up.set(0)
         self._outage.failed()
 
@@ -387,6 +390,7 @@ class IngestService:
         if not self._store_is_up:
             log.info("store is back")
             self._store_is_up = True
+            self._down_reason = ""
         self.metrics.store_up.set(1)
         self._outage.recovered()
 

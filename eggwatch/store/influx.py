@@ -5,9 +5,13 @@ compatibility API, and it is what Grafana's InfluxQL datasource speaks: one clie
 
 Writes are POSTs on a keep-alive connection, gzip'd (level 1) unless InfluxDB is on this host.  5xx, 429, timeouts and connection errors are
 retried with exponential backoff for up to ``retry_for_s``, then :class:`StoreUnavailable` is
-raised (ingest then spools).  A 400 "partial write" means InfluxDB stored the good lines and
-refused some: the refused lines are found from the server's message (or, when it does not name
-them, by re-sending halves: writes are idempotent) and reported with the server's reason.
+raised (ingest then spools).  A 400 (2.x: 422) whose message is about the data ("partial write",
+"unable to parse", a field-type conflict...) means InfluxDB stored the good lines and refused
+some: the refused lines are found from the server's message (a field-type conflict refuses every
+line of its measurement at once; otherwise, when the message does not name them, by re-sending
+halves: writes are idempotent) and reported with the server's reason.  Any other refusal (a 404
+for a missing DBRP mapping or bucket, a 400 about a parameter, 405, ...) is a misconfigured
+store, not bad data: :class:`StoreUnavailable`, so the caller keeps the readings (spools them).
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ log = logging.getLogger(__name__)
 
 _UNPARSABLE = re.compile(r"unable to parse '(.*?)': (.*?)(?=\nunable to parse '|\s*dropped=\d+|$)", re.S)
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+# What a 400/422 says when it is about the lines sent (InfluxDB 1.x, 2.x and 3.x v1-compatible
+# /write); a 4xx that says anything else is about the server's setup.
+_DATA_ERROR = re.compile(
+    r"partial write|unable to parse|field type conflict|beyond retention|max-values-per-tag"
+    r"|max series per database|parsing failed|line protocol|invalid field|missing field"
+    r"|bad timestamp|invalid timestamp|invalid number|invalid boolean",
+    re.I,
+)
+_DATA_STATUS = {400, 422}
+_TOO_LARGE = 413  # the body is too large: halves, down to a single line that is refused
+_CONFLICT = re.compile(r'field type conflict: input field "(.*?)" on measurement "(.*?)" is type')
 _LOOPBACK_HOSTS = {"localhost", "::1", "[::1]"}
 
 
@@ -134,7 +149,9 @@ class InfluxStore:
         status, text = self._post_write(body)
         if status == 204:
             return WriteResult(len(lines))
-        return self._partial(list(lines), text)
+        if status == _TOO_LARGE or (status in _DATA_STATUS and _DATA_ERROR.search(text)):
+            return self._partial(list(lines), text)
+        raise StoreUnavailable(f"InfluxDB refused the write: HTTP {status}: {_error_text(text)[:300]}")
 
     def _partial(self, lines: list[str], text: str) -> WriteResult:
         reason = _error_text(text)
@@ -146,10 +163,36 @@ class InfluxStore:
             return WriteResult(len(lines) - len(rejected), rejected)
         if len(lines) == 1:
             return WriteResult(0, [(lines[0], reason)])
+        conflict = _CONFLICT.search(reason)
+        if conflict:
+            by_measurement = self._conflict(lines, conflict.group(2), reason)
+            if by_measurement is not None:
+                return by_measurement
         # The message does not say which lines were refused: find them by halves.
         mid = len(lines) // 2
         left, right = self.write_lines(lines[:mid]), self.write_lines(lines[mid:])
         return WriteResult(left.written + right.written, left.rejected + right.rejected)
+
+    def _conflict(self, lines: list[str], measurement: str, reason: str) -> WriteResult | None:
+        """A field-type conflict on ``measurement``: its lines are refused together, not one by one.
+
+        The conflict is with the field's type in the target shard, so every line of that
+        measurement there is refused for the same reason: re-send the other lines in one request
+        (idempotent; any further conflict among them is handled the same way), then the
+        measurement's lines on their own.  When those are all dropped (``dropped=N`` says so),
+        they are the refused ones; otherwise (some fall in another shard) they are split in halves.
+        Our lines carry one field (``value``), so the measurement identifies the conflict.
+        """
+        ours = [line for line in lines if _measurement(line) == measurement]
+        if not ours:
+            return None
+        if len(ours) == len(lines):
+            if _dropped(reason, -1) == len(ours):
+                return WriteResult(0, [(line, reason) for line in ours])
+            return None  # some landed: find the refused ones by halves
+        rest = self.write_lines([line for line in lines if _measurement(line) != measurement])
+        mine = self.write_lines(ours)
+        return WriteResult(rest.written + mine.written, rest.rejected + mine.rejected)
 
     def _post_write(self, body: bytes) -> tuple[int, str]:
         params = {"db": self.database, "precision": "ms", **self._auth_params}
@@ -231,9 +274,19 @@ def _error_text(text: str) -> str:
     try:
         import orjson
 
-        return str(orjson.loads(text).get("error", text))
+        doc = orjson.loads(text)
+        return str(doc.get("error") or doc.get("message") or text)  # 1.x: error, 2.x: message
     except (ValueError, AttributeError):
         return text
+
+
+def _measurement(line: str) -> str:
+    """The (unescaped) measurement of a line-protocol line."""
+    i, n = 0, len(line)
+    while i < n and line[i] not in ", ":
+        i += 2 if line[i] == "\\" else 1
+    name = line[:i]
+    return name.replace("\\,", ",").replace("\\ ", " ") if "\\" in name else name
 
 
 def _dropped(reason: str, default: int) -> int:

@@ -15,6 +15,7 @@ from eggwatch.store.influx import InfluxStore
 from eggwatch.wire import Reading, encode
 from ingest.service import IngestService
 from tests.ingest.helpers import T0, Publisher, every_metric_message, options, readings_stream, wait_until
+from tests.support.faultproxy import FaultProxy
 from tests.support.servers import Influxd
 
 pytestmark = pytest.mark.integration
@@ -230,3 +231,25 @@ def test_bulk_acks_reach_the_broker(mqtt_url: str, publisher: Publisher, tmp_pat
     finally:
         svc.stop()
         store.close()
+
+
+def test_missing_dbrp_mapping_spools_instead_of_dead_lettering(
+    influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    no_dbrp = (404, b'{"code":"not found","message":"no dbrp mapping for database \\"eggwatch\\""}')
+    proxy = FaultProxy(influxd.url, lambda path, _b: no_dbrp if path.startswith("/write") else None)
+    store = InfluxStore(proxy.url, influx_db)
+    svc = start(store, mqtt_url, tmp_path, site, retry_for_s=0.2)
+    try:
+        n = publisher.send_all(readings_stream(site, 10, 20))
+        wait_until(lambda: svc.metrics.totals.acked == n, what="acks (spooled)")
+        assert svc.metrics.totals.spooled == 200 and svc.metrics.totals.rejected == 0
+        assert svc.dead_letters.total == 0
+        assert svc.metrics.store_up._value.get() == 0  # type: ignore[attr-defined]
+        proxy.rule = lambda _p, _b: None  # the mapping is created: the spool drains
+        wait_until(lambda: total(store, site) == 200, timeout=60, what="the spool to drain")
+        wait_until(lambda: svc.metrics.store_up._value.get() == 1, what="store_up")  # type: ignore[attr-defined]
+    finally:
+        svc.stop()
+        store.close()
+        proxy.close()

@@ -15,6 +15,7 @@ from eggwatch.store.base import Point, Query
 from eggwatch.store.errors import StoreRejected, StoreUnavailable
 from eggwatch.store.influx import InfluxStore, default_gzip_level
 from eggwatch.wire import Reading, _new_reading
+from tests.support.faultproxy import FaultProxy
 from tests.support.servers import Influxd, free_port
 
 pytestmark = pytest.mark.integration
@@ -65,7 +66,7 @@ def test_unparsable_lines_go_to_dead_letters_rest_lands(
     assert len(store.query(Query("temp_c", site, T0, T0 + 100))[0].ts) == 10
 
 
-def test_type_conflict_is_found_by_halves(
+def test_type_conflict_refuses_the_measurement_at_once(
     influxd: Influxd, influx_db: str, site: str, tmp_path: Path, stores: Stores
 ) -> None:
     dl = DeadLetters(tmp_path / "dead.jsonl")
@@ -140,3 +141,65 @@ def test_gzip_only_across_a_network(stores: Stores) -> None:
     assert stores("http://127.0.0.1:8086", "x", gzip_level=6).gzip_level == 6
     with pytest.raises(ValueError):
         stores("http://127.0.0.1:8086", "x", gzip_level=10)
+
+
+def test_type_conflict_costs_a_few_requests_not_two_per_line(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    proxy = FaultProxy(influxd.url)
+    try:
+        store = stores(proxy.url, influx_db)
+        store.ensure_ready()
+        # temp_c exists as an integer field in this shard: every float temp_c line conflicts
+        raw_write(influxd, influx_db, f"temp_c,site={site},unit=h,device=other value=1i {T0}")
+        bad = [f"temp_c,device=d,site={site},unit=h value={i}.5 {T0 + i}" for i in range(2000)]
+        good = [f"rh_pct,device=d,site={site},unit=h value={i % 100}.5 {T0 + i}" for i in range(2000)]
+        mixed = [line for pair in zip(bad, good, strict=True) for line in pair]
+        before = proxy.writes
+        result = store.write_lines(mixed)
+        assert proxy.writes - before <= 3  # the batch, the other lines, the conflicting ones
+        assert result.written == 2000 and sorted(line for line, _ in result.rejected) == sorted(bad)
+        assert all('input field "value" on measurement "temp_c"' in why for _, why in result.rejected)
+        assert len(store.query(Query("rh_pct", site, T0, T0 + 10_000))[0].ts) == 2000
+        before = proxy.writes
+        result = store.write_lines(bad)  # only conflicting lines: one request
+        assert proxy.writes - before == 1 and result.written == 0 and len(result.rejected) == 2000
+    finally:
+        proxy.close()
+
+
+NO_DBRP = b'{"code":"not found","message":"no dbrp mapping for database \\"eggwatch\\""}'
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "says"),
+    [
+        (404, NO_DBRP, 'no dbrp mapping for database "eggwatch"'),
+        (404, b'{"code":"not found","message":"bucket \\"x\\" not found"}', 'bucket "x" not found'),
+        (400, b'{"error":"invalid precision"}', "invalid precision"),
+        (405, b'{"error":"method not allowed"}', "method not allowed"),
+    ],
+)
+def test_misconfiguration_is_unavailable_never_dead_letters(
+    influxd: Influxd,
+    influx_db: str,
+    site: str,
+    tmp_path: Path,
+    stores: Stores,
+    status: int,
+    body: bytes,
+    says: str,
+) -> None:
+    proxy = FaultProxy(influxd.url, lambda path, _b: (status, body) if path.startswith("/write") else None)
+    try:
+        dl = DeadLetters(tmp_path / "dead.jsonl")
+        store = stores(proxy.url, influx_db, dead_letters=dl, retry_for_s=0.2)
+        lines = [f"temp_c,device=d,site={site},unit=h value={i}.5 {T0 + i}" for i in range(50)]
+        before = proxy.writes
+        with pytest.raises(StoreUnavailable, match=f"HTTP {status}") as exc:
+            store.write_lines(lines)
+        assert proxy.writes - before <= 2  # no split into halves
+        assert says in str(exc.value)  # the server's own words
+        assert dl.total == 0
+    finally:
+        proxy.close()
