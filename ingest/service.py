@@ -29,7 +29,7 @@ from eggwatch.deadletter import DeadLetters
 from eggwatch.settings import BrokerAddress, Settings
 from eggwatch.spool import Spool, SpoolFull
 from eggwatch.store.base import TelemetryStore
-from eggwatch.store.errors import StoreUnavailable
+from eggwatch.store.errors import StoreServerError, StoreUnavailable
 from ingest.batch import Batch, Batcher
 from ingest.options import IngestOptions
 from ingest.sink import Item, Prepared, Sink
@@ -53,6 +53,9 @@ EAGER_AFTER_S = 0.05
 EAGER_POLL_S = 0.002
 DRAIN_RECORDS = 500  # spool records (messages) per drain write
 MAX_BACKOFF_S = 10.0
+# The spool's head batch failing this many times in a row with HTTP 500 while InfluxDB answers
+# /ping: the batch, not the server, is the problem; isolate the lines it fails on.
+POISON_AFTER = 3
 
 
 # The decoder keeps one dict per reading (orjson's output) until its batch is written; with the
@@ -123,6 +126,7 @@ class IngestService:
         self._stopping = threading.Event()
         self._writers: list[threading.Thread] = []
         self._drain_lock = threading.Lock()
+        self._head_failures = (-1, 0)  # (spool head record id, consecutive HTTP 500 failures)
         self._idle_lock = threading.Lock()
         self._idle_committers = 0  # committers waiting for a batch
         self._preparer: threading.Thread | None = None
@@ -362,20 +366,55 @@ class IngestService:
                 except Exception as exc:  # a record we cannot read must not block the spool forever
                     self.dead_letters.put("spool_unreadable", str(exc), None, rec, record_id=rid)
                     self.metrics.reject("spool_unreadable")
+            failed = 0
             try:
                 refused = self.sink.write(items)
+            except StoreServerError as exc:
+                isolated = self._isolate(records[0][0], items, exc)
+                if isolated is None:
+                    return
+                refused, failed = isolated
             except StoreUnavailable as exc:
                 self._store_down(exc)
                 return
+            self._head_failures = (-1, 0)
             self._store_up()
             self.dead_letters.flush()
             self.spool.commit(records[-1][0])
-            n = sum(len(it) for it in items) - refused
+            if refused:
+                self.metrics.reject("store_rejected", refused)
+            n = sum(len(it) for it in items) - refused - failed
             with self.metrics.lock:
                 self.metrics.totals.drained += n
             self.metrics.drained.inc(n)
             if not self.spool.depth_records:
                 log.info("spool drained: the store has caught up")
+
+    def _isolate(self, head: int, items: list[Item], exc: StoreServerError) -> tuple[int, int] | None:
+        """The spool's head batch failed with HTTP 500: after ``POISON_AFTER`` times in a row,
+        with InfluxDB healthy, write what it accepts and dead-letter the lines it keeps failing on
+        (``store_error``).  Returns ``(refused, failed)``, or ``None`` (store down: keep the batch).
+        """
+        last, count = self._head_failures
+        count = count + 1 if last == head else 1
+        self._head_failures = (head, count)
+        if count < POISON_AFTER:
+            self._store_down(exc)
+            return None
+        try:
+            refused, failed = self.sink.isolate(items)
+        except StoreUnavailable as down:
+            self._store_down(down)
+            return None
+        if failed:
+            log.error(
+                "InfluxDB is up but fails (HTTP 500) on %d line(s) of the spooled batch on their own: "
+                "dead-lettered as store_error, the rest written (server: %s)",
+                failed,
+                exc.message,
+            )
+            self.metrics.reject("store_error", failed)
+        return refused, failed
 
     def _store_down(self, exc: Exception) -> None:
         why = str(exc)

@@ -238,8 +238,8 @@ def test_missing_dbrp_mapping_spools_instead_of_dead_lettering(
 ) -> None:
     no_dbrp = (404, b'{"code":"not found","message":"no dbrp mapping for database \\"eggwatch\\""}')
     proxy = FaultProxy(influxd.url, lambda path, _b: no_dbrp if path.startswith("/write") else None)
-    store = InfluxStore(proxy.url, influx_db)
-    svc = start(store, mqtt_url, tmp_path, site, retry_for_s=0.2)
+    store = InfluxStore(proxy.url, influx_db, retry_for_s=0.2)
+    svc = start(store, mqtt_url, tmp_path, site)
     try:
         n = publisher.send_all(readings_stream(site, 10, 20))
         wait_until(lambda: svc.metrics.totals.acked == n, what="acks (spooled)")
@@ -249,6 +249,36 @@ def test_missing_dbrp_mapping_spools_instead_of_dead_lettering(
         proxy.rule = lambda _p, _b: None  # the mapping is created: the spool drains
         wait_until(lambda: total(store, site) == 200, timeout=60, what="the spool to drain")
         wait_until(lambda: svc.metrics.store_up._value.get() == 1, what="store_up")  # type: ignore[attr-defined]
+    finally:
+        svc.stop()
+        store.close()
+        proxy.close()
+
+
+def test_poison_line_is_isolated_and_the_rest_lands(
+    influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    # InfluxDB answers 500 to any request holding the poison reading, and is healthy otherwise
+    def poison(path: str, body: bytes) -> tuple[int, bytes] | None:
+        if path.startswith("/write") and b"dev-poison" in body:
+            return 500, b'{"error":"simulated internal error"}'
+        return None
+
+    proxy = FaultProxy(influxd.url, poison)
+    store = InfluxStore(proxy.url, influx_db, retry_for_s=0.1)
+    svc = start(store, mqtt_url, tmp_path, site, batch_readings=400)
+    try:
+        bad = Reading(T0, "temp_c", 21.5)
+        publisher.send_all([(f"eggwatch/v1/{site}/house-01/dev-poison", encode(1, [bad]))])
+        n = publisher.send_all(readings_stream(site, 100, 20))
+        wait_until(lambda: total(store, site) == n * 20, timeout=60, what="every good reading")
+        wait_until(lambda: svc.spool.depth_records == 0, what="the spool to drain")
+        assert svc.metrics.totals.rejected_by_reason == {"store_error": 1}
+        svc.dead_letters.flush()
+        [row] = [orjson.loads(x) for x in (tmp_path / "dead.jsonl").read_bytes().splitlines()]
+        assert row["reason"] == "store_error" and "simulated internal error" in row["detail"]
+        assert "dev-poison" in row["payload"]
+        assert svc.metrics.store_up._value.get() == 1  # type: ignore[attr-defined]
     finally:
         svc.stop()
         store.close()

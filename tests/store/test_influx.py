@@ -12,7 +12,7 @@ import pytest
 
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store.base import Point, Query
-from eggwatch.store.errors import StoreRejected, StoreUnavailable
+from eggwatch.store.errors import StoreRejected, StoreServerError, StoreUnavailable
 from eggwatch.store.influx import InfluxStore, default_gzip_level
 from eggwatch.wire import Reading, _new_reading
 from tests.support.faultproxy import FaultProxy
@@ -201,5 +201,53 @@ def test_misconfiguration_is_unavailable_never_dead_letters(
         assert proxy.writes - before <= 2  # no split into halves
         assert says in str(exc.value)  # the server's own words
         assert dl.total == 0
+    finally:
+        proxy.close()
+
+
+def _poison(path: str, body: bytes) -> tuple[int, bytes] | None:
+    if path.startswith("/write") and b"dev-poison" in body:
+        return 500, b'{"error":"simulated internal error"}'
+    return None
+
+
+def test_isolate_finds_the_lines_a_healthy_server_keeps_failing_on(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    proxy = FaultProxy(influxd.url, _poison)
+    try:
+        store = stores(proxy.url, influx_db, retry_for_s=0.1)
+        store.ensure_ready()
+        lines = [f"temp_c,device=d{i},site={site},unit=h value={i}.5 {T0 + i}" for i in range(1000)]
+        bad = [f"temp_c,device=dev-poison,site={site},unit=h value=1.5 {T0}"]
+        lines[0:0] = bad  # worst case for the search: the first line
+        with pytest.raises(StoreServerError) as exc:
+            store.write_lines(lines)
+        assert exc.value.message == "simulated internal error"
+        before = proxy.writes
+        result = store.isolate(lines)
+        assert result.failed == [(bad[0], "simulated internal error")]
+        assert result.written == 1000 and not result.rejected
+        assert proxy.writes - before < 60  # ~2 per halving, not one per line
+        assert len(store.query(Query("temp_c", site, T0, T0 + 10_000))) == 1000
+    finally:
+        proxy.close()
+
+
+def test_isolate_never_blames_lines_when_the_server_fails_everything(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    every_write = (500, b'{"error":"engine: no space left on device"}')
+    proxy = FaultProxy(influxd.url, lambda path, _b: every_write if path.startswith("/write") else None)
+    try:
+        store = stores(proxy.url, influx_db, retry_for_s=0.1)
+        lines = [f"temp_c,device=d{i},site={site},unit=h value={i}.5 {T0 + i}" for i in range(1000)]
+        before = proxy.writes
+        with pytest.raises(StoreUnavailable, match="every part"):  # /ping is fine, writes are not
+            store.isolate(lines)
+        assert proxy.writes - before < 40
+        proxy.rule = lambda path, _b: (503, b"") if path.startswith("/ping") else None
+        with pytest.raises(StoreUnavailable, match="ping"):  # down: not even tried
+            store.isolate(lines)
     finally:
         proxy.close()
