@@ -141,6 +141,7 @@ def _run(service: IngestService, extra: Workers | None) -> None:
     import threading
 
     from eggwatch.clikit import fail
+    from eggwatch.settings import ConfigError
     from ingest.service import tune_gc
 
     stop = threading.Event()
@@ -149,7 +150,7 @@ def _run(service: IngestService, extra: Workers | None) -> None:
     tune_gc()
     try:
         service.start()
-    except ConnectionError as exc:
+    except (ConnectionError, ConfigError) as exc:
         if extra is not None:
             extra.stop()
         fail(str(exc), code=1)

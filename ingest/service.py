@@ -160,7 +160,14 @@ class IngestService:
             log.warning("store not ready (%s): spooling until it is", exc)
             self._outage.failed()
         if self.options.metrics_port is not None:
-            self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
+            try:
+                self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
+            except OSError as exc:  # busy port, no permission: one clear line, not a traceback
+                self._shutdown()
+                raise ConnectionError(
+                    f"cannot serve metrics on --metrics-port {self.options.metrics_port}: "
+                    f"{exc.strerror or exc}"
+                ) from None
         self._preparer = threading.Thread(
             target=self._guard, args=(self._prepare_loop,), name="ingest-prepare", daemon=True
         )

@@ -130,3 +130,18 @@ def test_second_process_with_the_same_client_id_refuses_to_start(tmp_path: Path,
     finally:
         first.terminate()
         assert first.wait(30) == 0
+
+
+def test_busy_metrics_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run(tmp_path, "--client-id", "cli-port", "--metrics-port", str(port))
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"eggwatch: error: cannot serve metrics on --metrics-port {port}: Address already in use"
+    ), r.stderr
+    assert "Traceback" not in r.stderr
