@@ -301,9 +301,13 @@ class Spool:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def peek(self, max_records: int) -> list[tuple[int, bytes]]:
-        """Up to ``max_records`` of the oldest uncommitted records as ``(id, record)``; not removed."""
+    def peek(self, max_records: int, max_bytes: int | None = None) -> list[tuple[int, bytes]]:
+        """Up to ``max_records`` of the oldest uncommitted records as ``(id, record)``; not removed.
+
+        With ``max_bytes``, stops once the records read hold that many bytes (at least one record).
+        """
         out: list[tuple[int, bytes]] = []
+        size = 0
         with self._lock:
             self._check_open()
             rid, off = self._cursor_id, self._cursor_off
@@ -316,11 +320,14 @@ class Spool:
                 with open(seg.path, "rb") as fh:
                     fh.seek(off)
                     while rid < seg.end_id and len(out) < max_records:
+                        if max_bytes is not None and out and size >= max_bytes:
+                            return out
                         word, crc, ts = _HEADER.unpack(fh.read(_HEADER.size))
                         payload = fh.read(word & _MAX_RECORD)
                         if _crc(word, ts, payload) != crc:
                             raise RuntimeError(f"spool record {rid} in {seg.path} fails its checksum")
                         out.append((rid, payload))
+                        size += len(payload)
                         rid += 1
                 off = 0
         return out

@@ -51,7 +51,11 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 # busy, so batches still fill up to ``batch_readings``.
 EAGER_AFTER_S = 0.05
 EAGER_POLL_S = 0.002
-DRAIN_RECORDS = 500  # spool records (messages) per drain write
+# A drain write holds at most ``batch_readings`` readings (at least one spool record), like a
+# direct write; records are read from the spool up to this many records and bytes per reading
+# (a spooled reading is ~40-70 bytes of JSON, so the cut is almost always by readings).
+DRAIN_RECORDS = 500
+DRAIN_BYTES_PER_READING = 128
 MAX_BACKOFF_S = 10.0
 # The spool's head batch failing this many times in a row with HTTP 500 while InfluxDB answers
 # /ping: the batch, not the server, is the problem; isolate the lines it fails on.
@@ -339,7 +343,8 @@ class IngestService:
                     log.warning("spool full: holding acknowledgements until the store drains it")
                     self._backpressure = True
                     self.metrics.backpressure.set(1)
-                self._drain(budget_s=1.0)
+                # Another committer may be draining: wait for it rather than spin on its lock.
+                self._drain(budget_s=1.0, wait_s=0.5)
                 if not self._outage.due:
                     time.sleep(min(0.5, max(0.0, self._outage.retry_at - time.monotonic())))
         if self._backpressure:
@@ -351,28 +356,44 @@ class IngestService:
         self.metrics.spooled.inc(n)
         return True
 
-    def _drain(self, budget_s: float) -> None:
-        """Write the oldest spooled records to the store, in order, for up to ``budget_s``."""
-        if not self._drain_lock.acquire(blocking=False):
-            return  # another committer is draining
+    def _drain(self, budget_s: float, wait_s: float = 0.0) -> bool:
+        """Write the oldest spooled records to the store, in order, for up to ``budget_s``.
+
+        Returns False when another committer is draining (after waiting up to ``wait_s`` for it).
+        """
+        if not self._drain_lock.acquire(timeout=wait_s if wait_s > 0 else -1, blocking=wait_s > 0):
+            return False  # another committer is draining
         try:
             self._drain_locked(budget_s)
         finally:
             self._drain_lock.release()
+        return True
 
     def _drain_locked(self, budget_s: float) -> None:
         deadline = time.monotonic() + budget_s
+        limit = self.options.batch_readings
         while self._outage.due and time.monotonic() < deadline:
-            records = self.spool.peek(DRAIN_RECORDS)
-            if not records:
+            peeked = self.spool.peek(DRAIN_RECORDS, max_bytes=max(1 << 20, limit * DRAIN_BYTES_PER_READING))
+            if not peeked:
                 return
-            items = []
-            for rid, rec in records:
+            records: list[tuple[int, bytes]] = []
+            items: list[Item] = []
+            readings = 0
+            for rid, rec in peeked:
+                if records and readings >= limit:
+                    break
+                records.append((rid, rec))
                 try:
-                    items.append(Item.from_record(rec))
+                    item = Item.from_record(rec)
                 except Exception as exc:  # a record we cannot read must not block the spool forever
                     self.dead_letters.put("spool_unreadable", str(exc), None, rec, record_id=rid)
                     self.metrics.reject("spool_unreadable")
+                    continue
+                if len(records) > 1 and readings + len(item) > limit:
+                    records.pop()  # next time: this write is full
+                    break
+                items.append(item)
+                readings += len(item)
             failed = 0
             try:
                 refused = self.sink.write(items)

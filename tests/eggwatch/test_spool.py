@@ -187,3 +187,12 @@ def test_lock_is_per_process_and_dies_with_it(tmp_path: Path) -> None:
             Spool(tmp_path, max_bytes=1 << 20)
         os.kill(proc.pid, signal.SIGKILL)
     Spool(tmp_path, max_bytes=1 << 20).close()  # the kernel released the dead owner's lock
+
+
+def test_peek_stops_at_a_byte_budget(tmp_path: Path) -> None:
+    s = Spool(tmp_path, max_bytes=1 << 20)
+    s.append([b"a" * 100, b"b" * 100, b"c" * 100])
+    assert [rid for rid, _ in s.peek(10, max_bytes=150)] == [0, 1]
+    assert [rid for rid, _ in s.peek(10, max_bytes=1)] == [0]  # always at least one
+    assert len(s.peek(10, max_bytes=10_000)) == 3
+    s.close()

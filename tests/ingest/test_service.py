@@ -283,3 +283,34 @@ def test_poison_line_is_isolated_and_the_rest_lands(
         svc.stop()
         store.close()
         proxy.close()
+
+
+def test_spool_drain_writes_are_capped_by_readings(
+    influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    sizes: list[int] = []
+    down = (503, b'{"error":"unavailable"}')
+
+    def outage(path: str, _body: bytes) -> tuple[int, bytes] | None:
+        return down if path.startswith("/write") else None
+
+    def record(path: str, body: bytes) -> tuple[int, bytes] | None:
+        if path.startswith("/write"):
+            sizes.append(body.count(b"\n") + 1)
+        return None
+
+    proxy = FaultProxy(influxd.url, outage)
+    store = InfluxStore(proxy.url, influx_db, retry_for_s=0.1)
+    svc = start(store, mqtt_url, tmp_path, site, batch_readings=500, linger_s=0.5)
+    try:
+        n = publisher.send_all(readings_stream(site, 60, 120))  # 7,200 readings, spooled
+        wait_until(lambda: svc.metrics.totals.acked == n, what="acks (spooled)")
+        assert svc.metrics.totals.spooled == n * 120
+        proxy.rule = record
+        wait_until(lambda: total(store, site) == n * 120, timeout=60, what="the spool to drain")
+        assert svc.metrics.totals.drained == n * 120
+        assert max(sizes) <= 500 and sum(sizes) == n * 120, sizes  # 4 messages (480) per write
+    finally:
+        svc.stop()
+        store.close()
+        proxy.close()
