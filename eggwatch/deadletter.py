@@ -8,8 +8,11 @@ Lines are buffered and written with one fsync per batch: a flood of bad messages
 one disk flush each (see ``ingest/README.md`` for the numbers).  A batch is flushed when it holds
 ``max_batch`` lines, when its oldest line is ``max_delay_s`` old (a background thread sees to
 it), and on :meth:`DeadLetters.flush` / :meth:`DeadLetters.close`.  Callers that acknowledge the
-input afterwards (ingest) call :meth:`flush` first.  The file is rotated to ``<name>.1`` when it
-grows past ``max_file_bytes``.  ``put`` never raises because of the payload it is given.
+input afterwards (ingest) call :meth:`flush` first.  When the file grows past ``max_file_bytes``
+it is renamed to ``<name>.<UTC time>`` (e.g. ``deadletters.jsonl.20261202T154200.123Z``, a
+``-N`` suffix if that exists already) and a new file is started: rotated files are never
+overwritten or deleted here (archive or remove them yourself).  ``put`` never raises because of
+the payload it is given.
 """
 
 from __future__ import annotations
@@ -117,7 +120,17 @@ class DeadLetters:
             size = fh.tell()
         self._buffer.clear()
         if size > self.max_file_bytes:
-            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+            self._rotate()
+
+    def _rotate(self) -> None:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")[:-3] + "Z"
+        target = self.path.with_name(f"{self.path.name}.{stamp}")
+        n = 0
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.{stamp}-{n}")
+        os.rename(self.path, target)
+        log.info("dead letters: %s rotated to %s (kept; nothing is deleted)", self.path, target.name)
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None:

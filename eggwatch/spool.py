@@ -12,11 +12,15 @@ SIGKILL in the middle of :meth:`Spool.append` loses the whole (unacknowledged) b
 Appends are fsync'd before they return; the commit position is replaced atomically (write a
 temporary file, fsync, rename, fsync the directory).  Fully committed segments are deleted, and an
 empty spool keeps no segment at all, so in steady state (sink healthy) the directory stays empty.
-One process owns a spool; appends and reads may come from different threads of it.
+One process owns a spool, and holds an exclusive ``flock`` on ``<directory>/lock`` from opening to
+:meth:`Spool.close` (the kernel drops it when the process dies, even on SIGKILL): a second opener
+gets :class:`SpoolLocked` before touching any file.  Appends and reads may come from different
+threads of the owner.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import struct
@@ -41,6 +45,10 @@ class SpoolFull(Exception):
     """Appending would exceed the spool's disk budget: stop accepting (back-pressure)."""
 
 
+class SpoolLocked(RuntimeError):
+    """Another process (or another open :class:`Spool`) owns this spool directory."""
+
+
 @dataclass
 class _Segment:
     first_id: int
@@ -63,6 +71,24 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _lock_directory(directory: Path) -> BinaryIO:
+    """Take the exclusive lock of a spool directory (held until the returned file is closed)."""
+    fh = open(directory / "lock", "a+b")  # noqa: SIM115 - held for the life of the spool
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        owner = fh.read(32).decode(errors="replace").strip()
+        fh.close()
+        raise SpoolLocked(
+            f"spool {directory} is in use by another process" + (f" (pid {owner})" if owner else "")
+        ) from None
+    fh.truncate(0)
+    fh.write(str(os.getpid()).encode())
+    fh.flush()
+    return fh
 
 
 def _scan(path: Path) -> tuple[int, int]:
@@ -92,6 +118,14 @@ class Spool:
             raise ValueError("max_bytes must be positive")
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = _lock_directory(self.directory)
+        try:
+            self._open(max_bytes, segment_bytes, fsync)
+        except BaseException:
+            self._lock_fh.close()
+            raise
+
+    def _open(self, max_bytes: int, segment_bytes: int, fsync: bool) -> None:
         self.max_bytes = max_bytes
         # Disk is freed a whole segment at a time, so a segment must be small next to the budget.
         self.segment_bytes = max(4096, min(segment_bytes, max_bytes // 4))
@@ -267,9 +301,13 @@ class Spool:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def peek(self, max_records: int) -> list[tuple[int, bytes]]:
-        """Up to ``max_records`` of the oldest uncommitted records as ``(id, record)``; not removed."""
+    def peek(self, max_records: int, max_bytes: int | None = None) -> list[tuple[int, bytes]]:
+        """Up to ``max_records`` of the oldest uncommitted records as ``(id, record)``; not removed.
+
+        With ``max_bytes``, stops once the records read hold that many bytes (at least one record).
+        """
         out: list[tuple[int, bytes]] = []
+        size = 0
         with self._lock:
             self._check_open()
             rid, off = self._cursor_id, self._cursor_off
@@ -282,11 +320,14 @@ class Spool:
                 with open(seg.path, "rb") as fh:
                     fh.seek(off)
                     while rid < seg.end_id and len(out) < max_records:
+                        if max_bytes is not None and out and size >= max_bytes:
+                            return out
                         word, crc, ts = _HEADER.unpack(fh.read(_HEADER.size))
                         payload = fh.read(word & _MAX_RECORD)
                         if _crc(word, ts, payload) != crc:
                             raise RuntimeError(f"spool record {rid} in {seg.path} fails its checksum")
                         out.append((rid, payload))
+                        size += len(payload)
                         rid += 1
                 off = 0
         return out
@@ -357,6 +398,7 @@ class Spool:
         with self._lock:
             self._close_tail()
             self._closed = True
+            self._lock_fh.close()  # releases the flock
 
     def __enter__(self) -> Spool:
         return self

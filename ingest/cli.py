@@ -18,7 +18,10 @@ def ingest(
         None, "--group", help="shared-subscription group name ($share/NAME/...)"
     ),
     client_id: str | None = typer.Option(
-        None, "--client-id", help="MQTT client id (the persistent session); default eggwatch-ingest[-GROUP]"
+        None,
+        "--client-id",
+        help="MQTT client id = the persistent session and the state directory; default "
+        "eggwatch-ingest[-GROUP]. Every process of a --group needs its own, kept across restarts",
     ),
     site: str | None = typer.Option(None, "--site", help="only subscribe to eggwatch/v1/SITE/#"),
     batch_readings: int = typer.Option(
@@ -63,8 +66,9 @@ def ingest(
     """Subscribe to eggwatch/v1/# and write readings to InfluxDB (or the embedded store)."""
     import logging
 
-    from eggwatch.clikit import setup_logging
+    from eggwatch.clikit import fail, setup_logging
     from eggwatch.settings import ConfigError, load_settings
+    from eggwatch.spool import SpoolLocked
     from ingest.options import IngestOptions
     from ingest.service import IngestService
     from ingest.workers import Workers, worker_command
@@ -100,7 +104,14 @@ def ingest(
         log_interval_s=log_interval,
         session_expiry_s=session_expiry,
     )
-    service = IngestService.from_settings(settings, options)
+    try:
+        service = IngestService.from_settings(settings, options)
+    except SpoolLocked as exc:
+        fail(
+            f"{exc}: an ingest with client id {own_cid!r} is already running here; every process "
+            "of a --group needs its own --client-id (kept across restarts)",
+            code=1,
+        )
     extra = None
     if workers > 1:
         assert group is not None
@@ -130,6 +141,7 @@ def _run(service: IngestService, extra: Workers | None) -> None:
     import threading
 
     from eggwatch.clikit import fail
+    from eggwatch.settings import ConfigError
     from ingest.service import tune_gc
 
     stop = threading.Event()
@@ -138,7 +150,7 @@ def _run(service: IngestService, extra: Workers | None) -> None:
     tune_gc()
     try:
         service.start()
-    except ConnectionError as exc:
+    except (ConnectionError, ConfigError) as exc:
         if extra is not None:
             extra.stop()
         fail(str(exc), code=1)

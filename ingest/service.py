@@ -29,7 +29,7 @@ from eggwatch.deadletter import DeadLetters
 from eggwatch.settings import BrokerAddress, Settings
 from eggwatch.spool import Spool, SpoolFull
 from eggwatch.store.base import TelemetryStore
-from eggwatch.store.errors import StoreUnavailable
+from eggwatch.store.errors import StoreServerError, StoreUnavailable
 from ingest.batch import Batch, Batcher
 from ingest.options import IngestOptions
 from ingest.sink import Item, Prepared, Sink
@@ -51,8 +51,15 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 # busy, so batches still fill up to ``batch_readings``.
 EAGER_AFTER_S = 0.05
 EAGER_POLL_S = 0.002
-DRAIN_RECORDS = 500  # spool records (messages) per drain write
+# A drain write holds at most ``batch_readings`` readings (at least one spool record), like a
+# direct write; records are read from the spool up to this many records and bytes per reading
+# (a spooled reading is ~40-70 bytes of JSON, so the cut is almost always by readings).
+DRAIN_RECORDS = 500
+DRAIN_BYTES_PER_READING = 128
 MAX_BACKOFF_S = 10.0
+# The spool's head batch failing this many times in a row with HTTP 500 while InfluxDB answers
+# /ping: the batch, not the server, is the problem; isolate the lines it fails on.
+POISON_AFTER = 3
 
 
 # The decoder keeps one dict per reading (orjson's output) until its batch is written; with the
@@ -118,10 +125,12 @@ class IngestService:
         self.batcher = Batcher(self.dead_letters, self.metrics, options.track_seq and options.group is None)
         self._outage = _Outage()
         self._store_is_up = True
+        self._down_reason = ""
         self._backpressure = False
         self._stopping = threading.Event()
         self._writers: list[threading.Thread] = []
         self._drain_lock = threading.Lock()
+        self._head_failures = (-1, 0)  # (spool head record id, consecutive HTTP 500 failures)
         self._idle_lock = threading.Lock()
         self._idle_committers = 0  # committers waiting for a batch
         self._preparer: threading.Thread | None = None
@@ -155,7 +164,14 @@ class IngestService:
             log.warning("store not ready (%s): spooling until it is", exc)
             self._outage.failed()
         if self.options.metrics_port is not None:
-            self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
+            try:
+                self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
+            except OSError as exc:  # busy port, no permission: one clear line, not a traceback
+                self._shutdown()
+                raise ConnectionError(
+                    f"cannot serve metrics on --metrics-port {self.options.metrics_port}: "
+                    f"{exc.strerror or exc}"
+                ) from None
         self._preparer = threading.Thread(
             target=self._guard, args=(self._prepare_loop,), name="ingest-prepare", daemon=True
         )
@@ -327,7 +343,8 @@ class IngestService:
                     log.warning("spool full: holding acknowledgements until the store drains it")
                     self._backpressure = True
                     self.metrics.backpressure.set(1)
-                self._drain(budget_s=1.0)
+                # Another committer may be draining: wait for it rather than spin on its lock.
+                self._drain(budget_s=1.0, wait_s=0.5)
                 if not self._outage.due:
                     time.sleep(min(0.5, max(0.0, self._outage.retry_at - time.monotonic())))
         if self._backpressure:
@@ -339,47 +356,100 @@ class IngestService:
         self.metrics.spooled.inc(n)
         return True
 
-    def _drain(self, budget_s: float) -> None:
-        """Write the oldest spooled records to the store, in order, for up to ``budget_s``."""
-        if not self._drain_lock.acquire(blocking=False):
-            return  # another committer is draining
+    def _drain(self, budget_s: float, wait_s: float = 0.0) -> bool:
+        """Write the oldest spooled records to the store, in order, for up to ``budget_s``.
+
+        Returns False when another committer is draining (after waiting up to ``wait_s`` for it).
+        """
+        if not self._drain_lock.acquire(timeout=wait_s if wait_s > 0 else -1, blocking=wait_s > 0):
+            return False  # another committer is draining
         try:
             self._drain_locked(budget_s)
         finally:
             self._drain_lock.release()
+        return True
 
     def _drain_locked(self, budget_s: float) -> None:
         deadline = time.monotonic() + budget_s
+        limit = self.options.batch_readings
         while self._outage.due and time.monotonic() < deadline:
-            records = self.spool.peek(DRAIN_RECORDS)
-            if not records:
+            peeked = self.spool.peek(DRAIN_RECORDS, max_bytes=max(1 << 20, limit * DRAIN_BYTES_PER_READING))
+            if not peeked:
                 return
-            items = []
-            for rid, rec in records:
+            records: list[tuple[int, bytes]] = []
+            items: list[Item] = []
+            readings = 0
+            for rid, rec in peeked:
+                if records and readings >= limit:
+                    break
+                records.append((rid, rec))
                 try:
-                    items.append(Item.from_record(rec))
+                    item = Item.from_record(rec)
                 except Exception as exc:  # a record we cannot read must not block the spool forever
                     self.dead_letters.put("spool_unreadable", str(exc), None, rec, record_id=rid)
                     self.metrics.reject("spool_unreadable")
+                    continue
+                if len(records) > 1 and readings + len(item) > limit:
+                    records.pop()  # next time: this write is full
+                    break
+                items.append(item)
+                readings += len(item)
+            failed = 0
             try:
                 refused = self.sink.write(items)
+            except StoreServerError as exc:
+                isolated = self._isolate(records[0][0], items, exc)
+                if isolated is None:
+                    return
+                refused, failed = isolated
             except StoreUnavailable as exc:
                 self._store_down(exc)
                 return
+            self._head_failures = (-1, 0)
             self._store_up()
             self.dead_letters.flush()
             self.spool.commit(records[-1][0])
-            n = sum(len(it) for it in items) - refused
+            if refused:
+                self.metrics.reject("store_rejected", refused)
+            n = sum(len(it) for it in items) - refused - failed
             with self.metrics.lock:
                 self.metrics.totals.drained += n
             self.metrics.drained.inc(n)
             if not self.spool.depth_records:
                 log.info("spool drained: the store has caught up")
 
+    def _isolate(self, head: int, items: list[Item], exc: StoreServerError) -> tuple[int, int] | None:
+        """The spool's head batch failed with HTTP 500: after ``POISON_AFTER`` times in a row,
+        with InfluxDB healthy, write what it accepts and dead-letter the lines it keeps failing on
+        (``store_error``).  Returns ``(refused, failed)``, or ``None`` (store down: keep the batch).
+        """
+        last, count = self._head_failures
+        count = count + 1 if last == head else 1
+        self._head_failures = (head, count)
+        if count < POISON_AFTER:
+            self._store_down(exc)
+            return None
+        try:
+            refused, failed = self.sink.isolate(items)
+        except StoreUnavailable as down:
+            self._store_down(down)
+            return None
+        if failed:
+            log.error(
+                "InfluxDB is up but fails (HTTP 500) on %d line(s) of the spooled batch on their own: "
+                "dead-lettered as store_error, the rest written (server: %s)",
+                failed,
+                exc.message,
+            )
+            self.metrics.reject("store_error", failed)
+        return refused, failed
+
     def _store_down(self, exc: Exception) -> None:
-        if self._store_is_up:
-            log.warning("store unavailable (%s): spooling", exc)
+        why = str(exc)
+        if self._store_is_up or why != self._down_reason:  # once per change, not per retry
+            log.warning("store unavailable (%s): spooling", why)
             self._store_is_up = False
+            self._down_reason = why
         self.metrics.store_up.set(0)
         self._outage.failed()
 
@@ -387,6 +457,7 @@ class IngestService:
         if not self._store_is_up:
             log.info("store is back")
             self._store_is_up = True
+            self._down_reason = ""
         self.metrics.store_up.set(1)
         self._outage.recovered()
 

@@ -126,6 +126,27 @@ class Sink:
     def write(self, items: list[Item]) -> int:
         return self.commit(self.prepare(items))
 
+    def isolate(self, items: list[Item]) -> tuple[int, int]:
+        """Write a batch InfluxDB keeps failing on (HTTP 500) while healthy, line by line if need be.
+
+        Lines that fail on their own go to the dead letters as ``store_error`` with the server's
+        message; returns ``(refused, failed)``.  Raises :class:`StoreUnavailable` when this looks
+        like an outage after all (see ``InfluxStore.isolate``): nothing is dead-lettered then.
+        """
+        if self._influx is None:
+            raise StoreUnavailable("only InfluxDB writes are isolated")
+        p = self.prepare(items)
+        assert p.lines is not None
+        result = self._influx.isolate(p.lines)
+        refused = list(p.refused) + result.rejected
+        for line, reason in refused:
+            self.dead_letters.put("store_rejected", reason, None, line)
+        for line, message in result.failed:
+            self.dead_letters.put(
+                "store_error", f"InfluxDB fails on this line (HTTP 500): {message}", None, line
+            )
+        return len(refused), len(result.failed)
+
     def _write_points(self, items: list[Item]) -> list[tuple[str, str]]:
         points = [Point(it.site, it.unit, it.device, r) for it in items for r in it.readings()]
         if not points:

@@ -49,7 +49,12 @@ def run_service(
         if metrics_port:
             from prometheus_client import start_http_server
 
-            start_http_server(metrics_port)  # eggwatch_alert_passes_total, eggwatch_alert_notifications_total
+            try:  # eggwatch_alert_passes_total, eggwatch_alert_notifications_total
+                start_http_server(metrics_port)
+            except OSError as exc:  # a busy port: one clear line (CONTRACTS §4), not a traceback
+                raise ConfigError(
+                    f"cannot serve metrics on --metrics-port {metrics_port}: {exc.strerror or exc}"
+                ) from None
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

@@ -7,6 +7,18 @@ class StoreUnavailable(Exception):
     """The store cannot be reached (or keeps failing) after retries: buffer and try again later."""
 
 
+class StoreServerError(StoreUnavailable):
+    """The store answered, but kept failing on this request with an internal error (HTTP 500).
+
+    Usually an outage like any other; when the same data keeps failing while the server is
+    healthy, the data is the problem (see ``InfluxStore.isolate``).  ``message`` is the server's.
+    """
+
+    def __init__(self, text: str, message: str) -> None:
+        super().__init__(text)
+        self.message = message
+
+
 class StoreRejected(Exception):
     """The store refused some points for good (bad data, not an outage); the rest landed.
 

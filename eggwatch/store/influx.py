@@ -5,9 +5,13 @@ compatibility API, and it is what Grafana's InfluxQL datasource speaks: one clie
 
 Writes are POSTs on a keep-alive connection, gzip'd (level 1) unless InfluxDB is on this host.  5xx, 429, timeouts and connection errors are
 retried with exponential backoff for up to ``retry_for_s``, then :class:`StoreUnavailable` is
-raised (ingest then spools).  A 400 "partial write" means InfluxDB stored the good lines and
-refused some: the refused lines are found from the server's message (or, when it does not name
-them, by re-sending halves: writes are idempotent) and reported with the server's reason.
+raised (ingest then spools).  A 400 (2.x: 422) whose message is about the data ("partial write",
+"unable to parse", a field-type conflict...) means InfluxDB stored the good lines and refused
+some: the refused lines are found from the server's message (a field-type conflict refuses every
+line of its measurement at once; otherwise, when the message does not name them, by re-sending
+halves: writes are idempotent) and reported with the server's reason.  Any other refusal (a 404
+for a missing DBRP mapping or bucket, a 400 about a parameter, 405, ...) is a misconfigured
+store, not bad data: :class:`StoreUnavailable`, so the caller keeps the readings (spools them).
 """
 
 from __future__ import annotations
@@ -24,13 +28,24 @@ import httpx
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store import influxql
 from eggwatch.store.base import Point, Query, Series
-from eggwatch.store.errors import StoreRejected, StoreUnavailable
+from eggwatch.store.errors import StoreRejected, StoreServerError, StoreUnavailable
 from eggwatch.store.lineprotocol import LineEncoder, LineProtocolError, encode_point
 
 log = logging.getLogger(__name__)
 
 _UNPARSABLE = re.compile(r"unable to parse '(.*?)': (.*?)(?=\nunable to parse '|\s*dropped=\d+|$)", re.S)
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+# What a 400/422 says when it is about the lines sent (InfluxDB 1.x, 2.x and 3.x v1-compatible
+# /write); a 4xx that says anything else is about the server's setup.
+_DATA_ERROR = re.compile(
+    r"partial write|unable to parse|field type conflict|beyond retention|max-values-per-tag"
+    r"|max series per database|parsing failed|line protocol|invalid field|missing field"
+    r"|bad timestamp|invalid timestamp|invalid number|invalid boolean",
+    re.I,
+)
+_DATA_STATUS = {400, 422}
+_TOO_LARGE = 413  # the body is too large: halves, down to a single line that is refused
+_CONFLICT = re.compile(r'field type conflict: input field "(.*?)" on measurement "(.*?)" is type')
 _LOOPBACK_HOSTS = {"localhost", "::1", "[::1]"}
 
 
@@ -38,6 +53,8 @@ _LOOPBACK_HOSTS = {"localhost", "::1", "[::1]"}
 class WriteResult:
     written: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (line, server's reason)
+    # (line, server's message): lines the server fails on (HTTP 500) on their own while healthy
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 class InfluxStore:
@@ -114,9 +131,73 @@ class InfluxStore:
             self.dead_letters.put("influx_rejected", reason, None, line)
         self.dead_letters.flush()
 
-    def write_lines(self, lines: Sequence[str]) -> WriteResult:
+    def write_lines(self, lines: Sequence[str], retry_for_s: float | None = None) -> WriteResult:
         """POST line protocol; returns what landed and what InfluxDB refused (with its reason)."""
-        return self.write_encoded(lines, self.encode_body(lines))
+        return self.write_encoded(lines, self.encode_body(lines), retry_for_s)
+
+    def healthy(self) -> bool:
+        """True when InfluxDB answers ``/ping`` (it is up; a failing write is about its data)."""
+        try:
+            return self._http.get("/ping").status_code == 204
+        except httpx.HTTPError:
+            return False
+
+    def isolate(self, lines: Sequence[str]) -> WriteResult:
+        """Write ``lines`` that keep failing with HTTP 500, finding the lines that cause it.
+
+        Halves are written one request each (no retries); a half that fails is split again, down
+        to single lines, which get one last try with the normal retries.  Lines that still fail
+        on their own are returned in ``failed`` with the server's message; everything else landed
+        (or was refused as usual, in ``rejected``).  This is never a way to drop readings during
+        an outage: :class:`StoreUnavailable` is raised (and nothing is reported failed) when
+        ``/ping`` fails before or after, on any connection error or other status, and when no
+        part of ``lines`` could be written at all (a server failing every write is down, whatever
+        its ``/ping`` says).  Lines written before that are simply written again later
+        (idempotent).
+        """
+        if not self.healthy():
+            raise StoreUnavailable(f"InfluxDB at {self.url} does not answer /ping")
+        out = WriteResult()
+        suspects: list[tuple[str, str]] = []
+        landed = failures = 0
+        limit = 2 * max(1, len(lines)).bit_length() + 2  # failures before any success: an outage
+
+        def go(part: Sequence[str]) -> None:
+            nonlocal landed, failures
+            try:
+                r = self.write_lines(part, retry_for_s=0.0)
+            except StoreServerError as exc:
+                failures += 1
+                if not landed and failures > limit:
+                    raise StoreUnavailable(f"InfluxDB fails every part of the batch: {exc}") from exc
+                if len(part) == 1:
+                    suspects.append((part[0], exc.message))
+                    return
+                mid = len(part) // 2
+                go(part[:mid])
+                go(part[mid:])
+                return
+            landed += 1
+            out.written += r.written
+            out.rejected += r.rejected
+
+        mid = len(lines) // 2
+        for half in (lines[:mid], lines[mid:]):
+            if half:
+                go(half)
+        if not landed:
+            raise StoreUnavailable("InfluxDB failed on every part of the batch: treating it as down")
+        for line, message in suspects:
+            try:
+                r = self.write_lines([line])  # the normal retries, once more
+            except StoreServerError as exc:
+                out.failed.append((line, exc.message or message))
+                continue
+            out.written += r.written
+            out.rejected += r.rejected
+        if out.failed and not self.healthy():
+            raise StoreUnavailable(f"InfluxDB at {self.url} stopped answering /ping")
+        return out
 
     def encode_body(self, lines: Sequence[str]) -> bytes:
         """The request body for ``lines`` (gzip'd unless ``gzip_level`` is 0).
@@ -127,14 +208,18 @@ class InfluxStore:
         body = "\n".join(lines).encode()
         return gzip.compress(body, compresslevel=self.gzip_level) if self.gzip_level else body
 
-    def write_encoded(self, lines: Sequence[str], body: bytes) -> WriteResult:
+    def write_encoded(
+        self, lines: Sequence[str], body: bytes, retry_for_s: float | None = None
+    ) -> WriteResult:
         """POST ``body`` (made by :meth:`encode_body` from ``lines``); ``lines`` explain refusals."""
         if not lines:
             return WriteResult()
-        status, text = self._post_write(body)
+        status, text = self._post_write(body, self.retry_for_s if retry_for_s is None else retry_for_s)
         if status == 204:
             return WriteResult(len(lines))
-        return self._partial(list(lines), text)
+        if status == _TOO_LARGE or (status in _DATA_STATUS and _DATA_ERROR.search(text)):
+            return self._partial(list(lines), text)
+        raise StoreUnavailable(f"InfluxDB refused the write: HTTP {status}: {_error_text(text)[:300]}")
 
     def _partial(self, lines: list[str], text: str) -> WriteResult:
         reason = _error_text(text)
@@ -146,21 +231,48 @@ class InfluxStore:
             return WriteResult(len(lines) - len(rejected), rejected)
         if len(lines) == 1:
             return WriteResult(0, [(lines[0], reason)])
+        conflict = _CONFLICT.search(reason)
+        if conflict:
+            by_measurement = self._conflict(lines, conflict.group(2), reason)
+            if by_measurement is not None:
+                return by_measurement
         # The message does not say which lines were refused: find them by halves.
         mid = len(lines) // 2
         left, right = self.write_lines(lines[:mid]), self.write_lines(lines[mid:])
         return WriteResult(left.written + right.written, left.rejected + right.rejected)
 
-    def _post_write(self, body: bytes) -> tuple[int, str]:
+    def _conflict(self, lines: list[str], measurement: str, reason: str) -> WriteResult | None:
+        """A field-type conflict on ``measurement``: its lines are refused together, not one by one.
+
+        The conflict is with the field's type in the target shard, so every line of that
+        measurement there is refused for the same reason: re-send the other lines in one request
+        (idempotent; any further conflict among them is handled the same way), then the
+        measurement's lines on their own.  When those are all dropped (``dropped=N`` says so),
+        they are the refused ones; otherwise (some fall in another shard) they are split in halves.
+        Our lines carry one field (``value``), so the measurement identifies the conflict.
+        """
+        ours = [line for line in lines if _measurement(line) == measurement]
+        if not ours:
+            return None
+        if len(ours) == len(lines):
+            if _dropped(reason, -1) == len(ours):
+                return WriteResult(0, [(line, reason) for line in ours])
+            return None  # some landed: find the refused ones by halves
+        rest = self.write_lines([line for line in lines if _measurement(line) != measurement])
+        mine = self.write_lines(ours)
+        return WriteResult(rest.written + mine.written, rest.rejected + mine.rejected)
+
+    def _post_write(self, body: bytes, retry_for_s: float) -> tuple[int, str]:
         params = {"db": self.database, "precision": "ms", **self._auth_params}
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         if self.gzip_level:
             headers["Content-Encoding"] = "gzip"
-        deadline = time.monotonic() + self.retry_for_s
+        deadline = time.monotonic() + retry_for_s
         delay = 0.05
         created = False
         while True:
             problem: str
+            server_error = ""  # HTTP 500: the server's message (502/503/504/429 mean "unavailable")
             try:
                 resp = self._http.post("/write", params=params, content=body, headers=headers)
             except httpx.HTTPError as exc:  # timeouts, refused or reset connections
@@ -175,10 +287,14 @@ class InfluxStore:
                 if resp.status_code not in _RETRY_STATUS:
                     return resp.status_code, resp.text
                 problem = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                if resp.status_code == 500:
+                    server_error = _error_text(resp.text)[:500]
                 retry_after = resp.headers.get("Retry-After", "")
                 if retry_after.isdigit():
                     delay = max(delay, float(retry_after))
             if time.monotonic() + delay > deadline:
+                if server_error:
+                    raise StoreServerError(f"InfluxDB write failed: {problem}", server_error)
                 raise StoreUnavailable(f"InfluxDB write failed: {problem}")
             log.debug("InfluxDB write failed (%s); retrying in %.2fs", problem, delay)
             time.sleep(delay)
@@ -231,9 +347,19 @@ def _error_text(text: str) -> str:
     try:
         import orjson
 
-        return str(orjson.loads(text).get("error", text))
+        doc = orjson.loads(text)
+        return str(doc.get("error") or doc.get("message") or text)  # 1.x: error, 2.x: message
     except (ValueError, AttributeError):
         return text
+
+
+def _measurement(line: str) -> str:
+    """The (unescaped) measurement of a line-protocol line."""
+    i, n = 0, len(line)
+    while i < n and line[i] not in ", ":
+        i += 2 if line[i] == "\\" else 1
+    name = line[:i]
+    return name.replace("\\,", ",").replace("\\ ", " ") if "\\" in name else name
 
 
 def _dropped(reason: str, default: int) -> int:

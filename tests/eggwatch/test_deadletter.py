@@ -55,8 +55,20 @@ def test_batch_size_triggers_write_and_rotation(tmp_path: Path) -> None:
     for i in range(10):
         dl.put("bad_value", f"n{i}", "t", b"x" * 100)
     # ten lines of ~200 bytes passed max_file_bytes: rotated
-    assert (tmp_path / "dead.jsonl.1").exists()
-    assert len(lines(tmp_path / "dead.jsonl.1")) == 10
+    [rotated] = tmp_path.glob("dead.jsonl.*")
+    assert len(lines(rotated)) == 10
     dl.put("bad_value", "after", "t", b"y")
     dl.close()
     assert lines(path)[0]["detail"] == "after"
+
+
+def test_rotation_never_deletes_a_dead_letter(tmp_path: Path) -> None:
+    path = tmp_path / "dead.jsonl"
+    dl = DeadLetters(path, max_batch=5, max_delay_s=60, max_file_bytes=500)
+    for i in range(200):  # 40 rotations, many within one millisecond
+        dl.put("bad_value", f"n{i}", "t", b"x" * 100)
+    dl.close()
+    rotated = sorted(tmp_path.glob("dead.jsonl.*"))
+    assert len(rotated) == 40
+    details = [row["detail"] for f in rotated for row in lines(f)]
+    assert sorted(details) == sorted(f"n{i}" for i in range(200))  # every line kept, none twice

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from eggwatch.spool import Spool, SpoolFull
+from eggwatch.spool import Spool, SpoolFull, SpoolLocked
 
 
 def drain(spool: Spool) -> list[bytes]:
@@ -156,3 +156,43 @@ def test_sigkill_mid_append_keeps_whole_batches_in_order(tmp_path: Path) -> None
     assert len(records) >= 5 and len(records) % 5 == 0  # whole batches only
     expected = [f"{i}:{k}".encode() * 40 for i in range(len(records) // 5) for k in range(5)]
     assert records == expected
+
+
+def test_one_owner_at_a_time(tmp_path: Path) -> None:
+    s = Spool(tmp_path, max_bytes=1 << 20)
+    s.append([b"a"])
+    with pytest.raises(SpoolLocked, match="in use by another process"):
+        Spool(tmp_path, max_bytes=1 << 20)
+    assert s.peek(5) == [(0, b"a")]  # the refused opener touched nothing
+    s.close()
+    s = Spool(tmp_path, max_bytes=1 << 20)  # closing released it
+    assert s.peek(5) == [(0, b"a")]
+    s.close()
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from eggwatch.spool import Spool
+s = Spool(Path(sys.argv[1]), max_bytes=1 << 20)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_lock_is_per_process_and_dies_with_it(tmp_path: Path) -> None:
+    with subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        with pytest.raises(SpoolLocked, match=f"pid {proc.pid}"):
+            Spool(tmp_path, max_bytes=1 << 20)
+        os.kill(proc.pid, signal.SIGKILL)
+    Spool(tmp_path, max_bytes=1 << 20).close()  # the kernel released the dead owner's lock
+
+
+def test_peek_stops_at_a_byte_budget(tmp_path: Path) -> None:
+    s = Spool(tmp_path, max_bytes=1 << 20)
+    s.append([b"a" * 100, b"b" * 100, b"c" * 100])
+    assert [rid for rid, _ in s.peek(10, max_bytes=150)] == [0, 1]
+    assert [rid for rid, _ in s.peek(10, max_bytes=1)] == [0]  # always at least one
+    assert len(s.peek(10, max_bytes=10_000)) == 3
+    s.close()

@@ -86,3 +86,62 @@ def test_workers_get_every_option_but_their_own() -> None:
     assert "--verbose" in cmd and "--gzip-level" not in cmd  # a flag set, an option left at None
     assert cmd[cmd.index("--client-id") + 1] == "eggwatch-ingest-g-2"
     assert cmd[cmd.index("--metrics-port") + 1] == "9102"
+
+
+@pytest.mark.integration
+def test_second_process_with_the_same_client_id_refuses_to_start(tmp_path: Path, mqtt_url: str) -> None:
+    import uuid
+
+    import httpx
+
+    from tests.ingest.helpers import wait_until
+
+    cid = f"cli-dup-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("EGGWATCH_")},
+        "EGGWATCH_DATA_DIR": str(tmp_path),
+        "EGGWATCH_MQTT_URL": mqtt_url,
+    }
+    site = f"t{uuid.uuid4().hex[:10]}"
+    args = ["ingest", "--client-id", cid, "--site", site, "--session-expiry", "30"]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "eggwatch.cli", *args, "--metrics-port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def serving() -> bool:
+            assert first.poll() is None, "the first ingest exited"
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(serving, what="the first ingest")
+        r = run(tmp_path, *args[1:], EGGWATCH_MQTT_URL=mqtt_url)
+        assert r.returncode == 1, r.stderr
+        last = r.stderr.strip().splitlines()[-1]
+        assert last.startswith("eggwatch: error: spool ") and "is in use by another process" in last, r.stderr
+        assert "own --client-id" in last and "Traceback" not in r.stderr
+        assert first.poll() is None  # and the first one kept its session and spool
+    finally:
+        first.terminate()
+        assert first.wait(30) == 0
+
+
+def test_busy_metrics_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run(tmp_path, "--client-id", "cli-port", "--metrics-port", str(port))
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"eggwatch: error: cannot serve metrics on --metrics-port {port}: Address already in use"
+    ), r.stderr
+    assert "Traceback" not in r.stderr

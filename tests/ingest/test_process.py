@@ -172,3 +172,28 @@ def test_workers_option_runs_a_group_of_processes(
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
     assert not port_open("127.0.0.1", port + 1)  # the second worker stopped with the first
+
+
+def test_workers_die_with_a_sigkilled_parent(
+    influxd: Influxd, influx_db: str, mqtt_url: str, tmp_path: Path, site: str
+) -> None:
+    port = free_port()
+    while port_open("127.0.0.1", port + 1):
+        port = free_port()
+    args = ("--workers", "2", "--group", f"w{uuid.uuid4().hex[:8]}", "--metrics-port", str(port))
+    proc = spawn(influxd, influx_db, mqtt_url, tmp_path, site, *args)
+    try:
+        for p in (port, port + 1):
+            wait_ready(p, proc)
+        proc.kill()  # SIGKILL: the parent cannot stop its worker itself
+        proc.wait(10)
+        wait_until(
+            lambda: not port_open("127.0.0.1", port + 1), timeout=30, what="the orphaned worker to exit"
+        )
+        # and a restarted parent gets its worker back (its port and spool are free again)
+        proc = spawn(influxd, influx_db, mqtt_url, tmp_path, site, *args)
+        for p in (port, port + 1):
+            wait_ready(p, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0

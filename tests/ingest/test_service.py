@@ -15,6 +15,7 @@ from eggwatch.store.influx import InfluxStore
 from eggwatch.wire import Reading, encode
 from ingest.service import IngestService
 from tests.ingest.helpers import T0, Publisher, every_metric_message, options, readings_stream, wait_until
+from tests.support.faultproxy import FaultProxy
 from tests.support.servers import Influxd
 
 pytestmark = pytest.mark.integration
@@ -230,3 +231,86 @@ def test_bulk_acks_reach_the_broker(mqtt_url: str, publisher: Publisher, tmp_pat
     finally:
         svc.stop()
         store.close()
+
+
+def test_missing_dbrp_mapping_spools_instead_of_dead_lettering(
+    influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    no_dbrp = (404, b'{"code":"not found","message":"no dbrp mapping for database \\"eggwatch\\""}')
+    proxy = FaultProxy(influxd.url, lambda path, _b: no_dbrp if path.startswith("/write") else None)
+    store = InfluxStore(proxy.url, influx_db, retry_for_s=0.2)
+    svc = start(store, mqtt_url, tmp_path, site)
+    try:
+        n = publisher.send_all(readings_stream(site, 10, 20))
+        wait_until(lambda: svc.metrics.totals.acked == n, what="acks (spooled)")
+        assert svc.metrics.totals.spooled == 200 and svc.metrics.totals.rejected == 0
+        assert svc.dead_letters.total == 0
+        assert svc.metrics.store_up._value.get() == 0  # type: ignore[attr-defined]
+        proxy.rule = lambda _p, _b: None  # the mapping is created: the spool drains
+        wait_until(lambda: total(store, site) == 200, timeout=60, what="the spool to drain")
+        wait_until(lambda: svc.metrics.store_up._value.get() == 1, what="store_up")  # type: ignore[attr-defined]
+    finally:
+        svc.stop()
+        store.close()
+        proxy.close()
+
+
+def test_poison_line_is_isolated_and_the_rest_lands(
+    influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    # InfluxDB answers 500 to any request holding the poison reading, and is healthy otherwise
+    def poison(path: str, body: bytes) -> tuple[int, bytes] | None:
+        if path.startswith("/write") and b"dev-poison" in body:
+            return 500, b'{"error":"simulated internal error"}'
+        return None
+
+    proxy = FaultProxy(influxd.url, poison)
+    store = InfluxStore(proxy.url, influx_db, retry_for_s=0.1)
+    svc = start(store, mqtt_url, tmp_path, site, batch_readings=400)
+    try:
+        bad = Reading(T0, "temp_c", 21.5)
+        publisher.send_all([(f"eggwatch/v1/{site}/house-01/dev-poison", encode(1, [bad]))])
+        n = publisher.send_all(readings_stream(site, 100, 20))
+        wait_until(lambda: total(store, site) == n * 20, timeout=60, what="every good reading")
+        wait_until(lambda: svc.spool.depth_records == 0, what="the spool to drain")
+        assert svc.metrics.totals.rejected_by_reason == {"store_error": 1}
+        svc.dead_letters.flush()
+        [row] = [orjson.loads(x) for x in (tmp_path / "dead.jsonl").read_bytes().splitlines()]
+        assert row["reason"] == "store_error" and "simulated internal error" in row["detail"]
+        assert "dev-poison" in row["payload"]
+        assert svc.metrics.store_up._value.get() == 1  # type: ignore[attr-defined]
+    finally:
+        svc.stop()
+        store.close()
+        proxy.close()
+
+
+def test_spool_drain_writes_are_capped_by_readings(
+    influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
+) -> None:
+    sizes: list[int] = []
+    down = (503, b'{"error":"unavailable"}')
+
+    def outage(path: str, _body: bytes) -> tuple[int, bytes] | None:
+        return down if path.startswith("/write") else None
+
+    def record(path: str, body: bytes) -> tuple[int, bytes] | None:
+        if path.startswith("/write"):
+            sizes.append(body.count(b"\n") + 1)
+        return None
+
+    proxy = FaultProxy(influxd.url, outage)
+    store = InfluxStore(proxy.url, influx_db, retry_for_s=0.1)
+    svc = start(store, mqtt_url, tmp_path, site, batch_readings=500, linger_s=0.5)
+    try:
+        n = publisher.send_all(readings_stream(site, 60, 120))  # 7,200 readings, spooled
+        wait_until(lambda: svc.metrics.totals.acked == n, what="acks (spooled)")
+        assert svc.metrics.totals.spooled == n * 120
+        proxy.rule = record
+        wait_until(lambda: total(store, site) == n * 120, timeout=60, what="the spool to drain")
+        assert svc.metrics.totals.drained == n * 120
+        assert max(sizes) <= 500 and sum(sizes) == n * 120, sizes  # 4 messages (480) per write
+    finally:
+        svc.stop()
+        store.close()
+        proxy.close()

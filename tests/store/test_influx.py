@@ -12,9 +12,10 @@ import pytest
 
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store.base import Point, Query
-from eggwatch.store.errors import StoreRejected, StoreUnavailable
+from eggwatch.store.errors import StoreRejected, StoreServerError, StoreUnavailable
 from eggwatch.store.influx import InfluxStore, default_gzip_level
 from eggwatch.wire import Reading, _new_reading
+from tests.support.faultproxy import FaultProxy
 from tests.support.servers import Influxd, free_port
 
 pytestmark = pytest.mark.integration
@@ -65,7 +66,7 @@ def test_unparsable_lines_go_to_dead_letters_rest_lands(
     assert len(store.query(Query("temp_c", site, T0, T0 + 100))[0].ts) == 10
 
 
-def test_type_conflict_is_found_by_halves(
+def test_type_conflict_refuses_the_measurement_at_once(
     influxd: Influxd, influx_db: str, site: str, tmp_path: Path, stores: Stores
 ) -> None:
     dl = DeadLetters(tmp_path / "dead.jsonl")
@@ -140,3 +141,113 @@ def test_gzip_only_across_a_network(stores: Stores) -> None:
     assert stores("http://127.0.0.1:8086", "x", gzip_level=6).gzip_level == 6
     with pytest.raises(ValueError):
         stores("http://127.0.0.1:8086", "x", gzip_level=10)
+
+
+def test_type_conflict_costs_a_few_requests_not_two_per_line(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    proxy = FaultProxy(influxd.url)
+    try:
+        store = stores(proxy.url, influx_db)
+        store.ensure_ready()
+        # temp_c exists as an integer field in this shard: every float temp_c line conflicts
+        raw_write(influxd, influx_db, f"temp_c,site={site},unit=h,device=other value=1i {T0}")
+        bad = [f"temp_c,device=d,site={site},unit=h value={i}.5 {T0 + i}" for i in range(2000)]
+        good = [f"rh_pct,device=d,site={site},unit=h value={i % 100}.5 {T0 + i}" for i in range(2000)]
+        mixed = [line for pair in zip(bad, good, strict=True) for line in pair]
+        before = proxy.writes
+        result = store.write_lines(mixed)
+        assert proxy.writes - before <= 3  # the batch, the other lines, the conflicting ones
+        assert result.written == 2000 and sorted(line for line, _ in result.rejected) == sorted(bad)
+        assert all('input field "value" on measurement "temp_c"' in why for _, why in result.rejected)
+        assert len(store.query(Query("rh_pct", site, T0, T0 + 10_000))[0].ts) == 2000
+        before = proxy.writes
+        result = store.write_lines(bad)  # only conflicting lines: one request
+        assert proxy.writes - before == 1 and result.written == 0 and len(result.rejected) == 2000
+    finally:
+        proxy.close()
+
+
+NO_DBRP = b'{"code":"not found","message":"no dbrp mapping for database \\"eggwatch\\""}'
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "says"),
+    [
+        (404, NO_DBRP, 'no dbrp mapping for database "eggwatch"'),
+        (404, b'{"code":"not found","message":"bucket \\"x\\" not found"}', 'bucket "x" not found'),
+        (400, b'{"error":"invalid precision"}', "invalid precision"),
+        (405, b'{"error":"method not allowed"}', "method not allowed"),
+    ],
+)
+def test_misconfiguration_is_unavailable_never_dead_letters(
+    influxd: Influxd,
+    influx_db: str,
+    site: str,
+    tmp_path: Path,
+    stores: Stores,
+    status: int,
+    body: bytes,
+    says: str,
+) -> None:
+    proxy = FaultProxy(influxd.url, lambda path, _b: (status, body) if path.startswith("/write") else None)
+    try:
+        dl = DeadLetters(tmp_path / "dead.jsonl")
+        store = stores(proxy.url, influx_db, dead_letters=dl, retry_for_s=0.2)
+        lines = [f"temp_c,device=d,site={site},unit=h value={i}.5 {T0 + i}" for i in range(50)]
+        before = proxy.writes
+        with pytest.raises(StoreUnavailable, match=f"HTTP {status}") as exc:
+            store.write_lines(lines)
+        assert proxy.writes - before <= 2  # no split into halves
+        assert says in str(exc.value)  # the server's own words
+        assert dl.total == 0
+    finally:
+        proxy.close()
+
+
+def _poison(path: str, body: bytes) -> tuple[int, bytes] | None:
+    if path.startswith("/write") and b"dev-poison" in body:
+        return 500, b'{"error":"simulated internal error"}'
+    return None
+
+
+def test_isolate_finds_the_lines_a_healthy_server_keeps_failing_on(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    proxy = FaultProxy(influxd.url, _poison)
+    try:
+        store = stores(proxy.url, influx_db, retry_for_s=0.1)
+        store.ensure_ready()
+        lines = [f"temp_c,device=d{i},site={site},unit=h value={i}.5 {T0 + i}" for i in range(1000)]
+        bad = [f"temp_c,device=dev-poison,site={site},unit=h value=1.5 {T0}"]
+        lines[0:0] = bad  # worst case for the search: the first line
+        with pytest.raises(StoreServerError) as exc:
+            store.write_lines(lines)
+        assert exc.value.message == "simulated internal error"
+        before = proxy.writes
+        result = store.isolate(lines)
+        assert result.failed == [(bad[0], "simulated internal error")]
+        assert result.written == 1000 and not result.rejected
+        assert proxy.writes - before < 60  # ~2 per halving, not one per line
+        assert len(store.query(Query("temp_c", site, T0, T0 + 10_000))) == 1000
+    finally:
+        proxy.close()
+
+
+def test_isolate_never_blames_lines_when_the_server_fails_everything(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    every_write = (500, b'{"error":"engine: no space left on device"}')
+    proxy = FaultProxy(influxd.url, lambda path, _b: every_write if path.startswith("/write") else None)
+    try:
+        store = stores(proxy.url, influx_db, retry_for_s=0.1)
+        lines = [f"temp_c,device=d{i},site={site},unit=h value={i}.5 {T0 + i}" for i in range(1000)]
+        before = proxy.writes
+        with pytest.raises(StoreUnavailable, match="every part"):  # /ping is fine, writes are not
+            store.isolate(lines)
+        assert proxy.writes - before < 40
+        proxy.rule = lambda path, _b: (503, b"") if path.startswith("/ping") else None
+        with pytest.raises(StoreUnavailable, match="ping"):  # down: not even tried
+            store.isolate(lines)
+    finally:
+        proxy.close()
