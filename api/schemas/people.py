@@ -84,6 +84,13 @@ class WorkerOut(BaseModel):
     hired_on: dt.date | None
 
 
+class WorkerLookup(BaseModel):
+    """Find a worker by ID number without putting the number in the URL (URLs end up in logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    national_id: NationalId
+
+
 class UnmaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
