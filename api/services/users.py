@@ -12,6 +12,8 @@ from api.schemas.people import UserOut
 from api.security import hash_password
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200  # as UserIn
+MAX_USERNAME = 64  # as UserIn's pattern and the users.username column
 
 
 def username_taken(session: Session, username: str) -> bool:

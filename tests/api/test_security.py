@@ -13,7 +13,7 @@ import pytest
 
 from api.logs import RedactQuery, install_access_log_filter, redact_query
 from api.national_id import check_char
-from tests.api.conftest import Api
+from tests.api.conftest import PASSWORD, Api
 from tests.api.test_resources import household
 
 NID = "11010519491231002X"  # the GB 11643 example
@@ -178,3 +178,62 @@ def test_report_exports_do_not_run_village_names(api: Api) -> None:
     assert ws is not None
     texts = {c.value: c.data_type for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
     assert set(villages) <= set(texts) and set(texts.values()) == {"s"}
+
+
+# -- 3. the failed-login limit holds under parallel requests; its memory is bounded -----------
+
+
+@SQLITE
+def test_parallel_bad_passwords_hit_the_limit(api: Api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> int:
+        r = api.client.post("/api/v1/auth/token", data={"username": "payroll", "password": "wrong-password"})
+        return r.status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(attempt, range(40)))
+    assert codes.count(401) == 10 and codes.count(429) == 30, codes  # the limit is 10 a minute
+
+
+@SQLITE
+def test_successful_logins_do_not_use_up_the_limit(api: Api) -> None:
+    for _ in range(15):
+        r = api.client.post("/api/v1/auth/token", data={"username": "manager", "password": PASSWORD})
+        assert r.status_code == 200
+
+
+@SQLITE
+def test_overlong_login_names_and_passwords(api: Api) -> None:
+    throttle = api.app.state.login_throttle
+    before = len(throttle)
+    r = api.client.post("/api/v1/auth/token", data={"username": "a" * 5000, "password": "x" * 10})
+    assert r.status_code == 401
+    assert len(throttle) <= before + 1  # the address at most, not a 5,000-character name
+    assert not any(len(k) > 100 for k in throttle._fails)
+    r = api.client.post("/api/v1/auth/token", data={"username": "manager", "password": "p" * 100_000})
+    assert r.status_code == 401
+
+
+def test_throttle_forgets_idle_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api import security
+
+    clock = [1000.0]
+    monkeypatch.setattr(security.time, "monotonic", lambda: clock[0])
+    t = security.LoginThrottle(limit=3, window_s=60)
+    for i in range(500):
+        assert t.reserve("ip:1.2.3.4" if i < 2 else f"ip:10.0.{i}", f"user:u{i}") is not None
+    assert len(t) > 500
+    clock[0] += 61  # every key idle for a window: the next attempt sweeps them all
+    assert t.reserve("ip:9.9.9.9", "user:someone") is not None
+    assert len(t) == 2
+    # Three attempts per key, then blocked; a released attempt is given back.
+    for _ in range(2):
+        assert t.reserve("ip:9.9.9.9", "user:x") is not None
+    assert t.reserve("ip:9.9.9.9") is None  # 3 on this address
+    assert t.reserve("ip:8.8.8.8", "user:someone") is not None
+    stamp = t.reserve("ip:8.8.8.8", "user:someone")
+    assert stamp is not None  # 3 on this name
+    assert t.reserve("ip:7.7.7.7", "user:someone") is None
+    t.release(stamp, "ip:8.8.8.8", "user:someone")
+    assert t.reserve("ip:7.7.7.7", "user:someone") is not None
