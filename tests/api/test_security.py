@@ -237,3 +237,36 @@ def test_throttle_forgets_idle_names(monkeypatch: pytest.MonkeyPatch) -> None:
     assert t.reserve("ip:7.7.7.7", "user:someone") is None
     t.release(stamp, "ip:8.8.8.8", "user:someone")
     assert t.reserve("ip:7.7.7.7", "user:someone") is not None
+
+
+# -- 4. a supervisor cannot tell another unit's objects from missing ones ----------------------
+
+
+@SQLITE
+def test_supervisor_404s_read_the_same(api: Api) -> None:
+    from tests.api.test_resources import _setup_units, _shift
+
+    ids = _setup_units(api)
+    other = api.ok("manager", "POST", "/api/v1/shifts", json=_shift(ids, "house-02", "2026-03-02 08:00", "2026-03-02 12:00"))["id"]  # fmt: skip
+    missing = other + 1000
+
+    def detail(method: str, path: str, **kw: object) -> tuple[int, str]:
+        r = api.client.request(method, path, headers=api.as_("supervisor"), **kw)  # type: ignore[arg-type]
+        return r.status_code, r.json()["detail"]
+
+    for method in ("GET", "DELETE"):
+        assert detail(method, f"/api/v1/shifts/{other}") == (404, f"shift {other} not found")
+        assert detail(method, f"/api/v1/shifts/{missing}") == (404, f"shift {missing} not found")
+    body = _shift(ids, "house-01", "2026-03-04 08:00", "2026-03-04 12:00")
+    assert detail("PUT", f"/api/v1/shifts/{other}", json=body) == (404, f"shift {other} not found")
+    # A new shift at another unit's location reads like one at a location that does not exist.
+    loc2, nowhere = ids["house-02"], ids["house-02"] + 1000
+    assert detail("POST", "/api/v1/shifts", json=body | {"location_id": loc2}) == (
+        404, f"location {loc2} not found"
+    )  # fmt: skip
+    assert detail("POST", "/api/v1/shifts", json=body | {"location_id": nowhere}) == (
+        404, f"location {nowhere} not found"
+    )  # fmt: skip
+    window = {"start": "2026-03-02T00:00:00+08:00", "end": "2026-03-03T00:00:00+08:00"}
+    assert detail("GET", "/api/v1/production/house-02", params=window) == (404, "location house-02 not found")
+    assert detail("GET", "/api/v1/production/house-99", params=window) == (404, "location house-99 not found")
