@@ -27,6 +27,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _hasher = PasswordHasher()
 JWT_ALG = "HS256"
+# Keys are 32-bit integers: a larger id names no row, so it need not reach the database (where
+# PostgreSQL would refuse it with an error rather than find nothing).
+MAX_ID = 2**31 - 1
 
 
 def derive_key(secret: bytes, label: str) -> bytes:
@@ -78,9 +81,14 @@ class Keys:
         """The user id of a valid, unexpired token, else ``None``."""
         try:
             claims = jwt.decode(token, self.jwt, algorithms=[JWT_ALG], options={"require": ["exp", "sub"]})
-            return int(claims["sub"])
-        except (jwt.PyJWTError, ValueError):
+        except jwt.PyJWTError:
             return None
+        sub = claims["sub"]
+        # What issue_token writes: ASCII digits (int() also takes "+7", " 7", "１") of a 32-bit id.
+        if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 10):
+            return None
+        user_id = int(sub)
+        return user_id if 0 < user_id <= MAX_ID else None
 
     # -- fields ---------------------------------------------------------------------------------
 

@@ -10,12 +10,10 @@ from sqlalchemy import Row, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, User
+from api.security import MAX_ID  # 32-bit keys: larger ids name no row
 from eggwatch.sql import Base
 
 M = TypeVar("M", bound=Base)
-
-# Keys are 32-bit integers: a larger id names no row, so it need not reach the database.
-MAX_ID = 2**31 - 1
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]

@@ -270,3 +270,24 @@ def test_supervisor_404s_read_the_same(api: Api) -> None:
     window = {"start": "2026-03-02T00:00:00+08:00", "end": "2026-03-03T00:00:00+08:00"}
     assert detail("GET", "/api/v1/production/house-02", params=window) == (404, "location house-02 not found")
     assert detail("GET", "/api/v1/production/house-99", params=window) == (404, "location house-99 not found")
+
+
+# -- 5. a signed token naming an impossible user id is a 401, not a 500 -----------------------
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
+)
+def test_token_with_out_of_range_subject(api: Api) -> None:
+    import datetime as dt
+
+    import jwt
+
+    keys = api.app.state.keys
+    now = dt.datetime.now(dt.UTC)
+    for sub in ("99999999999999", "2147483648", "0", "-1", "1e3", "", "１"):
+        claims = {"sub": sub, "role": "admin", "iat": now, "exp": now + dt.timedelta(minutes=5)}
+        token = jwt.encode(claims, keys.jwt, algorithm="HS256")
+        r = api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401, (sub, r.status_code, r.text)
+    assert keys.read_token(keys.issue_token(2**31 - 1, "admin", dt.timedelta(minutes=1))) == 2**31 - 1
