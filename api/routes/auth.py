@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 
 from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
-from api.models import User
 from api.schemas.people import Token, UserOut
 from api.security import DUMMY_HASH, LoginThrottle, verify_password
-from api.services.users import MAX_PASSWORD, MAX_USERNAME, user_out
+from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -35,11 +33,7 @@ def login(
     stamp = throttle.reserve(*keys_)  # before the password check: parallel guesses count too
     if stamp is None:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins; wait a minute")
-    user = (
-        session.scalar(select(User).where(User.username == form.username))
-        if len(name) <= MAX_USERNAME
-        else None
-    )
+    user = find_user(session, form.username) if len(name) <= MAX_USERNAME else None  # any case
     # A password longer than any we accept (UserIn: 200) is wrong without hashing a megabyte.
     ok = len(form.password) <= MAX_PASSWORD and verify_password(
         user.password_hash if user else DUMMY_HASH, form.password

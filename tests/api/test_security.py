@@ -291,3 +291,93 @@ def test_token_with_out_of_range_subject(api: Api) -> None:
         r = api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, (sub, r.status_code, r.text)
     assert keys.read_token(keys.issue_token(2**31 - 1, "admin", dt.timedelta(minutes=1))) == 2**31 - 1
+
+
+# -- 7. user names are case-insensitive; trivial passwords and unknown units are refused ------
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)], indirect=True
+)
+def test_usernames_are_case_insensitive(api: Api) -> None:
+    r = api.post(
+        "admin", "/api/v1/users", json={"username": "ADMIN", "password": "another long one", "role": "admin"}
+    )
+    assert r.status_code == 409 and "already exists" in r.json()["detail"]
+    r = api.post(
+        "admin", "/api/v1/users", json={"username": "Clerk.Two", "password": PASSWORD, "role": "payroll"}
+    )
+    assert r.status_code == 201 and r.json()["username"] == "clerk.two"
+    assert api.post("admin", "/api/v1/users", json={"username": "clerk.TWO", "password": PASSWORD, "role": "payroll"}).status_code == 409  # fmt: skip
+    for spelling in ("clerk.two", "CLERK.TWO", "Clerk.Two"):
+        r = api.client.post("/api/v1/auth/token", data={"username": spelling, "password": PASSWORD})
+        assert r.status_code == 200, spelling
+    r = api.client.post("/api/v1/auth/token", data={"username": "Manager", "password": PASSWORD})
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_logins_made_before_names_were_lower_case(api: Api) -> None:
+    """Older rows may hold upper case: they log in in any case, and block the name in any case;
+    two that differ only in case log in by their exact spelling only."""
+    from sqlalchemy.orm import Session
+
+    from api.models import User
+    from api.security import hash_password
+
+    with Session(api.app.state.engine) as s:
+        s.add(User(username="OldBoss", role="manager", password_hash=hash_password(PASSWORD), active=True))
+        s.add(User(username="twin", role="manager", password_hash=hash_password(PASSWORD), active=True))
+        s.add(User(username="TWIN", role="payroll", password_hash=hash_password(PASSWORD), active=True))
+        s.commit()
+    login = lambda name: api.client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})  # noqa: E731
+    assert login("oldboss").status_code == 200 and login("OLDBOSS").status_code == 200
+    assert api.post("admin", "/api/v1/users", json={"username": "oldboss", "password": PASSWORD, "role": "admin"}).status_code == 409  # fmt: skip
+    assert login("twin").status_code == 200 and login("TWIN").status_code == 200
+    assert login("Twin").status_code == 401
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_trivial_passwords_are_refused(api: Api) -> None:
+    def create(username: str, password: str) -> tuple[int, str]:
+        r = api.post(
+            "admin", "/api/v1/users", json={"username": username, "password": password, "role": "manager"}
+        )
+        return r.status_code, str(r.json().get("detail"))
+
+    code, why = create("worker7", "a" * 10)
+    assert code == 400 and "one character repeated" in why
+    code, why = create("gatekeeper7", "GateKeeper7")
+    assert code == 400 and "user name" in why
+    assert create("worker7", "aaaaaaaaab")[0] == 201  # the rule is simple: not more than that
+
+
+def test_cli_rules_match(tmp_path: object) -> None:
+    from sqlalchemy.orm import Session
+
+    from api.services.users import create_user, password_problem
+    from eggwatch.migrations import upgrade
+    from eggwatch.sql import make_engine
+
+    assert password_problem("x" * 12, "u") and password_problem("Someone-Long", "someone-long")
+    assert password_problem(PASSWORD, "someone") is None
+    url = f"sqlite:///{tmp_path}/u.db"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as s:
+        assert create_user(s, "Ops.Lead", "manager", PASSWORD).username == "ops.lead"
+        with pytest.raises(ValueError, match="already exists"):
+            create_user(s, "OPS.lead", "manager", PASSWORD)
+        with pytest.raises(ValueError, match="user name"):
+            create_user(s, "has space", "manager", PASSWORD)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_supervisor_units_must_be_known_locations(api: Api) -> None:
+    api.ok("manager", "POST", "/api/v1/locations", json={"unit": "house-01", "kind": "house", "name": "H1"})
+    body = {"username": "sup9", "password": PASSWORD, "role": "supervisor", "units": ["house-01", "house-99"]}
+    r = api.post("admin", "/api/v1/users", json=body)
+    assert r.status_code == 400 and "house-99" in r.json()["detail"] and "house-01" not in r.json()["detail"]
+    r = api.post("admin", "/api/v1/users", json=body | {"units": ["house-01"]})
+    assert r.status_code == 201 and r.json()["units"] == ["house-01"]
