@@ -381,3 +381,46 @@ def test_supervisor_units_must_be_known_locations(api: Api) -> None:
     assert r.status_code == 400 and "house-99" in r.json()["detail"] and "house-01" not in r.json()["detail"]
     r = api.post("admin", "/api/v1/users", json=body | {"units": ["house-01"]})
     assert r.status_code == 201 and r.json()["units"] == ["house-01"]
+
+
+# -- 8. integers and booleans in request bodies are not coerced --------------------------------
+
+
+@SQLITE
+def test_request_bodies_do_not_coerce_types(api: Api) -> None:
+    from tests.api.test_resources import _setup_units, _shift
+
+    hh = {"code": "S1", "village": "v", "township": "t", "members": 3, "registered_poor": True}
+    for bad in ({"members": "3"}, {"members": 3.0}, {"registered_poor": "true"}, {"registered_poor": 1},
+                {"poverty_exit_year": "2024"}):  # fmt: skip
+        r = api.post("manager", "/api/v1/households", json=hh | bad)
+        assert r.status_code == 422, (bad, r.text)
+    hid = api.ok("manager", "POST", "/api/v1/households", json=hh)["id"]
+    r = api.post(
+        "manager", "/api/v1/workers", json={"name": "x", "national_id": NID, "household_id": str(hid)}
+    )
+    assert r.status_code == 422
+    r = api.client.patch(f"/api/v1/households/{hid}", headers=api.as_("manager"), json={"members": "4"})
+    assert r.status_code == 422
+
+    ids = _setup_units(api)
+    shift = _shift(ids, "house-01", "2026-03-02 08:00", "2026-03-02 12:00")
+    wrong: list[dict[str, object]] = [
+        {"entered_count": "12"}, {"break_minutes": True}, {"break_minutes": "30"}, {"worker_id": str(ids["w"])},
+    ]  # fmt: skip
+    for bad2 in wrong:
+        r = api.post("manager", "/api/v1/shifts", json=shift | bad2)
+        assert r.status_code == 422, (bad2, r.text)
+    # Dates and datetimes as ISO strings, yuan as strings: still parsed.
+    assert api.post("manager", "/api/v1/shifts", json=shift | {"entered_count": 12, "break_minutes": 30}).status_code == 201  # fmt: skip
+    rule = {"name": "r", "effective_from": "2026-01-01", "base_per_hour": "12.50", "per_1000_eggs": 3}
+    assert (
+        api.post("payroll", "/api/v1/rules", json=rule | {"task_id": str(ids["collect"])}).status_code == 422
+    )
+    assert api.post("payroll", "/api/v1/rules", json=rule | {"task_id": ids["collect"]}).status_code == 201
+    div = {"paid_on": "2026-03-05", "source": "park", "basis": "per_household", "amount": "10.00"}
+    assert api.post("payroll", "/api/v1/dividends", json=div | {"registered_poor_only": 1}).status_code == 422
+    assert (
+        api.post("payroll", "/api/v1/dividends", json=div | {"household_ids": [str(hid)]}).status_code == 422
+    )
+    assert api.post("payroll", "/api/v1/dividends", json=div | {"household_ids": [hid]}).status_code == 201
