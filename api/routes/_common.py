@@ -73,5 +73,14 @@ def audit(session: Session, user: User, action: str, obj: str, obj_id: int | Non
     session.add(AuditEntry(user_id=user.id, action=action, object_type=obj, object_id=obj_id, detail=detail))
 
 
+# For responses that carry secrets (tokens, unmasked ID numbers): no cache, shared or private,
+# keeps a copy (Pragma for HTTP/1.0 caches).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def no_store(response: Response) -> None:
+    response.headers.update(NO_STORE)
+
+
 def bad_request(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_400_BAD_REQUEST, detail)

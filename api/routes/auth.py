@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
+from api.routes._common import no_store
 from api.schemas.people import Token, UserOut
 from api.security import DUMMY_HASH, LoginThrottle, verify_password
 from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, user_out
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/token", response_model=Token, responses={401: {}, 429: {}})
 def login(
     request: Request,
+    response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     keys: KeysDep,
@@ -46,6 +48,7 @@ def login(
         )
     throttle.release(stamp, *keys_)
     token = keys.issue_token(user.id, user.role, dt.timedelta(minutes=config.token_ttl_minutes))
+    no_store(response)  # RFC 6749 §5.1: token responses must not be cached
     return Token(access_token=token)
 
 

@@ -19,6 +19,7 @@ from api.routes._common import (
     columns,
     get_or_404,
     json_response,
+    no_store,
     page_rows,
 )
 from api.schemas.common import Page
@@ -131,11 +132,13 @@ def update_worker(
 def unmask_worker(
     worker_id: int,
     body: UnmaskIn,
+    response: Response,
     session: SessionDep,
     keys: KeysDep,
     user: Annotated[User, only_roles("payroll")],
 ) -> WorkerSecrets:
     """The plain ID number, phone and bank account, for paying wages.  Payroll only; audited."""
+    no_store(response)  # plain secrets: no cache keeps a copy
     w = get_or_404(session, Worker, worker_id)
     audit(session, user, "unmask", "worker", w.id, body.reason)
     session.commit()

@@ -424,3 +424,19 @@ def test_request_bodies_do_not_coerce_types(api: Api) -> None:
         api.post("payroll", "/api/v1/dividends", json=div | {"household_ids": [str(hid)]}).status_code == 422
     )
     assert api.post("payroll", "/api/v1/dividends", json=div | {"household_ids": [hid]}).status_code == 201
+
+
+# -- 9. responses carrying secrets are not cached ---------------------------------------------
+
+
+@SQLITE
+def test_secrets_are_sent_no_store(api: Api) -> None:
+    hid = household(api)
+    body = {"name": "x", "national_id": NID, "household_id": hid, "bank_account": "6228480012345678"}
+    wid = api.ok("manager", "POST", "/api/v1/workers", json=body)["id"]
+    r = api.post("payroll", f"/api/v1/workers/{wid}/unmask", json={"reason": "pay March wages"})
+    assert r.status_code == 200 and r.json()["national_id"] == NID
+    assert r.headers["cache-control"] == "no-store" and r.headers["pragma"] == "no-cache"
+    r = api.client.post("/api/v1/auth/token", data={"username": "payroll", "password": PASSWORD})
+    assert r.status_code == 200
+    assert r.headers["cache-control"] == "no-store" and r.headers["pragma"] == "no-cache"
