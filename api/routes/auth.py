@@ -12,7 +12,7 @@ from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
 from api.routes._common import no_store
 from api.schemas.people import Token, UserOut
 from api.security import DUMMY_HASH, LoginThrottle, verify_password
-from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, user_out
+from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, normalize_username, user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -28,7 +28,7 @@ def login(
 ) -> Token:
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else "?"
-    name = form.username.lower()
+    name = normalize_username(form.username)  # as find_user compares: one key per login
     # Names are at most 64 characters (UserIn): a longer one names nobody, and is not kept as a
     # throttle key (memory); the attempt still counts against the address.
     keys_ = (f"ip:{client}", f"user:{name}") if len(name) <= MAX_USERNAME else (f"ip:{client}",)

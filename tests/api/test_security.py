@@ -197,6 +197,17 @@ def test_parallel_bad_passwords_hit_the_limit(api: Api) -> None:
 
 
 @SQLITE
+def test_spelling_variants_of_a_name_share_its_limit(api: Api) -> None:
+    names = ["payroll", "PAYROLL", " payroll", "payroll\t", "Payroll"]
+    for name in names:
+        r = api.client.post("/api/v1/auth/token", data={"username": name, "password": "wrong-password"})
+        assert r.status_code == 401
+    # One key for the name, whatever its case or surrounding space (the login finds one user).
+    assert len(api.app.state.login_throttle._fails["user:payroll"]) == len(names)
+    assert not any(k.startswith("user:") and k != "user:payroll" for k in api.app.state.login_throttle._fails)
+
+
+@SQLITE
 def test_successful_logins_do_not_use_up_the_limit(api: Api) -> None:
     for _ in range(15):
         r = api.client.post("/api/v1/auth/token", data={"username": "manager", "password": PASSWORD})
