@@ -9,12 +9,15 @@ from collections.abc import AsyncIterator, Callable
 
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from analytics.alerts.api import router as alerts_router
 from api.config import ApiConfig, load_api_config
+from api.logs import install_access_log_filter
 from api.routes import api_router
 from api.security import Keys, LoginThrottle
 from api.web import router as web_router
@@ -58,6 +61,20 @@ def _read_engine(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def validation_errors(exc: RequestValidationError) -> list[dict[str, object]]:
+    """The errors of a rejected request as ``{loc, msg, type}``: where and why, never what was
+    sent.  FastAPI's default 422 body adds ``input`` (the offending value, or the whole body when a
+    field is missing: a national ID or a password echoed into logs and caches) and ``ctx``."""
+    return [
+        {
+            "loc": jsonable_encoder(err.get("loc", ())),
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        for err in exc.errors()
+    ]
+
+
 def _load_default_park(settings: Settings) -> Park | None:
     path = settings.data_dir / "park.yaml"
     return load_park(path) if path.exists() else None
@@ -73,6 +90,7 @@ def create_app(
     """Build the app.  The database must be migrated first (``eggwatch db upgrade``)."""
     settings = settings or load_settings()
     config = config or load_api_config()
+    install_access_log_filter()  # no national ID from a query string in the access log
     engine = make_engine(settings.sql_url)
 
     @contextlib.asynccontextmanager
@@ -112,6 +130,10 @@ def create_app(
         return JSONResponse(
             {"detail": "encrypted data unreadable: the secret key has changed"}, status_code=503
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": validation_errors(exc)}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -129,8 +129,11 @@ def units_of(session: Session, user: User) -> set[str] | None:
     return set(linked_units(session, user.id))
 
 
-def check_unit(session: Session, user: User, unit: str) -> None:
+def check_unit(session: Session, user: User, unit: str, detail: str = "not found") -> None:
+    """404 with ``detail`` unless ``user`` may act on ``unit``.  Pass the text the route answers
+    for an object that does not exist (``shift 7 not found``): a supervisor must not tell another
+    unit's object from a missing one, not even by the wording."""
     allowed = units_of(session, user)
     if allowed is not None and unit not in allowed:
         # 404, not 403: a supervisor should not learn what exists outside their units.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "not found")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail)

@@ -7,6 +7,7 @@ serves all purposes without reusing key material between them.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -26,6 +27,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _hasher = PasswordHasher()
 JWT_ALG = "HS256"
+# Keys are 32-bit integers: a larger id names no row, so it need not reach the database (where
+# PostgreSQL would refuse it with an error rather than find nothing).
+MAX_ID = 2**31 - 1
 
 
 def derive_key(secret: bytes, label: str) -> bytes:
@@ -77,9 +81,14 @@ class Keys:
         """The user id of a valid, unexpired token, else ``None``."""
         try:
             claims = jwt.decode(token, self.jwt, algorithms=[JWT_ALG], options={"require": ["exp", "sub"]})
-            return int(claims["sub"])
-        except (jwt.PyJWTError, ValueError):
+        except jwt.PyJWTError:
             return None
+        sub = claims["sub"]
+        # What issue_token writes: ASCII digits (int() also takes "+7", " 7", "１") of a 32-bit id.
+        if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 10):
+            return None
+        user_id = int(sub)
+        return user_id if 0 < user_id <= MAX_ID else None
 
     # -- fields ---------------------------------------------------------------------------------
 
@@ -98,30 +107,67 @@ class Keys:
 
 
 class LoginThrottle:
-    """At most ``limit`` failed logins per minute per client address and per user name."""
+    """At most ``limit`` failed logins per ``window_s`` per client address and per user name.
+
+    An attempt is *reserved* before the password is checked (:meth:`reserve`, under the lock) and
+    given back only when the login succeeds (:meth:`release`): checking first and counting the
+    failure afterwards let parallel requests all pass the check before any failure was counted.
+    Keys idle for a whole window are dropped by a sweep at most once per window, so memory stays
+    bounded by the keys seen in the last minute.  The counts live in this process: with
+    ``--workers N`` each worker keeps its own (up to N × limit attempts per window).
+    """
 
     def __init__(self, limit: int, window_s: float = 60.0) -> None:
         self.limit = limit
         self.window_s = window_s
         self._fails: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._swept = time.monotonic()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._fails.setdefault(key, deque())
+    def _count(self, key: str, now: float) -> int:
+        q = self._fails.get(key)
+        if q is None:
+            return 0
         while q and q[0] <= now - self.window_s:
             q.popleft()
-        return q
+        if not q:
+            del self._fails[key]
+            return 0
+        return len(q)
 
-    def blocked(self, *keys: str) -> bool:
+    def _sweep(self, now: float) -> None:
+        if now - self._swept < self.window_s:
+            return
+        self._swept = now
+        cutoff = now - self.window_s
+        for key in [k for k, q in self._fails.items() if not q or q[-1] <= cutoff]:
+            del self._fails[key]
+
+    def reserve(self, *keys: str) -> float | None:
+        """Count one attempt against every key, unless one is at its limit (then ``None``).
+        The returned stamp is for :meth:`release`."""
         now = time.monotonic()
         with self._lock:
-            return any(len(self._recent(k, now)) >= self.limit for k in keys)
+            self._sweep(now)
+            if any(self._count(k, now) >= self.limit for k in keys):
+                return None
+            for k in keys:
+                self._fails.setdefault(k, deque()).append(now)
+            return now
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
+    def release(self, stamp: float, *keys: str) -> None:
+        """Give back an attempt reserved at ``stamp`` (the login succeeded)."""
         with self._lock:
             for k in keys:
-                self._recent(k, now).append(now)
-            if len(self._fails) > 10_000:  # forget idle keys so memory stays bounded
-                for k in [k for k, q in self._fails.items() if not q]:
+                q = self._fails.get(k)
+                if q is None:
+                    continue
+                with contextlib.suppress(ValueError):
+                    q.remove(stamp)
+                if not q:
                     del self._fails[k]
+
+    def __len__(self) -> int:
+        """Keys held (for tests and monitoring)."""
+        with self._lock:
+            return len(self._fails)

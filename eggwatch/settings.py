@@ -26,6 +26,46 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SITE_RE = re.compile(r"^[a-z0-9_-]+\Z")
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "eggwatch", "default", "test"}
 MIN_SECRET_LEN = 32
+# A random key of 32+ characters has many distinct ones: 32 hex digits have fewer than 8 with a
+# probability of 4e-8, token_urlsafe(32) practically never.
+MIN_SECRET_DISTINCT = 8
+# Words that mark a placeholder someone forgot to replace (6+ letters: a random 43-character
+# token_urlsafe key contains one of them by chance with a probability below 1e-6).
+_PLACEHOLDER_WORDS = (
+    "changeme", "change-me", "change_me", "secret", "password", "passwd", "placeholder", "example",
+    "default", "eggwatch", "insecure", "replace",
+)  # fmt: skip
+
+
+def _period(s: str) -> int:
+    """The shortest ``p`` with ``s[i] == s[i + p]`` for every ``i`` (KMP failure function)."""
+    fail = [0] * len(s)
+    k = 0
+    for i in range(1, len(s)):
+        while k and s[i] != s[k]:
+            k = fail[k - 1]
+        if s[i] == s[k]:
+            k += 1
+        fail[i] = k
+    return len(s) - (fail[-1] if s else 0)
+
+
+def secret_weakness(raw: str) -> str | None:
+    """Why ``raw`` is not an acceptable secret key, or ``None``.  Simple rules, each for a key
+    someone typed rather than generated: too short, too few distinct characters, a short pattern
+    repeated, a placeholder word."""
+    if raw.lower() in _WEAK_SECRETS or len(raw) < MIN_SECRET_LEN:
+        return f"shorter than {MIN_SECRET_LEN} characters"
+    if len(set(raw)) < MIN_SECRET_DISTINCT:
+        return f"fewer than {MIN_SECRET_DISTINCT} distinct characters"
+    if _period(raw) <= len(raw) // 2:
+        return "a short pattern repeated"
+    low = raw.lower()
+    word = next((w for w in _PLACEHOLDER_WORDS if w in low), None)
+    if word is not None:
+        return f"contains the placeholder word {word!r}"
+    return None
+
 
 # EGGWATCH_* variables that are not :class:`Settings` fields: the API's pay policy and token
 # settings (``api.config.ApiConfig``, a test keeps this list complete), the compose file's image tag
@@ -161,10 +201,11 @@ class Settings(BaseSettings):
     def _secret(cls, v: SecretStr | None) -> SecretStr | None:
         if v is None or v.get_secret_value() == "":
             return None
-        raw = v.get_secret_value()
-        if raw.lower() in _WEAK_SECRETS or len(raw) < MIN_SECRET_LEN:
+        why = secret_weakness(v.get_secret_value())
+        if why is not None:
             raise ValueError(
-                f"EGGWATCH_SECRET_KEY is too weak: use at least {MIN_SECRET_LEN} random characters "
+                f"EGGWATCH_SECRET_KEY is too weak ({why}): use at least {MIN_SECRET_LEN} random "
+                "characters, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'` "
                 "(or leave it unset to generate one into the data dir)"
             )
         return v

@@ -10,12 +10,10 @@ from sqlalchemy import Row, Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, User
+from api.security import MAX_ID  # 32-bit keys: larger ids name no row
 from eggwatch.sql import Base
 
 M = TypeVar("M", bound=Base)
-
-# Keys are 32-bit integers: a larger id names no row, so it need not reach the database.
-MAX_ID = 2**31 - 1
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
@@ -73,6 +71,15 @@ def get_or_404(session: Session, model: type[M], ident: int) -> M:
 
 def audit(session: Session, user: User, action: str, obj: str, obj_id: int | None, detail: str = "") -> None:
     session.add(AuditEntry(user_id=user.id, action=action, object_type=obj, object_id=obj_id, detail=detail))
+
+
+# For responses that carry secrets (tokens, unmasked ID numbers): no cache, shared or private,
+# keeps a copy (Pragma for HTTP/1.0 caches).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def no_store(response: Response) -> None:
+    response.headers.update(NO_STORE)
 
 
 def bad_request(detail: str) -> HTTPException:

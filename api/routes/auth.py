@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 
 from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
-from api.models import User
+from api.routes._common import no_store
 from api.schemas.people import Token, UserOut
 from api.security import DUMMY_HASH, LoginThrottle, verify_password
-from api.services.users import user_out
+from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, normalize_username, user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -21,6 +20,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/token", response_model=Token, responses={401: {}, 429: {}})
 def login(
     request: Request,
+    response: Response,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     keys: KeysDep,
@@ -28,19 +28,27 @@ def login(
 ) -> Token:
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else "?"
-    keys_ = (f"ip:{client}", f"user:{form.username.lower()}")
-    if throttle.blocked(*keys_):
+    name = normalize_username(form.username)  # as find_user compares: one key per login
+    # Names are at most 64 characters (UserIn): a longer one names nobody, and is not kept as a
+    # throttle key (memory); the attempt still counts against the address.
+    keys_ = (f"ip:{client}", f"user:{name}") if len(name) <= MAX_USERNAME else (f"ip:{client}",)
+    stamp = throttle.reserve(*keys_)  # before the password check: parallel guesses count too
+    if stamp is None:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins; wait a minute")
-    user = session.scalar(select(User).where(User.username == form.username))
-    ok = verify_password(user.password_hash if user else DUMMY_HASH, form.password)
+    user = find_user(session, form.username) if len(name) <= MAX_USERNAME else None  # any case
+    # A password longer than any we accept (UserIn: 200) is wrong without hashing a megabyte.
+    ok = len(form.password) <= MAX_PASSWORD and verify_password(
+        user.password_hash if user else DUMMY_HASH, form.password
+    )
     if not (user and ok and user.active):
-        throttle.failed(*keys_)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong user name or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    throttle.release(stamp, *keys_)
     token = keys.issue_token(user.id, user.role, dt.timedelta(minutes=config.token_ttl_minutes))
+    no_store(response)  # RFC 6749 §5.1: token responses must not be cached
     return Token(access_token=token)
 
 

@@ -34,10 +34,11 @@ def location_production(
 ) -> LocationProduction:
     if not 0 < (end - start).total_seconds() <= MAX_DAYS * 86400:
         raise HTTPException(400, f"the window must be positive and at most {MAX_DAYS} days")
+    # Units first, then existence, with one text: another unit's location reads as missing.
+    check_unit(session, user, unit, f"location {unit} not found")
     loc = session.scalar(select(Location).where(Location.unit == unit))
     if loc is None:
         raise HTTPException(404, f"location {unit} not found")
-    check_unit(session, user, unit)
     site = site_of(request)
     a, b = epoch_ms(start), epoch_ms(end)
     totals = {}

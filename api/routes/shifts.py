@@ -26,13 +26,14 @@ def _check_refs(session: SessionDep, user: User, body: ShiftIn) -> Location:
     get_or_404(session, Worker, body.worker_id)
     get_or_404(session, Task, body.task_id)
     loc = get_or_404(session, Location, body.location_id)
-    check_unit(session, user, loc.unit)
+    check_unit(session, user, loc.unit, f"location {body.location_id} not found")
     return loc
 
 
 def _own_shift(session: SessionDep, user: User, shift_id: int) -> Shift:
     shift = get_or_404(session, Shift, shift_id)
-    check_unit(session, user, get_or_404(session, Location, shift.location_id).unit)
+    unit = get_or_404(session, Location, shift.location_id).unit
+    check_unit(session, user, unit, f"shift {shift_id} not found")  # as for a missing shift
     return shift
 
 

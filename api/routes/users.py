@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
-from api.models import User, Worker
+from api.models import Location, User, Worker
 from api.routes._common import Limit, Offset, audit, bad_request, get_or_404, page
 from api.schemas.common import Page
 from api.schemas.people import UserIn, UserOut
@@ -29,8 +29,15 @@ def add_user(body: UserIn, session: SessionDep, admin: Admin) -> UserOut:
     if body.worker_id is not None:
         get_or_404(session, Worker, body.worker_id)
     # create_user refuses a taken name too, but as a ValueError (400): this answers 409 first.
-    if username_taken(session, body.username):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"user {body.username!r} already exists")
+    if username_taken(session, body.username):  # in any case: names are case-insensitive
+        raise HTTPException(status.HTTP_409_CONFLICT, f"user {body.username.lower()!r} already exists")
+    # Units are the park's locations (POST /locations): a typo would link a supervisor to nothing.
+    known = set(session.scalars(select(Location.unit).where(Location.unit.in_(set(body.units)))))
+    unknown = sorted(set(body.units) - known)
+    if unknown:
+        raise bad_request(
+            f"unknown unit(s) {', '.join(unknown)}: create the location first (POST /locations)"
+        )
     try:
         user = create_user(
             session,

@@ -19,10 +19,11 @@ from api.routes._common import (
     columns,
     get_or_404,
     json_response,
+    no_store,
     page_rows,
 )
 from api.schemas.common import Page
-from api.schemas.people import UnmaskIn, WorkerIn, WorkerOut, WorkerPatch, WorkerSecrets
+from api.schemas.people import UnmaskIn, WorkerIn, WorkerLookup, WorkerOut, WorkerPatch, WorkerSecrets
 from api.services.workers import WORKER_OUT_COLUMNS, new_worker, worker_out
 
 router = APIRouter(prefix="/workers", tags=["workers"])
@@ -37,7 +38,15 @@ def list_workers(
     _: Reader,
     household_id: IdFilter = None,
     name: Annotated[str | None, Query(max_length=80)] = None,
-    national_id_number: Annotated[str | None, Query(alias="national_id", max_length=18)] = None,
+    national_id_number: Annotated[
+        str | None,
+        Query(
+            alias="national_id",
+            max_length=18,
+            description="prefer POST /workers/lookup: a URL is logged (the API's own access log "
+            "redacts this value, proxies may not)",
+        ),
+    ] = None,
     active: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -60,6 +69,20 @@ def list_workers(
     rows, total = page_rows(session, stmt, limit, offset)
     return json_response(
         Page[WorkerOut](items=[worker_out(keys, w) for w in rows], total=total, limit=limit, offset=offset)
+    )
+
+
+@router.post("/lookup", response_model=Page[WorkerOut])
+def lookup_worker(body: WorkerLookup, session: SessionDep, keys: KeysDep, _: Reader) -> Response:
+    """The worker with this ID number (0 or 1 items), the number sent in the body, not the URL."""
+    stmt = (
+        select(*columns(Worker, *WORKER_OUT_COLUMNS))
+        .where(Worker.national_id_hash == keys.lookup_hash(body.national_id))
+        .order_by(Worker.id)
+    )
+    rows = session.connection().execute(stmt).all()  # the hash is unique: at most one row
+    return json_response(
+        Page[WorkerOut](items=[worker_out(keys, w) for w in rows], total=len(rows), limit=1, offset=0)
     )
 
 
@@ -109,11 +132,13 @@ def update_worker(
 def unmask_worker(
     worker_id: int,
     body: UnmaskIn,
+    response: Response,
     session: SessionDep,
     keys: KeysDep,
     user: Annotated[User, only_roles("payroll")],
 ) -> WorkerSecrets:
     """The plain ID number, phone and bank account, for paying wages.  Payroll only; audited."""
+    no_store(response)  # plain secrets: no cache keeps a copy
     w = get_or_404(session, Worker, worker_id)
     audit(session, user, "unmask", "worker", w.id, body.reason)
     session.commit()

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 T = TypeVar("T")
 
@@ -43,7 +43,13 @@ Note = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_printa
 Unit = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,40}$")]
 Aware = Annotated[dt.datetime, AfterValidator(_aware)]
 Day = Annotated[dt.date, AfterValidator(_in_range)]
-Count = Annotated[int, Field(ge=0, le=10**12)]
+# Integers and booleans in request bodies are strict: "12" or true for an int, "yes" or 1 for a
+# bool are refused, not coerced.  Per field, not model-wide: dates and yuan amounts come as JSON
+# strings and must still be parsed from them.
+Int = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+RefId = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]  # a key named in a request body
+Count = Annotated[int, Strict(), Field(ge=0, le=10**12)]
 # Yuan with at most two decimals (stored as integer fen).
 Yuan = Annotated[Decimal, Field(ge=0, le=Decimal("10000000"), max_digits=12, decimal_places=2)]
 SignedYuan = Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from api.schemas.common import Day, Note, SignedYuan, Yuan
+from api.schemas.common import Day, Flag, Note, RefId, SignedYuan, Yuan
 
 
 class RunIn(BaseModel):
@@ -55,7 +55,7 @@ class LineOut(BaseModel):
 
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    worker_id: int = Field(ge=1, le=2**31 - 1)
+    worker_id: RefId
     amount: SignedYuan
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
@@ -77,10 +77,8 @@ class DividendIn(BaseModel):
     source: Literal["cooperative", "park"]
     basis: Literal["per_person", "per_household"]
     amount: Yuan
-    household_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
-        default_factory=list, max_length=10000
-    )
-    registered_poor_only: bool = False
+    household_ids: list[RefId] = Field(default_factory=list, max_length=10000)
+    registered_poor_only: Flag = False
     note: Note | None = None
 
 

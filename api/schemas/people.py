@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api import national_id
-from api.schemas.common import Code, Day, Name, Note, Out, Unit
+from api.schemas.common import Code, Day, Flag, Int, Name, Note, Out, RefId, Unit
 
 NationalId = Annotated[
     str, StringConstraints(min_length=18, max_length=18), AfterValidator(national_id.normalize)
@@ -23,9 +23,9 @@ class HouseholdIn(BaseModel):
     code: Code
     village: Name
     township: Name
-    members: int = Field(ge=1, le=50)
-    registered_poor: bool
-    poverty_exit_year: int | None = Field(default=None, ge=2000, le=2100)
+    members: Int = Field(ge=1, le=50)
+    registered_poor: Flag
+    poverty_exit_year: Int | None = Field(default=None, ge=2000, le=2100)
     notes: Note | None = None
 
 
@@ -33,9 +33,9 @@ class HouseholdPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     village: Name | None = None
     township: Name | None = None
-    members: int | None = Field(default=None, ge=1, le=50)
-    registered_poor: bool | None = None
-    poverty_exit_year: int | None = Field(default=None, ge=2000, le=2100)
+    members: Int | None = Field(default=None, ge=1, le=50)
+    registered_poor: Flag | None = None
+    poverty_exit_year: Int | None = Field(default=None, ge=2000, le=2100)
     notes: Note | None = None
 
 
@@ -54,21 +54,21 @@ class WorkerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
     national_id: NationalId
-    household_id: int = Field(ge=1, le=2**31 - 1)
+    household_id: RefId
     phone: Phone | None = None
     bank_account: BankAccount | None = None
-    full_time: bool = True
+    full_time: Flag = True
     hired_on: Day | None = None
 
 
 class WorkerPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name | None = None
-    household_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    household_id: RefId | None = None
     phone: Phone | None = None
     bank_account: BankAccount | None = None
-    full_time: bool | None = None
-    active: bool | None = None
+    full_time: Flag | None = None
+    active: Flag | None = None
     hired_on: Day | None = None
 
 
@@ -82,6 +82,13 @@ class WorkerOut(BaseModel):
     full_time: bool
     active: bool
     hired_on: dt.date | None
+
+
+class WorkerLookup(BaseModel):
+    """Find a worker by ID number without putting the number in the URL (URLs end up in logs)."""
+
+    model_config = ConfigDict(extra="forbid")
+    national_id: NationalId
 
 
 class UnmaskIn(BaseModel):
@@ -104,7 +111,7 @@ class UserIn(BaseModel):
     display_name: Name | None = None
     phone: Phone | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,100}$")] | None = None
-    worker_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    worker_id: RefId | None = None
     units: list[Unit] = Field(default_factory=list, max_length=100)
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.schemas.common import Aware, Code, Count, Day, Name, Out, Unit, Yuan
+from api.schemas.common import Aware, Code, Count, Day, Int, Name, Out, RefId, Unit, Yuan
 
 Kind = Literal["house", "line", "other"]
 Output = Literal["eggs", "cases", "trays", "none"]
@@ -49,12 +49,12 @@ class TaskOut(Out):
 
 class ShiftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    worker_id: int = Field(ge=1, le=2**31 - 1)
-    location_id: int = Field(ge=1, le=2**31 - 1)
-    task_id: int = Field(ge=1, le=2**31 - 1)
+    worker_id: RefId
+    location_id: RefId
+    task_id: RefId
     start_at: Aware
     end_at: Aware
-    break_minutes: int = Field(default=0, ge=0, le=24 * 60)
+    break_minutes: Int = Field(default=0, ge=0, le=24 * 60)
     entered_count: Count | None = None
 
     @model_validator(mode="after")
@@ -83,8 +83,8 @@ class ShiftOut(Out):
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
-    task_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    location_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    task_id: RefId | None = None
+    location_id: RefId | None = None
     effective_from: Day
     effective_to: Day | None = None
     base_per_hour: Yuan = Field(default=Decimal(0))

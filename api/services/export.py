@@ -1,4 +1,10 @@
-"""Tables as CSV (UTF-8 with BOM so Excel shows Chinese) or XLSX, headers in English or zh-CN."""
+"""Tables as CSV (UTF-8 with BOM so Excel shows Chinese) or XLSX, headers in English or zh-CN.
+
+Text is never a formula: names come from data entry (a village called ``=HYPERLINK(...)``), so
+XLSX string cells are written as text whatever they start with, and CSV text that a spreadsheet
+would read as a formula (starting with ``= + - @``, tab or CR) gets a leading ``'`` (OWASP,
+"CSV Injection").  Numbers stay numbers.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ def to_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, 
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(headers(columns, lang))
     for r in rows:
-        w.writerow([_label(r[k], lang) for k, _, _ in columns])
+        w.writerow([csv_safe(_label(r[k], lang)) for k, _, _ in columns])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -38,12 +44,26 @@ def to_xlsx(
         cell.font = Font(bold=True)
     for r in rows:
         ws.append([_label(r[k], lang) for k, _, _ in columns])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl makes "=..." a formula; this is text
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)  # totals row
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP CSV injection guidance).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """``value``, or for text that would start a formula, the text behind a ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _label(value: object, lang: Lang) -> object:

@@ -29,6 +29,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/households/{household_id}/income"): REPORT,
     ("GET", "/api/v1/workers"): STAFF,
     ("POST", "/api/v1/workers"): MGR,
+    ("POST", "/api/v1/workers/lookup"): STAFF,
     ("GET", "/api/v1/workers/{worker_id}"): STAFF,
     ("PATCH", "/api/v1/workers/{worker_id}"): MGR,
     ("POST", "/api/v1/workers/{worker_id}/unmask"): {"payroll"},  # not even admin

@@ -78,3 +78,36 @@ def test_every_variable_the_api_reads_is_known() -> None:
     from api.config import ApiConfig
 
     assert {f"EGGWATCH_{name.upper()}" for name in ApiConfig.model_fields} <= known_variables()
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("a" * 32, "distinct"),
+        ("changemechangemechangemechangeme", "distinct"),
+        ("0123456789abcdef" * 2, "pattern"),
+        ("Xy7#Xy7#Xy7#Xy7#Xy7#Xy7#Xy7#Xy7#Xy7", "distinct"),
+        ("k9Qz-T4wLp2Rv8Nc" * 3, "pattern"),
+        ("my-super-secret-key-for-eggwatch-2026", "placeholder"),
+        ("Please-Change-Me-Before-Prod-2026-01", "placeholder"),
+        ("short-but-random-7Gq", "shorter"),
+    ],
+)
+def test_refuses_low_entropy_secret_keys(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, key: str, why: str
+) -> None:
+    monkeypatch.setenv("EGGWATCH_SECRET_KEY", key)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    msg = str(exc.value)
+    assert "too weak" in msg and why in msg and "\n" not in msg and key not in msg
+
+
+def test_accepts_random_secret_keys(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import secrets
+
+    keys = [secrets.token_urlsafe(32) for _ in range(200)] + [secrets.token_hex(16) for _ in range(200)]
+    keys += [secrets.token_hex(32), secrets.token_urlsafe(48), "k3y-for-tests-" + "x" * 30]
+    for key in keys:
+        monkeypatch.setenv("EGGWATCH_SECRET_KEY", key)
+        assert load_settings().secret_key == key.encode()
