@@ -7,7 +7,7 @@ import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
+_SHAPE = re.compile(r"[1-9]\d{16}[\dX]")
 
 
 def check_char(first17: str) -> str:
@@ -18,7 +18,7 @@ def check_char(first17: str) -> str:
 def normalize(value: str) -> str:
     """Validate an ID number and return it canonical (upper-case X); raise ``ValueError`` why not."""
     v = value.strip().upper()
-    if not _SHAPE.match(v):
+    if not _SHAPE.fullmatch(v):  # fullmatch: `$` would let a trailing newline through
         raise ValueError("national ID must be 17 digits followed by a digit or X")
     try:
         birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))

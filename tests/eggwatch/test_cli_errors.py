@@ -75,3 +75,16 @@ def test_a_one_shot_pass_that_cannot_read_its_data_fails(data_dir: Path) -> None
     r = eggwatch(["analytics", "run", "--once", "--park", str(PARK)], EGGWATCH_INFLUX_URL=down)
     one_line_error(r, "detection pass failed")
     assert r.returncode == 1
+
+
+def test_a_busy_metrics_port(data_dir: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        config = str(PARK.parents[1] / "gateway" / "serial.yaml")
+        one_line_error(
+            eggwatch(["gateway", "serial", "--config", config, "--metrics-port", port]), port, "in use"
+        )
