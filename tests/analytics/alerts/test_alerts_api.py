@@ -177,12 +177,14 @@ def test_migrations_down_and_up(backend: str, request: pytest.FixtureRequest, tm
 
     url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
     upgrade(url)
-    assert current(url) == "0002_alerts"
+    head = current(url)
+    assert head is not None and head >= "0002_alerts"  # the alert tables' revision, or one after it
     downgrade(url, "0001_workforce")
     engine = make_engine(url)
     assert not inspect(engine).has_table("alert") and inspect(engine).has_table("users")
     engine.dispose()
     upgrade(url)
+    assert current(url) == head
     engine = make_engine(url)
     try:
         assert {"alert", "alert_event", "alert_outbox"} <= set(inspect(engine).get_table_names())
