@@ -59,6 +59,12 @@ def local_window(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetim
     return a, b
 
 
+# An exact amount: a plain int wherever the arithmetic stays whole (nearly every shift lies wholly
+# inside its period), a Fraction only where it does not; never a float.  Ints keep a month's
+# payroll fast: Fraction arithmetic costs ~1 µs an operation.
+Exact = int | Fraction
+
+
 @dataclass(frozen=True, slots=True)
 class Slice:
     """The part of one shift inside the period."""
@@ -71,30 +77,47 @@ class Slice:
     output: str
     start: dt.datetime
     end: dt.datetime
-    fraction: Fraction  # of the whole shift's span inside the period
-    paid_us: Fraction  # worked microseconds inside the period (breaks pro rata)
+    span_us: int  # the whole shift's length
+    inside_us: int  # its length inside the period
+    break_us: int
     started_on: dt.date  # local date the whole shift started
     starts_in_period: bool
     entered_count: int | None
-    worked: Fraction  # worked fraction of the shift (breaks excluded): its weight in sharing output
+
+    @property
+    def whole(self) -> bool:
+        return self.inside_us == self.span_us
+
+    @property
+    def fraction(self) -> Exact:
+        """Of the whole shift's span inside the period."""
+        return 1 if self.whole else Fraction(self.inside_us, self.span_us)
+
+    @property
+    def paid_us(self) -> Exact:
+        """Worked microseconds inside the period (breaks pro rata)."""
+        worked_us = max(0, self.span_us - self.break_us)
+        return worked_us if self.whole else Fraction(worked_us * self.inside_us, self.span_us)
 
     @property
     def weight(self) -> Fraction:
-        return self.worked
+        """Worked fraction of the shift (breaks excluded): its weight in sharing output."""
+        return Fraction(max(0, self.span_us - self.break_us), self.span_us)
 
 
 @dataclass(slots=True)
 class WorkerPay:
     worker_id: int
     full_time: bool
-    micros: Fraction = Fraction(0)
+    micros: Exact = 0
     days: set[dt.date] = field(default_factory=set)
-    eggs: Fraction = Fraction(0)
-    cases: Fraction = Fraction(0)
-    trays: Fraction = Fraction(0)
-    base: Fraction = Fraction(0)  # fen, exact
-    piece: Fraction = Fraction(0)  # fen, exact
-    deductions: Fraction = Fraction(0)  # fen, exact
+    eggs: Exact = 0
+    cases: Exact = 0
+    trays: Exact = 0
+    base_rate_us: Exact = 0  # fen per hour × worked µs: divided by US_PER_HOUR once, at the end
+    base_shifts: Exact = 0  # fen, per-shift base
+    piece: Exact = 0  # fen
+    deductions: Exact = 0  # fen
     flags: set[str] = field(default_factory=set)
 
 
@@ -220,14 +243,11 @@ def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) ->
     ).all()
     out = []
     for sid, wid, tid, lid, unit, output, s, e, brk, entered in rows:
-        span = micros(e - s)
         cs, ce = max(s, ws), min(e, we)
-        fraction = Fraction(micros(ce - cs), span)
-        worked = Fraction(max(0, span - brk * 60_000_000), span)
         out.append(
             Slice(
-                sid, wid, tid, lid, unit, output, cs, ce, fraction, worked * micros(ce - cs),
-                s.astimezone(tz).date(), s >= ws, entered, worked,
+                sid, wid, tid, lid, unit, output, cs, ce, micros(e - s), micros(ce - cs), brk * 60_000_000,
+                s.astimezone(tz).date(), s >= ws, entered,
             )
         )  # fmt: skip
     return out
@@ -300,7 +320,7 @@ def compute(
         rule = rules.find(sl.task_id, sl.location_id, sl.started_on)
         if rule is None:
             p.flags.add("no_rule")
-        pieces = output.get(sl.shift_id, Fraction(0))
+        pieces: Exact = output.get(sl.shift_id, 0)
         if sl.output == "eggs":
             p.eggs += pieces
         elif sl.output == "cases":
@@ -310,30 +330,35 @@ def compute(
         if sl.shift_id in no_data:
             p.flags.add("no_machine_data")
         if sl.entered_count is not None and sl.output in OUTPUT_METRIC and sl.shift_id not in no_data:
-            expected = sl.entered_count * sl.fraction
-            if abs(expected - pieces) > tol * max(pieces, Fraction(1)):
+            gap = Fraction(sl.entered_count * sl.fraction) - pieces
+            if abs(gap) > tol * max(Fraction(pieces), Fraction(1)):
                 p.flags.add("count_mismatch")
         if rule is None:
             continue
-        p.base += rule.base_per_hour_fen * sl.paid_us / US_PER_HOUR + rule.base_per_shift_fen * sl.fraction
-        rate = {
-            "eggs": Fraction(rule.per_1000_eggs_fen, 1000),
-            "cases": Fraction(rule.per_case_fen),
-            "trays": Fraction(rule.per_tray_fen),
-        }
-        p.piece += pieces * rate.get(sl.output, 0)
-        p.deductions += rejects.get(sl.shift_id, 0) * Fraction(rule.deduction_per_1000_rejects_fen, 1000)
+        p.base_rate_us += rule.base_per_hour_fen * sl.paid_us
+        p.base_shifts += rule.base_per_shift_fen * sl.fraction
+        if pieces:
+            rate: dict[str, Exact] = {
+                "eggs": Fraction(rule.per_1000_eggs_fen, 1000),
+                "cases": rule.per_case_fen,
+                "trays": rule.per_tray_fen,
+            }
+            p.piece += pieces * rate.get(sl.output, 0)
+        rejected = rejects.get(sl.shift_id)
+        if rejected:
+            p.deductions += rejected * Fraction(rule.deduction_per_1000_rejects_fen, 1000)
 
     standard = Fraction(STANDARD_MONTH_HOURS)
     lines = []
     for wid in sorted(pays):
         p = pays[wid]
-        hours = p.micros / US_PER_HOUR
+        hours = Fraction(p.micros) / US_PER_HOUR
         if p.full_time:
             floor = min_monthly_fen * min(Fraction(1), hours / standard)
         else:
             floor = min_hourly_fen * hours
-        base, piece = half_up(p.base), half_up(p.piece)
+        base = half_up(Fraction(p.base_rate_us) / US_PER_HOUR + p.base_shifts)
+        piece = half_up(p.piece)
         floor_fen = half_up(floor)
         topup = max(0, floor_fen - base - piece)
         deductions = min(half_up(p.deductions), max(0, base + piece - floor_fen))
