@@ -69,6 +69,9 @@ def test_rotation_never_deletes_a_dead_letter(tmp_path: Path) -> None:
         dl.put("bad_value", f"n{i}", "t", b"x" * 100)
     dl.close()
     rotated = sorted(tmp_path.glob("dead.jsonl.*"))
-    assert len(rotated) == 40
-    details = [row["detail"] for f in rotated for row in lines(f)]
+    # About one rotation per batch of five; the flusher thread may write a batch early (the file
+    # then rotates a batch later), and the last lines may still be in the current file.
+    assert 20 <= len(rotated) <= 40
+    current = [path] if path.exists() else []
+    details = [row["detail"] for f in [*rotated, *current] for row in lines(f)]
     assert sorted(details) == sorted(f"n{i}" for i in range(200))  # every line kept, none twice
