@@ -21,6 +21,7 @@ from gateway.mqtt_mapping import Translation, Translator
 from gateway.prom import GatewayCollector
 from tests.gateway.broker import PrivateBroker
 from tests.gateway.collector import Collector
+from tests.gateway.serial_support import wait_until
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -278,6 +279,12 @@ def _spooled_co2(gw: MqttGateway) -> list[float]:
     return out
 
 
+def _send_numbered(node: FlatJsonNode, prefix: str, house: str, n: int) -> None:
+    """``n`` vendor messages ``{"t": 20, "n": i}``: their co2 readings are 0 … n-1."""
+    for i in range(n):
+        node.publish_raw(f"{prefix}/h{house}/env", orjson.dumps({"t": 20, "n": i}))
+
+
 def test_a_full_spool_leaves_vendor_messages_to_the_broker_which_resends_them(
     private_broker: PrivateBroker, mqtt_url: str, site: str, data_dir: Path, tmp_path: Path
 ) -> None:
@@ -293,11 +300,8 @@ def test_a_full_spool_leaves_vendor_messages_to_the_broker_which_resends_them(
     node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
     n = 120
     try:
-        for i in range(n):
-            node.publish_raw(f"{prefix}/h{house}/env", orjson.dumps({"t": 20, "n": i}))
-        deadline = time.monotonic() + 30
-        while gw.refused_unacked < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _send_numbered(node, prefix, house, n)
+        wait_until(lambda: gw.refused_unacked >= 5, 30, "messages the full spool refused")
         assert gw.refused_unacked >= 5 and gw.publisher.stats().refused > 0
         private_broker.start()  # the spool drains; the gateway reconnects; the broker resends
         col.wait_for(
@@ -322,11 +326,8 @@ def test_without_a_persistent_session_what_a_full_spool_refused_is_dead_lettered
     node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
     n = 80
     try:
-        for i in range(n):
-            node.publish_raw(f"{prefix}/h{house}/env", orjson.dumps({"t": 20, "n": i}))
-        deadline = time.monotonic() + 30
-        while gw.received < n and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _send_numbered(node, prefix, house, n)
+        wait_until(lambda: gw.received >= n, 30, "every vendor message")
         gw._ack_durable()
         dead = [orjson.loads(d["payload"])["n"] for d in _dead_letters(gw) if d["reason"] == "spool_full"]
         spooled = _spooled_co2(gw)
