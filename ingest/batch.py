@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass, field
 
 from eggwatch.deadletter import DeadLetters
+from eggwatch.wire import PREFIX
 from ingest.decode import FastDecoder
 from ingest.sink import Item
 from ingest.stats import IngestMetrics
 
 # Only this exact topic is the alerts topic (CONTRACTS §3); anything else is checked as a reading
 # topic, so a malformed topic that happens to end in /alerts is refused (bad_topic), not ignored.
-_ALERTS_TOPIC = re.compile(r"^eggwatch/v1/[a-z0-9_-]+/[a-z0-9_-]+/alerts$")
+_ALERTS_TOPIC = re.compile(rf"^{PREFIX}/[a-z0-9_-]+/[a-z0-9_-]+/alerts\Z")  # \Z, as wire's names
 # Larger messages are refused unread (``too_large``): 5,000 readings (the most a message may
 # hold) with 8 tags of 64 four-byte characters each is ~13 MB of compact JSON; typical ~0.5 MB.
 MAX_PAYLOAD_BYTES = 16 << 20

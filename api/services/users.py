@@ -19,7 +19,7 @@ MAX_USERNAME = 64  # as UserIn's pattern and the users.username column
 
 # After lower-casing.  The API (UserIn) also wants 3 characters at least; the CLI and seeds may
 # make shorter names (``li``).
-USERNAME = re.compile(r"^[a-z0-9_.@-]{1,64}$")
+USERNAME = re.compile(r"^[a-z0-9_.@-]{1,64}\Z")  # \Z, as wire's names: "$" passes a final newline
 
 
 def normalize_username(username: str) -> str:
