@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -28,6 +28,19 @@ def outside_failure(exc: BaseException) -> str | None:
     if isinstance(exc, ConnectionError):
         return f"server unreachable: {first}"
     return None
+
+
+def start_metrics_server(port: int, **kwargs: Any) -> Any:
+    """prometheus_client's ``start_http_server`` (its return value), but a busy or forbidden port
+    raises a one-line :class:`ConfigError` (CONTRACTS §4) instead of an ``OSError`` traceback."""
+    from prometheus_client import start_http_server
+
+    from eggwatch.settings import ConfigError
+
+    try:
+        return start_http_server(port, **kwargs)
+    except OSError as exc:
+        raise ConfigError(f"cannot serve metrics on --metrics-port {port}: {exc.strerror or exc}") from None
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from eggwatch.settings import ConfigError
+from eggwatch.clikit import start_metrics_server
 from gateway.bus import Bus
 from gateway.device import Status
 from gateway.publisher import Publisher
@@ -98,7 +98,4 @@ class GatewayCollector:
 def serve_metrics(port: int, collector: GatewayCollector) -> None:
     registry = CollectorRegistry(auto_describe=True)
     registry.register(collector)  # type: ignore[arg-type]
-    try:
-        start_http_server(port, addr="127.0.0.1", registry=registry)
-    except OSError as exc:  # a busy port: one clear line (CONTRACTS §4), not a traceback
-        raise ConfigError(f"cannot serve metrics on --metrics-port {port}: {exc.strerror or exc}") from None
+    start_metrics_server(port, addr="127.0.0.1", registry=registry)

@@ -23,10 +23,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prometheus_client import start_http_server
-
+from eggwatch.clikit import start_metrics_server
 from eggwatch.deadletter import DeadLetters
-from eggwatch.settings import BrokerAddress, Settings
+from eggwatch.settings import BrokerAddress, ConfigError, Settings
 from eggwatch.spool import Spool, SpoolFull
 from eggwatch.store.base import TelemetryStore
 from eggwatch.store.errors import StoreServerError, StoreUnavailable
@@ -165,13 +164,12 @@ class IngestService:
             self._outage.failed()
         if self.options.metrics_port is not None:
             try:
-                self._http, _ = start_http_server(self.options.metrics_port, registry=self.metrics.registry)
-            except OSError as exc:  # busy port, no permission: one clear line, not a traceback
+                self._http, _ = start_metrics_server(
+                    self.options.metrics_port, registry=self.metrics.registry
+                )
+            except ConfigError:  # busy port, no permission: one clear line, not a traceback
                 self._shutdown()
-                raise ConnectionError(
-                    f"cannot serve metrics on --metrics-port {self.options.metrics_port}: "
-                    f"{exc.strerror or exc}"
-                ) from None
+                raise
         self._preparer = threading.Thread(
             target=self._guard, args=(self._prepare_loop,), name="ingest-prepare", daemon=True
         )

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from analytics.alerts.config import load_alerts_config
 from analytics.alerts.service import AlertService
 from analytics.malloc import keep_freed_memory
-from eggwatch.clikit import fail
+from eggwatch.clikit import fail, start_metrics_server
 from eggwatch.park import load_park
 from eggwatch.settings import ConfigError, load_settings
 from eggwatch.sql import make_engine, make_sessionmaker
@@ -47,14 +47,7 @@ def run_service(
                 fail("the detection pass failed (its reason is logged above)", code=1)
             return
         if metrics_port:
-            from prometheus_client import start_http_server
-
-            try:  # eggwatch_alert_passes_total, eggwatch_alert_notifications_total
-                start_http_server(metrics_port)
-            except OSError as exc:  # a busy port: one clear line (CONTRACTS §4), not a traceback
-                raise ConfigError(
-                    f"cannot serve metrics on --metrics-port {metrics_port}: {exc.strerror or exc}"
-                ) from None
+            start_metrics_server(metrics_port)  # eggwatch_alert_passes_total, …_notifications_total
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
