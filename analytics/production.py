@@ -10,8 +10,9 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   unless the counter read the same before and after them: then it counted nothing (a link down
   at night; a device that publishes only on change, repeated by the gateway: gateway/repeat.py),
   and they are 0.  The value the first hour starts from is the last one within
-  :data:`LOOKBACK_HOURS` before it;
-- water: ``water_l_total`` counters, summed over lines;
+  :data:`LOOKBACK_HOURS` before it.  An hour inside one tier's gap is a gap of the row
+  (:func:`sum_counters`);
+- water: ``water_l_total`` counters, summed over lines (as tiers);
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
   hour's min and max), summed over silos;
 - hens: ``hens_housed`` when reported, else the park's ``hens_placed`` minus cumulative ``mortality``;
@@ -119,6 +120,31 @@ def _sum_nan(parts: list[np.ndarray], n: int) -> np.ndarray:
     return np.where(np.isnan(stack).all(axis=0), np.nan, np.nansum(stack, axis=0))
 
 
+def sum_counters(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Sum of the hourly increases of several counters (a row's tiers, a house's water lines).
+
+    An hour inside a gap of any one counter (readings on both sides of it) is NaN, and what the
+    others counted in it moves to the hour the gap back-fills, with the missing counter's: a sum
+    of only some counters is neither the hour's figure nor a gap.  Before a counter's first
+    reading and after its last, the others are summed as they are (a new or a dead device).
+    """
+    if len(parts) < 2:
+        return _sum_nan(parts, n)
+    stack = np.vstack(parts)
+    known = ~np.isnan(stack)
+    idx = np.arange(n)
+    first = np.where(known.any(axis=1), known.argmax(axis=1), n)
+    last = n - 1 - known[:, ::-1].argmax(axis=1)
+    gap = (~known & (idx > first[:, None]) & (idx < last[:, None])).any(axis=0)
+    if not gap.any():
+        return _sum_nan(parts, n)
+    total = np.cumsum(np.nansum(stack, axis=0))
+    prev = np.maximum.accumulate(np.where(~gap, idx, -1))  # the last hour outside a gap, at or before
+    before = np.concatenate(([-1], prev[:-1]))
+    out = total - np.where(before >= 0, total[np.clip(before, 0, None)], 0.0)
+    return np.where(gap | ~known.any(axis=0), np.nan, out)
+
+
 def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> HourlyFrame:
     """Hourly figures of every house of ``park`` in ``[start, end)`` (hour-aligned, UTC)."""
     t0, t1 = floor_hour(start), floor_hour(end)
@@ -149,13 +175,13 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
                                "eggs": np.full((len(houses), len(row_ids), n), np.nan)})  # fmt: skip
     ridx = {r: i for i, r in enumerate(row_ids)}
     for (h, row), parts in per_row.items():
-        frame.eggs[h, ridx[row]] = _sum_nan(parts, n)
+        frame.eggs[h, ridx[row]] = sum_counters(parts, n)
 
     water: dict[int, list[np.ndarray]] = defaultdict(list)
     for s in _bucketed(store, park, "water_l_total", back, e_ms, "last"):
         water[hidx[s.unit]].append(counter_hourly(_on_grid(s, s_ms, n, lead)))
     for h, parts in water.items():
-        frame.water_l[h] = _sum_nan(parts, n)
+        frame.water_l[h] = sum_counters(parts, n)
 
     lows = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "min")}
     highs = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "max")}
