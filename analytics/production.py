@@ -79,10 +79,17 @@ def carried(last: np.ndarray) -> np.ndarray:
     return np.where(same, last[np.clip(before, 0, None)], last)
 
 
-def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarray:
+def counter_hourly(
+    last: np.ndarray, peak: np.ndarray | None = None, max_per_day: float | None = None, first_span_h: int = 1
+) -> np.ndarray:
     """Hourly increases of a cumulative counter from its hourly last values (grid with one leading
     hour of history).  Missing hours are NaN, the first known hour after a gap holding the
-    back-fill, unless the readings on both sides of the gap are equal (:func:`carried`: then 0)."""
+    back-fill, unless the readings on both sides of the gap are equal (:func:`carried`: then 0).
+
+    With ``max_per_day`` (an egg counter: the house's hens), a step that would count more than that
+    per day plus a day's worth is not an increase but a new counter (a device replaced, starting
+    from any value): NaN.  ``first_span_h``: the hours the leading slot stands for (the lookback).
+    """
     n = last.size - 1
     out = np.full(n, np.nan)
     last = carried(last)
@@ -91,12 +98,19 @@ def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarr
         return out
     vals = last[known]
     wrap = guess_wrap(float(np.nanmax(vals)))
-    inc = increases(vals, wrap=wrap)
+    limit = None
+    if max_per_day:
+        span_h = np.diff(known).astype(np.float64)
+        span_h[0] += (first_span_h - 1) if known[0] == 0 else 0
+        limit = max_per_day * (1.0 + span_h / 24.0)
+    inc = increases(vals, wrap=wrap, limit=limit)
     if peak is not None:
         # A reset inside the hour: the counter first rose to the hour's peak, then restarted.
         prev, cur, top = vals[:-1], vals[1:], peak[known[1:]]
         reset = (cur < prev) & (inc == cur) & (top > prev)
         inc = np.where(reset, (top - prev) + cur, inc)
+    if limit is not None:
+        inc = np.where(inc > limit, np.nan, inc)
     out[known[1:] - 1] = inc
     return out
 
@@ -166,7 +180,10 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
     for s in _bucketed(store, park, "eggs_total", back, e_ms, "last"):
         row = s.tags.get("row") or s.device
         peak = peaks.get(_key(s))
-        inc = counter_hourly(_on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n))
+        hens = park.houses[hidx[s.unit]].hens_placed or None  # no row lays more eggs a day
+        inc = counter_hourly(
+            _on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n), hens, lead
+        )
         per_row[(hidx[s.unit], row)].append(inc)
         rows_seen.add(row)
     if rows_seen != set(row_ids):  # rows named otherwise than "01".."NN"

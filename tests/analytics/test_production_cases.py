@@ -63,3 +63,37 @@ def test_a_tier_offline_makes_its_row_a_gap_that_back_fills(store: TelemetryStor
     store.write(pts)
     row = hours(store, park).eggs[0, 0]  # type: ignore[attr-defined]
     assert np.isnan(row[1:4]).all() and row[[0, 4, 5]].tolist() == [120, 480, 120]
+
+
+def _counter(park: Park, start: float, jump_at: int | None = None, jump_to: float = 0) -> list[Point]:
+    """Row 01's counter, +10 every 10 minutes from 2 h before the frame; at ``jump_at`` (a step in
+    10-minute units) it reads ``jump_to`` and counts on from there."""
+    out, v = [], start
+    for k in range(-12, 36):
+        v = jump_to if k == jump_at else v
+        out.append(at(park, "ec-1", k / 6, "eggs_total", v, row="01"))
+        v += 10
+    return out
+
+
+@pytest.mark.parametrize(
+    ("start", "jump_to", "hour3"),
+    [
+        (12_000, 3_000_000, None),  # replaced, same device id, new counter far above: was 2,987,730 eggs
+        (12_000, 5_000, None),  # ... below: was 5,050 eggs (read as a reset that counted 5,000)
+        (60_000, 0, 50),  # a 32-bit counter reset at 60,240: was 5,256 eggs (read as a 16-bit wrap)
+    ],
+)
+def test_a_counter_that_jumps_beyond_the_flock_is_a_new_counter(
+    store: TelemetryStore, park: Park, start: float, jump_to: float, hour3: float | None
+) -> None:
+    store.write(_counter(park, start, jump_at=21, jump_to=jump_to))  # 03:30
+    row = hours(store, park).eggs[0, 0]  # type: ignore[attr-defined]
+    assert row[[0, 1, 2, 4, 5]].tolist() == [60] * 5
+    assert np.isnan(row[3]) if hour3 is None else row[3] == hour3
+
+
+def test_wraps_at_the_hour_still_count(store: TelemetryStore, park: Park) -> None:
+    # 65,535 is the last reading of hour 1 (at 01:50); a 16-bit wrap is still a wrap with the limit.
+    store.write(_counter(park, 65_535 - 10 * 23, jump_at=12, jump_to=9))
+    assert hours(store, park).eggs[0, 0].tolist() == [60] * 6  # type: ignore[attr-defined]
