@@ -14,7 +14,8 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   (:func:`sum_counters`);
 - water: ``water_l_total`` counters, summed over lines (as tiers);
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
-  hour's min and max), summed over silos;
+  hour's min and max; what left during a gap lands in the hour after it, as a counter's back-fill),
+  summed over silos;
 - hens: ``hens_housed`` when reported, else the park's ``hens_placed`` minus cumulative ``mortality``;
 - temperature: the hourly mean of ``temp_c``; age from the park's placement data.
 
@@ -116,8 +117,14 @@ def counter_hourly(
 
 
 def silo_used_hourly(last: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Feed that left a silo each hour from its weight: decreases count, refills (increases) do not."""
-    prev, cur = last[:-1], last[1:]
+    """Feed that left a silo each hour from its weight: decreases count, refills (increases) do not.
+
+    Like a counter's, what left during hours without a reading lands in the first hour after them
+    (from the last weight before), and a silence between two equal weights used nothing."""
+    last = carried(last)
+    known = ~np.isnan(last)
+    seen = np.maximum.accumulate(np.where(known, np.arange(last.size), -1))
+    prev, cur = np.where(seen >= 0, last[np.clip(seen, 0, None)], np.nan)[:-1], last[1:]
     plain = np.clip(prev - cur, 0.0, None)
     # Refilled within the hour: eaten down to the hour's minimum, refilled, eaten from its maximum.
     refill = cur > prev
@@ -203,13 +210,13 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
     lows = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "min")}
     highs = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "max")}
     feed: dict[int, list[np.ndarray]] = defaultdict(list)
-    for s in _bucketed(store, park, "feed_kg", q0, e_ms, "last"):
-        last = _on_grid(s, s_ms, n)
+    for s in _bucketed(store, park, "feed_kg", back, e_ms, "last"):
+        last = _on_grid(s, s_ms, n, lead)
         lo = _on_grid(lows[_key(s)], s_ms, n) if _key(s) in lows else last
         hi = _on_grid(highs[_key(s)], s_ms, n) if _key(s) in highs else last
         feed[hidx[s.unit]].append(silo_used_hourly(last, lo, hi))
     for h, parts in feed.items():
-        frame.feed_kg[h] = _sum_nan(parts, n)
+        frame.feed_kg[h] = sum_counters(parts, n)
 
     temps: dict[int, list[np.ndarray]] = defaultdict(list)
     for s in _bucketed(store, park, "temp_c", s_ms, e_ms, "mean"):

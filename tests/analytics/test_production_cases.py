@@ -97,3 +97,18 @@ def test_wraps_at_the_hour_still_count(store: TelemetryStore, park: Park) -> Non
     # 65,535 is the last reading of hour 1 (at 01:50); a 16-bit wrap is still a wrap with the limit.
     store.write(_counter(park, 65_535 - 10 * 23, jump_at=12, jump_to=9))
     assert hours(store, park).eggs[0, 0].tolist() == [60] * 6  # type: ignore[attr-defined]
+
+
+def test_feed_eaten_while_the_silo_scale_was_silent_lands_after(store: TelemetryStore, park: Park) -> None:
+    # Reproduction: the scale silent in hours 1-3 (5 kg every 10 min eaten) and a refill at 04:50
+    # gave hours 1-4 no feed at all: the day lost 120 kg.  Now hour 4 holds what left since 00:50
+    # but the 5 kg eaten during the refill sample (unseen); silo b, never silent, is summed in.
+    pts, w = [], 5000.0
+    for k in range(-12, 36):
+        w -= 5 - (1000 if k == 29 else 0)
+        if not 6 <= k < 24:
+            pts.append(at(park, "silo-1", k / 6, "feed_kg", w, silo="a"))
+        pts.append(at(park, "silo-1", k / 6, "feed_kg", 9000 - 2 * k, silo="b"))
+    store.write(pts)
+    feed = hours(store, park).feed_kg[0]  # type: ignore[attr-defined]
+    assert np.isnan(feed[1:4]).all() and feed[[0, 4, 5]].tolist() == [42, 115 + 48, 42]
