@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from analytics.figures import house_figures
 from analytics.production import load_hourly
 from eggwatch.park import House, Park
 from eggwatch.store.base import Point, TelemetryStore
@@ -112,3 +113,38 @@ def test_feed_eaten_while_the_silo_scale_was_silent_lands_after(store: Telemetry
     store.write(pts)
     feed = hours(store, park).feed_kg[0]  # type: ignore[attr-defined]
     assert np.isnan(feed[1:4]).all() and feed[[0, 4, 5]].tolist() == [42, 115 + 48, 42]
+
+
+def test_per_hen_figures_only_for_whole_local_days(store: TelemetryStore, park: Park) -> None:
+    # Asia/Shanghai: local days start at 16:00 UTC.  Rows 01 and 02 count 24 and 18 eggs an hour;
+    # row 02 goes silent at 20:00 local on the 10th and back-fills at 02:00 on the 11th.
+    local_midnight = dt.datetime(2026, 3, 9, 16, tzinfo=dt.UTC)
+    pts = []
+    for k in range(-12, 50 * 6):
+        t = int((local_midnight + dt.timedelta(minutes=10 * k)).timestamp() * 1000)
+        pts.append(
+            Point(park.site, "house-01", "ec-1", Reading(t, "eggs_total", 10_000 + 4 * k, {"row": "01"}))
+        )
+        if not 20 * 6 <= k < 26 * 6:
+            pts.append(
+                Point(park.site, "house-01", "ec-2", Reading(t, "eggs_total", 20_000 + 3 * k, {"row": "02"}))
+            )
+    store.write(pts)
+    cut = house_figures(
+        store, park, dt.datetime(2026, 3, 10, tzinfo=dt.UTC), dt.datetime(2026, 3, 12, tzinfo=dt.UTC)
+    )
+    first, whole, last = cut[0].days
+    assert (first.day, first.eggs, first.hen_day_pct, first.complete) == (
+        dt.date(2026, 3, 10),
+        12 * 42 + 4 * 24,
+        None,
+        False,
+    )
+    assert last.hen_day_pct is None and last.water_ml_per_hen is None and last.feed_g_per_hen is None
+    assert whole.day == dt.date(2026, 3, 11) and whole.hen_day_pct == 108.0 and whole.complete is False
+    (days,) = (
+        h.days for h in house_figures(store, park, local_midnight, local_midnight + dt.timedelta(days=2))
+    )
+    # The 10th misses row 02's last four hours (they back-fill into the 11th): not complete either.
+    assert [d.hen_day_pct for d in days] == [93.6, 108.0]  # 24 x 24 + 20 x 18, 24 x 24 + 28 x 18
+    assert [d.complete for d in days] == [False, False]
