@@ -16,7 +16,8 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
   hour's min and max; what left during a gap lands in the hour after it, as a counter's back-fill),
   summed over silos;
-- hens: ``hens_housed`` when reported, else the park's ``hens_placed`` minus cumulative ``mortality``;
+- hens: ``hens_housed`` when reported (carried forward from its last report within the lookback),
+  else the park's ``hens_placed`` minus cumulative ``mortality``;
 - temperature: the hourly mean of ``temp_c``; age from the park's placement data.
 
 :func:`house_figures` (in :mod:`analytics.figures`) builds the API's and web page's figures on top.
@@ -236,8 +237,15 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
 def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int, e_ms: int, n: int) -> None:
     hidx = {h.unit: i for i, h in enumerate(park.houses)}
     reported = np.zeros(len(park.houses), dtype=bool)
-    for s in _bucketed(store, park, "hens_housed", s_ms, e_ms, "last"):
-        frame.hens[hidx[s.unit]] = _on_grid(s, s_ms, n)[1:]
+    # A controller's count holds until it reports another (many report on change only): carried
+    # forward from its last report within the lookback.
+    lead = LOOKBACK_HOURS
+    for s in _bucketed(store, park, "hens_housed", s_ms - lead * HOUR_MS, e_ms, "last"):
+        grid = _on_grid(s, s_ms, n, lead)
+        seen = np.maximum.accumulate(np.where(np.isnan(grid), -1, np.arange(grid.size)))
+        if seen[-1] < 0:
+            continue
+        frame.hens[hidx[s.unit]] = np.where(seen >= 0, grid[np.clip(seen, 0, None)], np.nan)[1:]
         reported[hidx[s.unit]] = True
     if not park.houses or reported.all():
         return

@@ -148,3 +148,11 @@ def test_per_hen_figures_only_for_whole_local_days(store: TelemetryStore, park: 
     # The 10th misses row 02's last four hours (they back-fill into the 11th): not complete either.
     assert [d.hen_day_pct for d in days] == [93.6, 108.0]  # 24 x 24 + 20 x 18, 24 x 24 + 28 x 18
     assert [d.complete for d in days] == [False, False]
+
+
+def test_a_controller_count_holds_until_its_next_report(store: TelemetryStore, park: Park) -> None:
+    # Reproduction: a controller reporting hens_housed on change (06:00 local, 22:00 UTC) left 23
+    # of the day's 24 hours without hens, so no hen-day % until 06:00.
+    store.write([at(park, "controller-1", h, "hens_housed", 990 - d) for d, h in enumerate((-26, -2, 22))])
+    hens = load_hourly(store, park, T0, T0 + dt.timedelta(hours=24)).hens[0]
+    assert hens.tolist() == [989] * 22 + [988] * 2
