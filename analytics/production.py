@@ -12,7 +12,7 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   and they are 0.  The value the first hour starts from is the last one within
   :data:`LOOKBACK_HOURS` before it.  An hour inside one tier's gap is a gap of the row
   (:func:`sum_counters`);
-- water: ``water_l_total`` counters, summed over lines (as tiers);
+- water: ``water_l_total`` counters (resets inside an hour as eggs), summed over lines (as tiers);
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
   hour's min and max; what left during a gap lands in the hour after it, as a counter's back-fill),
   summed over silos;
@@ -203,8 +203,12 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
         frame.eggs[h, ridx[row]] = sum_counters(parts, n)
 
     water: dict[int, list[np.ndarray]] = defaultdict(list)
+    water_peaks = {_key(s): s for s in _bucketed(store, park, "water_l_total", q0, e_ms, "max")}
     for s in _bucketed(store, park, "water_l_total", back, e_ms, "last"):
-        water[hidx[s.unit]].append(counter_hourly(_on_grid(s, s_ms, n, lead)))
+        peak = water_peaks.get(_key(s))  # a meter power-cycled inside an hour, as an egg counter
+        water[hidx[s.unit]].append(
+            counter_hourly(_on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n))
+        )
     for h, parts in water.items():
         frame.water_l[h] = sum_counters(parts, n)
 

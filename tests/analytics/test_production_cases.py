@@ -156,3 +156,16 @@ def test_a_controller_count_holds_until_its_next_report(store: TelemetryStore, p
     store.write([at(park, "controller-1", h, "hens_housed", 990 - d) for d, h in enumerate((-26, -2, 22))])
     hens = load_hourly(store, park, T0, T0 + dt.timedelta(hours=24)).hens[0]
     assert hens.tolist() == [989] * 22 + [988] * 2
+
+
+def test_a_water_meter_reset_inside_an_hour_counts_what_it_showed_before(
+    store: TelemetryStore, park: Park
+) -> None:
+    # Reproduction: 50 l every 10 minutes, the meter power-cycled at 03:25 (reads 0 at 03:30): the
+    # hour gave 100 l, only what it counted since the restart; 150 l before it are now counted too.
+    pts, v = [], 40_000.0
+    for k in range(-12, 36):
+        v = 0.0 if k == 21 else v + 50
+        pts.append(at(park, "water-1", k / 6, "water_l_total", v, line="1"))
+    store.write(pts)
+    assert hours(store, park).water_l[0].tolist() == [300, 300, 300, 250, 300, 300]  # type: ignore[attr-defined]
