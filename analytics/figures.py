@@ -83,9 +83,9 @@ def _per_hen(value: float | np.ndarray, hens: float, scale: float) -> float | No
 
 def _hours_in(day: date, tz: tzinfo) -> int:
     """Hours in ``day`` in time zone ``tz`` (23 or 25 on a daylight-saving change)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=tz)
-    end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=tz)
-    return round((end - start).total_seconds() / 3600)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+    end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=tz).timestamp()
+    return round((end - start) / 3600)  # timestamps: aware datetimes of one zone subtract as wall time
 
 
 def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
