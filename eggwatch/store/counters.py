@@ -5,7 +5,9 @@ after a power cycle.  Between two consecutive readings ``a`` then ``b``:
 
 - ``b >= a``: the increase is ``b - a``;
 - ``b < a`` and ``a`` was near the register's maximum (``wrap``): it wrapped, ``wrap + 1 - a + b``;
-- otherwise it was reset and counted ``b`` since the restart.
+- otherwise it was reset and counted ``b`` since the restart;
+- with a ``limit`` (what the counter can plausibly count in the step), a wrap that would count
+  more is a reset instead (a 32-bit counter restarting near 60,000 is no 16-bit wrap).
 """
 
 from __future__ import annotations
