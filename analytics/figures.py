@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,9 @@ def _list(a: np.ndarray, digits: int = 1) -> list[float | None]:
 @dataclass(frozen=True)
 class DayFigures:
     day: date  # local calendar day (park time zone)
-    complete: bool  # every hour of the day had data
+    complete: bool  # the whole day is in the window and every hour of every row had data
+    # eggs, water and feed: sums over the day's hours in the window; the per-hen figures (hen-day %,
+    # water and feed per hen) only for a whole day (None for a day the window cuts)
     eggs: float | None
     eggs_by_row: dict[str, float | None]
     hens: float | None
@@ -79,6 +81,13 @@ def _per_hen(value: float | np.ndarray, hens: float, scale: float) -> float | No
     return round(v * scale / hens, 1)
 
 
+def _hours_in(day: date, tz: tzinfo) -> int:
+    """Hours in ``day`` in time zone ``tz`` (23 or 25 on a daylight-saving change)."""
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+    end = datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=tz).timestamp()
+    return round((end - start) / 3600)  # timestamps: aware datetimes of one zone subtract as wall time
+
+
 def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
     hours = [frame.hour_start(i) for i in range(frame.n_hours)]
     tz = park.tz
@@ -105,7 +114,10 @@ def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
             )
             water = _nan_sum(frame.water_l[i, sel], 0)
             feed = _nan_sum(frame.feed_kg[i, sel], 0)
-            complete = n_hours == 24 and not np.isnan(eggs[sel]).any()
+            # Per-hen figures only for a whole local day: a frame cut at 00:00 UTC gave 08:00-24:00
+            # local a hen-day % of 38.4 (and the next day's 00:00-08:00 one of 4.8) for 57.6.
+            whole = n_hours == _hours_in(date.fromordinal(int(d)), tz)
+            complete = whole and not np.isnan(eggs_rows[:, sel]).any()
             days.append(
                 DayFigures(
                     day=date.fromordinal(int(d)),
@@ -115,13 +127,13 @@ def figures_from_frame(frame: HourlyFrame, park: Park) -> list[HouseFigures]:
                         r: _list(_nan_sum(eggs_rows[k, sel], 0)[None], 0)[0] for k, r in enumerate(present)
                     },
                     hens=None if np.isnan(hens) else round(hens),
-                    hen_day_pct=_per_hen(day_eggs, hens, 100.0),
+                    hen_day_pct=_per_hen(day_eggs, hens, 100.0) if whole else None,
                     standard_hen_day_pct=None if np.isnan(age) else round(float(c.hen_day(age)), 1),
-                    water_ml_per_hen=_per_hen(water, hens, 1000.0),
+                    water_ml_per_hen=_per_hen(water, hens, 1000.0) if whole else None,
                     standard_water_ml_per_hen=None
                     if np.isnan(age)
                     else _list(c.water_ml(np.array([age])))[0],
-                    feed_g_per_hen=_per_hen(feed, hens, 1000.0),
+                    feed_g_per_hen=_per_hen(feed, hens, 1000.0) if whole else None,
                     standard_feed_g_per_hen=None if np.isnan(age) else _list(c.feed_g(np.array([age])))[0],
                 )
             )

@@ -10,11 +10,14 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   unless the counter read the same before and after them: then it counted nothing (a link down
   at night; a device that publishes only on change, repeated by the gateway: gateway/repeat.py),
   and they are 0.  The value the first hour starts from is the last one within
-  :data:`LOOKBACK_HOURS` before it;
-- water: ``water_l_total`` counters, summed over lines;
+  :data:`LOOKBACK_HOURS` before it.  An hour inside one tier's gap is a gap of the row
+  (:func:`sum_counters`);
+- water: ``water_l_total`` counters (resets inside an hour as eggs), summed over lines (as tiers);
 - feed: ``feed_kg`` silo weights: what left the silo (a refill within the hour is bridged by the
-  hour's min and max), summed over silos;
-- hens: ``hens_housed`` when reported, else the park's ``hens_placed`` minus cumulative ``mortality``;
+  hour's min and max; what left during a gap lands in the hour after it, as a counter's back-fill),
+  summed over silos;
+- hens: ``hens_housed`` when reported (carried forward from its last report within the lookback),
+  else the park's ``hens_placed`` minus cumulative ``mortality``;
 - temperature: the hourly mean of ``temp_c``; age from the park's placement data.
 
 :func:`house_figures` (in :mod:`analytics.figures`) builds the API's and web page's figures on top.
@@ -78,10 +81,17 @@ def carried(last: np.ndarray) -> np.ndarray:
     return np.where(same, last[np.clip(before, 0, None)], last)
 
 
-def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarray:
+def counter_hourly(
+    last: np.ndarray, peak: np.ndarray | None = None, max_per_day: float | None = None, first_span_h: int = 1
+) -> np.ndarray:
     """Hourly increases of a cumulative counter from its hourly last values (grid with one leading
     hour of history).  Missing hours are NaN, the first known hour after a gap holding the
-    back-fill, unless the readings on both sides of the gap are equal (:func:`carried`: then 0)."""
+    back-fill, unless the readings on both sides of the gap are equal (:func:`carried`: then 0).
+
+    With ``max_per_day`` (an egg counter: the house's hens), a step that would count more than that
+    per day plus a day's worth is not an increase but a new counter (a device replaced, starting
+    from any value): NaN.  ``first_span_h``: the hours the leading slot stands for (the lookback).
+    """
     n = last.size - 1
     out = np.full(n, np.nan)
     last = carried(last)
@@ -90,19 +100,32 @@ def counter_hourly(last: np.ndarray, peak: np.ndarray | None = None) -> np.ndarr
         return out
     vals = last[known]
     wrap = guess_wrap(float(np.nanmax(vals)))
-    inc = increases(vals, wrap=wrap)
+    limit = None
+    if max_per_day:
+        span_h = np.diff(known).astype(np.float64)
+        span_h[0] += (first_span_h - 1) if known[0] == 0 else 0
+        limit = max_per_day * (1.0 + span_h / 24.0)
+    inc = increases(vals, wrap=wrap, limit=limit)
     if peak is not None:
         # A reset inside the hour: the counter first rose to the hour's peak, then restarted.
         prev, cur, top = vals[:-1], vals[1:], peak[known[1:]]
         reset = (cur < prev) & (inc == cur) & (top > prev)
         inc = np.where(reset, (top - prev) + cur, inc)
+    if limit is not None:
+        inc = np.where(inc > limit, np.nan, inc)
     out[known[1:] - 1] = inc
     return out
 
 
 def silo_used_hourly(last: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Feed that left a silo each hour from its weight: decreases count, refills (increases) do not."""
-    prev, cur = last[:-1], last[1:]
+    """Feed that left a silo each hour from its weight: decreases count, refills (increases) do not.
+
+    Like a counter's, what left during hours without a reading lands in the first hour after them
+    (from the last weight before), and a silence between two equal weights used nothing."""
+    last = carried(last)
+    known = ~np.isnan(last)
+    seen = np.maximum.accumulate(np.where(known, np.arange(last.size), -1))
+    prev, cur = np.where(seen >= 0, last[np.clip(seen, 0, None)], np.nan)[:-1], last[1:]
     plain = np.clip(prev - cur, 0.0, None)
     # Refilled within the hour: eaten down to the hour's minimum, refilled, eaten from its maximum.
     refill = cur > prev
@@ -117,6 +140,31 @@ def _sum_nan(parts: list[np.ndarray], n: int) -> np.ndarray:
         return np.full(n, np.nan)
     stack = np.vstack(parts)
     return np.where(np.isnan(stack).all(axis=0), np.nan, np.nansum(stack, axis=0))
+
+
+def sum_counters(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Sum of the hourly increases of several counters (a row's tiers, a house's water lines).
+
+    An hour inside a gap of any one counter (readings on both sides of it) is NaN, and what the
+    others counted in it moves to the hour the gap back-fills, with the missing counter's: a sum
+    of only some counters is neither the hour's figure nor a gap.  Before a counter's first
+    reading and after its last, the others are summed as they are (a new or a dead device).
+    """
+    if len(parts) < 2:
+        return _sum_nan(parts, n)
+    stack = np.vstack(parts)
+    known = ~np.isnan(stack)
+    idx = np.arange(n)
+    first = np.where(known.any(axis=1), known.argmax(axis=1), n)
+    last = n - 1 - known[:, ::-1].argmax(axis=1)
+    gap = (~known & (idx > first[:, None]) & (idx < last[:, None])).any(axis=0)
+    if not gap.any():
+        return _sum_nan(parts, n)
+    total = np.cumsum(np.nansum(stack, axis=0))
+    prev = np.maximum.accumulate(np.where(~gap, idx, -1))  # the last hour outside a gap, at or before
+    before = np.concatenate(([-1], prev[:-1]))
+    out = total - np.where(before >= 0, total[np.clip(before, 0, None)], 0.0)
+    return np.where(gap | ~known.any(axis=0), np.nan, out)
 
 
 def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> HourlyFrame:
@@ -140,7 +188,10 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
     for s in _bucketed(store, park, "eggs_total", back, e_ms, "last"):
         row = s.tags.get("row") or s.device
         peak = peaks.get(_key(s))
-        inc = counter_hourly(_on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n))
+        hens = park.houses[hidx[s.unit]].hens_placed or None  # no row lays more eggs a day
+        inc = counter_hourly(
+            _on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n), hens, lead
+        )
         per_row[(hidx[s.unit], row)].append(inc)
         rows_seen.add(row)
     if rows_seen != set(row_ids):  # rows named otherwise than "01".."NN"
@@ -149,24 +200,28 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
                                "eggs": np.full((len(houses), len(row_ids), n), np.nan)})  # fmt: skip
     ridx = {r: i for i, r in enumerate(row_ids)}
     for (h, row), parts in per_row.items():
-        frame.eggs[h, ridx[row]] = _sum_nan(parts, n)
+        frame.eggs[h, ridx[row]] = sum_counters(parts, n)
 
     water: dict[int, list[np.ndarray]] = defaultdict(list)
+    water_peaks = {_key(s): s for s in _bucketed(store, park, "water_l_total", q0, e_ms, "max")}
     for s in _bucketed(store, park, "water_l_total", back, e_ms, "last"):
-        water[hidx[s.unit]].append(counter_hourly(_on_grid(s, s_ms, n, lead)))
+        peak = water_peaks.get(_key(s))  # a meter power-cycled inside an hour, as an egg counter
+        water[hidx[s.unit]].append(
+            counter_hourly(_on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n))
+        )
     for h, parts in water.items():
-        frame.water_l[h] = _sum_nan(parts, n)
+        frame.water_l[h] = sum_counters(parts, n)
 
     lows = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "min")}
     highs = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "max")}
     feed: dict[int, list[np.ndarray]] = defaultdict(list)
-    for s in _bucketed(store, park, "feed_kg", q0, e_ms, "last"):
-        last = _on_grid(s, s_ms, n)
+    for s in _bucketed(store, park, "feed_kg", back, e_ms, "last"):
+        last = _on_grid(s, s_ms, n, lead)
         lo = _on_grid(lows[_key(s)], s_ms, n) if _key(s) in lows else last
         hi = _on_grid(highs[_key(s)], s_ms, n) if _key(s) in highs else last
         feed[hidx[s.unit]].append(silo_used_hourly(last, lo, hi))
     for h, parts in feed.items():
-        frame.feed_kg[h] = _sum_nan(parts, n)
+        frame.feed_kg[h] = sum_counters(parts, n)
 
     temps: dict[int, list[np.ndarray]] = defaultdict(list)
     for s in _bucketed(store, park, "temp_c", s_ms, e_ms, "mean"):
@@ -186,8 +241,15 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
 def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int, e_ms: int, n: int) -> None:
     hidx = {h.unit: i for i, h in enumerate(park.houses)}
     reported = np.zeros(len(park.houses), dtype=bool)
-    for s in _bucketed(store, park, "hens_housed", s_ms, e_ms, "last"):
-        frame.hens[hidx[s.unit]] = _on_grid(s, s_ms, n)[1:]
+    # A controller's count holds until it reports another (many report on change only): carried
+    # forward from its last report within the lookback.
+    lead = LOOKBACK_HOURS
+    for s in _bucketed(store, park, "hens_housed", s_ms - lead * HOUR_MS, e_ms, "last"):
+        grid = _on_grid(s, s_ms, n, lead)
+        seen = np.maximum.accumulate(np.where(np.isnan(grid), -1, np.arange(grid.size)))
+        if seen[-1] < 0:
+            continue
+        frame.hens[hidx[s.unit]] = np.where(seen >= 0, grid[np.clip(seen, 0, None)], np.nan)[1:]
         reported[hidx[s.unit]] = True
     if not park.houses or reported.all():
         return

@@ -5,7 +5,9 @@ after a power cycle.  Between two consecutive readings ``a`` then ``b``:
 
 - ``b >= a``: the increase is ``b - a``;
 - ``b < a`` and ``a`` was near the register's maximum (``wrap``): it wrapped, ``wrap + 1 - a + b``;
-- otherwise it was reset and counted ``b`` since the restart.
+- otherwise it was reset and counted ``b`` since the restart;
+- with a ``limit`` (what the counter can plausibly count in the step), a wrap that would count
+  more is a reset instead (a 32-bit counter restarting near 60,000 is no 16-bit wrap).
 """
 
 from __future__ import annotations
@@ -16,8 +18,17 @@ WRAP_U16 = float(2**16 - 1)
 WRAP_U32 = float(2**32 - 1)
 
 
-def increases(values: np.ndarray, wrap: float | None = None, near_wrap: float = 0.9) -> np.ndarray:
-    """Per-step increases of a counter series (length ``len(values) - 1``; NaNs propagate)."""
+def increases(
+    values: np.ndarray,
+    wrap: float | None = None,
+    near_wrap: float = 0.9,
+    limit: np.ndarray | float | None = None,
+) -> np.ndarray:
+    """Per-step increases of a counter series (length ``len(values) - 1``; NaNs propagate).
+
+    ``limit`` (per step) is the most the counter can plausibly have counted: a drop read as a wrap
+    would count more is a reset instead (a 32-bit counter reset at 60,000 is no 16-bit wrap).
+    """
     v = np.asarray(values, dtype=np.float64)
     if v.size < 2:
         return np.zeros(0)
@@ -26,6 +37,8 @@ def increases(values: np.ndarray, wrap: float | None = None, near_wrap: float = 
     dropped = d < 0
     if wrap is not None:
         wrapped = dropped & (a >= near_wrap * wrap)
+        if limit is not None:
+            wrapped &= wrap + 1.0 - a + b <= limit
         d = np.where(wrapped, wrap + 1.0 - a + b, d)
         dropped &= ~wrapped
     return np.where(dropped, b, d)

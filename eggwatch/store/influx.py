@@ -12,6 +12,9 @@ line of its measurement at once; otherwise, when the message does not name them,
 halves: writes are idempotent) and reported with the server's reason.  Any other refusal (a 404
 for a missing DBRP mapping or bucket, a 400 about a parameter, 405, ...) is a misconfigured
 store, not bad data: :class:`StoreUnavailable`, so the caller keeps the readings (spools them).
+
+Queries ask for chunked answers (10,000 rows a chunk, joined here): a plain answer stops at the
+server's ``max-row-limit`` with only a ``partial`` flag; one still cut short raises.
 """
 
 from __future__ import annotations
@@ -311,14 +314,14 @@ class InfluxStore:
             raise StoreUnavailable(f"InfluxDB query failed: {exc}") from exc
 
     def _statement(self, q: str) -> dict[str, object]:
-        resp = self._post_query(q, epoch="ms")
+        # Chunked: a non-chunked answer stops at the server's max-row-limit (10,000 rows where it
+        # is set) and only flags the cut with "partial"; chunks have no such limit.
+        resp = self._post_query(q, epoch="ms", chunked="true", chunk_size=str(influxql.CHUNK_ROWS))
         if resp.status_code >= 500:
             raise StoreUnavailable(f"InfluxDB query failed: HTTP {resp.status_code} {resp.text[:200]}")
-        doc = resp.json()
-        if resp.status_code != 200 or "error" in doc:
-            raise RuntimeError(f"InfluxDB query failed: {doc.get('error', resp.text[:200])}")
-        result: dict[str, object] = doc["results"][0]
-        return result
+        if resp.status_code != 200:
+            raise RuntimeError(f"InfluxDB query failed: {_error_text(resp.text)[:200]}")
+        return influxql.merge_chunks(resp.content)
 
     def query(self, q: Query) -> list[Series]:
         if (q.units is not None and not q.units) or (q.devices is not None and not q.devices):

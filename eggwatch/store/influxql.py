@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import orjson
 
 from eggwatch.store.base import Query, Series
 
 TOPIC_TAGS = ("site", "unit", "device")
+CHUNK_ROWS = 10_000  # rows per chunk of a chunked /query answer
 
 
 def quote_ident(name: str) -> str:
@@ -43,6 +45,38 @@ def select(q: Query) -> str:
         f'SELECT {q.agg}("value") FROM {measurement} WHERE {cond} '
         f"GROUP BY time({int(q.bucket_ms)}ms), * fill(none)"
     )
+
+
+def _ident(series: dict[str, Any]) -> tuple[Any, Any]:
+    return series.get("name"), series.get("tags")
+
+
+def merge_chunks(body: bytes) -> dict[str, Any]:
+    """The one statement result of a ``chunked=true`` answer (JSON documents, one a line).
+
+    A series longer than a chunk continues in the next one (same name and tags): its values are
+    joined.  An answer whose last result is still ``partial`` was cut short (a server that does not
+    chunk stops at its ``max-row-limit``): that raises rather than return part of the data.
+    """
+    series: list[dict[str, Any]] = []
+    result: dict[str, Any] = {}
+    for line in body.splitlines():
+        if not line.strip():
+            continue
+        doc = orjson.loads(line)
+        if "error" in doc:
+            raise RuntimeError(f"InfluxDB query failed: {doc['error']}")
+        for result in doc.get("results") or [{}]:
+            if "error" in result:
+                raise RuntimeError(f"InfluxDB query failed: {result['error']}")
+            for s in result.get("series") or []:
+                if series and _ident(series[-1]) == _ident(s):
+                    series[-1].setdefault("values", []).extend(s.get("values") or [])
+                else:
+                    series.append(s)
+    if result.get("partial"):
+        raise RuntimeError(f"InfluxDB cut the answer short (max-row-limit?) after {len(series)} series")
+    return {"series": series} if series else {}
 
 
 def to_series(metric: str, result: dict[str, Any]) -> list[Series]:

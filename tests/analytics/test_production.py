@@ -202,3 +202,13 @@ def test_figures_from_a_frame_use_local_days() -> None:
     assert not fig.days[0].complete and full.complete
     assert full.hen_day_pct == pytest.approx(90, abs=3)
     assert full.water_ml_per_hen == pytest.approx(220, rel=0.05)
+
+
+def test_a_local_day_has_its_own_number_of_hours() -> None:
+    from zoneinfo import ZoneInfo
+
+    from analytics.figures import _hours_in
+
+    ny = ZoneInfo("America/New_York")
+    assert [_hours_in(dt.date(2026, 3, 8), ny), _hours_in(dt.date(2026, 11, 1), ny)] == [23, 25]
+    assert _hours_in(dt.date(2026, 3, 8), ZoneInfo("Asia/Shanghai")) == 24

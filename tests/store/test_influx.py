@@ -14,6 +14,7 @@ from eggwatch.deadletter import DeadLetters
 from eggwatch.store.base import Point, Query
 from eggwatch.store.errors import StoreRejected, StoreServerError, StoreUnavailable
 from eggwatch.store.influx import InfluxStore, default_gzip_level
+from eggwatch.store.influxql import merge_chunks
 from eggwatch.wire import Reading, _new_reading
 from tests.support.faultproxy import FaultProxy
 from tests.support.servers import Influxd, free_port
@@ -251,3 +252,15 @@ def test_isolate_never_blames_lines_when_the_server_fails_everything(
             store.isolate(lines)
     finally:
         proxy.close()
+
+
+def test_chunks_join_and_a_cut_answer_raises() -> None:
+    def doc(values: list[list[int]], partial: bool) -> bytes:
+        series = {"name": "m", "tags": {"unit": "h"}, "columns": ["time", "v"], "values": values}
+        return orjson.dumps({"results": [{"statement_id": 0, "series": [series], "partial": partial}]})
+
+    joined = merge_chunks(doc([[1, 1]], True) + b"\n" + doc([[2, 2]], False) + b"\n")
+    assert joined["series"][0]["values"] == [[1, 1], [2, 2]]
+    # A server that ignores chunked=true and stops at its max-row-limit says only "partial".
+    with pytest.raises(RuntimeError, match="cut the answer short"):
+        merge_chunks(doc([[1, 1]], True))

@@ -168,3 +168,21 @@ def test_query_refuses_what_no_store_could_run(changes: dict[str, Any], message:
     # Both stores write the aggregate and the bucket into their query text: checked once, here.
     with pytest.raises(ValueError, match=message):
         Query("temp_c", "s", 0, 1, **{"bucket_ms": 60_000, **changes})
+
+
+def test_answers_past_influx_max_row_limit_are_whole(big_store: TelemetryStore, site: str) -> None:
+    # Reproduction: 30 houses x 480 hours of hourly buckets came back as 10,000 rows in 21 series
+    # from an influxd with max-row-limit = 10000, with nothing but a "partial" flag to say so.
+    hour = 3_600_000
+    pts = [
+        Point(site, f"house-{u:02d}", "ec-1", Reading(T0 + h * hour, "eggs_total", 1000 + h, {"row": "01"}))
+        for u in range(30)
+        for h in range(480)
+    ]
+    pts += [Point(site, "house-99", "climate-1", Reading(T0 + i, "temp_c", 20.0)) for i in range(25_000)]
+    big_store.write(pts)
+    got = big_store.query(Query("eggs_total", site, T0, T0 + 480 * hour, bucket_ms=hour, agg="last"))
+    assert len(got) == 30 and all(s.ts.size == 480 for s in got)
+    assert all(s.values.tolist() == list(range(1000, 1480)) for s in got)
+    [raw] = big_store.query(Query("temp_c", site, T0, T0 + 25_000))  # one series over three chunks
+    assert raw.ts.tolist() == list(range(T0, T0 + 25_000))

@@ -89,6 +89,7 @@ bind-address = "127.0.0.1:{rpc_port}"
   auth-enabled = false
   log-enabled = false
   max-body-size = 0
+  max-row-limit = {max_row_limit}
   flux-enabled = false
 [logging]
   level = "warn"
@@ -107,22 +108,27 @@ class Influxd:
     port: int
     rpc_port: int
     proc: subprocess.Popen[bytes] | None = None
+    max_row_limit: int = 0  # rows of a non-chunked /query answer (0: no limit; 1.x once had 10,000)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def create(cls) -> Influxd:
+    def create(cls, max_row_limit: int = 0) -> Influxd:
         exe = shutil.which("influxd")
         if exe is None:
             raise RuntimeError("influxd is not installed: run `make test` (it installs Debian's influxdb)")
         root = Path(tempfile.mkdtemp(prefix="eggwatch-influxd-"))
-        return cls(root, free_port(), free_port())
+        return cls(root, free_port(), free_port(), max_row_limit=max_row_limit)
 
     def start(self, timeout: float = 30.0) -> None:
         conf = self.root / "influxdb.conf"
-        conf.write_text(INFLUXD_CONF.format(root=self.root, port=self.port, rpc_port=self.rpc_port))
+        conf.write_text(
+            INFLUXD_CONF.format(
+                root=self.root, port=self.port, rpc_port=self.rpc_port, max_row_limit=self.max_row_limit
+            )
+        )
         with open(self.root / "influxd.log", "ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 ["influxd", "-config", str(conf)], stdout=log, stderr=log, start_new_session=True
