@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from analytics.alerts.api import router as alerts_router
 from api.config import ApiConfig, load_api_config
 from api.logs import install_access_log_filter
+from api.openapi import document_errors
 from api.routes import api_router
 from api.security import Keys, LoginThrottle
 from api.web import router as web_router
@@ -142,4 +143,5 @@ def create_app(
     # Everything the app serves: the workforce API (/api/v1), the alerts (/api/v1/alerts), the page.
     for router in (api_router, alerts_router, web_router):
         app.include_router(router)
+    document_errors(app)  # 401/403/404 and the {"detail": ...} body in /openapi.json
     return app

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 db_app = typer.Typer(help="Workforce database.", no_args_is_help=True)
 users_app = typer.Typer(help="Logins.", no_args_is_help=True)
@@ -54,6 +59,26 @@ def upgrade(revision: str = typer.Option("head", "--revision")) -> None:
     typer.echo(f"database at revision {current(settings.sql_url)}")
 
 
+def _check_units(session: Session, units: list[str]) -> None:
+    """A unit must be one of the park's locations once there are any (a typo would link a supervisor
+    to nothing); before the locations exist, logins may still be made, with a warning."""
+    from sqlalchemy import func, select
+
+    from api.models import Location
+
+    if not units:
+        return
+    if not session.scalar(select(func.count()).select_from(Location)):
+        typer.echo(
+            f"warning: no locations yet, unit(s) {', '.join(sorted(set(units)))} not checked", err=True
+        )
+        return
+    known = set(session.scalars(select(Location.unit).where(Location.unit.in_(set(units)))))
+    unknown = sorted(set(units) - known)
+    if unknown:
+        raise ValueError(f"unknown unit(s) {', '.join(unknown)}: create the location first (POST /locations)")
+
+
 @users_app.command("create")
 def create(
     username: str = typer.Option(..., "--username"),
@@ -77,6 +102,7 @@ def create(
                 raise ValueError(
                     f"no worker with id {worker_id}: create the worker first (POST /api/v1/workers)"
                 )
+            _check_units(session, unit)
             user = create_user(session, username, role, password, units=unit, worker_id=worker_id)
             session.commit()
             typer.echo(f"created user {user.username} (id {user.id}, role {user.role})")

@@ -89,11 +89,12 @@ def mqtt(
 
 
 def _check_spool_dir(spool_dir: str | None) -> None:
-    """--check: a spool_dir that cannot be created or written is a config error now, not at run time."""
+    """--check: a spool_dir that could not be created or written is a config error now, not at run
+    time; --check itself creates nothing (it may run as another user, or before the volume is mounted)."""
     if spool_dir:
-        from gateway.publisher import prepare_dir
+        from gateway.publisher import check_dir
 
-        prepare_dir(Path(spool_dir))
+        check_dir(Path(spool_dir))
 
 
 def _run_until_signalled(run: Callable[[threading.Event, float], None], status_every: float) -> None:

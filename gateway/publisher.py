@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -29,6 +30,21 @@ from gateway.publish_config import PublishConfig
 from gateway.sender import Sender
 
 log = logging.getLogger(__name__)
+
+
+def check_dir(directory: Path) -> None:
+    """`--check`: say whether the spool directory could be used, without creating anything.
+
+    The first existing ancestor must be a directory this process may write into (so the missing
+    part can be made at run time); a directory that exists must be writable itself.
+    """
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"spool directory {directory}: Not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"spool directory {directory}: Permission denied")
 
 
 def prepare_dir(directory: Path) -> None:

@@ -120,6 +120,7 @@ class IngestService:
             options.protocol,
             options.inflight,
             options.session_expiry_s,
+            on_taken_over=self.metrics.taken_over.inc,
         )
         self.batcher = Batcher(self.dead_letters, self.metrics, options.track_seq and options.group is None)
         self._outage = _Outage()

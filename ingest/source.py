@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
+from collections.abc import Callable
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -25,6 +27,10 @@ from ingest.fastpaho import BufferedClient
 
 log = logging.getLogger(__name__)
 
+SESSION_TAKEN_OVER = 0x8E  # MQTT 5 DISCONNECT reason code "Session taken over"
+SHORT_LIVED_S = 5.0
+TAKEOVER_STREAK = 3
+
 
 class MqttSource:
     def __init__(
@@ -35,8 +41,13 @@ class MqttSource:
         protocol: str,
         inflight: int,
         session_expiry_s: int,
+        on_taken_over: Callable[[], None] = lambda: None,
     ) -> None:
         self.session_expiry_s = session_expiry_s
+        self.client_id = client_id
+        self.on_taken_over = on_taken_over
+        self._connected_at = 0.0
+        self._short_lived = 0  # connections in a row lost within SHORT_LIVED_S of being made
         self.broker = broker
         self.topic_filter = topic_filter
         self.protocol = protocol
@@ -99,6 +110,7 @@ class MqttSource:
             log.error("MQTT broker %s refused the connection: %s", self.broker, rc)
             return
         self.generation += 1
+        self._connected_at = time.monotonic()
         client.subscribe(self.topic_filter, qos=1)
         log.info("connected to %s, subscribed to %s", self.broker, self.topic_filter)
         self.connected.set()
@@ -115,7 +127,22 @@ class MqttSource:
         self, client: paho.Client, userdata: object, flags: object, rc: object, props: object
     ) -> None:
         self.connected.clear()
-        if getattr(rc, "is_failure", False):
+        short = time.monotonic() - self._connected_at < SHORT_LIVED_S
+        self._short_lived = self._short_lived + 1 if short else 0
+        if getattr(rc, "value", None) == SESSION_TAKEN_OVER or self._short_lived >= TAKEOVER_STREAK:
+            # Another connection uses our client id (on another host: the spool lock sees only
+            # this one), and each reconnect kicks the other out.  MQTT 5 brokers may say so
+            # (reason 0x8E); Mosquitto 2.0.11 just closes the socket, so a streak of connections
+            # lost within seconds of being made is read the same way.
+            self._short_lived = 0
+            self.on_taken_over()
+            log.error(
+                "the MQTT broker keeps closing session %r soon after it is made: is a second "
+                "ingest running with --client-id %s on another host? give each its own",
+                self.client_id,
+                self.client_id,
+            )
+        elif getattr(rc, "is_failure", False):
             log.warning("MQTT connection lost (%s); reconnecting", rc)
 
     def _on_message(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:

@@ -52,6 +52,11 @@ class IngestMetrics:
         self.seq_gaps = Counter(
             p + "seq_gaps", "messages missing according to device seq numbers", registry=r
         )
+        self.taken_over = Counter(
+            p + "sessions_taken_over",
+            "times the broker gave this client id's session to another connection (same id elsewhere)",
+            registry=r,
+        )
         self.write_seconds = Histogram(
             p + "write_seconds",
             "time to write one batch to the store",

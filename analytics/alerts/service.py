@@ -137,7 +137,12 @@ class AlertService:
         if missing:
             raise ValueError(f"no channel object for configured channel(s): {', '.join(sorted(missing))}")
         self.dispatcher = Dispatcher(session_factory, self.channels, self.config.retry)  # wall clock
-        self._load = load_hourly or _default_load
+        if load_hourly is None:
+            from analytics.incremental import IncrementalLoad
+
+            # Each pass reloads only the newest hours of its window (analytics/incremental.py).
+            load_hourly = IncrementalLoad(_default_load)
+        self._load = load_hourly
         self._detect = detect or live_detector(self.config.open_within_hours, self.config.detector_config())
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None

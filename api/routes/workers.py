@@ -31,7 +31,7 @@ Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
 Writer = Annotated[User, require_roles("manager")]
 
 
-@router.get("", response_model=Page[WorkerOut])
+@router.get("", response_model=Page[WorkerOut], responses={400: {}})
 def list_workers(
     session: SessionDep,
     keys: KeysDep,

@@ -92,14 +92,22 @@ def test_every_route_has_an_expectation(api: Api) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_authorization_matrix(api: Api) -> None:
+    """Each route x role gets the expected status, and every status it gets is in /openapi.json
+    (a client generated from the schema must know the 401, 403 and 404 answers too)."""
+    schema = api.client.get("/openapi.json").json()
     failures = []
+    undocumented = set()
     for method, path in operations(api):
         if (method, path) in PUBLIC:
             continue
         url = concrete(path)
+        documented = schema["paths"][path][method.lower()]["responses"]
         anon = api.client.request(method, url, json={})
         if anon.status_code != 401:
             failures.append((method, path, "anonymous", anon.status_code))
+        for r in [anon] + [api.client.request(method, url, headers=api.as_(role), json={}) for role in ROLES]:
+            if str(r.status_code) not in documented:
+                undocumented.add((method, path, r.status_code))
         for role in ROLES:
             r = api.client.request(method, url, headers=api.as_(role), json={})
             allowed = role in ALLOWED[(method, path)]
@@ -107,6 +115,20 @@ def test_authorization_matrix(api: Api) -> None:
             if not ok:
                 failures.append((method, path, role, r.status_code))
     assert not failures, failures
+    assert not undocumented, sorted(undocumented)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_error_answers_share_one_documented_shape(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            for code, response in op["responses"].items():
+                if (code.startswith("4") and code != "422") or code == "503":
+                    body = response["content"]["application/json"]["schema"]
+                    assert body == {"$ref": "#/components/schemas/Error"}, (method, path, code)
+                    assert response["description"], (method, path, code)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -134,3 +156,15 @@ def test_login_is_rate_limited(api: Api) -> None:
         "/api/v1/auth/token", data={"username": "payroll", "password": "correct horse battery"}
     )
     assert r.status_code == 429
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_body_that_is_not_json_is_a_documented_400(api: Api) -> None:
+    schema = api.client.get("/openapi.json").json()
+    r = api.client.post(
+        "/api/v1/households",
+        content=b"\x80{",
+        headers={**api.as_("manager"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400 and r.json()["detail"]
+    assert "400" in schema["paths"]["/api/v1/households"]["post"]["responses"]

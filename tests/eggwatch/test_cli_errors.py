@@ -69,6 +69,24 @@ def test_a_login_for_a_worker_that_does_not_exist(data_dir: Path) -> None:
     one_line_error(eggwatch([*create, "--worker-id", "7"]), "no worker with id 7")
 
 
+def test_a_supervisor_for_a_unit_the_park_does_not_have(data_dir: Path) -> None:
+    """Before the park's locations exist a unit is taken with a warning; after, a typo is refused."""
+    import sqlite3
+
+    from eggwatch.settings import load_settings
+
+    assert eggwatch(["db", "upgrade"]).returncode == 0
+    create = ["users", "create", "--role", "supervisor", "--password", "a-long-password"]
+    early = eggwatch([*create, "--username", "s1", "--unit", "house-03"])
+    assert early.returncode == 0 and "no locations yet, unit(s) house-03 not checked" in early.stderr
+    db = str(load_settings().sql_url).removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO locations (unit, kind, name) VALUES ('house-03', 'house', 'H3')")
+    one_line_error(eggwatch([*create, "--username", "s2", "--unit", "house-30"]), "unknown unit(s) house-30")
+    ok = eggwatch([*create, "--username", "s3", "--unit", "house-03"])
+    assert ok.returncode == 0 and ok.stderr == "", ok.stderr
+
+
 def test_a_one_shot_pass_that_cannot_read_its_data_fails(data_dir: Path) -> None:
     assert eggwatch(["db", "upgrade"]).returncode == 0
     down = f"http://127.0.0.1:{free_port()}"

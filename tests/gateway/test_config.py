@@ -263,3 +263,38 @@ def test_mqtt_check_prints_each_mapping_and_its_repeat() -> None:
         "(1 fields, repeated every 300 s for 86400 s)"
     )
     assert lines[-1].endswith("homie-scale (1 fields)")  # the bird scale is not repeated
+
+
+def test_check_creates_no_spool_dir(tmp_path: Path) -> None:
+    """--check may run as another user or before a volume is mounted: it inspects, it does not create."""
+    import subprocess
+    import sys
+
+    spool = tmp_path / "var" / "spool" / "gw"
+    reg = "{address: 0, type: int16, metric: temp_c}"
+    config = _serial(tmp_path, reg, f"{{spool_dir: '{spool}'}}")
+    res = subprocess.run(
+        [sys.executable, "-m", "eggwatch.cli", "gateway", "serial", "--check", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert not (tmp_path / "var").exists()
+
+
+def test_check_dir_refuses_a_file_on_the_way_and_a_read_only_parent(tmp_path: Path) -> None:
+    import os
+
+    from gateway.publisher import check_dir
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError, match="Not a directory"):
+        check_dir(tmp_path / "file" / "spool")
+    with pytest.raises(ConfigError, match="Not a directory"):
+        check_dir(tmp_path / "file")
+    check_dir(tmp_path / "a" / "b")  # missing parts are fine: run time creates them
+    assert not (tmp_path / "a").exists()
+    if os.geteuid() != 0:  # root may write anywhere
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o555)
+        with pytest.raises(ConfigError, match="Permission denied"):
+            check_dir(ro / "spool")
