@@ -19,6 +19,7 @@ server's ``max-row-limit`` with only a ``partial`` flag; one still cut short rai
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import logging
 import re
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
+import numpy as np
 
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store import influxql
@@ -326,13 +328,46 @@ class InfluxStore:
     def query(self, q: Query) -> list[Series]:
         if (q.units is not None and not q.units) or (q.devices is not None and not q.devices):
             return []
-        return influxql.to_series(q.metric, self._statement(influxql.select(q)))
+        pieces = _pieces(q, PIECE_MS)
+        if len(pieces) == 1:
+            return influxql.to_series(q.metric, self._statement(influxql.select(q)))
+        parts: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[Series]] = {}
+        for piece in pieces:
+            for s in influxql.to_series(q.metric, self._statement(influxql.select(piece))):
+                parts.setdefault((s.unit, s.device, tuple(sorted(s.tags.items()))), []).append(s)
+        return [
+            Series(q.metric, unit, device, dict(tags), np.concatenate([p.ts for p in ps]),
+                   np.concatenate([p.values for p in ps]))
+            for (unit, device, tags), ps in sorted(parts.items())
+        ]  # fmt: skip
 
     def units(self, site: str) -> list[str]:
         return influxql.units_from(self._statement(influxql.show_units(site)))
 
     def close(self) -> None:
         self._http.close()
+
+
+# One statement reads at most a week of a long window.  InfluxDB 1.x answers a statement only
+# when all of it is computed: 70 days of 30 houses' egg counters (the live loop's whole load)
+# took longer than the 10 s timeout on a busy 2-core machine; a week at a time each answer
+# comes in well within it, and the server holds a week's buckets in memory, not the window's.
+PIECE_MS = 7 * 86_400_000
+
+
+def _pieces(q: Query, piece_ms: int) -> list[Query]:
+    """``q`` cut into consecutive windows of at most ``piece_ms`` (a multiple of its bucket, on
+    the bucket grid, so no bucket is split and the joined answer is the whole one)."""
+    step = piece_ms if q.bucket_ms is None else max(1, piece_ms // q.bucket_ms) * q.bucket_ms
+    if q.end_ms - q.start_ms <= step:
+        return [q]
+    out = []
+    start = q.start_ms
+    while start < q.end_ms:
+        end = min(q.end_ms, (start // step + 1) * step)
+        out.append(dataclasses.replace(q, start_ms=start, end_ms=end))
+        start = end
+    return out
 
 
 def default_gzip_level(url: str) -> int:

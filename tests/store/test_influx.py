@@ -264,3 +264,41 @@ def test_chunks_join_and_a_cut_answer_raises() -> None:
     # A server that ignores chunked=true and stops at its max-row-limit says only "partial".
     with pytest.raises(RuntimeError, match="cut the answer short"):
         merge_chunks(doc([[1, 1]], True))
+
+
+def test_a_long_window_is_read_a_week_at_a_time_and_joined_whole(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three weeks of hourly points in pieces of a week (and of 5 h, which is no multiple of the
+    90-minute buckets): the same series, points and aggregates as one statement gives."""
+    from eggwatch.store import influx
+
+    store = stores(influxd.url, influx_db)
+    hour = 3_600_000
+    points = [
+        Point(
+            site, f"house-0{u}", "c", Reading(T0 + k * 600_000 + u, "eggs_total", float(k * u), {"row": "01"})
+        )
+        for u in (1, 2)
+        for k in range(21 * 24 * 6)
+        if not (u == 2 and 1000 <= k < 1500)  # a gap across a piece's end
+    ]
+    store.write(points)
+    queries = [
+        Query("eggs_total", site, T0 + 7 * 60_000, T0 + 21 * 24 * hour, hour, "last"),
+        Query("eggs_total", site, T0, T0 + 21 * 24 * hour, 90 * 60_000, "max"),
+        Query("eggs_total", site, T0 + 5, T0 + 3 * 24 * hour, None),
+    ]
+    whole = [store.query(q) for q in queries]
+    statements: list[str] = []
+    real = store._statement
+    monkeypatch.setattr(store, "_statement", lambda q: statements.append(q) or real(q))
+    for piece_ms in (7 * 24 * hour, 5 * hour):
+        monkeypatch.setattr(influx, "PIECE_MS", piece_ms)
+        statements.clear()
+        for q, expected in zip(queries, whole, strict=True):
+            got = store.query(q)
+            assert [(s.unit, s.device, s.tags) for s in got] == [(s.unit, s.device, s.tags) for s in expected]
+            for g, e in zip(got, expected, strict=True):
+                assert g.ts.tolist() == e.ts.tolist() and g.values.tolist() == e.values.tolist()
+        assert len(statements) > 3  # it was cut

@@ -1,0 +1,75 @@
+"""Machine counts shared into pay: a counter replaced under its id is not millions of eggs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from api.services.attribution import BUCKET_MS, load_timelines
+from eggwatch.store.base import Point
+from eggwatch.store.embedded import EmbeddedStore
+from eggwatch.wire import Reading
+
+T0 = int(dt.datetime(2026, 3, 2, tzinfo=dt.UTC).timestamp() * 1000)
+DAY = 86_400_000
+
+
+def belt_day(day: int) -> list[float]:
+    """A 5-minute count of one day's belt runs: two hour-long runs of 9,000 eggs, nothing else."""
+    out = [0.0] * 288
+    for start in (96, 168):  # 08:00 and 14:00
+        for k in range(12):
+            out[start + k] = 750.0
+    return out
+
+
+def series(steps: list[float], start: float = 1000.0, silent: range = range(0)) -> list[tuple[int, float]]:
+    """(ts, counter) every 5 minutes; no reading in the ``silent`` buckets (the counter counts on)."""
+    value, out = start, []
+    for i, step in enumerate(steps):
+        value += step
+        if i not in silent:
+            out.append((T0 + i * BUCKET_MS, value))
+    return out
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> EmbeddedStore:
+    s = EmbeddedStore(tmp_path / "t.db")
+    s.ensure_ready()
+    return s
+
+
+def write(store: EmbeddedStore, unit: str, points: list[tuple[int, float]]) -> None:
+    store.write([Point("s", unit, "ec-1", Reading(t, "eggs_total", v, {"row": "01"})) for t, v in points])
+
+
+def total(store: EmbeddedStore, unit: str, days: int) -> float:
+    tl = load_timelines(store, "s", "eggs_total", [unit], T0 + DAY, T0 + days * DAY)[unit]
+    return tl.amount(T0 + DAY, T0 + days * DAY)
+
+
+def test_a_replaced_counter_is_not_counted_a_gap_and_a_wrap_are(store: EmbeddedStore) -> None:
+    steps = [s for d in range(6) for s in belt_day(d)]
+    replaced = list(steps)
+    write(store, "house-01", series(steps))
+    # The device is swapped on day 3 at 12:00: 20 minutes without readings, then a counter at 3,000,000.
+    swap = 3 * 288 + 144
+    points = series(replaced)
+    new = [(t, v + 3_000_000 - points[swap - 1][1]) for t, v in points[swap + 4 :]]
+    write(store, "house-02", points[:swap] + new)
+    # Offline from day 2 08:00 to day 4 20:00: its back-fill (54,000 eggs) lands in one bucket.
+    write(store, "house-03", series(steps, silent=range(2 * 288 + 96, 4 * 288 + 240)))
+    write(store, "house-04", [(t, v % 65536) for t, v in series(steps, start=50_000)])  # 16-bit wraps
+
+    assert total(store, "house-01", 6) == 5 * 18_000
+    assert total(store, "house-02", 6) == 5 * 18_000  # was 3,000,000 more (the belts were still then)
+    assert total(store, "house-03", 6) == 5 * 18_000
+    assert total(store, "house-04", 6) == 5 * 18_000
+
+
+def test_a_counter_too_new_to_know_its_rate_is_left_alone(store: EmbeddedStore) -> None:
+    write(store, "house-01", series([0.0] * 300 + [5.0] * 5 + [2_000_000.0]))
+    assert total(store, "house-01", 2) == 25 + 2_000_000
