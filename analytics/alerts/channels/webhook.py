@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import time
 from typing import Any
 from urllib.parse import quote_plus
@@ -23,6 +24,27 @@ SIGNATURE_HEADER = "X-Eggwatch-Signature"
 # WeCom's documented limits: text.content 2048 bytes, markdown.content 4096 bytes (UTF-8).
 WECOM_LIMITS = {"text": 2048, "markdown": 4096}
 DINGTALK_LIMIT = 20000
+
+
+class _RedactUrls(logging.Filter):
+    """httpx logs every request's full URL at INFO, and a robot's URL *is* its credential
+    (``access_token=``, ``key=``, DingTalk's ``sign=``; some generic hooks carry it in the path):
+    keep only the scheme, host and port in those records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(_origin(a) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+def _origin(url: httpx.URL) -> str:
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}/…"
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(f, _RedactUrls) for f in _httpx_log.filters):
+    _httpx_log.addFilter(_RedactUrls())
 
 
 def _clip(text: str, max_bytes: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -126,6 +127,24 @@ def test_dingtalk_signed_markdown(http: HttpReceiver) -> None:
     assert got.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
     assert "@13800138000" in got.body["markdown"]["text"]  # DingTalk only @s numbers named in the text
     assert "升级" in got.body["markdown"]["title"]
+
+
+def test_robot_tokens_stay_out_of_the_log(http: HttpReceiver, caplog: pytest.LogCaptureFixture) -> None:
+    """httpx logs each request's URL at INFO; a robot's URL is its credential."""
+    caplog.set_level(logging.DEBUG)
+    hooks = [
+        Webhook(name="dd", format="dingtalk", url=http.url + "?access_token=DDTOKEN1", secret="SECsecret2"),
+        Webhook(name="wx", format="wecom", url=http.url + "?key=WXKEY3"),
+        Webhook(name="gen", url=http.url.replace("/hook", "/services/T0/GENPATH4")),
+    ]
+    for cfg in hooks:
+        ch = WebhookChannel(cfg)
+        ch.deliver(payload())
+        ch.close()
+    assert len(http.received) == 3
+    assert "HTTP Request: POST" in caplog.text  # the request line is still logged, without its secret
+    for secret in ("DDTOKEN1", "sign=", "WXKEY3", "GENPATH4"):
+        assert secret not in caplog.text
 
 
 def test_webhook_unreachable_and_http_error(http: HttpReceiver) -> None:
