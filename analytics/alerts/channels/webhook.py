@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import threading
 import time
 from typing import Any
 from urllib.parse import quote_plus
@@ -124,9 +125,10 @@ class WebhookChannel:
         self.cfg = cfg
         self.tz = tz
         self.name = cfg.name
-        self._client = client or httpx.Client(
-            timeout=cfg.timeout_s, headers={"User-Agent": "eggwatch-alerts"}
-        )
+        self._client = client or self._new_client()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(timeout=self.cfg.timeout_s, headers={"User-Agent": "eggwatch-alerts"})
 
     def body(self, payload: dict[str, Any]) -> dict[str, Any]:
         if self.cfg.format == "wecom":
@@ -148,7 +150,7 @@ class WebhookChannel:
         if self.cfg.format == "generic" and self.cfg.secret is not None:
             headers[SIGNATURE_HEADER] = generic_signature(self.cfg.secret.get_secret_value(), body)
         try:
-            resp = self._client.post(self.url(), content=body, headers=headers)
+            resp = self._post(self.url(), body, headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc
         if resp.status_code >= 300:
@@ -164,6 +166,32 @@ class WebhookChannel:
                 raise DeliveryError(
                     f"webhook {self.name}: errcode {answer.get('errcode')}: {answer.get('errmsg')}"
                 )
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST with ``timeout_s`` for the whole exchange.  httpx's timeout is per socket read, so
+        a receiver that trickles its answer a byte at a time would hold the channel (and
+        ``--once``) forever; a timer closes the client at the deadline, which ends the request."""
+        client, expired = self._client, threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            client.close()
+
+        timer = threading.Timer(self.cfg.timeout_s, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            return client.post(url, content=body, headers=headers)
+        except Exception as exc:
+            if expired.is_set():  # whatever the closed socket made httpx raise
+                raise DeliveryError(
+                    f"webhook {self.name}: no complete answer within {self.cfg.timeout_s:g}s"
+                ) from exc
+            raise
+        finally:
+            timer.cancel()
+            if expired.is_set():
+                self._client = self._new_client()
 
     def close(self) -> None:
         self._client.close()

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from analytics.alerts.channels.webhook import WECOM_LIMITS, WebhookChannel
 from analytics.alerts.config import Smtp, Webhook
 from eggwatch.mqtt import make_client
 from eggwatch.settings import BrokerAddress
-from tests.analytics.alerts.receivers import HttpReceiver, SmtpReceiver, wait_for
+from tests.analytics.alerts.receivers import HttpReceiver, SmtpReceiver, TrickleReceiver, wait_for
 
 
 def payload(event: str = "opened", site: str = "jinji", **alert: Any) -> dict[str, Any]:
@@ -154,6 +155,37 @@ def test_webhook_unreachable_and_http_error(http: HttpReceiver) -> None:
     http.stop()
     with pytest.raises(DeliveryError, match="ConnectError"):
         WebhookChannel(Webhook(name="ops", url=http.url, timeout_s=2)).deliver(payload())
+
+
+def test_trickling_webhook_gives_up_at_its_timeout() -> None:
+    """A receiver answering one byte every 0.2 s never trips httpx's per-read timeout: the whole
+    exchange is bounded by ``timeout_s``, and the channel works again afterwards."""
+    r = TrickleReceiver(trickle_next=1)
+    ch = WebhookChannel(Webhook(name="wx", format="wecom", url=r.url, timeout_s=1))
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(DeliveryError, match="no complete answer within 1s"):
+            ch.deliver(payload())
+        assert time.monotonic() - t0 < 3
+        ch.deliver(payload())  # a fresh connection on a fresh client
+        assert r.connections == 2
+    finally:
+        ch.close()
+        r.stop()
+
+
+def test_trickling_smtp_server_gives_up_at_its_timeout() -> None:
+    """An SMTP server that keeps sending ``220-`` greeting lines never trips smtplib's per-read
+    timeout: the whole conversation is bounded by ``timeout_s``."""
+    r = TrickleReceiver(trickle_next=1, smtp=True)
+    ch = EmailChannel(Smtp(host="127.0.0.1", port=r.port, sender="eggwatch@example.com", timeout_s=1))
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(DeliveryError, match="no complete answer within 1s"):
+            ch.deliver(payload())
+        assert time.monotonic() - t0 < 3
+    finally:
+        r.stop()
 
 
 def test_email_bilingual_via_aiosmtpd() -> None:
