@@ -258,20 +258,51 @@ class AlertBook:
             "alert": alert_object(alert),
             "recipients": [p.model_dump(exclude_none=True) for p in people],
         }
-        sent_from = utcnow()
         for route in self.routes:
             if event in route.events:
-                self.s.add(
-                    OutboxMessage(
-                        channel=route.channel,
-                        alert_id=alert.id,
-                        event=event,
-                        payload=payload,
-                        # Delivery runs on the wall clock even when the lifecycle replays
-                        # simulated time (the demo's backfill): retries and give-up stay real.
-                        created_at=sent_from,
-                        next_attempt_at=sent_from,
-                        status="pending",
-                        attempts=0,
-                    )
-                )
+                self._enqueue(route.channel, alert, event, payload)
+        if any(r.channel == "mqtt" for r in self.routes):
+            self._keep_retained_on_headline(alert)
+
+    def _keep_retained_on_headline(self, changed: Alert) -> None:
+        """The unit's retained topic holds one alert object: whichever changed last.  When that
+        is a resolved or acknowledged alert while another of the unit's alerts is more urgent
+        (open, or acknowledged but not resolved), publish that one again after it, so a
+        dashboard connecting later is not told "resolved" while the house still has an open alert."""
+        if changed.status == "open":
+            return  # nothing is more urgent (and a pass opening many alerts costs no query)
+        self.s.flush()
+        urgency = {"open": 0, "acknowledged": 1}
+        others = self.s.scalars(
+            select(Alert)
+            .where(
+                Alert.site == self.site,
+                Alert.unit == changed.unit,
+                Alert.status.in_(ACTIVE),
+                Alert.id != changed.id,
+            )
+            .order_by(Alert.id)
+        ).all()
+        mine = urgency.get(changed.status, 2)
+        more_urgent = [a for a in others if urgency[a.status] < mine]
+        if more_urgent:
+            # the most urgent, then the newest: what the topic would hold had it changed last
+            head = min(more_urgent, key=lambda a: (urgency[a.status], -a.id))
+            self._enqueue("mqtt", head, "republished", {"event": "republished", "alert": alert_object(head)})
+
+    def _enqueue(self, channel: str, alert: Alert, event: str, payload: dict) -> None:  # type: ignore[type-arg]
+        sent_from = utcnow()
+        self.s.add(
+            OutboxMessage(
+                channel=channel,
+                alert_id=alert.id,
+                event=event,
+                payload={"recipients": [], **payload},
+                # Delivery runs on the wall clock even when the lifecycle replays
+                # simulated time (the demo's backfill): retries and give-up stay real.
+                created_at=sent_from,
+                next_attempt_at=sent_from,
+                status="pending",
+                attempts=0,
+            )
+        )

@@ -4,16 +4,22 @@ the order per channel, and a dead or hanging channel never holds up the others."
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import select
 
+from analytics.alerts.channels.mqtt import MqttChannel
 from analytics.alerts.channels.webhook import WebhookChannel
 from analytics.alerts.config import Retry, Webhook
 from analytics.alerts.dispatch import Dispatcher, backoff, utcnow
 from analytics.alerts.lifecycle import AlertBook, Policy, Route
-from analytics.alerts.models import OutboxMessage
+from analytics.alerts.models import Alert, OutboxMessage
+from eggwatch.mqtt import make_client
+from eggwatch.settings import BrokerAddress
 from tests.analytics.alerts.conftest import T0, finding
 from tests.analytics.alerts.receivers import HttpReceiver, wait_for
 
@@ -154,3 +160,44 @@ def test_two_instances_never_send_twice_on_postgresql(pg_url: str) -> None:
     finally:
         hook.stop()
         engine.dispose()
+
+
+@pytest.mark.integration
+def test_retained_topic_is_not_left_on_a_resolved_alert(
+    sqlite_sessions: Any, mqtt_url: str, site: str
+) -> None:
+    """A house with two alerts: resolving one must not leave its topic saying "resolved" to a
+    dashboard that connects afterwards while the other is still open (real Mosquitto)."""
+    broker = BrokerAddress.parse(mqtt_url)
+    routes = [Route("mqtt", EVENTS)]
+    with sqlite_sessions() as s:
+        book = AlertBook(s, site, Policy(), routes)
+        book.apply_pass([finding(), finding(kind="water_drop")], T0, T0)
+        water = s.scalars(select(Alert).where(Alert.kind == "water_drop")).one()
+        book.resolve(water, "li", T0 + dt.timedelta(minutes=5))
+        s.commit()
+    d = Dispatcher(sqlite_sessions, {"mqtt": MqttChannel(broker, timeout_s=5)}, FAST)
+    try:
+        assert d.deliver_due("mqtt") == 4  # 2 opened, resolved, the open one again
+    finally:
+        d.stop()
+    got: list[dict[str, Any]] = []
+    done = threading.Event()
+    sub = make_client(broker, f"t-alerts-{uuid.uuid4().hex[:8]}", persistent=False)
+
+    def on_message(_c: Any, _u: Any, msg: Any) -> None:
+        if msg.payload and msg.retain:
+            got.append(orjson.loads(msg.payload))
+            done.set()
+
+    sub.on_message = on_message
+    sub.on_connect = lambda c, *_a: c.subscribe(f"eggwatch/v1/{site}/house-07/alerts", qos=1)
+    sub.connect(broker.host, broker.port)
+    sub.loop_start()
+    try:
+        assert done.wait(10), "no retained alert"
+        assert [(o["kind"], o["status"]) for o in got] == [("laying_drop", "open")]
+    finally:
+        sub.publish(f"eggwatch/v1/{site}/house-07/alerts", b"", retain=True).wait_for_publish(5)
+        sub.loop_stop()
+        sub.disconnect()

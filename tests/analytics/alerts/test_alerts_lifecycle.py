@@ -244,3 +244,37 @@ def test_concurrent_changes_do_not_overwrite_each_other(sessions: Any) -> None:
             loop.commit()
     with sessions() as s:
         assert s.get(Alert, alert_id).status == "acknowledged"  # type: ignore[union-attr]
+
+
+def test_retained_topic_ends_on_the_units_most_urgent_alert(sessions: Any) -> None:
+    """One retained object per unit: resolving or acknowledging one of a house's alerts while
+    another is more urgent publishes that one again after it (other houses are not touched)."""
+    with sessions() as s:
+        b = book(s)
+        lay, water, other = b.apply_pass(
+            [finding(), finding(kind="water_drop"), finding(unit="house-08")], T0, T0
+        ).opened
+        s.commit()
+        first = s.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
+
+        def mqtt_since(start: int) -> list[tuple[str, int, str]]:
+            q = select(OutboxMessage).where(OutboxMessage.channel == "mqtt", OutboxMessage.id > start)
+            rows = s.scalars(q.order_by(OutboxMessage.id))
+            return [(m.event, m.payload["alert"]["id"], m.payload["alert"]["status"]) for m in rows]
+
+        b.acknowledge(water, "li", T0 + dt.timedelta(minutes=5))
+        b.resolve(water, "li", T0 + dt.timedelta(minutes=6))
+        b.resolve(other, "li", T0 + dt.timedelta(minutes=7))  # house-08's only alert: nothing to add
+        s.commit()
+        assert mqtt_since(first) == [
+            ("acknowledged", water.id, "acknowledged"),
+            ("republished", lay.id, "open"),
+            ("resolved", water.id, "resolved"),
+            ("republished", lay.id, "open"),
+            ("resolved", other.id, "resolved"),
+        ]
+        assert [e for e, *_ in mqtt_since(first)].count("republished") == 2
+        # only the retained topic hears about it: people are not messaged again
+        assert not s.scalars(
+            select(OutboxMessage).where(OutboxMessage.event == "republished", OutboxMessage.channel != "mqtt")
+        ).all()
