@@ -11,10 +11,11 @@ Rules (``now`` is wall-clock time, ``data_end`` the end of the detector's data):
 - a new event less than ``cooldown`` after the key's last alert was resolved: if a person resolved
   it, it stays resolved (they decided; after the cooldown a still-fresh event opens a new alert);
   if it had recovered by itself, the same alert is reopened (a relapse: visible on MQTT and in the
-  API, no new message to people);
+  API, no new message to people; its acknowledgement and escalation stand);
 - an active alert auto-resolves (resolution ``recovered``) when the recovery signal says so
   (``recovery.py``: the figure back to its pre-onset level over the trailing window);
-- an alert still ``open`` ``escalation`` after it opened is escalated, once, to the managers.
+- an alert still ``open`` ``escalation`` after it opened (or relapsed) is escalated, once, to the
+  managers.
 """
 
 from __future__ import annotations
@@ -203,8 +204,13 @@ class AlertBook:
             if last.resolution == "manual":
                 result.absorbed.append(key)
                 return
-            last.status, last.opened_at = "open", now
-            last.acknowledged_at = last.acknowledged_by = last.escalated_at = None
+            # A relapse continues the episode: people are not told of it, so an acknowledgement
+            # and an escalation already made stand (no "not acknowledged" escalation about an
+            # alert someone took on, no second escalation of one alert).
+            if last.acknowledged_at is not None:
+                last.status = "acknowledged"
+            else:
+                last.status, last.opened_at = "open", now  # escalation counts from the relapse
             last.resolved_at = last.resolved_by = last.resolution = None
             self._refresh(last, f, data_end)
             self._event(last, now, "reopened", None, {"within_cooldown": True})

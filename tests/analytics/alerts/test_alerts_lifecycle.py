@@ -278,3 +278,38 @@ def test_retained_topic_ends_on_the_units_most_urgent_alert(sessions: Any) -> No
         assert not s.scalars(
             select(OutboxMessage).where(OutboxMessage.event == "republished", OutboxMessage.channel != "mqtt")
         ).all()
+
+
+def test_a_relapse_keeps_its_acknowledgement_and_escalation(sessions: Any) -> None:
+    """People are not told of a relapse, so it must not turn into a "not acknowledged"
+    escalation of an alert someone had acknowledged, nor escalate one alert a second time."""
+    m = dt.timedelta(minutes=1)
+    with sessions() as s:
+        b = book(s)
+        acked, ignored = b.apply_pass([finding(), finding(unit="house-08")], T0, T0).opened
+        b.acknowledge(acked, "li", T0 + 5 * m)
+        assert b.escalate_due(T0 + 31 * m) == [ignored]
+        b.apply_pass([], T0 + 3 * H, T0 + 3 * H, lambda _a: True)  # both recover
+        relapse = [finding(hours=4), finding(unit="house-08", hours=4)]
+        assert len(b.apply_pass(relapse, T0 + 4 * H, T0 + 4 * H, lambda _a: None).reopened) == 2
+        s.commit()
+        assert (acked.status, acked.acknowledged_by, acked.opened_at) == ("acknowledged", "li", T0)
+        assert (ignored.status, ignored.escalated_at) == ("open", T0 + 31 * m)
+        assert b.escalate_due(T0 + 6 * H) == []
+        s.commit()
+        escalations = s.scalars(
+            select(AlertEvent.alert_id).where(AlertEvent.action == "escalated").order_by(AlertEvent.id)
+        ).all()
+        assert escalations == [ignored.id]
+
+
+def test_a_relapse_nobody_saw_escalates_from_the_relapse(sessions: Any) -> None:
+    m = dt.timedelta(minutes=1)
+    with sessions() as s:
+        b = book(s)
+        (a,) = b.apply_pass([finding()], T0, T0).opened
+        b.apply_pass([], T0 + 10 * m, T0 + 10 * m, lambda _a: True)  # recovered before escalation
+        b.apply_pass([finding(hours=1)], T0 + H, T0 + H, lambda _a: None)
+        assert (a.status, a.opened_at, a.escalated_at) == ("open", T0 + H, None)
+        assert b.escalate_due(T0 + H + 29 * m) == []
+        assert b.escalate_due(T0 + H + 31 * m) == [a]
