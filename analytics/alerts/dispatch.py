@@ -69,11 +69,26 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
 
     def deliver_due(self, name: str, now: dt.datetime | None = None) -> int:
-        """Deliver the channel's due messages in order; stop at the first failure.  Returns the
-        number delivered.  One transaction per message, holding the channel's lock on PostgreSQL,
+        """Deliver up to ``BATCH`` of the channel's due messages in order; stop at the first
+        failure.  Returns the number delivered.  One transaction per message, holding the channel's lock on PostgreSQL,
         so two service instances never send the same message twice or out of order."""
+        return self._deliver(name, now)[0]
+
+    def drain(self, name: str) -> int:
+        """Deliver everything of the channel that is due, batch after batch (``--once``, which
+        otherwise left all but the first ``BATCH`` messages for the next run).  Stops at a
+        failure or when another instance holds the channel, like ``deliver_due``."""
+        total = 0
+        while True:
+            sent, handled = self._deliver(name, None)
+            total += sent
+            if handled < BATCH:
+                return total
+
+    def _deliver(self, name: str, now: dt.datetime | None) -> tuple[int, int]:
+        """(messages sent, messages sent or set aside as dead) in one batch."""
         channel = self.channels[name]
-        sent = 0
+        sent = handled = 0
         for _ in range(BATCH):
             if self._stop.is_set():
                 break
@@ -93,7 +108,8 @@ class Dispatcher:
                 if outcome == "retry":
                     break
                 sent += outcome == "sent"
-        return sent
+                handled += 1
+        return sent, handled
 
     def _attempt(self, s: Any, channel: Channel, row: OutboxMessage, now: dt.datetime) -> str:
         """Try one message and record the outcome: ``sent``, ``dead`` or ``retry`` (pause)."""

@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from analytics.alerts.channels.mqtt import MqttChannel
 from analytics.alerts.channels.webhook import WebhookChannel
 from analytics.alerts.config import Retry, Webhook
-from analytics.alerts.dispatch import Dispatcher, backoff, utcnow
+from analytics.alerts.dispatch import BATCH, Dispatcher, backoff, utcnow
 from analytics.alerts.lifecycle import AlertBook, Policy, Route
 from analytics.alerts.models import Alert, OutboxMessage
 from eggwatch.mqtt import make_client
@@ -201,3 +201,23 @@ def test_retained_topic_is_not_left_on_a_resolved_alert(
         sub.publish(f"eggwatch/v1/{site}/house-07/alerts", b"", retain=True).wait_for_publish(5)
         sub.loop_stop()
         sub.disconnect()
+
+
+def test_drain_delivers_every_due_message_and_stops_at_a_failure(sqlite_sessions: Any) -> None:
+    """``analytics run --once`` drains: one ``deliver_due`` stops after BATCH messages, which left
+    the rest of a busy pass (60 houses) for the next run."""
+    hook = HttpReceiver(fail_next=1)
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)], n=BATCH + 10)
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, FAST)
+        assert d.drain("ops") == 0  # the receiver's failure ends it, no loop
+        assert hook.attempts == 1
+        with sqlite_sessions() as s:  # due again now
+            s.execute(update(OutboxMessage).values(next_attempt_at=T0))
+            s.commit()
+        assert d.drain("ops") == BATCH + 10
+        assert len(hook.received) == BATCH + 10 and statuses(sqlite_sessions, "ops") == ["sent"] * (
+            BATCH + 10
+        )
+    finally:
+        hook.stop()
