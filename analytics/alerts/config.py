@@ -56,7 +56,10 @@ class Person(_Strict):
 def _http_url(v: str) -> str:
     parts = urlsplit(v)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{v!r} is not an http(s) URL")
+        # Only scheme and host: a robot's URL carries its token (the error reaches logs and the API).
+        host = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else v.split("/")[0].split("?")[0]
+        shown = f"{host}/…"
+        raise ValueError(f"{shown!r} is not an http(s) URL")
     return v
 
 
