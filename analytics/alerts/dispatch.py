@@ -19,7 +19,7 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy import delete, func, select
 
-from analytics.alerts.channels import Channel, DeliveryError
+from analytics.alerts.channels import Channel, DeliveryError, RejectedError
 from analytics.alerts.config import Retry
 from analytics.alerts.models import OutboxMessage
 
@@ -119,8 +119,8 @@ class Dispatcher:
             channel.deliver(row.payload)
         except Exception as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            retryable = isinstance(exc, DeliveryError)
-            if not retryable:
+            retryable = isinstance(exc, DeliveryError) and not isinstance(exc, RejectedError)
+            if not isinstance(exc, DeliveryError):
                 # Not the receiver's fault: this message can never go out (a bug or a malformed
                 # payload).  Set it aside so it cannot block the channel.
                 log.exception("outbox message %s to %s cannot be delivered", row.id, name)

@@ -18,13 +18,14 @@ import httpx
 import orjson
 
 from analytics.alerts import render
-from analytics.alerts.channels import DeliveryError
+from analytics.alerts.channels import DeliveryError, RejectedError
 from analytics.alerts.config import Webhook
 
 SIGNATURE_HEADER = "X-Eggwatch-Signature"
 # WeCom's documented limits: text.content 2048 bytes, markdown.content 4096 bytes (UTF-8).
 WECOM_LIMITS = {"text": 2048, "markdown": 4096}
 DINGTALK_LIMIT = 20000
+REJECTS_BODY = frozenset({400, 413, 422})
 
 
 class _RedactUrls(logging.Filter):
@@ -154,7 +155,10 @@ class WebhookChannel:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc
         if resp.status_code >= 300:
-            raise DeliveryError(f"webhook {self.name}: HTTP {resp.status_code}: {resp.text[:200]}")
+            # 400/413/422 refuse this body; others (401/404: the hook's setup, 429/5xx: its state)
+            # would refuse any message alike, so those are retried and keep the order.
+            error = RejectedError if resp.status_code in REJECTS_BODY else DeliveryError
+            raise error(f"webhook {self.name}: HTTP {resp.status_code}: {resp.text[:200]}")
         if self.cfg.format in ("wecom", "dingtalk"):
             try:
                 answer = resp.json()

@@ -34,14 +34,16 @@ class Received:
 
 @dataclass
 class HttpReceiver:
-    """``fail_next`` requests answer 500; ``hang_s`` delays every answer; ``answer`` is the JSON
-    body returned on success (the WeCom/DingTalk robots answer {"errcode": 0, ...})."""
+    """``fail_next`` requests answer 500; ``hang_s`` delays every answer; ``refuse(body)`` may
+    name a status to refuse one body with; ``answer`` is the JSON body returned on success (the
+    WeCom/DingTalk robots answer {"errcode": 0, ...})."""
 
     answer: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     fail_next: int = 0
     hang_s: float = 0.0
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
+    refuse: Callable[[Any], int | None] = lambda _body: None  # a status to refuse a body with
 
     def __post_init__(self) -> None:
         receiver = self
@@ -53,6 +55,11 @@ class HttpReceiver:
                 receiver.attempts += 1
                 if receiver.hang_s:
                     time.sleep(receiver.hang_s)
+                refused = receiver.refuse(json.loads(raw))
+                if refused is not None:  # e.g. a proxy's 413 for this one body
+                    self.send_response(refused)
+                    self.end_headers()
+                    return
                 if receiver.fail_next > 0:
                     receiver.fail_next -= 1
                     self.send_response(500)

@@ -221,3 +221,22 @@ def test_drain_delivers_every_due_message_and_stops_at_a_failure(sqlite_sessions
         )
     finally:
         hook.stop()
+
+
+def test_a_message_the_receiver_refuses_does_not_hold_the_channel(sqlite_sessions: Any) -> None:
+    """HTTP 400/413/422 refuse that body: it is set aside at once (it used to stay pending and
+    hold every later alert of the channel for give_up_hours); a 500 or 404 is still retried."""
+    hook = HttpReceiver(refuse=lambda b: {"house-01": 413, "house-02": 404}.get(b["alert"]["unit"]))
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)], n=3)
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, FAST)
+        assert d.deliver_due("ops") == 0
+        assert statuses(sqlite_sessions, "ops") == ["dead", "pending", "pending"]  # 404: retried, in order
+        hook.refuse = lambda _b: None
+        assert d.deliver_due("ops", utcnow() + dt.timedelta(minutes=1)) == 2
+        assert [r.body["alert"]["unit"] for r in hook.received] == ["house-02", "house-03"]
+        with sqlite_sessions() as s:
+            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).one()
+            assert dead.attempts == 1 and "HTTP 413" in (dead.last_error or "")
+    finally:
+        hook.stop()
