@@ -37,7 +37,9 @@ def utcnow() -> dt.datetime:
 
 def backoff(retry: Retry, attempts: int) -> dt.timedelta:
     """initial·2^(n-1) capped at max, with ±20 % jitter so channels do not retry in lock-step."""
-    base = min(retry.max_s, retry.initial_s * 2 ** max(0, attempts - 1))
+    # The exponent is capped: 2**1024 no longer fits a float, and a channel retrying every
+    # minute reaches its 1,025th attempt after about 17 hours.
+    base = min(retry.max_s, retry.initial_s * 2.0 ** min(max(0, attempts - 1), 64))
     return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 

@@ -47,6 +47,29 @@ def test_backoff_doubles_and_caps() -> None:
     assert 4 <= secs[0] <= 6 and 8 <= secs[1] <= 12 and 16 <= secs[2] <= 24 and 48 <= secs[3] <= 72
 
 
+def test_backoff_after_a_thousand_attempts(sqlite_sessions: Any) -> None:
+    """With max_s 60 a channel reaches 1,025 attempts in ~17 h (give_up_hours 72): 2**1024 used to
+    overflow, the error escaped the worker (a traceback per poll), the attempt was rolled back and
+    the message was sent again every 2 s poll instead of backing off."""
+    r = Retry(initial_s=5, max_s=60)
+    assert 48 <= backoff(r, 1025).total_seconds() <= 72
+    hook = HttpReceiver(fail_next=1)
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)])
+        with sqlite_sessions() as s:
+            s.execute(update(OutboxMessage).values(attempts=1500))
+            s.commit()
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, r)
+        now = utcnow()
+        assert d.deliver_due("ops", now) == 0
+        with sqlite_sessions() as s:
+            row = s.scalars(select(OutboxMessage)).one()
+            assert row.attempts == 1501 and row.status == "pending"
+            assert 48 <= (row.next_attempt_at - now).total_seconds() <= 72
+    finally:
+        hook.stop()
+
+
 def test_retry_until_receiver_recovers_and_survives_restart(sqlite_sessions: Any) -> None:
     hook = HttpReceiver(fail_next=3)
     try:
