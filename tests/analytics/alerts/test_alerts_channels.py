@@ -292,3 +292,19 @@ def test_every_detector_kind_has_its_words() -> None:
     assert set(KINDS) <= set(KIND_ZH) and set(KINDS) <= set(KIND_EN)
     heat = title("opened", {"kind": "heat_stress", "unit": "house-07"})
     assert heat == "[eggwatch] 新告警 New alert: house-07 热应激 heat stress", heat
+
+
+def test_magnitude_is_worded_in_the_detectors_unit(http: HttpReceiver) -> None:
+    """Water and feed falls are percent of the expected amount, not hen-day percentage points
+    (analytics/alert.py); an alert without a magnitude has no magnitude line."""
+    ch = WebhookChannel(Webhook(name="ops", url=http.url))
+    ch.deliver(
+        payload(kind="water_drop", magnitude_pct=30.0, message="water -30 %", message_zh="饮水量下降30%")
+    )
+    ch.deliver(payload())
+    ch.deliver(payload(kind="sensor_fault", row="03", magnitude_pct=None))
+    water, laying, fault = (r.body["text"] for r in http.received)
+    assert "幅度：比预期用量低 30.0%" in water and "Magnitude: 30.0 % below the expected amount" in water
+    assert "百分点" not in water and "percentage points" not in water
+    assert "幅度：6.4 个百分点" in laying and "Magnitude: 6.4 percentage points" in laying
+    assert "幅度" not in fault and "Magnitude" not in fault
