@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analytics.alerts import render
-from analytics.alerts.channels import DeliveryError
+from analytics.alerts.channels import DeliveryError, RejectedError
 from analytics.alerts.config import Smtp
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,16 @@ def build_message(
     return msg
 
 
+def _refuses_this_message(exc: BaseException) -> bool:
+    """A permanent (5xx) refusal of this message's recipients or content: every address unknown
+    (a typo in one supervisor's address), or the data refused (too large).  Retrying cannot help,
+    and it would hold every later e-mail alert; a refused login or sender is the server's setup
+    and is retried like a 4xx."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(500 <= code < 600 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600
+
+
 class EmailChannel:
     name = "email"
 
@@ -53,9 +63,8 @@ class EmailChannel:
         try:
             self._send(msg)
         except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(
-                f"email via {self.cfg.host}:{self.cfg.port}: {type(exc).__name__}: {exc}"
-            ) from exc
+            error = RejectedError if _refuses_this_message(exc) else DeliveryError
+            raise error(f"email via {self.cfg.host}:{self.cfg.port}: {type(exc).__name__}: {exc}") from exc
 
     def _send(self, msg: EmailMessage) -> None:
         c = self.cfg

@@ -12,16 +12,18 @@ import orjson
 import pytest
 from sqlalchemy import select, update
 
+from analytics.alerts.channels.email import EmailChannel
 from analytics.alerts.channels.mqtt import MqttChannel
 from analytics.alerts.channels.webhook import WebhookChannel
-from analytics.alerts.config import Retry, Webhook
+from analytics.alerts.config import Person, Retry, Smtp, Webhook
 from analytics.alerts.dispatch import BATCH, Dispatcher, backoff, utcnow
 from analytics.alerts.lifecycle import AlertBook, Policy, Route
 from analytics.alerts.models import Alert, OutboxMessage
+from analytics.alerts.routing import NoRoster, Router
 from eggwatch.mqtt import make_client
 from eggwatch.settings import BrokerAddress
 from tests.analytics.alerts.conftest import T0, finding
-from tests.analytics.alerts.receivers import HttpReceiver, wait_for
+from tests.analytics.alerts.receivers import HttpReceiver, SmtpReceiver, wait_for
 
 EVENTS = frozenset({"opened", "acknowledged", "resolved", "escalated", "reopened"})
 FAST = Retry(initial_s=0.05, max_s=0.2, give_up_hours=1)
@@ -263,3 +265,29 @@ def test_a_message_the_receiver_refuses_does_not_hold_the_channel(sqlite_session
             assert dead.attempts == 1 and "HTTP 413" in (dead.last_error or "")
     finally:
         hook.stop()
+
+
+class TypoRoster(NoRoster):
+    """house-01's supervisor has a misspelt address."""
+
+    def on_shift(self, unit: str, at: dt.datetime) -> list[Person]:
+        return [Person(name="王", email="wnag@example.com" if unit == "house-01" else "wang@example.com")]
+
+
+def test_an_address_the_mail_server_does_not_know_does_not_hold_the_others(sqlite_sessions: Any) -> None:
+    """550 for every recipient of one message: set aside at once (it used to stay pending and
+    hold every later e-mail alert for give_up_hours); the other houses' mails go out."""
+    smtp = SmtpReceiver()
+    smtp.handler.unknown = {"wnag@example.com"}
+    try:
+        with sqlite_sessions() as s:
+            book = AlertBook(s, "jinji", Policy(), [Route("email", EVENTS)], Router(TypoRoster(), [], []))
+            book.apply_pass([finding(f"house-0{i}") for i in (1, 2, 3)], T0, T0)
+            s.commit()
+        cfg = Smtp(host="127.0.0.1", port=smtp.port, sender="eggwatch@example.com", security="none")
+        d = Dispatcher(sqlite_sessions, {"email": EmailChannel(cfg)}, FAST)
+        assert d.deliver_due("email") == 2
+        assert statuses(sqlite_sessions, "email") == ["dead", "sent", "sent"]
+        assert [to for to, _msg in smtp.messages] == [["wang@example.com"]] * 2
+    finally:
+        smtp.stop()
