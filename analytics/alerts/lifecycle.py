@@ -34,6 +34,18 @@ from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage
 from analytics.alerts.payload import alert_object
 from analytics.alerts.routing import Router
 
+ROW_LEN = 16  # String(16) in models.py and migration 0002_alerts
+
+
+def _fit_row(row: str | None) -> str | None:
+    """A row is a counter's ``row`` tag (up to 64 characters) or, without one, its device id;
+    ``alert.row`` holds 16.  PostgreSQL refused a longer one and with it the whole pass (no alert,
+    resolution or escalation for any house, every pass), so it is clipped: the de-duplication key
+    and the detector's messages keep the full name."""
+    if row is None or len(row) <= ROW_LEN:
+        return row
+    return row[: ROW_LEN - 1] + "…"
+
 
 class LifecycleError(Exception):
     """A transition that is not allowed from the alert's current status (HTTP 409)."""
@@ -222,7 +234,7 @@ class AlertBook:
             site=self.site,
             unit=f.unit,
             kind=f.kind,
-            row=f.row,
+            row=_fit_row(f.row),
             dedupe_key=key,
             status="open",
             opened_at=now,

@@ -313,3 +313,22 @@ def test_a_relapse_nobody_saw_escalates_from_the_relapse(sessions: Any) -> None:
         assert (a.status, a.opened_at, a.escalated_at) == ("open", T0 + H, None)
         assert b.escalate_due(T0 + H + 29 * m) == []
         assert b.escalate_due(T0 + H + 31 * m) == [a]
+
+
+def test_a_long_row_name_does_not_break_the_pass(sessions: Any) -> None:
+    """A counter without a row tag is named by its device id; 18 characters made PostgreSQL refuse
+    the whole pass (house-02's drop was not opened either, nor anything after, every pass)."""
+    with sessions() as s:
+        b = book(s)
+        long_row = finding("house-07", "sensor_fault", row="eggcounter-h07-r03")
+        r = b.apply_pass([finding("house-02"), long_row], T0, T0)
+        s.commit()
+        assert sorted((a.unit, a.row) for a in r.opened) == [
+            ("house-02", None),
+            ("house-07", "eggcounter-h07-…"),
+        ]
+        # the key keeps the full name: the next pass de-duplicates, another long row is its own alert
+        other = finding("house-07", "sensor_fault", row="eggcounter-h07-r04")
+        r = b.apply_pass([finding("house-02"), long_row, other], T0, T0)
+        s.commit()
+        assert [a.row for a in r.opened] == ["eggcounter-h07-…"] and not r.refreshed
