@@ -332,3 +332,22 @@ def test_a_long_row_name_does_not_break_the_pass(sessions: Any) -> None:
         r = b.apply_pass([finding("house-02"), long_row, other], T0, T0)
         s.commit()
         assert [a.row for a in r.opened] == ["eggcounter-h07-…"] and not r.refreshed
+
+
+def test_non_finite_numbers_do_not_break_the_pass(sessions: Any) -> None:
+    """NaN or inf in a finding's magnitude or evidence is not JSON: PostgreSQL refused the whole
+    pass (house-02's drop was not opened either).  They are kept as null."""
+    with sessions() as s:
+        b = book(s)
+        odd = finding(
+            "house-07",
+            "water_drop",
+            magnitude_pct=float("nan"),
+            evidence={"ratio": float("inf"), "h": [1.0, float("nan")]},
+        )
+        r = b.apply_pass([finding("house-02"), odd], T0, T0)
+        s.commit()
+        assert sorted(a.unit for a in r.opened) == ["house-02", "house-07"]
+        water = next(a for a in r.opened if a.unit == "house-07")
+        s.expire_all()
+        assert (water.magnitude_pct, water.evidence) == (None, {"ratio": None, "h": [1.0, None]})
