@@ -7,6 +7,7 @@ annotated example.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -26,6 +27,9 @@ from eggwatch.yamlconf import load_model
 
 if TYPE_CHECKING:
     from analytics.detector import DetectorConfig
+
+DAY_S = 86_400.0
+MONTH_MIN = 31 * 24 * 60.0  # a longer cooldown or escalation is a typo, not a policy
 
 Event = Literal["opened", "escalated", "acknowledged", "resolved", "reopened"]
 HUMAN_EVENTS: tuple[Event, ...] = ("opened", "escalated")
@@ -52,7 +56,10 @@ class Person(_Strict):
 def _http_url(v: str) -> str:
     parts = urlsplit(v)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{v!r} is not an http(s) URL")
+        # Only scheme and host: a robot's URL carries its token (the error reaches logs and the API).
+        host = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else v.split("/")[0].split("?")[0]
+        shown = f"{host}/…"
+        raise ValueError(f"{shown!r} is not an http(s) URL")
     return v
 
 
@@ -110,21 +117,22 @@ class Retry(_Strict):
     """Exponential backoff per channel: initial_s, doubling, capped at max_s; given up (status
     ``dead``, logged and counted) only after give_up_hours."""
 
-    initial_s: float = Field(default=5.0, gt=0)
-    max_s: float = Field(default=600.0, gt=0)
-    give_up_hours: float = Field(default=72.0, gt=0)
-    keep_sent_days: float = Field(default=30.0, gt=0)  # delivered messages are then deleted
+    # Upper bounds keep every duration a datetime can hold (``.inf`` or 1e12 s failed at run time).
+    initial_s: float = Field(default=5.0, gt=0, le=DAY_S)
+    max_s: float = Field(default=600.0, gt=0, le=DAY_S)
+    give_up_hours: float = Field(default=72.0, gt=0, le=24 * 366)
+    keep_sent_days: float = Field(default=30.0, gt=0, le=3660)  # delivered messages are then deleted
 
 
 class AlertsConfig(_Strict):
     site: str | None = None  # default: EGGWATCH_SITE
     park: Path | None = None  # default: EGGWATCH_DATA_DIR/park.yaml
     timezone: str | None = None  # times in messages; default: the park's (Asia/Shanghai)
-    interval_s: float = Field(default=300.0, ge=1)
+    interval_s: float = Field(default=300.0, ge=1, le=DAY_S)
     # A live pass analyses 23 days and learns each flock's place on its breed curve from the 44 before.
     history_days: int = Field(default=70, ge=2, le=400)
-    cooldown_minutes: float = Field(default=360.0, ge=0)
-    escalation_minutes: float = Field(default=30.0, gt=0)
+    cooldown_minutes: float = Field(default=360.0, ge=0, le=MONTH_MIN)
+    escalation_minutes: float = Field(default=30.0, gt=0, le=MONTH_MIN)
     recovery_hours: int = Field(default=12, ge=3, le=168)
     open_within_hours: float = Field(default=24.0, gt=0, le=144)
     default_recipients: tuple[Person, ...] = ()
@@ -142,6 +150,9 @@ class AlertsConfig(_Strict):
     def _detector(cls, v: dict[str, int | float]) -> dict[str, int | float]:
         from analytics.detector import DetectorConfig
 
+        for name, value in v.items():
+            if not math.isfinite(value):  # NaN compares false with every threshold: no alert, ever
+                raise ValueError(f"{name}={value} is not a finite number")
         DetectorConfig.with_overrides(v)  # unknown names and bad values fail here, before anything runs
         return v
 

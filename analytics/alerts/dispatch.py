@@ -19,7 +19,7 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy import delete, func, select
 
-from analytics.alerts.channels import Channel, DeliveryError
+from analytics.alerts.channels import Channel, DeliveryError, RejectedError
 from analytics.alerts.config import Retry
 from analytics.alerts.models import OutboxMessage
 
@@ -37,7 +37,9 @@ def utcnow() -> dt.datetime:
 
 def backoff(retry: Retry, attempts: int) -> dt.timedelta:
     """initial·2^(n-1) capped at max, with ±20 % jitter so channels do not retry in lock-step."""
-    base = min(retry.max_s, retry.initial_s * 2 ** max(0, attempts - 1))
+    # The exponent is capped: 2**1024 no longer fits a float, and a channel retrying every
+    # minute reaches its 1,025th attempt after about 17 hours.
+    base = min(retry.max_s, retry.initial_s * 2.0 ** min(max(0, attempts - 1), 64))
     return dt.timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
@@ -69,11 +71,26 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
 
     def deliver_due(self, name: str, now: dt.datetime | None = None) -> int:
-        """Deliver the channel's due messages in order; stop at the first failure.  Returns the
-        number delivered.  One transaction per message, holding the channel's lock on PostgreSQL,
+        """Deliver up to ``BATCH`` of the channel's due messages in order; stop at the first
+        failure.  Returns the number delivered.  One transaction per message, holding the channel's lock on PostgreSQL,
         so two service instances never send the same message twice or out of order."""
+        return self._deliver(name, now)[0]
+
+    def drain(self, name: str) -> int:
+        """Deliver everything of the channel that is due, batch after batch (``--once``, which
+        otherwise left all but the first ``BATCH`` messages for the next run).  Stops at a
+        failure or when another instance holds the channel, like ``deliver_due``."""
+        total = 0
+        while True:
+            sent, handled = self._deliver(name, None)
+            total += sent
+            if handled < BATCH:
+                return total
+
+    def _deliver(self, name: str, now: dt.datetime | None) -> tuple[int, int]:
+        """(messages sent, messages sent or set aside as dead) in one batch."""
         channel = self.channels[name]
-        sent = 0
+        sent = handled = 0
         for _ in range(BATCH):
             if self._stop.is_set():
                 break
@@ -93,7 +110,8 @@ class Dispatcher:
                 if outcome == "retry":
                     break
                 sent += outcome == "sent"
-        return sent
+                handled += 1
+        return sent, handled
 
     def _attempt(self, s: Any, channel: Channel, row: OutboxMessage, now: dt.datetime) -> str:
         """Try one message and record the outcome: ``sent``, ``dead`` or ``retry`` (pause)."""
@@ -103,8 +121,8 @@ class Dispatcher:
             channel.deliver(row.payload)
         except Exception as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-            retryable = isinstance(exc, DeliveryError)
-            if not retryable:
+            retryable = isinstance(exc, DeliveryError) and not isinstance(exc, RejectedError)
+            if not isinstance(exc, DeliveryError):
                 # Not the receiver's fault: this message can never go out (a bug or a malformed
                 # payload).  Set it aside so it cannot block the channel.
                 log.exception("outbox message %s to %s cannot be delivered", row.id, name)

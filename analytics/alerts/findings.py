@@ -8,6 +8,7 @@ tells them apart by ``detected_at`` (see ``lifecycle.py``).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,18 @@ from analytics.detector.alerts import METER_STUCK, PROBE_STUCK
 # counting stopped are four alerts.
 _SENSOR_OF_CAUSE = {cause: column.split("_")[0] + "_meter" for column, cause in METER_STUCK.items()}
 _SENSOR_OF_CAUSE[PROBE_STUCK] = "temp_probe"
+
+
+def _finite(v: Any) -> Any:
+    """NaN and ±inf as None, also inside lists and dicts: they are not JSON, and PostgreSQL refused
+    the alert's evidence or the outbox payload, and with it the whole pass, every pass."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_finite(x) for x in v]
+    return v
 
 
 def _aware(t: dt.datetime) -> dt.datetime:
@@ -49,6 +62,8 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "magnitude_pct", _finite(self.magnitude_pct))
+        object.__setattr__(self, "evidence", _finite(self.evidence))
         if not self.unit or not self.kind:
             raise ValueError("a finding needs a unit and a kind")
         if self.detected_at.tzinfo is None:

@@ -11,10 +11,11 @@ Rules (``now`` is wall-clock time, ``data_end`` the end of the detector's data):
 - a new event less than ``cooldown`` after the key's last alert was resolved: if a person resolved
   it, it stays resolved (they decided; after the cooldown a still-fresh event opens a new alert);
   if it had recovered by itself, the same alert is reopened (a relapse: visible on MQTT and in the
-  API, no new message to people);
+  API, no new message to people; its acknowledgement and escalation stand);
 - an active alert auto-resolves (resolution ``recovered``) when the recovery signal says so
   (``recovery.py``: the figure back to its pre-onset level over the trailing window);
-- an alert still ``open`` ``escalation`` after it opened is escalated, once, to the managers.
+- an alert still ``open`` ``escalation`` after it opened (or relapsed) is escalated, once, to the
+  managers.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ from analytics.alerts.findings import Finding, latest_per_key
 from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage
 from analytics.alerts.payload import alert_object
 from analytics.alerts.routing import Router
+
+ROW_LEN = 16  # String(16) in models.py and migration 0002_alerts
+
+
+def _fit_row(row: str | None) -> str | None:
+    """A row is a counter's ``row`` tag (up to 64 characters) or, without one, its device id;
+    ``alert.row`` holds 16.  PostgreSQL refused a longer one and with it the whole pass (no alert,
+    resolution or escalation for any house, every pass), so it is clipped: the de-duplication key
+    and the detector's messages keep the full name."""
+    if row is None or len(row) <= ROW_LEN:
+        return row
+    return row[: ROW_LEN - 1] + "…"
 
 
 class LifecycleError(Exception):
@@ -203,8 +216,13 @@ class AlertBook:
             if last.resolution == "manual":
                 result.absorbed.append(key)
                 return
-            last.status, last.opened_at = "open", now
-            last.acknowledged_at = last.acknowledged_by = last.escalated_at = None
+            # A relapse continues the episode: people are not told of it, so an acknowledgement
+            # and an escalation already made stand (no "not acknowledged" escalation about an
+            # alert someone took on, no second escalation of one alert).
+            if last.acknowledged_at is not None:
+                last.status = "acknowledged"
+            else:
+                last.status, last.opened_at = "open", now  # escalation counts from the relapse
             last.resolved_at = last.resolved_by = last.resolution = None
             self._refresh(last, f, data_end)
             self._event(last, now, "reopened", None, {"within_cooldown": True})
@@ -216,7 +234,7 @@ class AlertBook:
             site=self.site,
             unit=f.unit,
             kind=f.kind,
-            row=f.row,
+            row=_fit_row(f.row),
             dedupe_key=key,
             status="open",
             opened_at=now,
@@ -258,20 +276,51 @@ class AlertBook:
             "alert": alert_object(alert),
             "recipients": [p.model_dump(exclude_none=True) for p in people],
         }
-        sent_from = utcnow()
         for route in self.routes:
             if event in route.events:
-                self.s.add(
-                    OutboxMessage(
-                        channel=route.channel,
-                        alert_id=alert.id,
-                        event=event,
-                        payload=payload,
-                        # Delivery runs on the wall clock even when the lifecycle replays
-                        # simulated time (the demo's backfill): retries and give-up stay real.
-                        created_at=sent_from,
-                        next_attempt_at=sent_from,
-                        status="pending",
-                        attempts=0,
-                    )
-                )
+                self._enqueue(route.channel, alert, event, payload)
+        if any(r.channel == "mqtt" for r in self.routes):
+            self._keep_retained_on_headline(alert)
+
+    def _keep_retained_on_headline(self, changed: Alert) -> None:
+        """The unit's retained topic holds one alert object: whichever changed last.  When that
+        is a resolved or acknowledged alert while another of the unit's alerts is more urgent
+        (open, or acknowledged but not resolved), publish that one again after it, so a
+        dashboard connecting later is not told "resolved" while the house still has an open alert."""
+        if changed.status == "open":
+            return  # nothing is more urgent (and a pass opening many alerts costs no query)
+        self.s.flush()
+        urgency = {"open": 0, "acknowledged": 1}
+        others = self.s.scalars(
+            select(Alert)
+            .where(
+                Alert.site == self.site,
+                Alert.unit == changed.unit,
+                Alert.status.in_(ACTIVE),
+                Alert.id != changed.id,
+            )
+            .order_by(Alert.id)
+        ).all()
+        mine = urgency.get(changed.status, 2)
+        more_urgent = [a for a in others if urgency[a.status] < mine]
+        if more_urgent:
+            # the most urgent, then the newest: what the topic would hold had it changed last
+            head = min(more_urgent, key=lambda a: (urgency[a.status], -a.id))
+            self._enqueue("mqtt", head, "republished", {"event": "republished", "alert": alert_object(head)})
+
+    def _enqueue(self, channel: str, alert: Alert, event: str, payload: dict) -> None:  # type: ignore[type-arg]
+        sent_from = utcnow()
+        self.s.add(
+            OutboxMessage(
+                channel=channel,
+                alert_id=alert.id,
+                event=event,
+                payload={"recipients": [], **payload},
+                # Delivery runs on the wall clock even when the lifecycle replays
+                # simulated time (the demo's backfill): retries and give-up stay real.
+                created_at=sent_from,
+                next_attempt_at=sent_from,
+                status="pending",
+                attempts=0,
+            )
+        )

@@ -58,27 +58,45 @@ def local(iso_utc: str | None, tz: ZoneInfo) -> str:
     return f"{t:%Y-%m-%d %H:%M} ({tz.key})"
 
 
-def _mag(a: dict[str, Any]) -> str:
+# What the detector's magnitude_pct measures (analytics/alert.py): hen-day percentage points for
+# laying and row faults, but the fall in percent of the expected amount for water and feed.
+PERCENT_OF_EXPECTED = frozenset({"water_drop", "feed_drop"})
+
+
+def _mag_zh(a: dict[str, Any]) -> str | None:
     m = a.get("magnitude_pct")
-    return "-" if m is None else f"{m:.1f}"
+    if m is None:
+        return None
+    if a["kind"] in PERCENT_OF_EXPECTED:
+        return f"幅度：比预期用量低 {m:.1f}%"
+    return f"幅度：{m:.1f} 个百分点"
 
 
-def lines_zh(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str]:
+def _mag_en(a: dict[str, Any]) -> str | None:
+    m = a.get("magnitude_pct")
+    if m is None:
+        return None
+    if a["kind"] in PERCENT_OF_EXPECTED:
+        return f"Magnitude: {m:.1f} % below the expected amount"
+    return f"Magnitude: {m:.1f} percentage points"
+
+
+def lines_zh(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str | None]:
     return [
         f"鸡舍/产线：{a['unit']}" + (f"，第{a['row']}列" if a.get("row") else ""),
         f"类型：{KIND_ZH.get(a['kind'], a['kind'])}",
-        f"幅度：{_mag(a)} 个百分点",
+        _mag_zh(a),
         f"开始（估计）：{local(a.get('onset'), tz)}；检出：{local(a['detected_at'], tz)}",
         f"状态：{STATUS_ZH.get(a['status'], a['status'])}（编号 {a['id']}）",
         a.get("message_zh") or "",
     ]
 
 
-def lines_en(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str]:
+def lines_en(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str | None]:
     return [
         f"Unit: {a['unit']}" + (f", row {a['row']}" if a.get("row") else ""),
         f"Kind: {KIND_EN.get(a['kind'], a['kind'])}",
-        f"Magnitude: {_mag(a)} percentage points",
+        _mag_en(a),
         f"Onset (estimated): {local(a.get('onset'), tz)}; detected: {local(a['detected_at'], tz)}",
         f"Status: {a['status']} (id {a['id']})",
         a.get("message") or "",

@@ -42,7 +42,7 @@ def run_service(
         if once:
             report = service.run_pass()
             for name in service.channels:
-                service.dispatcher.deliver_due(name)
+                service.dispatcher.drain(name)
             if not report.ok:  # a cron job or a health check must see the failure
                 fail("the detection pass failed (its reason is logged above)", code=1)
             return

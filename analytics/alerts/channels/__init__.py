@@ -12,6 +12,12 @@ class DeliveryError(Exception):
     """The receiver did not take the message; the dispatcher retries later."""
 
 
+class RejectedError(DeliveryError):
+    """The receiver refused this very message (HTTP 400, 413, 422): sending the same bytes again
+    cannot succeed, so the dispatcher sets it aside at once instead of letting it hold every
+    later message of its channel until ``give_up_hours``."""
+
+
 class Channel(Protocol):
     name: str
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import threading
 import time
 from typing import Any
 from urllib.parse import quote_plus
@@ -16,13 +18,35 @@ import httpx
 import orjson
 
 from analytics.alerts import render
-from analytics.alerts.channels import DeliveryError
+from analytics.alerts.channels import DeliveryError, RejectedError
 from analytics.alerts.config import Webhook
 
 SIGNATURE_HEADER = "X-Eggwatch-Signature"
 # WeCom's documented limits: text.content 2048 bytes, markdown.content 4096 bytes (UTF-8).
 WECOM_LIMITS = {"text": 2048, "markdown": 4096}
 DINGTALK_LIMIT = 20000
+REJECTS_BODY = frozenset({400, 413, 422})
+
+
+class _RedactUrls(logging.Filter):
+    """httpx logs every request's full URL at INFO, and a robot's URL *is* its credential
+    (``access_token=``, ``key=``, DingTalk's ``sign=``; some generic hooks carry it in the path):
+    keep only the scheme, host and port in those records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, httpx.URL) for a in record.args):
+            record.args = tuple(_origin(a) if isinstance(a, httpx.URL) else a for a in record.args)
+        return True
+
+
+def _origin(url: httpx.URL) -> str:
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}/…"
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(f, _RedactUrls) for f in _httpx_log.filters):
+    _httpx_log.addFilter(_RedactUrls())
 
 
 def _clip(text: str, max_bytes: int) -> str:
@@ -102,9 +126,10 @@ class WebhookChannel:
         self.cfg = cfg
         self.tz = tz
         self.name = cfg.name
-        self._client = client or httpx.Client(
-            timeout=cfg.timeout_s, headers={"User-Agent": "eggwatch-alerts"}
-        )
+        self._client = client or self._new_client()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(timeout=self.cfg.timeout_s, headers={"User-Agent": "eggwatch-alerts"})
 
     def body(self, payload: dict[str, Any]) -> dict[str, Any]:
         if self.cfg.format == "wecom":
@@ -126,11 +151,14 @@ class WebhookChannel:
         if self.cfg.format == "generic" and self.cfg.secret is not None:
             headers[SIGNATURE_HEADER] = generic_signature(self.cfg.secret.get_secret_value(), body)
         try:
-            resp = self._client.post(self.url(), content=body, headers=headers)
+            resp = self._post(self.url(), body, headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc
         if resp.status_code >= 300:
-            raise DeliveryError(f"webhook {self.name}: HTTP {resp.status_code}: {resp.text[:200]}")
+            # 400/413/422 refuse this body; others (401/404: the hook's setup, 429/5xx: its state)
+            # would refuse any message alike, so those are retried and keep the order.
+            error = RejectedError if resp.status_code in REJECTS_BODY else DeliveryError
+            raise error(f"webhook {self.name}: HTTP {resp.status_code}: {resp.text[:200]}")
         if self.cfg.format in ("wecom", "dingtalk"):
             try:
                 answer = resp.json()
@@ -142,6 +170,32 @@ class WebhookChannel:
                 raise DeliveryError(
                     f"webhook {self.name}: errcode {answer.get('errcode')}: {answer.get('errmsg')}"
                 )
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST with ``timeout_s`` for the whole exchange.  httpx's timeout is per socket read, so
+        a receiver that trickles its answer a byte at a time would hold the channel (and
+        ``--once``) forever; a timer closes the client at the deadline, which ends the request."""
+        client, expired = self._client, threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            client.close()
+
+        timer = threading.Timer(self.cfg.timeout_s, expire)
+        timer.daemon = True
+        timer.start()
+        try:
+            return client.post(url, content=body, headers=headers)
+        except Exception as exc:
+            if expired.is_set():  # whatever the closed socket made httpx raise
+                raise DeliveryError(
+                    f"webhook {self.name}: no complete answer within {self.cfg.timeout_s:g}s"
+                ) from exc
+            raise
+        finally:
+            timer.cancel()
+            if expired.is_set():
+                self._client = self._new_client()
 
     def close(self) -> None:
         self._client.close()

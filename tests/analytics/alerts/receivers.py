@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import socket
 import ssl
 import threading
 import time
@@ -33,14 +34,16 @@ class Received:
 
 @dataclass
 class HttpReceiver:
-    """``fail_next`` requests answer 500; ``hang_s`` delays every answer; ``answer`` is the JSON
-    body returned on success (the WeCom/DingTalk robots answer {"errcode": 0, ...})."""
+    """``fail_next`` requests answer 500; ``hang_s`` delays every answer; ``refuse(body)`` may
+    name a status to refuse one body with; ``answer`` is the JSON body returned on success (the
+    WeCom/DingTalk robots answer {"errcode": 0, ...})."""
 
     answer: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     fail_next: int = 0
     hang_s: float = 0.0
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
+    refuse: Callable[[Any], int | None] = lambda _body: None  # a status to refuse a body with
 
     def __post_init__(self) -> None:
         receiver = self
@@ -52,6 +55,11 @@ class HttpReceiver:
                 receiver.attempts += 1
                 if receiver.hang_s:
                     time.sleep(receiver.hang_s)
+                refused = receiver.refuse(json.loads(raw))
+                if refused is not None:  # e.g. a proxy's 413 for this one body
+                    self.send_response(refused)
+                    self.end_headers()
+                    return
                 if receiver.fail_next > 0:
                     receiver.fail_next -= 1
                     self.send_response(500)
@@ -88,6 +96,13 @@ class HttpReceiver:
 class _Collect:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.unknown: set[str] = set()  # addresses answered "550 no such user"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
@@ -175,3 +190,55 @@ def wait_for(cond: Callable[[], bool], timeout: float = 10.0, what: str = "condi
             return
         time.sleep(0.02)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class TrickleReceiver:
+    """A raw TCP server whose first ``trickle_next`` connections get their answer one byte every
+    0.2 s, forever (after ``greeting``): no single read ever times out.  Later connections get
+    ``answer`` at once.  HTTP by default; ``smtp=True`` trickles SMTP ``220-`` greeting lines."""
+
+    def __init__(self, trickle_next: int = 1, smtp: bool = False) -> None:
+        self.trickle_next = trickle_next
+        self.smtp = smtp
+        self.connections = 0
+        self._stop = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed by stop()
+                return
+            self.connections += 1
+            trickle = self.trickle_next > 0
+            self.trickle_next -= 1
+            threading.Thread(target=self._serve, args=(conn, trickle), daemon=True).start()
+
+    def _serve(self, conn: socket.socket, trickle: bool) -> None:
+        with conn:
+            try:
+                if not self.smtp:
+                    conn.recv(65536)
+                if not trickle:
+                    ok = b'{"errcode": 0, "errmsg": "ok"}'
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(ok), ok))
+                    return
+                conn.sendall(b"220-" if self.smtp else b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                while not self._stop.wait(0.2):
+                    conn.sendall(b"x\r\n220-" if self.smtp else b" ")
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,7 @@ from analytics.alerts.channels.webhook import WECOM_LIMITS, WebhookChannel
 from analytics.alerts.config import Smtp, Webhook
 from eggwatch.mqtt import make_client
 from eggwatch.settings import BrokerAddress
-from tests.analytics.alerts.receivers import HttpReceiver, SmtpReceiver, wait_for
+from tests.analytics.alerts.receivers import HttpReceiver, SmtpReceiver, TrickleReceiver, wait_for
 
 
 def payload(event: str = "opened", site: str = "jinji", **alert: Any) -> dict[str, Any]:
@@ -128,6 +130,24 @@ def test_dingtalk_signed_markdown(http: HttpReceiver) -> None:
     assert "升级" in got.body["markdown"]["title"]
 
 
+def test_robot_tokens_stay_out_of_the_log(http: HttpReceiver, caplog: pytest.LogCaptureFixture) -> None:
+    """httpx logs each request's URL at INFO; a robot's URL is its credential."""
+    caplog.set_level(logging.DEBUG)
+    hooks = [
+        Webhook(name="dd", format="dingtalk", url=http.url + "?access_token=DDTOKEN1", secret="SECsecret2"),
+        Webhook(name="wx", format="wecom", url=http.url + "?key=WXKEY3"),
+        Webhook(name="gen", url=http.url.replace("/hook", "/services/T0/GENPATH4")),
+    ]
+    for cfg in hooks:
+        ch = WebhookChannel(cfg)
+        ch.deliver(payload())
+        ch.close()
+    assert len(http.received) == 3
+    assert "HTTP Request: POST" in caplog.text  # the request line is still logged, without its secret
+    for secret in ("DDTOKEN1", "sign=", "WXKEY3", "GENPATH4"):
+        assert secret not in caplog.text
+
+
 def test_webhook_unreachable_and_http_error(http: HttpReceiver) -> None:
     http.fail_next = 1
     with pytest.raises(DeliveryError, match="HTTP 500"):
@@ -135,6 +155,37 @@ def test_webhook_unreachable_and_http_error(http: HttpReceiver) -> None:
     http.stop()
     with pytest.raises(DeliveryError, match="ConnectError"):
         WebhookChannel(Webhook(name="ops", url=http.url, timeout_s=2)).deliver(payload())
+
+
+def test_trickling_webhook_gives_up_at_its_timeout() -> None:
+    """A receiver answering one byte every 0.2 s never trips httpx's per-read timeout: the whole
+    exchange is bounded by ``timeout_s``, and the channel works again afterwards."""
+    r = TrickleReceiver(trickle_next=1)
+    ch = WebhookChannel(Webhook(name="wx", format="wecom", url=r.url, timeout_s=1))
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(DeliveryError, match="no complete answer within 1s"):
+            ch.deliver(payload())
+        assert time.monotonic() - t0 < 3
+        ch.deliver(payload())  # a fresh connection on a fresh client
+        assert r.connections == 2
+    finally:
+        ch.close()
+        r.stop()
+
+
+def test_trickling_smtp_server_gives_up_at_its_timeout() -> None:
+    """An SMTP server that keeps sending ``220-`` greeting lines never trips smtplib's per-read
+    timeout: the whole conversation is bounded by ``timeout_s``."""
+    r = TrickleReceiver(trickle_next=1, smtp=True)
+    ch = EmailChannel(Smtp(host="127.0.0.1", port=r.port, sender="eggwatch@example.com", timeout_s=1))
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(DeliveryError, match="no complete answer within 1s"):
+            ch.deliver(payload())
+        assert time.monotonic() - t0 < 3
+    finally:
+        r.stop()
 
 
 def test_email_bilingual_via_aiosmtpd() -> None:
@@ -241,3 +292,19 @@ def test_every_detector_kind_has_its_words() -> None:
     assert set(KINDS) <= set(KIND_ZH) and set(KINDS) <= set(KIND_EN)
     heat = title("opened", {"kind": "heat_stress", "unit": "house-07"})
     assert heat == "[eggwatch] 新告警 New alert: house-07 热应激 heat stress", heat
+
+
+def test_magnitude_is_worded_in_the_detectors_unit(http: HttpReceiver) -> None:
+    """Water and feed falls are percent of the expected amount, not hen-day percentage points
+    (analytics/alert.py); an alert without a magnitude has no magnitude line."""
+    ch = WebhookChannel(Webhook(name="ops", url=http.url))
+    ch.deliver(
+        payload(kind="water_drop", magnitude_pct=30.0, message="water -30 %", message_zh="饮水量下降30%")
+    )
+    ch.deliver(payload())
+    ch.deliver(payload(kind="sensor_fault", row="03", magnitude_pct=None))
+    water, laying, fault = (r.body["text"] for r in http.received)
+    assert "幅度：比预期用量低 30.0%" in water and "Magnitude: 30.0 % below the expected amount" in water
+    assert "百分点" not in water and "percentage points" not in water
+    assert "幅度：6.4 个百分点" in laying and "Magnitude: 6.4 percentage points" in laying
+    assert "幅度" not in fault and "Magnitude" not in fault

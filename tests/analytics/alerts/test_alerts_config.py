@@ -55,6 +55,15 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
         ("detector: {trendz: 3.0}", "detector: .*unknown detector setting 'trendz'"),
         ("detector: {baseline_days: 14.5}", "baseline_days=14.5 is not a whole number"),
         ("detector: {trend_z: -1}", "trend_z must be a non-negative number"),
+        # non-finite or absurd durations failed at run time (OverflowError tracebacks, a dead loop)
+        ("cooldown_minutes: .inf", "cooldown_minutes: Input should be less than or equal to"),
+        ("escalation_minutes: 3e9", "escalation_minutes: Input should be less than or equal to"),
+        ("interval_s: .inf", "interval_s: Input should be less than or equal to"),
+        ("retry: {keep_sent_days: .inf}", r"retry\.keep_sent_days: Input should be less"),
+        ("retry: {initial_s: 1e12}", r"retry\.initial_s: Input should be less"),
+        ("retry: {give_up_hours: .inf}", r"retry\.give_up_hours: Input should be less"),
+        ("detector: {trend_z: .nan}", "trend_z=nan is not a finite number"),
+        ("detector: {trend_z: .inf}", "trend_z=inf is not a finite number"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, data_dir: Path, text: str, error: str) -> None:

@@ -4,18 +4,26 @@ the order per channel, and a dead or hanging channel never holds up the others."
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
 from typing import Any
 
+import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from analytics.alerts.channels.email import EmailChannel
+from analytics.alerts.channels.mqtt import MqttChannel
 from analytics.alerts.channels.webhook import WebhookChannel
-from analytics.alerts.config import Retry, Webhook
-from analytics.alerts.dispatch import Dispatcher, backoff, utcnow
+from analytics.alerts.config import Person, Retry, Smtp, Webhook
+from analytics.alerts.dispatch import BATCH, Dispatcher, backoff, utcnow
 from analytics.alerts.lifecycle import AlertBook, Policy, Route
-from analytics.alerts.models import OutboxMessage
+from analytics.alerts.models import Alert, OutboxMessage
+from analytics.alerts.routing import NoRoster, Router
+from eggwatch.mqtt import make_client
+from eggwatch.settings import BrokerAddress
 from tests.analytics.alerts.conftest import T0, finding
-from tests.analytics.alerts.receivers import HttpReceiver, wait_for
+from tests.analytics.alerts.receivers import HttpReceiver, SmtpReceiver, wait_for
 
 EVENTS = frozenset({"opened", "acknowledged", "resolved", "escalated", "reopened"})
 FAST = Retry(initial_s=0.05, max_s=0.2, give_up_hours=1)
@@ -39,6 +47,29 @@ def test_backoff_doubles_and_caps() -> None:
     r = Retry(initial_s=5, max_s=60)
     secs = [backoff(r, n).total_seconds() for n in (1, 2, 3, 10)]
     assert 4 <= secs[0] <= 6 and 8 <= secs[1] <= 12 and 16 <= secs[2] <= 24 and 48 <= secs[3] <= 72
+
+
+def test_backoff_after_a_thousand_attempts(sqlite_sessions: Any) -> None:
+    """With max_s 60 a channel reaches 1,025 attempts in ~17 h (give_up_hours 72): 2**1024 used to
+    overflow, the error escaped the worker (a traceback per poll), the attempt was rolled back and
+    the message was sent again every 2 s poll instead of backing off."""
+    r = Retry(initial_s=5, max_s=60)
+    assert 48 <= backoff(r, 1025).total_seconds() <= 72
+    hook = HttpReceiver(fail_next=1)
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)])
+        with sqlite_sessions() as s:
+            s.execute(update(OutboxMessage).values(attempts=1500))
+            s.commit()
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, r)
+        now = utcnow()
+        assert d.deliver_due("ops", now) == 0
+        with sqlite_sessions() as s:
+            row = s.scalars(select(OutboxMessage)).one()
+            assert row.attempts == 1501 and row.status == "pending"
+            assert 48 <= (row.next_attempt_at - now).total_seconds() <= 72
+    finally:
+        hook.stop()
 
 
 def test_retry_until_receiver_recovers_and_survives_restart(sqlite_sessions: Any) -> None:
@@ -154,3 +185,109 @@ def test_two_instances_never_send_twice_on_postgresql(pg_url: str) -> None:
     finally:
         hook.stop()
         engine.dispose()
+
+
+@pytest.mark.integration
+def test_retained_topic_is_not_left_on_a_resolved_alert(
+    sqlite_sessions: Any, mqtt_url: str, site: str
+) -> None:
+    """A house with two alerts: resolving one must not leave its topic saying "resolved" to a
+    dashboard that connects afterwards while the other is still open (real Mosquitto)."""
+    broker = BrokerAddress.parse(mqtt_url)
+    routes = [Route("mqtt", EVENTS)]
+    with sqlite_sessions() as s:
+        book = AlertBook(s, site, Policy(), routes)
+        book.apply_pass([finding(), finding(kind="water_drop")], T0, T0)
+        water = s.scalars(select(Alert).where(Alert.kind == "water_drop")).one()
+        book.resolve(water, "li", T0 + dt.timedelta(minutes=5))
+        s.commit()
+    d = Dispatcher(sqlite_sessions, {"mqtt": MqttChannel(broker, timeout_s=5)}, FAST)
+    try:
+        assert d.deliver_due("mqtt") == 4  # 2 opened, resolved, the open one again
+    finally:
+        d.stop()
+    got: list[dict[str, Any]] = []
+    done = threading.Event()
+    sub = make_client(broker, f"t-alerts-{uuid.uuid4().hex[:8]}", persistent=False)
+
+    def on_message(_c: Any, _u: Any, msg: Any) -> None:
+        if msg.payload and msg.retain:
+            got.append(orjson.loads(msg.payload))
+            done.set()
+
+    sub.on_message = on_message
+    sub.on_connect = lambda c, *_a: c.subscribe(f"eggwatch/v1/{site}/house-07/alerts", qos=1)
+    sub.connect(broker.host, broker.port)
+    sub.loop_start()
+    try:
+        assert done.wait(10), "no retained alert"
+        assert [(o["kind"], o["status"]) for o in got] == [("laying_drop", "open")]
+    finally:
+        sub.publish(f"eggwatch/v1/{site}/house-07/alerts", b"", retain=True).wait_for_publish(5)
+        sub.loop_stop()
+        sub.disconnect()
+
+
+def test_drain_delivers_every_due_message_and_stops_at_a_failure(sqlite_sessions: Any) -> None:
+    """``analytics run --once`` drains: one ``deliver_due`` stops after BATCH messages, which left
+    the rest of a busy pass (60 houses) for the next run."""
+    hook = HttpReceiver(fail_next=1)
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)], n=BATCH + 10)
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, FAST)
+        assert d.drain("ops") == 0  # the receiver's failure ends it, no loop
+        assert hook.attempts == 1
+        with sqlite_sessions() as s:  # due again now
+            s.execute(update(OutboxMessage).values(next_attempt_at=T0))
+            s.commit()
+        assert d.drain("ops") == BATCH + 10
+        assert len(hook.received) == BATCH + 10 and statuses(sqlite_sessions, "ops") == ["sent"] * (
+            BATCH + 10
+        )
+    finally:
+        hook.stop()
+
+
+def test_a_message_the_receiver_refuses_does_not_hold_the_channel(sqlite_sessions: Any) -> None:
+    """HTTP 400/413/422 refuse that body: it is set aside at once (it used to stay pending and
+    hold every later alert of the channel for give_up_hours); a 500 or 404 is still retried."""
+    hook = HttpReceiver(refuse=lambda b: {"house-01": 413, "house-02": 404}.get(b["alert"]["unit"]))
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)], n=3)
+        d = Dispatcher(sqlite_sessions, {"ops": WebhookChannel(Webhook(name="ops", url=hook.url))}, FAST)
+        assert d.deliver_due("ops") == 0
+        assert statuses(sqlite_sessions, "ops") == ["dead", "pending", "pending"]  # 404: retried, in order
+        hook.refuse = lambda _b: None
+        assert d.deliver_due("ops", utcnow() + dt.timedelta(minutes=1)) == 2
+        assert [r.body["alert"]["unit"] for r in hook.received] == ["house-02", "house-03"]
+        with sqlite_sessions() as s:
+            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).one()
+            assert dead.attempts == 1 and "HTTP 413" in (dead.last_error or "")
+    finally:
+        hook.stop()
+
+
+class TypoRoster(NoRoster):
+    """house-01's supervisor has a misspelt address."""
+
+    def on_shift(self, unit: str, at: dt.datetime) -> list[Person]:
+        return [Person(name="王", email="wnag@example.com" if unit == "house-01" else "wang@example.com")]
+
+
+def test_an_address_the_mail_server_does_not_know_does_not_hold_the_others(sqlite_sessions: Any) -> None:
+    """550 for every recipient of one message: set aside at once (it used to stay pending and
+    hold every later e-mail alert for give_up_hours); the other houses' mails go out."""
+    smtp = SmtpReceiver()
+    smtp.handler.unknown = {"wnag@example.com"}
+    try:
+        with sqlite_sessions() as s:
+            book = AlertBook(s, "jinji", Policy(), [Route("email", EVENTS)], Router(TypoRoster(), [], []))
+            book.apply_pass([finding(f"house-0{i}") for i in (1, 2, 3)], T0, T0)
+            s.commit()
+        cfg = Smtp(host="127.0.0.1", port=smtp.port, sender="eggwatch@example.com", security="none")
+        d = Dispatcher(sqlite_sessions, {"email": EmailChannel(cfg)}, FAST)
+        assert d.deliver_due("email") == 2
+        assert statuses(sqlite_sessions, "email") == ["dead", "sent", "sent"]
+        assert [to for to, _msg in smtp.messages] == [["wang@example.com"]] * 2
+    finally:
+        smtp.stop()

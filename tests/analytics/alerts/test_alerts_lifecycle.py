@@ -244,3 +244,110 @@ def test_concurrent_changes_do_not_overwrite_each_other(sessions: Any) -> None:
             loop.commit()
     with sessions() as s:
         assert s.get(Alert, alert_id).status == "acknowledged"  # type: ignore[union-attr]
+
+
+def test_retained_topic_ends_on_the_units_most_urgent_alert(sessions: Any) -> None:
+    """One retained object per unit: resolving or acknowledging one of a house's alerts while
+    another is more urgent publishes that one again after it (other houses are not touched)."""
+    with sessions() as s:
+        b = book(s)
+        lay, water, other = b.apply_pass(
+            [finding(), finding(kind="water_drop"), finding(unit="house-08")], T0, T0
+        ).opened
+        s.commit()
+        first = s.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()))
+
+        def mqtt_since(start: int) -> list[tuple[str, int, str]]:
+            q = select(OutboxMessage).where(OutboxMessage.channel == "mqtt", OutboxMessage.id > start)
+            rows = s.scalars(q.order_by(OutboxMessage.id))
+            return [(m.event, m.payload["alert"]["id"], m.payload["alert"]["status"]) for m in rows]
+
+        b.acknowledge(water, "li", T0 + dt.timedelta(minutes=5))
+        b.resolve(water, "li", T0 + dt.timedelta(minutes=6))
+        b.resolve(other, "li", T0 + dt.timedelta(minutes=7))  # house-08's only alert: nothing to add
+        s.commit()
+        assert mqtt_since(first) == [
+            ("acknowledged", water.id, "acknowledged"),
+            ("republished", lay.id, "open"),
+            ("resolved", water.id, "resolved"),
+            ("republished", lay.id, "open"),
+            ("resolved", other.id, "resolved"),
+        ]
+        assert [e for e, *_ in mqtt_since(first)].count("republished") == 2
+        # only the retained topic hears about it: people are not messaged again
+        assert not s.scalars(
+            select(OutboxMessage).where(OutboxMessage.event == "republished", OutboxMessage.channel != "mqtt")
+        ).all()
+
+
+def test_a_relapse_keeps_its_acknowledgement_and_escalation(sessions: Any) -> None:
+    """People are not told of a relapse, so it must not turn into a "not acknowledged"
+    escalation of an alert someone had acknowledged, nor escalate one alert a second time."""
+    m = dt.timedelta(minutes=1)
+    with sessions() as s:
+        b = book(s)
+        acked, ignored = b.apply_pass([finding(), finding(unit="house-08")], T0, T0).opened
+        b.acknowledge(acked, "li", T0 + 5 * m)
+        assert b.escalate_due(T0 + 31 * m) == [ignored]
+        b.apply_pass([], T0 + 3 * H, T0 + 3 * H, lambda _a: True)  # both recover
+        relapse = [finding(hours=4), finding(unit="house-08", hours=4)]
+        assert len(b.apply_pass(relapse, T0 + 4 * H, T0 + 4 * H, lambda _a: None).reopened) == 2
+        s.commit()
+        assert (acked.status, acked.acknowledged_by, acked.opened_at) == ("acknowledged", "li", T0)
+        assert (ignored.status, ignored.escalated_at) == ("open", T0 + 31 * m)
+        assert b.escalate_due(T0 + 6 * H) == []
+        s.commit()
+        escalations = s.scalars(
+            select(AlertEvent.alert_id).where(AlertEvent.action == "escalated").order_by(AlertEvent.id)
+        ).all()
+        assert escalations == [ignored.id]
+
+
+def test_a_relapse_nobody_saw_escalates_from_the_relapse(sessions: Any) -> None:
+    m = dt.timedelta(minutes=1)
+    with sessions() as s:
+        b = book(s)
+        (a,) = b.apply_pass([finding()], T0, T0).opened
+        b.apply_pass([], T0 + 10 * m, T0 + 10 * m, lambda _a: True)  # recovered before escalation
+        b.apply_pass([finding(hours=1)], T0 + H, T0 + H, lambda _a: None)
+        assert (a.status, a.opened_at, a.escalated_at) == ("open", T0 + H, None)
+        assert b.escalate_due(T0 + H + 29 * m) == []
+        assert b.escalate_due(T0 + H + 31 * m) == [a]
+
+
+def test_a_long_row_name_does_not_break_the_pass(sessions: Any) -> None:
+    """A counter without a row tag is named by its device id; 18 characters made PostgreSQL refuse
+    the whole pass (house-02's drop was not opened either, nor anything after, every pass)."""
+    with sessions() as s:
+        b = book(s)
+        long_row = finding("house-07", "sensor_fault", row="eggcounter-h07-r03")
+        r = b.apply_pass([finding("house-02"), long_row], T0, T0)
+        s.commit()
+        assert sorted((a.unit, a.row) for a in r.opened) == [
+            ("house-02", None),
+            ("house-07", "eggcounter-h07-…"),
+        ]
+        # the key keeps the full name: the next pass de-duplicates, another long row is its own alert
+        other = finding("house-07", "sensor_fault", row="eggcounter-h07-r04")
+        r = b.apply_pass([finding("house-02"), long_row, other], T0, T0)
+        s.commit()
+        assert [a.row for a in r.opened] == ["eggcounter-h07-…"] and not r.refreshed
+
+
+def test_non_finite_numbers_do_not_break_the_pass(sessions: Any) -> None:
+    """NaN or inf in a finding's magnitude or evidence is not JSON: PostgreSQL refused the whole
+    pass (house-02's drop was not opened either).  They are kept as null."""
+    with sessions() as s:
+        b = book(s)
+        odd = finding(
+            "house-07",
+            "water_drop",
+            magnitude_pct=float("nan"),
+            evidence={"ratio": float("inf"), "h": [1.0, float("nan")]},
+        )
+        r = b.apply_pass([finding("house-02"), odd], T0, T0)
+        s.commit()
+        assert sorted(a.unit for a in r.opened) == ["house-02", "house-07"]
+        water = next(a for a in r.opened if a.unit == "house-07")
+        s.expire_all()
+        assert (water.magnitude_pct, water.evidence) == (None, {"ratio": None, "h": [1.0, None]})
