@@ -53,7 +53,7 @@ def fill(stores: list[TelemetryStore], houses: int, days: int) -> tuple[object, 
 
 def same(a: object, b: object) -> bool:
     return all(
-        np.array_equal(getattr(a, k), getattr(b, k), equal_nan=True)
+        np.allclose(getattr(a, k), getattr(b, k), rtol=1e-9, atol=1e-9, equal_nan=True)
         for k in ("hens", "age_weeks", "water_l", "feed_kg", "temp_c", "eggs")
     )
 
