@@ -10,6 +10,7 @@ import pytest
 from analytics.frame import HourlyFrame
 from analytics.incremental import IncrementalLoad
 from analytics.production import load_hourly
+from eggwatch.park import Park
 from eggwatch.store.base import Point
 from eggwatch.store.embedded import EmbeddedStore
 from simulator.park_sim import ParkSim
@@ -26,7 +27,7 @@ def _same(a: HourlyFrame, b: HourlyFrame) -> None:
 
 
 @pytest.fixture(scope="module")
-def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, object]:
+def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, Park]:
     """A week of two simulated houses, with gateway gaps: 5 h in the middle of the refreshed hours
     of some passes, 30 h across the join of others, and a water meter silent for 3 days."""
     sim = ParkSim.generate(
@@ -52,7 +53,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, obj
     return store, sim.park
 
 
-def test_pass_after_pass_the_incremental_frame_is_the_whole_one(filled: tuple[EmbeddedStore, object]) -> None:
+def test_pass_after_pass_the_incremental_frame_is_the_whole_one(filled: tuple[EmbeddedStore, Park]) -> None:
     store, park = filled
     calls: list[dt.timedelta] = []
 
@@ -69,7 +70,7 @@ def test_pass_after_pass_the_incremental_frame_is_the_whole_one(filled: tuple[Em
 
 
 def test_a_whole_load_again_when_the_window_jumps_or_goes_back_or_is_old(
-    filled: tuple[EmbeddedStore, object],
+    filled: tuple[EmbeddedStore, Park],
 ) -> None:
     store, park = filled
     now = [0.0]

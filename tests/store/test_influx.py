@@ -292,7 +292,12 @@ def test_a_long_window_is_read_a_week_at_a_time_and_joined_whole(
     whole = [store.query(q) for q in queries]
     statements: list[str] = []
     real = store._statement
-    monkeypatch.setattr(store, "_statement", lambda q: statements.append(q) or real(q))
+
+    def counted(q: str) -> dict[str, object]:
+        statements.append(q)
+        return real(q)
+
+    monkeypatch.setattr(store, "_statement", counted)
     for piece_ms in (7 * 24 * hour, 5 * hour):
         monkeypatch.setattr(influx, "PIECE_MS", piece_ms)
         statements.clear()
