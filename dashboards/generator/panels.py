@@ -20,6 +20,11 @@ EXPR = {"type": "__expr__", "uid": "__expr__"}
 
 GREEN, YELLOW, ORANGE, RED, BLUE = "green", "yellow", "orange", "red", "blue"
 
+# Money in yuan, exact to the fen.  Grafana has no "currencyCNY" unit (an unknown id is printed
+# after the number as text, "226501 currencyCNY"); "prefix:" is its custom-unit syntax.
+CNY = "prefix:¥"
+CNY_DECIMALS = 2
+
 Json = dict[str, Any]
 
 
@@ -55,6 +60,14 @@ def sql(ref: str, query: str, fmt: str = "table") -> Json:
 def math(ref: str, expression: str) -> Json:
     """A server-side expression (Grafana SSE); series are matched by their labels (e.g. ``unit``)."""
     return {"refId": ref, "datasource": EXPR, "type": "math", "expression": expression, "hide": False}
+
+
+def column_unit(column: str, unit: str, decimals: int) -> Json:
+    """A field override: the table column ``column`` in ``unit`` (the panel's unit stays for the rest)."""
+    return {
+        "matcher": {"id": "byName", "options": column},
+        "properties": [{"id": "unit", "value": unit}, {"id": "decimals", "value": decimals}],
+    }
 
 
 def hidden(target: Json) -> Json:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from analytics.alerts.render import KIND_EN, KIND_ZH, STATUS_EN, STATUS_ZH
 from dashboards.generator.panels import (
+    CNY,
+    CNY_DECIMALS,
     GREEN,
     ORANGE,
     RED,
@@ -15,6 +17,7 @@ from dashboards.generator.panels import (
     Json,
     Layout,
     bargauge,
+    column_unit,
     dashboard,
     piechart,
     sql,
@@ -235,8 +238,8 @@ def employment() -> Json:
                        WHERE {COUNTED_RUNS}""",
                 )
             ],
-            unit="currencyCNY",
-            decimals=0,
+            unit=CNY,
+            decimals=CNY_DECIMALS,
             w=6,
             h=5,
         ),
@@ -244,7 +247,8 @@ def employment() -> Json:
             lay,
             "各村月工资 Wages by village and month",
             [sql("A", WAGES_BY_VILLAGE, fmt="time_series")],
-            unit="currencyCNY",
+            unit=CNY,
+            decimals=CNY_DECIMALS,
             draw="bars",
             stacking="normal",
             calcs=["sum"],
@@ -292,6 +296,8 @@ def employment() -> Json:
                        GROUP BY village, township ORDER BY township, village""",
                 )
             ],
+            # the panel's "short" would print the wages as "227 K"
+            overrides=[column_unit("期间工资 wages (CNY)", CNY, CNY_DECIMALS)],
             w=12,
             h=9,
         ),
