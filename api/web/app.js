@@ -99,7 +99,10 @@
     }
   }
 
-  const numbers = new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: 0 });
+  const locale = lang === "zh" ? "zh-CN" : "en-US";
+  const numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  // Money in yuan to the fen, as the payroll and the XLSX report have it (226,500.88, not 226,501).
+  const yuan = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   // A table row of ``tag`` cells from [text, isNumber] pairs (numbers align right).
   function tableRow(tag, cells, cls) {
@@ -131,6 +134,7 @@
   // The employment report as the poverty office reads it: a row a month (the townships summed; a
   // worker belongs to one household, so to one township) and the year's total, the server's labels.
   const MONTH_KEYS = ["workers", "poor_workers", "person_days", "wages"];
+  const MONEY_KEYS = new Set(["wages"]);
 
   function employmentTable(report) {
     const label = Object.fromEntries(report.columns.map((c) => [c.key, c.label]));
@@ -142,10 +146,14 @@
         continue;
       }
       const sum = months.get(row.month) || Object.fromEntries([["month", row.month], ...MONTH_KEYS.map((k) => [k, 0])]);
-      for (const k of MONTH_KEYS) sum[k] += row[k];
+      for (const k of MONTH_KEYS) {
+        // Money summed in whole fen (the townships' yuan as floats drift: 81862.60999999999).
+        sum[k] = MONEY_KEYS.has(k) ? (Math.round(sum[k] * 100) + Math.round(row[k] * 100)) / 100 : sum[k] + row[k];
+      }
       months.set(row.month, sum);
     }
-    const line = (name, row, cls) => tableRow("td", [[name], ...MONTH_KEYS.map((k) => [numbers.format(row[k]), true])], cls);
+    const cell = (k, v) => [(MONEY_KEYS.has(k) ? yuan : numbers).format(v), true];
+    const line = (name, row, cls) => tableRow("td", [[name], ...MONTH_KEYS.map((k) => cell(k, row[k]))], cls);
     const rows = [...months.values()].map((m) => line(m.month, m));
     if (total) rows.push(line(words.year_total, total, "total"));
     return [tableRow("th", [[label.month], ...MONTH_KEYS.map((k) => [label[k], true])]), rows];
@@ -170,7 +178,7 @@
         [period(r.period_start, r.period_end)],
         [words["run_" + r.status] || r.status],
         [numbers.format(r.workers), true],
-        [numbers.format(r.net_total), true],
+        [yuan.format(r.net_total), true],
       ]),
     );
     const shown = page.offset + page.items.length;

@@ -12,12 +12,13 @@ Screenshots are saved under test-artifacts/web/ (gitignored).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 from sqlalchemy import create_engine, text
 
 from tests.web.conftest import WebDemo
@@ -216,3 +217,36 @@ def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]
     assert "错误" in page.inner_text("#login-error")
     assert page.evaluate("sessionStorage.getItem('eggwatch.token')") is None
     assert page.context.cookies() == [] and page.locator("article.house").count() == 0
+
+
+def _json(route: Route, body: object) -> None:
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+
+@pytest.mark.parametrize(("lang", "year_total"), [("zh", "全年"), ("en", "Year")])
+def test_money_reads_in_yuan_to_the_fen(
+    served: str, phone: tuple[Page, list[str]], lang: str, year_total: str
+) -> None:
+    """Net totals and wages as the payroll has them, 226,500.88 (they were rounded to 226,501),
+    and two townships' wages of a month summed without float drift."""
+    page, errors = phone
+    runs = {"items": [{"id": 1, "period_start": "2026-11-01", "period_end": "2026-12-01", "status": "approved",
+                       "workers": 100, "net_total": 226500.88}], "total": 1, "limit": 6, "offset": 0}  # fmt: skip
+    keys = ["month", "township", "workers", "poor_workers", "person_days", "wages"]
+    rows = [
+        {"month": "2026-11", "township": "a", "workers": 23, "poor_workers": 11, "person_days": 491, "wages": 51066.21},
+        {"month": "2026-11", "township": "b", "workers": 13, "poor_workers": 3, "person_days": 281, "wages": 30796.4},
+        {"month": "total", "township": "", "workers": 36, "poor_workers": 14, "person_days": 772, "wages": 81862.61},
+    ]  # fmt: skip
+    report = {"columns": [{"key": k, "label": k} for k in keys], "rows": rows}
+    page.route("**/api/v1/payroll/runs*", lambda route: _json(route, runs))
+    page.route("**/api/v1/reports/employment*", lambda route: _json(route, report))
+    page.goto(f"{served}/?lang={lang}")
+    login(page, "clerk1")
+    page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    assert page.inner_text("#payroll-runs tbody tr td:last-child") == "226,500.88"
+    month, total = page.locator("#employment tbody tr").all()
+    assert month.inner_text().split("\t") == ["2026-11", "36", "14", "772", "81,862.61"]
+    assert total.inner_text().split("\t") == [year_total, "36", "14", "772", "81,862.61"]
+    assert errors == []
