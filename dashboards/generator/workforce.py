@@ -27,6 +27,16 @@ from dashboards.generator.panels import (
     timeseries,
 )
 
+TZ = "Asia/Shanghai"
+
+
+def local_start(unit: str, column: str, naive_utc: bool = False) -> str:
+    """The start of ``column``'s local day or month (a timestamptz).  Grafana's ``$__timeGroup``
+    buckets by UTC epoch, so its days began at 08:00 in the park: an alert at 07:30 counted for
+    the day before.  ``naive_utc``: a ``timestamp`` column holding UTC (the alert table)."""
+    value = f"{column} AT TIME ZONE 'UTC'" if naive_utc else column
+    return f"date_trunc('{unit}', {value}, '{TZ}') AS \"time\""
+
 
 def labelled(column: str, zh: dict[str, str], en: dict[str, str]) -> str:
     """A CASE showing a code in the words the alert messages use (zh-CN, then English), an unknown
@@ -98,7 +108,7 @@ def alerts() -> Json:
             [
                 sql(
                     "A",
-                    f"""SELECT $__timeGroupAlias(opened_at, '1d'), {KIND} AS metric, count(*) AS value
+                    f"""SELECT {local_start("day", "opened_at", naive_utc=True)}, {KIND} AS metric, count(*) AS value
                        FROM alert WHERE $__timeFilter(opened_at) GROUP BY 1, 2 ORDER BY 1""",
                     fmt="time_series",
                 )
@@ -114,7 +124,7 @@ def alerts() -> Json:
             [
                 sql(
                     "A",
-                    """SELECT $__timeGroupAlias(opened_at, '1d'),
+                    f"""SELECT {local_start("day", "opened_at", naive_utc=True)},
                          avg(extract(epoch FROM acknowledged_at - opened_at)) AS "平均 mean"
                        FROM alert WHERE acknowledged_at IS NOT NULL AND $__timeFilter(opened_at)
                        GROUP BY 1 ORDER BY 1""",
@@ -179,7 +189,8 @@ LINE_HOUSEHOLD_JOIN = """JOIN workers w ON w.id = l.worker_id
 LEFT JOIN households h ON h.id = COALESCE(l.household_id, w.household_id)"""
 
 WAGES_BY_VILLAGE = f"""
-SELECT date_trunc('month', r.period_start)::timestamp AS "time", {LINE_VILLAGE} AS metric,
+SELECT date_trunc('month', r.period_start)::timestamp AT TIME ZONE '{TZ}' AS "time",
+       {LINE_VILLAGE} AS metric,
        sum(l.net_fen) / 100.0 AS value
 FROM payroll_lines l
 JOIN payroll_runs r ON r.id = l.run_id
@@ -307,7 +318,7 @@ def employment() -> Json:
             [
                 sql(
                     "A",
-                    """SELECT date_trunc('month', s.start_at) AS "time", l.kind AS metric,
+                    f"""SELECT {local_start("month", "s.start_at")}, l.kind AS metric,
                          sum(extract(epoch FROM s.end_at - s.start_at) / 3600.0 - s.break_minutes / 60.0) AS value
                        FROM shifts s JOIN locations l ON l.id = s.location_id
                        WHERE $__timeFilter(s.start_at) GROUP BY 1, 2 ORDER BY 1, 2""",
