@@ -324,10 +324,13 @@
       show($("login-error"), words.login_hint);
       return;
     }
+    // Failures show under the links: the login form (and its error line) is hidden once logged in.
+    const error = $("report-error");
+    show(error, "");
     try {
       const response = await api("GET", link.getAttribute("href"));
       if (!response.ok) {
-        show($("login-error"), response.status === 403 ? words.forbidden : words.error);
+        show(error, response.status === 403 ? words.forbidden_report : words.error);
         return;
       }
       const url = URL.createObjectURL(await response.blob());
@@ -339,7 +342,7 @@
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     } catch (err) {
-      show($("login-error"), words.error);
+      if (token()) show(error, words.error);
     }
   }
 

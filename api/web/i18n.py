@@ -59,6 +59,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "open": ("未确认", "open"),
     "no_alerts": ("没有未关闭的告警。", "No open alerts."),
     "forbidden": ("您的角色不能查看告警。", "Your role may not see alerts."),
+    "forbidden_report": ("您的角色不能下载此报表。", "Your role may not download this report."),
     "error": ("出错了，请重试。", "Something went wrong; try again."),
     "updated": ("更新于", "Updated"),
     "employment": ("本年务工就业（按月）", "Employment this year, by month"),

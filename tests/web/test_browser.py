@@ -250,3 +250,23 @@ def test_money_reads_in_yuan_to_the_fen(
     assert month.inner_text().split("\t") == ["2026-11", "36", "14", "772", "81,862.61"]
     assert total.inner_text().split("\t") == [year_total, "36", "14", "772", "81,862.61"]
     assert errors == []
+
+
+@pytest.mark.parametrize(("status", "expected"), [(500, "出错了"), (403, "不能下载")])
+def test_a_failing_download_says_so_where_it_can_be_read(
+    served: str, phone: tuple[Page, list[str]], status: int, expected: str
+) -> None:
+    """The download's error used to go into the login form's error line, hidden once logged in:
+    a click on the report that failed did nothing visible."""
+    page, errors = phone
+    page.route(
+        "**/api/v1/reports/employment?*format=xlsx*", lambda route: route.fulfill(status=status, body="{}")
+    )
+    page.goto(served + "/")
+    login(page, "office1")
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    page.click("a.report")
+    page.wait_for_selector("#report-error:not([hidden])")
+    assert expected in page.inner_text("#report-error")
+    assert page.locator("#report-error").is_visible()
+    assert all(str(status) in e for e in errors), errors
