@@ -72,6 +72,8 @@
     if (a.status === "open") {
       const button = el("button", "ack", words.acknowledge);
       button.type = "button";
+      // A screen reader lists the buttons by name: say which alert, not "acknowledge" six times.
+      button.setAttribute("aria-label", words.acknowledge + " " + a.unit + " · " + kind + row);
       button.addEventListener("click", () => acknowledge(a.id, button));
       li.append(button);
     } else if (a.acknowledged_by) {

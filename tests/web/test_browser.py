@@ -270,3 +270,17 @@ def test_a_failing_download_says_so_where_it_can_be_read(
     assert expected in page.inner_text("#report-error")
     assert page.locator("#report-error").is_visible()
     assert all(str(status) in e for e in errors), errors
+
+
+def test_each_acknowledge_button_names_its_alert(served: str, phone: tuple[Page, list[str]]) -> None:
+    """Read out of context (a screen reader's list of buttons), each says which alert it acknowledges;
+    they were all just "确认"."""
+    page, errors = phone
+    page.goto(served + "/")
+    login(page, "sup1")
+    page.wait_for_selector("#alert-list li.alert button.ack")
+    buttons = page.get_by_role("button", name=re.compile("^确认 house-"))
+    names = [b.get_attribute("aria-label") for b in buttons.all()]
+    assert len(names) == page.locator("#alert-list button.ack").count() == 2, names
+    assert len(set(names)) == 2 and all(" · " in str(n) for n in names), names
+    assert errors == []
