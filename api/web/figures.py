@@ -72,9 +72,10 @@ class LineFigures:
     speed_eph: float | None
 
     @property
-    def reject_pct(self) -> float:
+    def reject_pct(self) -> float | None:
+        """Rejects as % of the eggs through the grader; None before any (not a flawless 0.00 %)."""
         total = self.graded_today + self.rejects_today
-        return 100.0 * self.rejects_today / total if total else 0.0
+        return 100.0 * self.rejects_today / total if total else None
 
 
 @dataclass(frozen=True)

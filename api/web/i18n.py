@@ -30,7 +30,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "graded": ("分级", "Graded"),
     "cases": ("装箱", "Cases"),
     "rejects": ("剔除率", "Rejects"),
-    "speed": ("线速度", "Speed"),
+    "speed": ("线速度（枚/时）", "Speed (eggs/h)"),
     "state_0": ("停止", "stopped"),
     "state_1": ("运行", "running"),
     "state_2": ("故障", "fault"),

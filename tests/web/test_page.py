@@ -96,3 +96,21 @@ def test_page_without_park_explains_instead_of_failing(web_demo: WebDemo) -> Non
     web_login(client, "sup1")
     html = client.get("/").text
     assert "尚未配置园区" in html and 'id="alerts"' in html
+
+
+def test_a_line_without_readings_today_shows_dashes_not_zeros(web_demo: WebDemo) -> None:
+    """A line that graded nothing today (new, or idle) had a reject rate of 0.00 %: a perfect day.
+    Its rate, speed and state read – / no data; a running line's speed says its unit."""
+    from eggwatch.park import Line
+
+    park = web_demo.park
+    web_demo.app.state.park = park.model_copy(update={"lines": (*park.lines, Line(unit="packing-9"))})
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, no_data, speed in (("zh", "无数据", "线速度（枚/时）"), ("en", "no data", "Speed (eggs/h)")):
+        html = client.get(f"/?lang={lang}").text
+        idle = html.split('data-unit="packing-9"')[1].split("</article>")[0]
+        assert no_data in idle and "%" not in idle, idle
+        assert re.findall(r"<dd>([^<]*)</dd>", idle) == ["0", "0", "–", "–"], idle
+        running = html.split('data-unit="packing-1"')[1].split("</article>")[0]
+        assert f"<dt>{speed}</dt>" in running and "0.99%" in running
