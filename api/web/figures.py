@@ -48,6 +48,7 @@ class HouseFigures:
     expected_pct: float  # the breed standard for today's age (a full day)
     usual_share: float  # share of a day's eggs this house has usually counted by this time of day
     days: list[DayPoint] = field(default_factory=list)
+    counting: bool = True  # some egg counter reported since local midnight (else: no figure today)
 
     @property
     def expected_so_far_pct(self) -> float:
@@ -150,6 +151,8 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     # The day the counters' readings begin was counted only in part: no figure for it (a fraction
     # of a day's eggs over the hens read as a collapse on the first day of a new install or a demo).
     counted_from = min((int(s.ts[0]) for s in counters if s.ts.size), default=now_ms)
+    # Counters silent all day (offline, or a new house): no figure, not "0 eggs" read as a collapse.
+    counting = any(s.ts.size and int(s.ts[-1]) >= epoch_ms(midnight) for s in counters)
     hens_series = store.query(
         Query("hens_housed", site, start_ms, now_ms, HOUR_MS, "last", units=(house.unit,))
     )
@@ -186,6 +189,7 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
         expected_pct=float(std.hen_day(house.age_weeks(today))),
         usual_share=usual_share(hourly, now, park.tz),
         days=days,
+        counting=counting,
     )
 
 

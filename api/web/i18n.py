@@ -21,6 +21,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "standard_so_far": ("标准（至此）", "Standard so far"),
     "standard_day": ("标准全天", "Standard, full day"),
     "eggs_today": ("今日产蛋", "Eggs today"),
+    "no_counts": ("今日无计数数据", "no counter readings today"),
     "hens": ("存栏", "Hens"),
     "age": ("周龄", "Age (weeks)"),
     "spark_legend": (

@@ -5,10 +5,12 @@ The login itself (cookie, flags, expiry, logout) is tested in test_session.py.""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from eggwatch.breeds import curve
+from eggwatch.store.embedded import EmbeddedStore
 from tests.web.conftest import WebDemo, web_login
 
 
@@ -114,3 +116,18 @@ def test_a_line_without_readings_today_shows_dashes_not_zeros(web_demo: WebDemo)
         assert re.findall(r"<dd>([^<]*)</dd>", idle) == ["0", "0", "–", "–"], idle
         running = html.split('data-unit="packing-1"')[1].split("</article>")[0]
         assert f"<dt>{speed}</dt>" in running and "0.99%" in running
+
+
+def test_a_house_whose_counters_are_silent_today_has_no_figure(web_demo: WebDemo, tmp_path: Path) -> None:
+    """With no egg-counter reading since midnight (counters offline, a new house, an empty store) a
+    house read 0.0 % and 0 eggs, as if the hens had stopped laying; now –, and says why."""
+    web_demo.app.state.telemetry = lambda: EmbeddedStore(tmp_path / "empty")
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, why in (("zh", "今日无计数数据"), ("en", "no counter readings today")):
+        html = client.get(f"/?lang={lang}").text
+        for unit in web_demo.eggs_today:
+            card = html.split(f'data-unit="{unit}"')[1].split("</article>")[0]
+            assert '<span class="big muted">–</span>' in card and why in card, card
+            assert "0.0%" not in card.split("</h3>")[1].split("<br>")[0], card
+            assert re.search(r"<b>–</b>", card) and _ratio(html, unit) == "–"
