@@ -17,6 +17,9 @@ POSTGRES_UID = "eggwatch-postgres"
 INFLUX = {"type": "influxdb", "uid": INFLUX_UID}
 POSTGRES = {"type": "grafana-postgresql-datasource", "uid": POSTGRES_UID}
 EXPR = {"type": "__expr__", "uid": "__expr__"}
+# The park's zone: the dashboards' clock ("today", axes) is the same as their daily buckets', whatever
+# the viewer's browser says (with "browser", a browser in UTC began "today" at 08:00 in the park).
+PARK_ZONE = "Asia/Shanghai"
 
 GREEN, YELLOW, ORANGE, RED, BLUE = "green", "yellow", "orange", "red", "blue"
 
@@ -289,7 +292,7 @@ def dashboard(
         "title": title,
         "description": description,
         "tags": ["eggwatch", *tags],
-        "timezone": "browser",
+        "timezone": PARK_ZONE,
         "editable": True,
         "graphTooltip": 1,
         "fiscalYearStartMonth": 0,

@@ -12,6 +12,7 @@ from dashboards.generator.panels import (
     CNY_DECIMALS,
     GREEN,
     ORANGE,
+    PARK_ZONE,
     RED,
     YELLOW,
     Json,
@@ -27,7 +28,7 @@ from dashboards.generator.panels import (
     timeseries,
 )
 
-TZ = "Asia/Shanghai"
+TZ = PARK_ZONE
 
 
 def local_start(unit: str, column: str, naive_utc: bool = False) -> str:

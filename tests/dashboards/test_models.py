@@ -157,3 +157,20 @@ def test_money_is_shown_in_yuan_to_the_fen() -> None:
                 assert props == {"unit": "prefix:¥", "decimals": 2}, p["title"]
                 money += 1
     assert money == 3
+
+
+def test_dashboards_keep_the_parks_clock() -> None:
+    """The dashboards' "today" and time axes in the zone of their daily buckets (tz(), date_trunc):
+    with "browser", a viewer whose browser is in UTC had "today" begin at 08:00 in the park, after
+    most of the morning's laying."""
+    found = 0
+    for m in load_dashboards():
+        assert m["timezone"] == "Asia/Shanghai", m["uid"]
+        for _panel, t in targets(m):
+            text = t.get("query") or t.get("rawSql") or ""
+            zones = re.findall(r"tz\('([^']+)'\)", text) + re.findall(
+                r"date_trunc\('\w+', [\w.]+(?: AT TIME ZONE 'UTC')?, '([^']+)'\)", text
+            )
+            assert all(z == m["timezone"] for z in zones), (m["uid"], zones)
+            found += len(zones)
+    assert found >= 10
