@@ -219,6 +219,10 @@ def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]
     assert page.context.cookies() == [] and page.locator("article.house").count() == 0
 
 
+RUNS = {"items": [{"id": 1, "period_start": "2026-11-01", "period_end": "2026-12-01", "status": "approved",
+                   "workers": 100, "net_total": 226500.88}], "total": 1, "limit": 6, "offset": 0}  # fmt: skip
+
+
 def _json(route: Route, body: object) -> None:
     route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
@@ -230,8 +234,7 @@ def test_money_reads_in_yuan_to_the_fen(
     """Net totals and wages as the payroll has them, 226,500.88 (they were rounded to 226,501),
     and two townships' wages of a month summed without float drift."""
     page, errors = phone
-    runs = {"items": [{"id": 1, "period_start": "2026-11-01", "period_end": "2026-12-01", "status": "approved",
-                       "workers": 100, "net_total": 226500.88}], "total": 1, "limit": 6, "offset": 0}  # fmt: skip
+    runs = RUNS
     keys = ["month", "township", "workers", "poor_workers", "person_days", "wages"]
     rows = [
         {"month": "2026-11", "township": "a", "workers": 23, "poor_workers": 11, "person_days": 491, "wages": 51066.21},
@@ -283,4 +286,33 @@ def test_each_acknowledge_button_names_its_alert(served: str, phone: tuple[Page,
     names = [b.get_attribute("aria-label") for b in buttons.all()]
     assert len(names) == page.locator("#alert-list button.ack").count() == 2, names
     assert len(set(names)) == 2 and all(" · " in str(n) for n in names), names
+    assert errors == []
+
+
+def _a_big_month(route: Route) -> None:
+    """The server's own report (its labels in the page's language) with a 100-worker month."""
+    response = route.fetch()
+    body = response.json()
+    for row in body["rows"]:
+        row.update(workers=100, poor_workers=37, person_days=2144, wages=226500.69)
+    route.fulfill(response=response, json=body)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_tables_fit_a_phone(served: str, phone: tuple[Page, list[str]], lang: str) -> None:
+    """With money to the fen the employment table was 8 px (zh) and 135 px (en) wider than its card
+    on a 360-px phone, the wages hidden behind a sideways scroll; they fit now."""
+    page, errors = phone
+    page.route("**/api/v1/payroll/runs*", lambda route: _json(route, RUNS))
+    page.route("**/api/v1/reports/employment?*by=township*", _a_big_month)
+    page.goto(f"{served}/?lang={lang}")
+    login(page, "clerk1")
+    page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    assert "226,500.69" in page.inner_text("#employment tr.total")
+    widths = page.evaluate(
+        "[...document.querySelectorAll('.card.scroll')].map((c) => [c.id, c.scrollWidth, c.clientWidth])"
+    )
+    assert len(widths) == 2 and all(scroll <= client for _, scroll, client in widths), widths
+    page.screenshot(path=str(ARTIFACTS / f"home-360-reports-{lang}.png"), full_page=True)
     assert errors == []
