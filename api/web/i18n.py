@@ -22,6 +22,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "standard_day": ("标准全天", "Standard, full day"),
     "eggs_today": ("今日产蛋", "Eggs today"),
     "no_counts": ("今日无计数数据", "no counter readings today"),
+    "no_hens": ("空舍", "empty house"),
     "hens": ("存栏", "Hens"),
     "age": ("周龄", "Age (weeks)"),
     "spark_legend": (

@@ -4,6 +4,7 @@ The login itself (cookie, flags, expiry, logout) is tested in test_session.py.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 from eggwatch.breeds import curve
 from eggwatch.store.embedded import EmbeddedStore
 from tests.web.conftest import WebDemo, web_login
+from tests.web.park_demo import SITE
 
 
 def _ratio(html: str, unit: str) -> str:
@@ -131,3 +133,26 @@ def test_a_house_whose_counters_are_silent_today_has_no_figure(web_demo: WebDemo
             assert '<span class="big muted">–</span>' in card and why in card, card
             assert "0.0%" not in card.split("</h3>")[1].split("<br>")[0], card
             assert re.search(r"<b>–</b>", card) and _ratio(html, unit) == "–"
+
+
+def test_an_emptied_house_shows_no_hens_not_the_placed_flock(web_demo: WebDemo) -> None:
+    """A house reporting 0 hens housed (emptied between flocks) read the flock placed, 30,000 hens,
+    and a hen-day of its eggs over them, compared in red with the standard; now 0 hens, – and 空舍."""
+    from eggwatch.store.base import Point, epoch_ms
+    from eggwatch.wire import Reading
+
+    midnight = dt.datetime.combine(
+        web_demo.now.astimezone(web_demo.park.tz).date(), dt.time(0), web_demo.park.tz
+    )
+    stamps = [epoch_ms(midnight) + 60_000, epoch_ms(web_demo.now) - 60_000]
+    store = web_demo.app.state.telemetry()
+    store.write([Point(SITE, "house-01", "controller-1", Reading(ts, "hens_housed", 0)) for ts in stamps])
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, hens, empty in (("zh", "存栏 0<", "空舍"), ("en", "Hens 0<", "empty house")):
+        html = client.get(f"/?lang={lang}").text
+        card = html.split('data-unit="house-01"')[1].split("</article>")[0]
+        assert hens in card and empty in card, card
+        assert '<span class="big muted">–</span>' in card and _ratio(html, "house-01") == "–"
+        other = html.split('data-unit="house-02"')[1].split("</article>")[0]
+        assert empty not in other and "–</span>" not in other  # its neighbour unchanged
