@@ -14,10 +14,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "lines": ("今日包装线", "Packing lines today"),
     "alerts": ("未关闭告警", "Open alerts"),
     "reports": ("报表", "Reports"),
-    "hen_day_today": ("今日产蛋率", "Hen-day today"),
-    "so_far": ("截至目前", "so far"),
+    # Chinese text takes full-width brackets: "今日产蛋率 (截至目前)" mixed in ASCII ones.
+    "hen_day_so_far": ("今日产蛋率（截至目前）", "Hen-day today (so far)"),
     "standard": ("标准", "standard"),
-    "of_standard": ("达标", "of standard"),
+    "of_standard": ("达标率", "of standard"),  # a share of the standard, not a pass/fail
     "standard_so_far": ("标准（至此）", "Standard so far"),
     "standard_day": ("标准全天", "Standard, full day"),
     "eggs_today": ("今日产蛋", "Eggs today"),
@@ -70,7 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period": ("工资期", "Period"),
     "run_status": ("状态", "Status"),
     "run_workers": ("人数", "Workers"),
-    "net_total": ("实发合计(元)", "Net total (CNY)"),
+    "net_total": ("实发合计（元）", "Net total (CNY)"),
     "run_draft": ("草稿", "draft"),
     "run_approved": ("已审批", "approved"),
     "run_paid": ("已发放", "paid"),

@@ -96,7 +96,7 @@ def test_supervisor_acknowledges_an_alert_on_a_phone(
 
     page.wait_for_selector("#alert-list li.alert")
     assert page.locator("#alert-list li.alert.open").count() == 2
-    assert "sup1 (生产主管)" in page.inner_text("#who")
+    assert "sup1（生产主管）" in page.inner_text("#who")
     page.screenshot(path=str(ARTIFACTS / "home-360-alerts.png"), full_page=True)
 
     first = web_demo.alert_ids[0]

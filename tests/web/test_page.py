@@ -46,7 +46,7 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
         assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
-    assert 'id="who">sup1 (生产主管)<' in html and 'id="logout"' in html
+    assert 'id="who">sup1（生产主管）<' in html and 'id="logout"' in html
     assert html.index('id="alerts"') < html.index('id="houses"')  # a supervisor comes for the alerts
     assert 'id="employment"' not in html and 'class="report"' not in html  # the reports API refuses them
 
@@ -56,7 +56,7 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     web_login(client, "office1")  # poverty office: refused the alerts by the API, not the overview
     html = client.get("/").text
     assert all(f'data-unit="{u}"' in html for u in web_demo.eggs_today)
-    assert 'id="who">office1 (乡村振兴（扶贫）办)<' in html  # the role in the page's words
+    assert 'id="who">office1（乡村振兴（扶贫）办）<' in html  # the role in the page's words
     assert html.index('id="reports"') < html.index('id="houses"') < html.index('id="alerts"')
     assert 'id="alert-box"' not in html and 'id="login"' in html  # the form, for a tab without a token
     assert 'id="employment"' in html  # filled from the report's JSON by the script
@@ -156,3 +156,18 @@ def test_an_emptied_house_shows_no_hens_not_the_placed_flock(web_demo: WebDemo) 
         assert '<span class="big muted">–</span>' in card and _ratio(html, "house-01") == "–"
         other = html.split('data-unit="house-02"')[1].split("</article>")[0]
         assert empty not in other and "–</span>" not in other  # its neighbour unchanged
+
+
+def test_chinese_words_take_full_width_brackets(web_demo: WebDemo) -> None:
+    """The page's Chinese (rendered and the script's words) has no ASCII bracket beside a Chinese
+    character: it read 今日产蛋率 (截至目前) and 实发合计(元)."""
+    from api.web.i18n import table
+
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    html = client.get("/").text
+    mixed = re.compile(r"[\u4e00-\u9fff] ?[()]|[()] ?[\u4e00-\u9fff]")
+    text = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
+    assert not mixed.findall(text), mixed.findall(text)
+    assert not [w for w in table("zh").values() if mixed.search(w)]
+    assert "今日产蛋率（截至目前）" in html and "达标率" in html
