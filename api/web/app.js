@@ -56,6 +56,14 @@
     return node;
   }
 
+  // A laying drop (and a counter fault, heat stress) is measured in hen-day percentage points, a
+  // water or feed drop in percent of the usual amount (analytics/alert.py): 20 points is not 20 %.
+  const IN_POINTS = new Set(["laying_drop", "sensor_fault", "heat_stress"]);
+
+  function drop(kind, value) {
+    return (IN_POINTS.has(kind) ? words.drop_points : words.drop_pct).replace("{n}", value.toFixed(1));
+  }
+
   function renderAlert(a) {
     const li = el("li", "alert " + a.status);
     li.dataset.id = a.id;
@@ -67,7 +75,7 @@
     li.append(head);
     const message = lang === "zh" ? (a.message_zh || a.message) : a.message;
     li.append(el("p", "", message));
-    const magnitude = a.magnitude_pct === null ? "" : " · " + a.magnitude_pct.toFixed(1) + "%";
+    const magnitude = a.magnitude_pct === null ? "" : " · " + drop(a.kind, a.magnitude_pct);
     li.append(el("p", "muted", when(a.opened_at) + magnitude));
     if (a.status === "open") {
       const button = el("button", "ack", words.acknowledge);

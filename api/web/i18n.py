@@ -84,6 +84,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind_sensor_fault": ("传感器/计数器故障", "sensor fault"),
     "kind_heat_stress": ("热应激", "heat stress"),
     "row": ("列", "row"),
+    "drop_points": ("下降 {n} 个百分点", "down {n} points"),
+    "drop_pct": ("下降 {n}%", "down {n}%"),
     "switch": ("English", "中文"),
 }
 

@@ -316,3 +316,31 @@ def test_report_tables_fit_a_phone(served: str, phone: tuple[Page, list[str]], l
     assert len(widths) == 2 and all(scroll <= client for _, scroll, client in widths), widths
     page.screenshot(path=str(ARTIFACTS / f"home-360-reports-{lang}.png"), full_page=True)
     assert errors == []
+
+
+def _alert(i: int, kind: str, magnitude: float) -> dict[str, object]:
+    return {"id": i, "unit": "house-02", "kind": kind, "row": None, "status": "open", "message": "m",
+            "message_zh": "m", "magnitude_pct": magnitude, "opened_at": "2026-12-01T06:54:00Z"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "points", "percent"),
+    [("zh", "下降 20.0 个百分点", "下降 24.6%"), ("en", "down 20.0 points", "down 24.6%")],
+)
+def test_an_alerts_size_is_read_in_its_own_unit(
+    served: str, phone: tuple[Page, list[str]], lang: str, points: str, percent: str
+) -> None:
+    """A laying drop of 20 hen-day points read "20.0%" beside its message's "20.0 个百分点" (it is a
+    quarter of a 81 % day); water and feed drops are percent of the usual amount."""
+    page, errors = phone
+    items = {"open": [_alert(1, "laying_drop", 20.0), _alert(2, "water_drop", 24.6)], "acknowledged": []}
+    page.route(
+        "**/api/v1/alerts?status=*",
+        lambda route: _json(route, {"items": items[route.request.url.split("status=")[1].split("&")[0]]}),
+    )
+    page.goto(f"{served}/?lang={lang}")
+    login(page, "sup1")
+    page.wait_for_selector('#alert-list li[data-id="2"]')
+    assert page.inner_text('#alert-list li[data-id="1"] p.muted').endswith(" · " + points)
+    assert page.inner_text('#alert-list li[data-id="2"] p.muted').endswith(" · " + percent)
+    assert errors == []
