@@ -48,9 +48,16 @@ def labelled(column: str, zh: dict[str, str], en: dict[str, str]) -> str:
 
 KIND = labelled("kind", KIND_ZH, KIND_EN)
 STATUS = labelled("status", STATUS_ZH, STATUS_EN)
+# A laying drop, a counter fault and heat stress are measured in hen-day percentage points, water
+# and feed drops in percent of the usual amount (analytics/alert.py): one "%" column mixed them.
+IN_PERCENT = "kind IN ('water_drop', 'feed_drop')"
+MAGNITUDE = (
+    f'CASE WHEN {IN_PERCENT} THEN NULL ELSE magnitude_pct END AS "幅度（百分点） drop (points)", '
+    f'CASE WHEN {IN_PERCENT} THEN magnitude_pct END AS "幅度 drop %"'
+)
 OPEN_ALERTS_SQL = f"""
 SELECT unit AS "鸡舍/线 unit", {KIND} AS "类型 kind", row AS "列 row", {STATUS} AS "状态 status",
-       opened_at AS "开始 opened", magnitude_pct AS "幅度 magnitude %",
+       opened_at AS "开始 opened", {MAGNITUDE},
        COALESCE(NULLIF(message_zh, ''), message) AS "说明 message"
 FROM alert WHERE status IN ('open', 'acknowledged') ORDER BY status DESC, opened_at DESC LIMIT 200
 """

@@ -128,3 +128,22 @@ def test_days_and_months_are_the_parks_local_ones(pg_url: str) -> None:
     assert buckets.pop("确认用时 Time to acknowledge") == {local_first}
     assert buckets.pop("每月工时 Hours worked per month") == {local_first}  # December's, not November's
     assert not buckets, buckets
+
+
+def test_alert_sizes_sit_in_their_own_units_column(pg_url: str) -> None:
+    """A laying drop's hen-day points and a water drop's percent were one "magnitude %" column."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    migrate(pg_url)
+    seed(pg_url, now)
+    alerts = next(d for d in load_dashboards() if d["uid"] == "eggwatch-alerts")
+    panel = next(p for p in alerts["panels"] if p["title"] == "未关闭告警 Active alerts")
+    engine = sa.create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            query = fill_sql(panel["targets"][0]["rawSql"], panel_range(alerts, panel, now, TZ))
+            rows = {r["类型 kind"]: r for r in conn.execute(sa.text(query)).mappings()}
+    finally:
+        engine.dispose()
+    laying, water = rows["产蛋率下降 laying-rate drop"], rows["饮水量下降 water intake drop"]
+    assert (laying["幅度（百分点） drop (points)"], laying["幅度 drop %"]) == (6.5, None)
+    assert (water["幅度（百分点） drop (points)"], water["幅度 drop %"]) == (None, 6.5)
