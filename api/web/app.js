@@ -56,6 +56,14 @@
     return node;
   }
 
+  // A laying drop (and a counter fault, heat stress) is measured in hen-day percentage points, a
+  // water or feed drop in percent of the usual amount (analytics/alert.py): 20 points is not 20 %.
+  const IN_POINTS = new Set(["laying_drop", "sensor_fault", "heat_stress"]);
+
+  function drop(kind, value) {
+    return (IN_POINTS.has(kind) ? words.drop_points : words.drop_pct).replace("{n}", value.toFixed(1));
+  }
+
   function renderAlert(a) {
     const li = el("li", "alert " + a.status);
     li.dataset.id = a.id;
@@ -67,11 +75,13 @@
     li.append(head);
     const message = lang === "zh" ? (a.message_zh || a.message) : a.message;
     li.append(el("p", "", message));
-    const magnitude = a.magnitude_pct === null ? "" : " · " + a.magnitude_pct.toFixed(1) + "%";
+    const magnitude = a.magnitude_pct === null ? "" : " · " + drop(a.kind, a.magnitude_pct);
     li.append(el("p", "muted", when(a.opened_at) + magnitude));
     if (a.status === "open") {
       const button = el("button", "ack", words.acknowledge);
       button.type = "button";
+      // A screen reader lists the buttons by name: say which alert, not "acknowledge" six times.
+      button.setAttribute("aria-label", words.acknowledge + " " + a.unit + " · " + kind + row);
       button.addEventListener("click", () => acknowledge(a.id, button));
       li.append(button);
     } else if (a.acknowledged_by) {
@@ -99,7 +109,10 @@
     }
   }
 
-  const numbers = new Intl.NumberFormat(lang === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: 0 });
+  const locale = lang === "zh" ? "zh-CN" : "en-US";
+  const numbers = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  // Money in yuan to the fen, as the payroll and the XLSX report have it (226,500.88, not 226,501).
+  const yuan = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   // A table row of ``tag`` cells from [text, isNumber] pairs (numbers align right).
   function tableRow(tag, cells, cls) {
@@ -131,6 +144,7 @@
   // The employment report as the poverty office reads it: a row a month (the townships summed; a
   // worker belongs to one household, so to one township) and the year's total, the server's labels.
   const MONTH_KEYS = ["workers", "poor_workers", "person_days", "wages"];
+  const MONEY_KEYS = new Set(["wages"]);
 
   function employmentTable(report) {
     const label = Object.fromEntries(report.columns.map((c) => [c.key, c.label]));
@@ -142,10 +156,14 @@
         continue;
       }
       const sum = months.get(row.month) || Object.fromEntries([["month", row.month], ...MONTH_KEYS.map((k) => [k, 0])]);
-      for (const k of MONTH_KEYS) sum[k] += row[k];
+      for (const k of MONTH_KEYS) {
+        // Money summed in whole fen (the townships' yuan as floats drift: 81862.60999999999).
+        sum[k] = MONEY_KEYS.has(k) ? (Math.round(sum[k] * 100) + Math.round(row[k] * 100)) / 100 : sum[k] + row[k];
+      }
       months.set(row.month, sum);
     }
-    const line = (name, row, cls) => tableRow("td", [[name], ...MONTH_KEYS.map((k) => [numbers.format(row[k]), true])], cls);
+    const cell = (k, v) => [(MONEY_KEYS.has(k) ? yuan : numbers).format(v), true];
+    const line = (name, row, cls) => tableRow("td", [[name], ...MONTH_KEYS.map((k) => cell(k, row[k]))], cls);
     const rows = [...months.values()].map((m) => line(m.month, m));
     if (total) rows.push(line(words.year_total, total, "total"));
     return [tableRow("th", [[label.month], ...MONTH_KEYS.map((k) => [label[k], true])]), rows];
@@ -170,7 +188,7 @@
         [period(r.period_start, r.period_end)],
         [words["run_" + r.status] || r.status],
         [numbers.format(r.workers), true],
-        [numbers.format(r.net_total), true],
+        [yuan.format(r.net_total), true],
       ]),
     );
     const shown = page.offset + page.items.length;
@@ -316,10 +334,13 @@
       show($("login-error"), words.login_hint);
       return;
     }
+    // Failures show under the links: the login form (and its error line) is hidden once logged in.
+    const error = $("report-error");
+    show(error, "");
     try {
       const response = await api("GET", link.getAttribute("href"));
       if (!response.ok) {
-        show($("login-error"), response.status === 403 ? words.forbidden : words.error);
+        show(error, response.status === 403 ? words.forbidden_report : words.error);
         return;
       }
       const url = URL.createObjectURL(await response.blob());
@@ -331,7 +352,7 @@
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     } catch (err) {
-      show($("login-error"), words.error);
+      if (token()) show(error, words.error);
     }
   }
 

@@ -48,6 +48,7 @@ class HouseFigures:
     expected_pct: float  # the breed standard for today's age (a full day)
     usual_share: float  # share of a day's eggs this house has usually counted by this time of day
     days: list[DayPoint] = field(default_factory=list)
+    counting: bool = True  # some egg counter reported since local midnight (else: no figure today)
 
     @property
     def expected_so_far_pct(self) -> float:
@@ -55,8 +56,9 @@ class HouseFigures:
 
     @property
     def ratio_pct(self) -> float | None:
-        """Today so far as % of the standard so far; None before the day's laying has started."""
-        if self.usual_share < MIN_SHARE or not self.expected_pct:
+        """Today so far as % of the standard so far; None before the day's laying has started
+        and for an empty house (no hens: nothing to compare, not 0 % in red)."""
+        if self.usual_share < MIN_SHARE or not self.expected_pct or not self.hens:
             return None
         return 100.0 * self.hen_day_today_pct / self.expected_so_far_pct
 
@@ -72,9 +74,10 @@ class LineFigures:
     speed_eph: float | None
 
     @property
-    def reject_pct(self) -> float:
+    def reject_pct(self) -> float | None:
+        """Rejects as % of the eggs through the grader; None before any (not a flawless 0.00 %)."""
         total = self.graded_today + self.rejects_today
-        return 100.0 * self.rejects_today / total if total else 0.0
+        return 100.0 * self.rejects_today / total if total else None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,11 @@ class ParkFigures:
 
 def local_midnight(now: dt.datetime, park: Park) -> dt.datetime:
     return dt.datetime.combine(now.astimezone(park.tz).date(), dt.time(0), park.tz)
+
+
+def _known(*values: float | None) -> float:
+    """The first value that was reported: a count of 0 hens is an empty house, not a missing one."""
+    return next(v for v in values if v is not None)
 
 
 def _hourly_increases(series: list[Series], since_ms: int) -> dict[int, float]:
@@ -149,6 +157,8 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     # The day the counters' readings begin was counted only in part: no figure for it (a fraction
     # of a day's eggs over the hens read as a collapse on the first day of a new install or a demo).
     counted_from = min((int(s.ts[0]) for s in counters if s.ts.size), default=now_ms)
+    # Counters silent all day (offline, or a new house): no figure, not "0 eggs" read as a collapse.
+    counting = any(s.ts.size and int(s.ts[-1]) >= epoch_ms(midnight) for s in counters)
     hens_series = store.query(
         Query("hens_housed", site, start_ms, now_ms, HOUR_MS, "last", units=(house.unit,))
     )
@@ -164,13 +174,13 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     days = []
     for k in range(SPARK_DAYS, 0, -1):
         day = today - dt.timedelta(days=k)
-        hens = hens_by_day.get(day) or float(house.hens_placed)
+        hens = _known(hens_by_day.get(day), float(house.hens_placed))
         eggs = eggs_by_day.get(day)
         whole_day = epoch_ms(dt.datetime.combine(day, dt.time(0), park.tz)) >= counted_from
-        pct = 100.0 * eggs / hens if eggs and whole_day else None
+        pct = 100.0 * eggs / hens if eggs and whole_day and hens else None
         days.append(DayPoint(day, pct, float(std.hen_day(house.age_weeks(day)))))
     yesterday = today - dt.timedelta(days=1)
-    hens_now = hens_by_day.get(today) or hens_by_day.get(yesterday) or float(house.hens_placed)
+    hens_now = _known(hens_by_day.get(today), hens_by_day.get(yesterday), float(house.hens_placed))
     eggs_today = eggs_by_day.get(today, 0.0)
     en, zh = LABELS[house.breed]
     return HouseFigures(
@@ -181,10 +191,11 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
         age_weeks=house.age_weeks(today),
         hens=int(hens_now),
         eggs_today=round(eggs_today),
-        hen_day_today_pct=100.0 * eggs_today / hens_now,
+        hen_day_today_pct=100.0 * eggs_today / hens_now if hens_now else 0.0,
         expected_pct=float(std.hen_day(house.age_weeks(today))),
         usual_share=usual_share(hourly, now, park.tz),
         days=days,
+        counting=counting,
     )
 
 

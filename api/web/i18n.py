@@ -14,13 +14,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "lines": ("今日包装线", "Packing lines today"),
     "alerts": ("未关闭告警", "Open alerts"),
     "reports": ("报表", "Reports"),
-    "hen_day_today": ("今日产蛋率", "Hen-day today"),
-    "so_far": ("截至目前", "so far"),
+    # Chinese text takes full-width brackets: "今日产蛋率 (截至目前)" mixed in ASCII ones.
+    "hen_day_so_far": ("今日产蛋率（截至目前）", "Hen-day today (so far)"),
     "standard": ("标准", "standard"),
-    "of_standard": ("达标", "of standard"),
+    "of_standard": ("达标率", "of standard"),  # a share of the standard, not a pass/fail
     "standard_so_far": ("标准（至此）", "Standard so far"),
     "standard_day": ("标准全天", "Standard, full day"),
     "eggs_today": ("今日产蛋", "Eggs today"),
+    "no_counts": ("今日无计数数据", "no counter readings today"),
+    "no_hens": ("空舍", "empty house"),
     "hens": ("存栏", "Hens"),
     "age": ("周龄", "Age (weeks)"),
     "spark_legend": (
@@ -30,7 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "graded": ("分级", "Graded"),
     "cases": ("装箱", "Cases"),
     "rejects": ("剔除率", "Rejects"),
-    "speed": ("线速度", "Speed"),
+    "speed": ("线速度（枚/时）", "Speed (eggs/h)"),
     "state_0": ("停止", "stopped"),
     "state_1": ("运行", "running"),
     "state_2": ("故障", "fault"),
@@ -59,6 +61,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "open": ("未确认", "open"),
     "no_alerts": ("没有未关闭的告警。", "No open alerts."),
     "forbidden": ("您的角色不能查看告警。", "Your role may not see alerts."),
+    "forbidden_report": ("您的角色不能下载此报表。", "Your role may not download this report."),
     "error": ("出错了，请重试。", "Something went wrong; try again."),
     "updated": ("更新于", "Updated"),
     "employment": ("本年务工就业（按月）", "Employment this year, by month"),
@@ -67,7 +70,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period": ("工资期", "Period"),
     "run_status": ("状态", "Status"),
     "run_workers": ("人数", "Workers"),
-    "net_total": ("实发合计(元)", "Net total (CNY)"),
+    "net_total": ("实发合计（元）", "Net total (CNY)"),
     "run_draft": ("草稿", "draft"),
     "run_approved": ("已审批", "approved"),
     "run_paid": ("已发放", "paid"),
@@ -81,6 +84,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind_sensor_fault": ("传感器/计数器故障", "sensor fault"),
     "kind_heat_stress": ("热应激", "heat stress"),
     "row": ("列", "row"),
+    "drop_points": ("下降 {n} 个百分点", "down {n} points"),
+    "drop_pct": ("下降 {n}%", "down {n}%"),
     "switch": ("English", "中文"),
 }
 

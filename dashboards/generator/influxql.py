@@ -7,7 +7,9 @@ outer query.  Day buckets use the park's time zone so "today" means the local da
 
 from __future__ import annotations
 
-TZ = "tz('Asia/Shanghai')"
+from dashboards.generator.panels import PARK_ZONE
+
+TZ = f"tz('{PARK_ZONE}')"
 SITE = "\"site\" = '$site'"
 HOUSES = '"unit" =~ /^$house$/'  # multi-value variable: Grafana formats it as a regex group
 HOUSE = "\"unit\" = '$house'"

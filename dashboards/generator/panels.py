@@ -17,8 +17,16 @@ POSTGRES_UID = "eggwatch-postgres"
 INFLUX = {"type": "influxdb", "uid": INFLUX_UID}
 POSTGRES = {"type": "grafana-postgresql-datasource", "uid": POSTGRES_UID}
 EXPR = {"type": "__expr__", "uid": "__expr__"}
+# The park's zone: the dashboards' clock ("today", axes) is the same as their daily buckets', whatever
+# the viewer's browser says (with "browser", a browser in UTC began "today" at 08:00 in the park).
+PARK_ZONE = "Asia/Shanghai"
 
 GREEN, YELLOW, ORANGE, RED, BLUE = "green", "yellow", "orange", "red", "blue"
+
+# Money in yuan, exact to the fen.  Grafana has no "currencyCNY" unit (an unknown id is printed
+# after the number as text, "226501 currencyCNY"); "prefix:" is its custom-unit syntax.
+CNY = "prefix:¥"
+CNY_DECIMALS = 2
 
 Json = dict[str, Any]
 
@@ -55,6 +63,14 @@ def sql(ref: str, query: str, fmt: str = "table") -> Json:
 def math(ref: str, expression: str) -> Json:
     """A server-side expression (Grafana SSE); series are matched by their labels (e.g. ``unit``)."""
     return {"refId": ref, "datasource": EXPR, "type": "math", "expression": expression, "hide": False}
+
+
+def column_unit(column: str, unit: str, decimals: int) -> Json:
+    """A field override: the table column ``column`` in ``unit`` (the panel's unit stays for the rest)."""
+    return {
+        "matcher": {"id": "byName", "options": column},
+        "properties": [{"id": "unit", "value": unit}, {"id": "decimals", "value": decimals}],
+    }
 
 
 def hidden(target: Json) -> Json:
@@ -276,7 +292,7 @@ def dashboard(
         "title": title,
         "description": description,
         "tags": ["eggwatch", *tags],
-        "timezone": "browser",
+        "timezone": PARK_ZONE,
         "editable": True,
         "graphTooltip": 1,
         "fiscalYearStartMonth": 0,

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _DURATION = re.compile(r"^(\d+)([smhdwMy])(/[dwMy])?$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "M": 2_592_000, "y": 31_536_000}
@@ -47,7 +48,10 @@ class TimeRange:
 def panel_range(
     dashboard: dict[str, Any], panel: dict[str, Any], now: dt.datetime, tz: dt.tzinfo
 ) -> TimeRange:
-    """The time range a panel queries: the dashboard's, or the panel's relative time and shift."""
+    """The time range a panel queries: the dashboard's, or the panel's relative time and shift;
+    "now/d" and "/d" in the dashboard's own zone if it names one (else ``tz``, the viewer's)."""
+    if dashboard.get("timezone") not in (None, "", "browser"):
+        tz = dt.UTC if dashboard["timezone"] == "utc" else ZoneInfo(dashboard["timezone"])
     spec = panel.get("timeFrom") or dashboard["time"]["from"]
     spec = spec.removeprefix("now-") if spec != "now/d" else spec
     end = now

@@ -114,3 +114,63 @@ def test_file_provider_points_at_the_mounted_dashboards() -> None:
     mounts = compose["services"]["grafana"]["volumes"]
     assert any(v.startswith("./dashboards/json:") and v.split(":")[1] == path for v in mounts), mounts
     assert Path(ROOT / "dashboards" / "json").is_dir()
+
+
+# Unit ids of Grafana 12.1 (packages/grafana-data/src/valueFormats/categories.ts) that eggwatch's
+# panels may use; anything else must be a custom unit. An unknown id is not refused by Grafana: it
+# is printed as text after the number ("226501 currencyCNY"), so only a test catches it.
+GRAFANA_UNITS = {
+    "none", "short", "percent", "percentunit", "humidity", "ppm", "celsius", "litre", "mlitre",
+    "massg", "masskg", "pressurepa", "lux", "s", "m", "h", "d", "currencyUSD", "currencyEUR",
+}  # fmt: skip
+CUSTOM_UNIT = re.compile(r"^(prefix|suffix|si|count|currency|time):.+")
+
+
+def _units(panel: dict[str, object]) -> list[tuple[str, object]]:
+    field_config = panel["fieldConfig"]
+    assert isinstance(field_config, dict)
+    out = [("defaults", field_config["defaults"].get("unit"))]
+    for o in field_config["overrides"]:
+        out += [(o["matcher"]["options"], p["value"]) for p in o["properties"] if p["id"] == "unit"]
+    return out
+
+
+def test_every_unit_is_one_grafana_knows() -> None:
+    for m in load_dashboards():
+        for p in m["panels"]:
+            for field, unit in _units(p):
+                assert unit in GRAFANA_UNITS or CUSTOM_UNIT.match(str(unit)), (p["title"], field, unit)
+
+
+def test_money_is_shown_in_yuan_to_the_fen() -> None:
+    """Every wage figure: ¥ and two decimals (a table column by its own override)."""
+    employment = next(m for m in load_dashboards() if m["uid"] == "eggwatch-employment")
+    money = 0
+    for p in employment["panels"]:
+        defaults = p["fieldConfig"]["defaults"]
+        if "Wages" in p["title"]:
+            assert (defaults["unit"], defaults.get("decimals")) == ("prefix:¥", 2), p["title"]
+            money += 1
+        for o in p["fieldConfig"]["overrides"]:
+            if "wages" in o["matcher"]["options"]:
+                props = {x["id"]: x["value"] for x in o["properties"]}
+                assert props == {"unit": "prefix:¥", "decimals": 2}, p["title"]
+                money += 1
+    assert money == 3
+
+
+def test_dashboards_keep_the_parks_clock() -> None:
+    """The dashboards' "today" and time axes in the zone of their daily buckets (tz(), date_trunc):
+    with "browser", a viewer whose browser is in UTC had "today" begin at 08:00 in the park, after
+    most of the morning's laying."""
+    found = 0
+    for m in load_dashboards():
+        assert m["timezone"] == "Asia/Shanghai", m["uid"]
+        for _panel, t in targets(m):
+            text = t.get("query") or t.get("rawSql") or ""
+            zones = re.findall(r"tz\('([^']+)'\)", text) + re.findall(
+                r"date_trunc\('\w+', [\w.]+(?: AT TIME ZONE 'UTC')?, '([^']+)'\)", text
+            )
+            assert all(z == m["timezone"] for z in zones), (m["uid"], zones)
+            found += len(zones)
+    assert found >= 10

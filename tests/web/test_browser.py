@@ -12,12 +12,13 @@ Screenshots are saved under test-artifacts/web/ (gitignored).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, sync_playwright
 from sqlalchemy import create_engine, text
 
 from tests.web.conftest import WebDemo
@@ -95,7 +96,7 @@ def test_supervisor_acknowledges_an_alert_on_a_phone(
 
     page.wait_for_selector("#alert-list li.alert")
     assert page.locator("#alert-list li.alert.open").count() == 2
-    assert "sup1 (生产主管)" in page.inner_text("#who")
+    assert "sup1（生产主管）" in page.inner_text("#who")
     page.screenshot(path=str(ARTIFACTS / "home-360-alerts.png"), full_page=True)
 
     first = web_demo.alert_ids[0]
@@ -216,3 +217,130 @@ def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]
     assert "错误" in page.inner_text("#login-error")
     assert page.evaluate("sessionStorage.getItem('eggwatch.token')") is None
     assert page.context.cookies() == [] and page.locator("article.house").count() == 0
+
+
+RUNS = {"items": [{"id": 1, "period_start": "2026-11-01", "period_end": "2026-12-01", "status": "approved",
+                   "workers": 100, "net_total": 226500.88}], "total": 1, "limit": 6, "offset": 0}  # fmt: skip
+
+
+def _json(route: Route, body: object) -> None:
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+
+@pytest.mark.parametrize(("lang", "year_total"), [("zh", "全年"), ("en", "Year")])
+def test_money_reads_in_yuan_to_the_fen(
+    served: str, phone: tuple[Page, list[str]], lang: str, year_total: str
+) -> None:
+    """Net totals and wages as the payroll has them, 226,500.88 (they were rounded to 226,501),
+    and two townships' wages of a month summed without float drift."""
+    page, errors = phone
+    runs = RUNS
+    keys = ["month", "township", "workers", "poor_workers", "person_days", "wages"]
+    rows = [
+        {"month": "2026-11", "township": "a", "workers": 23, "poor_workers": 11, "person_days": 491, "wages": 51066.21},
+        {"month": "2026-11", "township": "b", "workers": 13, "poor_workers": 3, "person_days": 281, "wages": 30796.4},
+        {"month": "total", "township": "", "workers": 36, "poor_workers": 14, "person_days": 772, "wages": 81862.61},
+    ]  # fmt: skip
+    report = {"columns": [{"key": k, "label": k} for k in keys], "rows": rows}
+    page.route("**/api/v1/payroll/runs*", lambda route: _json(route, runs))
+    page.route("**/api/v1/reports/employment*", lambda route: _json(route, report))
+    page.goto(f"{served}/?lang={lang}")
+    login(page, "clerk1")
+    page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    assert page.inner_text("#payroll-runs tbody tr td:last-child") == "226,500.88"
+    month, total = page.locator("#employment tbody tr").all()
+    assert month.inner_text().split("\t") == ["2026-11", "36", "14", "772", "81,862.61"]
+    assert total.inner_text().split("\t") == [year_total, "36", "14", "772", "81,862.61"]
+    assert errors == []
+
+
+@pytest.mark.parametrize(("status", "expected"), [(500, "出错了"), (403, "不能下载")])
+def test_a_failing_download_says_so_where_it_can_be_read(
+    served: str, phone: tuple[Page, list[str]], status: int, expected: str
+) -> None:
+    """The download's error used to go into the login form's error line, hidden once logged in:
+    a click on the report that failed did nothing visible."""
+    page, errors = phone
+    page.route(
+        "**/api/v1/reports/employment?*format=xlsx*", lambda route: route.fulfill(status=status, body="{}")
+    )
+    page.goto(served + "/")
+    login(page, "office1")
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    page.click("a.report")
+    page.wait_for_selector("#report-error:not([hidden])")
+    assert expected in page.inner_text("#report-error")
+    assert page.locator("#report-error").is_visible()
+    assert all(str(status) in e for e in errors), errors
+
+
+def test_each_acknowledge_button_names_its_alert(served: str, phone: tuple[Page, list[str]]) -> None:
+    """Read out of context (a screen reader's list of buttons), each says which alert it acknowledges;
+    they were all just "确认"."""
+    page, errors = phone
+    page.goto(served + "/")
+    login(page, "sup1")
+    page.wait_for_selector("#alert-list li.alert button.ack")
+    buttons = page.get_by_role("button", name=re.compile("^确认 house-"))
+    names = [b.get_attribute("aria-label") for b in buttons.all()]
+    assert len(names) == page.locator("#alert-list button.ack").count() == 2, names
+    assert len(set(names)) == 2 and all(" · " in str(n) for n in names), names
+    assert errors == []
+
+
+def _a_big_month(route: Route) -> None:
+    """The server's own report (its labels in the page's language) with a 100-worker month."""
+    response = route.fetch()
+    body = response.json()
+    for row in body["rows"]:
+        row.update(workers=100, poor_workers=37, person_days=2144, wages=226500.69)
+    route.fulfill(response=response, json=body)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_report_tables_fit_a_phone(served: str, phone: tuple[Page, list[str]], lang: str) -> None:
+    """With money to the fen the employment table was 8 px (zh) and 135 px (en) wider than its card
+    on a 360-px phone, the wages hidden behind a sideways scroll; they fit now."""
+    page, errors = phone
+    page.route("**/api/v1/payroll/runs*", lambda route: _json(route, RUNS))
+    page.route("**/api/v1/reports/employment?*by=township*", _a_big_month)
+    page.goto(f"{served}/?lang={lang}")
+    login(page, "clerk1")
+    page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
+    page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
+    assert "226,500.69" in page.inner_text("#employment tr.total")
+    widths = page.evaluate(
+        "[...document.querySelectorAll('.card.scroll')].map((c) => [c.id, c.scrollWidth, c.clientWidth])"
+    )
+    assert len(widths) == 2 and all(scroll <= client for _, scroll, client in widths), widths
+    page.screenshot(path=str(ARTIFACTS / f"home-360-reports-{lang}.png"), full_page=True)
+    assert errors == []
+
+
+def _alert(i: int, kind: str, magnitude: float) -> dict[str, object]:
+    return {"id": i, "unit": "house-02", "kind": kind, "row": None, "status": "open", "message": "m",
+            "message_zh": "m", "magnitude_pct": magnitude, "opened_at": "2026-12-01T06:54:00Z"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "points", "percent"),
+    [("zh", "下降 20.0 个百分点", "下降 24.6%"), ("en", "down 20.0 points", "down 24.6%")],
+)
+def test_an_alerts_size_is_read_in_its_own_unit(
+    served: str, phone: tuple[Page, list[str]], lang: str, points: str, percent: str
+) -> None:
+    """A laying drop of 20 hen-day points read "20.0%" beside its message's "20.0 个百分点" (it is a
+    quarter of a 81 % day); water and feed drops are percent of the usual amount."""
+    page, errors = phone
+    items = {"open": [_alert(1, "laying_drop", 20.0), _alert(2, "water_drop", 24.6)], "acknowledged": []}
+    page.route(
+        "**/api/v1/alerts?status=*",
+        lambda route: _json(route, {"items": items[route.request.url.split("status=")[1].split("&")[0]]}),
+    )
+    page.goto(f"{served}/?lang={lang}")
+    login(page, "sup1")
+    page.wait_for_selector('#alert-list li[data-id="2"]')
+    assert page.inner_text('#alert-list li[data-id="1"] p.muted').endswith(" · " + points)
+    assert page.inner_text('#alert-list li[data-id="2"] p.muted').endswith(" · " + percent)
+    assert errors == []

@@ -4,12 +4,16 @@ The login itself (cookie, flags, expiry, logout) is tested in test_session.py.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from eggwatch.breeds import curve
+from eggwatch.store.embedded import EmbeddedStore
 from tests.web.conftest import WebDemo, web_login
+from tests.web.park_demo import SITE
 
 
 def _ratio(html: str, unit: str) -> str:
@@ -42,7 +46,7 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
         assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
-    assert 'id="who">sup1 (生产主管)<' in html and 'id="logout"' in html
+    assert 'id="who">sup1（生产主管）<' in html and 'id="logout"' in html
     assert html.index('id="alerts"') < html.index('id="houses"')  # a supervisor comes for the alerts
     assert 'id="employment"' not in html and 'class="report"' not in html  # the reports API refuses them
 
@@ -52,7 +56,7 @@ def test_any_role_may_view_the_figures(web_demo: WebDemo) -> None:
     web_login(client, "office1")  # poverty office: refused the alerts by the API, not the overview
     html = client.get("/").text
     assert all(f'data-unit="{u}"' in html for u in web_demo.eggs_today)
-    assert 'id="who">office1 (乡村振兴（扶贫）办)<' in html  # the role in the page's words
+    assert 'id="who">office1（乡村振兴（扶贫）办）<' in html  # the role in the page's words
     assert html.index('id="reports"') < html.index('id="houses"') < html.index('id="alerts"')
     assert 'id="alert-box"' not in html and 'id="login"' in html  # the form, for a tab without a token
     assert 'id="employment"' in html  # filled from the report's JSON by the script
@@ -96,3 +100,74 @@ def test_page_without_park_explains_instead_of_failing(web_demo: WebDemo) -> Non
     web_login(client, "sup1")
     html = client.get("/").text
     assert "尚未配置园区" in html and 'id="alerts"' in html
+
+
+def test_a_line_without_readings_today_shows_dashes_not_zeros(web_demo: WebDemo) -> None:
+    """A line that graded nothing today (new, or idle) had a reject rate of 0.00 %: a perfect day.
+    Its rate, speed and state read – / no data; a running line's speed says its unit."""
+    from eggwatch.park import Line
+
+    park = web_demo.park
+    web_demo.app.state.park = park.model_copy(update={"lines": (*park.lines, Line(unit="packing-9"))})
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, no_data, speed in (("zh", "无数据", "线速度（枚/时）"), ("en", "no data", "Speed (eggs/h)")):
+        html = client.get(f"/?lang={lang}").text
+        idle = html.split('data-unit="packing-9"')[1].split("</article>")[0]
+        assert no_data in idle and "%" not in idle, idle
+        assert re.findall(r"<dd>([^<]*)</dd>", idle) == ["0", "0", "–", "–"], idle
+        running = html.split('data-unit="packing-1"')[1].split("</article>")[0]
+        assert f"<dt>{speed}</dt>" in running and "0.99%" in running
+
+
+def test_a_house_whose_counters_are_silent_today_has_no_figure(web_demo: WebDemo, tmp_path: Path) -> None:
+    """With no egg-counter reading since midnight (counters offline, a new house, an empty store) a
+    house read 0.0 % and 0 eggs, as if the hens had stopped laying; now –, and says why."""
+    web_demo.app.state.telemetry = lambda: EmbeddedStore(tmp_path / "empty")
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, why in (("zh", "今日无计数数据"), ("en", "no counter readings today")):
+        html = client.get(f"/?lang={lang}").text
+        for unit in web_demo.eggs_today:
+            card = html.split(f'data-unit="{unit}"')[1].split("</article>")[0]
+            assert '<span class="big muted">–</span>' in card and why in card, card
+            assert "0.0%" not in card.split("</h3>")[1].split("<br>")[0], card
+            assert re.search(r"<b>–</b>", card) and _ratio(html, unit) == "–"
+
+
+def test_an_emptied_house_shows_no_hens_not_the_placed_flock(web_demo: WebDemo) -> None:
+    """A house reporting 0 hens housed (emptied between flocks) read the flock placed, 30,000 hens,
+    and a hen-day of its eggs over them, compared in red with the standard; now 0 hens, – and 空舍."""
+    from eggwatch.store.base import Point, epoch_ms
+    from eggwatch.wire import Reading
+
+    midnight = dt.datetime.combine(
+        web_demo.now.astimezone(web_demo.park.tz).date(), dt.time(0), web_demo.park.tz
+    )
+    stamps = [epoch_ms(midnight) + 60_000, epoch_ms(web_demo.now) - 60_000]
+    store = web_demo.app.state.telemetry()
+    store.write([Point(SITE, "house-01", "controller-1", Reading(ts, "hens_housed", 0)) for ts in stamps])
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, hens, empty in (("zh", "存栏 0<", "空舍"), ("en", "Hens 0<", "empty house")):
+        html = client.get(f"/?lang={lang}").text
+        card = html.split('data-unit="house-01"')[1].split("</article>")[0]
+        assert hens in card and empty in card, card
+        assert '<span class="big muted">–</span>' in card and _ratio(html, "house-01") == "–"
+        other = html.split('data-unit="house-02"')[1].split("</article>")[0]
+        assert empty not in other and "–</span>" not in other  # its neighbour unchanged
+
+
+def test_chinese_words_take_full_width_brackets(web_demo: WebDemo) -> None:
+    """The page's Chinese (rendered and the script's words) has no ASCII bracket beside a Chinese
+    character: it read 今日产蛋率 (截至目前) and 实发合计(元)."""
+    from api.web.i18n import table
+
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    html = client.get("/").text
+    mixed = re.compile(r"[\u4e00-\u9fff] ?[()]|[()] ?[\u4e00-\u9fff]")
+    text = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
+    assert not mixed.findall(text), mixed.findall(text)
+    assert not [w for w in table("zh").values() if mixed.search(w)]
+    assert "今日产蛋率（截至目前）" in html and "达标率" in html
