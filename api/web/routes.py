@@ -118,10 +118,16 @@ def _page(
         figures=figures,
         problem=problem,
         sparks=sparks,
-        updated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        updated=_stamp(now.astimezone(tz)),
         timezone=str(tz),
         year=now.astimezone(tz).year,
     )
+
+
+def _stamp(local: dt.datetime) -> str:
+    """``2026-12-03 13:20 (UTC+08:00)``: a clerk in another office must not read it as their time."""
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
 @router.get("/web/{name}")

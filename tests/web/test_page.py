@@ -46,6 +46,7 @@ def test_page_shows_every_house_with_todays_figures_in_chinese_by_default(web_de
         assert 93 <= float(ratios[0].rstrip("%")) <= 105 and 80 <= float(ratios[1].rstrip("%")) <= 90, ratios
     line = html.split('data-unit="packing-1"')[1].split("</article>")[0]
     assert "运行" in line and "0.99%" in line  # running; 1 reject per 100 graded = 0.99 % of all
+    assert re.search(r"更新于 \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+08:00\)", html)  # the park's time, said so
     assert 'id="who">sup1（生产主管）<' in html and 'id="logout"' in html
     assert html.index('id="alerts"') < html.index('id="houses"')  # a supervisor comes for the alerts
     assert 'id="employment"' not in html and 'class="report"' not in html  # the reports API refuses them
