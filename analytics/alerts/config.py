@@ -122,6 +122,8 @@ class Retry(_Strict):
     max_s: float = Field(default=600.0, gt=0, le=DAY_S)
     give_up_hours: float = Field(default=72.0, gt=0, le=24 * 366)
     keep_sent_days: float = Field(default=30.0, gt=0, le=3660)  # delivered messages are then deleted
+    # Dead messages are an operator's evidence (why did no one hear?): kept longer, but not forever.
+    keep_dead_days: float = Field(default=180.0, gt=0, le=3660)
 
 
 class AlertsConfig(_Strict):

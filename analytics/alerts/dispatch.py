@@ -149,11 +149,17 @@ class Dispatcher:
         return "sent"
 
     def prune(self, now: dt.datetime | None = None) -> int:
-        """Delete delivered messages older than ``keep_sent_days`` (pending and dead ones stay)."""
-        cutoff = (now or self.clock()) - dt.timedelta(days=self.retry.keep_sent_days)
+        """Delete delivered messages older than ``keep_sent_days`` and dead ones created more than
+        ``keep_dead_days`` ago (pending ones stay)."""
+        now = now or self.clock()
+        sent_cutoff = now - dt.timedelta(days=self.retry.keep_sent_days)
+        dead_cutoff = now - dt.timedelta(days=self.retry.keep_dead_days)
         with self._sessions() as s:
             n = s.execute(
-                delete(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff)
+                delete(OutboxMessage).where(
+                    ((OutboxMessage.status == "sent") & (OutboxMessage.sent_at < sent_cutoff))
+                    | ((OutboxMessage.status == "dead") & (OutboxMessage.created_at < dead_cutoff))
+                )
             ).rowcount
             s.commit()
         return int(n or 0)

@@ -106,6 +106,10 @@ def test_give_up_after_the_configured_time(sqlite_sessions: Any) -> None:
         d.deliver_due("ops", utcnow())
         d.deliver_due("ops", utcnow() + dt.timedelta(hours=2))
         assert statuses(sqlite_sessions, "ops") == ["dead"]
+        # Kept as evidence for keep_dead_days (180) after it was raised, then pruned.
+        assert d.prune(utcnow() + dt.timedelta(days=179)) == 0
+        assert d.prune(utcnow() + dt.timedelta(days=181)) == 1
+        assert statuses(sqlite_sessions, "ops") == []
     finally:
         hook.stop()
 
