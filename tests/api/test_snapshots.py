@@ -11,9 +11,49 @@ import sqlalchemy as sa
 from eggwatch.migrations import upgrade
 from eggwatch.sql import make_engine
 from tests.api.conftest import Api
-from tests.api.test_payroll import scenario
+from tests.api.test_payroll import counter, lines_of, scenario
+from tests.api.test_payroll_guards import make_run
 
 __all__ = ["scenario"]  # the fixture, shared with test_payroll
+
+EGGS_TAGS = {"row": "01", "tier": "1"}
+
+
+# 1. The inputs hash covers the machine counts the run used.
+
+
+def approve(api: Api, rid: int) -> tuple[int, str]:
+    r = api.post("payroll", f"/api/v1/payroll/runs/{rid}/approve")
+    return r.status_code, r.json().get("detail", r.json().get("status"))
+
+
+def test_approve_refuses_a_draft_whose_machine_counts_changed(api: Api, scenario: dict[str, int]) -> None:
+    rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
+    before = lines_of(api, rid)[scenario["A"]]["eggs"]
+    # A late back-filled reading moves 300 eggs of 15:02-17:02 before the shifts' 16:00 end.
+    counter(api, "house-01", "eggs_total", [("2026-03-02 15:32", 10300)], EGGS_TAGS)
+    code, detail = approve(api, rid)
+    assert code == 409 and "machine counts" in detail and "recompute first" in detail
+    api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/recompute")
+    assert lines_of(api, rid)[scenario["A"]]["eggs"] > before
+    assert approve(api, rid) == (200, "approved")
+
+
+def test_a_back_fill_that_moves_no_pay_needs_no_recompute(api: Api, scenario: dict[str, int]) -> None:
+    rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
+    # Inside A's hours alone (08-12): A's share stays 4,000 + 3,000 and B's 3,000.
+    counter(api, "house-01", "eggs_total", [("2026-03-02 09:02", 1000)], EGGS_TAGS)
+    assert approve(api, rid) == (200, "approved")
+
+
+def test_approve_without_a_telemetry_store_is_503(api: Api, scenario: dict[str, int]) -> None:
+    rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
+    api.app.state.telemetry = lambda: None
+    code, detail = approve(api, rid)
+    assert code == 503 and "machine counts" in detail
+    assert api.ok("payroll", "GET", f"/api/v1/payroll/runs/{rid}")["status"] == "draft"
+    doc = api.client.get("/openapi.json").json()
+    assert "503" in doc["paths"]["/api/v1/payroll/runs/{run_id}/approve"]["post"]["responses"]
 
 
 # 2. Dividends record the household as it was when they were made.
