@@ -34,14 +34,14 @@ from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage
 from analytics.alerts.payload import alert_object
 from analytics.alerts.routing import Router
 
-ROW_LEN = 16  # String(16) in models.py and migration 0002_alerts
+# String(64) in models.py (migration 0006_snapshots): a row tag's limit (wire.MAX_TAG_VALUE_LEN).
+ROW_LEN = 64
 
 
 def _fit_row(row: str | None) -> str | None:
-    """A row is a counter's ``row`` tag (up to 64 characters) or, without one, its device id;
-    ``alert.row`` holds 16.  PostgreSQL refused a longer one and with it the whole pass (no alert,
-    resolution or escalation for any house, every pass), so it is clipped: the de-duplication key
-    and the detector's messages keep the full name."""
+    """A row is a counter's ``row`` tag (up to 64 characters) or, without one, its device id (a
+    topic level, unbounded): only a device id over 64 is clipped, since PostgreSQL would refuse it
+    and with it the whole pass.  The de-duplication key and the messages keep the full name."""
     if row is None or len(row) <= ROW_LEN:
         return row
     return row[: ROW_LEN - 1] + "…"

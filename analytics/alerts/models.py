@@ -52,7 +52,7 @@ class Alert(Base):
     site: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
-    row: Mapped[str | None] = mapped_column(String(16))
+    row: Mapped[str | None] = mapped_column(String(64))  # lifecycle.ROW_LEN
     dedupe_key: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

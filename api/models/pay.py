@@ -99,6 +99,13 @@ class Dividend(Base):
     basis: Mapped[str] = mapped_column(String(20))  # per_person | per_household
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(Text)
+    # The household as it was when the dividend was made: what income figures and reports read,
+    # so later edits of the household never rewrite past months (migration 0006 filled old rows).
+    household_code: Mapped[str] = mapped_column(String(40))
+    household_village: Mapped[str] = mapped_column(String(80))
+    household_township: Mapped[str] = mapped_column(String(80))
+    household_members: Mapped[int] = mapped_column(Integer)
+    household_registered_poor: Mapped[bool] = mapped_column(Boolean)
 
 
 class AuditEntry(Base):

@@ -18,6 +18,17 @@ Reader = Annotated[User, require_roles("manager", "payroll", "poverty_office")]
 Writer = Annotated[User, require_roles("payroll")]
 
 
+def household_snapshot(h: Household) -> dict[str, object]:
+    """The household as it is now, recorded on its dividend: later edits leave past figures alone."""
+    return {
+        "household_code": h.code,
+        "household_village": h.village,
+        "household_township": h.township,
+        "household_members": h.members,
+        "household_registered_poor": h.registered_poor,
+    }
+
+
 def _out(d: Dividend) -> DividendOut:
     return DividendOut(
         id=d.id, household_id=d.household_id, paid_on=d.paid_on, source=d.source, basis=d.basis,
@@ -78,6 +89,7 @@ def distribute(body: DividendIn, session: SessionDep, user: Writer) -> list[Divi
         Dividend(
             household_id=h.id, paid_on=body.paid_on, source=body.source, basis=body.basis,
             amount_fen=per * (h.members if body.basis == "per_person" else 1), note=body.note,
+            **household_snapshot(h),
         )
         for h in households
     ]  # fmt: skip

@@ -23,7 +23,14 @@ from api.routes._common import (
 from api.schemas.common import Page, to_fen, to_yuan
 from api.schemas.pay import AdjustmentIn, AdjustmentOut, LineOut, RunIn, RunOut
 from api.services.locks import CLOSING, RUNS, lock
-from api.services.payroll import inputs_hash, run_payroll, snapshot_households
+from api.services.payroll import (
+    Counts,
+    inputs_hash,
+    load_slices,
+    machine_counts,
+    run_payroll,
+    snapshot_households,
+)
 from api.services.site import site_of, tz_of
 from eggwatch.store.base import TelemetryStore
 
@@ -138,11 +145,32 @@ def recompute_run(
     return _out(session, run)
 
 
-@router.post("/runs/{run_id}/approve", response_model=RunOut, responses={409: {}})
+def _recount(request: Request, session: SessionDep, run: PayrollRun) -> Counts:
+    """The machine counts of ``run``'s shifts, re-read from the store for approval's inputs check.
+
+    The store read is slow (a month of counters), so it runs outside any lock and transaction: the
+    shifts are read, the read transaction ended, then the store is read.  A shift written meanwhile
+    changes the database part of the hash, which approval re-reads under its locks."""
+    store = open_store(
+        request, "telemetry store unavailable: cannot re-read the machine counts to check the run"
+    )
+    tz = tz_of(request)
+    slices = load_slices(session, run.period_start, run.period_end, tz)
+    session.rollback()  # nothing written yet: end the transaction (and expire ``run``) before the store
+    return machine_counts(store, site_of(request), tz, run.period_start, run.period_end, slices)
+
+
+@router.post("/runs/{run_id}/approve", response_model=RunOut, responses={409: {}, 503: {}})
 def approve_run(run_id: int, request: Request, session: SessionDep, user: Payroll) -> RunOut:
+    """Approve a draft whose inputs (shifts, rules, workers' terms and the machine counts, re-read
+    from the telemetry store: 503 without one) are those it was computed from (else 409)."""
+    run = get_or_404(session, PayrollRun, run_id)
+    if run.status != "draft":
+        raise _conflict(f"run {run.id} is already {run.status}")
+    counts = _recount(request, session, run)
     lock(session, RUNS)  # one approval at a time, none while a run is created or recomputed
     lock(session, CLOSING)  # and no shift written meanwhile
-    run = get_or_404(session, PayrollRun, run_id)
+    run = get_or_404(session, PayrollRun, run_id)  # as it is now, under the locks
     if run.status != "draft":
         raise _conflict(f"run {run.id} is already {run.status}")
     clash = session.scalar(
@@ -155,10 +183,10 @@ def approve_run(run_id: int, request: Request, session: SessionDep, user: Payrol
     )
     if clash is not None:
         raise _conflict(f"payroll run {clash} is approved and covers part of this period")
-    if run.inputs_hash != inputs_hash(session, run.period_start, run.period_end, tz_of(request)):
+    if run.inputs_hash != inputs_hash(session, run.period_start, run.period_end, tz_of(request), counts):
         raise _conflict(
-            f"run {run.id}: shifts, rules or workers' terms of the period changed since it was computed; "
-            "recompute first"
+            f"run {run.id}: shifts, rules, workers' terms or machine counts of the period changed since it "
+            "was computed; recompute first"
         )
     snapshot_households(session, run)
     run.status, run.approved_by, run.approved_at = "approved", user.id, utcnow()

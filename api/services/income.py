@@ -2,7 +2,8 @@
 
 A payroll run's wages count in the month its period starts, for the household the worker belonged
 to when the run was approved (recorded on its lines, with the household's members, place and
-registered-poor status: later edits never change approved figures).  A household is above the poverty
+registered-poor status: later edits never change approved figures).  Dividends count in the month
+paid, with the household recorded on each dividend when it was made.  A household is above the poverty
 line in a month when its per-capita income that month, times 12, reaches the yearly line; for a
 year when its per-capita income over the year does.
 """
@@ -42,7 +43,8 @@ line_household: ColumnElement[int] = func.coalesce(PayrollLine.household_id, Wor
 
 @dataclass(frozen=True, slots=True)
 class HouseholdFacts:
-    """What the figures use of a household: as approved for wage months, else as it is now."""
+    """What the figures use of a household: as approved for wage months, as recorded on the
+    dividends for months with dividends only, else (records from before either) as it is now."""
 
     code: str
     township: str
@@ -67,7 +69,7 @@ def select_paid(
     )
 
 
-def household_facts(
+def wage_facts(
     session: Session, start: dt.date, end: dt.date, household_id: int | None = None
 ) -> dict[tuple[str, int], HouseholdFacts]:
     """Per (month, household) with wages: the household as recorded at approval (the latest run of
@@ -94,6 +96,35 @@ def household_facts(
     for _, period_start, hid, code, town, vill, members, poor in session.execute(stmt):
         out[(month_key(period_start), hid)] = HouseholdFacts(code, town, vill, members, bool(poor))
     return out
+
+
+def dividend_facts(
+    session: Session, start: dt.date, end: dt.date, household_id: int | None = None
+) -> dict[tuple[str, int], HouseholdFacts]:
+    """Per (month, household) with dividends: the household as recorded on the dividend when it
+    was made (the month's last wins), so later edits never change past dividend months."""
+    stmt = (
+        select(
+            Dividend.paid_on, Dividend.household_id, Dividend.household_code, Dividend.household_township,
+            Dividend.household_village, Dividend.household_members, Dividend.household_registered_poor,
+        )
+        .where(Dividend.paid_on >= start, Dividend.paid_on < end)
+        .order_by(Dividend.paid_on, Dividend.id)
+    )  # fmt: skip
+    if household_id is not None:
+        stmt = stmt.where(Dividend.household_id == household_id)
+    out: dict[tuple[str, int], HouseholdFacts] = {}
+    for paid_on, hid, code, town, vill, members, poor in session.execute(stmt):
+        out[(month_key(paid_on), hid)] = HouseholdFacts(code, town, vill, members, bool(poor))
+    return out
+
+
+def household_facts(
+    session: Session, start: dt.date, end: dt.date, household_id: int | None = None
+) -> dict[tuple[str, int], HouseholdFacts]:
+    """Per (month, household) with income: as recorded at approval for a month with wages, else as
+    recorded on the month's dividends; none of it follows later edits."""
+    return dividend_facts(session, start, end, household_id) | wage_facts(session, start, end, household_id)
 
 
 def wages_by_household_month(
@@ -137,8 +168,8 @@ def above_line(income_fen: int, members: int, line_yearly: Decimal, months: int)
 
 
 def household_income(session: Session, h: Household, year: int, line_yearly: Decimal) -> HouseholdIncome:
-    """Per month: members as recorded with the month's approved wages (else as now); for the year,
-    those of the latest month with wages (else as now)."""
+    """Per month: members as recorded with the month's approved wages, else with its dividends
+    (else as now); for the year, those of the latest month with either (else as now)."""
     start, end = year_bounds(year)
     wages = wages_by_household_month(session, start, end, h.id)
     divs = dividends_by_household_month(session, start, end, h.id)

@@ -176,12 +176,14 @@ def rules_for(session: Session, start: dt.date, end: dt.date) -> list[PieceRateR
     )
 
 
-def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) -> str:
-    """SHA-256 of what :func:`compute` reads from the database for ``[start, end)``: the period's
-    shifts (with their location's unit and task's output), the rules, the workers' terms.  Approval
-    compares it with the hash taken at the last compute (machine counts are not included)."""
+def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo, counts: Counts) -> str:
+    """SHA-256 of what :func:`compute` reads for ``[start, end)``: from the database the period's
+    shifts (with their location's unit and task's output), the rules, the workers' terms; from the
+    store the machine ``counts`` shared to those shifts.  Approval compares it with the hash taken
+    at the last compute."""
     ws, we = local_window(start, end, tz)
     digest = hashlib.sha256()
+    digest.update(f"c{counts.digest()}\n".encode())
     shifts = session.execute(
         select(
             Shift.id, Shift.worker_id, Shift.location_id, Shift.task_id, Location.unit, Task.output,
@@ -253,10 +255,30 @@ def load_slices(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo) ->
     return out
 
 
-def attribute(
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """What the machines counted for the period's slices: output pieces and rejects shared to each
+    (exact), and the slices with no machine data.  Pay depends on them, so the run's inputs hash
+    covers them: a count back-filled after the draft changes the hash."""
+
+    output: dict[int, Fraction]
+    rejects: dict[int, Fraction]
+    no_data: frozenset[int]
+
+    def digest(self) -> str:
+        """SHA-256 of the counts per slice (fractions print exactly, so equal counts hash equal)."""
+        digest = hashlib.sha256()
+        for sid in sorted(self.output.keys() | self.rejects.keys() | self.no_data):
+            row = (sid, self.output.get(sid, 0), self.rejects.get(sid, 0), sid in self.no_data)
+            digest.update(f"{row}\n".encode())
+        return digest.hexdigest()
+
+
+def count_output(
     store: TelemetryStore | None, site: str, slices: list[Slice], ws: dt.datetime, we: dt.datetime
-) -> tuple[dict[int, Fraction], dict[int, Fraction], set[int]]:
-    """Per slice: output pieces and rejects shared to it (exact); and slices with no machine data."""
+) -> Counts:
+    """Per slice: output pieces and rejects shared to it (exact); and slices with no machine data.
+    The slow part of a payroll (it reads the store): keep it outside database locks."""
     output: dict[int, Fraction] = {}
     rejects: dict[int, Fraction] = {}
     no_data: set[int] = set()
@@ -265,7 +287,7 @@ def attribute(
         if sl.output in OUTPUT_METRIC:
             by_kind[sl.output].append(sl)
     if store is None:
-        return output, rejects, {sl.shift_id for group in by_kind.values() for sl in group}
+        return Counts(output, rejects, frozenset(sl.shift_id for group in by_kind.values() for sl in group))
     start_ms, end_ms = epoch_ms(ws), epoch_ms(we)
     for kind, group in by_kind.items():
         metric, divisor = OUTPUT_METRIC[kind]
@@ -287,7 +309,14 @@ def attribute(
             no_data.update(
                 sl.shift_id for sl in here if not tl.has_data(epoch_ms(sl.start), epoch_ms(sl.end))
             )
-    return output, rejects, no_data
+    return Counts(output, rejects, frozenset(no_data))
+
+
+def machine_counts(
+    store: TelemetryStore | None, site: str, tz: ZoneInfo, start: dt.date, end: dt.date, slices: list[Slice]
+) -> Counts:
+    """:func:`count_output` for the period ``[start, end)``."""
+    return count_output(store, site, slices, *local_window(start, end, tz))
 
 
 def compute(
@@ -300,13 +329,13 @@ def compute(
     min_monthly_fen: int,
     min_hourly_fen: int,
     tolerance_pct: Decimal,
-) -> list[PayLine]:
-    """Every worker's pay for ``[start, end)``; pure reading, nothing written."""
-    ws, we = local_window(start, end, tz)
+) -> tuple[list[PayLine], Counts]:
+    """Every worker's pay for ``[start, end)``, and the machine counts it used; nothing written."""
     slices = load_slices(session, start, end, tz)
     rules = RuleBook(rules_for(session, start, end))
     full_time = dict(session.execute(select(Worker.id, Worker.full_time)).all())
-    output, rejects, no_data = attribute(store, site, slices, ws, we)
+    counts = machine_counts(store, site, tz, start, end, slices)
+    output, rejects, no_data = counts.output, counts.rejects, counts.no_data
     tol = Fraction(tolerance_pct) / 100
 
     pays: dict[int, WorkerPay] = {}
@@ -369,7 +398,7 @@ def compute(
                 base, piece, topup, deductions, base + piece + topup - deductions, ",".join(sorted(p.flags)),
             )
         )  # fmt: skip
-    return lines
+    return lines, counts
 
 
 def write_lines(session: Session, run: PayrollRun, lines: list[PayLine]) -> None:
@@ -407,10 +436,10 @@ def run_payroll(
     tz: ZoneInfo,
     config: ApiConfig,
 ) -> list[PayLine]:
-    lines = compute(
+    lines, counts = compute(
         session, store, site, tz, run.period_start, run.period_end,
         run.min_monthly_fen, run.min_hourly_fen, config.count_tolerance_pct,
     )  # fmt: skip
     write_lines(session, run, lines)
-    run.inputs_hash = inputs_hash(session, run.period_start, run.period_end, tz)
+    run.inputs_hash = inputs_hash(session, run.period_start, run.period_end, tz, counts)
     return lines

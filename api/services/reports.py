@@ -94,7 +94,7 @@ def employment_report(
     """Rows per month and place, then a totals row (month ``total``, over the whole range).
 
     A wage month's household (place, members, registered poor) is the one recorded when its run was
-    approved; a month with dividends only uses the household as it is now."""
+    approved; a month with dividends only the one recorded on its dividends when they were made."""
     current = {
         hid: HouseholdFacts(code, town, vill, members, poor)
         for hid, code, town, vill, members, poor in session.execute(

@@ -6,12 +6,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from analytics.alerts.config import Person
-from analytics.alerts.lifecycle import AlertBook, LifecycleError, Policy, Route
+from analytics.alerts.lifecycle import ROW_LEN, AlertBook, LifecycleError, Policy, Route
 from analytics.alerts.models import Alert, AlertEvent, OutboxMessage
 from analytics.alerts.routing import Router
+from eggwatch.migrations import upgrade
+from eggwatch.sql import make_engine, make_sessionmaker
 from tests.analytics.alerts.conftest import T0, finding
 
 H = dt.timedelta(hours=1)
@@ -317,21 +319,46 @@ def test_a_relapse_nobody_saw_escalates_from_the_relapse(sessions: Any) -> None:
 
 def test_a_long_row_name_does_not_break_the_pass(sessions: Any) -> None:
     """A counter without a row tag is named by its device id; 18 characters made PostgreSQL refuse
-    the whole pass (house-02's drop was not opened either, nor anything after, every pass)."""
+    the whole pass when ``alert.row`` held 16.  It holds 64 now (a row tag's limit): a row name is
+    stored whole, and only a device id beyond 64 is clipped, still not breaking the pass."""
     with sessions() as s:
         b = book(s)
         long_row = finding("house-07", "sensor_fault", row="eggcounter-h07-r03")
-        r = b.apply_pass([finding("house-02"), long_row], T0, T0)
+        longest = finding("house-07", "sensor_fault", row="r" * 64)
+        beyond = finding("house-07", "sensor_fault", row="eggcounter-" + "x" * 70)
+        r = b.apply_pass([finding("house-02"), long_row, longest, beyond], T0, T0)
         s.commit()
         assert sorted((a.unit, a.row) for a in r.opened) == [
             ("house-02", None),
-            ("house-07", "eggcounter-h07-…"),
+            ("house-07", "eggcounter-h07-r03"),
+            ("house-07", "eggcounter-" + "x" * 52 + "…"),
+            ("house-07", "r" * 64),
         ]
         # the key keeps the full name: the next pass de-duplicates, another long row is its own alert
         other = finding("house-07", "sensor_fault", row="eggcounter-h07-r04")
-        r = b.apply_pass([finding("house-02"), long_row, other], T0, T0)
+        r = b.apply_pass([finding("house-02"), long_row, longest, beyond, other], T0, T0)
         s.commit()
-        assert [a.row for a in r.opened] == ["eggcounter-h07-…"] and not r.refreshed
+        assert [a.row for a in r.opened] == ["eggcounter-h07-r04"] and not r.refreshed
+
+
+@pytest.mark.integration
+def test_migrated_postgresql_stores_a_64_character_row_whole(pg_url: str) -> None:
+    """On the schema the migrations build (not ``create_all``): ``alert.row`` is varchar(64)."""
+    upgrade(pg_url)
+    engine = make_engine(pg_url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            row = "eggcounter-" + "7" * 53  # 64 characters
+            (a,) = book(s).apply_pass([finding("house-07", "sensor_fault", row=row)], T0, T0).opened
+            s.commit()
+            assert s.scalar(text('SELECT "row" FROM alert WHERE id = :id'), {"id": a.id}) == row
+            length = s.scalar(
+                text("SELECT character_maximum_length FROM information_schema.columns "
+                     "WHERE table_name = 'alert' AND column_name = 'row'")
+            )  # fmt: skip
+            assert length == ROW_LEN == 64
+    finally:
+        engine.dispose()
 
 
 def test_non_finite_numbers_do_not_break_the_pass(sessions: Any) -> None:
