@@ -125,11 +125,14 @@ def create_app(
 
     @app.exception_handler(InvalidTag)
     async def _wrong_key(_request: Request, exc: InvalidTag) -> JSONResponse:
+        # A changed key, or a sealed value moved to another row or column (bound to its own).
         log.error(
-            "an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to write it"
+            "an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to "
+            "write it, or the value was moved or altered in the database"
         )
         return JSONResponse(
-            {"detail": "encrypted data unreadable: the secret key has changed"}, status_code=503
+            {"detail": "encrypted data unreadable: the secret key has changed or the data was altered"},
+            status_code=503,
         )
 
     @app.exception_handler(RequestValidationError)

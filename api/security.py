@@ -1,4 +1,5 @@
-"""Passwords (argon2id), bearer tokens (JWT HS256), field encryption (AES-GCM) and keyed hashes.
+"""Passwords (argon2id), bearer tokens (JWT HS256), field sealing (AES-GCM, bound to row and column)
+and keyed hashes.
 
 Every key is derived from ``settings.secret_key`` with HKDF and a distinct label, so one secret
 serves all purposes without reusing key material between them.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -58,6 +60,14 @@ def _aead(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
+SEALED_V2 = "v2."
+
+
+def field_aad(table: str, row_id: int, column: str) -> bytes:
+    """What a sealed value is bound to: a value copied to another row or column fails to open."""
+    return f"eggwatch-field-v2|{table}|{row_id}|{column}".encode()
+
+
 @dataclass(frozen=True, slots=True)
 class Keys:
     """The derived keys of one secret."""
@@ -92,14 +102,24 @@ class Keys:
 
     # -- fields ---------------------------------------------------------------------------------
 
-    def encrypt(self, plain: str) -> str:
+    def seal(self, plain: str, row_id: int, column: str, *, table: str = "workers") -> str:
+        """``v2.<base64 nonce+ciphertext>``, authenticated with the row and column it is stored in."""
         nonce = os.urandom(12)
-        sealed = _aead(self.fields).encrypt(nonce, plain.encode(), b"eggwatch-field")
-        return base64.urlsafe_b64encode(nonce + sealed).decode()
+        sealed = _aead(self.fields).encrypt(nonce, plain.encode(), field_aad(table, row_id, column))
+        return SEALED_V2 + base64.urlsafe_b64encode(nonce + sealed).decode()
 
-    def decrypt(self, token: str) -> str:
-        raw = base64.urlsafe_b64decode(token.encode())
-        return _aead(self.fields).decrypt(raw[:12], raw[12:], b"eggwatch-field").decode()
+    def unseal(self, token: str, row_id: int, column: str, *, table: str = "workers") -> str:
+        """The plain text of a value sealed for this row and column.  Anything else (another row's
+        or column's value, a v1 value, garbage) raises ``InvalidTag`` (→ 503 in the API)."""
+        if not token.startswith(SEALED_V2):
+            raise InvalidTag  # v1 values opened anywhere; migration 0004 re-sealed them all
+        try:
+            raw = base64.urlsafe_b64decode(token[len(SEALED_V2) :].encode())
+        except ValueError:  # binascii.Error: not base64
+            raise InvalidTag from None
+        if len(raw) < 12 + 16:  # nonce + tag
+            raise InvalidTag
+        return _aead(self.fields).decrypt(raw[:12], raw[12:], field_aad(table, row_id, column)).decode()
 
     def lookup_hash(self, value: str) -> str:
         """Keyed hash for uniqueness and lookups: equal IDs collide, the hash alone reveals nothing."""
