@@ -8,15 +8,11 @@ serves all purposes without reusing key material between them.
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import functools
 import hashlib
 import hmac
 import os
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 
 import jwt
@@ -75,10 +71,12 @@ class Keys:
     jwt: bytes
     fields: bytes
     lookup: bytes
+    throttle: bytes  # HMAC of login-throttle keys (api.services.login_throttle)
 
     @classmethod
     def from_secret(cls, secret: bytes) -> Keys:
-        return cls(derive_key(secret, "jwt"), derive_key(secret, "fields"), derive_key(secret, "lookup"))
+        labels = ("jwt", "fields", "lookup", "login-throttle")
+        return cls(*(derive_key(secret, label) for label in labels))
 
     # -- tokens ---------------------------------------------------------------------------------
 
@@ -124,70 +122,3 @@ class Keys:
     def lookup_hash(self, value: str) -> str:
         """Keyed hash for uniqueness and lookups: equal IDs collide, the hash alone reveals nothing."""
         return hmac.new(self.lookup, value.encode(), hashlib.sha256).hexdigest()
-
-
-class LoginThrottle:
-    """At most ``limit`` failed logins per ``window_s`` per client address and per user name.
-
-    An attempt is *reserved* before the password is checked (:meth:`reserve`, under the lock) and
-    given back only when the login succeeds (:meth:`release`): checking first and counting the
-    failure afterwards let parallel requests all pass the check before any failure was counted.
-    Keys idle for a whole window are dropped by a sweep at most once per window, so memory stays
-    bounded by the keys seen in the last minute.  The counts live in this process: with
-    ``--workers N`` each worker keeps its own (up to N × limit attempts per window).
-    """
-
-    def __init__(self, limit: int, window_s: float = 60.0) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._fails: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._swept = time.monotonic()
-
-    def _count(self, key: str, now: float) -> int:
-        q = self._fails.get(key)
-        if q is None:
-            return 0
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        if not q:
-            del self._fails[key]
-            return 0
-        return len(q)
-
-    def _sweep(self, now: float) -> None:
-        if now - self._swept < self.window_s:
-            return
-        self._swept = now
-        cutoff = now - self.window_s
-        for key in [k for k, q in self._fails.items() if not q or q[-1] <= cutoff]:
-            del self._fails[key]
-
-    def reserve(self, *keys: str) -> float | None:
-        """Count one attempt against every key, unless one is at its limit (then ``None``).
-        The returned stamp is for :meth:`release`."""
-        now = time.monotonic()
-        with self._lock:
-            self._sweep(now)
-            if any(self._count(k, now) >= self.limit for k in keys):
-                return None
-            for k in keys:
-                self._fails.setdefault(k, deque()).append(now)
-            return now
-
-    def release(self, stamp: float, *keys: str) -> None:
-        """Give back an attempt reserved at ``stamp`` (the login succeeded)."""
-        with self._lock:
-            for k in keys:
-                q = self._fails.get(k)
-                if q is None:
-                    continue
-                with contextlib.suppress(ValueError):
-                    q.remove(stamp)
-                if not q:
-                    del self._fails[k]
-
-    def __len__(self) -> int:
-        """Keys held (for tests and monitoring)."""
-        with self._lock:
-            return len(self._fails)
