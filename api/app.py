@@ -20,7 +20,8 @@ from api.config import ApiConfig, load_api_config
 from api.logs import install_access_log_filter
 from api.openapi import document_errors
 from api.routes import api_router
-from api.security import Keys, LoginThrottle
+from api.security import Keys
+from api.services.login_throttle import LoginThrottle
 from api.web import router as web_router
 from eggwatch.park import Park, load_park
 from eggwatch.settings import Settings, load_settings
@@ -113,7 +114,10 @@ def create_app(
     app.state.read_sessions = make_sessionmaker(_read_engine(engine))
     app.state.telemetry = _store_opener(settings, store)
     app.state.park = park if park is not None else _load_default_park(settings)
-    app.state.login_throttle = LoginThrottle(config.login_attempts_per_minute)
+    # In SQL, so every worker process shares the counts (with --workers N, not N × the limit).
+    app.state.login_throttle = LoginThrottle(
+        engine, config.login_attempts_per_minute, app.state.keys.throttle
+    )
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
@@ -125,11 +129,14 @@ def create_app(
 
     @app.exception_handler(InvalidTag)
     async def _wrong_key(_request: Request, exc: InvalidTag) -> JSONResponse:
+        # A changed key, or a sealed value moved to another row or column (bound to its own).
         log.error(
-            "an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to write it"
+            "an encrypted field does not decrypt: EGGWATCH_SECRET_KEY differs from the one used to "
+            "write it, or the value was moved or altered in the database"
         )
         return JSONResponse(
-            {"detail": "encrypted data unreadable: the secret key has changed"}, status_code=503
+            {"detail": "encrypted data unreadable: the secret key has changed or the data was altered"},
+            status_code=503,
         )
 
     @app.exception_handler(RequestValidationError)

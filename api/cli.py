@@ -30,9 +30,9 @@ def api(
     setup_logging()
     settings = load_settings()
     load_api_config()  # refuse bad pay/token settings before serving
-    _ = settings.secret_key  # generate or validate the key now, not on the first request
+    secret_key = settings.secret_key  # generate or validate the key now, not on the first request
     if migrate:
-        apply(settings.sql_url)
+        apply(settings.sql_url, secret_key=secret_key)
     if workers > 1:
         uvicorn.run(
             "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
@@ -53,7 +53,7 @@ def upgrade(revision: str = typer.Option("head", "--revision")) -> None:
 
     settings = load_settings()
     try:
-        apply(settings.sql_url, revision)
+        apply(settings.sql_url, revision, secret_key=settings.configured_secret_key())
     except Exception as exc:  # unreachable server, bad URL: one line, non-zero exit
         fail(f"db upgrade failed: {str(exc).splitlines()[0]}")
     typer.echo(f"database at revision {current(settings.sql_url)}")

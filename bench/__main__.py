@@ -10,7 +10,7 @@ import runpy
 import sys
 import time
 
-BENCHMARKS = ["simulator", "detector", "gateway", "ingest", "api"]
+BENCHMARKS = ["simulator", "detector", "gateway", "ingest", "api", "login"]
 
 
 def main(names: list[str]) -> int:

@@ -254,6 +254,14 @@ class Settings(BaseSettings):
             raise ConfigError(f"{key_file} holds a key that is too short; delete it to regenerate")
         return key.encode()
 
+    def configured_secret_key(self) -> bytes | None:
+        """The key if one is set or was generated before, else ``None``: for ``eggwatch db upgrade``,
+        which needs an existing key to re-seal fields and must not make up a new one (it would not
+        open them)."""
+        if self.secret_key_value is None and not (self.data_dir / "secret.key").exists():
+            return None
+        return self.secret_key
+
 
 def known_variables() -> frozenset[str]:
     """Every ``EGGWATCH_*`` variable some part of eggwatch reads."""

@@ -1,7 +1,7 @@
 """The workforce tables (all on ``eggwatch.sql.Base``)."""
 
 from api.models.pay import AuditEntry, Dividend, PayrollAdjustment, PayrollLine, PayrollRun
-from api.models.people import Household, User, UserUnit, Worker
+from api.models.people import Household, LoginAttempt, User, UserUnit, Worker
 from api.models.types import UTCDateTime, utcnow
 from api.models.work import Location, PieceRateRule, Shift, Task
 
@@ -13,6 +13,7 @@ __all__ = [
     "Dividend",
     "Household",
     "Location",
+    "LoginAttempt",
     "PayrollAdjustment",
     "PayrollLine",
     "PayrollRun",

@@ -1,10 +1,10 @@
-"""Households, workers, logins and the units a supervisor oversees."""
+"""Households, workers, logins, the units a supervisor oversees and failed-login counts."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.models.types import UTCDateTime, utcnow
@@ -70,3 +70,18 @@ class UserUnit(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     unit: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class LoginAttempt(Base):
+    """A login attempt counted against one throttle key (client address or user name) until it
+    leaves the window; a successful login deletes its own.  In SQL, not in a process's memory, so
+    every API worker counts the same attempts (``api.services.login_throttle``)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # HMAC-SHA256 hex of "ip:<address>" or "user:<name>": fixed width, and a password typed into
+    # the name field is not kept in plain text.
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

@@ -11,7 +11,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.deps import ConfigDep, CurrentUser, KeysDep, SessionDep
 from api.routes._common import no_store
 from api.schemas.people import Token, UserOut
-from api.security import DUMMY_HASH, LoginThrottle, verify_password
+from api.security import DUMMY_HASH, verify_password
+from api.services.login_throttle import LoginThrottle
 from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, normalize_username, user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -30,10 +31,10 @@ def login(
     client = request.client.host if request.client else "?"
     name = normalize_username(form.username)  # as find_user compares: one key per login
     # Names are at most 64 characters (UserIn): a longer one names nobody, and is not kept as a
-    # throttle key (memory); the attempt still counts against the address.
+    # throttle key (one row per name); the attempt still counts against the address.
     keys_ = (f"ip:{client}", f"user:{name}") if len(name) <= MAX_USERNAME else (f"ip:{client}",)
-    stamp = throttle.reserve(*keys_)  # before the password check: parallel guesses count too
-    if stamp is None:
+    reservation = throttle.reserve(*keys_)  # before the password check: parallel guesses count too
+    if reservation is None:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins; wait a minute")
     user = find_user(session, form.username) if len(name) <= MAX_USERNAME else None  # any case
     # A password longer than any we accept (UserIn: 200) is wrong without hashing a megabyte.
@@ -46,7 +47,7 @@ def login(
             "wrong user name or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    throttle.release(stamp, *keys_)
+    throttle.release(reservation)
     token = keys.issue_token(user.id, user.role, dt.timedelta(minutes=config.token_ttl_minutes))
     no_store(response)  # RFC 6749 §5.1: token responses must not be cached
     return Token(access_token=token)

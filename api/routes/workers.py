@@ -24,7 +24,14 @@ from api.routes._common import (
 )
 from api.schemas.common import Page
 from api.schemas.people import UnmaskIn, WorkerIn, WorkerLookup, WorkerOut, WorkerPatch, WorkerSecrets
-from api.services.workers import WORKER_OUT_COLUMNS, new_worker, worker_out
+from api.services.workers import (
+    WORKER_OUT_COLUMNS,
+    NewWorker,
+    add_workers,
+    open_field,
+    seal_field,
+    worker_out,
+)
 
 router = APIRouter(prefix="/workers", tags=["workers"])
 Reader = Annotated[User, require_roles("manager", "supervisor", "payroll")]
@@ -89,17 +96,16 @@ def lookup_worker(body: WorkerLookup, session: SessionDep, keys: KeysDep, _: Rea
 @router.post("", response_model=WorkerOut, status_code=status.HTTP_201_CREATED, responses={409: {}})
 def create_worker(body: WorkerIn, session: SessionDep, keys: KeysDep, _: Writer) -> WorkerOut:
     get_or_404(session, Household, body.household_id)
-    w = new_worker(
-        keys,
+    new = NewWorker(
         name=body.name,
-        national_id_value=body.national_id,
+        national_id=body.national_id,
         household_id=body.household_id,
         phone=body.phone,
         bank_account=body.bank_account,
         full_time=body.full_time,
         hired_on=body.hired_on,
     )
-    session.add(w)
+    (w,) = add_workers(session, keys, [new])
     session.commit()
     return worker_out(keys, w)
 
@@ -120,10 +126,9 @@ def update_worker(
     for key in ("name", "household_id", "full_time", "active", "hired_on"):
         if data.get(key) is not None:
             setattr(w, key, data[key])
-    if "phone" in data:
-        w.phone_enc = keys.encrypt(data["phone"]) if data["phone"] else None
-    if "bank_account" in data:
-        w.bank_account_enc = keys.encrypt(data["bank_account"]) if data["bank_account"] else None
+    for field in ("phone", "bank_account"):
+        if field in data:
+            seal_field(keys, w, f"{field}_enc", data[field])
     session.commit()
     return worker_out(keys, w)
 
@@ -144,7 +149,7 @@ def unmask_worker(
     session.commit()
     return WorkerSecrets(
         id=w.id,
-        national_id=keys.decrypt(w.national_id_enc),
-        phone=keys.decrypt(w.phone_enc) if w.phone_enc else None,
-        bank_account=keys.decrypt(w.bank_account_enc) if w.bank_account_enc else None,
+        national_id=keys.unseal(w.national_id_enc, w.id, "national_id_enc"),
+        phone=open_field(keys, w, "phone_enc"),
+        bank_account=open_field(keys, w, "bank_account_enc"),
     )

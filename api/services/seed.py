@@ -27,7 +27,7 @@ from api.schemas.common import to_fen
 from api.security import Keys
 from api.services.payroll import run_payroll, snapshot_households
 from api.services.users import create_user
-from api.services.workers import new_worker
+from api.services.workers import NewWorker, add_workers
 from eggwatch.park import Park
 from eggwatch.store.base import TelemetryStore
 
@@ -175,7 +175,7 @@ def seed_demo_workforce(
     )
     summary.households = len(hh_ids)
 
-    worker_objs = []
+    new: list[NewWorker] = []
     used: set[str] = set()
     for i in range(workers):
         while True:
@@ -183,14 +183,12 @@ def seed_demo_workforce(
             if nid not in used:
                 used.add(nid)
                 break
-        w = new_worker(
-            keys, name=rng.choice(SURNAMES) + rng.choice(GIVEN), national_id_value=nid,
+        new.append(NewWorker(
+            name=rng.choice(SURNAMES) + rng.choice(GIVEN), national_id=nid,
             household_id=hh_ids[i % len(hh_ids)], phone=f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}",
             bank_account=f"62284{rng.randrange(10**14):014d}", full_time=rng.random() < 0.85, hired_on=start,
-        )  # fmt: skip
-        worker_objs.append(w)
-    session.add_all(worker_objs)
-    session.flush()
+        ))  # fmt: skip
+    worker_objs = add_workers(session, keys, new)
     summary.workers = len(worker_objs)
 
     houses = [h.unit for h in park.houses] or ["house-01"]

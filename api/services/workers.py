@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row
+from sqlalchemy.orm import Session
 
 from api import national_id
 from api.models import Worker
@@ -17,29 +21,55 @@ def mask_phone(phone: str) -> str:
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"
 
 
-def new_worker(
-    keys: Keys,
-    *,
-    name: str,
-    national_id_value: str,
-    household_id: int,
-    phone: str | None = None,
-    bank_account: str | None = None,
-    full_time: bool = True,
-    hired_on: object = None,
-) -> Worker:
-    nid = national_id.normalize(national_id_value)
+@dataclass(frozen=True, slots=True)
+class NewWorker:
+    """A worker to add, its sensitive fields in plain text."""
+
+    name: str
+    national_id: str
+    household_id: int
+    phone: str | None = None
+    bank_account: str | None = None
+    full_time: bool = True
+    hired_on: dt.date | None = None
+
+
+def seal_field(keys: Keys, w: Worker, column: str, plain: str | None) -> None:
+    """Seal ``plain`` into ``w.<column>`` (``None``/empty clears it); ``w`` must have its id."""
+    setattr(w, column, keys.seal(plain, w.id, column) if plain else None)
+
+
+def open_field(keys: Keys, w: Worker | Row[Any], column: str) -> str | None:
+    """The plain text of ``w.<column>``; ``InvalidTag`` if it was not sealed for this row and column."""
+    token = getattr(w, column)
+    return keys.unseal(token, w.id, column) if token else None
+
+
+def add_workers(session: Session, keys: Keys, new: Sequence[NewWorker]) -> list[Worker]:
+    """Insert the workers, then seal their fields: the sealing binds each value to its row id,
+    which exists only after the insert (one flush for all rows, then one for the sealed values)."""
+    workers = [_unsealed(keys, n) for n in new]
+    session.add_all(workers)
+    session.flush()
+    for w, n in zip(workers, new, strict=True):
+        seal_field(keys, w, "national_id_enc", national_id.normalize(n.national_id))
+        seal_field(keys, w, "phone_enc", n.phone)
+        seal_field(keys, w, "bank_account_enc", n.bank_account)
+    session.flush()
+    return workers
+
+
+def _unsealed(keys: Keys, n: NewWorker) -> Worker:
+    nid = national_id.normalize(n.national_id)
     return Worker(
-        name=name,
-        household_id=household_id,
-        national_id_enc=keys.encrypt(nid),
+        name=n.name,
+        household_id=n.household_id,
+        national_id_enc="",  # sealed once the row has its id (same transaction; never committed so)
         national_id_hash=keys.lookup_hash(nid),
         national_id_masked=national_id.mask(nid),
-        phone_enc=keys.encrypt(phone) if phone else None,
-        bank_account_enc=keys.encrypt(bank_account) if bank_account else None,
-        full_time=full_time,
+        full_time=n.full_time,
         active=True,
-        hired_on=hired_on,
+        hired_on=n.hired_on,
     )
 
 
@@ -57,7 +87,7 @@ def worker_out(keys: Keys, w: Worker | Row[Any]) -> WorkerOut:
         name=w.name,
         household_id=w.household_id,
         national_id=w.national_id_masked,
-        phone=mask_phone(keys.decrypt(w.phone_enc)) if w.phone_enc else None,
+        phone=mask_phone(phone) if (phone := open_field(keys, w, "phone_enc")) else None,
         has_bank_account=w.bank_account_enc is not None,
         full_time=w.full_time,
         active=w.active,

@@ -103,7 +103,7 @@ def make_publisher(settings: Settings, name: str, stack: Stack | None) -> Any:
 def migrate(settings: Settings) -> None:
     from eggwatch.migrations import upgrade
 
-    upgrade(settings.sql_url)
+    upgrade(settings.sql_url, secret_key=settings.secret_key)  # 0004 re-seals an older demo's workers
 
 
 def seed_workforce(

@@ -1,7 +1,9 @@
 """The one Alembic history of the SQL database (workforce tables, then alerts), shipped in the package.
 
 The configuration that ``alembic.ini`` would hold is built in code, so ``eggwatch db upgrade``
-works from an installed copy: ``upgrade(url)`` applies every revision up to head.
+works from an installed copy: ``upgrade(url)`` applies every revision up to head.  Revisions that
+re-seal encrypted fields (0004) read the secret key from ``config.attributes["secret_key"]``
+(``upgrade(url, secret_key=...)``); without it they refuse when there is something to re-seal.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from alembic.config import Config
 HERE = Path(__file__).resolve().parent
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, secret_key: bytes | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     # One location, split the OS way: the legacy splitting on spaces would cut a path holding one.
@@ -23,13 +25,15 @@ def alembic_config(url: str) -> Config:
     # ConfigParser interpolation would choke on "%" in URL-encoded passwords.
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["database_url"] = url
+    cfg.attributes["secret_key"] = secret_key  # in memory only, never in the INI options
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Apply the migrations up to ``revision`` (idempotent)."""
+def upgrade(url: str, revision: str = "head", *, secret_key: bytes | None = None) -> None:
+    """Apply the migrations up to ``revision`` (idempotent).  ``secret_key``: the settings' key,
+    needed only when sealed fields must be re-sealed (a database with workers from before 0004)."""
     _make_sqlite_dir(url)
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(alembic_config(url, secret_key), revision)
 
 
 def _make_sqlite_dir(url: str) -> None:
@@ -40,8 +44,8 @@ def _make_sqlite_dir(url: str) -> None:
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, *, secret_key: bytes | None = None) -> None:
+    command.downgrade(alembic_config(url, secret_key), revision)
 
 
 def current(url: str) -> str | None:

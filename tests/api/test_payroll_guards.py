@@ -232,7 +232,7 @@ def test_migration_snapshots_runs_already_approved(
                     f"topup_fen, deductions_fen, net_fen, flags) VALUES ({rid}, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1, '')"
                 )
             )
-    upgrade(url)
+    upgrade(url, "0003_payroll_guards")  # the next one would re-seal the dummy 'x' ID number
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text(

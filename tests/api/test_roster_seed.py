@@ -29,7 +29,8 @@ def test_seed_and_supervisor_on_shift(tmp_path: Path) -> None:
         assert summary.payroll_run_id is not None
         seed_demo_logins(s, "demo-password-1", summary.supervisors)
         for w in s.query(Worker):
-            assert national_id.normalize(keys.decrypt(w.national_id_enc)).startswith("6205")
+            nid = keys.unseal(w.national_id_enc, w.id, "national_id_enc")
+            assert national_id.normalize(nid).startswith("6205")
         # Supervisors work 07:00-15:00 local (23:00-07:00 UTC) five days a week.
         on = [
             supervisors_on_shift(s, "house-01", dt.datetime(2026, 11, d, 2, 0, tzinfo=dt.UTC))

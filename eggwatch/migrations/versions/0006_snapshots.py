@@ -3,14 +3,14 @@ current households for dividends made before), and ``alert.row`` widened to 64 c
 tag's limit) so long row names are no longer clipped.
 
 Revision ID: 0006_snapshots
-Revises: 0003_payroll_guards
+Revises: 0005_login_attempts
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_snapshots"
-down_revision = "0003_payroll_guards"
+down_revision = "0005_login_attempts"
 branch_labels = None
 depends_on = None
 
