@@ -43,9 +43,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# SQL columns holding a unit (alerts, workforce locations) are 64 characters wide.
+MAX_UNIT_LEN = 64
+
+
 def _unit(v: str) -> str:
     if not LEVEL_RE.match(v):
         raise ValueError(f"unit {v!r} must match [a-z0-9_-]+")
+    if len(v) > MAX_UNIT_LEN:
+        raise ValueError(f"unit {v[:20]!r}... is {len(v)} characters; at most {MAX_UNIT_LEN}")
     return v
 
 

@@ -80,10 +80,16 @@ _TEST_PREFIX = "EGGWATCH_TEST_"
 _warned: set[str] = set()
 
 
+# The SQL tables that record a site (alerts) hold 64 characters.
+MAX_SITE_LEN = 64
+
+
 def check_site(v: str | None) -> str | None:
     """A site id as used in topics (``[a-z0-9_-]+``); ``None`` means "take EGGWATCH_SITE"."""
     if v is not None and not SITE_RE.match(v):
         raise ValueError(f"site {v!r} must match [a-z0-9_-]+")
+    if v is not None and len(v) > MAX_SITE_LEN:
+        raise ValueError(f"site {v[:20]!r}... is {len(v)} characters; at most {MAX_SITE_LEN}")
     return v
 
 
@@ -153,6 +159,8 @@ class Settings(BaseSettings):
     def _site(cls, v: str) -> str:
         if not SITE_RE.match(v):
             raise ValueError(f"EGGWATCH_SITE must match [a-z0-9_-]+, got {v!r}")
+        if len(v) > MAX_SITE_LEN:
+            raise ValueError(f"EGGWATCH_SITE is {len(v)} characters; at most {MAX_SITE_LEN}")
         return v
 
     @field_validator("database_url")

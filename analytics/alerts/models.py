@@ -12,6 +12,7 @@ Times are stored as naive UTC (portable across SQLite and PostgreSQL) and read b
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, TypeDecorator, text
@@ -40,9 +41,20 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
+DEDUPE_KEY_LEN = 200
+
+
 def dedupe_key(site: str, unit: str, kind: str, subject: str | None) -> str:
-    """``subject``: the row, a meter (a meter's ``sensor_fault``), or None for the whole house."""
-    return f"{site}/{unit}/{kind}/{subject or '-'}"
+    """``subject``: the row, a meter (a meter's ``sensor_fault``), or None for the whole house.
+
+    A key longer than its column (a device id used as the row is an unbounded topic level) ends in
+    a digest of the whole key instead, so it still fits and two long keys still differ.
+    """
+    key = f"{site}/{unit}/{kind}/{subject or '-'}"
+    if len(key) <= DEDUPE_KEY_LEN:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return f"{key[: DEDUPE_KEY_LEN - 25]}#{digest}"
 
 
 class Alert(Base):
@@ -53,7 +65,7 @@ class Alert(Base):
     unit: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     row: Mapped[str | None] = mapped_column(String(64))  # lifecycle.ROW_LEN
-    dedupe_key: Mapped[str] = mapped_column(String(200), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(DEDUPE_KEY_LEN), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     onset: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

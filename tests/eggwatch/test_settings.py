@@ -28,6 +28,7 @@ def test_secret_key_generated_once_into_data_dir(data_dir: Path) -> None:
         ({"EGGWATCH_MQTT_URL": "http://x:1883"}, "mqtt://"),
         ({"EGGWATCH_INFLUX_URL": "influx:8086"}, "http"),
         ({"EGGWATCH_SITE": "Jin Ji"}, "[a-z0-9_-]"),
+        ({"EGGWATCH_SITE": "j" * 65}, "at most 64"),  # the alert table's site column
         (
             {
                 "EGGWATCH_INFLUX_URL": "http://h:8086",

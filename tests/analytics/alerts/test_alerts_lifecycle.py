@@ -341,6 +341,25 @@ def test_a_long_row_name_does_not_break_the_pass(sessions: Any) -> None:
         assert [a.row for a in r.opened] == ["eggcounter-h07-r04"] and not r.refreshed
 
 
+def test_device_ids_longer_than_the_key_column_still_dedupe(sessions: Any) -> None:
+    """A row named by its device id (an unbounded topic level) can make the de-duplication key
+    longer than its 200-character column; PostgreSQL refused such a key and with it the whole pass.
+    Over-long keys end in a digest, so they fit and two ids with the same first 200 characters
+    stay apart."""
+    first = "eggcounter-" + "x" * 300 + "-r01"
+    second = "eggcounter-" + "x" * 300 + "-r02"
+    with sessions() as s:
+        b = book(s)
+        r = b.apply_pass([finding("house-07", "sensor_fault", row=r) for r in (first, second)], T0, T0)
+        s.commit()
+        keys = [a.dedupe_key for a in r.opened]
+        assert len(keys) == 2 and keys[0] != keys[1] and all(len(k) == 200 for k in keys)
+        later = [finding("house-07", "sensor_fault", hours=1, row=r) for r in (first, second)]
+        again = b.apply_pass(later, T0 + H, T0 + H)
+        s.commit()
+        assert not again.opened and len(again.refreshed) == 2
+
+
 @pytest.mark.integration
 def test_migrated_postgresql_stores_a_64_character_row_whole(pg_url: str) -> None:
     """On the schema the migrations build (not ``create_all``): ``alert.row`` is varchar(64)."""
