@@ -10,10 +10,13 @@ from collections.abc import AsyncIterator, Callable
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from analytics.alerts.api import router as alerts_router
 from api.config import ApiConfig, load_api_config
@@ -77,6 +80,24 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     ]
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method some route serves at this path.  Starlette's 405 names only the first route
+    that matched the path, and list and create are two routes here: ``DELETE /workers`` said
+    ``Allow: GET, HEAD`` and hid POST.  Each method is tried against the routes (their own
+    matching, so path parameters and included routers behave as in a real request)."""
+    allowed = {
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in app.router.routes)
+    }
+    if "GET" in allowed:
+        allowed.add("HEAD")  # Starlette answers HEAD wherever GET is served
+    return ", ".join(sorted(allowed))
+
+
 def _load_default_park(settings: Settings) -> Park | None:
     path = settings.data_dir / "park.yaml"
     return load_park(path) if path.exists() else None
@@ -138,6 +159,12 @@ def create_app(
             {"detail": "encrypted data unreadable: the secret key has changed or the data was altered"},
             status_code=503,
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(app, request)}
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -428,3 +428,13 @@ def test_secrets_are_sent_no_store(api: Api) -> None:
     r = api.client.post("/api/v1/auth/token", data={"username": "payroll", "password": PASSWORD})
     assert r.status_code == 200
     assert r.headers["cache-control"] == "no-store" and r.headers["pragma"] == "no-cache"
+
+
+def test_405_names_every_method_the_path_serves(api: Api) -> None:
+    """List and create are two routes at one path; the Allow header names both."""
+    r = api.client.delete("/api/v1/workers", headers=api.as_("admin"))
+    assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed"}
+    assert r.headers["allow"] == "GET, HEAD, POST"
+    r = api.client.put("/api/v1/workers/1", headers=api.as_("admin"))
+    assert r.status_code == 405 and "PATCH" in r.headers["allow"].split(", ")
+    assert api.client.get("/api/v1/nothing-here").status_code == 404  # other errors as before
