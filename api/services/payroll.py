@@ -29,6 +29,7 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -306,9 +307,11 @@ def count_output(
                 output[key] = amount / divisor
             if unit in reject_lines:
                 rejects.update(share(reject_lines[unit], presences))
-            no_data.update(
-                sl.shift_id for sl in here if not tl.has_data(epoch_ms(sl.start), epoch_ms(sl.end))
+            covered = tl.has_data_in(
+                np.fromiter((p.start_ms for p in presences), np.int64, len(presences)),
+                np.fromiter((p.end_ms for p in presences), np.int64, len(presences)),
             )
+            no_data.update(p.key for p, has in zip(presences, covered.tolist(), strict=True) if not has)
     return Counts(output, rejects, frozenset(no_data))
 
 
