@@ -9,7 +9,9 @@ their June shifts) into PostgreSQL.  Then, best of three each:
 - the baseline: computing June's draft (``run_payroll``: shifts, the store read, the pay);
 - the approval's re-read: the period's shifts, then the machine counts from the store
   (``load_slices`` + ``machine_counts``), which runs outside the locks;
-- the database part of the inputs hash, which runs under the locks.
+- the database part of the inputs hash, which runs under the locks;
+- on InfluxDB, the re-read again with one statement at a time (``query_workers=1``), the
+  baseline for the store reading its week pieces in parallel.
 """
 
 from __future__ import annotations
@@ -91,6 +93,11 @@ def measure(name: str, url: str, store: TelemetryStore) -> None:
         shifts_s = best_of(3, lambda: load_slices(s, *JUNE, TZ))
         counts = machine_counts(store, SITE, TZ, *JUNE, slices)
         hash_s = best_of(3, lambda: inputs_hash(s, *JUNE, TZ, counts))
+        serial_s, workers = None, 1
+        if isinstance(store, InfluxStore):  # the week pieces one statement at a time, as before
+            workers, store.query_workers = store.query_workers, 1
+            serial_s = best_of(3, lambda: machine_counts(store, SITE, TZ, *JUNE, load_slices(s, *JUNE, TZ)))
+            store.query_workers = workers
         assert inputs_hash(s, *JUNE, TZ, counts) == run.inputs_hash, "the re-read counts differ"
         counted = sum(1 for sid in counts.output if counts.output[sid])
         s.rollback()
@@ -101,6 +108,11 @@ def measure(name: str, url: str, store: TelemetryStore) -> None:
         f"  approval re-read, outside locks    {recount_s:6.2f} s  ({recount_s / compute_s:.2f} x the draft)"
     )
     print(f"    of which the shifts (database)   {shifts_s:6.2f} s")
+    if serial_s is not None:
+        print(
+            f"    with one InfluxDB statement at a time (query_workers=1) {serial_s:6.2f} s "
+            f"(the default, {workers} in flight: {recount_s / serial_s:.2f} x)"
+        )
     print(f"  inputs hash, under the locks       {hash_s:6.2f} s")
 
 

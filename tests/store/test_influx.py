@@ -298,8 +298,10 @@ def test_a_long_window_is_read_a_week_at_a_time_and_joined_whole(
         return real(q)
 
     monkeypatch.setattr(store, "_statement", counted)
-    for piece_ms in (7 * 24 * hour, 5 * hour):
+    # pieces one at a time and several in flight (the default is 2): joined in time order alike
+    for piece_ms, workers in ((7 * 24 * hour, 1), (7 * 24 * hour, 2), (5 * hour, 3)):
         monkeypatch.setattr(influx, "PIECE_MS", piece_ms)
+        monkeypatch.setattr(store, "query_workers", workers)
         statements.clear()
         for q, expected in zip(queries, whole, strict=True):
             got = store.query(q)
