@@ -146,7 +146,7 @@ def alerts() -> Json:
         ),
         bargauge(
             lay,
-            "按鸡舍 By house",
+            "按鸡舍或包装线 By house or line",
             [
                 sql(
                     "A",
