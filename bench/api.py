@@ -26,13 +26,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.support.servers import throwaway_database
+
 YEAR = 2025
 CONCURRENCY = 50
 REQUESTS = 1500
@@ -304,21 +304,11 @@ def load(url: str, data_dir: Path) -> None:
 
 
 def main() -> None:
-    name = f"eggwatch_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            seed(url, Path(tmp))
-            payroll_s, report_s, _ = payroll_and_report(url)
-            print(f"targets: payroll {payroll_s:.2f} s / 5 s, report {report_s:.3f} s / 1 s")
-            load(url, Path(tmp))
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("eggwatch_bench") as url, tempfile.TemporaryDirectory() as tmp:
+        seed(url, Path(tmp))
+        payroll_s, report_s, _ = payroll_and_report(url)
+        print(f"targets: payroll {payroll_s:.2f} s / 5 s, report {report_s:.3f} s / 1 s")
+        load(url, Path(tmp))
 
 
 if __name__ == "__main__":

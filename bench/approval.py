@@ -21,12 +21,9 @@ import datetime as dt
 import secrets
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import sqlalchemy as sa
 
 from api.config import load_api_config
 from api.models import PayrollRun
@@ -40,9 +37,8 @@ from eggwatch.store.base import Point, TelemetryStore
 from eggwatch.store.embedded import EmbeddedStore
 from eggwatch.store.influx import InfluxStore
 from simulator.park_sim import ParkSim
-from tests.support.servers import Influxd
+from tests.support.servers import Influxd, throwaway_database
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SITE = "jinji"
 TZ = ZoneInfo("Asia/Shanghai")
 JUNE = (dt.date(2026, 6, 1), dt.date(2026, 7, 1))
@@ -121,14 +117,9 @@ def main() -> None:
     ap.add_argument("--step", type=float, default=60.0, help="seconds between a device's readings")
     ap.add_argument("--influx", action="store_true", help="also on a throwaway InfluxDB")
     args = ap.parse_args()
-    name = f"eggwatch_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     influxd = Influxd.create() if args.influx else None
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with throwaway_database("eggwatch_bench") as url, tempfile.TemporaryDirectory() as tmp:
             embedded = EmbeddedStore(Path(tmp) / "telemetry.db")
             embedded.ensure_ready()
             stores: list[tuple[str, TelemetryStore]] = [("embedded store", embedded)]
@@ -154,9 +145,6 @@ def main() -> None:
     finally:
         if influxd is not None:
             influxd.destroy()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.support.servers import throwaway_database
+
 EGGWATCH = [sys.executable, "-m", "eggwatch.cli"]
 PASSWORD = "bench-password-1"
 TOKEN_PATH = "/api/v1/auth/token"
@@ -139,17 +138,8 @@ def run(url: str, data_dir: Path) -> None:
 
 
 def main() -> None:
-    name = f"eggwatch_login_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run(f"postgresql://postgres@127.0.0.1:5432/{name}", Path(tmp))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("eggwatch_login") as url, tempfile.TemporaryDirectory() as tmp:
+        run(url, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.servers import MOSQUITTO, POSTGRES_ADMIN_URL, Influxd, port_open
+from tests.support.servers import MOSQUITTO, Influxd, port_open, throwaway_database
 
 
 @pytest.fixture(scope="session")
@@ -54,20 +54,10 @@ def site() -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A throwaway PostgreSQL database (created and dropped around the test)."""
-    import sqlalchemy as sa
-
     if not port_open("127.0.0.1", 5432):
         pytest.fail("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"eggwatch_t_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("eggwatch_t") as url:
+        yield url
 
 
 @pytest.fixture

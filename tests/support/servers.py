@@ -7,6 +7,7 @@ that needs one that is not running fails (it never skips).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -15,6 +16,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,3 +161,20 @@ MOSQUITTO = ("127.0.0.1", 1883)
 POSTGRES_ADMIN_URL = os.environ.get(
     "EGGWATCH_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+
+
+@contextlib.contextmanager
+def throwaway_database(prefix: str = "eggwatch_t") -> Iterator[str]:
+    """A new PostgreSQL database on the machine's server, dropped afterwards: its SQLAlchemy URL."""
+    import sqlalchemy as sa  # the servers module is also imported where no database is needed
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
