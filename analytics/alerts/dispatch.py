@@ -21,7 +21,9 @@ from sqlalchemy import delete, func, select
 
 from analytics.alerts.channels import Channel, DeliveryError, RejectedError
 from analytics.alerts.config import Retry
-from analytics.alerts.models import OutboxMessage
+from analytics.alerts.headline import more_urgent
+from analytics.alerts.models import Alert, OutboxMessage
+from analytics.alerts.payload import alert_object
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,8 @@ class Dispatcher:
         row.attempts += 1
         try:
             channel.deliver(row.payload)
+            if name == "mqtt":
+                self._settle_headline(s, channel, row)
         except Exception as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             retryable = isinstance(exc, DeliveryError) and not isinstance(exc, RejectedError)
@@ -147,6 +151,37 @@ class Dispatcher:
         NOTIFICATIONS.labels(name, "sent").inc()
         s.commit()
         return "sent"
+
+    @staticmethod
+    def _settle_headline(s: Any, channel: Channel, row: OutboxMessage) -> None:
+        """After the unit's last pending message, make sure its retained topic ends on its most
+        urgent alert, judged on what is committed now.  The lifecycle queues that republish when it
+        changes an alert, but cannot see an alert another transaction is opening at the same
+        moment (an acknowledgement in the API racing a detector pass): the topic then ended on
+        "acknowledged" while the house had a new open alert.  A message queued later for the unit
+        does this check itself, so only the last one publishes: no duplicate in the usual case."""
+        alert = row.payload.get("alert") or {}
+        site, unit, status, alert_id = (alert.get(k) for k in ("site", "unit", "status", "id"))
+        if status == "open" or not site or not unit or not isinstance(alert_id, int) or not status:
+            return
+        later = s.scalar(
+            select(OutboxMessage.id)
+            .join(Alert, Alert.id == OutboxMessage.alert_id)
+            .where(
+                OutboxMessage.channel == "mqtt",
+                OutboxMessage.status == "pending",
+                OutboxMessage.id > row.id,
+                Alert.site == site,
+                Alert.unit == unit,
+            )
+            .limit(1)
+        )
+        if later is not None:
+            return
+        head = more_urgent(s, site, unit, status, alert_id)
+        if head is not None:
+            channel.deliver({"event": "republished", "alert": alert_object(head), "recipients": []})
+            NOTIFICATIONS.labels(channel.name, "republished").inc()
 
     def prune(self, now: dt.datetime | None = None) -> int:
         """Delete delivered messages older than ``keep_sent_days`` and dead ones created more than

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from analytics.alerts.config import AlertsConfig, Event, Person
 from analytics.alerts.dispatch import utcnow
 from analytics.alerts.findings import Finding, latest_per_key
+from analytics.alerts.headline import more_urgent
 from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage
 from analytics.alerts.payload import alert_object
 from analytics.alerts.routing import Router
@@ -283,29 +284,14 @@ class AlertBook:
             self._keep_retained_on_headline(alert)
 
     def _keep_retained_on_headline(self, changed: Alert) -> None:
-        """The unit's retained topic holds one alert object: whichever changed last.  When that
-        is a resolved or acknowledged alert while another of the unit's alerts is more urgent
-        (open, or acknowledged but not resolved), publish that one again after it, so a
-        dashboard connecting later is not told "resolved" while the house still has an open alert."""
+        """Publish the unit's more urgent alert again after ``changed`` (``headline``).  The
+        delivery re-checks this against what is committed then (``Dispatcher``): an alert opened
+        by a transaction this one cannot see yet is caught there."""
         if changed.status == "open":
-            return  # nothing is more urgent (and a pass opening many alerts costs no query)
+            return
         self.s.flush()
-        urgency = {"open": 0, "acknowledged": 1}
-        others = self.s.scalars(
-            select(Alert)
-            .where(
-                Alert.site == self.site,
-                Alert.unit == changed.unit,
-                Alert.status.in_(ACTIVE),
-                Alert.id != changed.id,
-            )
-            .order_by(Alert.id)
-        ).all()
-        mine = urgency.get(changed.status, 2)
-        more_urgent = [a for a in others if urgency[a.status] < mine]
-        if more_urgent:
-            # the most urgent, then the newest: what the topic would hold had it changed last
-            head = min(more_urgent, key=lambda a: (urgency[a.status], -a.id))
+        head = more_urgent(self.s, self.site, changed.unit, changed.status, changed.id)
+        if head is not None:
             self._enqueue("mqtt", head, "republished", {"event": "republished", "alert": alert_object(head)})
 
     def _enqueue(self, channel: str, alert: Alert, event: str, payload: dict) -> None:  # type: ignore[type-arg]

@@ -210,6 +210,12 @@ def test_retained_topic_is_not_left_on_a_resolved_alert(
         assert d.deliver_due("mqtt") == 4  # 2 opened, resolved, the open one again
     finally:
         d.stop()
+    got = retained(broker, f"eggwatch/v1/{site}/house-07/alerts")
+    assert [(o["kind"], o["status"]) for o in got] == [("laying_drop", "open")]
+
+
+def retained(broker: BrokerAddress, topic: str) -> list[dict[str, Any]]:
+    """What a subscriber connecting now is given on ``topic`` (then the topic is cleared)."""
     got: list[dict[str, Any]] = []
     done = threading.Event()
     sub = make_client(broker, f"t-alerts-{uuid.uuid4().hex[:8]}", persistent=False)
@@ -220,16 +226,62 @@ def test_retained_topic_is_not_left_on_a_resolved_alert(
             done.set()
 
     sub.on_message = on_message
-    sub.on_connect = lambda c, *_a: c.subscribe(f"eggwatch/v1/{site}/house-07/alerts", qos=1)
+    sub.on_connect = lambda c, *_a: c.subscribe(topic, qos=1)
     sub.connect(broker.host, broker.port)
     sub.loop_start()
     try:
         assert done.wait(10), "no retained alert"
-        assert [(o["kind"], o["status"]) for o in got] == [("laying_drop", "open")]
+        return got
     finally:
-        sub.publish(f"eggwatch/v1/{site}/house-07/alerts", b"", retain=True).wait_for_publish(5)
+        sub.publish(topic, b"", retain=True).wait_for_publish(5)
         sub.loop_stop()
         sub.disconnect()
+
+
+@pytest.mark.integration
+def test_retained_topic_ends_on_an_alert_opened_during_an_acknowledgement(
+    pg_url: str, mqtt_url: str, site: str
+) -> None:
+    """A detector pass opens house-07's water drop while, in the API, someone acknowledges its
+    laying drop.  The acknowledgement cannot see the uncommitted new alert, and the pass's message
+    comes first in the outbox: the topic used to end on "acknowledged" with an open alert in the
+    house.  The delivery checks again against what is committed (real PostgreSQL and Mosquitto)."""
+    from eggwatch.sql import Base, make_engine, make_sessionmaker
+
+    engine = make_engine(pg_url)
+    Base.metadata.create_all(engine)
+    sessions = make_sessionmaker(engine)
+    routes = [Route("mqtt", EVENTS)]
+    broker = BrokerAddress.parse(mqtt_url)
+    try:
+        with sessions() as s:
+            (lay,) = AlertBook(s, site, Policy(), routes).apply_pass([finding()], T0, T0).opened
+            s.commit()
+            lay_id = lay.id
+        with sessions() as detector, sessions() as api:
+            hour = T0 + dt.timedelta(hours=1)
+            opened = AlertBook(detector, site, Policy(), routes).apply_pass(
+                [finding(kind="water_drop", hours=1)], hour, hour
+            )
+            detector.flush()  # its outbox message has its id now, before the acknowledgement's
+            mine = api.get(Alert, lay_id)
+            assert mine is not None
+            AlertBook(api, site, Policy(), routes).acknowledge(mine, "li", hour)
+            api.commit()
+            detector.commit()
+            water_id = opened.opened[0].id
+        with sessions() as s:
+            events = s.scalars(select(OutboxMessage.event).order_by(OutboxMessage.id)).all()
+        assert events == ["opened", "opened", "acknowledged"]  # no republish could be queued
+        d = Dispatcher(sessions, {"mqtt": MqttChannel(broker, timeout_s=5)}, FAST)
+        try:
+            assert d.deliver_due("mqtt") == 3
+        finally:
+            d.stop()
+        got = retained(broker, f"eggwatch/v1/{site}/house-07/alerts")
+        assert [(o["id"], o["kind"], o["status"]) for o in got] == [(water_id, "water_drop", "open")]
+    finally:
+        engine.dispose()
 
 
 def test_drain_delivers_every_due_message_and_stops_at_a_failure(sqlite_sessions: Any) -> None:
