@@ -21,6 +21,7 @@ Rules (``now`` is wall-clock time, ``data_end`` the end of the detector's data):
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -301,7 +302,9 @@ class AlertBook:
                 channel=channel,
                 alert_id=alert.id,
                 event=event,
-                payload={"recipients": [], **payload},
+                # delivery_id: the same on every retry of this message, so a receiver can drop a
+                # copy sent again after a crash between sending and recording it (at-least-once).
+                payload={"recipients": [], "delivery_id": uuid.uuid4().hex, **payload},
                 # Delivery runs on the wall clock even when the lifecycle replays
                 # simulated time (the demo's backfill): retries and give-up stay real.
                 created_at=sent_from,

@@ -29,7 +29,11 @@ def build_message(
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    domain = sender.rsplit("@", 1)[-1]
+    # The outbox message's id: a copy sent again after a crash has the same Message-ID, which mail
+    # systems use to drop duplicates.
+    delivery = payload.get("delivery_id")
+    msg["Message-ID"] = f"<{delivery}@{domain}>" if delivery else make_msgid(domain=domain)
     msg["X-Eggwatch-Alert"] = f"{alert['id']} {event}"
     msg.set_content(render.plain_text(event, alert, tz), charset="utf-8")
     return msg

@@ -22,6 +22,9 @@ from analytics.alerts.channels import DeliveryError, RejectedError
 from analytics.alerts.config import Webhook
 
 SIGNATURE_HEADER = "X-Eggwatch-Signature"
+# One id per outbox message, resent unchanged with every retry (as GitHub's X-GitHub-Delivery):
+# a receiver that has seen it can drop the copy sent again after a crash.
+DELIVERY_HEADER = "X-Eggwatch-Delivery"
 # WeCom's documented limits: text.content 2048 bytes, markdown.content 4096 bytes (UTF-8).
 WECOM_LIMITS = {"text": 2048, "markdown": 4096}
 DINGTALK_LIMIT = 20000
@@ -148,6 +151,8 @@ class WebhookChannel:
     def deliver(self, payload: dict[str, Any]) -> None:
         body = orjson.dumps(self.body(payload))
         headers = {"Content-Type": "application/json", **self.cfg.headers}
+        if payload.get("delivery_id"):
+            headers[DELIVERY_HEADER] = str(payload["delivery_id"])  # the same on every retry
         if self.cfg.format == "generic" and self.cfg.secret is not None:
             headers[SIGNATURE_HEADER] = generic_signature(self.cfg.secret.get_secret_value(), body)
         try:

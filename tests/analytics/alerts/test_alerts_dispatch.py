@@ -347,3 +347,30 @@ def test_an_address_the_mail_server_does_not_know_does_not_hold_the_others(sqlit
         assert [to for to, _msg in smtp.messages] == [["wang@example.com"]] * 2
     finally:
         smtp.stop()
+
+
+def test_a_message_sent_again_carries_the_same_delivery_id(sqlite_sessions: Any) -> None:
+    """Delivery is at least once: a crash between a receiver's 200 and the outbox recording it
+    sends the message again.  Every copy carries the message's delivery id (webhook header
+    ``X-Eggwatch-Delivery``, e-mail ``Message-ID``), so a receiver can drop the second one."""
+    from analytics.alerts.channels.email import build_message
+    from analytics.alerts.channels.webhook import DELIVERY_HEADER
+
+    hook = HttpReceiver()
+    try:
+        raise_alerts(sqlite_sessions, [Route("ops", EVENTS)], n=2)
+        with sqlite_sessions() as s:
+            payloads = [m.payload for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        ch = WebhookChannel(Webhook(name="ops", url=hook.url))
+        for payload in payloads:
+            ch.deliver(payload)
+            ch.deliver(payload)  # the copy after a crash
+        ids = [r.headers[DELIVERY_HEADER] for r in hook.received]
+        assert len(ids) == 4 and ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
+        mails = [
+            build_message(p, "alerts@park.example", ["li@park.example"]) for p in payloads for _ in (1, 2)
+        ]
+        msg_ids = [m["Message-ID"] for m in mails]
+        assert msg_ids[0] == msg_ids[1] == f"<{ids[0]}@park.example>" and msg_ids[2] != msg_ids[0]
+    finally:
+        hook.stop()
