@@ -162,7 +162,7 @@ class Dispatcher:
         does this check itself, so only the last one publishes: no duplicate in the usual case."""
         alert = row.payload.get("alert") or {}
         site, unit, status, alert_id = (alert.get(k) for k in ("site", "unit", "status", "id"))
-        if status == "open" or not site or not unit or not isinstance(alert_id, int) or not status:
+        if status == "open" or not (site and unit and status) or not isinstance(alert_id, int):
             return
         later = s.scalar(
             select(OutboxMessage.id)
