@@ -8,10 +8,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
-import pytest
 import sqlalchemy as sa
 
 from api.models import PayrollRun
@@ -198,11 +196,8 @@ def test_approve_refuses_a_draft_whose_shifts_changed(api: Api, scenario: dict[s
     assert api.ok("payroll", "POST", f"/api/v1/payroll/runs/{rid}/approve")["status"] == "approved"
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def test_migration_snapshots_runs_already_approved(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+def test_migration_snapshots_runs_already_approved(blank_db_url: str) -> None:
+    url = blank_db_url
     upgrade(url, "0002_alerts")
     engine = make_engine(url)
     now = "2026-05-01 00:00:00"

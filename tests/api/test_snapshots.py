@@ -3,9 +3,6 @@ in a payroll draft's inputs hash, the household on each dividend.  SQLite and Po
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 import sqlalchemy as sa
 
 from eggwatch.migrations import upgrade
@@ -101,11 +98,8 @@ def test_dividend_figures_do_not_follow_later_household_edits(api: Api, scenario
     assert (row["village"], row["township"], row["dividends"]) == ("龙山村", "龙山镇", 10.0)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def test_migration_records_households_on_dividends_made_before(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+def test_migration_records_households_on_dividends_made_before(blank_db_url: str) -> None:
+    url = blank_db_url
     upgrade(url, "0003_payroll_guards")
     engine = make_engine(url)
     with engine.begin() as conn:
