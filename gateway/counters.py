@@ -2,15 +2,16 @@
 
 A counter register is published exactly as read.  When a reading is lower than the previous one
 of the same register, the counter wrapped (uint16/uint32 overflow) or the device restarted from 0
-(power cycle); the reading then carries the tag ``reset="1"`` so analytics knows the drop is not
-negative production (``eggwatch.store.counters.increases`` computes the increase either way).
+(power cycle): the device's ``resets`` count goes up and it is logged, and the reading goes out
+unchanged.  It is not tagged: tags are part of a point's identity in InfluxDB, so a tag on the
+readings after a wrap would start a second series, which every reader sums as another counter
+(hours of the row read as gaps, a wrap's 65,536 counted as eggs).  Analytics tells a wrap or reset
+from a real drop itself (``eggwatch.store.counters.increases``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-
-RESET_TAG = "reset"
 
 
 class CounterWatch:

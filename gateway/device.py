@@ -11,7 +11,7 @@ from enum import StrEnum
 from eggwatch import metrics
 from eggwatch.wire import Reading, WireError
 from gateway import registers
-from gateway.counters import RESET_TAG, CounterWatch
+from gateway.counters import CounterWatch
 from gateway.plan import Block, plan_device
 from gateway.serial_config import DeviceConfig
 
@@ -116,13 +116,11 @@ class PolledDevice:
             # A non-whole value of an integer metric (a float32 register) stays as it is: the
             # registry refuses it below (a bad value, counted), as the MQTT gateway does; rounding
             # would publish a count the device never gave.
-            tags = reg.tags
             if reg.counter and self.counters.went_back(f.key, raw):
                 self.stats.resets += 1
-                tags = {**tags, RESET_TAG: "1"}
                 log.info("%s: counter %s went from higher to %s (wrap or reset)", self.name, reg.metric, raw)
             try:
-                out.append(Reading(ts_ms, reg.metric, value, tags))
+                out.append(Reading(ts_ms, reg.metric, value, reg.tags))
             except WireError as exc:
                 self.stats.bad_values += 1
                 log.warning("%s: register %d: %s", self.name, reg.address, exc.detail)
