@@ -20,7 +20,8 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   else the park's ``hens_placed`` minus cumulative ``mortality``;
 - temperature: the hourly mean of ``temp_c``; age from the park's placement data.
 
-:func:`house_figures` (in :mod:`analytics.figures`) builds the API's and web page's figures on top.
+:func:`house_figures` (in :mod:`analytics.figures`) builds the API's figures on top; the web page
+(:mod:`api.web.figures`) reads eggs and hens through :func:`load_hourly` too.
 """
 
 from __future__ import annotations
@@ -167,11 +168,22 @@ def sum_counters(parts: list[np.ndarray], n: int) -> np.ndarray:
     return np.where(gap | ~known.any(axis=0), np.nan, out)
 
 
-def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetime) -> HourlyFrame:
-    """Hourly figures of every house of ``park`` in ``[start, end)`` (hour-aligned, UTC)."""
+def load_hourly(
+    store: TelemetryStore,
+    park: Park,
+    start: datetime,
+    end: datetime,
+    as_of: datetime | None = None,
+    intake: bool = True,
+) -> HourlyFrame:
+    """Hourly figures of every house of ``park`` in ``[start, end)`` (hour-aligned, UTC); with
+    ``as_of``, readings from it on are not read (the hour in progress holds what was counted so
+    far); without ``intake``, water, feed and temperature stay NaN (not read: eggs and hens only)."""
     t0, t1 = floor_hour(start), floor_hour(end)
     n = max(0, int((t1 - t0).total_seconds() // HOUR_S))
     s_ms, e_ms = int(t0.timestamp() * 1000), int(t1.timestamp() * 1000)
+    if as_of is not None:
+        e_ms = max(s_ms, min(e_ms, int(as_of.timestamp() * 1000)))
     houses = [h.unit for h in park.houses]
     max_rows = max((h.rows for h in park.houses), default=0)
     row_ids = [f"{i:02d}" for i in range(1, max_rows + 1)]
@@ -202,6 +214,21 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
     for (h, row), parts in per_row.items():
         frame.eggs[h, ridx[row]] = sum_counters(parts, n)
 
+    if intake:
+        _fill_intake(store, park, frame, s_ms, e_ms, n)
+    _fill_hens(store, park, frame, s_ms, e_ms, n)
+    hours = np.arange(n)
+    for h, house in enumerate(park.houses):
+        since_h = (s_ms - _placed_ms(house, park)) / HOUR_MS + hours + 0.5
+        frame.age_weeks[h] = house.age_weeks_at_placement + since_h / (24 * 7)
+    return frame
+
+
+def _fill_intake(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int, e_ms: int, n: int) -> None:
+    """Water, feed and temperature of every house (the frame's hour ``k`` starts at ``s_ms + k`` h)."""
+    hidx = {h.unit: i for i, h in enumerate(park.houses)}
+    q0 = s_ms - HOUR_MS
+    back, lead = s_ms - LOOKBACK_HOURS * HOUR_MS, LOOKBACK_HOURS
     water: dict[int, list[np.ndarray]] = defaultdict(list)
     water_peaks = {_key(s): s for s in _bucketed(store, park, "water_l_total", q0, e_ms, "max")}
     for s in _bucketed(store, park, "water_l_total", back, e_ms, "last"):
@@ -229,13 +256,6 @@ def load_hourly(store: TelemetryStore, park: Park, start: datetime, end: datetim
     for h, parts in temps.items():
         with np.errstate(invalid="ignore"):
             frame.temp_c[h] = np.nanmean(np.vstack(parts), axis=0) if len(parts) > 1 else parts[0]
-
-    _fill_hens(store, park, frame, s_ms, e_ms, n)
-    hours = np.arange(n)
-    for h, house in enumerate(park.houses):
-        since_h = (s_ms - _placed_ms(house, park)) / HOUR_MS + hours + 0.5
-        frame.age_weeks[h] = house.age_weeks_at_placement + since_h / (24 * 7)
-    return frame
 
 
 def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int, e_ms: int, n: int) -> None:

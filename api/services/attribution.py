@@ -103,8 +103,9 @@ def load_timelines(
 
 # A step is "a new counter" (a device replaced under the same id, starting from any value) when it
 # counts more than NEW_COUNTER_FACTOR times what this counter counts in a busy bucket (the 95th
-# percentile of its rising steps), for every bucket the step spans (so a gap's back-fill, which
-# holds at most the busy rate for the gap's length, stays).
+# percentile of its rising steps, each per bucket it spans: a device polled every 10 minutes rises
+# every other bucket), for every bucket the step spans (so a gap's back-fill, which holds at most
+# the busy rate for the gap's length, stays).
 NEW_COUNTER_FACTOR = 10.0
 NEW_COUNTER_FLOOR = 500.0  # per bucket: a quiet counter's burst is no new counter
 MIN_RISING_STEPS = 20  # fewer: nothing known of the counter's rate, nothing refused
@@ -113,12 +114,12 @@ MIN_RISING_STEPS = 20  # fewer: nothing known of the counter's rate, nothing ref
 def without_new_counters(ts: np.ndarray, inc: np.ndarray) -> np.ndarray:
     """``inc`` with a new counter's first step as NaN (nothing counted): a counter replaced at
     3,000,000 shared its 2,988,020 "eggs" among the workers on shift, and so into their pay."""
-    spans = np.diff(ts) / BUCKET_MS
-    rising = inc[(spans == 1) & (inc > 0)]
+    spans = np.maximum(np.diff(ts) / BUCKET_MS, 1.0)
+    rising = (inc / spans)[inc > 0]
     if rising.size < MIN_RISING_STEPS:
         return inc
     busy = max(NEW_COUNTER_FLOOR, NEW_COUNTER_FACTOR * float(np.quantile(rising, 0.95)))
-    return np.where(inc > busy * np.maximum(spans, 1.0), np.nan, inc)
+    return np.where(inc > busy * spans, np.nan, inc)
 
 
 @dataclass(frozen=True, slots=True)

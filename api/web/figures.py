@@ -1,31 +1,34 @@
 """The park at a glance, computed from the telemetry store and the park file.
 
-Until the detector's ``analytics.production`` lands, the figures the page shows are derived here
-with :meth:`TelemetryStore.query` and the breed standard: per house, eggs and hen-day % today
-against the standard for the flock's age and a 14-day daily series; per packing line, today's
-graded eggs, cases, rejects and current state.  Counter increases use the shared
-:func:`eggwatch.store.counters.increases` (wraps and resets handled).
+Per house: eggs and hen-day % today against the breed standard for the flock's age, and a 14-day
+daily series, from :func:`analytics.production.load_hourly` — the one query layer the detector
+and the API's figures use, so the page counts eggs as they do (wraps and resets, a replaced
+counter's jump refused, back-filled gaps, hens from the controller or placement minus deaths).
+Per packing line: today's graded eggs, cases and rejects as payroll counts them
+(:func:`api.services.attribution.load_timelines`), and the line's current state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from analytics.frame import HourlyFrame, floor_hour
+from analytics.production import load_hourly
+from api.services.attribution import CounterTimeline, load_timelines
 from eggwatch.breeds import LABELS, curve
 from eggwatch.park import House, Park
-from eggwatch.store.base import Query, Series, TelemetryStore, epoch_ms
-from eggwatch.store.counters import increases
+from eggwatch.store.base import Query, TelemetryStore, epoch_ms
 
 HOUR_MS = 3_600_000
 SPARK_DAYS = 14
 LINE_STATE_FRESH_MS = 15 * 60_000
 USUAL_DAYS = 7
 MIN_SHARE = 0.05  # before ~5 % of a day's eggs are usually counted, a comparison means nothing
+LINE_COUNTERS = ("eggs_graded_total", "cases_packed_total", "rejects_total")
 
 
 @dataclass(frozen=True)
@@ -92,30 +95,6 @@ def local_midnight(now: dt.datetime, park: Park) -> dt.datetime:
     return dt.datetime.combine(now.astimezone(park.tz).date(), dt.time(0), park.tz)
 
 
-def _known(*values: float | None) -> float:
-    """The first value that was reported: a count of 0 hens is an empty house, not a missing one."""
-    return next(v for v in values if v is not None)
-
-
-def _hourly_increases(series: list[Series], since_ms: int) -> dict[int, float]:
-    """Hour start (ms) → summed counter increases over every series, for hours at or after ``since_ms``."""
-    out: dict[int, float] = defaultdict(float)
-    for s in series:
-        if s.ts.size < 2:
-            continue
-        inc = increases(s.values)
-        for ts, value in zip(s.ts[1:].tolist(), inc.tolist(), strict=True):
-            if ts >= since_ms and not math.isnan(value):
-                out[ts] += value
-    return out
-
-
-def _counter_total(store: TelemetryStore, metric: str, site: str, unit: str, start: int, end: int) -> float:
-    """Increase of a counter metric over ``[start, end)`` summed over devices and tags."""
-    q = Query(metric, site, start - HOUR_MS, end, bucket_ms=HOUR_MS, agg="last", units=(unit,))
-    return sum(_hourly_increases(store.query(q), start).values())
-
-
 def _last(
     store: TelemetryStore, metric: str, site: str, unit: str, start: int, end: int
 ) -> tuple[int, float] | None:
@@ -145,43 +124,35 @@ def usual_share(hourly: dict[int, float], now: dt.datetime, tz: dt.tzinfo, days:
     return float(np.mean(shares)) if shares else 0.0
 
 
-def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datetime) -> HouseFigures:
-    site = park.site
-    midnight = local_midnight(now, park)
-    start = midnight - dt.timedelta(days=SPARK_DAYS)
-    now_ms, start_ms = epoch_ms(now), epoch_ms(start)
-    counters = store.query(
-        Query("eggs_total", site, start_ms - HOUR_MS, now_ms, HOUR_MS, "last", units=(house.unit,))
-    )
-    hourly = _hourly_increases(counters, start_ms)
-    # The day the counters' readings begin was counted only in part: no figure for it (a fraction
+def _house_figures(frame: HourlyFrame, i: int, park: Park, house: House, now: dt.datetime) -> HouseFigures:
+    """House ``i`` of ``frame`` (hourly, from 14 local days before today to the current hour)."""
+    midnight_ms = epoch_ms(local_midnight(now, park))
+    hour_ms = epoch_ms(frame.start) + HOUR_MS * np.arange(frame.n_hours)
+    rows = frame.eggs[i]
+    eggs = np.where(np.isnan(rows).all(axis=0), np.nan, np.nansum(rows, axis=0))
+    known = ~np.isnan(eggs)
+    hourly = {int(t): float(v) for t, v in zip(hour_ms[known], eggs[known], strict=True)}
+    # The day the counters' figures begin was counted only in part: no figure for it (a fraction
     # of a day's eggs over the hens read as a collapse on the first day of a new install or a demo).
-    counted_from = min((int(s.ts[0]) for s in counters if s.ts.size), default=now_ms)
+    counted_from = int(hour_ms[known][0]) if known.any() else epoch_ms(now)
     # Counters silent all day (offline, or a new house): no figure, not "0 eggs" read as a collapse.
-    counting = any(s.ts.size and int(s.ts[-1]) >= epoch_ms(midnight) for s in counters)
-    hens_series = store.query(
-        Query("hens_housed", site, start_ms, now_ms, HOUR_MS, "last", units=(house.unit,))
-    )
-    hens_by_day: dict[dt.date, float] = {}
-    for s in hens_series:
-        for ts, v in zip(s.ts.tolist(), s.values.tolist(), strict=True):
-            hens_by_day[dt.datetime.fromtimestamp(ts / 1000, park.tz).date()] = v
-    eggs_by_day: dict[dt.date, float] = defaultdict(float)
-    for ts, v in hourly.items():
-        eggs_by_day[dt.datetime.fromtimestamp(ts / 1000, park.tz).date()] += v
+    counting = bool(known[hour_ms >= midnight_ms].any())
+    local_days = np.array([dt.datetime.fromtimestamp(t / 1000, park.tz).date().toordinal() for t in hour_ms])
+    hens = frame.hens[i]
     std = curve(house.breed)
-    today = midnight.date()
+    today = dt.date.fromordinal(int(local_days[-1])) if local_days.size else now.astimezone(park.tz).date()
     days = []
     for k in range(SPARK_DAYS, 0, -1):
         day = today - dt.timedelta(days=k)
-        hens = _known(hens_by_day.get(day), float(house.hens_placed))
-        eggs = eggs_by_day.get(day)
+        sel = local_days == day.toordinal()
+        day_eggs = float(np.nansum(eggs[sel])) if known[sel].any() else None
+        day_hens = float(np.nanmean(hens[sel])) if (~np.isnan(hens[sel])).any() else float(house.hens_placed)
         whole_day = epoch_ms(dt.datetime.combine(day, dt.time(0), park.tz)) >= counted_from
-        pct = 100.0 * eggs / hens if eggs and whole_day and hens else None
+        pct = 100.0 * day_eggs / day_hens if day_eggs and whole_day and day_hens else None
         days.append(DayPoint(day, pct, float(std.hen_day(house.age_weeks(day)))))
-    yesterday = today - dt.timedelta(days=1)
-    hens_now = _known(hens_by_day.get(today), hens_by_day.get(yesterday), float(house.hens_placed))
-    eggs_today = eggs_by_day.get(today, 0.0)
+    seen_hens = hens[~np.isnan(hens)]
+    hens_now = float(seen_hens[-1]) if seen_hens.size else float(house.hens_placed)
+    eggs_today = float(np.nansum(eggs[known & (hour_ms >= midnight_ms)]))
     en, zh = LABELS[house.breed]
     return HouseFigures(
         unit=house.unit,
@@ -199,30 +170,51 @@ def house_figures(store: TelemetryStore, park: Park, house: House, now: dt.datet
     )
 
 
-def line_figures(
-    store: TelemetryStore, park: Park, unit: str, name_zh: str | None, now: dt.datetime
-) -> LineFigures:
+def _line_figures(
+    store: TelemetryStore, park: Park, counted: dict[str, dict[str, CounterTimeline]], now: dt.datetime
+) -> list[LineFigures]:
     site = park.site
     start, end = epoch_ms(local_midnight(now, park)), epoch_ms(now)
-    state = _last(store, "line_state", site, unit, end - LINE_STATE_FRESH_MS, end + 1)
-    speed = _last(store, "line_speed_eph", site, unit, end - LINE_STATE_FRESH_MS, end + 1)
-    return LineFigures(
-        unit=unit,
-        name_zh=name_zh,
-        graded_today=round(_counter_total(store, "eggs_graded_total", site, unit, start, end)),
-        cases_today=round(_counter_total(store, "cases_packed_total", site, unit, start, end)),
-        rejects_today=round(_counter_total(store, "rejects_total", site, unit, start, end)),
-        state=int(state[1]) if state else None,
-        speed_eph=speed[1] if speed else None,
-    )
+
+    def today(metric: str, unit: str) -> int:
+        return round(counted[metric][unit].amount(start, end + 1))
+
+    out = []
+    for line in park.lines:
+        state = _last(store, "line_state", site, line.unit, end - LINE_STATE_FRESH_MS, end + 1)
+        speed = _last(store, "line_speed_eph", site, line.unit, end - LINE_STATE_FRESH_MS, end + 1)
+        out.append(
+            LineFigures(
+                unit=line.unit,
+                name_zh=line.name_zh,
+                graded_today=today("eggs_graded_total", line.unit),
+                cases_today=today("cases_packed_total", line.unit),
+                rejects_today=today("rejects_total", line.unit),
+                state=int(state[1]) if state else None,
+                speed_eph=speed[1] if speed else None,
+            )
+        )
+    return out
 
 
 def park_figures(store: TelemetryStore, park: Park, now: dt.datetime) -> ParkFigures:
+    midnight = local_midnight(now, park)
+    frame = load_hourly(
+        store,
+        park,
+        midnight - dt.timedelta(days=SPARK_DAYS),
+        floor_hour(now) + dt.timedelta(hours=1),
+        now,
+        intake=False,
+    )
+    start, end = epoch_ms(midnight), epoch_ms(now) + 1
+    units = [line.unit for line in park.lines]
+    counted = {m: load_timelines(store, park.site, m, units, start, end) for m in LINE_COUNTERS}
     return ParkFigures(
         site=park.site,
         now=now,
-        houses=[house_figures(store, park, h, now) for h in park.houses],
-        lines=[line_figures(store, park, line.unit, line.name_zh, now) for line in park.lines],
+        houses=[_house_figures(frame, i, park, h, now) for i, h in enumerate(park.houses)],
+        lines=_line_figures(store, park, counted, now),
     )
 
 

@@ -73,3 +73,14 @@ def test_a_replaced_counter_is_not_counted_a_gap_and_a_wrap_are(store: EmbeddedS
 def test_a_counter_too_new_to_know_its_rate_is_left_alone(store: EmbeddedStore) -> None:
     write(store, "house-01", series([0.0] * 300 + [5.0] * 5 + [2_000_000.0]))
     assert total(store, "house-01", 2) == 25 + 2_000_000
+
+
+def test_a_replaced_counter_polled_every_ten_minutes_is_not_counted(store: EmbeddedStore) -> None:
+    # Reproduction: read every other bucket, the counter had no one-bucket steps to learn its rate
+    # from, so nothing was refused: the web page showed 8,939,999 eggs graded today.
+    steps = [s for d in range(6) for s in belt_day(d)]
+    points = series(steps)
+    swap = 3 * 288 + 144
+    new = [(t, v + 3_000_000 - points[swap - 1][1]) for t, v in points[swap + 4 :]]
+    write(store, "house-01", (points[:swap] + new)[::2])
+    assert total(store, "house-01", 6) == 5 * 18_000

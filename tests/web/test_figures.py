@@ -10,11 +10,13 @@ import pytest
 
 from api.web.figures import park_figures, spark_values, usual_share
 from api.web.svg import sparkline
+from eggwatch.store.base import Point
 from eggwatch.store.embedded import EmbeddedStore
 from eggwatch.store.influx import InfluxStore
+from eggwatch.wire import Reading
 from tests.support.servers import Influxd
 from tests.web.conftest import WebDemo
-from tests.web.park_demo import HOUSES, fill_store
+from tests.web.park_demo import HOUSES, SITE, fill_store
 
 
 def test_hen_day_so_far_is_compared_with_the_usual_share_of_the_standard(web_demo: WebDemo) -> None:
@@ -43,6 +45,35 @@ def test_the_day_the_counters_begin_has_no_figure(web_demo: WebDemo, tmp_path: P
         shown = [d.hen_day_pct is not None for d in h.days]
         assert shown[-5:] == [False, True, True, True, True], (h.unit, shown)
         assert not any(shown[:-5])
+
+
+def test_a_counter_replaced_today_does_not_count_its_new_reading(web_demo: WebDemo, tmp_path: Path) -> None:
+    """Reproduction: an egg counter (and a grader) swapped under the same device id at 3,000,000
+    showed 2,990,800 eggs today and a hen-day of 299,080 %; the page now counts as the detector."""
+    tz = web_demo.park.tz
+    now = dt.datetime.combine(web_demo.now.astimezone(tz).date(), dt.time(14, 30), tz)
+    store = EmbeddedStore(tmp_path / "store")
+    truth = fill_store(store, web_demo.park, now, days=3)
+    swapped = []
+    for h in (3, 2, 1):  # row 01's last three hourly readings, from the new counter
+        ts = (int(now.timestamp()) // 3600 - h) * 3_600_000 + 3_540_000
+        swapped.append(
+            Point(SITE, "house-01", "eggcounter-01", Reading(ts, "eggs_total", 3_000_000 + h, {"row": "01"}))
+        )
+    for k in range(1, 4):  # the grader's last readings
+        ts = int(now.timestamp() * 1000) - k * 600_000
+        swapped.append(
+            Point(
+                SITE, "packing-1", "grader-1", Reading(ts, "eggs_graded_total", 9_000_000 - k, {"grade": "L"})
+            )
+        )
+    store.write(swapped)
+    figures = park_figures(store, web_demo.park, now)
+    store.close()
+    house = figures.houses[0]
+    assert 0.8 * truth["house-01"] < house.eggs_today <= truth["house-01"] + 1
+    assert house.hen_day_today_pct < 100
+    assert figures.lines[0].graded_today < 5_000 * 6 * 17  # 5,000 every 10 minutes since midnight
 
 
 def test_before_laying_starts_there_is_no_comparison(web_demo: WebDemo) -> None:
