@@ -42,7 +42,8 @@ class BreedCurve:
     egg_weight_g: np.ndarray
 
     def hen_day(self, age_weeks: np.ndarray | float) -> np.ndarray:
-        """Standard hen-day % at ``age_weeks`` (0 before the first week, last value after the last)."""
+        """Standard hen-day % at ``age_weeks``: 0 until the middle of the guide's first week, where
+        that week's figure begins (a week's figure is its average), the last value after the last."""
         a = np.asarray(age_weeks, dtype=np.float64)
         # Weekly values describe the middle of the week: shift by half a week when interpolating.
         out = np.interp(a, self.weeks + 0.5, self.hen_day_pct, left=0.0, right=self.hen_day_pct[-1])
