@@ -35,7 +35,7 @@ import numpy as np
 from analytics.frame import HOUR_S, HourlyFrame, empty_frame, floor_hour
 from eggwatch.park import House, Park
 from eggwatch.store.base import Agg, Query, Series, TelemetryStore
-from eggwatch.store.counters import guess_wrap, increases
+from eggwatch.store.counters import judged
 
 HOUR_MS = HOUR_S * 1000
 # How far back a counter's last reading is looked for, for the first hour's increase: a device that
@@ -89,9 +89,11 @@ def counter_hourly(
     hour of history).  Missing hours are NaN, the first known hour after a gap holding the
     back-fill, unless the readings on both sides of the gap are equal (:func:`carried`: then 0).
 
-    With ``max_per_day`` (an egg counter: the house's hens), a step that would count more than that
-    per day plus a day's worth is not an increase but a new counter (a device replaced, starting
-    from any value): NaN.  ``first_span_h``: the hours the leading slot stands for (the lookback).
+    The counter's own busy hour judges its wraps and new counters (a device replaced, starting from
+    any value: NaN; :func:`~eggwatch.store.counters.judged`, once 20 rising hours are known); with
+    ``max_per_day`` (an egg counter: the house's hens), no step counts more than that per day plus
+    a day's worth either.
+    ``first_span_h``: the hours the leading slot stands for (the lookback).
     """
     n = last.size - 1
     out = np.full(n, np.nan)
@@ -100,13 +102,11 @@ def counter_hourly(
     if known.size < 2:
         return out
     vals = last[known]
-    wrap = guess_wrap(float(np.nanmax(vals)))
-    limit = None
-    if max_per_day:
-        span_h = np.diff(known).astype(np.float64)
-        span_h[0] += (first_span_h - 1) if known[0] == 0 else 0
-        limit = max_per_day * (1.0 + span_h / 24.0)
-    inc = increases(vals, wrap=wrap, limit=limit)
+    span_h = np.diff(known).astype(np.float64)
+    span_h[0] += (first_span_h - 1) if known[0] == 0 else 0
+    limit = max_per_day * (1.0 + span_h / 24.0) if max_per_day else None
+    # What the counter counts in a busy hour tells a new counter (or a reset) from a count.
+    inc = judged(vals, span_h, most=limit)
     if peak is not None:
         # A reset inside the hour: the counter first rose to the hour's peak, then restarted.
         prev, cur, top = vals[:-1], vals[1:], peak[known[1:]]

@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from eggwatch.store.base import Query, TelemetryStore
-from eggwatch.store.counters import guess_wrap, increases
+from eggwatch.store.counters import judged
 
 BUCKET_MS = 5 * 60_000
 EGGS_PER_TRAY = 30
@@ -88,8 +88,7 @@ def load_timelines(
     for s in series:
         if s.values.size < 2:
             continue
-        inc = increases(s.values, wrap=guess_wrap(float(np.nanmax(s.values))))
-        parts[s.unit].append((s.ts[1:] + BUCKET_MS // 2, without_new_counters(s.ts, inc)))
+        parts[s.unit].append((s.ts[1:] + BUCKET_MS // 2, counted(s.ts, s.values)))
     out = {}
     for unit in units:
         if parts.get(unit):
@@ -101,25 +100,16 @@ def load_timelines(
     return out
 
 
-# A step is "a new counter" (a device replaced under the same id, starting from any value) when it
-# counts more than NEW_COUNTER_FACTOR times what this counter counts in a busy bucket (the 95th
-# percentile of its rising steps, each per bucket it spans: a device polled every 10 minutes rises
-# every other bucket), for every bucket the step spans (so a gap's back-fill, which holds at most
-# the busy rate for the gap's length, stays).
-NEW_COUNTER_FACTOR = 10.0
-NEW_COUNTER_FLOOR = 500.0  # per bucket: a quiet counter's burst is no new counter
-MIN_RISING_STEPS = 20  # fewer: nothing known of the counter's rate, nothing refused
+# A quiet counter's burst is no new counter: a step is one only above this per bucket, whatever
+# its busy rate (eggwatch.store.counters.judged).
+NEW_COUNTER_FLOOR = 500.0
 
 
-def without_new_counters(ts: np.ndarray, inc: np.ndarray) -> np.ndarray:
-    """``inc`` with a new counter's first step as NaN (nothing counted): a counter replaced at
-    3,000,000 shared its 2,988,020 "eggs" among the workers on shift, and so into their pay."""
-    spans = np.maximum(np.diff(ts) / BUCKET_MS, 1.0)
-    rising = (inc / spans)[inc > 0]
-    if rising.size < MIN_RISING_STEPS:
-        return inc
-    busy = max(NEW_COUNTER_FLOOR, NEW_COUNTER_FACTOR * float(np.quantile(rising, 0.95)))
-    return np.where(inc > busy * spans, np.nan, inc)
+def counted(ts: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per-bucket increases of one counter series, a new counter's first step NaN (nothing counted):
+    a counter replaced at 3,000,000 shared its 2,988,020 "eggs" among the workers on shift, and so
+    into their pay; a 32-bit grader restarting at 60,000 was a 16-bit wrap of 5,536 eggs more."""
+    return judged(values, np.diff(ts) / BUCKET_MS, NEW_COUNTER_FLOOR)
 
 
 @dataclass(frozen=True, slots=True)

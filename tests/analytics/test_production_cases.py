@@ -169,3 +169,41 @@ def test_a_water_meter_reset_inside_an_hour_counts_what_it_showed_before(
         pts.append(at(park, "water-1", k / 6, "water_l_total", v, line="1"))
     store.write(pts)
     assert hours(store, park).water_l[0].tolist() == [300, 300, 300, 250, 300, 300]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("start", "jump_to", "hour3"),
+    [
+        (12_000.0, 3_000_000.0, None),  # replaced, same device id: was 2,978,200 l in one hour
+        (58_350.0, 0.0, 250),  # restarted at 60,000 l: was 5,786 l (read as a 16-bit wrap)
+    ],
+)
+def test_a_water_meter_replaced_or_restarted_is_judged_by_its_own_busy_hour(
+    store: TelemetryStore, park: Park, start: float, jump_to: float, hour3: float | None
+) -> None:
+    pts, v = [], start
+    for k in range(-12, 30 * 6):  # 50 l every 10 minutes; at 03:30 it reads ``jump_to``
+        v = jump_to if k == 21 else v + 50
+        pts.append(at(park, "water-1", k / 6, "water_l_total", v, line="1"))
+    store.write(pts)
+    water = hours(store, park, 30).water_l[0]  # type: ignore[attr-defined]
+    assert water[[0, 1, 2, 4, 5, 29]].tolist() == [300] * 6
+    assert np.isnan(water[3]) if hour3 is None else water[3] == hour3
+
+
+def test_a_32_bit_egg_counter_restarting_near_60000_in_a_big_house_is_a_reset(
+    store: TelemetryStore, site: str
+) -> None:
+    # Reproduction: 50,000 hens may lay 52,000 eggs an hour by the hens' limit alone, so a counter
+    # restarting at 60,000 was read as a 16-bit wrap: 5,586 eggs in an hour of 50.
+    house = House(
+        unit="house-01", placed=dt.date(2026, 1, 1), age_weeks_at_placement=20, hens_placed=50_000, rows=1
+    )
+    park = Park(site=site, houses=(house,))
+    pts, v = [], 60_000.0 - 33 * 10
+    for k in range(-12, 30 * 6):
+        v = 0.0 if k == 21 else v + 10
+        pts.append(at(park, "ec-1", k / 6, "eggs_total", v, row="01"))
+    store.write(pts)
+    row = hours(store, park, 30).eggs[0, 0]  # type: ignore[attr-defined]
+    assert row[[0, 1, 2, 4, 29]].tolist() == [60] * 5 and row[3] == 50

@@ -84,3 +84,13 @@ def test_a_replaced_counter_polled_every_ten_minutes_is_not_counted(store: Embed
     new = [(t, v + 3_000_000 - points[swap - 1][1]) for t, v in points[swap + 4 :]]
     write(store, "house-01", (points[:swap] + new)[::2])
     assert total(store, "house-01", 6) == 5 * 18_000
+
+
+def test_a_32_bit_counter_restarting_near_60000_is_a_reset_not_a_16_bit_wrap(store: EmbeddedStore) -> None:
+    steps = [s for d in range(4) for s in belt_day(d)]
+    points = series(steps, start=21_000)
+    swap = 2 * 288 + 100  # day 2, 08:20, during a belt run: the counter shows 60,000 and restarts
+    restarted = points[:swap] + [(t, v - points[swap - 1][1]) for t, v in points[swap:]]
+    assert points[swap - 1][1] == 60_000 and max(v for _, v in restarted) < 65_536  # looks 16-bit
+    write(store, "house-01", restarted)
+    assert total(store, "house-01", 4) == 3 * 18_000  # was 5,536 more
