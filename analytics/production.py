@@ -20,8 +20,9 @@ and on the embedded store, and it produces the same :class:`HourlyFrame` the CSV
   else the park's ``hens_placed`` minus cumulative ``mortality``;
 - temperature: the hourly mean of ``temp_c``; age from the park's placement data.
 
-:func:`house_figures` (in :mod:`analytics.figures`) builds the API's figures on top; the web page
-(:mod:`api.web.figures`) reads eggs and hens through :func:`load_hourly` too.
+:func:`house_figures` (in :mod:`analytics.figures`) builds the API's figures on top
+(``GET /api/v1/figures/{unit}``); the web page (:mod:`api.web.figures`) reads eggs and hens
+through :func:`load_hourly` too.
 """
 
 from __future__ import annotations

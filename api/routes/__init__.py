@@ -6,6 +6,7 @@ from api.routes import (
     audit,
     auth,
     dividends,
+    figures,
     households,
     payroll,
     places,
@@ -30,6 +31,7 @@ for _module in (
     dividends,
     reports,
     production,
+    figures,
     audit,
 ):
     api_router.include_router(_module.router)

@@ -60,6 +60,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/dividends"): PAY,
     ("GET", "/api/v1/reports/employment"): REPORT,
     ("GET", "/api/v1/production/{unit}"): STAFF,
+    ("GET", "/api/v1/figures/{unit}"): {"admin", "manager", "supervisor"},
     ("GET", "/api/v1/audit"): {"admin"},
     # alerts (analytics engineer): operators act, everyone on staff with units reads
     ("GET", "/api/v1/alerts"): {"admin", "manager", "supervisor"},
