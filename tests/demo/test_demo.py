@@ -107,6 +107,11 @@ def _check_running_demo(demo: DemoProcess) -> str:
                   headers=headers, timeout=30)  # fmt: skip
     assert r.status_code == 200, r.text
     assert r.json()["eggs"] > 10_000, r.json()  # two days of a 50,000-hen house
+    r = httpx.get(f"{demo.url}/api/v1/figures/house-01", params={"start": start, "end": end},
+                  headers=headers, timeout=30)  # fmt: skip
+    assert r.status_code == 200, r.text
+    whole = [d for d in r.json()["days"] if d["hen_day_pct"] is not None]  # yesterday, local
+    assert whole and all(40 < d["hen_day_pct"] < 110 and d["standard_hen_day_pct"] for d in whole), r.json()
     alerts = _poll_alerts(demo.url, headers, unit, 30)
     log = "\n".join(ln for ln in demo.lines if "pass ok" in ln or "ERROR" in ln or "rror" in ln)
     assert alerts, f"no alert for the injected incident in {unit}:\n{log[-6000:]}"
