@@ -4,7 +4,10 @@ Eggs collected in a house are the increases of its ``eggs_total`` counters (all 
 cases packed on a line the increases of ``cases_packed_total``; trays graded are
 ``eggs_graded_total`` / 30; rejects (for quality deductions) ``rejects_total``.  Counters are read
 in buckets of :data:`BUCKET_MS` (last value per bucket) and each bucket's increase is placed at the
-bucket's middle, so attribution has a resolution of a few minutes.
+bucket's middle, so attribution has a resolution of a few minutes.  What a counter counted while it
+was not read (a gateway or link down: a silence of over :data:`GAP_CADENCES` times its usual
+interval) is spread evenly over the buckets of the gap (the counter interpolated linearly), not
+given to whoever is on shift when its readings come back.
 
 Sharing: the shift windows of the workers at a location (doing a task paid for that output) cut
 time into segments; each segment's output is split among the workers present, weighted by the
@@ -25,6 +28,7 @@ from eggwatch.store.base import Query, TelemetryStore
 from eggwatch.store.counters import judged
 
 BUCKET_MS = 5 * 60_000
+GAP_CADENCES = 3  # a silence longer than this many of the counter's usual intervals is a gap
 EGGS_PER_TRAY = 30
 
 # output kind of a task -> (counter metric, divisor to get pieces)
@@ -88,7 +92,10 @@ def load_timelines(
     for s in series:
         if s.values.size < 2:
             continue
-        parts[s.unit].append((s.ts[1:] + BUCKET_MS // 2, counted(s.ts, s.values)))
+        spans = np.maximum(np.diff(s.ts) // BUCKET_MS, 1)
+        # A gap is a silence beyond the counter's own cadence (a device read every hour has none).
+        gaps = np.where(spans > GAP_CADENCES * np.median(spans), spans, 1)
+        parts[s.unit].append(spread(s.ts[1:] + BUCKET_MS // 2, counted(s.ts, s.values), gaps))
     out = {}
     for unit in units:
         if parts.get(unit):
@@ -110,6 +117,25 @@ def counted(ts: np.ndarray, values: np.ndarray) -> np.ndarray:
     a counter replaced at 3,000,000 shared its 2,988,020 "eggs" among the workers on shift, and so
     into their pay; a 32-bit grader restarting at 60,000 was a 16-bit wrap of 5,536 eggs more."""
     return judged(values, np.diff(ts) / BUCKET_MS, NEW_COUNTER_FLOOR)
+
+
+def spread(ends_ms: np.ndarray, inc: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each step's count spread evenly over the ``spans`` buckets it covers, ending at ``ends_ms``
+    (whole counts stay whole: the remainder goes to the earliest buckets).  Reproduction: a gateway
+    down from 12:00 to 18:00 put the 9,000 eggs of a 14:00 belt run in the 18:00 bucket, all paid to
+    the shift that began at 14:30."""
+    k = np.where(np.isnan(inc), 1, spans).astype(np.int64)
+    if (k == 1).all():
+        return ends_ms, inc
+    step = np.repeat(np.arange(inc.size), k)
+    j = np.arange(step.size) - np.repeat(np.cumsum(k) - k, k)  # 0 .. k-1 within each step
+    times = ends_ms[step] - (k[step] - 1 - j) * BUCKET_MS
+    with np.errstate(invalid="ignore"):
+        base = np.floor(inc / k)
+        whole = inc == np.round(inc)
+    rest = inc - base * k
+    amounts = np.where(whole[step], base[step] + (j < rest[step]), inc[step] / k[step])
+    return times, amounts
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from api.services.attribution import BUCKET_MS, load_timelines
@@ -94,3 +95,17 @@ def test_a_32_bit_counter_restarting_near_60000_is_a_reset_not_a_16_bit_wrap(sto
     assert points[swap - 1][1] == 60_000 and max(v for _, v in restarted) < 65_536  # looks 16-bit
     write(store, "house-01", restarted)
     assert total(store, "house-01", 4) == 3 * 18_000  # was 5,536 more
+
+
+def test_what_a_counter_counted_while_unread_is_spread_over_the_gap(store: EmbeddedStore) -> None:
+    # Reproduction: the gateway down from 12:00 to 18:00 on day 1 put the 9,000 eggs of the 14:00
+    # belt run in the 18:00 bucket, all to the shift that began at 14:30.
+    steps = [s for d in range(3) for s in belt_day(d)]
+    write(store, "house-01", series(steps, silent=range(288 + 144, 288 + 216)))
+    tl = load_timelines(store, "s", "eggs_total", ["house-01"], T0 + DAY, T0 + 2 * DAY)["house-01"]
+    hour = 3_600_000
+    a = tl.amount(T0 + DAY + 6 * hour, T0 + DAY + 14 * hour + hour // 2)  # 06:00-14:30
+    b = tl.amount(T0 + DAY + 14 * hour + hour // 2, T0 + DAY + 22 * hour)  # 14:30-22:00
+    assert a + b == 18_000
+    assert a == 9_000 + 30 * 123 + 21  # 08:00's run, and 30 of the gap's 73 buckets (9,000 = 73 x 123 + 21)
+    assert tl.amounts(np.array([T0 + DAY, T0 + 2 * DAY])).tolist() == [18_000]
