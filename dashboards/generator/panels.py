@@ -65,6 +65,15 @@ def math(ref: str, expression: str) -> Json:
     return {"refId": ref, "datasource": EXPR, "type": "math", "expression": expression, "hide": False}
 
 
+def named_by_label(ref: str, label: str = "unit") -> Json:
+    """An override naming query ``ref``'s series by their ``label``: Grafana names a server-side
+    expression's result after its refId, so a legend or stat would read "C {unit=house-01}"."""
+    return {
+        "matcher": {"id": "byFrameRefID", "options": ref},
+        "properties": [{"id": "displayName", "value": f"${{__field.labels.{label}}}"}],
+    }
+
+
 def column_unit(column: str, unit: str, decimals: int) -> Json:
     """A field override: the table column ``column`` in ``unit`` (the panel's unit stays for the rest)."""
     return {

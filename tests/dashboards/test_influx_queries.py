@@ -108,6 +108,20 @@ def test_math_expression_inputs_share_labels(demo_db: tuple[str, str, DemoPark])
                         sorted(tuple(sorted((s.get("tags") or {}).items())) for s in run(url, db, q))
                     )
                 assert all(ls == label_sets[0] for ls in label_sets), (panel["title"], label_sets)
+                # Grafana names an expression's result after its refId ("C {unit=house-01}"): one
+                # whose series carry labels is named by one of them.
+                keys = {k for tags in label_sets[0] for k, _ in tags}
+                names = [
+                    prop["value"]
+                    for o in panel["fieldConfig"]["overrides"]
+                    if o["matcher"] == {"id": "byFrameRefID", "options": expr["refId"]}
+                    for prop in o["properties"]
+                    if prop["id"] == "displayName"
+                ]
+                labels = [
+                    m.group(1) for n in names if (m := re.fullmatch(r"\$\{__field\.labels\.(\w+)\}", n))
+                ]
+                assert not keys or (labels and set(labels) <= keys), (panel["title"], keys, names)
 
 
 def test_hen_day_per_house_is_plausible(demo_db: tuple[str, str, DemoPark]) -> None:
