@@ -60,6 +60,16 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def blank_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, a SQLite file or one on the real PostgreSQL (migration tests start here)."""
+    return (
+        f"sqlite:///{tmp_path / 'workforce.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """EGGWATCH_DATA_DIR pointed at a temp dir, other EGGWATCH_* variables cleared."""

@@ -32,19 +32,9 @@ def local(s: str) -> dt.datetime:
     return dt.datetime.fromisoformat(s).replace(tzinfo=TZ)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def blank_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database, a SQLite file or one on the real PostgreSQL (migration tests start here)."""
-    return (
-        f"sqlite:///{tmp_path / 'workforce.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-
-
 @pytest.fixture
 def db_url(blank_db_url: str) -> str:
-    """The same, migrated to the newest revision."""
+    """``blank_db_url`` (tests/conftest.py) migrated to the newest revision."""
     upgrade(blank_db_url)
     return blank_db_url
 

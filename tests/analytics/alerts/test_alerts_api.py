@@ -171,13 +171,12 @@ def check_routing_by_the_shift_roster(api: Api) -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-def test_migrations_down_and_up(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_migrations_down_and_up(blank_db_url: str) -> None:
     from sqlalchemy import inspect
 
     from eggwatch.migrations import current, downgrade
 
-    url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    url = blank_db_url
     upgrade(url)
     head = current(url)
     assert head is not None and head >= "0002_alerts"  # the alert tables' revision, or one after it
