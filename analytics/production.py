@@ -113,7 +113,7 @@ def counter_hourly(
         prev, cur, top = vals[:-1], vals[1:], peak[known[1:]]
         reset = (cur < prev) & (inc == cur) & (top > prev)
         inc = np.where(reset, (top - prev) + cur, inc)
-    if limit is not None:
+    if limit is not None:  # the hens' limit holds for an hour with a reset inside it too
         inc = np.where(inc > limit, np.nan, inc)
     out[known[1:] - 1] = inc
     return out

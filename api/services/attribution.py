@@ -95,7 +95,7 @@ def load_timelines(
         spans = np.maximum(np.diff(s.ts) // BUCKET_MS, 1)
         # A gap is a silence beyond the counter's own cadence (a device read every hour has none).
         gaps = np.where(spans > GAP_CADENCES * np.median(spans), spans, 1)
-        parts[s.unit].append(spread(s.ts[1:] + BUCKET_MS // 2, counted(s.ts, s.values), gaps))
+        parts[s.unit].append(spread(s.ts[1:] + BUCKET_MS // 2, counted(s.values, spans), gaps))
     out = {}
     for unit in units:
         if parts.get(unit):
@@ -112,11 +112,12 @@ def load_timelines(
 NEW_COUNTER_FLOOR = 500.0
 
 
-def counted(ts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per-bucket increases of one counter series, a new counter's first step NaN (nothing counted):
-    a counter replaced at 3,000,000 shared its 2,988,020 "eggs" among the workers on shift, and so
-    into their pay; a 32-bit grader restarting at 60,000 was a 16-bit wrap of 5,536 eggs more."""
-    return judged(values, np.diff(ts) / BUCKET_MS, NEW_COUNTER_FLOOR)
+def counted(values: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Increases of one counter series (steps of ``spans`` buckets), a new counter's first step
+    NaN (nothing counted): a counter replaced at 3,000,000 shared its 2,988,020 "eggs" among the
+    workers on shift, and so into their pay; a 32-bit grader restarting at 60,000 was a 16-bit
+    wrap of 5,536 eggs more."""
+    return judged(values, spans, NEW_COUNTER_FLOOR)
 
 
 def spread(ends_ms: np.ndarray, inc: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
