@@ -21,6 +21,7 @@ import base64
 import logging
 import os
 import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +65,7 @@ class DeadLetters:
         self.max_file_bytes = max_file_bytes
         self.counts: Counter[str] = Counter()
         self._buffer: list[bytes] = []
+        self._oldest = 0.0  # time.monotonic() of the first line in the buffer
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closed = False
@@ -97,6 +99,7 @@ class DeadLetters:
             if len(self._buffer) >= self.max_batch:
                 self._write_locked()
             elif len(self._buffer) == 1:
+                self._oldest = time.monotonic()
                 self._ensure_flusher()
                 self._wake.notify()
 
@@ -143,11 +146,17 @@ class DeadLetters:
                 if not self._buffer:
                     self._wake.wait()
                     continue
-                self._wake.wait(self.max_delay_s)
+                # Woken early (a new batch's first line, a spurious wake-up): wait out the rest of
+                # the oldest line's delay rather than writing a batch that is still filling.
+                remaining = self._oldest + self.max_delay_s - time.monotonic()
+                if remaining > 0:
+                    self._wake.wait(remaining)
+                    continue
                 try:
                     self._write_locked()
                 except OSError:
                     log.exception("cannot write dead letters to %s (will retry)", self.path)
+                    self._oldest = time.monotonic()  # retry after another max_delay_s
 
     def close(self) -> None:
         with self._lock:

@@ -62,6 +62,22 @@ def test_batch_size_triggers_write_and_rotation(tmp_path: Path) -> None:
     assert lines(path)[0]["detail"] == "after"
 
 
+def test_a_new_batch_waits_out_its_own_delay(tmp_path: Path) -> None:
+    # The first line of the next batch used to wake the flusher out of its timed wait, so it wrote
+    # that one line at once (and the CI run's rotation count went over one per batch).
+    path = tmp_path / "dead.jsonl"
+    dl = DeadLetters(path, max_batch=5, max_delay_s=60)
+    dl.put("bad_value", "n0", "t", b"x")
+    time.sleep(0.05)  # the flusher is now waiting out n0's delay
+    for i in range(1, 5):
+        dl.put("bad_value", f"n{i}", "t", b"x")  # the fifth line writes the batch
+    dl.put("bad_value", "n5", "t", b"x")  # the next batch's first line
+    time.sleep(0.2)
+    assert [row["detail"] for row in lines(path)] == [f"n{i}" for i in range(5)]
+    dl.close()
+    assert len(lines(path)) == 6
+
+
 def test_rotation_never_deletes_a_dead_letter(tmp_path: Path) -> None:
     path = tmp_path / "dead.jsonl"
     dl = DeadLetters(path, max_batch=5, max_delay_s=60, max_file_bytes=500)
@@ -69,9 +85,9 @@ def test_rotation_never_deletes_a_dead_letter(tmp_path: Path) -> None:
         dl.put("bad_value", f"n{i}", "t", b"x" * 100)
     dl.close()
     rotated = sorted(tmp_path.glob("dead.jsonl.*"))
-    # About one rotation per batch of five; the flusher thread may write a batch early (the file
-    # then rotates a batch later), and the last lines may still be in the current file.
-    assert 20 <= len(rotated) <= 40
+    # Each batch of five (~1,000 bytes) passes 500 bytes: one rotation per batch, and the flusher
+    # thread writes none early (its 60 s delay never runs out here).
+    assert len(rotated) == 40
     current = [path] if path.exists() else []
     details = [row["detail"] for f in [*rotated, *current] for row in lines(f)]
     assert sorted(details) == sorted(f"n{i}" for i in range(200))  # every line kept, none twice
