@@ -18,7 +18,7 @@ def test_drain_waits_for_the_other_drainer(tmp_path: Path) -> None:
         with svc._drain_lock:  # another committer is draining
             t = time.monotonic()
             assert svc._drain(budget_s=0.1) is False  # the committers' loop: no wait
-            assert time.monotonic() - t < 0.05
+            assert time.monotonic() - t < 0.1  # not the 0.1 s budget spent spinning
             t = time.monotonic()
             assert svc._drain(budget_s=0.1, wait_s=0.3) is False  # spool full: wait, do not spin
             assert time.monotonic() - t >= 0.25
