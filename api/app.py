@@ -26,6 +26,7 @@ from api.routes import api_router
 from api.security import Keys
 from api.services.login_throttle import LoginThrottle
 from api.web import router as web_router
+from api.web.cache import FiguresCache
 from eggwatch.park import Park, load_park
 from eggwatch.settings import Settings, load_settings
 from eggwatch.sql import make_engine, make_sessionmaker
@@ -135,6 +136,7 @@ def create_app(
     app.state.read_sessions = make_sessionmaker(_read_engine(engine))
     app.state.telemetry = _store_opener(settings, store)
     app.state.park = park if park is not None else _load_default_park(settings)
+    app.state.figures = FiguresCache()  # the page's figures: once a minute, not once a request
     # In SQL, so every worker process shares the counts (with --workers N, not N × the limit).
     app.state.login_throttle = LoginThrottle(
         engine, config.login_attempts_per_minute, app.state.keys.throttle

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,8 @@ LINE_STATE_FRESH_MS = 15 * 60_000
 USUAL_DAYS = 7
 MIN_SHARE = 0.05  # before ~5 % of a day's eggs are usually counted, a comparison means nothing
 LINE_COUNTERS = ("eggs_graded_total", "cases_packed_total", "rejects_total")
+# (store, park, start, end) -> the houses' hourly frame of [start, end)
+HourlyLoader = Callable[[TelemetryStore, Park, dt.datetime, dt.datetime], HourlyFrame]
 
 
 @dataclass(frozen=True)
@@ -197,16 +200,18 @@ def _line_figures(
     return out
 
 
-def park_figures(store: TelemetryStore, park: Park, now: dt.datetime) -> ParkFigures:
+def park_figures(
+    store: TelemetryStore, park: Park, now: dt.datetime, hourly: HourlyLoader | None = None
+) -> ParkFigures:
+    """The figures as of ``now``; ``hourly`` loads the hourly frame (by default ``load_hourly``
+    up to ``now``, eggs and hens only; the page's cache passes an incremental one)."""
     midnight = local_midnight(now, park)
-    frame = load_hourly(
-        store,
-        park,
-        midnight - dt.timedelta(days=SPARK_DAYS),
-        floor_hour(now) + dt.timedelta(hours=1),
-        now,
-        intake=False,
-    )
+    first = (midnight - dt.timedelta(days=SPARK_DAYS)).astimezone(dt.UTC)
+    after = floor_hour(now) + dt.timedelta(hours=1)
+    if hourly is None:
+        frame = load_hourly(store, park, first, after, now, intake=False)
+    else:
+        frame = hourly(store, park, first, after)
     start, end = epoch_ms(midnight), epoch_ms(now) + 1
     units = [line.unit for line in park.lines]
     counted = {m: load_timelines(store, park.site, m, units, start, end) for m in LINE_COUNTERS}

@@ -8,6 +8,7 @@ button, and report downloads, all through the JSON API, so every permission is c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -23,7 +24,7 @@ from api.deps import SessionDep, may, units_of
 from api.models import User
 from api.routes.payroll import PAYROLL_READERS
 from api.routes.reports import REPORT_ROLES
-from api.web.figures import ParkFigures, park_figures, spark_values
+from api.web.figures import ParkFigures, spark_values
 from api.web.i18n import LANGS, Lang, table
 from api.web.session import PageUser, cookie_name, forget
 from api.web.session import router as session_router
@@ -58,7 +59,7 @@ def _figures(request: Request, now: dt.datetime) -> tuple[ParkFigures | None, st
     if store is None:
         return None, "no_store"
     try:
-        return park_figures(store, park, now), None
+        return request.app.state.figures.get(store, park, now), None
     except (StoreUnavailable, OSError) as exc:
         log.warning("web page: telemetry store failed: %s", exc)
         return None, "no_store"
@@ -98,8 +99,9 @@ def _page(
 ) -> str:
     """The page; ``own``: the units a supervisor oversees, whose houses come first and stand out."""
     figures, problem = _figures(request, now)
-    if figures is not None and own:
-        figures.houses.sort(key=lambda h: h.unit not in own)  # stable: the park's order otherwise
+    if figures is not None and own:  # a sorted copy: the cached figures are shared by requests
+        houses = sorted(figures.houses, key=lambda h: h.unit not in own)  # stable: the park's order
+        figures = dataclasses.replace(figures, houses=houses)
     park = request.app.state.park
     tz = park.tz if park is not None else dt.UTC
     sparks = {}
@@ -118,7 +120,7 @@ def _page(
         figures=figures,
         problem=problem,
         sparks=sparks,
-        updated=_stamp(now.astimezone(tz)),
+        updated=_stamp((figures.now if figures is not None else now).astimezone(tz)),
         timezone=str(tz),
         year=now.astimezone(tz).year,
     )
