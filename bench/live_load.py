@@ -14,19 +14,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from analytics.incremental import IncrementalLoad
 from analytics.production import load_hourly
+from bench.stores import both_stores
 from eggwatch.store.base import Point, TelemetryStore
-from eggwatch.store.embedded import EmbeddedStore
-from eggwatch.store.influx import InfluxStore
 from simulator.park_sim import ParkSim
-from tests.support.servers import Influxd
 
 HISTORY = dt.timedelta(days=70)
 
@@ -86,20 +82,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=72)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    influxd = Influxd.create()
-    influxd.start()
-    tmp = Path(tempfile.mkdtemp(prefix="eggwatch-bench-live-"))
-    influx = InfluxStore(influxd.url, "bench")
-    embedded = EmbeddedStore(tmp / "e.db")
-    try:
-        influx.ensure_ready()
+    with both_stores("live") as (influx, embedded):
         park, end = fill([influx, embedded], args.houses, args.days)
         measure("InfluxDB 1.6", influx, park, end, args.repeat)
         measure("embedded", embedded, park, end, args.repeat)
-    finally:
-        influx.close()
-        embedded.close()
-        influxd.destroy()
 
 
 if __name__ == "__main__":

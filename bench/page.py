@@ -15,21 +15,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
 from api.web.cache import FiguresCache
 from api.web.figures import park_figures
+from bench.stores import both_stores
 from eggwatch.park import Park
 from eggwatch.store.base import Point, TelemetryStore
-from eggwatch.store.embedded import EmbeddedStore
-from eggwatch.store.influx import InfluxStore
 from eggwatch.wire import Reading
 from simulator.park_sim import ParkSim
-from tests.support.servers import Influxd
 
 STEP_S = 60  # gateway/examples/serial-house.yaml polls the egg counters every minute
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -97,23 +93,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-embedded", action="store_true")
     args = ap.parse_args()
-    influxd = Influxd.create()
-    influxd.start()
-    tmp = Path(tempfile.mkdtemp(prefix="eggwatch-bench-page-"))
-    influx = InfluxStore(influxd.url, "bench")
-    embedded = EmbeddedStore(tmp / "e.db")
-    stores: list[TelemetryStore] = [influx] if args.no_embedded else [influx, embedded]
-    try:
-        influx.ensure_ready()
+    with both_stores("page") as (influx, embedded):
+        stores: list[TelemetryStore] = [influx] if args.no_embedded else [influx, embedded]
         park = fill(stores, args.houses, args.days)
         now = START + dt.timedelta(days=args.days, hours=-5, minutes=-7)  # 06:53 local, laying
         measure("InfluxDB 1.6", influx, park, now, args.repeat)
         if not args.no_embedded:
             measure("embedded", embedded, park, now, args.repeat)
-    finally:
-        influx.close()
-        embedded.close()
-        influxd.destroy()
 
 
 if __name__ == "__main__":
