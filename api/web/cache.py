@@ -2,7 +2,7 @@
 
 Every page load computed the whole 14 days of hourly figures again.  With a full park on InfluxDB
 (30 houses × 8 rows, egg counters read every minute) that is two scans of ~5.5 M raw readings,
-about 3.5 s a load (``python -m bench.page``); a shift change with a dozen phones reloading queued
+about 3 s a load (``python -m bench.page``); a shift change with a dozen phones reloading queued
 them all behind each other.  Now:
 
 - requests within ``ttl_s`` of a computation get its figures (the page says when they are from);
