@@ -112,10 +112,9 @@ class Demo:
             return services.ingested(ingest) - base >= n
 
         alerts = services.start_alerts(settings, store, sim.park, self.stack)
-        services.start_api(settings, store, sim.park, opts.host, opts.port, self.stack)
         url = f"http://{opts.host}:{opts.port}/"
-        _say(f"eggwatch demo: web page and API on {url} (logins admin / manager / payroll / poverty / "
-             f"sup-house-01 …, password {opts.password!r})")  # fmt: skip
+        _say(f"eggwatch demo: loading the park's history; the web page and API open on {url} when the "
+             "logins are seeded, after it")  # fmt: skip
         pub = services.make_publisher(settings, "feed", self.stack)
 
         for label in sim.labels:
@@ -139,6 +138,10 @@ class Demo:
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
         _say(services.seed_workforce(settings, sim.park, store, today - dt.timedelta(days=40), today + dt.timedelta(days=1),
                                      opts.password))  # fmt: skip
+        # Served only now: before the logins exist, every login would read "wrong user name or password".
+        services.start_api(settings, store, sim.park, opts.host, opts.port, self.stack)
+        _say(f"eggwatch demo: web page and API on {url} (logins admin / manager / payroll / poverty / "
+             f"sup-house-01 …, password {opts.password!r})")  # fmt: skip
         self.live_since = time.monotonic()  # --duration counts from here (fast-forward included)
         if opts.fast_forward_s and not self.stop.is_set():
             self._fast_forward(sim, pub, history_end, detect)
