@@ -290,13 +290,14 @@ def count_output(
     if store is None:
         return Counts(output, rejects, frozenset(sl.shift_id for group in by_kind.values() for sl in group))
     start_ms, end_ms = epoch_ms(ws), epoch_ms(we)
+    # The lines' rejects once for all of them: graders (trays) and packers (cases) share the lines.
+    line_units = sorted({sl.unit for kind, group in by_kind.items() if kind != "eggs" for sl in group})
+    line_rejects = load_timelines(store, site, REJECTS_METRIC, line_units, start_ms, end_ms)
     for kind, group in by_kind.items():
         metric, divisor = OUTPUT_METRIC[kind]
         units = sorted({sl.unit for sl in group})
         timelines = load_timelines(store, site, metric, units, start_ms, end_ms)
-        reject_lines = (
-            load_timelines(store, site, REJECTS_METRIC, units, start_ms, end_ms) if kind != "eggs" else {}
-        )
+        reject_lines = line_rejects if kind != "eggs" else {}
         for unit in units:
             here = [sl for sl in group if sl.unit == unit]
             presences = [

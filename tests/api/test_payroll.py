@@ -198,3 +198,42 @@ def test_approved_run_is_immutable_and_adjustments_count(api: Api, scenario: dic
     # 927.34 / 4 persons x 12 = 2,782 CNY < 4,000: below the line.
     assert (row["household"], row["wages"], row["households_above_line"]) == ("H1", 527.34, 0)
     assert "national_id" not in str(per_household) and "620525" not in str(per_household)
+
+
+def test_a_lines_rejects_are_deducted_from_its_graders_and_packers(
+    api: Api, scenario: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rejects are the line's: each task's rule deducts them from the workers present (here a
+    grader and a packer on packing-1 together).  Reading them once serves both tasks."""
+    ids = scenario
+    for code, output in (("grade", "trays"), ("pack2", "cases")):
+        ids[code] = api.ok(
+            "manager", "POST", "/api/v1/tasks", json={"code": code, "name": code, "output": output}
+        )["id"]
+    rule(api, ids["grade"], "2026-04-01", base_per_hour=25, per_tray=0.1, deduction_per_1000_rejects=2)
+    rule(api, ids["pack2"], "2026-04-01", per_case=0.5, deduction_per_1000_rejects=4)
+    shift(api, ids["C"], ids["packing-1"], ids["grade"], "2026-04-10 08:00", "2026-04-10 12:00")
+    shift(api, ids["P"], ids["packing-1"], ids["pack2"], "2026-04-10 08:00", "2026-04-10 12:00")
+    day = [("2026-04-10 07:32", 0), ("2026-04-10 11:32", 1)]
+    counter(api, "packing-1", "eggs_graded_total", [(t, v * 3000) for t, v in day], {"grade": "m"})
+    counter(
+        api, "packing-1", "cases_packed_total", [("2026-04-10 07:32", 400), ("2026-04-10 11:32", 500)], {}
+    )
+    counter(api, "packing-1", "rejects_total", [(t, v * 300) for t, v in day], {"reason": "cracked"})
+    counter(api, "packing-1", "rejects_total", [(t, v * 200) for t, v in day], {"reason": "dirty"})
+    read: list[str] = []
+    query = api.store.query
+    monkeypatch.setattr(api.store, "query", lambda q: read.append(q.metric) or query(q))
+    run = api.ok(
+        "payroll",
+        "POST",
+        "/api/v1/payroll/runs",
+        json={"period_start": "2026-04-01", "period_end": "2026-05-01"},
+    )
+    lines = lines_of(api, run["id"])
+    grader, packer = lines[ids["C"]], lines[ids["P"]]
+    # 500 rejects on the line: 1.00 at 2 per 1,000 for the grader, 2.00 at 4 per 1,000 for the packer
+    # (C is part-time: base 100 keeps their pay above the 80.00 floor a deduction may not cut into).
+    assert (grader["piece_earnings"], grader["deductions"], grader["net"]) == (10.0, 1.0, 109.0)  # 100 trays
+    assert (packer["piece_earnings"], packer["deductions"]) == (50.0, 2.0)  # 100 cases at 0.50
+    assert read.count("rejects_total") == 1
