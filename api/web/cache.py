@@ -65,8 +65,9 @@ class FiguresCache:
             return figures
 
     def _fresh(self, k: _Kept, now: dt.datetime) -> bool:
-        # A clock set back, or figures from a later "now" than asked: compute them again.
-        return self._clock() - k.at < self.ttl_s and k.figures.now <= now
+        # Within the minute, and for about the same "now": a request that read the time just before
+        # the one computing (and waited for it) takes its figures too.
+        return self._clock() - k.at < self.ttl_s and abs((now - k.figures.now).total_seconds()) < self.ttl_s
 
     def _load(self, store: TelemetryStore, park: Park, start: dt.datetime, end: dt.datetime) -> HourlyFrame:
         # Hours before the refreshed 50 were complete when loaded; the newest are read up to now.

@@ -80,6 +80,9 @@ def test_concurrent_requests_share_one_computation(web_demo: WebDemo) -> None:
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(get, range(8)))
     assert cache.computed == 1 and all(g is got[0] for g in got)
+    # a request that read the clock a moment before the computing one, and waited for it
+    assert cache.get(store, park, at - dt.timedelta(seconds=1)) is got[0]
+    assert cache.get(store, park, at - dt.timedelta(hours=1)) is not got[0]  # another moment
 
 
 def test_another_store_or_park_is_computed_again_and_a_failure_is_not_kept(web_demo: WebDemo) -> None:
