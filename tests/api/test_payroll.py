@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from eggwatch.store.base import Point
+from eggwatch.store.base import Point, Query, Series
 from eggwatch.wire import Reading
 from tests.api.conftest import Api, local
 
@@ -223,7 +223,12 @@ def test_a_lines_rejects_are_deducted_from_its_graders_and_packers(
     counter(api, "packing-1", "rejects_total", [(t, v * 200) for t, v in day], {"reason": "dirty"})
     read: list[str] = []
     query = api.store.query
-    monkeypatch.setattr(api.store, "query", lambda q: read.append(q.metric) or query(q))
+
+    def noting(q: Query) -> list[Series]:
+        read.append(q.metric)
+        return query(q)
+
+    monkeypatch.setattr(api.store, "query", noting)
     run = api.ok(
         "payroll",
         "POST",
