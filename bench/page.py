@@ -40,9 +40,10 @@ def fill(stores: list[TelemetryStore], houses: int, days: int) -> Park:
     hour = (ts // 3600 + 8) % 24  # UTC+8
     rate = np.where((hour >= 6) & (hour < 12), 9.0, 1.0)
     total = 0
-    for h in park.houses:
+    for i_house, h in enumerate(park.houses):
         for r in range(1, h.rows + 1):
-            counts = np.cumsum(np.random.default_rng(hash((h.unit, r)) % 2**32).poisson(rate))
+            # A seed per row that is the same in every run (hash() of a str changes per process).
+            counts = np.cumsum(np.random.default_rng([i_house, r]).poisson(rate))
             points = [
                 Point(
                     "bench", h.unit, "eggcounter-1", Reading(t * 1000, "eggs_total", v, {"row": f"{r:02d}"})
