@@ -88,7 +88,10 @@ class PolledDevice:
             self.stats.crc_errors += 1
         else:
             self.stats.exceptions += 1
-        delay = min(self.cfg.poll_s * 2 ** (self.failures - 1), max(self.backoff_max_s, self.cfg.poll_s))
+        # The exponent stops growing long after the cap is reached: poll_s * 2**1024 overflows a
+        # float, and the OverflowError would end the bus thread (a slave dead for some hours).
+        steps = min(self.failures - 1, 64)
+        delay = min(self.cfg.poll_s * 2**steps, max(self.backoff_max_s, self.cfg.poll_s))
         self.next_due = now + delay
         level = logging.WARNING if self.failures in (1, 5) else logging.DEBUG
         log.log(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway import registers
-from gateway.device import PolledDevice
+from gateway.device import Failure, PolledDevice
 from gateway.registers import RegType
 from gateway.serial_config import DeviceConfig, RegisterMap
 
@@ -35,3 +35,13 @@ def test_a_fractional_scale_of_an_integer_metric_is_refused_at_load() -> None:
     with pytest.raises(ValueError, match="eggs_total takes whole numbers: scale and offset must be whole"):
         _device(RegType.UINT16, scale=0.5)
     _device(RegType.UINT16, scale=2)
+
+
+def test_a_device_dead_for_days_keeps_the_capped_backoff() -> None:
+    # Before: the 1,025th failure in a row computed poll_s * 2**1024, which overflows a float: the
+    # OverflowError ended the bus thread and every device on the bus went unpolled, still "ok".
+    # At the default 60 s cap that is 17 hours of one dead slave.
+    dev = _device(RegType.UINT16)
+    for _ in range(2000):
+        dev.failed(0.0, Failure.TIMEOUT, "no answer")
+    assert dev.failures == 2000 and dev.next_due == 60.0
