@@ -129,11 +129,13 @@ class Translator:
             raw_ts = _lookup(doc, parse_path(m.timestamp.path))
             parsed = None if raw_ts is _MISSING else _timestamp(raw_ts, m.timestamp.format)
             if parsed is None:
-                out.problems.append(
-                    Problem(
-                        "bad_timestamp", f"{m.name}: {m.timestamp.path}={raw_ts!r} is no {m.timestamp.format}"
-                    )
+                fmt, where = m.timestamp.format, m.timestamp.path
+                detail = (
+                    f"no value at {where!r} for the {fmt} timestamp"  # not the sentinel's repr
+                    if raw_ts is _MISSING
+                    else f"{where}={raw_ts!r} is no {fmt}"
                 )
+                out.problems.append(Problem("bad_timestamp", f"{m.name}: {detail}"))
                 return out
             try:  # ingest's window: a broken device clock (1970, year 5138) stops here, with the message
                 check_ts(parsed, now)

@@ -93,3 +93,12 @@ def test_a_fractional_count_is_a_bad_value_never_rounded(tmp_path: Path) -> None
     cfg.write_text(COUNTER.replace("metric: eggs_total}", "metric: eggs_total, scale: 0.1}"))
     with pytest.raises(ConfigError, match="eggs_total takes whole numbers"):
         load_mqtt_config(cfg)
+
+
+def test_a_missing_timestamp_is_named_missing_in_the_dead_letter(flat: Translator) -> None:
+    # Before: the detail showed the lookup's sentinel, "ts=<object object at 0x7f..> is no epoch_s".
+    out = flat.translate("farm/h07/env-ts", b'{"t": 21, "rh": 50, "nh3": 5}', now_ms=NOW)
+    assert out.readings == []
+    assert [(p.reason, p.detail) for p in out.problems] == [
+        ("bad_timestamp", "flat-env-timestamped: no value at 'ts' for the epoch_s timestamp")
+    ]
