@@ -28,7 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         if kind not in DEVICES or not slave.isdigit():
             ap.error(f"bad device {spec!r}: use KIND:SLAVE with KIND one of {', '.join(DEVICES)}")
         devices.append(DEVICES[kind](slave=int(slave), unit=args.unit, device=f"{kind}-{slave}"))
-    bus = run_on_pty(devices, link_path=args.link, drive_every_s=args.drive_every or None)
+    try:
+        bus = run_on_pty(devices, link_path=args.link, drive_every_s=args.drive_every or None)
+    except ValueError as exc:
+        ap.error(str(exc))
     print(bus.path, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

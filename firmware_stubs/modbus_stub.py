@@ -203,7 +203,15 @@ class StubBus:
         drive_every_s: float | None = None,
         seed: int = 0,
     ) -> None:
-        self.devices = {d.slave: d for d in devices}
+        self.devices: dict[int, StubDevice] = {}
+        for d in devices:  # checked here: the server thread would die on them, or serve one of two
+            if not 1 <= d.slave <= 247:
+                raise ValueError(f"slave {d.slave} of {d.device} is not a Modbus slave id (1 to 247)")
+            if d.slave in self.devices:
+                raise ValueError(
+                    f"slave {d.slave} is served twice: {self.devices[d.slave].device} and {d.device}"
+                )
+            self.devices[d.slave] = d
         self.link = link or PtyLink(link_path)
         self.drive_every_s = drive_every_s
         self._rng = random.Random(seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from pymodbus.client import ModbusSerialClient
 from pymodbus.framer import FramerType
 
@@ -69,3 +70,23 @@ def test_stub_bus_runs_as_a_subprocess_and_prints_its_port() -> None:
         finally:
             proc.terminate()
             assert proc.wait(10) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["climate:300"], "slave 300 of climate-300 is not a Modbus slave id (1 to 247)"),
+        (["climate:0"], "slave 0 of climate-0 is not a Modbus slave id (1 to 247)"),
+        (["climate:1", "water:1"], "slave 1 is served twice: climate-1 and water-1"),
+    ],
+)
+def test_a_bus_the_stubs_cannot_serve_is_one_error_line_not_a_silent_port(
+    args: list[str], error: str
+) -> None:
+    # Before: slave 300 or 0 ended the server thread with a traceback while the process still
+    # printed a port and ran (nothing answered); a second device on slave 1 replaced the first.
+    proc = subprocess.run(
+        [sys.executable, "-m", "firmware_stubs", *args], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines()[-1] == f"python -m firmware_stubs: error: {error}"
