@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eggwatch.wire import MAX_READINGS
+from gateway.tagconf import not_a_boolean
 
 # A reading's JSON stays under ~2.5 kB (8 tags of 32-character keys and 64 four-byte characters);
 # a spool smaller than two full records of this size could refuse a batch forever.
@@ -16,6 +17,8 @@ class PublishConfig(BaseModel):
 
     # allow_inf_nan=False: spool_max_mb: .inf would only fail once running (int(inf))
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    _no_bool = field_validator("*", mode="before")(classmethod(lambda cls, v: not_a_boolean(v)))
 
     # A message carries at most this many readings (CONTRACTS §3 allows up to 5,000).
     batch_size: int = Field(default=500, ge=1, le=MAX_READINGS)

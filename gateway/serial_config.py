@@ -18,7 +18,7 @@ from eggwatch.wire import LEVEL_RE
 from eggwatch.yamlconf import load_model
 from gateway.publish_config import PublishConfig
 from gateway.registers import RegType, WordOrder
-from gateway.tagconf import check_tags, check_whole_scale, tag_strings
+from gateway.tagconf import check_tags, check_whole_scale, not_a_boolean, tag_strings
 
 MAX_REGISTERS_PER_READ = 125  # Modbus limit for functions 3 and 4
 
@@ -42,6 +42,8 @@ def _function(v: object) -> Function:
 class _Strict(BaseModel):
     # allow_inf_nan=False: a scale of .nan or an offset of .inf could only give bad values
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    _no_bool = field_validator("*", mode="before")(classmethod(lambda cls, v: not_a_boolean(v)))
 
 
 def _level(v: str, what: str) -> str:

@@ -32,6 +32,14 @@ def tag_strings(v: object) -> object:
     return out
 
 
+def not_a_boolean(v: object) -> object:
+    """For models without boolean fields: pydantic would take ``yes``/``on``/``true`` as 1 and
+    ``no``/``off``/``false`` as 0 (``slave: yes`` would poll slave 1), so a YAML boolean is refused."""
+    if isinstance(v, bool):
+        raise ValueError(f"{v!r} is a YAML boolean (yes/no/on/off/true/false), not a value for this field")
+    return v
+
+
 def check_tags(v: object) -> object:
     """Fixed tags, as the wire would check them."""
     try:

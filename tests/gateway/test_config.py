@@ -298,3 +298,28 @@ def test_check_dir_refuses_a_file_on_the_way_and_a_read_only_parent(tmp_path: Pa
         ro.mkdir(mode=0o555)
         with pytest.raises(ConfigError, match="Permission denied"):
             check_dir(ro / "spool")
+
+
+@pytest.mark.parametrize(
+    ("device", "publish", "where"),
+    [
+        ("{unit: u, device: d, slave: yes, poll_s: 1, registers: [{address: 0, type: int16, metric: temp_c}]}",
+         "{}", "devices[0].slave"),
+        ("{unit: u, device: d, slave: 1, poll_s: on, registers: [{address: 0, type: int16, metric: temp_c}]}",
+         "{}", "devices[0].poll_s"),
+        ("{unit: u, device: d, slave: 1, poll_s: 1, registers: [{address: no, type: int16, metric: temp_c}]}",
+         "{}", "registers[0].address"),
+        ("{unit: u, device: d, slave: 1, poll_s: 1, registers: [{address: 0, type: int16, metric: temp_c, scale: true}]}",
+         "{}", "registers[0].scale"),
+        ("{unit: u, device: d, slave: 1, poll_s: 1, registers: [{address: 0, type: int16, metric: temp_c}]}",
+         "{batch_size: yes}", "publish.batch_size"),
+    ],
+)  # fmt: skip
+def test_a_yaml_boolean_is_not_taken_for_a_number(
+    tmp_path: Path, device: str, publish: str, where: str
+) -> None:
+    # Before: pydantic took yes/on/true as 1 and no/off/false as 0: `slave: yes` polled slave 1.
+    p = write(tmp_path, f"buses:\n- port: /dev/null\n  devices:\n  - {device}\npublish: {publish}\n")
+    with pytest.raises(ConfigError) as err:
+        load_serial_config(p)
+    assert f"{where}: " in str(err.value) and "is a YAML boolean" in str(err.value)
