@@ -33,6 +33,7 @@ from gateway.tagconf import (
     check_tag_templates,
     check_tags,
     check_whole_scale,
+    not_a_boolean,
     tag_strings,
 )
 
@@ -96,6 +97,8 @@ class FieldMap(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)
     required: bool = True  # a missing value dead-letters the message (else it is just skipped)
 
+    _no_bool = field_validator("scale", "offset", mode="before")(classmethod(lambda cls, v: not_a_boolean(v)))
+
     @field_validator("metric")
     @classmethod
     def _metric(cls, v: str) -> str:
@@ -155,6 +158,8 @@ class Repeat(_Strict):
 
     every_s: float = Field(gt=0)
     for_s: float = Field(default=86400.0, gt=0)
+
+    _no_bool = field_validator("*", mode="before")(classmethod(lambda cls, v: not_a_boolean(v)))
 
     @model_validator(mode="after")
     def _order(self) -> Repeat:
@@ -219,6 +224,8 @@ class SourceBroker(_Strict):
     url: str | None = None  # the vendor devices' broker; default EGGWATCH_MQTT_URL
     client_id: str | None = None  # fixed id → a persistent session: messages wait while we are down
     qos: Literal[0, 1] = 1
+
+    _no_bool = field_validator("qos", mode="before")(classmethod(lambda cls, v: not_a_boolean(v)))
 
     @field_validator("url")
     @classmethod

@@ -323,3 +323,22 @@ def test_a_yaml_boolean_is_not_taken_for_a_number(
     with pytest.raises(ConfigError) as err:
         load_serial_config(p)
     assert f"{where}: " in str(err.value) and "is a YAML boolean" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("replace", "by", "where"),
+    [
+        ("{path: t, metric: temp_c}", "{path: t, metric: temp_c, scale: yes}", "fields[0].scale"),
+        ("{path: t, metric: temp_c}", "{path: t, metric: temp_c, offset: off}", "fields[0].offset"),
+        ('device: "env-1"', 'device: "env-1"\n    repeat: {every_s: on}', "repeat.every_s"),
+        ("mappings:", "source: {qos: no}\nmappings:", "source.qos"),
+    ],
+)
+def test_a_yaml_boolean_is_not_taken_for_a_number_in_the_mqtt_config(
+    tmp_path: Path, replace: str, by: str, where: str
+) -> None:
+    text = (ROOT / "gateway/examples/mqtt-flat-json.yaml").read_text()
+    assert replace in text
+    with pytest.raises(ConfigError) as err:
+        load_mqtt_config(write(tmp_path, text.replace(replace, by, 1)))
+    assert f"{where}: " in str(err.value) and "is a YAML boolean" in str(err.value)
