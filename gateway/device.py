@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -76,6 +77,7 @@ class PolledDevice:
             log.info("%s answers again after %d failed polls", self.name, self.failures)
         self.failures = 0
         self.stats.ok += 1
+        self.stats.last_ok_ms = time.time_ns() // 1_000_000
         # Keep the phase of the schedule; after a stall, start again from now rather than bursting.
         self.next_due = max(self.next_due + self.cfg.poll_s, now)
 

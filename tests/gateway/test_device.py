@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from gateway import registers
@@ -45,3 +47,12 @@ def test_a_device_dead_for_days_keeps_the_capped_backoff() -> None:
     for _ in range(2000):
         dev.failed(0.0, Failure.TIMEOUT, "no answer")
     assert dev.failures == 2000 and dev.next_due == 60.0
+
+
+def test_a_successful_poll_records_its_wall_clock_time() -> None:
+    # Before: DeviceStats.last_ok_ms was never set: the status showed None for a healthy device.
+    dev = _device(RegType.UINT16)
+    before = time.time_ns() // 1_000_000
+    dev.succeeded(0.0)
+    last = dev.snapshot()["last_ok_ms"]
+    assert isinstance(last, int) and before <= last <= time.time_ns() // 1_000_000
