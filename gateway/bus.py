@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import serial
 from pymodbus.client import ModbusSerialClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.framer import FramerRTU, FramerType
@@ -103,7 +104,11 @@ class Bus(threading.Thread):
         if not client.connect():
             self.port_failures += 1
             if self.port_up or self.port_failures == 1:
-                log.error("bus %s: cannot open the port; retrying with backoff", self.cfg.port)
+                log.error(
+                    "bus %s: cannot open the port (%s); retrying with backoff",
+                    self.cfg.port,
+                    self._open_error(),
+                )
             self.port_up = False
             return False
         if self.port_failures or not self.port_up:
@@ -114,6 +119,22 @@ class Bus(threading.Thread):
         self.port_failures = 0
         self._bus_fail_streak = 0
         return True
+
+    def _open_error(self) -> str:
+        """Why the port does not open: pymodbus only tells its own logger, which is silenced."""
+        try:
+            serial.serial_for_url(
+                self.cfg.port,
+                baudrate=self.cfg.baudrate,
+                bytesize=self.cfg.bytesize,
+                parity=self.cfg.parity,
+                stopbits=self.cfg.stopbits,
+                timeout=self.cfg.timeout_s,
+                exclusive=True,
+            ).close()
+        except Exception as exc:  # pyserial raises termios and socket errors as they come
+            return str(exc) or type(exc).__name__
+        return "it opens now"
 
     def _close(self, reason: str, level: int = logging.WARNING) -> None:
         if self._client is not None:

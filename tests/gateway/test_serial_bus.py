@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -199,6 +200,30 @@ def test_serial_port_that_disappears_and_comes_back(tmp_path: Path) -> None:
         assert bus.port_up
         # a missing port is the bus's problem, not the device's: at most the poll in flight failed
         assert bus.devices[0].stats.timeouts - failures_before <= 1
+
+
+def test_a_port_that_cannot_be_opened_is_logged_with_the_reason(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before: "cannot open the port; retrying with backoff" for a missing device, a file that is
+    # no tty or a refused socket alike: pymodbus logs the reason to its own, silenced, logger.
+    missing, not_a_tty = tmp_path / "ttyUSB0", tmp_path / "file"
+    not_a_tty.write_text("")
+    reasons = {str(missing): "No such file or directory", str(not_a_tty): "Inappropriate ioctl"}
+    dev = ClimateController(slave=1).gateway_config(poll_s=1)
+    buses = [Bus(BusConfig(port=port, devices=[dev]), Sink()) for port in reasons]
+    caplog.set_level(logging.ERROR, logger="gateway.bus")
+    for bus in buses:
+        bus.start()
+    try:
+        wait_until(lambda: all(b.port_failures >= 1 for b in buses), what="a failed open on each bus")
+    finally:
+        for bus in buses:
+            bus.stop()
+            bus.join(5)
+    lines = [r.getMessage() for r in caplog.records if "cannot open the port" in r.getMessage()]
+    for port, reason in reasons.items():
+        assert any(port in line and reason in line for line in lines), (port, lines)
 
 
 def test_rtu_silent_interval_between_transactions() -> None:
