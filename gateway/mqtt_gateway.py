@@ -50,12 +50,14 @@ class MqttGateway:
             source, client_id, persistent=cfg.source.client_id is not None, manual_ack=True
         )
         self.client.on_connect = self._on_connect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.repeater = Repeater()
         # set by the SUBACK: from then on no vendor message is missed (status, tests)
         self.subscribed = threading.Event()
         self.client.on_subscribe = lambda *_: self.subscribed.set()
+        self.connect_failures = 0  # failed attempts to reach the vendor broker since the last connection
         self.received = 0
         self.translated = 0
         self.refused_unacked = 0  # vendor messages left for the broker to resend: the spool was full
@@ -81,11 +83,18 @@ class MqttGateway:
         if getattr(rc, "is_failure", False):
             log.warning("vendor broker refused the connection: %s", rc)
             return
+        self.connect_failures = 0
         self.subscribed.clear()
         subs = sorted({m.subscription for m in self.cfg.mappings})
         topics: list[tuple[str, int]] = [(s, int(self.cfg.source.qos)) for s in subs]
         client.subscribe(topics)
         log.info("subscribed to %s on %s", ", ".join(subs), self.source)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: object) -> None:
+        # paho retries on its own and says nothing: an unreachable vendor broker would be silence.
+        self.connect_failures += 1
+        if self.connect_failures == 1:
+            log.warning("cannot reach the vendor broker at %s; retrying until it answers", self.source)
 
     def _on_disconnect(self, client: paho.Client, userdata: object, *args: object) -> None:
         # What a device says while we are away arrives later, if at all: repeating its last value

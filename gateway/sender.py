@@ -77,7 +77,9 @@ class Sender(threading.Thread):
         self.published_messages = 0
         self.bad_records = 0
         self.last_round_rate = 0.0  # readings/s of the last round (the replay rate in a backlog)
+        self.connect_failures = 0  # failed connection attempts since the last connection
         client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
 
@@ -88,9 +90,21 @@ class Sender(threading.Thread):
     ) -> None:
         if not getattr(rc, "is_failure", False):
             log.info("connected to the broker")
+            self.connect_failures = 0
             self.connected.set()
         else:
             log.warning("the broker refused the connection: %s", rc)
+
+    def _on_connect_fail(self, client: paho.Client, userdata: object) -> None:
+        # paho retries on its own and says nothing: a broker unreachable from the start (a wrong
+        # EGGWATCH_MQTT_URL) would only show as DISCONNECTED in the next status line.
+        self.connect_failures += 1
+        if self.connect_failures == 1 and not self._stop_event.is_set():
+            log.warning(
+                "cannot reach the broker at %s:%s; spooling and retrying until it answers",
+                client.host,
+                client.port,
+            )
 
     def _on_disconnect(
         self, client: paho.Client, userdata: object, flags: object, rc: object, props: object = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 import uuid
@@ -362,3 +363,22 @@ def test_a_retained_value_without_a_timestamp_is_counted_not_published(
         col.close()
     assert [r["value"] for r in col.readings(f"house-{house}/homie-climate")] == [21.25]
     assert gw.retained_skipped == 1 and not _dead_letters(gw)
+
+
+def test_a_vendor_broker_unreachable_from_the_start_is_logged_once(
+    mqtt_url: str, site: str, data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before: nothing was logged at all (the vendor side has no status of its own but a count).
+    config = tmp_path / "gw.yaml"
+    text = (EXAMPLES / "mqtt-flat-json.yaml").read_text()
+    config.write_text(f"source: {{url: 'mqtt://127.0.0.1:{free_port()}'}}\n{text}")
+    caplog.set_level(logging.WARNING, logger="gateway.mqtt_gateway")
+    gw = MqttGateway.from_file(config, load_settings(mqtt_url=mqtt_url, site=site))
+    gw.client.reconnect_delay_set(min_delay=1, max_delay=1)  # a second failed attempt soon
+    gw.start()
+    try:
+        wait_until(lambda: gw.connect_failures >= 2, what="two failed connection attempts")
+    finally:
+        gw.stop()
+    lines = [r.getMessage() for r in caplog.records if "cannot reach the vendor broker" in r.getMessage()]
+    assert len(lines) == 1 and "127.0.0.1:" in lines[0], lines

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from eggwatch.wire import Reading
 from gateway import spoolrecord
 from gateway.publish_config import PublishConfig
 from gateway.publisher import Publisher
+from tests.support.servers import free_port
 
 NOW = 1_764_315_600_000
 
@@ -61,3 +64,21 @@ def test_a_spool_that_cannot_hold_two_full_batches_is_refused() -> None:
     with pytest.raises(ValidationError, match="cannot hold two full batches of 500 readings"):
         PublishConfig(spool_max_mb=1)
     PublishConfig(spool_max_mb=0.008, batch_size=1)
+
+
+def test_a_broker_unreachable_from_the_start_is_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before: paho retried quietly and nothing was logged until the status line a minute later.
+    caplog.set_level(logging.WARNING, logger="gateway.sender")
+    pub = Publisher(BrokerAddress.parse(f"mqtt://127.0.0.1:{free_port()}"), "s", tmp_path, PublishConfig())
+    pub.client.reconnect_delay_set(min_delay=1, max_delay=1)  # a second failed attempt soon
+    pub.start()
+    try:
+        deadline = time.monotonic() + 10
+        while pub.sender.connect_failures < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        pub.close(drain_s=0)
+    lines = [r.getMessage() for r in caplog.records if "cannot reach the broker" in r.getMessage()]
+    assert pub.sender.connect_failures >= 2 and len(lines) == 1 and "127.0.0.1:" in lines[0], lines
