@@ -91,6 +91,7 @@ def _timestamp(raw: object, fmt: TimeFormat) -> int | None:
 class Translator:
     def __init__(self, mappings: list[Mapping]) -> None:
         self.mappings = [(m, m.regex) for m in mappings]
+        self._last_arrival: dict[tuple[str, str], int] = {}  # (unit, device) → last arrival ts
 
     def match(self, topic: str) -> tuple[Mapping, dict[str, str]] | None:
         for m, rx in self.mappings:
@@ -125,7 +126,13 @@ class Translator:
                 return out
         now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
         ts = now
-        if m.timestamp is not None:
+        if m.timestamp is None:
+            # Stamped on arrival: a backlog handed over at once (a persistent session after our
+            # restart) arrives within a millisecond or two, and InfluxDB keeps one value per
+            # series and ts, so each message of a device gets a ts of its own.
+            ts = max(now, self._last_arrival.get((unit, device), now - 1) + 1)
+            self._last_arrival[(unit, device)] = ts
+        else:
             raw_ts = _lookup(doc, parse_path(m.timestamp.path))
             parsed = None if raw_ts is _MISSING else _timestamp(raw_ts, m.timestamp.format)
             if parsed is None:

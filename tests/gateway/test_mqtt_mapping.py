@@ -102,3 +102,18 @@ def test_a_missing_timestamp_is_named_missing_in_the_dead_letter(flat: Translato
     assert [(p.reason, p.detail) for p in out.problems] == [
         ("bad_timestamp", "flat-env-timestamped: no value at 'ts' for the epoch_s timestamp")
     ]
+
+
+def test_arrival_stamped_messages_of_a_device_never_share_a_millisecond(flat: Translator) -> None:
+    # A persistent vendor session hands over what it kept while the gateway was down all at once:
+    # before, 20 node messages measured over 2 s went out with 3 distinct ts, and InfluxDB keeps
+    # one reading per (series, ts), so 17 of them overwrote each other.
+    env = b'{"t": 21, "rh": 50, "nh3": 5}'
+    stamps = [flat.translate("farm/h07/env", env, now_ms=NOW).readings[0].ts for _ in range(3)]
+    assert stamps == [NOW, NOW + 1, NOW + 2]
+    assert flat.translate("farm/h08/env", env, now_ms=NOW).readings[0].ts == NOW  # another device
+    later = NOW + 60_000
+    assert flat.translate("farm/h07/env", env, now_ms=later).readings[0].ts == later  # the clock again
+    timed = b'{"t": 21, "rh": 50, "nh3": 5, "ts": %d}' % (NOW // 1000)
+    for _ in range(2):  # a device's own time is never changed
+        assert flat.translate("farm/h07/env-ts", timed, now_ms=later).readings[0].ts == NOW
