@@ -144,6 +144,23 @@ class BusConfig(_Strict):
             seen[dev.slave] = i
         return self
 
+    @model_validator(mode="after")
+    def _timeout_fits_the_reads(self) -> BusConfig:
+        # A read whose frames alone take longer than timeout_s fails on every poll, reported as a
+        # device that does not answer.
+        from gateway.plan import plan_device, transaction_s  # plan imports this module
+
+        for dev in self.devices:
+            for block in plan_device(dev):
+                wire_s = transaction_s(self, block)
+                if wire_s >= self.timeout_s:
+                    raise ValueError(
+                        f"timeout_s {self.timeout_s:g} is shorter than the {wire_s:.3f} s a read of "
+                        f"{block.count} registers from {dev.unit}/{dev.device} takes on the wire at "
+                        f"{self.baudrate} Bd: raise timeout_s or the baud rate"
+                    )
+        return self
+
     @property
     def bits_per_char(self) -> int:
         return 1 + self.bytesize + (0 if self.parity == "N" else 1) + self.stopbits

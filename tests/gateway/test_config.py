@@ -342,3 +342,22 @@ def test_a_yaml_boolean_is_not_taken_for_a_number_in_the_mqtt_config(
     with pytest.raises(ConfigError) as err:
         load_mqtt_config(write(tmp_path, text.replace(replace, by, 1)))
     assert f"{where}: " in str(err.value) and "is a YAML boolean" in str(err.value)
+
+
+def test_a_timeout_shorter_than_the_answer_on_the_wire_is_refused(tmp_path: Path) -> None:
+    # Before: accepted; 120 registers at 9600 Bd take 0.27 s on the wire, so with timeout_s 0.2
+    # every poll failed as "timeout: no answer in 0.2s" while the device was answering.
+    regs = ", ".join(
+        f"{{address: {i}, type: int16, metric: temp_c, tags: {{probe: p{i}}}}}" for i in range(120)
+    )
+    text = (
+        "buses:\n- port: /dev/null\n  baudrate: 9600\n  timeout_s: TIMEOUT\n  devices:\n"
+        f"  - {{unit: u, device: d, slave: 1, poll_s: 1, registers: [{regs}]}}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_serial_config(write(tmp_path, text.replace("TIMEOUT", "0.2")))
+    assert (
+        "buses[0]: timeout_s 0.2 is shorter than the 0.271 s a read of 120 registers from u/d takes"
+        in str(err.value)
+    )
+    assert load_serial_config(write(tmp_path, text.replace("TIMEOUT", "0.3"))).buses[0].timeout_s == 0.3
