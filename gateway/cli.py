@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from gateway.publish_config import PublishConfig
 
 gateway_app = typer.Typer(help="Device gateways: Modbus RTU serial and vendor MQTT.", no_args_is_help=True)
 
@@ -29,7 +33,7 @@ def serial(
     setup_logging(verbose)
     cfg = load_serial_config(config)  # ConfigError → one line, exit 2 (eggwatch.cli.main)
     if check:
-        _check_spool_dir(cfg.publish.spool_dir)
+        _check_environment("serial", config, cfg.publish)
         from gateway.plan import bus_time_s, plan_device
 
         for bus in cfg.buses:
@@ -67,7 +71,7 @@ def mqtt(
     setup_logging(verbose)
     cfg = load_mqtt_config(config)
     if check:
-        _check_spool_dir(cfg.publish.spool_dir)
+        _check_environment("mqtt", config, cfg.publish)
         for m in cfg.mappings:
             again = f", repeated every {m.repeat.every_s:g} s for {m.repeat.for_s:g} s" if m.repeat else ""
             print(f"{m.name}: {m.subscription} → {m.unit}/{m.device} ({len(m.fields)} fields{again})")
@@ -88,13 +92,15 @@ def mqtt(
     _run_until_signalled(gw.run, status_every)
 
 
-def _check_spool_dir(spool_dir: str | None) -> None:
-    """--check: a spool_dir that could not be created or written is a config error now, not at run
-    time; --check itself creates nothing (it may run as another user, or before the volume is mounted)."""
-    if spool_dir:
-        from gateway.publisher import check_dir
+def _check_environment(kind: str, config: Path, publish: PublishConfig) -> None:
+    """--check: the EGGWATCH_ variables and a spool directory that could not be created or written
+    are config errors now, as they would be at start; --check itself creates nothing (it may run
+    as another user, or before the volume is mounted)."""
+    from eggwatch.settings import load_settings
+    from gateway.publisher import check_dir
+    from gateway.runtime import state_dir
 
-        check_dir(Path(spool_dir))
+    check_dir(state_dir(load_settings(), kind, config, publish))
 
 
 def _run_until_signalled(run: Callable[[threading.Event, float], None], status_every: float) -> None:

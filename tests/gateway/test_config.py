@@ -361,3 +361,27 @@ def test_a_timeout_shorter_than_the_answer_on_the_wire_is_refused(tmp_path: Path
         in str(err.value)
     )
     assert load_serial_config(write(tmp_path, text.replace("TIMEOUT", "0.3"))).buses[0].timeout_s == 0.3
+
+
+@pytest.mark.parametrize("kind", ["serial", "mqtt"])
+def test_check_refuses_the_environment_the_gateway_would_refuse_at_start(tmp_path: Path, kind: str) -> None:
+    # Before: --check read only the file and said nothing (exit 0) where the gateway then stopped
+    # at once: an EGGWATCH_SITE that is no topic level, a data directory under a regular file.
+    import os
+    import subprocess
+    import sys
+
+    config = ROOT / "gateway/examples" / ("serial-house.yaml" if kind == "serial" else "mqtt-flat-json.yaml")
+    (tmp_path / "file").write_text("")
+    spool = tmp_path / "file" / "gateway" / f"{kind}-{config.stem}"
+    for env, line in [
+        ({"EGGWATCH_SITE": "Bad/site"}, "EGGWATCH_SITE must match [a-z0-9_-]+, got 'Bad/site'"),
+        ({"EGGWATCH_DATA_DIR": str(tmp_path / "file")}, f"spool directory {spool}: Not a directory"),
+    ]:
+        res = subprocess.run(
+            [sys.executable, "-m", "eggwatch.cli", "gateway", kind, "--check", "--config", str(config)],
+            capture_output=True, text=True, timeout=60, check=False, env={**os.environ, **env},
+        )  # fmt: skip
+        assert res.returncode == 2 and res.stderr.strip().splitlines() == [
+            f"eggwatch: error: configuration: {line}"
+        ], res.stderr
