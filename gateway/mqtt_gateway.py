@@ -205,9 +205,12 @@ class MqttGateway:
         self.client.loop_start()
 
     def stop(self) -> None:
+        # Acknowledge what is durable while the connection is up: an ack after the disconnect goes
+        # nowhere, and a persistent session would hand those messages over again at the next start.
+        self._ack_durable()
         self.client.disconnect()
         self.client.loop_stop()
-        self._ack_durable()
+        self._ack_durable()  # what arrived meanwhile: spooled or dead-lettered (the broker resends it)
         self.publisher.close()
         self.dead.close()
 

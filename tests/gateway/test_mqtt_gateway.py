@@ -382,3 +382,48 @@ def test_a_vendor_broker_unreachable_from_the_start_is_logged_once(
         gw.stop()
     lines = [r.getMessage() for r in caplog.records if "cannot reach the vendor broker" in r.getMessage()]
     assert len(lines) == 1 and "127.0.0.1:" in lines[0], lines
+
+
+def test_a_clean_stop_acknowledges_what_it_spooled(
+    mqtt_url: str, site: str, data_dir: Path, tmp_path: Path
+) -> None:
+    # Before: stop() disconnected first and acknowledged afterwards, on a closed connection: the
+    # persistent session handed the last messages over again at the next start, where a reading
+    # stamped on arrival was published a second time (a mortality count counted twice).
+    house, prefix = _house(), f"ck{_house()}"
+    client_id = f"test-gw-{uuid.uuid4().hex[:10]}"
+    config = tmp_path / "gw.yaml"
+    config.write_text(
+        f"source: {{url: '{mqtt_url}', client_id: {client_id}}}\n"
+        "mappings:\n"
+        f"  - {{name: env, topic: '{prefix}/h{{house}}/env', unit: 'house-{{house}}', device: env-1,\n"
+        "      fields: [{path: t, metric: temp_c}, {path: n, metric: co2_ppm}]}\n"
+    )
+    settings = load_settings(mqtt_url=mqtt_url, site=site)
+    node = FlatJsonNode(BrokerAddress.parse(mqtt_url), house, EnvState())
+    first = MqttGateway.from_file(config, settings)
+    first.start()  # no run loop: only stop() acknowledges
+    try:
+        wait_until(first.subscribed.is_set, what="the first gateway's subscription")
+        _send_numbered(node, prefix, house, 1)  # n = 0
+        wait_until(lambda: first.received == 1, what="the message")
+    finally:
+        first.stop()
+    again = MqttGateway.from_file(config, settings)
+    seen: list[float] = []
+    translate = again.translator.translate
+
+    def spy(topic: str, payload: bytes, now_ms: int | None = None) -> Translation:
+        seen.append(orjson.loads(payload)["n"])
+        return translate(topic, payload, now_ms)
+
+    again.translator.translate = spy  # type: ignore[method-assign]
+    again.start()
+    try:
+        wait_until(again.subscribed.is_set, what="the second gateway's subscription")
+        node.publish_raw(f"{prefix}/h{house}/env", orjson.dumps({"t": 20, "n": 1}))
+        wait_until(lambda: 1 in seen, what="the new message")
+    finally:
+        node.stop()
+        again.stop()
+    assert seen == [1]  # a redelivered n = 0 would come first
