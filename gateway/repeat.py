@@ -17,6 +17,7 @@ import heapq
 import threading
 from dataclasses import dataclass
 
+from eggwatch import metrics
 from eggwatch.wire import Reading
 
 Key = tuple[str, str, str, tuple[tuple[str, str], ...]]  # unit, device, metric, tags
@@ -47,6 +48,8 @@ class Repeater:
         """Readings the device just sent: each is repeated ``every_s`` from now unless it speaks."""
         with self._lock:
             for r in readings:
+                if metrics.REGISTRY[r.metric].kind is metrics.Kind.DELTA:
+                    continue  # a count in an interval (mortality): again would count it again
                 key = (unit, device, r.metric, tuple(sorted(r.tags.items())))
                 self._held[key] = _Held(r, every_s, for_s, now, now + every_s)
                 heapq.heappush(self._queue, (now + every_s, key))

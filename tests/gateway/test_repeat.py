@@ -54,3 +54,12 @@ def test_repeat_settings_are_checked() -> None:
         Repeat(every_s=0)
     with pytest.raises(ValidationError, match="shorter than every_s"):
         Repeat(every_s=600, for_s=300)
+
+
+def test_a_count_in_an_interval_is_never_repeated() -> None:
+    # Before: a mapping with repeat and a mortality field published its last count again every
+    # every_s: 3 birds once became 3 more every 5 minutes (mortality is summed downstream).
+    rep = Repeater()
+    readings = [*_eggs(5000), Reading(1_000, "mortality", 3)]
+    rep.seen("house-01", "vendor-1", readings, every_s=300, for_s=1000, now=0.0)
+    assert [(r.metric, r.value) for _, _, rs in rep.due(300.0, 2) for r in rs] == [("eggs_total", 5000)]
