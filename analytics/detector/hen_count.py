@@ -210,6 +210,31 @@ class _FirstDays:
 PER_HEN_KINDS = ("laying_drop", "water_drop", "feed_drop", "heat_stress")
 
 
+def after_estimates(
+    alerts: list[DetectorAlert], frame: HourlyFrame, estimated: tuple[str, ...], days: int
+) -> list[DetectorAlert]:
+    """``alerts`` without those resting on an estimated count before the end of the days it was
+    taken from (``days`` from the house's first eggs counted).  A house's water and feed may report
+    before its first eggs (counters installed later, pullets not yet laying): its per-hen verdicts
+    then came from days the estimate had not seen, and the input cut after them had no count (or
+    one from fewer days) and no such alert (CONTRACTS §6: cutting after ``detected_at`` keeps the
+    alert).  What rests on the count: the per-hen kinds, and a fault's size in hen-day points."""
+    if not estimated:
+        return alerts
+    known = {}
+    for name in estimated:
+        h = frame.houses.index(name)
+        first = int(np.argmax(~np.isnan(frame.eggs[h]).all(axis=0)))  # as _FirstDays.of
+        known[name] = frame.hour_start(first + days * DAY)
+    return [
+        a
+        for a in alerts
+        if a.house not in known
+        or a.detected_at >= known[a.house]
+        or (a.kind not in PER_HEN_KINDS and not a.magnitude_pct)
+    ]
+
+
 def noted(
     alerts: list[DetectorAlert], estimated: tuple[str, ...], rescaled: dict[str, Rescaled] | None = None
 ) -> list[DetectorAlert]:

@@ -173,3 +173,19 @@ def test_a_drop_in_a_house_counted_in_thousands_is_the_drop_with_heads() -> None
     assert "× 1,000" in alerts[0].message and "× 1,000" in alerts[0].message_zh
     live = detect_live(frame.head(frame.index_of(alerts[0].detected_at)))
     assert [(a.house, a.evidence["hens_source"]) for a in live] == [("H02", "rescaled")]
+
+
+def test_a_count_estimated_from_later_eggs_gives_no_verdict_before_them() -> None:
+    """A house without a count whose counters report from day 15 (its water and feed from the
+    start): the count comes from the eggs of days 15-19, so no verdict before the end of those days
+    may rest on it — cut there, the input has no count yet (or one from fewer days)."""
+    frame = _no_count(Flock(days=40, houses=3, seed=3).build(), 1)
+    frame.eggs[1, :, : day_hour(15, 0)] = np.nan  # counters installed on day 15
+    frame.water_l[1, day_hour(9, 6) :] *= 0.6  # a water line partly blocked on day 9
+    frame.water_l[1, day_hour(14, 6) :] /= 0.6  # ... mended on day 14, blocked again on day 30
+    frame.water_l[1, day_hour(30, 6) :] *= 0.6
+    alerts = [a for a in detect(frame) if a.house == "H02"]
+    assert [a.kind for a in alerts] == ["water_drop"]  # day 30's, after the count's days
+    assert alerts[0].detected_at > frame.hour_start(day_hour(30, 6))
+    for a in alerts:
+        assert a in detect(frame.head(frame.index_of(a.detected_at)))
