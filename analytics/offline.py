@@ -119,6 +119,8 @@ def _line_blocks(path: Path) -> Iterator[tuple[list[str], np.ndarray, bool]]:
         f = path.open("rb")
     except FileNotFoundError:
         raise CsvFormatError(f"{path}: file not found") from None
+    except OSError as exc:  # a directory, no permission: one line, not a traceback
+        raise CsvFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with f:
         first, pending, encoding = 1, b"", "utf-8-sig"  # a byte-order mark only at the start
         while True:

@@ -312,3 +312,9 @@ def test_a_timestamp_without_a_time_zone_is_read_as_utc_and_said(tmp_path: Path)
     assert f.eggs[0, 0].tolist() == [5.0, 6.0]  # the 05:00 line with a "Z" repeats the first: counted below
     assert rejects.read_as_utc == 2 and "R.csv:2: '2026-03-01 05:00:00'" in rejects.read_as_utc_first
     assert rejects.counts == {"lines repeating an earlier hour (the last one kept)": 1}
+
+
+def test_a_path_that_cannot_be_read_is_a_clear_error(tmp_path: Path) -> None:
+    _, rp = _write(tmp_path, H_HEAD, R_HEAD + GOOD)
+    with pytest.raises(CsvFormatError, match=f"^{tmp_path}: cannot read: Is a directory$"):
+        read_frame(tmp_path, rp)  # a directory given for a file: one line, not a traceback
