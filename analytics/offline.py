@@ -84,10 +84,10 @@ def _parse_ts(text: str, where: str, naive_utc: bool = False) -> tuple[int, bool
         if not naive_utc:
             raise CsvFormatError(f"{where}: timestamp {text!r} has no time zone (want a trailing Z)")
         when = when.replace(tzinfo=UTC)
-    epoch = int(when.timestamp())
-    if epoch % HOUR_S:
+    seconds = when.timestamp()
+    if seconds % HOUR_S:  # a fraction of a second past the hour too (int() would drop it)
         raise CsvFormatError(f"{where}: timestamp {text!r} is not the start of an hour")
-    return epoch, naive
+    return int(seconds), naive
 
 
 # The files are parsed a block at a time: memory is a block's text and the lines' numbers, not the

@@ -49,6 +49,7 @@ def test_blank_means_no_data_and_hours_align(tmp_path: Path) -> None:
     ("h", "r", "message"),
     [
         (H_HEAD, R_HEAD + "2026-03-01T05:30:00Z,H1,01,5\n", "not the start of an hour"),
+        (H_HEAD, R_HEAD + "2026-03-01T05:00:00.5Z,H1,01,5\n", "not the start of an hour"),
         (H_HEAD, R_HEAD + "2026-03-01 05:00,H1,01,5\n", "no time zone"),
         (H_HEAD, R_HEAD + "yesterday,H1,01,5\n", "bad timestamp"),
         (H_HEAD, R_HEAD + "2026-03-01T05:00:00Z,H1,01,five\n", "R.csv:2: eggs='five' is not a number"),
