@@ -282,15 +282,18 @@ def _named(table: _Table, path: Path, column: str, rejects: Rejects | None) -> n
 
 
 class _Ids:
-    """Numbers for names (houses, rows) in the order they first appear."""
+    """Numbers for names (houses, rows) in the order they first appear.  A name is read without the
+    spaces around it, as the header and the values are (``H01, 03`` is house ``H01``'s row ``03``:
+    kept, each house with spaces was a second house, its eggs apart from its meters)."""
 
     def __init__(self) -> None:
         self.number: dict[str, int] = {}
+        self.written: dict[str, int] = {}  # each name as the file wrote it: its number
 
     def of(self, names: list[str]) -> np.ndarray:
-        for name in set(names) - self.number.keys():
-            self.number[name] = len(self.number)
-        return np.array([self.number[n] for n in names], dtype=np.int64)
+        for name in set(names) - self.written.keys():  # few distinct names: cheap
+            self.written[name] = self.number.setdefault(name.strip(), len(self.number))
+        return np.array([self.written[n] for n in names], dtype=np.int64)
 
     def sorted(self) -> tuple[list[str], np.ndarray]:
         """The names sorted, and each number's place among them."""

@@ -179,6 +179,7 @@ def _counts_as_decimals(text: str) -> str:
         lambda s: s.replace(":00Z,", ":00.000Z,"),
         lambda s: s.replace("T", " "),
         _counts_as_decimals,
+        lambda s: s.replace(",", ", "),
     ],
     ids=[
         "crlf",
@@ -188,13 +189,14 @@ def _counts_as_decimals(text: str) -> str:
         "milliseconds",
         "space-not-t",
         "decimals",
+        "space-after-comma",
     ],
 )
 def test_a_file_written_another_way_reads_as_the_same_frame(
     tmp_path: Path, rewrite: Callable[[str], str]
 ) -> None:
     """What other tools write: the header names the columns, lines may come in any order, a time may
-    carry an offset or milliseconds, a count may be a decimal."""
+    carry an offset or milliseconds, a count may be a decimal, a field may follow a space."""
     frame = Flock(days=3, houses=2, rows=3).build()
     frame.eggs[0, 1, 5:9] = np.nan
     hp, rp = tmp_path / "H.csv", tmp_path / "R.csv"
