@@ -192,12 +192,13 @@ def _split(
 def _numbers(table: _Table, path: Path, column: str, rejects: Rejects | None) -> np.ndarray:
     """The column as floats (blank: NaN); a value that is not a finite number is a problem."""
     text = np.char.strip(np.array(table.columns[column], dtype=str))
-    text = np.where(np.char.str_len(text) == 0, "nan", text)
+    blank = np.char.str_len(text) == 0
+    text = np.where(blank, "nan", text)
     try:
         out = text.astype(np.float64)  # NumPy parses the strings in C
     except ValueError:  # the slow path, only for files with bad values
         out = np.array([_float_or_nan(v) for v in text.tolist()], dtype=np.float64)
-    bad = np.flatnonzero(np.isnan(out) & (text != "nan"))  # also "NaN" typed into the file
+    bad = np.flatnonzero(np.isnan(out) & ~blank)  # also "NaN" or "nan" typed into the file
     if bad.size:
         _problem(rejects, "values that are not numbers",
                  f"{table.where(path, column, bad[0])} is not a number", n=bad.size)  # fmt: skip

@@ -75,6 +75,7 @@ GOOD = "2026-03-01T05:00:00Z,H1,01,5\n"
         ("2026-03-01T06:30:00Z,H1,01,5", "lines with a bad timestamp", "not the start of an hour"),
         ("2026-03-01T06:00:00Z,H1,01,five", "values that are not numbers", "eggs='five' is not a number"),
         ("2026-03-01T06:00:00Z,H1,01,NaN", "values that are not numbers", "eggs='NaN' is not a number"),
+        ("2026-03-01T06:00:00Z,H1,01,nan", "values that are not numbers", "eggs='nan' is not a number"),
         ("2026-03-01T06:00:00Z,H1,01,inf", "values that are not finite", "eggs='inf' is not finite"),
         ("2026-03-01T06:00:00Z,H1,01,-3", "values out of range", "eggs='-3' is negative"),
         ("2026-03-01T06:00:00Z,H1,01", "lines with the wrong number of fields", "3 fields, header has 4"),
