@@ -20,7 +20,7 @@ from analytics.detector.alerts import build_alerts
 from analytics.detector.analysis import LEAD_DAYS, Analysis, analyse, maturity_shift, row_noise_of
 from analytics.detector.config import DetectorConfig
 from analytics.detector.flocks import split_flocks
-from analytics.detector.hen_count import after_estimates, noted, with_estimated_hens, with_hens_rescaled
+from analytics.detector.hen_count import noted, with_estimated_hens, with_hens_rescaled
 from analytics.detector.maturity import history_days
 from analytics.detector.noise import learn_days
 from analytics.frame import HourlyFrame
@@ -58,12 +58,12 @@ def detect(frame: HourlyFrame, config: DetectorConfig | None = None) -> list[Det
     if not piece or frame.n_hours <= piece + 24 * piece_context_days(cfg):
         flocks = split_flocks(frame)
         alerts = build_alerts(flocks.frame, analyse(flocks.frame, cfg), cfg, flocks.house_of)
-        return noted(after_estimates(alerts, frame, estimated, cfg.min_baseline_days), estimated, rescaled)
+        return noted(alerts, estimated, rescaled)
     alerts = []
     for start in range(0, frame.n_hours, piece):
         end = min(start + piece, frame.n_hours)
         alerts += detect_live(frame.head(end), cfg, end - start, cfg.piece_days + PIECE_STATE_DAYS)
-    return noted(after_estimates(alerts, frame, estimated, cfg.min_baseline_days), estimated, rescaled)
+    return noted(alerts, estimated, rescaled)
 
 
 def with_a_counter(frame: HourlyFrame) -> HourlyFrame:
@@ -141,4 +141,4 @@ def detect_live(
             per_block = list(pool.map(block_alerts, blocks))
     alerts = [a for found in per_block for a in found]
     alerts.sort(key=lambda a: (a.detected_at, a.house, a.kind, a.row or ""))
-    return noted(after_estimates(alerts, frame, estimated, cfg.min_baseline_days), estimated, rescaled)
+    return noted(alerts, estimated, rescaled)
