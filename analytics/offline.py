@@ -368,7 +368,14 @@ def read_frame(houses_csv: Path, rows_csv: Path, rejects: Rejects | None = None)
     rows, rr, row_names = _row_slots(ri, r.row, row_ids, len(houses))
     first = int(min(h.hour.min(initial=2**62), r.hour.min(initial=2**62)))
     last = int(max(h.hour.max(initial=-1), r.hour.max(initial=-1)))
-    frame = empty_frame(datetime.fromtimestamp(first * HOUR_S, UTC), houses, rows, last - first + 1)
+    try:
+        frame = empty_frame(datetime.fromtimestamp(first * HOUR_S, UTC), houses, rows, last - first + 1)
+    except MemoryError:  # one line with a mistyped year (2925) spans centuries: say so, not a traceback
+        span = " … ".join(
+            datetime.fromtimestamp(x * HOUR_S, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for x in (first, last)
+        )
+        raise CsvFormatError(f"{houses_csv}, {rows_csv}: the lines span {span}, {last - first + 1:,} hours of "
+                             f"{len(houses)} houses and {len(rows)} rows: too many to hold (a mistyped year?)") from None  # fmt: skip
     if row_names:
         frame = replace(frame, row_names=row_names)
 

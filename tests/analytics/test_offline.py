@@ -322,3 +322,16 @@ def test_a_path_that_cannot_be_read_is_a_clear_error(tmp_path: Path) -> None:
     _, rp = _write(tmp_path, H_HEAD, R_HEAD + GOOD)
     with pytest.raises(CsvFormatError, match=f"^{tmp_path}: cannot read: Is a directory$"):
         read_frame(tmp_path, rp)  # a directory given for a file: one line, not a traceback
+
+
+def test_a_span_too_long_to_hold_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One line with a mistyped year (2925) makes the hour axis centuries long: a MemoryError there
+    (its allocation refused) is one line naming the span, not a traceback."""
+    hp, rp = _write(tmp_path, H_HEAD, R_HEAD + GOOD + "2925-03-01T05:00:00Z,H1,01,5\n")
+
+    def refused(*args: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(offline, "empty_frame", refused)
+    with pytest.raises(CsvFormatError, match=r"span 2026-03-01T05:00:00Z … 2925-03-01T05:00:00Z, 7,8"):
+        read_frame(hp, rp, Rejects())
