@@ -143,6 +143,8 @@ def evaluate(
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
         fail(f"--seeds must be comma-separated integers, got {seeds!r}")
+    if any(s < 0 for s in seed_list):  # NumPy's generators take none: a ValueError traceback
+        fail(f"--seeds must be comma-separated integers from 0, got {seeds!r}")
     if not seed_list:
         fail("--seeds is empty")
 

@@ -84,10 +84,10 @@ def _parse_ts(text: str, where: str, naive_utc: bool = False) -> tuple[int, bool
         if not naive_utc:
             raise CsvFormatError(f"{where}: timestamp {text!r} has no time zone (want a trailing Z)")
         when = when.replace(tzinfo=UTC)
-    epoch = int(when.timestamp())
-    if epoch % HOUR_S:
+    seconds = when.timestamp()
+    if seconds % HOUR_S:  # a fraction of a second past the hour too (int() would drop it)
         raise CsvFormatError(f"{where}: timestamp {text!r} is not the start of an hour")
-    return epoch, naive
+    return int(seconds), naive
 
 
 # The files are parsed a block at a time: memory is a block's text and the lines' numbers, not the
@@ -119,6 +119,8 @@ def _line_blocks(path: Path) -> Iterator[tuple[list[str], np.ndarray, bool]]:
         f = path.open("rb")
     except FileNotFoundError:
         raise CsvFormatError(f"{path}: file not found") from None
+    except OSError as exc:  # a directory, no permission: one line, not a traceback
+        raise CsvFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with f:
         first, pending, encoding = 1, b"", "utf-8-sig"  # a byte-order mark only at the start
         while True:
@@ -190,12 +192,13 @@ def _split(
 def _numbers(table: _Table, path: Path, column: str, rejects: Rejects | None) -> np.ndarray:
     """The column as floats (blank: NaN); a value that is not a finite number is a problem."""
     text = np.char.strip(np.array(table.columns[column], dtype=str))
-    text = np.where(np.char.str_len(text) == 0, "nan", text)
+    blank = np.char.str_len(text) == 0
+    text = np.where(blank, "nan", text)
     try:
         out = text.astype(np.float64)  # NumPy parses the strings in C
     except ValueError:  # the slow path, only for files with bad values
         out = np.array([_float_or_nan(v) for v in text.tolist()], dtype=np.float64)
-    bad = np.flatnonzero(np.isnan(out) & (text != "nan"))  # also "NaN" typed into the file
+    bad = np.flatnonzero(np.isnan(out) & ~blank)  # also "NaN" or "nan" typed into the file
     if bad.size:
         _problem(rejects, "values that are not numbers",
                  f"{table.where(path, column, bad[0])} is not a number", n=bad.size)  # fmt: skip
@@ -280,15 +283,18 @@ def _named(table: _Table, path: Path, column: str, rejects: Rejects | None) -> n
 
 
 class _Ids:
-    """Numbers for names (houses, rows) in the order they first appear."""
+    """Numbers for names (houses, rows) in the order they first appear.  A name is read without the
+    spaces around it, as the header and the values are (``H01, 03`` is house ``H01``'s row ``03``:
+    kept, each house with spaces was a second house, its eggs apart from its meters)."""
 
     def __init__(self) -> None:
         self.number: dict[str, int] = {}
+        self.written: dict[str, int] = {}  # each name as the file wrote it: its number
 
     def of(self, names: list[str]) -> np.ndarray:
-        for name in set(names) - self.number.keys():
-            self.number[name] = len(self.number)
-        return np.array([self.number[n] for n in names], dtype=np.int64)
+        for name in set(names) - self.written.keys():  # few distinct names: cheap
+            self.written[name] = self.number.setdefault(name.strip(), len(self.number))
+        return np.array([self.written[n] for n in names], dtype=np.int64)
 
     def sorted(self) -> tuple[list[str], np.ndarray]:
         """The names sorted, and each number's place among them."""
@@ -362,7 +368,14 @@ def read_frame(houses_csv: Path, rows_csv: Path, rejects: Rejects | None = None)
     rows, rr, row_names = _row_slots(ri, r.row, row_ids, len(houses))
     first = int(min(h.hour.min(initial=2**62), r.hour.min(initial=2**62)))
     last = int(max(h.hour.max(initial=-1), r.hour.max(initial=-1)))
-    frame = empty_frame(datetime.fromtimestamp(first * HOUR_S, UTC), houses, rows, last - first + 1)
+    try:
+        frame = empty_frame(datetime.fromtimestamp(first * HOUR_S, UTC), houses, rows, last - first + 1)
+    except MemoryError:  # one line with a mistyped year (2925) spans centuries: say so, not a traceback
+        span = " … ".join(
+            datetime.fromtimestamp(x * HOUR_S, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for x in (first, last)
+        )
+        raise CsvFormatError(f"{houses_csv}, {rows_csv}: the lines span {span}, {last - first + 1:,} hours of "
+                             f"{len(houses)} houses and {len(rows)} rows: too many to hold (a mistyped year?)") from None  # fmt: skip
     if row_names:
         frame = replace(frame, row_names=row_names)
 

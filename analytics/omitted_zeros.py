@@ -9,7 +9,8 @@ counters named instead of 31.
 
 An export that writes a counter's reading once a day (the day's eggs at one hour) leaves out the
 same hours.  Such an export is recognised by what it does every day: its counters have no line at
-hours their house reported (a meter of its H.csv line has a value), on at least half of the days.
+hours their house reported (a meter of its H.csv line has a value), on at least half of the days
+they have a line on.
 Every hour a house reported without a line of one of its counters is then 0, those before the
 counter's first line too (a flock not laying yet): a count then stands where §6 puts it, at the
 first hour after the hours it covers.  Hours the house's meters are silent too stay unknown: a
@@ -24,8 +25,8 @@ import numpy as np
 
 from analytics.frame import HourlyFrame
 
-MIN_DAYS = 7  # days a counter must have reported on before its export's habit is judged
-# Days with an hour its house reported but it has no line, of the days it reported on: a
+MIN_DAYS = 7  # days a counter must have a line on before its export's habit is judged
+# Days with an hour its house reported but it has no line, of the days it has a line on: a
 # zero-skipping or once-a-day export (every day: the hours between belt runs, the night, the hours
 # between readings).  A full export misses hours only while its counters' gateway is down and
 # the meters' is not, days in months.
@@ -61,8 +62,12 @@ def fill_omitted_zeros(frame: HourlyFrame) -> tuple[HourlyFrame, Filled]:
     if not missing.any():  # the usual case: a line for every hour the house reported
         return frame, Filled()
     days = np.arange(-frame.start.hour, frame.n_hours, 24).clip(0)  # the UTC days' first hours
-    days_seen = np.logical_or.reduceat(since_first, days, axis=-1).sum(axis=-1)
-    days_missing = np.logical_or.reduceat(missing, days, axis=-1).sum(axis=-1)
+    # Only the days a counter has a line on tell its export's habit: a counter without any line for
+    # days (removed, its link down) in a full export is no data, not an export of empty hours; it
+    # made a whole file one, from a day that depended on where the file ended (CONTRACTS §6).
+    lined = np.logical_or.reduceat(known, days, axis=-1)
+    days_seen = (np.logical_or.reduceat(since_first, days, axis=-1) & lined).sum(axis=-1)
+    days_missing = (np.logical_or.reduceat(missing, days, axis=-1) & lined).sum(axis=-1)
     habit = (days_seen >= MIN_DAYS) & (days_missing >= MIN_MISSING_DAYS * days_seen)
     if not habit.any():  # hours missing on a few days only: gaps of the counters' gateway
         return frame, Filled()

@@ -51,13 +51,11 @@ class Flocks:
 
 
 def filled_hens(hens: np.ndarray) -> np.ndarray:
-    """``hens`` (``[house, hour]``) without blanks: the last figure carried forward, and the first
-    one before it."""
-    filled = ffill(hens)
-    if not np.isnan(filled).any():  # the usual case: every house reported from the first hour
-        return filled
-    first = along_last(filled, np.argmax(~np.isnan(filled), axis=-1))[:, None]
-    return np.where(np.isnan(filled), first, filled)
+    """``hens`` (``[house, hour]``) without blanks after the first figure: the last one carried
+    forward.  Not back before it: a count entered days after the meters began reporting (or a count
+    estimated from the first days' eggs, hen_count.py) is not known by the hours before, and the
+    input cut then has no count (CONTRACTS §6: cutting after an alert keeps it)."""
+    return ffill(hens)
 
 
 def believed_hens(hens: np.ndarray) -> np.ndarray:

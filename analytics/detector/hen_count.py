@@ -11,8 +11,8 @@ days over what a flock of the breed lays at that age (:data:`GUIDE_SHARE` of the
 hen-day % starts just under its breed curve.
 
 Causal: those days lie within the first ``min_baseline_days`` days from the first eggs counted,
-before the first hour any verdict can be given (a verdict needs that many past days' 24 h windows),
-so cutting the input after an alert keeps the days its count came from.  One count per house and
+and the count stands from the hour they are over (the house has no count before, as the input cut
+then has none), so cutting the input after an alert keeps the days its count came from.  One count per house and
 file (or live query): a restocked house without counts keeps its first flock's, and a count
 reported at any hour is carried instead (flocks.filled_hens).
 """
@@ -49,13 +49,18 @@ def with_estimated_hens(frame: HourlyFrame, days: int) -> tuple[HourlyFrame, tup
     first = _FirstDays.of(frame, unknown, days)
     with np.errstate(invalid="ignore"):
         per_day = np.where(first.usable, 100.0 * first.eggs / first.level, np.nan)
-    enough = first.enough()
+    enough = first.enough() & (first.first + days * DAY < frame.n_hours)  # the days are over
     if not enough.any():
         return frame, ()
     hens = frame.hens.copy()
     est = np.full(len(unknown), np.nan)
     est[enough] = np.nanmedian(per_day[enough], axis=1)
-    hens[unknown[enough]] = np.round(est[enough])[:, None]
+    # From the hour the days it is taken from are over: before it, the input cut there has no count
+    # (or one from fewer days), so no figure then may rest on it (CONTRACTS §6) — not the house's
+    # own (its water and feed may report before its first eggs: counters installed later, pullets),
+    # nor the park's medians the other houses are judged by.
+    for k in np.flatnonzero(enough):
+        hens[unknown[k], first.first[k] + days * DAY :] = np.round(est[k])
     return replace(frame, hens=hens), tuple(frame.houses[h] for h in unknown[enough])
 
 
@@ -164,6 +169,7 @@ class _FirstDays:
     """A house's first whole UTC days from its first eggs (within ``days``), ``[house, day]``."""
 
     offset: int  # the hour whole days start at
+    first: np.ndarray  # each house's first hour counted (``laying``: with eggs), where its days start
     eggs: np.ndarray  # the house's eggs of each day, NaN unless every hour counted
     usable: np.ndarray  # the day lies within the first days and counted eggs
     level: np.ndarray  # the hen-day % a flock of the breed lays then (GUIDE_SHARE of the standard)
@@ -195,7 +201,7 @@ class _FirstDays:
         usable = inside & np.isfinite(day_eggs) & (day_eggs > 0) & counted.any(axis=1)[:, None]
         with np.errstate(invalid="ignore"):
             level = _level(frame, houses, offset, nd, young)
-        return cls(offset, day_eggs, usable, level, MIN_DAYS if days >= 3 else 1)
+        return cls(offset, first, day_eggs, usable, level, MIN_DAYS if days >= 3 else 1)
 
     def by_day(self, hourly: np.ndarray) -> np.ndarray:
         """``hourly`` ``[house, hour]`` as ``[house, day, hour of day]`` over the whole days."""

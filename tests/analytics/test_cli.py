@@ -173,6 +173,10 @@ def test_evaluate_prints_detector_and_baseline_side_by_side() -> None:
     assert "detector / control chart" in out
     res = run("evaluate", "--seeds", "x")
     assert res.returncode == 2 and "--seeds" in res.stderr
+    res = run("evaluate", "--seeds", "5,-1")  # the simulator's generator takes none below 0
+    assert res.returncode == 2 and res.stderr.strip().splitlines() == [
+        "eggwatch: error: --seeds must be comma-separated integers from 0, got '5,-1'"
+    ]
 
 
 def test_evaluate_can_leave_out_the_meters_a_park_lacks() -> None:

@@ -29,8 +29,9 @@ def test_the_count_is_the_first_days_eggs_at_the_breed_standard() -> None:
     frame = _no_count(flock.build(), 1)
     out, estimated = with_estimated_hens(frame, DAYS)
     assert estimated == ("H02",)
-    hens = out.hens[1]
-    assert np.all(hens == hens[0])  # one count, every hour
+    hens = out.hens[1, DAYS * 24 :]
+    assert np.all(hens == hens[0])  # one count, every hour from the end of the days it comes from
+    assert np.isnan(out.hens[1, : DAYS * 24]).all()  # not before: the input cut then has none
     # The flock lays 90 % of its 30,000 hens' eggs; the count makes that what a flock of the breed
     # lays at its age (a few per cent under the breed standard).
     standard = float(curve(frame.breeds[1]).hen_day(flock.age0))
@@ -42,7 +43,7 @@ def test_without_an_age_the_default_level_stands_in() -> None:
     frame = _no_count(Flock(days=30, houses=2, level=0.85).build(), 0)
     frame.age_weeks[0] = np.nan
     out, _ = with_estimated_hens(frame, DAYS)
-    assert abs(out.hens[0, 0] - 30000.0 * 85.0 / DEFAULT_LEVEL_PCT) < 0.03 * 30000.0
+    assert abs(out.hens[0, -1] - 30000.0 * 85.0 / DEFAULT_LEVEL_PCT) < 0.03 * 30000.0
 
 
 def test_every_house_reporting_leaves_the_frame_as_it_is() -> None:
@@ -56,7 +57,8 @@ def test_the_days_start_at_the_first_eggs_and_part_days_do_not_count() -> None:
     full, _ = with_estimated_hens(frame, DAYS)
     frame.eggs[1, :, : 6 * 24] = np.nan  # data that begins later (leading empty days)
     later, estimated = with_estimated_hens(frame, DAYS)
-    assert estimated == ("H02",) and abs(later.hens[1, 0] - full.hens[1, 0]) < 0.03 * full.hens[1, 0]
+    assert estimated == ("H02",) and abs(later.hens[1, -1] - full.hens[1, -1]) < 0.03 * full.hens[1, -1]
+    assert np.isnan(later.hens[1, : (6 + DAYS) * 24]).all()  # from the end of its own first days
     frame.eggs[1, :, 6 * 24 + 5 :: 24] = np.nan  # an hour missing every day: no whole day to count
     _, estimated = with_estimated_hens(frame, DAYS)
     assert estimated == ()
@@ -95,7 +97,8 @@ def test_the_days_follow_the_baseline_a_verdict_needs() -> None:
     assert estimated == ("H02",)
     frame.eggs[1, :, 48:] *= 2.0  # after its first two days
     after, _ = with_estimated_hens(frame, 2)
-    assert after.hens[1, 0] == before.hens[1, 0]
+    assert after.hens[1, -1] == before.hens[1, -1]
+    assert np.isnan(after.hens[1, :48]).all() and after.hens[1, 48] == after.hens[1, -1]
 
 
 def test_a_count_in_thousands_is_scaled_to_heads() -> None:
@@ -173,3 +176,32 @@ def test_a_drop_in_a_house_counted_in_thousands_is_the_drop_with_heads() -> None
     assert "× 1,000" in alerts[0].message and "× 1,000" in alerts[0].message_zh
     live = detect_live(frame.head(frame.index_of(alerts[0].detected_at)))
     assert [(a.house, a.evidence["hens_source"]) for a in live] == [("H02", "rescaled")]
+
+
+def test_a_count_estimated_from_later_eggs_gives_no_verdict_before_them() -> None:
+    """A house without a count whose counters report from day 15 (its water and feed from the
+    start): the count comes from the eggs of days 15-19, so no verdict before the end of those days
+    may rest on it — cut there, the input has no count yet (or one from fewer days)."""
+    frame = _no_count(Flock(days=40, houses=3, seed=3).build(), 1)
+    frame.eggs[1, :, : day_hour(15, 0)] = np.nan  # counters installed on day 15
+    frame.water_l[1, day_hour(9, 6) :] *= 0.6  # a water line partly blocked on day 9
+    frame.water_l[1, day_hour(14, 6) :] /= 0.6  # ... mended on day 14, blocked again on day 30
+    frame.water_l[1, day_hour(30, 6) :] *= 0.6
+    alerts = [a for a in detect(frame) if a.house == "H02"]
+    assert [a.kind for a in alerts] == ["water_drop"]  # day 30's, after the count's days
+    assert alerts[0].detected_at > frame.hour_start(day_hour(30, 6))
+    for a in alerts:
+        assert a in detect(frame.head(frame.index_of(a.detected_at)))
+
+
+def test_a_count_entered_late_is_not_carried_back() -> None:
+    """A house whose count is entered on day 20, its eggs and meters reporting from day 0: the hours
+    before have no count, as the input cut then has none.  Carried back, the count gave a drop on
+    day 12 another size than the input cut after it did (there the count was estimated)."""
+    drops = {1: (day_hour(12, 22), 0.8), 2: (day_hour(30, 22), 0.8)}
+    frame = Flock(days=40, houses=4, seed=2, drop_from=drops).build()
+    frame.hens[1, : day_hour(20, 0)] = np.nan
+    alerts = detect(frame)
+    assert [a.house for a in alerts if a.kind == "laying_drop"] == ["H03"]
+    for a in alerts:
+        assert a in detect(frame.head(frame.index_of(a.detected_at)))

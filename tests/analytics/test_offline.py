@@ -49,6 +49,7 @@ def test_blank_means_no_data_and_hours_align(tmp_path: Path) -> None:
     ("h", "r", "message"),
     [
         (H_HEAD, R_HEAD + "2026-03-01T05:30:00Z,H1,01,5\n", "not the start of an hour"),
+        (H_HEAD, R_HEAD + "2026-03-01T05:00:00.5Z,H1,01,5\n", "not the start of an hour"),
         (H_HEAD, R_HEAD + "2026-03-01 05:00,H1,01,5\n", "no time zone"),
         (H_HEAD, R_HEAD + "yesterday,H1,01,5\n", "bad timestamp"),
         (H_HEAD, R_HEAD + "2026-03-01T05:00:00Z,H1,01,five\n", "R.csv:2: eggs='five' is not a number"),
@@ -74,6 +75,7 @@ GOOD = "2026-03-01T05:00:00Z,H1,01,5\n"
         ("2026-03-01T06:30:00Z,H1,01,5", "lines with a bad timestamp", "not the start of an hour"),
         ("2026-03-01T06:00:00Z,H1,01,five", "values that are not numbers", "eggs='five' is not a number"),
         ("2026-03-01T06:00:00Z,H1,01,NaN", "values that are not numbers", "eggs='NaN' is not a number"),
+        ("2026-03-01T06:00:00Z,H1,01,nan", "values that are not numbers", "eggs='nan' is not a number"),
         ("2026-03-01T06:00:00Z,H1,01,inf", "values that are not finite", "eggs='inf' is not finite"),
         ("2026-03-01T06:00:00Z,H1,01,-3", "values out of range", "eggs='-3' is negative"),
         ("2026-03-01T06:00:00Z,H1,01", "lines with the wrong number of fields", "3 fields, header has 4"),
@@ -178,6 +180,7 @@ def _counts_as_decimals(text: str) -> str:
         lambda s: s.replace(":00Z,", ":00.000Z,"),
         lambda s: s.replace("T", " "),
         _counts_as_decimals,
+        lambda s: s.replace(",", ", "),
     ],
     ids=[
         "crlf",
@@ -187,13 +190,14 @@ def _counts_as_decimals(text: str) -> str:
         "milliseconds",
         "space-not-t",
         "decimals",
+        "space-after-comma",
     ],
 )
 def test_a_file_written_another_way_reads_as_the_same_frame(
     tmp_path: Path, rewrite: Callable[[str], str]
 ) -> None:
     """What other tools write: the header names the columns, lines may come in any order, a time may
-    carry an offset or milliseconds, a count may be a decimal."""
+    carry an offset or milliseconds, a count may be a decimal, a field may follow a space."""
     frame = Flock(days=3, houses=2, rows=3).build()
     frame.eggs[0, 1, 5:9] = np.nan
     hp, rp = tmp_path / "H.csv", tmp_path / "R.csv"
@@ -312,3 +316,22 @@ def test_a_timestamp_without_a_time_zone_is_read_as_utc_and_said(tmp_path: Path)
     assert f.eggs[0, 0].tolist() == [5.0, 6.0]  # the 05:00 line with a "Z" repeats the first: counted below
     assert rejects.read_as_utc == 2 and "R.csv:2: '2026-03-01 05:00:00'" in rejects.read_as_utc_first
     assert rejects.counts == {"lines repeating an earlier hour (the last one kept)": 1}
+
+
+def test_a_path_that_cannot_be_read_is_a_clear_error(tmp_path: Path) -> None:
+    _, rp = _write(tmp_path, H_HEAD, R_HEAD + GOOD)
+    with pytest.raises(CsvFormatError, match=f"^{tmp_path}: cannot read: Is a directory$"):
+        read_frame(tmp_path, rp)  # a directory given for a file: one line, not a traceback
+
+
+def test_a_span_too_long_to_hold_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One line with a mistyped year (2925) makes the hour axis centuries long: a MemoryError there
+    (its allocation refused) is one line naming the span, not a traceback."""
+    hp, rp = _write(tmp_path, H_HEAD, R_HEAD + GOOD + "2925-03-01T05:00:00Z,H1,01,5\n")
+
+    def refused(*args: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(offline, "empty_frame", refused)
+    with pytest.raises(CsvFormatError, match=r"span 2026-03-01T05:00:00Z … 2925-03-01T05:00:00Z, 7,8"):
+        read_frame(hp, rp, Rejects())

@@ -102,3 +102,19 @@ def test_detect_reads_an_export_without_zero_lines_and_says_so(tmp_path: Path) -
     ]
     assert "read as an export that leaves out empty hours" in got.stderr
     assert "leaves out empty hours" not in want.stderr
+
+
+def test_a_counter_whose_lines_stop_in_a_full_export_stays_no_data() -> None:
+    """A full export (a line every hour) whose one counter has no line after day 15 (removed, or
+    its link down): the file does not leave out empty hours, so nothing is read as 0.  Judged over
+    the whole file, the counter's 25 days without a line made it one, and the input cut on day 20
+    (5 such days of 20) not: the alerts before then changed with the file's end (CONTRACTS §6)."""
+    dense = _park(offline=False)
+    dense.eggs[2, 2, day_hour(15, 0) :] = np.nan
+    same, note = fill_omitted_zeros(dense)
+    assert same is dense and not note
+    alerts = detect(fill_omitted_zeros(dense)[0])
+    assert alerts
+    for a in alerts:
+        cut = dense.head(dense.index_of(a.detected_at))
+        assert a in detect(fill_omitted_zeros(cut)[0])
