@@ -91,10 +91,13 @@ class InfluxStore:
             raise ValueError(f"gzip level must be 0 (off) to 9, got {self.gzip_level}")
         self.dead_letters = dead_letters
         headers = {"Authorization": f"Token {token}"} if token else {}
-        self._auth_params = {"u": username, "p": password or ""} if username else {}
+        # HTTP Basic, on every request: 1.x reads u/p from the URL or this header, never from a
+        # /query form body (CREATE DATABASE and every SELECT got 401), and a URL gets logged.
+        auth = httpx.BasicAuth(username, password or "") if username else None
         self._http = httpx.Client(
             base_url=self.url,
             headers=headers,
+            auth=auth,
             timeout=timeout_s,
             limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60),
         )
@@ -273,7 +276,7 @@ class InfluxStore:
         return WriteResult(rest.written + mine.written, rest.rejected + mine.rejected)
 
     def _post_write(self, body: bytes, retry_for_s: float) -> tuple[int, str]:
-        params = {"db": self.database, "precision": "ms", **self._auth_params}
+        params = {"db": self.database, "precision": "ms"}
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         if self.gzip_level:
             headers["Content-Encoding"] = "gzip"
@@ -314,9 +317,7 @@ class InfluxStore:
 
     def _post_query(self, q: str, **params: str) -> httpx.Response:
         try:
-            return self._http.post(
-                "/query", data={"q": q, "db": self.database, **params, **self._auth_params}
-            )
+            return self._http.post("/query", data={"q": q, "db": self.database, **params})
         except httpx.HTTPError as exc:
             raise StoreUnavailable(f"InfluxDB query failed: {exc}") from exc
 

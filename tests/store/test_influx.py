@@ -1,10 +1,12 @@
-"""InfluxDB-only behaviour: database creation, partial writes to dead letters, outages, auth params."""
+"""InfluxDB-only behaviour: database creation, partial writes to dead letters, outages, credentials (also against an influxd with auth)."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import httpx
 import orjson
@@ -121,15 +123,47 @@ def test_credentials_are_sent(influxd: Influxd, influx_db: str, stores: Stores) 
     store = stores(influxd.url, influx_db, username="ingest", password="p w", gzip_level=1)
     store._http.event_hooks["request"] = [seen.append]
     store.ensure_ready()
-    assert seen[-1].url.params.get("u") is None  # form body for /query
+    basic = "Basic " + base64.b64encode(b"ingest:p w").decode()
+    assert seen[-1].headers["authorization"] == basic and "p" not in seen[-1].url.params
     store.write_lines(["temp_c,site=s value=1 1"])
-    assert seen[-1].url.params["u"] == "ingest" and seen[-1].url.params["p"] == "p w"
+    assert seen[-1].headers["authorization"] == basic and "p" not in seen[-1].url.params
     assert seen[-1].headers["content-encoding"] == "gzip"
     tok = stores(influxd.url, influx_db, token="abc")
     tok._http.event_hooks["request"] = [seen.append]
     tok.write_lines(["temp_c,site=s value=1 1"])
     assert seen[-1].headers["authorization"] == "Token abc"
     assert "content-encoding" not in seen[-1].headers  # loopback: not compressed by default
+
+
+@pytest.fixture(scope="module")
+def influxd_auth() -> Iterator[Influxd]:
+    """An influxd with ``auth-enabled = true`` and one admin, ``ingest`` / ``ADMIN_PASSWORD``."""
+    server = Influxd.create(auth=True)
+    try:
+        server.start()
+        server.create_admin("ingest", ADMIN_PASSWORD)
+        yield server
+    finally:
+        server.destroy()
+
+
+ADMIN_PASSWORD = "p@ss w%rd:'x"
+
+
+def test_user_and_password_work_against_an_influxd_with_auth(
+    influxd_auth: Influxd, site: str, stores: Stores
+) -> None:
+    # 1.x reads credentials from the URL (u, p) or the Authorization header, never from a form
+    # body: /query (CREATE DATABASE, every SELECT) answered 401 and the database never existed.
+    seen: list[httpx.Request] = []
+    store = stores(influxd_auth.url, f"auth_{site}", username="ingest", password=ADMIN_PASSWORD)
+    store._http.event_hooks["request"] = [seen.append]
+    store.write([Point(site, "h", "d", Reading(T0, "temp_c", 1.0))])  # creates the database
+    assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [1.0]
+    assert all(ADMIN_PASSWORD not in unquote_plus(str(r.url)) for r in seen)  # not in logged URLs
+    wrong = stores(influxd_auth.url, f"auth_{site}", username="ingest", password="nope", retry_for_s=0.2)
+    with pytest.raises(StoreUnavailable, match="credentials"):
+        wrong.write_lines(["temp_c,site=s value=1 1"])
 
 
 def test_gzip_only_across_a_network(stores: Stores) -> None:
