@@ -56,6 +56,10 @@ class MqttSource:
         self.generation = 0
         self.connected = threading.Event()
         self.subscribed = threading.Event()
+        # Set on our subscription, or when the broker refuses the connection (why: _refused), so
+        # start() fails at once with the broker's reason (e.g. bad credentials).
+        self._settled = threading.Event()
+        self._refused: str | None = None
         self._client = make_client(broker, client_id, persistent=True, manual_ack=True, protocol=protocol)
         # Same client, reading the socket in large chunks (see ingest/fastpaho.py for why).
         self._client.__class__ = BufferedClient
@@ -79,8 +83,12 @@ class MqttSource:
         except OSError as exc:
             raise ConnectionError(f"cannot connect to the MQTT broker {self.broker}: {exc}") from exc
         self._client.loop_start()
-        if not self.subscribed.wait(timeout_s):
+        if not self._settled.wait(timeout_s) or not self.subscribed.is_set():
             self.stop()
+            if self._refused is not None:
+                raise ConnectionError(
+                    f"the MQTT broker {self.broker} refused the connection: {self._refused}"
+                )
             raise ConnectionError(f"the MQTT broker {self.broker} did not accept our subscription")
 
     def ack(self, msgs: list[Received]) -> int:
@@ -108,6 +116,8 @@ class MqttSource:
     ) -> None:
         if getattr(rc, "is_failure", False):
             log.error("MQTT broker %s refused the connection: %s", self.broker, rc)
+            self._refused = str(rc)
+            self._settled.set()
             return
         self.generation += 1
         self._connected_at = time.monotonic()
@@ -122,6 +132,7 @@ class MqttSource:
             log.error("MQTT broker refused the subscription to %s: %s", self.topic_filter, rcs)
             return
         self.subscribed.set()
+        self._settled.set()
 
     def _on_disconnect(
         self, client: paho.Client, userdata: object, flags: object, rc: object, props: object
