@@ -242,6 +242,8 @@ class InfluxStore:
         # zero, the lines the message names are exactly the refused ones.
         if rejected and _dropped(reason, 0) == 0:
             return WriteResult(len(lines) - len(rejected), rejected)
+        if _dropped(reason, -1) == len(lines):  # every line refused (beyond retention, ...): no halves
+            return WriteResult(0, [(line, reason) for line in lines])
         if len(lines) == 1:
             return WriteResult(0, [(lines[0], reason)])
         conflict = _CONFLICT.search(reason)
