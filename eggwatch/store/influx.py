@@ -116,7 +116,11 @@ class InfluxStore:
         resp = self._post_query(f"CREATE DATABASE {influxql.quote_ident(self.database)}")
         if resp.status_code != 200 or "error" in resp.text:
             # 2.x/3.x refuse CREATE DATABASE: the database (DBRP mapping) must exist already.
-            log.warning("cannot create database %r (%s): assuming it exists", self.database, resp.text[:200])
+            log.warning(
+                "cannot create database %r (%s): assuming it exists",
+                self.database,
+                _error_text(resp.text)[:200],
+            )
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -298,10 +302,12 @@ class InfluxStore:
                     created = True
                     continue
                 if resp.status_code in (401, 403):
-                    raise StoreUnavailable(f"InfluxDB refused our credentials: {resp.text[:200]}")
+                    raise StoreUnavailable(
+                        f"InfluxDB refused our credentials: {_error_text(resp.text)[:200]}"
+                    )
                 if resp.status_code not in _RETRY_STATUS:
                     return resp.status_code, resp.text
-                problem = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                problem = f"HTTP {resp.status_code}: {_error_text(resp.text)[:200]}"
                 if resp.status_code == 500:
                     server_error = _error_text(resp.text)[:500]
                 retry_after = resp.headers.get("Retry-After", "")
@@ -328,7 +334,9 @@ class InfluxStore:
         # is set) and only flags the cut with "partial"; chunks have no such limit.
         resp = self._post_query(q, epoch="ms", chunked="true", chunk_size=str(influxql.CHUNK_ROWS))
         if resp.status_code >= 500:
-            raise StoreUnavailable(f"InfluxDB query failed: HTTP {resp.status_code} {resp.text[:200]}")
+            raise StoreUnavailable(
+                f"InfluxDB query failed: HTTP {resp.status_code} {_error_text(resp.text)[:200]}"
+            )
         if resp.status_code != 200:
             raise RuntimeError(f"InfluxDB query failed: {_error_text(resp.text)[:200]}")
         return influxql.merge_chunks(resp.content)
@@ -404,13 +412,15 @@ def default_gzip_level(url: str) -> int:
 
 
 def _error_text(text: str) -> str:
+    """The server's message, without the newline 1.x ends its JSON bodies with (it split log lines)."""
     try:
         import orjson
 
         doc = orjson.loads(text)
-        return str(doc.get("error") or doc.get("message") or text)  # 1.x: error, 2.x: message
+        text = str(doc.get("error") or doc.get("message") or text)  # 1.x: error, 2.x: message
     except (ValueError, AttributeError):
-        return text
+        pass
+    return text.strip()
 
 
 def _measurement(line: str) -> str:

@@ -162,8 +162,9 @@ def test_user_and_password_work_against_an_influxd_with_auth(
     assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [1.0]
     assert all(ADMIN_PASSWORD not in unquote_plus(str(r.url)) for r in seen)  # not in logged URLs
     wrong = stores(influxd_auth.url, f"auth_{site}", username="ingest", password="nope", retry_for_s=0.2)
-    with pytest.raises(StoreUnavailable, match="credentials"):
+    with pytest.raises(StoreUnavailable, match="credentials") as refused:
         wrong.write_lines(["temp_c,site=s value=1 1"])
+    assert str(refused.value) == "InfluxDB refused our credentials: authorization failed"  # one line
 
 
 def test_gzip_only_across_a_network(stores: Stores) -> None:
