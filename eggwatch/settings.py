@@ -210,6 +210,10 @@ class Settings(BaseSettings):
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"EGGWATCH_INFLUX_URL must be an http(s):// URL, got {redact_url(v)!r}")
+        try:
+            parts.port  # noqa: B018  (raises for a port that is not 0-65535)
+        except ValueError:
+            raise ValueError(f"EGGWATCH_INFLUX_URL has a bad port: {redact_url(v)!r}") from None
         return v.rstrip("/")
 
     @field_validator("mqtt_url")
