@@ -15,8 +15,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def outside_failure(exc: BaseException) -> str | None:
     """A one-line reason when ``exc`` is a server outside this process refusing or missing (the
-    database, Grafana, InfluxDB): the operator's configuration, not a bug.  The libraries are
-    looked up, not imported, so ``eggwatch --help`` stays fast."""
+    database, Grafana, InfluxDB), or a configured path that cannot be used: the operator's
+    configuration, not a bug.  The libraries are looked up, not imported, so ``eggwatch --help``
+    stays fast."""
     first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
     sql = sys.modules.get("sqlalchemy.exc")
     if sql is not None and isinstance(exc, (sql.OperationalError, sql.InterfaceError, sql.ArgumentError)):
@@ -27,6 +28,11 @@ def outside_failure(exc: BaseException) -> str | None:
             return f"server unreachable: {first}"
     if isinstance(exc, ConnectionError):
         return f"server unreachable: {first}"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        # A path from the configuration (EGGWATCH_DATA_DIR, a spool dir...) that is not a usable
+        # directory, not writable, or on a full disk: the operator's to fix, not a traceback.
+        why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror or first
+        return f"cannot use {exc.filename}: {why}"
     return None
 
 

@@ -97,6 +97,20 @@ def check_site(v: str | None) -> str | None:
 OptionalSite = Annotated[str | None, AfterValidator(check_site)]
 
 
+# A URL's password: from the ":" after the user name to the last "@" (so an unencoded "/", "#" or
+# "?" in it, which urlsplit would cut at, is still covered).
+_URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^@]*@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` for an error message: its password, if any, replaced by ``***``."""
+    return _URL_PASSWORD.sub(r"\1***@", url, count=1)
+
+
+def _hint(url: str) -> str:
+    return " (percent-encode / # ? @ in the user name or password)" if "@" in url else ""
+
+
 class ConfigError(Exception):
     """Bad configuration: the message is one line meant for the operator."""
 
@@ -115,15 +129,17 @@ class BrokerAddress:
     def parse(cls, url: str) -> BrokerAddress:
         parts = urlsplit(url)
         if parts.scheme not in ("mqtt", "mqtts"):
-            raise ConfigError(f"EGGWATCH_MQTT_URL must start with mqtt:// or mqtts://, got {url!r}")
+            raise ConfigError(
+                f"EGGWATCH_MQTT_URL must start with mqtt:// or mqtts://, got {redact_url(url)!r}"
+            )
         if not parts.hostname:
-            raise ConfigError(f"EGGWATCH_MQTT_URL has no host: {url!r}")
+            raise ConfigError(f"EGGWATCH_MQTT_URL has no host: {redact_url(url)!r}")
         try:
             port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
         except ValueError as exc:
-            raise ConfigError(f"EGGWATCH_MQTT_URL has a bad port: {url!r}") from exc
+            raise ConfigError(f"EGGWATCH_MQTT_URL has a bad port: {redact_url(url)!r}{_hint(url)}") from exc
         if parts.path not in ("", "/"):
-            raise ConfigError(f"EGGWATCH_MQTT_URL must not have a path: {url!r}")
+            raise ConfigError(f"EGGWATCH_MQTT_URL must not have a path: {redact_url(url)!r}{_hint(url)}")
         user = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password else None
         if password and not user:
@@ -193,7 +209,11 @@ class Settings(BaseSettings):
             return None
         parts = urlsplit(v)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"EGGWATCH_INFLUX_URL must be an http(s):// URL, got {v!r}")
+            raise ValueError(f"EGGWATCH_INFLUX_URL must be an http(s):// URL, got {redact_url(v)!r}")
+        try:
+            parts.port  # noqa: B018  (raises for a port that is not 0-65535)
+        except ValueError:
+            raise ValueError(f"EGGWATCH_INFLUX_URL has a bad port: {redact_url(v)!r}") from None
         return v.rstrip("/")
 
     @field_validator("mqtt_url")

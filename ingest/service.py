@@ -121,6 +121,8 @@ class IngestService:
             options.inflight,
             options.session_expiry_s,
             on_taken_over=self.metrics.taken_over.inc,
+            # in the (locked) spool directory: the state of this client id, like its spool
+            filter_file=options.spool_dir / "subscription",
         )
         self.batcher = Batcher(self.dead_letters, self.metrics, options.track_seq and options.group is None)
         self._outage = _Outage()

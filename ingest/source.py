@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -42,6 +43,7 @@ class MqttSource:
         inflight: int,
         session_expiry_s: int,
         on_taken_over: Callable[[], None] = lambda: None,
+        filter_file: Path | None = None,
     ) -> None:
         self.session_expiry_s = session_expiry_s
         self.client_id = client_id
@@ -50,12 +52,22 @@ class MqttSource:
         self._short_lived = 0  # connections in a row lost within SHORT_LIVED_S of being made
         self.broker = broker
         self.topic_filter = topic_filter
+        # The broker keeps a persistent session's subscriptions across runs: the filter of an
+        # earlier run (another --site or --group) must be unsubscribed, or its messages keep coming.
+        self.filter_file = filter_file
+        self._stale = _recorded_filter(filter_file)
+        if self._stale == topic_filter:
+            self._stale = None
         self.protocol = protocol
         self.inflight = inflight
         self.inbox: queue.SimpleQueue[Received] = queue.SimpleQueue()
         self.generation = 0
         self.connected = threading.Event()
         self.subscribed = threading.Event()
+        # Set on our subscription, or when the broker refuses the connection (why: _refused), so
+        # start() fails at once with the broker's reason (e.g. bad credentials).
+        self._settled = threading.Event()
+        self._refused: str | None = None
         self._client = make_client(broker, client_id, persistent=True, manual_ack=True, protocol=protocol)
         # Same client, reading the socket in large chunks (see ingest/fastpaho.py for why).
         self._client.__class__ = BufferedClient
@@ -79,8 +91,12 @@ class MqttSource:
         except OSError as exc:
             raise ConnectionError(f"cannot connect to the MQTT broker {self.broker}: {exc}") from exc
         self._client.loop_start()
-        if not self.subscribed.wait(timeout_s):
+        if not self._settled.wait(timeout_s) or not self.subscribed.is_set():
             self.stop()
+            if self._refused is not None:
+                raise ConnectionError(
+                    f"the MQTT broker {self.broker} refused the connection: {self._refused}"
+                )
             raise ConnectionError(f"the MQTT broker {self.broker} did not accept our subscription")
 
     def ack(self, msgs: list[Received]) -> int:
@@ -108,9 +124,13 @@ class MqttSource:
     ) -> None:
         if getattr(rc, "is_failure", False):
             log.error("MQTT broker %s refused the connection: %s", self.broker, rc)
+            self._refused = str(rc)
+            self._settled.set()
             return
         self.generation += 1
         self._connected_at = time.monotonic()
+        if self._stale is not None:
+            client.unsubscribe(self._stale)  # before subscribing: the two may overlap
         client.subscribe(self.topic_filter, qos=1)
         log.info("connected to %s, subscribed to %s", self.broker, self.topic_filter)
         self.connected.set()
@@ -121,7 +141,11 @@ class MqttSource:
         if any(getattr(rc, "is_failure", False) for rc in rcs):
             log.error("MQTT broker refused the subscription to %s: %s", self.topic_filter, rcs)
             return
+        if self.filter_file is not None and not self.subscribed.is_set():  # once a run
+            _record_filter(self.filter_file, self.topic_filter)
+        self._stale = None  # unsubscribed before this SUBACK (the broker answers in order)
         self.subscribed.set()
+        self._settled.set()
 
     def _on_disconnect(
         self, client: paho.Client, userdata: object, flags: object, rc: object, props: object
@@ -159,3 +183,16 @@ class MqttSource:
         except UnicodeDecodeError:
             name = repr(topic)  # not valid UTF-8: decode() rejects it as a bad topic
         self.inbox.put(Received(self.generation, mid, qos, name, payload))
+
+
+def _recorded_filter(path: Path | None) -> str | None:
+    try:
+        return path.read_text() if path is not None else None
+    except FileNotFoundError:
+        return None
+
+
+def _record_filter(path: Path, topic_filter: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(topic_filter)
+    tmp.replace(path)

@@ -91,10 +91,13 @@ class InfluxStore:
             raise ValueError(f"gzip level must be 0 (off) to 9, got {self.gzip_level}")
         self.dead_letters = dead_letters
         headers = {"Authorization": f"Token {token}"} if token else {}
-        self._auth_params = {"u": username, "p": password or ""} if username else {}
+        # HTTP Basic, on every request: 1.x reads u/p from the URL or this header, never from a
+        # /query form body (CREATE DATABASE and every SELECT got 401), and a URL gets logged.
+        auth = httpx.BasicAuth(username, password or "") if username else None
         self._http = httpx.Client(
             base_url=self.url,
             headers=headers,
+            auth=auth,
             timeout=timeout_s,
             limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=60),
         )
@@ -113,7 +116,11 @@ class InfluxStore:
         resp = self._post_query(f"CREATE DATABASE {influxql.quote_ident(self.database)}")
         if resp.status_code != 200 or "error" in resp.text:
             # 2.x/3.x refuse CREATE DATABASE: the database (DBRP mapping) must exist already.
-            log.warning("cannot create database %r (%s): assuming it exists", self.database, resp.text[:200])
+            log.warning(
+                "cannot create database %r (%s): assuming it exists",
+                self.database,
+                _error_text(resp.text)[:200],
+            )
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -239,6 +246,8 @@ class InfluxStore:
         # zero, the lines the message names are exactly the refused ones.
         if rejected and _dropped(reason, 0) == 0:
             return WriteResult(len(lines) - len(rejected), rejected)
+        if _dropped(reason, -1) == len(lines):  # every line refused (beyond retention, ...): no halves
+            return WriteResult(0, [(line, reason) for line in lines])
         if len(lines) == 1:
             return WriteResult(0, [(lines[0], reason)])
         conflict = _CONFLICT.search(reason)
@@ -273,7 +282,7 @@ class InfluxStore:
         return WriteResult(rest.written + mine.written, rest.rejected + mine.rejected)
 
     def _post_write(self, body: bytes, retry_for_s: float) -> tuple[int, str]:
-        params = {"db": self.database, "precision": "ms", **self._auth_params}
+        params = {"db": self.database, "precision": "ms"}
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         if self.gzip_level:
             headers["Content-Encoding"] = "gzip"
@@ -293,10 +302,12 @@ class InfluxStore:
                     created = True
                     continue
                 if resp.status_code in (401, 403):
-                    raise StoreUnavailable(f"InfluxDB refused our credentials: {resp.text[:200]}")
+                    raise StoreUnavailable(
+                        f"InfluxDB refused our credentials: {_error_text(resp.text)[:200]}"
+                    )
                 if resp.status_code not in _RETRY_STATUS:
                     return resp.status_code, resp.text
-                problem = f"HTTP {resp.status_code}: {resp.text[:200]}"
+                problem = f"HTTP {resp.status_code}: {_error_text(resp.text)[:200]}"
                 if resp.status_code == 500:
                     server_error = _error_text(resp.text)[:500]
                 retry_after = resp.headers.get("Retry-After", "")
@@ -314,9 +325,7 @@ class InfluxStore:
 
     def _post_query(self, q: str, **params: str) -> httpx.Response:
         try:
-            return self._http.post(
-                "/query", data={"q": q, "db": self.database, **params, **self._auth_params}
-            )
+            return self._http.post("/query", data={"q": q, "db": self.database, **params})
         except httpx.HTTPError as exc:
             raise StoreUnavailable(f"InfluxDB query failed: {exc}") from exc
 
@@ -325,7 +334,9 @@ class InfluxStore:
         # is set) and only flags the cut with "partial"; chunks have no such limit.
         resp = self._post_query(q, epoch="ms", chunked="true", chunk_size=str(influxql.CHUNK_ROWS))
         if resp.status_code >= 500:
-            raise StoreUnavailable(f"InfluxDB query failed: HTTP {resp.status_code} {resp.text[:200]}")
+            raise StoreUnavailable(
+                f"InfluxDB query failed: HTTP {resp.status_code} {_error_text(resp.text)[:200]}"
+            )
         if resp.status_code != 200:
             raise RuntimeError(f"InfluxDB query failed: {_error_text(resp.text)[:200]}")
         return influxql.merge_chunks(resp.content)
@@ -401,13 +412,15 @@ def default_gzip_level(url: str) -> int:
 
 
 def _error_text(text: str) -> str:
+    """The server's message, without the newline 1.x ends its JSON bodies with (it split log lines)."""
     try:
         import orjson
 
         doc = orjson.loads(text)
-        return str(doc.get("error") or doc.get("message") or text)  # 1.x: error, 2.x: message
+        text = str(doc.get("error") or doc.get("message") or text)  # 1.x: error, 2.x: message
     except (ValueError, AttributeError):
-        return text
+        pass
+    return text.strip()
 
 
 def _measurement(line: str) -> str:

@@ -106,3 +106,18 @@ def test_a_busy_metrics_port(data_dir: Path) -> None:
         one_line_error(
             eggwatch(["gateway", "serial", "--config", config, "--metrics-port", port]), port, "in use"
         )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ingest", "--client-id", "cli-data-dir", "--site", "nosuchsite"], ["api", "--port", "1"]],
+    ids=["ingest", "api"],
+)
+def test_a_data_dir_that_cannot_be_used(args: list[str], data_dir: Path) -> None:
+    # EGGWATCH_DATA_DIR naming a file (or a path that cannot be made) was a FileNotFoundError /
+    # NotADirectoryError traceback from the first mkdir.
+    not_a_dir = data_dir / "file"
+    not_a_dir.write_text("")
+    one_line_error(
+        eggwatch(args, EGGWATCH_DATA_DIR=str(not_a_dir)), "cannot use", str(not_a_dir), "ot a directory"
+    )

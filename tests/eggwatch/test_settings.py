@@ -39,6 +39,9 @@ def test_secret_key_generated_once_into_data_dir(data_dir: Path) -> None:
             "not both",
         ),
         ({"EGGWATCH_INFLUX_TOKEN": "t"}, "EGGWATCH_INFLUX_URL"),
+        # A port that is no port: ingest spooled forever against :99999, or died with a traceback.
+        ({"EGGWATCH_INFLUX_URL": "http://127.0.0.1:8086x"}, "EGGWATCH_INFLUX_URL has a bad port"),
+        ({"EGGWATCH_INFLUX_URL": "http://127.0.0.1:99999"}, "EGGWATCH_INFLUX_URL has a bad port"),
     ],
 )
 def test_refuses_bad_config(
@@ -112,3 +115,25 @@ def test_accepts_random_secret_keys(data_dir: Path, monkeypatch: pytest.MonkeyPa
     for key in keys:
         monkeypatch.setenv("EGGWATCH_SECRET_KEY", key)
         assert load_settings().secret_key == key.encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cr/et@broker:1883"),  # "/" not percent-encoded
+        ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cr#et@broker:1883"),
+        ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cret@broker:99999"),
+        ("EGGWATCH_MQTT_URL", "tcp://gw:s3cret@broker:1883"),
+        ("EGGWATCH_INFLUX_URL", "ftp://admin:s3cret@influx:8086"),
+        ("EGGWATCH_INFLUX_URL", "http://admin:s3cret@influx:8086x"),
+    ],
+)
+def test_a_bad_url_is_refused_without_printing_its_password(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str, url: str
+) -> None:
+    # The error line goes to the terminal and the service's log: the password must not.
+    monkeypatch.setenv(name, url)
+    with pytest.raises(ConfigError) as exc:
+        load_settings()
+    assert name in str(exc.value) and "***" in str(exc.value)
+    assert "s3cr" not in str(exc.value) and "et@" not in str(exc.value)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import orjson
 import pytest
 
@@ -104,6 +106,24 @@ def test_registry_covers_contract_metrics() -> None:
     assert set(required) <= set(metrics.REGISTRY)
     for m in metrics.REGISTRY.values():
         assert m.en and m.zh and m.min < m.max
+
+
+def test_readme_documents_every_registered_metric() -> None:
+    # CONTRACTS §3: the registry is documented in the README (unit, kind, valid range); a metric
+    # added to the code only (hen_day_expected_pct) was accepted on the wire but documented nowhere.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = {
+        cells[0].strip("` "): cells
+        for line in readme.splitlines()
+        if line.startswith("| `") and len(cells := [c.strip() for c in line.strip("|").split("|")]) == 8
+    }
+    for m in metrics.REGISTRY.values():
+        assert m.name in rows, f"{m.name} is not in the README's metric table"
+        _, kind, unit, kind_type, valid, *_ = rows[m.name]
+        assert kind.startswith(m.kind.value) and unit == (m.unit or "–"), rows[m.name]
+        assert kind_type == ("integer" if m.integer else "float"), rows[m.name]
+        lo, hi = (float(x) for x in valid.split(" … "))
+        assert (lo, hi) == (m.min, m.max), rows[m.name]
 
 
 def test_backslash_in_tag_value_is_refused_at_the_wire() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,69 @@ def test_busy_metrics_port_is_one_line_and_exit_1(tmp_path: Path) -> None:
         f"eggwatch: error: cannot serve metrics on --metrics-port {port}: Address already in use"
     ), r.stderr
     assert "Traceback" not in r.stderr
+
+
+BROKER_PASSWORD = "p@ss:w/rd%é #?"
+
+
+@pytest.fixture(scope="module")
+def auth_broker() -> Iterator[int]:
+    """A private Mosquitto that wants user ``ingest`` with ``BROKER_PASSWORD``: its port."""
+    import pwd
+    import shutil
+    import tempfile
+    import time
+
+    from tests.support.servers import port_open, stop_process_group
+
+    root = Path(tempfile.mkdtemp(prefix="eggwatch-mosq-auth-"))
+    subprocess.run(
+        ["mosquitto_passwd", "-b", "-c", str(root / "passwd"), "ingest", BROKER_PASSWORD], check=True
+    )
+    port = free_port()
+    (root / "mosquitto.conf").write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {root}/passwd\n"
+        f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
+    )
+    proc = subprocess.Popen(["mosquitto", "-c", str(root / "mosquitto.conf")], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            assert proc.poll() is None and time.monotonic() < deadline, "mosquitto did not start"
+            time.sleep(0.05)
+        yield port
+    finally:
+        stop_process_group(proc)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.integration
+def test_broker_credentials_from_the_url(auth_broker: int) -> None:
+    from urllib.parse import quote
+
+    from eggwatch.settings import BrokerAddress
+    from ingest.source import MqttSource
+
+    url = f"mqtt://ingest:{quote(BROKER_PASSWORD, safe='')}@127.0.0.1:{auth_broker}"
+    source = MqttSource(BrokerAddress.parse(url), "cli-auth-ok", "eggwatch/v1/nosuchsite/#", "5", 10, 0)
+    source.start()  # subscribed: the percent-encoded password was decoded
+    source.stop()
+
+
+@pytest.mark.integration
+def test_refused_credentials_are_named_at_once(tmp_path: Path, auth_broker: int) -> None:
+    # It used to retry for 10 s and then blame the subscription ("did not accept our subscription").
+    import time
+
+    t = time.monotonic()
+    r = run(
+        tmp_path, "--client-id", "cli-auth", EGGWATCH_MQTT_URL=f"mqtt://ingest:wrong@127.0.0.1:{auth_broker}"
+    )
+    assert r.returncode == 1, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"eggwatch: error: the MQTT broker mqtt://ingest:***@127.0.0.1:{auth_broker} refused the "
+        "connection: Not authorized"
+    ), r.stderr
+    assert "wrong" not in r.stderr and time.monotonic() - t < 8

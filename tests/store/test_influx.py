@@ -1,10 +1,12 @@
-"""InfluxDB-only behaviour: database creation, partial writes to dead letters, outages, auth params."""
+"""InfluxDB-only behaviour: database creation, partial writes to dead letters, outages, credentials (also against an influxd with auth)."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import httpx
 import orjson
@@ -121,15 +123,48 @@ def test_credentials_are_sent(influxd: Influxd, influx_db: str, stores: Stores) 
     store = stores(influxd.url, influx_db, username="ingest", password="p w", gzip_level=1)
     store._http.event_hooks["request"] = [seen.append]
     store.ensure_ready()
-    assert seen[-1].url.params.get("u") is None  # form body for /query
+    basic = "Basic " + base64.b64encode(b"ingest:p w").decode()
+    assert seen[-1].headers["authorization"] == basic and "p" not in seen[-1].url.params
     store.write_lines(["temp_c,site=s value=1 1"])
-    assert seen[-1].url.params["u"] == "ingest" and seen[-1].url.params["p"] == "p w"
+    assert seen[-1].headers["authorization"] == basic and "p" not in seen[-1].url.params
     assert seen[-1].headers["content-encoding"] == "gzip"
     tok = stores(influxd.url, influx_db, token="abc")
     tok._http.event_hooks["request"] = [seen.append]
     tok.write_lines(["temp_c,site=s value=1 1"])
     assert seen[-1].headers["authorization"] == "Token abc"
     assert "content-encoding" not in seen[-1].headers  # loopback: not compressed by default
+
+
+@pytest.fixture(scope="module")
+def influxd_auth() -> Iterator[Influxd]:
+    """An influxd with ``auth-enabled = true`` and one admin, ``ingest`` / ``ADMIN_PASSWORD``."""
+    server = Influxd.create(auth=True)
+    try:
+        server.start()
+        server.create_admin("ingest", ADMIN_PASSWORD)
+        yield server
+    finally:
+        server.destroy()
+
+
+ADMIN_PASSWORD = "p@ss w%rd:'x"
+
+
+def test_user_and_password_work_against_an_influxd_with_auth(
+    influxd_auth: Influxd, site: str, stores: Stores
+) -> None:
+    # 1.x reads credentials from the URL (u, p) or the Authorization header, never from a form
+    # body: /query (CREATE DATABASE, every SELECT) answered 401 and the database never existed.
+    seen: list[httpx.Request] = []
+    store = stores(influxd_auth.url, f"auth_{site}", username="ingest", password=ADMIN_PASSWORD)
+    store._http.event_hooks["request"] = [seen.append]
+    store.write([Point(site, "h", "d", Reading(T0, "temp_c", 1.0))])  # creates the database
+    assert store.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [1.0]
+    assert all(ADMIN_PASSWORD not in unquote_plus(str(r.url)) for r in seen)  # not in logged URLs
+    wrong = stores(influxd_auth.url, f"auth_{site}", username="ingest", password="nope", retry_for_s=0.2)
+    with pytest.raises(StoreUnavailable, match="credentials") as refused:
+        wrong.write_lines(["temp_c,site=s value=1 1"])
+    assert str(refused.value) == "InfluxDB refused our credentials: authorization failed"  # one line
 
 
 def test_gzip_only_across_a_network(stores: Stores) -> None:
@@ -165,6 +200,34 @@ def test_type_conflict_costs_a_few_requests_not_two_per_line(
         before = proxy.writes
         result = store.write_lines(bad)  # only conflicting lines: one request
         assert proxy.writes - before == 1 and result.written == 0 and len(result.rejected) == 2000
+    finally:
+        proxy.close()
+
+
+def test_lines_beyond_retention_cost_a_few_requests_not_two_per_line(
+    influxd: Influxd, influx_db: str, site: str, stores: Stores
+) -> None:
+    # A gateway back-filling past a short retention policy: InfluxDB drops those points with a 400
+    # "partial write: points beyond retention policy dropped=N" that names no line.  A batch of
+    # 2,000 such lines took 3,999 requests (halves down to single lines; 10,000: 14 s).
+    r = httpx.post(
+        f"{influxd.url}/query", data={"q": f'CREATE DATABASE "{influx_db}" WITH DURATION 1h NAME short'}
+    )
+    assert r.status_code == 200 and "error" not in r.text, r.text
+    proxy = FaultProxy(influxd.url)
+    try:
+        store = stores(proxy.url, influx_db)
+        now = int(time.time() * 1000)
+        old = [f"temp_c,device=d,site={site},unit=h value={i}.5 {now - 86_400_000 + i}" for i in range(2000)]
+        before = proxy.writes
+        result = store.write_lines(old)
+        assert proxy.writes - before == 1 and result.written == 0 and len(result.rejected) == 2000
+        assert all("beyond retention" in why for _, why in result.rejected)
+        new = [f"temp_c,device=d,site={site},unit=h value={i}.5 {now - 60_000 + i}" for i in range(2000)]
+        before = proxy.writes
+        result = store.write_lines(old + new)  # the old half is refused in one request
+        assert proxy.writes - before <= 3 and result.written == 2000
+        assert sorted(line for line, _ in result.rejected) == sorted(old)
     finally:
         proxy.close()
 

@@ -89,7 +89,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 [http]
   enabled = true
   bind-address = "127.0.0.1:{port}"
-  auth-enabled = false
+  auth-enabled = {auth_enabled}
   log-enabled = false
   max-body-size = 0
   max-row-limit = {max_row_limit}
@@ -112,24 +112,29 @@ class Influxd:
     rpc_port: int
     proc: subprocess.Popen[bytes] | None = None
     max_row_limit: int = 0  # rows of a non-chunked /query answer (0: no limit; 1.x once had 10,000)
+    auth: bool = False  # [http] auth-enabled: make an admin with create_admin() before anything else
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def create(cls, max_row_limit: int = 0) -> Influxd:
+    def create(cls, max_row_limit: int = 0, auth: bool = False) -> Influxd:
         exe = shutil.which("influxd")
         if exe is None:
             raise RuntimeError("influxd is not installed: run `make test` (it installs Debian's influxdb)")
         root = Path(tempfile.mkdtemp(prefix="eggwatch-influxd-"))
-        return cls(root, free_port(), free_port(), max_row_limit=max_row_limit)
+        return cls(root, free_port(), free_port(), max_row_limit=max_row_limit, auth=auth)
 
     def start(self, timeout: float = 30.0) -> None:
         conf = self.root / "influxdb.conf"
         conf.write_text(
             INFLUXD_CONF.format(
-                root=self.root, port=self.port, rpc_port=self.rpc_port, max_row_limit=self.max_row_limit
+                root=self.root,
+                port=self.port,
+                rpc_port=self.rpc_port,
+                max_row_limit=self.max_row_limit,
+                auth_enabled=str(self.auth).lower(),
             )
         )
         with open(self.root / "influxd.log", "ab") as log:  # the child keeps its own descriptor
@@ -147,6 +152,14 @@ class Influxd:
                 pass
             time.sleep(0.1)
         raise RuntimeError("influxd did not answer /ping in time")
+
+    def create_admin(self, user: str, password: str) -> None:
+        """The first user of an ``auth`` influxd (it accepts this one statement without credentials)."""
+        quoted = password.replace("\\", "\\\\").replace("'", "\\'")
+        q = f"CREATE USER {user} WITH PASSWORD '{quoted}' WITH ALL PRIVILEGES"
+        r = httpx.post(f"{self.url}/query", data={"q": q}, timeout=10)
+        r.raise_for_status()
+        assert "error" not in r.text, r.text
 
     def stop(self) -> None:
         stop_process_group(self.proc)
