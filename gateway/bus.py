@@ -70,6 +70,7 @@ class Bus(threading.Thread):
         self._rx = bytearray()  # raw bytes received during the current transaction
         self._bus_fail_streak = 0
         self._opened_inode: tuple[int, int] | None = None
+        self.internal_errors = 0  # unexpected exceptions of a poll (a bug), each logged
 
     # -- port ------------------------------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class Bus(threading.Thread):
                     break
                 if wait > 0.5:
                     continue  # re-check stop and the schedule at least twice a second
-                self._poll(dev)
+                self._poll_guarded(dev)
         finally:
             self._close("stopping", logging.INFO)
 
@@ -186,6 +187,19 @@ class Bus(threading.Thread):
                 self.sink(dev.cfg.unit, dev.cfg.device, readings)
         self._bus_fail_streak = 0
         dev.succeeded(time.monotonic())
+
+    def _poll_guarded(self, dev: PolledDevice) -> None:
+        """:meth:`_poll`, surviving an unexpected error (a bug of ours or a library's): it would end
+        this thread, and every device of the bus would go unpolled while its status still said ok.
+        The device is failed instead (it backs off like any failing device) and the others go on."""
+        try:
+            self._poll(dev)
+        except Exception as exc:
+            self.internal_errors += 1
+            log.exception(
+                "%s: unexpected error polling %s (#%d)", self.cfg.port, dev.name, self.internal_errors
+            )
+            dev.failed(time.monotonic(), Failure.INTERNAL, f"{type(exc).__name__}: {exc}")
 
     def _port_replaced(self) -> bool:
         inode = self._port_inode()
@@ -246,5 +260,6 @@ class Bus(threading.Thread):
             "port": self.cfg.port,
             "port_up": self.port_up,
             "transactions": self.transactions,
+            "internal_errors": self.internal_errors,
             "devices": [d.snapshot() for d in self.devices],
         }

@@ -31,6 +31,7 @@ class Failure(StrEnum):
     CRC = "crc"  # an answer that failed its CRC (or was garbled)
     PROTOCOL = "protocol"  # a well-framed answer to another request: wrong function or register count
     EXCEPTION = "exception"  # a Modbus exception response
+    INTERNAL = "internal"  # an unexpected error of ours handling the answer (counted as an exception)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from eggwatch.wire import Reading
 from firmware_stubs import (
     ClimateController,
     EggCounter,
@@ -22,7 +23,7 @@ from firmware_stubs import (
 )
 from firmware_stubs.pty_link import PtyLink
 from gateway.bus import Bus
-from gateway.device import Status
+from gateway.device import PolledDevice, Status
 from gateway.registers import RegType, WordOrder
 from gateway.serial_config import BusConfig, DeviceConfig, Function, RegisterMap
 from tests.gateway.serial_support import Sink, polled, wait_until
@@ -279,3 +280,27 @@ def test_every_stub_answers_its_shipped_register_map() -> None:
 def test_device_config_of_stub_is_valid_contract_yaml() -> None:
     cfg = ClimateController().gateway_config()
     assert isinstance(cfg, DeviceConfig) and cfg.function is Function.INPUT
+
+
+def test_an_unexpected_error_fails_its_device_not_the_bus(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An error no handler expects (a bug decoding one device's answer) used to end the bus thread:
+    # every device on the bus went unpolled while its status still said ok.
+    real = PolledDevice.readings
+
+    def broken(self: PolledDevice, *args: object, **kwargs: object) -> list[Reading]:
+        if self.cfg.device == "eggcounter-1":
+            raise RuntimeError("a decoding bug")
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PolledDevice, "readings", broken)
+    alive, broken_dev = ClimateController(slave=1), EggCounter(slave=2, device="eggcounter-1")
+    with polled([alive, broken_dev], timeout_s=0.3, backoff_max_s=0.5) as (bus, sink, _):
+        wait_until(lambda: bus.internal_errors >= 3, what="3 unexpected errors")
+        before = len(sink.of("climate-1"))
+        wait_until(lambda: len(sink.of("climate-1")) > before, what="the other device polled after them")
+        assert bus.is_alive()
+        snap = bus.snapshot()
+    failing = bus.devices[1]
+    assert failing.stats.exceptions >= 3 and "RuntimeError: a decoding bug" in str(failing.stats.last_error)
+    assert failing.status is not Status.OK and bus.devices[0].status is Status.OK
+    assert bus.internal_errors >= 3 and snap["internal_errors"] and sink.of("eggcounter-1") == []
