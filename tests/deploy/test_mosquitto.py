@@ -19,6 +19,9 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from eggwatch import wire
+from eggwatch.wire import Reading
+from ingest.batch import MAX_PAYLOAD_BYTES
 from tests.support.servers import free_port, port_open
 
 pytestmark = pytest.mark.integration
@@ -30,6 +33,7 @@ PASSWORDS = {
     "MQTT_PASSWORD_GW_SERIAL_1": "gateway1-secret-0123456789",
     "MQTT_PASSWORD_GW_SERIAL_2": "gateway2-secret-0123456789",
 }
+TOPIC = "eggwatch/v1/jinji/house-02/climate-1"  # under gw-serial-1's units (acl)
 
 
 def test_make_passwd_refuses_short_passwords(tmp_path: Path) -> None:
@@ -178,3 +182,27 @@ def test_analytics_publishes_alerts_that_ingest_can_read(broker: int) -> None:
         spied.get(timeout=0.5)
     stop(gateway)
     stop(analytics)
+
+
+def test_the_largest_message_ingest_accepts_passes_the_broker(broker: int) -> None:
+    # 5,000 readings (the most a message may hold) with 8 tags of 32-character keys and values of
+    # 64 four-byte characters: every one a valid reading, 12 MB.  The broker's max_packet_size was
+    # 10 MiB and refused such a message, which ingest itself accepts (up to 16 MiB).
+    ts = int(time.time() * 1000)
+    tags = {f"t{k}".ljust(32, "x"): "\U0001f95a" * 64 for k in range(8)}
+    payload = wire.encode(1, (Reading(ts - i, "temp_c", 20.5, tags) for i in range(5000)))
+    assert 10 << 20 < len(payload) <= MAX_PAYLOAD_BYTES and wire.decode(TOPIC, payload).ok
+    ingest, rc = connect(broker, "ingest", PASSWORDS["MQTT_PASSWORD_INGEST"])
+    assert not rc.is_failure
+    received: queue.Queue[int] = queue.Queue()
+    ingest.on_message = lambda c, u, msg: received.put(len(msg.payload))
+    granted: queue.Queue[list[ReasonCode]] = queue.Queue()
+    ingest.on_subscribe = lambda c, u, mid, codes, props: granted.put(codes)
+    ingest.subscribe(TOPIC, qos=1)
+    assert not granted.get(timeout=5)[0].is_failure
+    gateway, rc = connect(broker, "gw-serial-1", PASSWORDS["MQTT_PASSWORD_GW_SERIAL_1"])
+    assert not rc.is_failure
+    gateway.publish(TOPIC, payload, qos=1)
+    assert received.get(timeout=30) == len(payload)
+    stop(gateway)
+    stop(ingest)
