@@ -14,6 +14,7 @@ from api.routes._common import (
     IdFilter,
     Limit,
     Offset,
+    Printable,
     audit,
     bad_request,
     columns,
@@ -44,7 +45,7 @@ def list_workers(
     keys: KeysDep,
     _: Reader,
     household_id: IdFilter = None,
-    name: Annotated[str | None, Query(max_length=80)] = None,
+    name: Annotated[str | None, Query(max_length=80), Printable] = None,
     national_id_number: Annotated[
         str | None,
         Query(
