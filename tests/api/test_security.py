@@ -455,3 +455,11 @@ def test_text_filters_refuse_control_characters(api: Api, role: str, path: str, 
     assert r.status_code == 422, r.text
     assert r.json()["detail"][0]["loc"] == ["query", param]
     assert api.get(role, path, params={param: "东关村"}).status_code == 200
+
+
+def test_payroll_lines_of_an_id_beyond_32_bits(api: Api) -> None:
+    # The id went into the lines query as is: PostgreSQL answered "integer out of range" (500).
+    for run_id in (2**31, 2**63, -(2**63) - 1):
+        r = api.get("payroll", f"/api/v1/payroll/runs/{run_id}/lines")
+        assert r.status_code == 404, r.text
+        assert r.json() == {"detail": f"payroll_run {run_id} not found"}
