@@ -166,17 +166,24 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, v: str | None) -> str | None:
-        # A misspelt scheme would otherwise surface as a traceback from the first command that
-        # connects; the dialect is looked up here (its driver is imported only on connecting).
+        # A misspelt scheme, or a driver that is not installed, would otherwise surface as a
+        # traceback from the first command that connects: the dialect and its driver are looked
+        # up here (importing the driver costs what the first connection would anyway).
         if not v:
             return None
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
         try:
-            make_url(v.replace("postgresql://", "postgresql+psycopg://", 1)).get_dialect()
+            dialect = make_url(v.replace("postgresql://", "postgresql+psycopg://", 1)).get_dialect()
         except (ArgumentError, ValueError) as exc:
             raise ValueError(f"EGGWATCH_DATABASE_URL is not a usable SQLAlchemy URL: {exc}") from None
+        try:
+            dialect.import_dbapi()
+        except ImportError as exc:
+            raise ValueError(
+                f"EGGWATCH_DATABASE_URL needs the database driver {exc.name or exc}, which is not installed"
+            ) from None
         return v
 
     @field_validator("influx_db")

@@ -49,6 +49,22 @@ def test_a_misspelt_database_url(args: list[str], data_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
+    [
+        ["users", "create", "--username", "u1", "--role", "manager", "--password", "a-long-password"],
+        ["api", "--port", "1"],
+        ["db", "upgrade"],
+    ],
+    ids=["users", "api", "db"],
+)
+def test_a_database_url_whose_driver_is_not_installed(args: list[str], data_dir: Path) -> None:
+    # A valid dialect whose driver is missing: the dialect alone passed, then the first connect
+    # failed with ModuleNotFoundError (a traceback from `users create` and `api`).
+    url = "mysql+mysqldb://u@127.0.0.1/db"
+    one_line_error(eggwatch(args, EGGWATCH_DATABASE_URL=url), "EGGWATCH_DATABASE_URL", "MySQLdb")
+
+
+@pytest.mark.parametrize(
+    "args",
     [["api", "--port", "1"], ["analytics", "run", "--once", "--park", str(PARK)]],
     ids=["api", "analytics"],
 )
