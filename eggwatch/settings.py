@@ -7,6 +7,7 @@ set the environment first.  Insecure or contradictory values are refused with a 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -261,9 +262,7 @@ class Settings(BaseSettings):
             return self.secret_key_value.get_secret_value().encode()
         key_file = self.path("secret.key")
         if not key_file.exists():
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
+            _create_key(key_file)
         key = key_file.read_text().strip()
         if len(key) < MIN_SECRET_LEN:
             raise ConfigError(f"{key_file} holds a key that is too short; delete it to regenerate")
@@ -276,6 +275,21 @@ class Settings(BaseSettings):
         if self.secret_key_value is None and not (self.data_dir / "secret.key").exists():
             return None
         return self.secret_key
+
+
+def _create_key(key_file: Path) -> None:
+    """Write a new random key to ``key_file`` unless another process does first.  Written whole
+    under a temporary name, then hard-linked into place: a process starting at the same moment
+    finds no key or the whole key, never an empty file, and the first link wins for all."""
+    tmp = key_file.with_name(f".{key_file.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process's key is in place: use it
+            os.link(tmp, key_file)
+    finally:
+        tmp.unlink()
 
 
 def known_variables() -> frozenset[str]:
