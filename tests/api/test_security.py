@@ -227,6 +227,19 @@ def test_overlong_login_names_and_passwords(api: Api) -> None:
     assert r.status_code == 401
 
 
+def test_login_names_no_login_could_have(api: Api) -> None:
+    # A NUL in the name went into the user lookup: PostgreSQL refuses it in text (500, before
+    # any login).  Such a name names nobody: 401, and it is not kept as a throttle key.
+    throttle = api.app.state.login_throttle
+    for name in ("manager\x00", "man\x00ager", "manager\x7f", "mañager"):
+        before = throttle.keys_held()
+        r = api.client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+        assert r.status_code == 401 and r.json() == {"detail": "wrong user name or password"}, r.text
+        assert throttle.keys_held() <= before + 1  # the address at most
+    r = api.client.post("/api/v1/auth/token", data={"username": " Manager ", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+
+
 # -- 4. a supervisor cannot tell another unit's objects from missing ones ----------------------
 
 
