@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeVar
 
 from fastapi import HTTPException, Query, Response, status
-from pydantic import AfterValidator, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import Row, Select, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -18,18 +18,6 @@ M = TypeVar("M", bound=Base)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-
-
-def _printable(v: str | None) -> str | None:
-    # As names in bodies (schemas.common): PostgreSQL refuses NUL in text, which failed the query
-    # with a 500; other control characters are never part of a name.
-    if v is not None and any(ord(c) < 32 and c not in "\t\n" for c in v):
-        raise ValueError("control characters are not allowed")
-    return v
-
-
-# For free-text query filters: ``Annotated[str | None, Query(max_length=80), Printable]``.
-Printable = AfterValidator(_printable)
 
 
 # Counting stops here: an exact count of 500,000 shifts would cost more than the page itself.

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, require_roles
 from api.models import AuditEntry, User
-from api.routes._common import Limit, Offset, Printable, page
-from api.schemas.common import Page
+from api.routes._common import Limit, Offset, page
+from api.schemas.common import Page, Printable
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from api.deps import ConfigDep, SessionDep, require_roles
 from api.models import Household, User
-from api.routes._common import Limit, Offset, Printable, columns, get_or_404, json_response, page_rows
-from api.schemas.common import Page
+from api.routes._common import Limit, Offset, columns, get_or_404, json_response, page_rows
+from api.schemas.common import Page, Printable
 from api.schemas.pay import HouseholdIncome
 from api.schemas.people import HouseholdIn, HouseholdOut, HouseholdPatch
 from api.services.income import household_income

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import ConfigDep, Role, SessionDep, require_roles
 from api.models import User
-from api.routes._common import Printable
+from api.schemas.common import Printable
 from api.services.export import to_csv, to_xlsx
 from api.services.income import year_bounds
 from api.services.reports import columns_for, employment_report

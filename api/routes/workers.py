@@ -14,7 +14,6 @@ from api.routes._common import (
     IdFilter,
     Limit,
     Offset,
-    Printable,
     audit,
     bad_request,
     columns,
@@ -23,7 +22,7 @@ from api.routes._common import (
     no_store,
     page_rows,
 )
-from api.schemas.common import Page
+from api.schemas.common import Page, Printable
 from api.schemas.people import UnmaskIn, WorkerIn, WorkerLookup, WorkerOut, WorkerPatch, WorkerSecrets
 from api.services.workers import (
     WORKER_OUT_COLUMNS,

@@ -476,3 +476,23 @@ def test_payroll_lines_of_an_id_beyond_32_bits(api: Api) -> None:
         r = api.get("payroll", f"/api/v1/payroll/runs/{run_id}/lines")
         assert r.status_code == 404, r.text
         assert r.json() == {"detail": f"payroll_run {run_id} not found"}
+
+
+def test_free_text_in_bodies_refuses_control_characters(api: Api) -> None:
+    # Names and notes refused them already; these went to PostgreSQL, which refuses a NUL in
+    # text: the unmask reason (audit record) and the adjustment reason were 500s, the e-mail too.
+    hh = {"code": "C1", "village": "v", "township": "t", "members": 3, "registered_poor": True}
+    hid = api.ok("manager", "POST", "/api/v1/households", json=hh)["id"]
+    wid = api.ok(
+        "manager", "POST", "/api/v1/workers", json={"name": "x", "national_id": NID, "household_id": hid}
+    )["id"]
+    calls = [
+        ("payroll", f"/api/v1/workers/{wid}/unmask", {"reason": "pay\x00day"}, "reason"),
+        ("payroll", "/api/v1/payroll/runs/1/adjustments", {"worker_id": wid, "amount": "1", "reason": "bo\x00nus"}, "reason"),
+        ("admin", "/api/v1/users", {"username": "mail1", "password": "a-long-password", "role": "manager", "email": "a\x00b@example.org"}, "email"),
+    ]  # fmt: skip
+    for role, path, body, field in calls:
+        r = api.post(role, path, json=body)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["detail"][0]["loc"] == ["body", field]
+    assert not api.ok("admin", "GET", "/api/v1/audit")["items"]  # no unmasking was recorded
