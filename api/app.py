@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analytics.alerts.api import router as alerts_router
 from api.config import ApiConfig, load_api_config
@@ -97,6 +98,27 @@ def allowed_methods(app: FastAPI, request: Request) -> str:
     if "GET" in allowed:
         allowed.add("HEAD")  # Starlette answers HEAD wherever GET is served
     return ", ".join(sorted(allowed))
+
+
+class HeadAsGet:
+    """Serve HEAD as GET without the body.  Starlette's routes answer HEAD wherever they serve
+    GET, FastAPI's do not: HEAD /health (uptime monitors send it) was a 405 whose Allow header
+    said "GET, HEAD".  Plain ASGI, so a GET pays nothing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers (Content-Length) stay the GET's
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def _load_default_park(settings: Settings) -> Park | None:
@@ -180,4 +202,5 @@ def create_app(
     for router in (api_router, alerts_router, web_router):
         app.include_router(router)
     document_errors(app)  # 401/403/404 and the {"detail": ...} body in /openapi.json
+    app.add_middleware(HeadAsGet)
     return app

@@ -453,6 +453,19 @@ def test_405_names_every_method_the_path_serves(api: Api) -> None:
     assert api.client.get("/api/v1/nothing-here").status_code == 404  # other errors as before
 
 
+def test_head_is_served_wherever_get_is(api: Api) -> None:
+    # The Allow header says "GET, HEAD", but FastAPI routes do not add HEAD (Starlette's own
+    # routes do): HEAD /health, as uptime monitors send it, was a 405.
+    r = api.client.head("/health")
+    assert r.status_code == 200 and r.content == b""
+    get = api.get("manager", "/api/v1/workers")
+    r = api.client.head("/api/v1/workers", headers=api.as_("manager"))
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-length"] == get.headers["content-length"]
+    assert api.client.head("/api/v1/workers").status_code == 401  # checked as a GET
+    assert api.client.head("/api/v1/auth/token").headers["allow"] == "POST"  # no GET, no HEAD
+
+
 @pytest.mark.parametrize(
     ("role", "path", "param"),
     [
