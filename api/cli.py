@@ -89,6 +89,7 @@ def create(
 ) -> None:
     """Create a login."""
     from api.models import Worker
+    from api.security import MAX_ID
     from api.services.users import create_user
     from eggwatch.clikit import fail
     from eggwatch.settings import load_settings
@@ -98,7 +99,10 @@ def create(
     engine = make_engine(settings.sql_url)
     try:
         with make_sessionmaker(engine)() as session:
-            if worker_id is not None and session.get(Worker, worker_id) is None:
+            # Keys are 32-bit: a larger id names no worker (and the database would refuse it).
+            if worker_id is not None and (
+                not 0 < worker_id <= MAX_ID or session.get(Worker, worker_id) is None
+            ):
                 raise ValueError(
                     f"no worker with id {worker_id}: create the worker first (POST /api/v1/workers)"
                 )

@@ -83,6 +83,10 @@ def test_a_login_for_a_worker_that_does_not_exist(data_dir: Path) -> None:
     assert eggwatch(["db", "upgrade"]).returncode == 0
     create = ["users", "create", "--username", "w7", "--role", "manager", "--password", "a-long-password"]
     one_line_error(eggwatch([*create, "--worker-id", "7"]), "no worker with id 7")
+    # Beyond the 32-bit keys: the database refused the lookup ("Python int too large to convert
+    # to SQLite INTEGER ... did you run `eggwatch db upgrade`?"), not the missing worker.
+    big = str(2**63)
+    one_line_error(eggwatch([*create, "--worker-id", big]), f"no worker with id {big}")
 
 
 def test_a_supervisor_for_a_unit_the_park_does_not_have(data_dir: Path) -> None:
