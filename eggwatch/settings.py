@@ -260,10 +260,17 @@ class Settings(BaseSettings):
         """Signing/encryption key: from the environment, or generated once into the data dir."""
         if self.secret_key_value is not None:
             return self.secret_key_value.get_secret_value().encode()
-        key_file = self.path("secret.key")
-        if not key_file.exists():
-            _create_key(key_file)
-        key = key_file.read_text().strip()
+        key_file = self.data_dir / "secret.key"
+        try:
+            if not key_file.exists():
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                _create_key(key_file)
+            key = key_file.read_text().strip()
+        except OSError as exc:  # a data dir that is a file, read-only, not ours: one line, no traceback
+            raise ConfigError(
+                f"cannot keep the secret key in {key_file}: {exc.strerror or exc}; set "
+                "EGGWATCH_SECRET_KEY or make EGGWATCH_DATA_DIR a writable directory"
+            ) from None
         if len(key) < MIN_SECRET_LEN:
             raise ConfigError(f"{key_file} holds a key that is too short; delete it to regenerate")
         return key.encode()

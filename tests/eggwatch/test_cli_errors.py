@@ -126,3 +126,12 @@ def test_a_busy_metrics_port(data_dir: Path) -> None:
         one_line_error(
             eggwatch(["gateway", "serial", "--config", config, "--metrics-port", port]), port, "in use"
         )
+
+
+def test_a_data_dir_where_the_secret_key_cannot_be_made(data_dir: Path) -> None:
+    # No EGGWATCH_SECRET_KEY: the key is generated into the data dir, which here is a file.  That
+    # was an OSError traceback from `eggwatch api`.
+    not_a_dir = data_dir / "not-a-dir"
+    not_a_dir.write_text("")
+    env = {"EGGWATCH_DATA_DIR": str(not_a_dir), "EGGWATCH_DATABASE_URL": f"sqlite:///{data_dir / 'w.db'}"}
+    one_line_error(eggwatch(["api", "--port", "1"], **env), "EGGWATCH_DATA_DIR", "secret key")
