@@ -74,6 +74,10 @@ def test_bad_database_url_is_one_line(data_dir: Path) -> None:
     [
         ("EGGWATCH_MIN_WAGE_TIER", "V", "EGGWATCH_MIN_WAGE_TIER"),
         ("EGGWATCH_SECRET_KEY", "changeme", "too weak"),
+        # Amounts the fen columns cannot hold (POST /payroll/runs was a 500 on PostgreSQL).
+        ("EGGWATCH_MIN_WAGE_MONTHLY", "1e17", "EGGWATCH_MIN_WAGE_MONTHLY"),
+        ("EGGWATCH_MIN_WAGE_HOURLY", "1e400", "EGGWATCH_MIN_WAGE_HOURLY"),
+        ("EGGWATCH_POVERTY_LINE_YEARLY", "1e30", "EGGWATCH_POVERTY_LINE_YEARLY"),
     ],
 )
 def test_api_refuses_bad_configuration(data_dir: Path, var: str, value: str, message: str) -> None:
