@@ -33,6 +33,8 @@ def api(
     secret_key = settings.secret_key  # generate or validate the key now, not on the first request
     if migrate:
         apply(settings.sql_url, secret_key=secret_key)
+    else:
+        _check_migrated(settings.sql_url)
     if workers > 1:
         uvicorn.run(
             "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
@@ -41,6 +43,17 @@ def api(
         from api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _check_migrated(url: str) -> None:
+    """With --no-migrate, a database short of the newest revision is refused at start: served, it
+    answered every login with a 500 (no such table)."""
+    from eggwatch.clikit import fail
+    from eggwatch.migrations import current, head
+
+    at, newest = current(url), head()
+    if at != newest:
+        fail(f"the database is at {at or 'no revision'}, not {newest}: run `eggwatch db upgrade` first")
 
 
 @db_app.command("upgrade")
