@@ -15,8 +15,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from analytics.alerts.api import router as alerts_router
 from api.config import ApiConfig, load_api_config
@@ -97,6 +99,63 @@ def allowed_methods(app: FastAPI, request: Request) -> str:
     if "GET" in allowed:
         allowed.add("HEAD")  # Starlette answers HEAD wherever GET is served
     return ", ".join(sorted(allowed))
+
+
+class HeadAsGet:
+    """Serve HEAD as GET without the body.  Starlette's routes answer HEAD wherever they serve
+    GET, FastAPI's do not: HEAD /health (uptime monitors send it) was a 405 whose Allow header
+    said "GET, HEAD".  Plain ASGI, so a GET pays nothing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers (Content-Length) stay the GET's
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+# Bytes of one request body.  The largest real one (a dividend for 10,000 households) is about
+# 110 kB.  Bodies are read whole before any check, the login's too: uncapped, one unauthenticated
+# 300 MB POST took the server to 1 GB of memory.
+MAX_BODY = 1 << 20
+_TOO_LARGE = "Content Too Large"
+
+
+class BodyCap:
+    """413 ``{"detail": "Content Too Large"}`` for a body over :data:`MAX_BODY`: at once when its
+    Content-Length says so, else as soon as the chunks read pass it.  (FastAPI's own
+    ``max_body_size`` answers in plain text, not the API's JSON.)  Plain ASGI."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            await JSONResponse({"detail": _TOO_LARGE}, status_code=413)(scope, receive, send)
+            return
+        size = 0
+
+        async def counted() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > MAX_BODY:  # an HTTPException: FastAPI lets it through, the app's handler answers
+                raise StarletteHTTPException(413, _TOO_LARGE)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def _load_default_park(settings: Settings) -> Park | None:
@@ -180,4 +239,6 @@ def create_app(
     for router in (api_router, alerts_router, web_router):
         app.include_router(router)
     document_errors(app)  # 401/403/404 and the {"detail": ...} body in /openapi.json
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyCap)
     return app

@@ -33,6 +33,8 @@ def api(
     secret_key = settings.secret_key  # generate or validate the key now, not on the first request
     if migrate:
         apply(settings.sql_url, secret_key=secret_key)
+    else:
+        _check_migrated(settings.sql_url)
     if workers > 1:
         uvicorn.run(
             "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
@@ -41,6 +43,17 @@ def api(
         from api.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _check_migrated(url: str) -> None:
+    """With --no-migrate, a database short of the newest revision is refused at start: served, it
+    answered every login with a 500 (no such table)."""
+    from eggwatch.clikit import fail
+    from eggwatch.migrations import current, head
+
+    at, newest = current(url), head()
+    if at != newest:
+        fail(f"the database is at {at or 'no revision'}, not {newest}: run `eggwatch db upgrade` first")
 
 
 @db_app.command("upgrade")
@@ -89,6 +102,7 @@ def create(
 ) -> None:
     """Create a login."""
     from api.models import Worker
+    from api.security import MAX_ID
     from api.services.users import create_user
     from eggwatch.clikit import fail
     from eggwatch.settings import load_settings
@@ -98,7 +112,10 @@ def create(
     engine = make_engine(settings.sql_url)
     try:
         with make_sessionmaker(engine)() as session:
-            if worker_id is not None and session.get(Worker, worker_id) is None:
+            # Keys are 32-bit: a larger id names no worker (and the database would refuse it).
+            if worker_id is not None and (
+                not 0 < worker_id <= MAX_ID or session.get(Worker, worker_id) is None
+            ):
                 raise ValueError(
                     f"no worker with id {worker_id}: create the worker first (POST /api/v1/workers)"
                 )

@@ -29,6 +29,8 @@ GANSU_MIN_WAGE: dict[str, tuple[Decimal, Decimal]] = {
 # Full-time standard month: 21.75 days x 8 h (人社部 2008 standard working hours).
 STANDARD_MONTH_HOURS = Decimal("174")
 
+MAX_YUAN = Decimal("10000000")
+
 # 2,300 CNY at 2010 prices, about 4,000 CNY/year per person in 2020 (national rural poverty line).
 DEFAULT_POVERTY_LINE = Decimal("4000")
 
@@ -39,9 +41,11 @@ class ApiConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EGGWATCH_", extra="ignore", frozen=True)
 
     min_wage_tier: Tier = "III"
-    min_wage_monthly: Decimal | None = Field(default=None, gt=0)
-    min_wage_hourly: Decimal | None = Field(default=None, gt=0)
-    poverty_line_yearly: Decimal = Field(default=DEFAULT_POVERTY_LINE, gt=0)
+    # At most MAX_YUAN, as every amount the API takes (schemas.common.Yuan): a run stores its
+    # minimums in fen (BIGINT), and 1e17 yuan made POST /payroll/runs a 500 on PostgreSQL.
+    min_wage_monthly: Decimal | None = Field(default=None, gt=0, le=MAX_YUAN)
+    min_wage_hourly: Decimal | None = Field(default=None, gt=0, le=MAX_YUAN)
+    poverty_line_yearly: Decimal = Field(default=DEFAULT_POVERTY_LINE, gt=0, le=MAX_YUAN)
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     login_attempts_per_minute: int = Field(default=10, ge=1, le=1000)
     count_tolerance_pct: Decimal = Field(default=Decimal("5"), ge=0, le=100)

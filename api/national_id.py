@@ -7,7 +7,9 @@ import re
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"[1-9]\d{16}[\dX]")
+# [0-9], not \d: \d also matches fullwidth and other scripts' digits (int() reads them), so one
+# number would pass in several spellings, each with its own lookup hash (a duplicate unseen).
+_SHAPE = re.compile(r"[1-9][0-9]{16}[0-9X]")
 
 
 def check_char(first17: str) -> str:

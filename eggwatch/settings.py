@@ -7,6 +7,7 @@ set the environment first.  Insecure or contradictory values are refused with a 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -182,17 +183,24 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, v: str | None) -> str | None:
-        # A misspelt scheme would otherwise surface as a traceback from the first command that
-        # connects; the dialect is looked up here (its driver is imported only on connecting).
+        # A misspelt scheme, or a driver that is not installed, would otherwise surface as a
+        # traceback from the first command that connects: the dialect and its driver are looked
+        # up here (importing the driver costs what the first connection would anyway).
         if not v:
             return None
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
 
         try:
-            make_url(v.replace("postgresql://", "postgresql+psycopg://", 1)).get_dialect()
+            dialect = make_url(v.replace("postgresql://", "postgresql+psycopg://", 1)).get_dialect()
         except (ArgumentError, ValueError) as exc:
             raise ValueError(f"EGGWATCH_DATABASE_URL is not a usable SQLAlchemy URL: {exc}") from None
+        try:
+            dialect.import_dbapi()
+        except ImportError as exc:
+            raise ValueError(
+                f"EGGWATCH_DATABASE_URL needs the database driver {exc.name or exc}, which is not installed"
+            ) from None
         return v
 
     @field_validator("influx_db")
@@ -272,12 +280,18 @@ class Settings(BaseSettings):
         """Signing/encryption key: from the environment, or generated once into the data dir."""
         if self.secret_key_value is not None:
             return self.secret_key_value.get_secret_value().encode()
-        key_file = self.path("secret.key")
-        if not key_file.exists():
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-        key = key_file.read_text().strip()
+        key_file = self.data_dir / "secret.key"
+        try:
+            if not key_file.exists():
+                key_file.parent.mkdir(parents=True, exist_ok=True)
+                _create_key(key_file)
+            key = key_file.read_text().strip()
+        except OSError as exc:  # a data dir that is a file, read-only, not ours: one line, no traceback
+            why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror or exc
+            raise ConfigError(
+                f"cannot keep the secret key in {key_file}: {why}; set "
+                "EGGWATCH_SECRET_KEY or make EGGWATCH_DATA_DIR a writable directory"
+            ) from None
         if len(key) < MIN_SECRET_LEN:
             raise ConfigError(f"{key_file} holds a key that is too short; delete it to regenerate")
         return key.encode()
@@ -289,6 +303,21 @@ class Settings(BaseSettings):
         if self.secret_key_value is None and not (self.data_dir / "secret.key").exists():
             return None
         return self.secret_key
+
+
+def _create_key(key_file: Path) -> None:
+    """Write a new random key to ``key_file`` unless another process does first.  Written whole
+    under a temporary name, then hard-linked into place: a process starting at the same moment
+    finds no key or the whole key, never an empty file, and the first link wins for all."""
+    tmp = key_file.with_name(f".{key_file.name}.{secrets.token_hex(8)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):  # another process's key is in place: use it
+            os.link(tmp, key_file)
+    finally:
+        tmp.unlink()
 
 
 def known_variables() -> frozenset[str]:

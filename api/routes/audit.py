@@ -12,7 +12,7 @@ from sqlalchemy import select
 from api.deps import SessionDep, require_roles
 from api.models import AuditEntry, User
 from api.routes._common import Limit, Offset, page
-from api.schemas.common import Page
+from api.schemas.common import Page, Printable
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -32,7 +32,7 @@ class AuditOut(BaseModel):
 def list_audit(
     session: SessionDep,
     _: Annotated[User, require_roles()],
-    action: Annotated[str | None, Query(max_length=40)] = None,
+    action: Annotated[str | None, Query(max_length=40), Printable] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuditOut]:

@@ -13,7 +13,7 @@ from api.routes._common import no_store
 from api.schemas.people import Token, UserOut
 from api.security import DUMMY_HASH, verify_password
 from api.services.login_throttle import LoginThrottle
-from api.services.users import MAX_PASSWORD, MAX_USERNAME, find_user, normalize_username, user_out
+from api.services.users import MAX_PASSWORD, USERNAME, find_user, normalize_username, user_out
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -30,13 +30,15 @@ def login(
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else "?"
     name = normalize_username(form.username)  # as find_user compares: one key per login
-    # Names are at most 64 characters (UserIn): a longer one names nobody, and is not kept as a
-    # throttle key (one row per name); the attempt still counts against the address.
-    keys_ = (f"ip:{client}", f"user:{name}") if len(name) <= MAX_USERNAME else (f"ip:{client}",)
+    # Names are up to 64 of a-z 0-9 _ . @ - (create_user): another one (longer, or with a NUL that
+    # PostgreSQL would refuse in the lookup) names nobody and is not kept as a throttle key (one
+    # row per name); the attempt still counts against the address.
+    named = USERNAME.match(name) is not None
+    keys_ = (f"ip:{client}", f"user:{name}") if named else (f"ip:{client}",)
     reservation = throttle.reserve(*keys_)  # before the password check: parallel guesses count too
     if reservation is None:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins; wait a minute")
-    user = find_user(session, form.username) if len(name) <= MAX_USERNAME else None  # any case
+    user = find_user(session, form.username) if named else None  # any case
     # A password longer than any we accept (UserIn: 200) is wrong without hashing a megabyte.
     ok = len(form.password) <= MAX_PASSWORD and verify_password(
         user.password_hash if user else DUMMY_HASH, form.password

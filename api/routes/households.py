@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.deps import ConfigDep, SessionDep, require_roles
 from api.models import Household, User
 from api.routes._common import Limit, Offset, columns, get_or_404, json_response, page_rows
-from api.schemas.common import Page
+from api.schemas.common import Page, Printable
 from api.schemas.pay import HouseholdIncome
 from api.schemas.people import HouseholdIn, HouseholdOut, HouseholdPatch
 from api.services.income import household_income
@@ -24,8 +24,8 @@ Writer = Annotated[User, require_roles("manager")]
 def list_households(
     session: SessionDep,
     _: Reader,
-    township: Annotated[str | None, Query(max_length=80)] = None,
-    village: Annotated[str | None, Query(max_length=80)] = None,
+    township: Annotated[str | None, Query(max_length=80), Printable] = None,
+    village: Annotated[str | None, Query(max_length=80), Printable] = None,
     registered_poor: bool | None = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from api.deps import ConfigDep, Role, SessionDep, open_store, require_roles
 from api.models import PayrollAdjustment, PayrollLine, PayrollRun, User, Worker, utcnow
 from api.routes._common import (
+    MAX_ID,
     IdFilter,
     Limit,
     Offset,
@@ -226,6 +227,8 @@ def list_lines(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Response:
+    if not 0 < run_id <= MAX_ID:  # names no run; PostgreSQL would refuse it in the query (500)
+        get_or_404(session, PayrollRun, run_id)
     # One query for the page: the name and the adjustment sum come along with each line.
     adjusted = (
         select(func.coalesce(func.sum(PayrollAdjustment.amount_fen), 0))

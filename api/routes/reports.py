@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import ConfigDep, Role, SessionDep, require_roles
 from api.models import User
+from api.schemas.common import Printable
 from api.services.export import to_csv, to_xlsx
 from api.services.income import year_bounds
 from api.services.reports import columns_for, employment_report
@@ -31,8 +32,8 @@ def employment(
     year: Annotated[int, Query(ge=2000, le=2100)],
     month: Annotated[int | None, Query(ge=1, le=12)] = None,
     by: Literal["village", "township", "household"] = "village",
-    township: Annotated[str | None, Query(max_length=80)] = None,
-    village: Annotated[str | None, Query(max_length=80)] = None,
+    township: Annotated[str | None, Query(max_length=80), Printable] = None,
+    village: Annotated[str | None, Query(max_length=80), Printable] = None,
     format: Literal["json", "csv", "xlsx"] = "json",
     lang: Literal["zh", "en"] = "zh",  # the county office reads Chinese; ?lang=en for English
 ) -> Any:

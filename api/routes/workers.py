@@ -22,7 +22,7 @@ from api.routes._common import (
     no_store,
     page_rows,
 )
-from api.schemas.common import Page
+from api.schemas.common import Page, Printable
 from api.schemas.people import UnmaskIn, WorkerIn, WorkerLookup, WorkerOut, WorkerPatch, WorkerSecrets
 from api.services.workers import (
     WORKER_OUT_COLUMNS,
@@ -44,7 +44,7 @@ def list_workers(
     keys: KeysDep,
     _: Reader,
     household_id: IdFilter = None,
-    name: Annotated[str | None, Query(max_length=80)] = None,
+    name: Annotated[str | None, Query(max_length=80), Printable] = None,
     national_id_number: Annotated[
         str | None,
         Query(

@@ -11,11 +11,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Strin
 T = TypeVar("T")
 
 
-def _printable(v: str) -> str:
+def _printable(v: str | None) -> str | None:
     # PostgreSQL rejects NUL in text; other control characters are never meant in names.
-    if any(ord(c) < 32 and c not in "\t\n" for c in v):
+    if v is not None and any(ord(c) < 32 and c not in "\t\n" for c in v):
         raise ValueError("control characters are not allowed")
     return v
+
+
+# For any other free text that is stored or queried (reasons, e-mail, query filters).
+Printable = AfterValidator(_printable)
 
 
 def _aware(v: dt.datetime) -> dt.datetime:

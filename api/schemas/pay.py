@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from api.schemas.common import Day, Flag, Note, RefId, SignedYuan, Yuan
+from api.schemas.common import Day, Flag, Note, Printable, RefId, SignedYuan, Yuan
 
 
 class RunIn(BaseModel):
@@ -57,7 +57,7 @@ class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     worker_id: RefId
     amount: SignedYuan
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500), Printable]
 
 
 class AdjustmentOut(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api import national_id
-from api.schemas.common import Code, Day, Flag, Int, Name, Note, Out, RefId, Unit
+from api.schemas.common import Code, Day, Flag, Int, Name, Note, Out, Printable, RefId, Unit
 
 NationalId = Annotated[
     str, StringConstraints(min_length=18, max_length=18), AfterValidator(national_id.normalize)
@@ -93,7 +93,7 @@ class WorkerLookup(BaseModel):
 
 class UnmaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200), Printable]
 
 
 class WorkerSecrets(BaseModel):
@@ -110,7 +110,7 @@ class UserIn(BaseModel):
     role: Role
     display_name: Name | None = None
     phone: Phone | None = None
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,100}$")] | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]{1,64}@[^@\s]{1,100}$"), Printable] | None = None
     worker_id: RefId | None = None
     units: list[Unit] = Field(default_factory=list, max_length=100)
 

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -134,6 +134,6 @@ def _stamp(local: dt.datetime) -> str:
 
 @router.get("/web/{name}")
 def static_file(name: str) -> Response:
-    if name not in STATIC:
-        return Response(status_code=404)
+    if name not in STATIC:  # raised, not returned: the app's JSON {"detail": ...} as any 404
+        raise HTTPException(status.HTTP_404_NOT_FOUND)
     return FileResponse(HERE / name, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})

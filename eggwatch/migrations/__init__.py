@@ -48,6 +48,13 @@ def downgrade(url: str, revision: str, *, secret_key: bytes | None = None) -> No
     command.downgrade(alembic_config(url, secret_key), revision)
 
 
+def head() -> str:
+    """The newest revision of the shipped history."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""
+
+
 def current(url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

@@ -74,11 +74,29 @@ def test_bad_database_url_is_one_line(data_dir: Path) -> None:
     [
         ("EGGWATCH_MIN_WAGE_TIER", "V", "EGGWATCH_MIN_WAGE_TIER"),
         ("EGGWATCH_SECRET_KEY", "changeme", "too weak"),
+        # Amounts the fen columns cannot hold (POST /payroll/runs was a 500 on PostgreSQL).
+        ("EGGWATCH_MIN_WAGE_MONTHLY", "1e17", "EGGWATCH_MIN_WAGE_MONTHLY"),
+        ("EGGWATCH_MIN_WAGE_HOURLY", "1e400", "EGGWATCH_MIN_WAGE_HOURLY"),
+        ("EGGWATCH_POVERTY_LINE_YEARLY", "1e30", "EGGWATCH_POVERTY_LINE_YEARLY"),
     ],
 )
 def test_api_refuses_bad_configuration(data_dir: Path, var: str, value: str, message: str) -> None:
     r = run(["api", "--port", "1"], {**os.environ, var: value})
     assert r.returncode == 2 and message in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_api_no_migrate_refuses_a_database_not_at_head(data_dir: Path) -> None:
+    # It started and answered every login with a 500 (no such table: users).
+    env = {**os.environ, "EGGWATCH_DATABASE_URL": f"sqlite:///{data_dir / 'blank.db'}"}
+    r = run(["api", "--port", "1", "--no-migrate"], env)
+    (error,) = [line for line in r.stderr.splitlines() if line.startswith("eggwatch: error: ")]
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "no revision" in error and "eggwatch db upgrade" in error
+    url = f"sqlite:///{data_dir / 'old.db'}"
+    upgrade(url, "0001_workforce")
+    r = run(["api", "--port", "1", "--no-migrate"], {**os.environ, "EGGWATCH_DATABASE_URL": url})
+    (error,) = [line for line in r.stderr.splitlines() if line.startswith("eggwatch: error: ")]
+    assert r.returncode == 2 and "at 0001_workforce" in error
 
 
 def test_eggwatch_api_serves(data_dir: Path) -> None:

@@ -31,6 +31,21 @@ def test_national_id_checksum() -> None:
             normalize(bad)
 
 
+def test_national_id_takes_ascii_digits_only(api: Api) -> None:
+    # Python's \d also matches fullwidth and other scripts' digits, which int() reads: the same
+    # person's number typed in fullwidth digits hashed differently and registered twice.
+    fullwidth = NID[0] + "".join(chr(ord(c) + 0xFEE0) for c in NID[1:17]) + NID[17]
+    with pytest.raises(ValueError):
+        normalize(fullwidth)
+    hid = household(api)
+    ok = api.post("manager", "/api/v1/workers", json={"name": "a", "national_id": NID, "household_id": hid})
+    assert ok.status_code == 201, ok.text
+    r = api.post(
+        "manager", "/api/v1/workers", json={"name": "b", "national_id": fullwidth, "household_id": hid}
+    )
+    assert r.status_code == 422, r.text
+
+
 def test_households_and_workers_contract(api: Api) -> None:
     hid = household(api)
     r = api.post("manager", "/api/v1/workers", json={"name": "马小红", "national_id": NID, "household_id": hid,

@@ -227,6 +227,19 @@ def test_overlong_login_names_and_passwords(api: Api) -> None:
     assert r.status_code == 401
 
 
+def test_login_names_no_login_could_have(api: Api) -> None:
+    # A NUL in the name went into the user lookup: PostgreSQL refuses it in text (500, before
+    # any login).  Such a name names nobody: 401, and it is not kept as a throttle key.
+    throttle = api.app.state.login_throttle
+    for name in ("manager\x00", "man\x00ager", "manager\x7f", "mañager"):
+        before = throttle.keys_held()
+        r = api.client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+        assert r.status_code == 401 and r.json() == {"detail": "wrong user name or password"}, r.text
+        assert throttle.keys_held() <= before + 1  # the address at most
+    r = api.client.post("/api/v1/auth/token", data={"username": " Manager ", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+
+
 # -- 4. a supervisor cannot tell another unit's objects from missing ones ----------------------
 
 
@@ -438,3 +451,85 @@ def test_405_names_every_method_the_path_serves(api: Api) -> None:
     r = api.client.put("/api/v1/workers/1", headers=api.as_("admin"))
     assert r.status_code == 405 and "PATCH" in r.headers["allow"].split(", ")
     assert api.client.get("/api/v1/nothing-here").status_code == 404  # other errors as before
+
+
+def test_head_is_served_wherever_get_is(api: Api) -> None:
+    # The Allow header says "GET, HEAD", but FastAPI routes do not add HEAD (Starlette's own
+    # routes do): HEAD /health, as uptime monitors send it, was a 405.
+    r = api.client.head("/health")
+    assert r.status_code == 200 and r.content == b""
+    get = api.get("manager", "/api/v1/workers")
+    r = api.client.head("/api/v1/workers", headers=api.as_("manager"))
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-length"] == get.headers["content-length"]
+    assert api.client.head("/api/v1/workers").status_code == 401  # checked as a GET
+    assert api.client.head("/api/v1/auth/token").headers["allow"] == "POST"  # no GET, no HEAD
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "param"),
+    [
+        ("manager", "/api/v1/households", "village"),
+        ("manager", "/api/v1/households", "township"),
+        ("manager", "/api/v1/workers", "name"),
+        ("admin", "/api/v1/audit", "action"),
+    ],
+)
+def test_text_filters_refuse_control_characters(api: Api, role: str, path: str, param: str) -> None:
+    # PostgreSQL refuses NUL in text: a filter holding one failed the whole query with a 500.
+    r = api.get(role, path, params={param: "a\x00b"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["query", param]
+    assert api.get(role, path, params={param: "东关村"}).status_code == 200
+
+
+def test_payroll_lines_of_an_id_beyond_32_bits(api: Api) -> None:
+    # The id went into the lines query as is: PostgreSQL answered "integer out of range" (500).
+    for run_id in (2**31, 2**63, -(2**63) - 1):
+        r = api.get("payroll", f"/api/v1/payroll/runs/{run_id}/lines")
+        assert r.status_code == 404, r.text
+        assert r.json() == {"detail": f"payroll_run {run_id} not found"}
+
+
+def test_free_text_in_bodies_refuses_control_characters(api: Api) -> None:
+    # Names and notes refused them already; these went to PostgreSQL, which refuses a NUL in
+    # text: the unmask reason (audit record) and the adjustment reason were 500s, the e-mail too.
+    hh = {"code": "C1", "village": "v", "township": "t", "members": 3, "registered_poor": True}
+    hid = api.ok("manager", "POST", "/api/v1/households", json=hh)["id"]
+    wid = api.ok(
+        "manager", "POST", "/api/v1/workers", json={"name": "x", "national_id": NID, "household_id": hid}
+    )["id"]
+    calls = [
+        ("payroll", f"/api/v1/workers/{wid}/unmask", {"reason": "pay\x00day"}, "reason"),
+        ("payroll", "/api/v1/payroll/runs/1/adjustments", {"worker_id": wid, "amount": "1", "reason": "bo\x00nus"}, "reason"),
+        ("admin", "/api/v1/users", {"username": "mail1", "password": "a-long-password", "role": "manager", "email": "a\x00b@example.org"}, "email"),
+    ]  # fmt: skip
+    for role, path, body, field in calls:
+        r = api.post(role, path, json=body)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["detail"][0]["loc"] == ["body", field]
+    assert not api.ok("admin", "GET", "/api/v1/audit")["items"]  # no unmasking was recorded
+
+
+def test_request_bodies_are_capped(api: Api) -> None:
+    # Bodies were read whole before anything else, without a limit: one unauthenticated 300 MB
+    # POST took the server to 1 GB of memory before its 401.  The largest body the API takes
+    # (a dividend for 10,000 households) is about 110 kB.
+    big = b'{"code": "' + b"a" * (2 << 20) + b'"}'
+    json_ = {"content-type": "application/json"}
+    for headers in ({}, api.as_("manager")):
+        r = api.client.post("/api/v1/households", content=big, headers={**json_, **headers})
+        assert r.status_code == 413 and r.json() == {"detail": "Content Too Large"}, r.text[:200]
+
+    def chunks():  # no Content-Length: counted as it arrives
+        yield b'{"code": "'
+        for _ in range(3):
+            yield b"a" * (1 << 20)
+        yield b'"}'
+
+    r = api.client.post("/api/v1/households", content=chunks(), headers={**json_, **api.as_("manager")})
+    assert r.status_code == 413 and r.json() == {"detail": "Content Too Large"}, r.text[:200]
+    ids = list(range(1, 10_001))  # the largest body there is: still served
+    r = api.post("payroll", "/api/v1/dividends", json={"paid_on": "2026-03-05", "source": "park",
+                 "basis": "per_household", "amount": "1", "household_ids": ids})  # fmt: skip
+    assert r.status_code == 404, r.text[:200]  # checked: no such households, not too large

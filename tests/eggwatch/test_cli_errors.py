@@ -49,6 +49,22 @@ def test_a_misspelt_database_url(args: list[str], data_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
+    [
+        ["users", "create", "--username", "u1", "--role", "manager", "--password", "a-long-password"],
+        ["api", "--port", "1"],
+        ["db", "upgrade"],
+    ],
+    ids=["users", "api", "db"],
+)
+def test_a_database_url_whose_driver_is_not_installed(args: list[str], data_dir: Path) -> None:
+    # A valid dialect whose driver is missing: the dialect alone passed, then the first connect
+    # failed with ModuleNotFoundError (a traceback from `users create` and `api`).
+    url = "mysql+mysqldb://u@127.0.0.1/db"
+    one_line_error(eggwatch(args, EGGWATCH_DATABASE_URL=url), "EGGWATCH_DATABASE_URL", "MySQLdb")
+
+
+@pytest.mark.parametrize(
+    "args",
     [["api", "--port", "1"], ["analytics", "run", "--once", "--park", str(PARK)]],
     ids=["api", "analytics"],
 )
@@ -67,6 +83,10 @@ def test_a_login_for_a_worker_that_does_not_exist(data_dir: Path) -> None:
     assert eggwatch(["db", "upgrade"]).returncode == 0
     create = ["users", "create", "--username", "w7", "--role", "manager", "--password", "a-long-password"]
     one_line_error(eggwatch([*create, "--worker-id", "7"]), "no worker with id 7")
+    # Beyond the 32-bit keys: the database refused the lookup ("Python int too large to convert
+    # to SQLite INTEGER ... did you run `eggwatch db upgrade`?"), not the missing worker.
+    big = str(2**63)
+    one_line_error(eggwatch([*create, "--worker-id", big]), f"no worker with id {big}")
 
 
 def test_a_supervisor_for_a_unit_the_park_does_not_have(data_dir: Path) -> None:
@@ -118,6 +138,14 @@ def test_a_data_dir_that_cannot_be_used(args: list[str], data_dir: Path) -> None
     # NotADirectoryError traceback from the first mkdir.
     not_a_dir = data_dir / "file"
     not_a_dir.write_text("")
-    one_line_error(
-        eggwatch(args, EGGWATCH_DATA_DIR=str(not_a_dir)), "cannot use", str(not_a_dir), "ot a directory"
-    )
+    # (`api` first makes its secret key there: that error says so, in its own words)
+    one_line_error(eggwatch(args, EGGWATCH_DATA_DIR=str(not_a_dir)), str(not_a_dir), "ot a directory")
+
+
+def test_a_data_dir_where_the_secret_key_cannot_be_made(data_dir: Path) -> None:
+    # No EGGWATCH_SECRET_KEY: the key is generated into the data dir, which here is a file.  That
+    # was an OSError traceback from `eggwatch api`.
+    not_a_dir = data_dir / "not-a-dir"
+    not_a_dir.write_text("")
+    env = {"EGGWATCH_DATA_DIR": str(not_a_dir), "EGGWATCH_DATABASE_URL": f"sqlite:///{data_dir / 'w.db'}"}
+    one_line_error(eggwatch(["api", "--port", "1"], **env), "EGGWATCH_DATA_DIR", "secret key")

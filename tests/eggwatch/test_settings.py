@@ -21,6 +21,41 @@ def test_secret_key_generated_once_into_data_dir(data_dir: Path) -> None:
     assert (data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
 
 
+def test_secret_key_file_never_seen_half_written(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two processes starting on a fresh data dir: the file was created empty, then written; the
+    # other one read it empty in between ("holds a key that is too short; delete it", which
+    # would lose the key the first one uses) or failed with FileExistsError.
+    import secrets
+
+    key_file = data_dir / "secret.key"
+    make = secrets.token_urlsafe
+
+    def check_then_make(n: int) -> str:
+        assert not key_file.exists(), "the key file exists before its key is written"
+        return make(n)
+
+    monkeypatch.setattr(secrets, "token_urlsafe", check_then_make)
+    assert load_settings().secret_key == key_file.read_text().encode()
+
+
+def test_secret_key_made_meanwhile_by_another_process_wins(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import secrets
+
+    key_file = data_dir / "secret.key"
+    theirs = secrets.token_urlsafe(48)
+    make = secrets.token_urlsafe
+
+    def other_process_first(n: int) -> str:
+        key_file.write_text(theirs)  # after this process found no file, before it placed its own
+        return make(n)
+
+    monkeypatch.setattr(secrets, "token_urlsafe", other_process_first)
+    assert load_settings().secret_key == theirs.encode()
+    assert [p.name for p in data_dir.iterdir()] == ["secret.key"]  # no temporary file left
+
+
 @pytest.mark.parametrize(
     ("env", "fragment"),
     [

@@ -91,8 +91,9 @@ def test_static_assets_are_served_and_nothing_else(web_demo: WebDemo) -> None:
     js = client.get("/web/app.js")
     assert js.status_code == 200 and "text/javascript" in js.headers["content-type"]
     assert client.get("/web/app.css").status_code == 200
-    assert client.get("/web/..%2Fapp.py").status_code == 404
-    assert client.get("/web/routes.py").status_code == 404
+    for name in ("..%2Fapp.py", "routes.py", "nope"):
+        r = client.get(f"/web/{name}")  # an error as everywhere else: JSON with a detail
+        assert r.status_code == 404 and r.json() == {"detail": "Not Found"}, r.text
 
 
 def test_page_without_park_explains_instead_of_failing(web_demo: WebDemo) -> None:
