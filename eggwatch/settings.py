@@ -98,9 +98,9 @@ def check_site(v: str | None) -> str | None:
 OptionalSite = Annotated[str | None, AfterValidator(check_site)]
 
 
-# A URL's password: from the ":" after the user name to the last "@" (so an unencoded "/", "#" or
-# "?" in it, which urlsplit would cut at, is still covered).
-_URL_PASSWORD = re.compile(r"(//[^/@:]*:)[^@]*@")
+# A URL's password: from the ":" after the user name to the last "@" (so an unencoded "/", "#",
+# "?" or "@" in it, which urlsplit would cut at, is still covered).
+_URL_PASSWORD = re.compile(r"(//[^/@:]*:).*@")
 
 
 def redact_url(url: str) -> str:
@@ -309,15 +309,24 @@ def _create_key(key_file: Path) -> None:
     """Write a new random key to ``key_file`` unless another process does first.  Written whole
     under a temporary name, then hard-linked into place: a process starting at the same moment
     finds no key or the whole key, never an empty file, and the first link wins for all."""
+    key = secrets.token_urlsafe(48)
     tmp = key_file.with_name(f".{key_file.name}.{secrets.token_hex(8)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    _write_new(tmp, key)
     try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(48))
-        with contextlib.suppress(FileExistsError):  # another process's key is in place: use it
-            os.link(tmp, key_file)
+        os.link(tmp, key_file)
+    except FileExistsError:
+        pass  # another process's key is in place: use it
+    except OSError:  # a file system without hard links (some network shares): create it in place
+        with contextlib.suppress(FileExistsError):
+            _write_new(key_file, key)
     finally:
         tmp.unlink()
+
+
+def _write_new(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
 
 
 def known_variables() -> frozenset[str]:

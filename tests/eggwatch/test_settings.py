@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,20 @@ def test_secret_key_made_meanwhile_by_another_process_wins(
     monkeypatch.setattr(secrets, "token_urlsafe", other_process_first)
     assert load_settings().secret_key == theirs.encode()
     assert [p.name for p in data_dir.iterdir()] == ["secret.key"]  # no temporary file left
+
+
+def test_secret_key_made_where_hard_links_are_not_supported(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some network shares refuse hard links (EPERM): the key is then created in place, as before.
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    key = load_settings().secret_key
+    assert key == (data_dir / "secret.key").read_bytes() and len(key) >= 32
+    assert (data_dir / "secret.key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in data_dir.iterdir()] == ["secret.key"]
 
 
 @pytest.mark.parametrize(
@@ -157,6 +172,7 @@ def test_accepts_random_secret_keys(data_dir: Path, monkeypatch: pytest.MonkeyPa
     [
         ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cr/et@broker:1883"),  # "/" not percent-encoded
         ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cr#et@broker:1883"),
+        ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cr@et@broker:99999"),  # "@" not percent-encoded
         ("EGGWATCH_MQTT_URL", "mqtt://gw:s3cret@broker:99999"),
         ("EGGWATCH_MQTT_URL", "tcp://gw:s3cret@broker:1883"),
         ("EGGWATCH_INFLUX_URL", "ftp://admin:s3cret@influx:8086"),
