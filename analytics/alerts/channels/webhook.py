@@ -171,6 +171,8 @@ class WebhookChannel:
                 raise DeliveryError(
                     f"webhook {self.name}: robot answered non-JSON {resp.text[:200]!r}"
                 ) from exc
+            if not isinstance(answer, dict):  # a relay's or error page's JSON, not the robot's
+                raise DeliveryError(f"webhook {self.name}: robot answered {resp.text[:200]!r}")
             if answer.get("errcode", 0) != 0:
                 raise DeliveryError(
                     f"webhook {self.name}: errcode {answer.get('errcode')}: {answer.get('errmsg')}"

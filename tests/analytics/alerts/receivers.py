@@ -38,7 +38,7 @@ class HttpReceiver:
     name a status to refuse one body with; ``answer`` is the JSON body returned on success (the
     WeCom/DingTalk robots answer {"errcode": 0, ...})."""
 
-    answer: dict[str, Any] = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
+    answer: Any = field(default_factory=lambda: {"errcode": 0, "errmsg": "ok"})
     fail_next: int = 0
     hang_s: float = 0.0
     received: list[Received] = field(default_factory=list)

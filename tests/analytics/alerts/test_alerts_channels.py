@@ -112,6 +112,16 @@ def test_wecom_errcode_is_a_failure(http: HttpReceiver) -> None:
         WebhookChannel(Webhook(name="wx", format="wecom", url=http.url)).deliver(payload())
 
 
+@pytest.mark.parametrize("fmt", ["wecom", "dingtalk"])
+@pytest.mark.parametrize("answer", [None, [], "ok"])
+def test_a_robot_answer_that_is_not_an_object_is_retried(http: HttpReceiver, fmt: str, answer: Any) -> None:
+    """A relay or error page answering 200 with JSON that is no object: the robot did not say
+    errcode 0, so the message is retried (a DeliveryError), not set aside as a bug (dead at once)."""
+    http.answer = answer
+    with pytest.raises(DeliveryError, match="robot answered"):
+        WebhookChannel(Webhook(name="bot", format=fmt, url=http.url)).deliver(payload())
+
+
 def test_dingtalk_signed_markdown(http: HttpReceiver) -> None:
     secret = "SEC" + uuid.uuid4().hex
     cfg = Webhook(name="dd", format="dingtalk", url=http.url + "?access_token=tok", secret=secret)
