@@ -90,11 +90,13 @@ class Router:
         return people or list(self.defaults)
 
     def escalation(self) -> list[Person]:
-        """Configured managers plus the workforce's manager logins, de-duplicated by name."""
+        """Configured managers plus the workforce's manager logins, de-duplicated by their whole
+        contact: by name alone, two managers both shown as 王经理 were one, and a login without an
+        address replaced the configured manager of that name and their e-mail."""
         try:
             people = [*self.managers, *self.roster.managers()]
         except Exception:
             log.exception("manager lookup failed; escalating to the configured managers")
             people = list(self.managers)
-        unique = list({p.name: p for p in people}.values())
+        unique = list(dict.fromkeys(people))
         return unique or list(self.defaults)

@@ -227,6 +227,30 @@ def test_escalation_once_to_managers(sessions: Any) -> None:
         assert msg.payload["alert"]["escalated_at"] == "2026-05-01T08:31:00Z"
 
 
+def test_escalation_loses_no_manager_who_shares_a_name() -> None:
+    """Managers are de-duplicated by their whole contact, not by name: two logins both shown as
+    王经理 are two people, and a login without an address named like a configured manager must not
+    replace that manager's configured e-mail."""
+
+    class Managers(FakeRoster):
+        def managers(self) -> list[Person]:
+            return [
+                Person(name="王经理", email="wang.a@example.com"),
+                Person(name="王经理", email="wang.b@example.com"),
+                Person(name="场长 Zhang"),
+                Person(name="场长 Zhang", email="zhang@example.com"),  # also configured: told once
+            ]
+
+    configured = [Person(name="场长 Zhang", email="zhang@example.com")]
+    people = Router(Managers(), [Person(name="duty")], configured).escalation()
+    assert people == [
+        Person(name="场长 Zhang", email="zhang@example.com"),
+        Person(name="王经理", email="wang.a@example.com"),
+        Person(name="王经理", email="wang.b@example.com"),
+        Person(name="场长 Zhang"),
+    ]
+
+
 def test_concurrent_changes_do_not_overwrite_each_other(sessions: Any) -> None:
     """The API acknowledges while the loop (another session) auto-resolves the same alert."""
     from sqlalchemy.orm.exc import StaleDataError
