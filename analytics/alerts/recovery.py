@@ -14,7 +14,9 @@ out.  Figures are per hen, so a partial depopulation does not hold an alert open
   ``feed_meter_stuck``, no row) water or feed per hen, within the tolerance either way, the meter no
   longer stuck; for a temperature probe stuck at a figure (``temp_probe_stuck``, no row) the probe
   reading again: no longer stuck, and its figure changing within the window;
-- ``water_drop`` / ``feed_drop``: water / feed per hen.
+- ``water_drop`` / ``feed_drop``: water / feed per hen;
+- ``heat_stress``: the house's mean temperature, back within ``HEAT_BACK_C`` of the baseline (the
+  detector alarms at a rise of 2-2.5 °C, so this is its hysteresis).
 
 Recovered when the shortfall against that baseline is below ``TOLERANCE[kind]``.  ``None`` means
 "cannot tell yet" (too soon, too little data, unknown unit or kind): the alert stays open.  So does
@@ -46,6 +48,10 @@ STUCK_METER_FIGURES = {
     METER_STUCK["feed_kg"]: ("feed_kg", "feed_drop"),
 }
 MIN_EVEN_SHARE = 0.5  # the window's part of the day / its part of 24 hours, on the baseline days
+# heat_stress is judged in °C, not per hen: without a verdict its alert stayed open for ever, and
+# the next heat wave only refreshed it (no message to anyone).
+HEAT_BACK_C = 1.0
+JUDGED = frozenset(TOLERANCE) | {"heat_stress"}
 
 
 def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -64,6 +70,8 @@ def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray,
         return frame.water_l[h], frame.hens[h]
     if kind == "feed_drop":
         return frame.feed_kg[h], frame.hens[h]
+    if kind == "heat_stress":  # the mean temperature over the window's hours with a reading
+        return frame.temp_c[h], np.ones_like(frame.temp_c[h])
     return None
 
 
@@ -119,7 +127,7 @@ def recovered(
     recovery_hours: int,
     cause: str | None = None,
 ) -> bool | None:
-    if unit not in frame.houses or kind not in TOLERANCE:
+    if unit not in frame.houses or kind not in JUDGED:
         return None
     h = frame.houses.index(unit)
     window = _trailing(frame, detected_at, data_end, recovery_hours)
@@ -144,6 +152,8 @@ def recovered(
     baseline = float(np.median(base))
     if baseline <= 0:
         return None
+    if kind == "heat_stress":
+        return now <= baseline + HEAT_BACK_C
     if kind == "sensor_fault" and cause == COUNTER_HIGH:
         return now <= baseline * (1.0 + TOLERANCE[kind])
     # A stuck counter or meter: back once no longer stuck, and within the tolerance either way (a

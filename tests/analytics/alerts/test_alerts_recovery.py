@@ -132,3 +132,17 @@ def test_a_window_with_a_sliver_of_the_day_cannot_tell() -> None:
     sliver = f.hour_start(judged_day + 3)  # data up to 03:00: the window is 15:00-02:59
     assert judge(f, end=sliver) is None
     assert judge(f, end=sliver + dt.timedelta(hours=1)) is False  # with the run's main hour in it
+
+
+def test_heat_stress_is_recovered_once_the_house_is_back_to_its_temperature() -> None:
+    """A heat_stress alert is judged on the house's temperature against the same clock hours
+    before the onset: it stays open while the house is hot and resolves once it is back (it
+    stayed open for ever, and the next heat wave only refreshed it: nobody was told)."""
+    f = frame(drop=0.0)
+    f.temp_c[0] = 22.0 + 2.0 * np.sin(np.arange(DAYS * 24) * 2 * np.pi / 24)
+    f.temp_c[0, f.index_of(ONSET) : f.index_of(RECOVERY)] += 5.0  # the hot spell
+    assert judge(f, "heat_stress") is None  # too soon to tell
+    assert judge(f, "heat_stress", hours_after_detection=30) is False  # still hot
+    assert judge(f, "heat_stress", end=RECOVERY + dt.timedelta(hours=12)) is True
+    f.temp_c[0, f.index_of(RECOVERY) :] += 1.5  # cooler, yet not back
+    assert judge(f, "heat_stress", end=RECOVERY + dt.timedelta(hours=12)) is False
