@@ -150,10 +150,10 @@ def recovered(
     if not shares or float(np.median(shares)) < MIN_EVEN_SHARE * (end - lo) / 24:
         return None  # the window holds too little of a day to say
     baseline = float(np.median(base))
+    if kind == "heat_stress":  # in °C: a baseline may be at or below 0 (a cold house in winter)
+        return now <= baseline + HEAT_BACK_C
     if baseline <= 0:
         return None
-    if kind == "heat_stress":
-        return now <= baseline + HEAT_BACK_C
     if kind == "sensor_fault" and cause == COUNTER_HIGH:
         return now <= baseline * (1.0 + TOLERANCE[kind])
     # A stuck counter or meter: back once no longer stuck, and within the tolerance either way (a
