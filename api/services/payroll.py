@@ -195,7 +195,7 @@ def rules_for(session: Session, start: dt.date, end: dt.date) -> list[PieceRateR
 
 def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo, counts: Counts) -> str:
     """SHA-256 of what :func:`compute` reads for ``[start, end)``: from the database the period's
-    shifts (with their location's unit and task's output), the rules, the workers' terms; from the
+    shifts (with their location's unit and task's output), the rules, their workers' terms; from the
     store the machine ``counts`` shared to those shifts.  Approval compares it with the hash taken
     at the last compute."""
     ws, we = local_window(start, end, tz)
@@ -218,7 +218,11 @@ def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo, co
                 r.base_per_shift_fen, r.per_1000_eggs_fen, r.per_case_fen, r.per_tray_fen,
                 r.deduction_per_1000_rejects_fen)  # fmt: skip
         digest.update(f"r{rule}\n".encode())
-    for worker in session.execute(select(Worker.id, Worker.full_time).order_by(Worker.id)):
+    # Only the terms of workers with shifts in the period: hiring someone, or changing the terms
+    # of a worker who did not work then, changes no pay and must not block approval.
+    in_period = select(Shift.worker_id).where(Shift.start_at < we, Shift.end_at > ws)
+    workers = select(Worker.id, Worker.full_time).where(Worker.id.in_(in_period)).order_by(Worker.id)
+    for worker in session.execute(workers):
         digest.update(f"w{tuple(worker)}\n".encode())
     return digest.hexdigest()
 

@@ -44,6 +44,23 @@ def test_a_back_fill_that_moves_no_pay_needs_no_recompute(api: Api, scenario: di
     assert approve(api, rid) == (200, "approved")
 
 
+def test_only_the_terms_of_workers_of_the_period_need_a_recompute(api: Api, scenario: dict[str, int]) -> None:
+    # In May only B works.
+    shift(api, scenario["B"], scenario["house-01"], scenario["watch"], "2026-05-04 08:00", "2026-05-04 16:00")
+    rid = make_run(api, "2026-05-01", "2026-06-01")["id"]
+    # A hire and a term change of a worker without May shifts move no May pay (were 409 "recompute first").
+    nid = "62052519950505123"
+    body = {"name": "N", "national_id": nid + check_char(nid), "household_id": 1}
+    api.ok("manager", "POST", "/api/v1/workers", json=body)
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['C']}", json={"full_time": True})
+    # A term change of a worker with May shifts does.
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['B']}", json={"full_time": False})
+    code, detail = approve(api, rid)
+    assert code == 409 and "recompute first" in detail
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['B']}", json={"full_time": True})
+    assert approve(api, rid) == (200, "approved")
+
+
 def test_approve_without_a_telemetry_store_is_503(api: Api, scenario: dict[str, int]) -> None:
     rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
     api.app.state.telemetry = lambda: None
