@@ -171,7 +171,10 @@ def approve_run(run_id: int, request: Request, session: SessionDep, user: Payrol
     counts = _recount(request, session, run)
     lock(session, RUNS)  # one approval at a time, none while a run is created or recomputed
     lock(session, CLOSING)  # and no shift written meanwhile
-    run = get_or_404(session, PayrollRun, run_id)  # as it is now, under the locks
+    run = get_or_404(session, PayrollRun, run_id)
+    # As it is now, under the locks: the identity map's copy was loaded before them (``_recount``
+    # reads the period after its rollback), so a concurrent approval or payment would go unseen.
+    session.refresh(run)
     if run.status != "draft":
         raise _conflict(f"run {run.id} is already {run.status}")
     clash = session.scalar(

@@ -12,7 +12,8 @@ Policy (documented in api/README.md):
   task paid for that output (:mod:`api.services.attribution`).  Worker-entered counts are compared
   with the machine count and flagged ``count_mismatch`` beyond the configured tolerance.
 - Minimum wage: full-time workers are guaranteed the monthly minimum pro rata to hours worked over
-  the 174-hour standard month (capped at one month); part-time workers the hourly minimum per hour.
+  the 174-hour standard month (capped at the period's months: one up to 31 days, see
+  :func:`period_months`); part-time workers the hourly minimum per hour.
   A top-up lifts base + piece earnings to that floor.  Quality deductions never push pay below it.
 - Money is exact (:mod:`api.money`): times in whole microseconds, shares of output and rates as
   fractions; per worker and period, base, piece earnings, deductions and the floor are each summed
@@ -58,6 +59,21 @@ def local_window(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetim
     a = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
     b = dt.datetime.combine(end, dt.time(), tz).astimezone(dt.UTC)
     return a, b
+
+
+def period_months(start: dt.date, end: dt.date) -> Fraction:
+    """How many months of the monthly minimum a full-time worker can be owed for ``[start, end)``:
+    one for a period of up to 31 days (a month, however it is aligned, or part of one); for a longer
+    one (up to 62 days), each calendar month's share of its days (March and April: 2)."""
+    if (end - start).days <= 31:
+        return Fraction(1)
+    months, day = Fraction(0), start
+    while day < end:
+        first = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        length = (first - dt.date(day.year, day.month, 1)).days
+        months += Fraction((min(first, end) - day).days, length)
+        day = min(first, end)
+    return months
 
 
 # An exact amount: a plain int wherever the arithmetic stays whole (nearly every shift lies wholly
@@ -179,7 +195,7 @@ def rules_for(session: Session, start: dt.date, end: dt.date) -> list[PieceRateR
 
 def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo, counts: Counts) -> str:
     """SHA-256 of what :func:`compute` reads for ``[start, end)``: from the database the period's
-    shifts (with their location's unit and task's output), the rules, the workers' terms; from the
+    shifts (with their location's unit and task's output), the rules, their workers' terms; from the
     store the machine ``counts`` shared to those shifts.  Approval compares it with the hash taken
     at the last compute."""
     ws, we = local_window(start, end, tz)
@@ -202,7 +218,11 @@ def inputs_hash(session: Session, start: dt.date, end: dt.date, tz: ZoneInfo, co
                 r.base_per_shift_fen, r.per_1000_eggs_fen, r.per_case_fen, r.per_tray_fen,
                 r.deduction_per_1000_rejects_fen)  # fmt: skip
         digest.update(f"r{rule}\n".encode())
-    for worker in session.execute(select(Worker.id, Worker.full_time).order_by(Worker.id)):
+    # Only the terms of workers with shifts in the period: hiring someone, or changing the terms
+    # of a worker who did not work then, changes no pay and must not block approval.
+    in_period = select(Shift.worker_id).where(Shift.start_at < we, Shift.end_at > ws)
+    workers = select(Worker.id, Worker.full_time).where(Worker.id.in_(in_period)).order_by(Worker.id)
+    for worker in session.execute(workers):
         digest.update(f"w{tuple(worker)}\n".encode())
     return digest.hexdigest()
 
@@ -382,14 +402,12 @@ def compute(
             p.deductions += rejected * Fraction(rule.deduction_per_1000_rejects_fen, 1000)
 
     standard = Fraction(STANDARD_MONTH_HOURS)
+    months = period_months(start, end)  # a two-month run owes two months' minimum, not one
     lines = []
     for wid in sorted(pays):
         p = pays[wid]
         hours = Fraction(p.micros) / US_PER_HOUR
-        if p.full_time:
-            floor = min_monthly_fen * min(Fraction(1), hours / standard)
-        else:
-            floor = min_hourly_fen * hours
+        floor = min_monthly_fen * min(months, hours / standard) if p.full_time else min_hourly_fen * hours
         base = half_up(Fraction(p.base_rate_us) / US_PER_HOUR + p.base_shifts)
         piece = half_up(p.piece)
         floor_fen = half_up(floor)

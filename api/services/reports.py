@@ -62,7 +62,22 @@ class Row:
     dividends_fen: int = 0
     households: int = 0
     households_above_line: int = 0
-    _seen: set[int] = field(default_factory=set)
+    # Each person once: a worker who moved household (within a month, between runs, or during the
+    # year) has lines in two households of one row; counts and worker-months are of distinct people.
+    _workers: set[int] = field(default_factory=set)
+    _poor: set[int] = field(default_factory=set)
+    _worker_months: set[tuple[str, int]] = field(default_factory=set)
+
+    def add_workers(self, month: str, ids: set[int], poor: bool) -> None:
+        self._workers |= ids
+        self._worker_months |= {(month, wid) for wid in ids}
+        self.workers, self.worker_months = len(self._workers), len(self._worker_months)
+        if poor:
+            self.add_poor(ids)
+
+    def add_poor(self, ids: set[int]) -> None:
+        self._poor |= ids
+        self.poor_workers = len(self._poor)
 
     def as_dict(self) -> dict[str, object]:
         avg = ratio_fen(self.wages_fen, self.worker_months) if self.worker_months else 0
@@ -143,26 +158,24 @@ def employment_report(
         row = rows.get(place)
         if row is None:
             row = rows[place] = Row(*place)
-        n, days = len(month_workers.get(key, ())), person_days.get(key, 0)
+        ids, days = month_workers.get(key, set()), person_days.get(key, 0)
         w, d = wages.get(key, 0), divs.get(key, 0)
-        row.workers += n
-        row.poor_workers += n if f.registered_poor else 0
+        row.add_workers(month, ids, f.registered_poor)
         row.person_days += days
         row.wages_fen += w
-        row.worker_months += n
         row.dividends_fen += d
         row.households += 1
         row.households_above_line += above_line(w + d, f.members, line_yearly, 1)
         total.person_days += days
         total.wages_fen += w
-        total.worker_months += n
+        total.add_workers(month, ids, False)
         total.dividends_fen += d
         year_income[hid] += w + d
 
     for hid, income in year_income.items():
         f = year_facts[hid]
-        total.workers += len(year_workers.get(hid, ()))
-        total.poor_workers += len(year_workers.get(hid, ())) if f.registered_poor else 0
+        if f.registered_poor:
+            total.add_poor(year_workers.get(hid, set()))
         total.households += 1
         total.households_above_line += above_line(income, f.members, line_yearly, months_in_range)
     return [r.as_dict() for _, r in sorted(rows.items())] + [total.as_dict()]

@@ -10,8 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
+import api.routes.payroll as payroll_routes
 from api.models import PayrollRun
 from api.money import half_up, ratio_fen
 from api.services.attribution import CounterTimeline, Presence, share
@@ -107,6 +109,30 @@ def test_approve_rechecks_overlap(api: Api) -> None:
     assert api.ok("payroll", "POST", f"/api/v1/payroll/runs/{first['id']}/approve")["status"] == "approved"
     r = api.post("payroll", f"/api/v1/payroll/runs/{other_id}/approve")
     assert r.status_code == 409 and f"run {first['id']}" in r.json()["detail"]
+
+
+def test_approve_rechecks_the_status_under_its_locks(
+    api: Api, scenario: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
+    real = payroll_routes.machine_counts
+
+    def meanwhile(*args: object, **kw: object) -> object:
+        counts = real(*args, **kw)  # type: ignore[arg-type]
+        # Another clerk approves and pays the run while this approval reads the store.
+        engine = make_engine(api.db_url)
+        with engine.begin() as conn:
+            conn.execute(sa.update(PayrollRun).where(PayrollRun.id == rid).values(status="paid"))
+        engine.dispose()
+        return counts
+
+    monkeypatch.setattr(payroll_routes, "machine_counts", meanwhile)
+    r = api.post("payroll", f"/api/v1/payroll/runs/{rid}/approve")
+    # Was 200: the run read before the locks still said draft, and a paid run became approved again.
+    assert r.status_code == 409 and r.json()["detail"] == f"run {rid} is already paid"
+    assert api.ok("payroll", "GET", f"/api/v1/payroll/runs/{rid}")["status"] == "paid"
+    audits = api.ok("admin", "GET", "/api/v1/audit", params={"limit": 200})["items"]
+    assert not [a for a in audits if a["action"] == "approve"]
 
 
 def test_overlap_409_hides_other_units_shift_from_supervisor(api: Api, scenario: dict[str, int]) -> None:

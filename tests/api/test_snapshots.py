@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from api.national_id import check_char
 from eggwatch.migrations import upgrade
 from eggwatch.sql import make_engine
 from tests.api.conftest import Api
-from tests.api.test_payroll import counter, lines_of, scenario
+from tests.api.test_payroll import counter, lines_of, rule, scenario, shift
 from tests.api.test_payroll_guards import make_run
 
 __all__ = ["scenario"]  # the fixture, shared with test_payroll
@@ -40,6 +41,23 @@ def test_a_back_fill_that_moves_no_pay_needs_no_recompute(api: Api, scenario: di
     rid = make_run(api, "2026-03-01", "2026-04-01")["id"]
     # Inside A's hours alone (08-12): A's share stays 4,000 + 3,000 and B's 3,000.
     counter(api, "house-01", "eggs_total", [("2026-03-02 09:02", 1000)], EGGS_TAGS)
+    assert approve(api, rid) == (200, "approved")
+
+
+def test_only_the_terms_of_workers_of_the_period_need_a_recompute(api: Api, scenario: dict[str, int]) -> None:
+    # In May only B works.
+    shift(api, scenario["B"], scenario["house-01"], scenario["watch"], "2026-05-04 08:00", "2026-05-04 16:00")
+    rid = make_run(api, "2026-05-01", "2026-06-01")["id"]
+    # A hire and a term change of a worker without May shifts move no May pay (were 409 "recompute first").
+    nid = "62052519950505123"
+    body = {"name": "N", "national_id": nid + check_char(nid), "household_id": 1}
+    api.ok("manager", "POST", "/api/v1/workers", json=body)
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['C']}", json={"full_time": True})
+    # A term change of a worker with May shifts does.
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['B']}", json={"full_time": False})
+    code, detail = approve(api, rid)
+    assert code == 409 and "recompute first" in detail
+    api.ok("manager", "PATCH", f"/api/v1/workers/{scenario['B']}", json={"full_time": True})
     assert approve(api, rid) == (200, "approved")
 
 
@@ -127,3 +145,46 @@ def test_migration_records_households_on_dividends_made_before(blank_db_url: str
     engine.dispose()
     assert [tuple(r) for r in rows] == [("H1", "V", "T", 3, True)]
     assert not any(nullable[c] for c in nullable if c.startswith("household_"))
+
+
+# 3. A worker who moved household is one person in the report.
+
+
+def test_a_worker_who_moved_household_is_counted_once(api: Api) -> None:
+    def household(code: str, poor: bool) -> int:
+        body = {
+            "code": code,
+            "village": "东关村",
+            "township": "张家川镇",
+            "members": 2,
+            "registered_poor": poor,
+        }
+        return int(api.ok("manager", "POST", "/api/v1/households", json=body)["id"])
+
+    h1, h2 = household("M1", True), household("M2", False)
+    nid = "62052519900101123"
+    body = {"name": "W", "national_id": nid + check_char(nid), "household_id": h1}
+    w = api.ok("manager", "POST", "/api/v1/workers", json=body)["id"]
+    loc = api.ok(
+        "manager", "POST", "/api/v1/locations", json={"unit": "house-01", "kind": "house", "name": "h"}
+    )
+    task = api.ok("manager", "POST", "/api/v1/tasks", json={"code": "watch", "name": "w", "output": "none"})
+    rule(api, task["id"], "2026-01-01", base_per_hour=30)
+    shift(api, w, loc["id"], task["id"], "2026-03-02 08:00", "2026-03-02 16:00")
+    shift(api, w, loc["id"], task["id"], "2026-03-20 08:00", "2026-03-20 16:00")
+    # Two half-month runs; the worker moves to M2 between them: 240 CNY in each household.
+    assert approve(api, make_run(api, "2026-03-01", "2026-03-16")["id"]) == (200, "approved")
+    api.ok("manager", "PATCH", f"/api/v1/workers/{w}", json={"household_id": h2})
+    assert approve(api, make_run(api, "2026-03-16", "2026-04-01")["id"]) == (200, "approved")
+
+    per_household = report(api, 3, "household")["rows"]
+    assert [(r["household"], r["workers"], r["poor_workers"], r["wages"]) for r in per_household[:-1]] == [
+        ("M1", 1, 1, 240.0),
+        ("M2", 1, 0, 240.0),
+    ]
+    for by in ("village", "township"):
+        march, total = report(api, 3, by)["rows"]
+        # One person earning 480 CNY in March (was: 2 workers averaging 240).
+        assert (march["workers"], march["poor_workers"], march["avg_monthly_wage"]) == (1, 1, 480.0)
+        assert (total["workers"], total["poor_workers"], total["avg_monthly_wage"]) == (1, 1, 480.0)
+        assert (total["person_days"], total["wages"], total["households"]) == (2, 480.0, 2)
