@@ -233,9 +233,12 @@ class Dispatcher:
     def _work(self, name: str) -> None:
         wake = self._wake[name]
         while not self._stop.is_set():
+            handled = 0
             try:
-                self.deliver_due(name)
+                handled = self._deliver(name, None)[1]
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("alert channel %s worker pass failed", name)
+            if handled >= BATCH:
+                continue  # a full batch: more may be due (a burst), so no pause between batches
             wake.wait(self.poll_s)
             wake.clear()
