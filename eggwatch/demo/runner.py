@@ -133,6 +133,8 @@ class Demo:
             base = services.ingested(ingest)
         if start_s < history_end - 60:
             self._backfill(sim, pub, stored, start_s, history_end, detect)
+        if self.stop.is_set():  # Ctrl-C cut the history short: the next run must load it again
+            return
         state.fed_until_s = history_end
         state.save(state_path)
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
