@@ -28,7 +28,7 @@ class DemoOptions:
     def __post_init__(self) -> None:
         if not 0 <= self.history_days <= 365:
             raise ConfigError(f"--history-days must be between 0 and 365, got {self.history_days}")
-        if self.duration_s is not None and self.duration_s <= 0:
+        if self.duration_s is not None and not self.duration_s > 0:  # NaN too: it would end at once
             raise ConfigError(f"--duration must be positive, got {self.duration_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port {self.port} is not a TCP port")

@@ -72,6 +72,7 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     [
         ({"history_days": -1}, "--history-days"),
         ({"duration_s": 0}, "--duration"),
+        ({"duration_s": float("nan")}, "--duration"),
         ({"port": 70000}, "--port"),
         ({"speed": 0.5}, "--speed"),
         ({"houses": 0}, "--houses"),
