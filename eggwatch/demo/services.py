@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eggwatch.park import Park
-from eggwatch.settings import Settings, load_settings
+from eggwatch.settings import ConfigError, Settings, load_settings
 from eggwatch.store.base import TelemetryStore
 
 log = logging.getLogger(__name__)
@@ -169,5 +169,6 @@ def start_api(
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         threading.Event().wait(0.05)
     if not server.started:
-        why = "not listening after 20 s" if thread.is_alive() else "it stopped (port in use?)"
-        raise RuntimeError(f"the API did not start on {host}:{port}: {why}")
+        if not thread.is_alive():  # uvicorn could not bind: the port was free when the demo began
+            raise ConfigError(f"cannot serve on {host}:{port} (taken meanwhile?); choose another --port")
+        raise RuntimeError(f"the API did not start on {host}:{port}: not listening after 20 s")
