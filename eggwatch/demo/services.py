@@ -121,6 +121,7 @@ def seed_workforce(
     try:
         with make_sessionmaker(engine)() as session:
             if session.scalar(select(func.count()).select_from(Household)):
+                _check_sealed_with(session, Keys.from_secret(settings.secret_key))
                 return "workforce: already seeded (a previous run)"
             summary = seed_demo_workforce(
                 session, park, start, end, keys=Keys.from_secret(settings.secret_key), store=store,
@@ -133,6 +134,28 @@ def seed_workforce(
             )
     finally:
         engine.dispose()
+
+
+def _check_sealed_with(session: Any, keys: Any) -> None:
+    """A database seeded by a demo with another secret key (another data dir, hence another
+    generated ``secret.key``): its workers' sealed fields do not open, every worker or payroll call
+    would answer 503. Refused at the start instead, saying what to do."""
+    from cryptography.exceptions import InvalidTag
+    from sqlalchemy import select
+
+    from api.models import Worker
+    from api.services.workers import open_field
+
+    worker = session.scalars(select(Worker).limit(1)).first()
+    if worker is None:
+        return
+    try:
+        open_field(keys, worker, "national_id_enc")
+    except InvalidTag:
+        raise ConfigError(
+            "the demo's database was seeded with another secret key: run with the EGGWATCH_DATA_DIR "
+            "(its secret.key) or EGGWATCH_SECRET_KEY of that run, or point EGGWATCH_DATABASE_URL at a new database"
+        ) from None
 
 
 def start_alerts(settings: Settings, store: TelemetryStore, park: Park, stack: Stack) -> Any:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
+import time
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 
-from eggwatch.demo import services
-from eggwatch.settings import ConfigError
+from eggwatch.demo import services, world
+from eggwatch.settings import ConfigError, load_settings
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's own
 def test_a_port_taken_while_the_history_loads_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # The port is checked before the history loads, the API binds it only after: another program
     # (a second `make demo`) may take it meanwhile.
@@ -25,3 +29,24 @@ def test_a_port_taken_while_the_history_loads_is_a_one_line_error(monkeypatch: p
                 services.start_api(None, None, None, "127.0.0.1", port, stack)  # type: ignore[arg-type]
         finally:
             stack.close()
+
+
+def test_a_database_seeded_with_another_secret_key_is_refused(tmp_path: Path) -> None:
+    # A second demo with another data dir (another generated secret.key) against the same database:
+    # its workers' sealed fields cannot be opened, and every worker or payroll call would fail.
+    db = f"sqlite:///{tmp_path / 'workforce.db'}"
+    first = load_settings(data_dir=tmp_path / "first", database_url=db)
+    _state, sim, _, _ = world.prepare(tmp_path / "state.json", 1, 6, 1.0, time.time(), first.site)
+    stack = services.Stack()
+    try:
+        store = services.open_telemetry(first, stack)
+        today = dt.date.today()
+        services.migrate(first)
+        assert "seeded" in services.seed_workforce(first, sim.park, store, today, today, "a-long-password")
+        again = services.seed_workforce(first, sim.park, store, today, today, "a-long-password")
+        assert again == "workforce: already seeded (a previous run)"
+        other = load_settings(data_dir=tmp_path / "other", database_url=db)
+        with pytest.raises(ConfigError, match="another secret key"):
+            services.seed_workforce(other, sim.park, store, today, today, "a-long-password")
+    finally:
+        stack.close()
