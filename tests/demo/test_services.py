@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import socket
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 
 from eggwatch.demo import services, world
 from eggwatch.settings import ConfigError, load_settings
+from tests.support.servers import free_port
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's own
@@ -50,3 +52,24 @@ def test_a_database_seeded_with_another_secret_key_is_refused(tmp_path: Path) ->
             services.seed_workforce(other, sim.park, store, today, today, "a-long-password")
     finally:
         stack.close()
+
+
+def test_a_second_demo_on_the_same_data_dir_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eggwatch.demo.options import DemoOptions
+    from eggwatch.demo.runner import Demo
+    from eggwatch.spool import Spool
+
+    for name in ("EGGWATCH_MQTT_URL", "EGGWATCH_INFLUX_URL", "EGGWATCH_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EGGWATCH_DATA_DIR", str(tmp_path))
+    running = Spool(tmp_path / "demo" / "ingest-spool", 1 << 20)  # what the first demo's ingest holds
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(ConfigError, match="another eggwatch demo"):
+            Demo(DemoOptions(history_days=0, port=free_port())).run()
+    finally:
+        signal.signal(signal.SIGINT, handlers[0])
+        signal.signal(signal.SIGTERM, handlers[1])
+        running.close()
