@@ -100,6 +100,7 @@ class ParkSim:
             if hens is not None:
                 spec = HouseSpec(spec.house.model_copy(update={"hens_placed": hens}), spec.traits)
             specs.append(spec)
+        n_lines = min(n_lines, n_houses)  # a line no house feeds has no eggs (and no model: LineModel)
         lines = [
             LineSpec(
                 f"packing-{k + 1}",

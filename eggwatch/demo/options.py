@@ -8,6 +8,9 @@ from eggwatch.settings import ConfigError
 
 DEMO_PASSWORD = "eggwatch-demo"
 LOOPBACK = ("127.", "localhost", "::1")
+# A park covers world.HORIZON_DAYS (120) from its origin, a day before the history starts: a longer
+# history would run past it, with counters frozen (no eggs) up to now and in the live run.
+MAX_HISTORY_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,11 @@ class DemoOptions:
     )
 
     def __post_init__(self) -> None:
-        if not 0 <= self.history_days <= 365:
-            raise ConfigError(f"--history-days must be between 0 and 365, got {self.history_days}")
-        if self.duration_s is not None and self.duration_s <= 0:
+        if not 0 <= self.history_days <= MAX_HISTORY_DAYS:
+            raise ConfigError(
+                f"--history-days must be between 0 and {MAX_HISTORY_DAYS}, got {self.history_days}"
+            )
+        if self.duration_s is not None and not self.duration_s > 0:  # NaN too: it would end at once
             raise ConfigError(f"--duration must be positive, got {self.duration_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port {self.port} is not a TCP port")

@@ -30,6 +30,7 @@ from eggwatch.demo import feed, services, world
 from eggwatch.demo.options import DemoOptions
 from eggwatch.demo.progress import Progress
 from eggwatch.settings import ConfigError, Settings, load_settings
+from eggwatch.spool import SpoolLocked
 
 log = logging.getLogger("eggwatch.demo")
 DIRECT_EVERY_S = 60.0  # live: how often the stub-less devices are published
@@ -87,6 +88,11 @@ class Demo:
             self._run()
         except (ConnectionError, OSError) as exc:  # a server in the settings that cannot be reached
             raise ConfigError(f"demo: {exc}") from None
+        except SpoolLocked:  # the spools (and state.json) of one data dir serve one demo at a time
+            raise ConfigError(
+                f"another eggwatch demo is running with the data dir {self.settings.data_dir}: stop it, "
+                "or give this one its own EGGWATCH_DATA_DIR"
+            ) from None
         finally:
             self.stack.close()
             _say("eggwatch demo stopped")
@@ -133,6 +139,8 @@ class Demo:
             base = services.ingested(ingest)
         if start_s < history_end - 60:
             self._backfill(sim, pub, stored, start_s, history_end, detect)
+        if self.stop.is_set():  # Ctrl-C cut the history short: the next run must load it again
+            return
         state.fed_until_s = history_end
         state.save(state_path)
         today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()

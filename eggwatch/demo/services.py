@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eggwatch.park import Park
-from eggwatch.settings import Settings, load_settings
+from eggwatch.settings import ConfigError, Settings, load_settings
 from eggwatch.store.base import TelemetryStore
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ def seed_workforce(
     try:
         with make_sessionmaker(engine)() as session:
             if session.scalar(select(func.count()).select_from(Household)):
+                _check_sealed_with(session, Keys.from_secret(settings.secret_key))
                 return "workforce: already seeded (a previous run)"
             summary = seed_demo_workforce(
                 session, park, start, end, keys=Keys.from_secret(settings.secret_key), store=store,
@@ -133,6 +134,28 @@ def seed_workforce(
             )
     finally:
         engine.dispose()
+
+
+def _check_sealed_with(session: Any, keys: Any) -> None:
+    """A database seeded by a demo with another secret key (another data dir, hence another
+    generated ``secret.key``): its workers' sealed fields do not open, every worker or payroll call
+    would answer 503. Refused at the start instead, saying what to do."""
+    from cryptography.exceptions import InvalidTag
+    from sqlalchemy import select
+
+    from api.models import Worker
+    from api.services.workers import open_field
+
+    worker = session.scalars(select(Worker).limit(1)).first()
+    if worker is None:
+        return
+    try:
+        open_field(keys, worker, "national_id_enc")
+    except InvalidTag:
+        raise ConfigError(
+            "the demo's database was seeded with another secret key: run with the EGGWATCH_DATA_DIR "
+            "(its secret.key) or EGGWATCH_SECRET_KEY of that run, or point EGGWATCH_DATABASE_URL at a new database"
+        ) from None
 
 
 def start_alerts(settings: Settings, store: TelemetryStore, park: Park, stack: Stack) -> Any:
@@ -169,5 +192,6 @@ def start_api(
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         threading.Event().wait(0.05)
     if not server.started:
-        why = "not listening after 20 s" if thread.is_alive() else "it stopped (port in use?)"
-        raise RuntimeError(f"the API did not start on {host}:{port}: {why}")
+        if not thread.is_alive():  # uvicorn could not bind: the port was free when the demo began
+            raise ConfigError(f"cannot serve on {host}:{port} (taken meanwhile?); choose another --port")
+        raise RuntimeError(f"the API did not start on {host}:{port}: not listening after 20 s")

@@ -109,7 +109,7 @@ def prepare(
     """Load or create the demo state.
 
     Returns the state, the park, where the backfill starts and where its full-resolution part
-    starts: a new park gets ``warmup_days`` before the requested history (hourly readings, so the
+    starts: a new park gets ``warmup_days`` before the requested history (10-minute readings, so the
     detector has the baseline it needs to judge a house).
     """
     state = DemoState.load(path)

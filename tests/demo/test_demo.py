@@ -7,6 +7,7 @@ InfluxDB + PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -188,3 +189,15 @@ def test_demo_against_mosquitto_influxdb_postgresql(
         timeout=30,
     )
     assert r.status_code == 200 and r.json()["results"][0].get("series"), r.text
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_loading_history_keeps_the_history_to_load(demo_env: dict[str, str]) -> None:
+    # 30 days at 10-s steps take minutes to load: Ctrl-C falls in the backfill.
+    demo = DemoProcess(demo_env, "--history-days", "30", "--backfill-step", "10")
+    demo.wait_for("backfill [", 300)
+    assert demo.interrupt() == 0, "\n".join(demo.lines[-30:])
+    assert not any("web page and API on" in ln for ln in demo.lines), "served after Ctrl-C"
+    state = json.loads((Path(demo_env["EGGWATCH_DATA_DIR"]) / "demo" / "state.json").read_text())
+    # The next run must load the history this one did not: it resumes from fed_until_s.
+    assert state["fed_until_s"] < time.time() - 86400, state

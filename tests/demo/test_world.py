@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from eggwatch.demo import world
-from eggwatch.demo.options import DemoOptions
+from eggwatch.demo.options import MAX_HISTORY_DAYS, DemoOptions
 from eggwatch.settings import ConfigError
 from simulator.incidents import DAY, H
 
@@ -71,7 +71,9 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     "kwargs,message",
     [
         ({"history_days": -1}, "--history-days"),
+        ({"history_days": 200}, "--history-days"),  # beyond the park's horizon
         ({"duration_s": 0}, "--duration"),
+        ({"duration_s": float("nan")}, "--duration"),
         ({"port": 70000}, "--port"),
         ({"speed": 0.5}, "--speed"),
         ({"houses": 0}, "--houses"),
@@ -150,3 +152,11 @@ def test_the_detector_finds_the_injected_incident_and_nothing_else(
     assert eggs_s is not None
     laying = [a.detected_at.timestamp() - eggs_s for a in alerts if a.kind == "laying_drop"]
     assert laying and 0 < min(laying) <= 24 * 3600, alerts
+
+
+def test_the_longest_history_leaves_the_park_a_month_to_run(tmp_path: Path) -> None:
+    # Past its horizon a park's counters stand still: the history and the live run must fit in it.
+    now = time.time()
+    state, *_ = world.prepare(tmp_path / "state.json", 1, 6, MAX_HISTORY_DAYS, now, "jinji")
+    horizon_end = world.local_midnight_s(dt.date.fromisoformat(state.origin)) + (world.HORIZON_DAYS - 2) * DAY
+    assert horizon_end - now > 20 * DAY

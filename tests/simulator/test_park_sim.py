@@ -97,3 +97,10 @@ def test_counters_per_tier_add_up_to_the_row() -> None:
         laid = sum(np.diff(c.values) for c in mine)
         np.testing.assert_allclose(laid, np.diff(ch.values), atol=3)  # rounding of 3 counters
         assert all((np.diff(c.values) >= 0).all() for c in mine)
+
+
+def test_a_park_smaller_than_its_lines_has_one_line_per_house() -> None:
+    # `eggwatch demo --houses 1` (2 lines by default): a line fed by no house has nothing to grade.
+    sim = ParkSim.generate(seed=1, start=dt.date(2026, 6, 1), days=3, n_houses=1, hens=30_000)
+    assert [line.unit for line in sim.park.lines] == ["packing-1"]
+    assert sim.lines["packing-1"].spec.houses == ("house-01",)
