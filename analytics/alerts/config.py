@@ -96,6 +96,19 @@ class Smtp(_Strict):
     timeout_s: float = Field(default=20.0, gt=0, le=300)
     events: tuple[Event, ...] = HUMAN_EVENTS
 
+    @field_validator("events")
+    @classmethod
+    def _addressed(cls, v: tuple[Event, ...]) -> tuple[Event, ...]:
+        # Mail goes to the people an event names: only these carry any.  Another event was sent to
+        # nobody and counted as sent (a warning in the log, no e-mail).
+        other = [e for e in v if e not in HUMAN_EVENTS]
+        if other:
+            raise ValueError(
+                f"e-mail is sent only for {' and '.join(HUMAN_EVENTS)} (the events that name whom to "
+                f"tell), not {', '.join(other)}: use a webhook or the MQTT topic for those"
+            )
+        return v
+
     @model_validator(mode="after")
     def _auth_pair(self) -> Smtp:
         if bool(self.username) != bool(self.password):

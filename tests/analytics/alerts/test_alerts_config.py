@@ -47,6 +47,8 @@ def test_missing_default_file_means_defaults(data_dir: Path) -> None:
         ("smtp: {host: h, sender: a@b, username: u}", "go together"),
         ("smtp: {host: h, sender: a@b, username: u, password: p, security: none}", "without TLS"),
         ("smtp: {host: h, sender: a@b, ca_file: /nonexistent.pem}", "not found"),
+        # no one to send them to: counted as sent, no e-mail
+        ("smtp: {host: h, sender: a@b, events: [opened, resolved]}", r"smtp\.events: .*not resolved"),
         ("escalation_minutes: 0", "escalation_minutes"),
         ("cooldwn_minutes: 5", "cooldwn_minutes: Extra inputs"),
         ("default_recipients: [{name: x, email: not-an-address}]", r"default_recipients\[0\]\.email"),
