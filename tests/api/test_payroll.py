@@ -33,6 +33,22 @@ def rule(api: Api, task: int, start: str, end: str | None = None, **rates: float
            json={"name": f"r{task}{start}", "task_id": task, "effective_from": start, "effective_to": end, **rates})  # fmt: skip
 
 
+def watcher(api: Api, household: int, base_per_hour: float) -> tuple[int, int, int]:
+    """One worker of ``household`` on a house-01 watch task paid ``base_per_hour``, no output:
+    (worker, location, task)."""
+    from api.national_id import check_char
+
+    nid = "62052519900101123"
+    body = {"name": "W", "national_id": nid + check_char(nid), "household_id": household}
+    w = api.ok("manager", "POST", "/api/v1/workers", json=body)["id"]
+    loc = api.ok(
+        "manager", "POST", "/api/v1/locations", json={"unit": "house-01", "kind": "house", "name": "h"}
+    )
+    task = api.ok("manager", "POST", "/api/v1/tasks", json={"code": "watch", "name": "w", "output": "none"})
+    rule(api, task["id"], "2026-01-01", base_per_hour=base_per_hour)
+    return w, loc["id"], task["id"]
+
+
 @pytest.fixture
 def scenario(api: Api) -> dict[str, int]:
     ids: dict[str, int] = {}
@@ -245,22 +261,13 @@ def test_a_lines_rejects_are_deducted_from_its_graders_and_packers(
 
 
 def test_full_time_floor_of_a_two_month_run(api: Api) -> None:
-    from api.national_id import check_char
-
     body = {"code": "H9", "village": "东关村", "township": "张家川镇", "members": 2, "registered_poor": True}
     hh = api.ok("manager", "POST", "/api/v1/households", json=body)["id"]
-    nid = "62052519900101123"
-    body = {"name": "W", "national_id": nid + check_char(nid), "household_id": hh}
-    w = api.ok("manager", "POST", "/api/v1/workers", json=body)["id"]
-    loc = api.ok(
-        "manager", "POST", "/api/v1/locations", json={"unit": "house-01", "kind": "house", "name": "h"}
-    )
-    task = api.ok("manager", "POST", "/api/v1/tasks", json={"code": "watch", "name": "w", "output": "none"})
-    rule(api, task["id"], "2026-01-01", base_per_hour=5)
+    w, loc, task = watcher(api, hh, base_per_hour=5)
     for month in (3, 4):  # 8 shifts of 20 h a month: 160 h each, 320 h in all
         for day in range(1, 9):
             start = f"2026-{month:02d}-{day:02d}"
-            shift(api, w, loc["id"], task["id"], f"{start} 02:00", f"{start} 22:00")
+            shift(api, w, loc, task, f"{start} 02:00", f"{start} 22:00")
     # March and April in one run (periods of up to 62 days are allowed): the floor is that of two
     # months, 1,910 x 320/174 = 3,512.64, the same as two monthly runs (2 x 1,756.32), not one
     # month's 1,910.

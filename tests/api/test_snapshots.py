@@ -9,7 +9,7 @@ from api.national_id import check_char
 from eggwatch.migrations import upgrade
 from eggwatch.sql import make_engine
 from tests.api.conftest import Api
-from tests.api.test_payroll import counter, lines_of, rule, scenario, shift
+from tests.api.test_payroll import counter, lines_of, scenario, shift, watcher
 from tests.api.test_payroll_guards import make_run
 
 __all__ = ["scenario"]  # the fixture, shared with test_payroll
@@ -162,16 +162,9 @@ def test_a_worker_who_moved_household_is_counted_once(api: Api) -> None:
         return int(api.ok("manager", "POST", "/api/v1/households", json=body)["id"])
 
     h1, h2 = household("M1", True), household("M2", False)
-    nid = "62052519900101123"
-    body = {"name": "W", "national_id": nid + check_char(nid), "household_id": h1}
-    w = api.ok("manager", "POST", "/api/v1/workers", json=body)["id"]
-    loc = api.ok(
-        "manager", "POST", "/api/v1/locations", json={"unit": "house-01", "kind": "house", "name": "h"}
-    )
-    task = api.ok("manager", "POST", "/api/v1/tasks", json={"code": "watch", "name": "w", "output": "none"})
-    rule(api, task["id"], "2026-01-01", base_per_hour=30)
-    shift(api, w, loc["id"], task["id"], "2026-03-02 08:00", "2026-03-02 16:00")
-    shift(api, w, loc["id"], task["id"], "2026-03-20 08:00", "2026-03-20 16:00")
+    w, loc, task = watcher(api, h1, base_per_hour=30)
+    shift(api, w, loc, task, "2026-03-02 08:00", "2026-03-02 16:00")
+    shift(api, w, loc, task, "2026-03-20 08:00", "2026-03-20 16:00")
     # Two half-month runs; the worker moves to M2 between them: 240 CNY in each household.
     assert approve(api, make_run(api, "2026-03-01", "2026-03-16")["id"]) == (200, "approved")
     api.ok("manager", "PATCH", f"/api/v1/workers/{w}", json={"household_id": h2})
