@@ -7,7 +7,11 @@ production.
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 # Stable constraint names so migrations behave the same on SQLite and PostgreSQL.
@@ -28,6 +32,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        _create_private(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -43,6 +48,17 @@ def make_engine(url: str) -> Engine:
     # left stale by a PostgreSQL restart would fail one request with a 500; recycling keeps
     # connections younger than proxies' idle timeouts.
     return create_engine(url, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
+
+
+def _create_private(url: str) -> None:
+    """Create a new SQLite database file readable by its owner only (0600, as ``secret.key``): it
+    holds the password hashes and the sealed national IDs, and SQLite would create it 0644 (its
+    -wal and -shm files take the database file's mode)."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(FileExistsError, FileNotFoundError):  # no folder: SQLite says so itself
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # empty: a valid database
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:  # type: ignore[type-arg]
