@@ -232,3 +232,30 @@ def test_every_service_waits_for_the_preflight() -> None:
     assert all("preflight" in needs(name) for name in SERVICES if name != "preflight"), [
         name for name in SERVICES if name != "preflight" and "preflight" not in needs(name)
     ]
+
+
+def test_the_readme_push_command_gives_the_datasources_every_variable_they_need() -> None:
+    """deploy/README.md's `docker compose run` for a Grafana run elsewhere, as compose would run
+    it: its service's environment must fill the datasource provisioning file (the api's did not:
+    "needs the environment variable EGGWATCH_GRAFANA_INFLUX_URL", exit 2)."""
+    from eggwatch.grafana import load_datasources
+
+    readme = (ROOT / "deploy" / "README.md").read_text()
+    m = re.search(r"`docker compose run --rm ([\w-]+)((?: [^`]+)?)`", readme[readme.index("run elsewhere") :])
+    assert m, "the README gives no push command"
+    env = env_example() | {
+        "INFLUXDB_READ_USER_PASSWORD": "r" * 20,
+        "POSTGRES_GRAFANA_PASSWORD": "p" * 20,
+        "GRAFANA_PUSH_URL": "https://grafana.example",
+        "GRAFANA_PUSH_TOKEN": "glsa_test",
+        "GRAFANA_INFLUX_URL": "http://192.0.2.10:8086",
+        "GRAFANA_PG_HOST": "192.0.2.10:5432",
+    }
+    service = interpolate(SERVICES[m.group(1)], env)
+    args = m.group(2).split() or service["command"]
+    ctx = _parse(args)
+    assert ctx.command.name == "push" and ctx.params["datasources"], args
+    sources = {ds["uid"]: ds for ds in load_datasources(ROOT / "dashboards", service["environment"])}
+    assert sources["eggwatch-influxdb"]["url"] == "http://192.0.2.10:8086"
+    assert sources["eggwatch-postgres"]["url"] == "192.0.2.10:5432"
+    assert sources["eggwatch-influxdb"]["secureJsonData"]["password"] == "r" * 20
