@@ -5,6 +5,7 @@
 set -euo pipefail
 need=()
 command -v influxd >/dev/null 2>&1 || need+=(influxdb)
+command -v influx >/dev/null 2>&1 || need+=(influxdb-client)  # deploy README's restore commands
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v mosquitto >/dev/null 2>&1 || need+=(mosquitto)
