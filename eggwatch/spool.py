@@ -73,6 +73,13 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _write_all(fh: BinaryIO, data: bytes) -> None:
+    """Write all of ``data`` to an unbuffered file (a raw write may stop short, e.g. disk full)."""
+    view = memoryview(data)
+    while view:
+        view = view[fh.write(view) :]
+
+
 def _lock_directory(directory: Path) -> BinaryIO:
     """Take the exclusive lock of a spool directory (held until the returned file is closed)."""
     fh = open(directory / "lock", "a+b")  # noqa: SIM115 - held for the life of the spool
@@ -266,13 +273,12 @@ class Spool:
             fh = self._tail
             assert fh is not None  # _writable_segment opened it
             try:
-                fh.write(blob)
-                fh.flush()
+                _write_all(fh, blob)
                 if self.fsync:
                     os.fsync(fh.fileno())
             except OSError:
                 # Disk full or I/O error: cut the partial batch off so the file stays well framed.
-                fh.truncate(seg.size)
+                os.ftruncate(fh.fileno(), seg.size)
                 raise
             was_empty = self.depth_records == 0
             seg.size += len(blob)
@@ -287,7 +293,8 @@ class Spool:
         first = self.next_id
         path = self.directory / f"{first:020d}{_SUFFIX}"
         self._close_tail()
-        self._tail = open(path, "ab")  # noqa: SIM115 - kept open for appends until the next roll
+        # Unbuffered: a refused batch must not linger in a buffer and be written with the next one.
+        self._tail = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open until the next roll
         if self.fsync:
             _fsync_dir(self.directory)  # the new file's name must survive a crash too
         seg = _Segment(first, path, 0, 0)

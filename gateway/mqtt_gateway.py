@@ -49,6 +49,9 @@ class MqttGateway:
         self.client = make_client(
             source, client_id, persistent=cfg.source.client_id is not None, manual_ack=True
         )
+        # A vendor broker back from a crash has lost our session: what devices publish before we
+        # subscribe again is dropped, so retry often, not after paho's backoff of up to 30 s.
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         self.client.on_connect = self._on_connect
         self.client.on_connect_fail = self._on_connect_fail
         self.client.on_disconnect = self._on_disconnect

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eggwatch.wire import MAX_READINGS
@@ -32,6 +34,9 @@ class PublishConfig(BaseModel):
     # Directory of the spool; default: <EGGWATCH_DATA_DIR>/gateway/<config name>/spool
     spool_dir: str | None = None
     client_id: str | None = None
+    # "5": the broker says when no subscriber took a message (PUBACK 0x10, e.g. ingest's shared
+    # subscription not yet restored after a broker restart); the sender then keeps it spooled.
+    mqtt_protocol: Literal["3.1.1", "5"] = "3.1.1"
 
     @model_validator(mode="after")
     def _spool_holds_batches(self) -> PublishConfig:

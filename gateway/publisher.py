@@ -89,7 +89,9 @@ class Publisher:
         self._lock_file = self._single_owner(directory / "lock")
         self.spool = Spool(directory / "spool", max_bytes=int(cfg.spool_max_mb * (1 << 20)))
         client_id = cfg.client_id or f"eggwatch-gw-{uuid.uuid4().hex[:12]}"
-        self.client = make_client(broker, client_id, persistent=False, max_inflight=100)
+        self.client = make_client(
+            broker, client_id, persistent=False, protocol=cfg.mqtt_protocol, max_inflight=100
+        )
         self.client.reconnect_delay_set(min_delay=1, max_delay=10)
         self.broker = broker
         self.sender = Sender(

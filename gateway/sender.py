@@ -27,6 +27,10 @@ from gateway import spoolrecord
 
 log = logging.getLogger(__name__)
 
+# MQTT 5 PUBACK reason: the broker took the message but nobody was subscribed, so it dropped it.
+NO_MATCHING_SUBSCRIBERS = 0x10
+HOLD_MAX_S = 10.0
+
 
 class SeqFile:
     """The next ``seq`` per device, kept beside the spool (rewritten after each committed round)."""
@@ -71,6 +75,8 @@ class Sender(threading.Thread):
         self._lock = threading.Lock()
         self._acked: set[int] = set()  # PUBACKs of this round (they may beat publish() returning)
         self._waiting: set[int] = set()
+        self._unrouted: set[int] = set()  # PUBACKs of this round saying "no matching subscribers"
+        self._hold_s = 0.0  # wait before retrying a window nobody was subscribed to (0: not holding)
         self._all_acked = threading.Event()
         # metrics
         self.published_readings = 0
@@ -78,6 +84,7 @@ class Sender(threading.Thread):
         self.bad_records = 0
         self.last_round_rate = 0.0  # readings/s of the last round (the replay rate in a backlog)
         self.connect_failures = 0  # failed connection attempts since the last connection
+        self.unrouted_messages = 0  # messages the broker had no subscriber for (kept, sent again)
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
@@ -117,6 +124,8 @@ class Sender(threading.Thread):
         self, client: paho.Client, userdata: object, mid: int, rc: object = None, props: object = None
     ) -> None:
         with self._lock:
+            if getattr(rc, "value", 0) == NO_MATCHING_SUBSCRIBERS:
+                self._unrouted.add(mid)
             self._acked.add(mid)
             if self._waiting and self._waiting <= self._acked:
                 self._all_acked.set()
@@ -178,6 +187,7 @@ class Sender(threading.Thread):
         with self._lock:
             self._all_acked.clear()
             self._acked.clear()
+            self._unrouted.clear()
             self._waiting = set()
         # Never hold our lock while calling paho: its network thread holds paho's message lock
         # while it runs on_publish, which takes ours.
@@ -190,11 +200,37 @@ class Sender(threading.Thread):
             if self._stop_event.is_set():
                 self.seqs.next = saved  # not committed: the same seqs go out again next time
                 return
+        with self._lock:
+            unrouted = len(self._unrouted)
+        if unrouted:
+            self.seqs.next = saved
+            self._hold(unrouted, len(messages))
+            return
+        if self._hold_s:
+            log.info("the broker has subscribers again; publishing the held readings")
+            self._hold_s = 0.0
         self.spool.commit(window[-1][0])
         self.seqs.save()
         self.published_readings += readings
         self.published_messages += len(messages)
         self.last_round_rate = readings / max(time.monotonic() - started, 1e-6)
+
+    def _hold(self, unrouted: int, messages: int) -> None:
+        """Nobody was subscribed: the broker dropped those messages, so keep the window spooled.
+
+        After a broker restart Mosquitto restores the sessions of ingest's shared subscription but
+        not the subscription itself: until a member resubscribes, whatever we publish is dropped.
+        """
+        self.unrouted_messages += unrouted
+        if not self._hold_s:
+            log.warning(
+                "the broker has no subscriber for %d of %d messages (is ingest running?); "
+                "keeping them spooled and publishing again until one takes them",
+                unrouted,
+                messages,
+            )
+        self._hold_s = min(max(2 * self._hold_s, 0.5), HOLD_MAX_S)
+        self._stop_event.wait(self._hold_s)
 
     def drain(self, timeout_s: float) -> None:
         """Wait (bounded) for the spool to empty, e.g. before a clean shutdown."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -195,4 +196,31 @@ def test_peek_stops_at_a_byte_budget(tmp_path: Path) -> None:
     assert [rid for rid, _ in s.peek(10, max_bytes=150)] == [0, 1]
     assert [rid for rid, _ in s.peek(10, max_bytes=1)] == [0]  # always at least one
     assert len(s.peek(10, max_bytes=10_000)) == 3
+    s.close()
+
+
+def test_an_append_the_disk_refuses_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A disk that fills in the middle of an append refuses that batch, and only it.
+
+    The file-size limit stands in for a full disk: the write stops short, then fails (EFBIG, like
+    ENOSPC).  The refused batch used to stay in the file object's buffer (the truncate flushed it
+    first and failed again) and was written later in front of the next batch: the caller had been
+    told "refused", yet it was published, and the spool's offsets were off by one batch.
+    """
+    s = Spool(tmp_path, max_bytes=1 << 20)
+    s.append([b"a" * 100])
+    seg = next(tmp_path.glob("*.seg"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (seg.stat().st_size + 50, hard))
+    try:
+        with pytest.raises(OSError):
+            s.append([b"refused" * 20, b"refused too"])
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    s.append([b"c" * 100])
+    assert [r for _, r in s.peek(10)] == [b"a" * 100, b"c" * 100]
+    assert seg.stat().st_size == s.disk_bytes
+    s.close()
+    s = Spool(tmp_path, max_bytes=1 << 20)
+    assert [r for _, r in s.peek(10)] == [b"a" * 100, b"c" * 100]
     s.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import signal
 import threading
 import time
 import uuid
@@ -427,3 +429,27 @@ def test_a_clean_stop_acknowledges_what_it_spooled(
         node.stop()
         again.stop()
     assert seen == [1]  # a redelivered n = 0 would come first
+
+
+def test_a_vendor_broker_back_without_its_state_is_resubscribed_within_seconds(
+    private_broker: PrivateBroker, mqtt_url: str, site: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """A vendor broker that crashed comes back without our session: what devices publish before
+    we subscribe again has no subscriber and is dropped.  paho's backoff (1, 2, 4, 8 … 30 s) used
+    to leave that window open for up to 30 s after the broker was back."""
+    prefix = f"rs{_house()}"
+    config = _spool_full_config(tmp_path, prefix, private_broker.url, client_id=f"test-gw-{_house()}")
+    running = _running_with(config, mqtt_url, site, ready=lambda gw: gw.subscribed.is_set())
+    gw = next(running)
+    try:
+        assert private_broker.proc is not None
+        os.killpg(private_broker.proc.pid, signal.SIGKILL)  # a crash: nothing saved
+        private_broker.proc.wait()
+        private_broker.proc = None
+        wait_until(lambda: gw.connect_failures >= 3, 30, "three failed reconnects")
+        private_broker.start()
+        back = time.monotonic()
+        wait_until(gw.subscribed.is_set, 40, "the subscription again")
+        assert time.monotonic() - back < 4.0
+    finally:
+        next(running, None)

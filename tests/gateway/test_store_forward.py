@@ -9,9 +9,11 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from eggwatch.mqtt import make_client
 from eggwatch.settings import BrokerAddress
 from eggwatch.spool import Spool
 from eggwatch.wire import Reading
@@ -224,3 +226,70 @@ def test_sigkilled_gateway_replays_its_spool_after_restart(
     assert f"eggwatch/v1/{site}/house-01/eggcounter-1" in got
     with Spool(spool / "spool", max_bytes=1 << 30) as left:  # SIGTERM drained the backlog
         assert left.depth_records == 0
+
+
+class _GroupMember:
+    """An ingest-like subscriber: fixed client id, persistent session, shared subscription,
+    subscribing again on every connect (as ingest does)."""
+
+    def __init__(self, url: str, site: str) -> None:
+        self.broker = BrokerAddress.parse(url)
+        self.topic = f"$share/g{site}/eggwatch/v1/{site}/#"
+        self.client_id = f"test-member-{site}"
+        self.readings: list[dict] = []
+        self.subscribed = threading.Event()
+
+    def connect(self) -> None:
+        self.subscribed.clear()
+        self.client = make_client(self.broker, self.client_id, persistent=True)
+        self.client.on_connect = lambda c, u, f, rc, p=None: c.subscribe(self.topic, qos=1)
+        self.client.on_subscribe = lambda *a: self.subscribed.set()
+        self.client.on_message = lambda c, u, m: self.readings.extend(orjson.loads(m.payload)["readings"])
+        self.client.connect(self.broker.host, self.broker.port)
+        self.client.loop_start()
+        assert self.subscribed.wait(30), "could not subscribe"
+
+    def disconnect(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def test_readings_nobody_is_subscribed_to_stay_spooled(
+    private_broker: PrivateBroker, site: str, tmp_path: Path
+) -> None:
+    """After a broker restart Mosquitto keeps ingest's offline sessions but not their shared
+    subscription: until a member resubscribes, what a gateway publishes has no subscriber and is
+    dropped (PUBACK "no matching subscribers").  Over MQTT 5 the gateway sees that and keeps the
+    readings spooled until someone takes them; it used to commit them, and they were lost."""
+    member = _GroupMember(private_broker.url, site)
+    member.connect()
+    member.disconnect()  # an ingest replica that is down (its session and queue are kept)
+    private_broker.stop()
+    private_broker.start()  # e.g. a broker upgrade, sessions saved and restored
+    pub = Publisher(
+        BrokerAddress.parse(private_broker.url),
+        site,
+        tmp_path / "gw",
+        PublishConfig(batch_size=10, linger_s=0.01, mqtt_protocol="5"),
+    )
+    pub.start()
+    t0 = 1_764_315_600_000
+    try:
+        for i in range(30):
+            pub.submit("house-07", "counter-1", [Reading(t0 + i * 1000, "eggs_total", i, {"row": "01"})])
+        deadline = time.monotonic() + 30
+        while pub.sender.unrouted_messages == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pub.sender.unrouted_messages > 0, "the broker should have had no subscriber"
+        assert pub.spool.depth_records > 0  # held, not committed
+        member.connect()  # the replica comes back and subscribes again
+        deadline = time.monotonic() + 30
+        while len({r["ts"] for r in member.readings}) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sorted({r["ts"] for r in member.readings}) == [t0 + i * 1000 for i in range(30)]
+        while pub.spool.depth_records and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pub.spool.depth_records == 0
+    finally:
+        pub.close()
+        member.disconnect()
