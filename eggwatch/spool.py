@@ -141,8 +141,7 @@ class Spool:
         self._segments: list[_Segment] = []
         self._tail: BinaryIO | None = None  # the open append handle of the last segment
         self._closed = False
-        self._committed = self._read_commit()
-        self._recover()
+        self._recover(self._read_commit())
         # Read cursor: the first uncommitted record (id, byte offset in the head segment).
         self._cursor_id = self._committed + 1
         self._cursor_off = 0
@@ -152,21 +151,29 @@ class Spool:
 
     # -- recovery --------------------------------------------------------------------------------
 
-    def _read_commit(self) -> int:
+    def _read_commit(self) -> int | None:
+        """The last committed id (-1: none yet), or ``None`` when the commit file is damaged."""
         path = self.directory / "commit"
         try:
             raw = path.read_bytes()
-            committed, crc = _COMMIT.unpack(raw)
         except FileNotFoundError:
             return -1
-        except struct.error:
-            raise RuntimeError(f"spool commit file {path} is damaged") from None
-        if zlib.crc32(struct.pack("<q", committed)) != crc:
-            raise RuntimeError(f"spool commit file {path} fails its checksum")
+        intact = len(raw) == _COMMIT.size
+        if intact:
+            committed, crc = _COMMIT.unpack(raw)
+            intact = zlib.crc32(struct.pack("<q", committed)) == crc
+        if not intact:
+            # Which records were sent is unknown: sending every record kept again loses none, and
+            # the writes downstream are idempotent (the same reading overwrites itself).
+            log.error("spool commit file %s is damaged: every record kept is sent again", path)
+            return None
         return int(committed)
 
-    def _recover(self) -> None:
+    def _recover(self, committed: int | None) -> None:
         paths = sorted(self.directory.glob(f"*{_SUFFIX}"), key=lambda p: int(p.stem))
+        if committed is None:  # a damaged commit file: none of the segments kept counts as sent
+            committed = int(paths[0].stem) - 1 if paths else -1
+        self._committed = committed
         for i, path in enumerate(paths):
             count, valid = _scan(path)
             size = path.stat().st_size

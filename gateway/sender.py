@@ -11,7 +11,6 @@ are idempotent.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -38,8 +37,13 @@ class SeqFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.next: dict[str, int] = {}
-        with contextlib.suppress(FileNotFoundError, ValueError):
-            self.next = {k: int(v) for k, v in orjson.loads(path.read_bytes()).items()}
+        try:
+            self.next = {str(k): int(v) for k, v in orjson.loads(path.read_bytes()).items()}
+        except FileNotFoundError:
+            pass
+        except (ValueError, TypeError, AttributeError):
+            # seq only lets ingest see gaps: a damaged file restarts the numbering, it stops nothing.
+            log.warning("%s is damaged: the devices' seq numbering starts again at 0", path)
 
     def take(self, topic: str) -> int:
         seq = self.next.get(topic, 0)

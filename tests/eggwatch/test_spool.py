@@ -63,6 +63,26 @@ def test_survives_reopen_in_order_and_keeps_commit(tmp_path: Path) -> None:
     s.close()
 
 
+@pytest.mark.parametrize("damage", [b"", b"\x01\x02\x03", b"\x07" * 12])
+def test_a_damaged_commit_file_sends_every_kept_record_again(tmp_path: Path, damage: bytes) -> None:
+    """Which records were sent is then unknown: replaying what is kept loses none (the writes
+    downstream are idempotent), where refusing to open stopped the gateway with a traceback."""
+    s = Spool(tmp_path, max_bytes=1 << 20, segment_bytes=4096)
+    records = [f"rec-{i}".encode() * 50 for i in range(300)]
+    for i in range(0, 300, 10):
+        s.append(records[i : i + 10])
+    s.commit(s.peek(125)[-1][0])  # the first segments are deleted, the head one partly sent
+    s.close()
+    kept_from = min(int(p.stem) for p in tmp_path.glob("*.seg"))
+    assert 0 < kept_from <= 125
+    (tmp_path / "commit").write_bytes(damage)
+    s = Spool(tmp_path, max_bytes=1 << 20, segment_bytes=4096)
+    assert [r for _, r in s.peek(1000)] == records[kept_from:]
+    s.append([b"later"])
+    assert s.peek(1000)[-1] == (300, b"later")
+    s.close()
+
+
 def test_commit_is_idempotent_and_bounded(tmp_path: Path) -> None:
     s = Spool(tmp_path, max_bytes=1 << 20)
     s.append([b"a", b"b"])
