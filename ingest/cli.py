@@ -64,7 +64,6 @@ def ingest(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Subscribe to eggwatch/v1/# and write readings to InfluxDB (or the embedded store)."""
-    import logging
 
     from eggwatch.clikit import fail, setup_logging
     from eggwatch.settings import ConfigError, load_settings
@@ -73,9 +72,7 @@ def ingest(
     from ingest.service import IngestService
     from ingest.workers import Workers, worker_command
 
-    setup_logging(verbose)
-    if not verbose:
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
+    setup_logging(verbose, quiet_http=True)
     settings = load_settings()
     if not 1 <= workers <= 16:
         raise ConfigError("--workers must be between 1 and 16")

@@ -25,5 +25,5 @@ def run(
     from analytics.alerts.runner import run_service
     from eggwatch.clikit import setup_logging
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet_http=True)  # deliveries are logged by the dispatcher
     run_service(alerts_config, park, once=once, metrics_port=metrics_port)

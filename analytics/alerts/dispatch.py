@@ -149,6 +149,7 @@ class Dispatcher:
             return "retry"
         row.status, row.sent_at, row.last_error = "sent", now, None
         NOTIFICATIONS.labels(name, "sent").inc()
+        log.info("delivered %s of alert %s to %s (attempt %d)", row.event, row.alert_id, name, row.attempts)
         s.commit()
         return "sent"
 

@@ -143,6 +143,7 @@ def test_dingtalk_signed_markdown(http: HttpReceiver) -> None:
 def test_robot_tokens_stay_out_of_the_log(http: HttpReceiver, caplog: pytest.LogCaptureFixture) -> None:
     """httpx logs each request's URL at INFO; a robot's URL is its credential."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # a service may have quietened it (quiet_http)
     hooks = [
         Webhook(name="dd", format="dingtalk", url=http.url + "?access_token=DDTOKEN1", secret="SECsecret2"),
         Webhook(name="wx", format="wecom", url=http.url + "?key=WXKEY3"),

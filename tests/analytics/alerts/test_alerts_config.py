@@ -12,6 +12,7 @@ import pytest
 import analytics.alerts
 from analytics.alerts.config import AlertsConfig, load_alerts_config
 from eggwatch.settings import ConfigError, load_settings
+from tests.support.servers import Influxd
 
 EXAMPLE = Path(analytics.alerts.__file__).parent / "alerts.example.yaml"
 
@@ -115,3 +116,31 @@ def test_cli_needs_migrated_tables_then_runs_once(data_dir: Path) -> None:
     out = _eggwatch("analytics", "run", "--once")
     assert out.returncode == 0, out.stderr
     assert "pass ok=" in out.stderr
+
+
+@pytest.mark.integration
+def test_a_pass_on_influxdb_logs_no_line_per_query(
+    data_dir: Path, influxd: Influxd, influx_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass queries InfluxDB ~150 times; httpx's INFO line for each made 43,000 lines a day.
+    They are left out unless -v asks for them."""
+    import datetime as dt
+
+    from eggwatch.migrations import upgrade
+    from eggwatch.park import House, Park
+
+    Park(houses=(House(unit="house-01", placed=dt.date(2026, 1, 1), hens_placed=50_000),)).dump(
+        data_dir / "park.yaml"
+    )
+    (data_dir / "alerts.yaml").write_text("mqtt: {enabled: false}\n")
+    import httpx
+
+    httpx.post(f"{influxd.url}/query", data={"q": f'CREATE DATABASE "{influx_db}"'}, timeout=10)
+    monkeypatch.setenv("EGGWATCH_INFLUX_URL", influxd.url)
+    monkeypatch.setenv("EGGWATCH_INFLUX_DB", influx_db)
+    upgrade(load_settings().sql_url)
+    quiet = _eggwatch("analytics", "run", "--once")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "pass ok=" in quiet.stderr and "HTTP Request" not in quiet.stderr
+    loud = _eggwatch("analytics", "run", "--once", "-v")
+    assert loud.returncode == 0 and "HTTP Request: POST" in loud.stderr
