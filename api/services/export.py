@@ -1,5 +1,9 @@
 """Tables as CSV (UTF-8 with BOM so Excel shows Chinese) or XLSX, headers in English or zh-CN.
 
+Yuan amounts (the floats of these tables, ``schemas.common.to_yuan``) keep two decimals: ``%.2f``
+in CSV, ``#,##0.00`` in XLSX, where counts get ``#,##0``; XLSX columns are as wide as their text
+(a CJK character takes two widths), so a clerk sees 226,500.50 under a whole header, not ######.
+
 Text is never a formula: names come from data entry (a village called ``=HYPERLINK(...)``), so
 XLSX string cells are written as text whatever they start with, and CSV text that a spreadsheet
 would read as a formula (starting with ``= + - @``, tab or CR) gets a leading ``'`` (OWASP,
@@ -10,10 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from typing import Literal
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 Lang = Literal["en", "zh"]
@@ -28,7 +34,7 @@ def to_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, 
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(headers(columns, lang))
     for r in rows:
-        w.writerow([csv_safe(_label(r[k], lang)) for k, _, _ in columns])
+        w.writerow([csv_safe(_csv_value(_label(r[k], lang))) for k, _, _ in columns])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -47,8 +53,12 @@ def to_xlsx(
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # openpyxl makes "=..." a formula; this is text
+            cell.number_format = _number_format(cell.value)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)  # totals row
+    for column in ws.columns:
+        widest = max(_display_width(cell) for cell in column)
+        ws.column_dimensions[column[0].column_letter].width = min(widest + 2, 60)
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
@@ -70,3 +80,29 @@ def _label(value: object, lang: Lang) -> object:
     if value == "total":
         return "合计" if lang == "zh" else "Total"
     return value
+
+
+def _csv_value(value: object) -> object:
+    return f"{value:.2f}" if isinstance(value, float) else value  # yuan: 5351.30, not 5351.3
+
+
+def _number_format(value: object) -> str:
+    if isinstance(value, float):
+        return "#,##0.00"  # yuan to the fen
+    if isinstance(value, int):
+        return "#,##0"
+    return "@"  # text
+
+
+def _display_width(cell: Cell) -> int:
+    """Roughly the character widths Excel needs for the cell as shown (CJK counts two)."""
+    value = cell.value
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        text = f"{value:,.2f}"
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    else:
+        text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
