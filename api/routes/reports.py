@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import ConfigDep, Role, SessionDep, require_roles
 from api.models import User
 from api.schemas.common import Printable
-from api.services.export import to_csv, to_xlsx
+from api.services.export import Lang, to_csv, to_xlsx
 from api.services.income import year_bounds
 from api.services.reports import columns_for, employment_report
 
@@ -46,7 +47,7 @@ def employment(
         end = dt.date(year + (month == 12), month % 12 + 1, 1)
     rows = employment_report(session, start, end, config.poverty_line_yearly, by, township, village)
     cols = columns_for(by)
-    name = f"employment-{year}" + (f"-{month:02d}" if month else "") + f"-{by}"
+    name = file_name(year, month, by, lang)
     if format == "json":
         keys = [k for k, _, _ in cols]
         return {
@@ -58,12 +59,30 @@ def employment(
         return Response(
             to_csv(rows, cols, lang),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            headers={"Content-Disposition": disposition(year, month, by, lang, "csv")},
         )
     if format == "xlsx":
         return Response(
             to_xlsx(rows, cols, lang, name),
             media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            headers={"Content-Disposition": disposition(year, month, by, lang, "xlsx")},
         )
     raise HTTPException(400, "unknown format")
+
+
+BY_ZH = {"village": "按村", "township": "按乡镇", "household": "按户"}
+
+
+def file_name(year: int, month: int | None, by: str, lang: Lang) -> str:
+    """``employment-2026-03-village`` or ``就业报表-2026年3月-按村`` (also the XLSX sheet's name)."""
+    if lang == "zh":
+        return f"就业报表-{year}年" + (f"{month}月" if month else "") + f"-{BY_ZH[by]}"
+    return f"employment-{year}" + (f"-{month:02d}" if month else "") + f"-{by}"
+
+
+def disposition(year: int, month: int | None, by: str, lang: Lang, ext: str) -> str:
+    """An ASCII ``filename`` for old clients, the Chinese name as RFC 5987 ``filename*`` for zh."""
+    header = f'attachment; filename="{file_name(year, month, by, "en")}.{ext}"'
+    if lang == "zh":
+        header += "; filename*=UTF-8''" + quote(f"{file_name(year, month, by, lang)}.{ext}", safe="")
+    return header

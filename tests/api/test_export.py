@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote
 
+import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from api.services.export import to_csv, to_xlsx
 from api.services.reports import columns_for
+from tests.api.conftest import Api
 
 COLS = columns_for("village")
 ROW = {
@@ -58,3 +61,22 @@ def test_csv_money_has_two_decimals() -> None:
             "0.00",
         )
         assert got["务工人数"] == "1234"  # counts as they are: a separator would make Excel read text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_zh_report_downloads_under_a_chinese_name(api: Api) -> None:
+    params = {"year": 2026, "month": 3, "by": "township"}
+    r = api.get("poverty_office", "/api/v1/reports/employment", params=params | {"format": "xlsx"})
+    disposition = r.headers["content-disposition"]
+    # RFC 6266/5987: an ASCII fallback for old clients, the Chinese name for the rest
+    assert 'filename="employment-2026-03-township.xlsx"' in disposition
+    assert disposition.endswith("filename*=UTF-8''" + quote("就业报表-2026年3月-按乡镇.xlsx"))
+    assert load_workbook(io.BytesIO(r.content)).active.title == "就业报表-2026年3月-按乡镇"  # type: ignore[union-attr]
+    r = api.get(
+        "poverty_office", "/api/v1/reports/employment", params=params | {"format": "csv", "lang": "en"}
+    )
+    assert r.headers["content-disposition"] == 'attachment; filename="employment-2026-03-township.csv"'
+    r = api.get(
+        "poverty_office", "/api/v1/reports/employment", params=params | {"format": "xlsx", "lang": "en"}
+    )
+    assert load_workbook(io.BytesIO(r.content)).active.title == "employment-2026-03-township"  # type: ignore[union-attr]

@@ -157,7 +157,7 @@ def test_poverty_office_sees_its_report_first_and_no_alerts(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     with page.expect_download() as download:
         page.click("a.report")
-    assert download.value.suggested_filename.startswith("employment-")
+    assert download.value.suggested_filename.startswith("就业报表-")  # the API's zh file name
     page.screenshot(path=str(ARTIFACTS / "home-360-poverty-office.png"), full_page=True)
     assert errors == []
 
