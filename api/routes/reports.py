@@ -9,9 +9,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import ConfigDep, Role, SessionDep, require_roles
+from api.lang import Lang, LangParam
 from api.models import User
 from api.schemas.common import Printable
-from api.services.export import Lang, to_csv, to_xlsx
+from api.services.export import to_csv, to_xlsx
 from api.services.income import year_bounds
 from api.services.reports import columns_for, employment_report
 
@@ -36,7 +37,7 @@ def employment(
     township: Annotated[str | None, Query(max_length=80), Printable] = None,
     village: Annotated[str | None, Query(max_length=80), Printable] = None,
     format: Literal["json", "csv", "xlsx"] = "json",
-    lang: Literal["zh", "en"] = "zh",  # the county office reads Chinese; ?lang=en for English
+    lang: LangParam = "zh",  # the county office reads Chinese; ?lang=en for English
 ) -> Any:
     """Workers employed, of whom registered poor, person-days, wages, average monthly wage,
     dividends, households above the poverty line; one row per month and place, then totals."""

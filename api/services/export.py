@@ -16,13 +16,12 @@ import csv
 import io
 import unicodedata
 from collections.abc import Sequence
-from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
-Lang = Literal["en", "zh"]
+from api.lang import Lang
 
 
 def headers(columns: Sequence[tuple[str, str, str]], lang: Lang) -> list[str]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from api.lang import Lang
 
-Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analytics.alerts.api import ALERT_ROLES
 from api.deps import SessionDep, may, units_of
+from api.lang import LangParam
 from api.models import User
 from api.routes.payroll import PAYROLL_READERS
 from api.routes.reports import REPORT_ROLES, file_name
@@ -67,7 +68,7 @@ def _figures(request: Request, now: dt.datetime) -> tuple[ParkFigures | None, st
 
 @router.get("/", response_class=HTMLResponse)
 def home(
-    request: Request, user: PageUser, session: SessionDep, lang: Annotated[Lang, Query()] = "zh"
+    request: Request, user: PageUser, session: SessionDep, lang: Annotated[LangParam, Query()] = "zh"
 ) -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
     words = table(lang)

@@ -80,3 +80,16 @@ def test_zh_report_downloads_under_a_chinese_name(api: Api) -> None:
         "poverty_office", "/api/v1/reports/employment", params=params | {"format": "xlsx", "lang": "en"}
     )
     assert load_workbook(io.BytesIO(r.content)).active.title == "employment-2026-03-township"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_report_language_takes_bcp47_tags(api: Api) -> None:
+    def labels(tag: str) -> list[str]:
+        r = api.get("poverty_office", "/api/v1/reports/employment", params={"year": 2026, "lang": tag})
+        assert r.status_code == 200, (tag, r.text)
+        return [c["label"] for c in r.json()["columns"]][:1]
+
+    assert labels("zh-CN") == labels("zh_Hans") == ["月份"]
+    assert labels("en-US") == ["Month"]
+    r = api.get("poverty_office", "/api/v1/reports/employment", params={"year": 2026, "lang": "fr"})
+    assert r.status_code == 422

@@ -86,6 +86,19 @@ def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None
     assert client.get("/?lang=fr").status_code == 422
 
 
+def test_language_tags_as_browsers_and_the_page_itself_write_them(web_demo: WebDemo) -> None:
+    """The page calls itself zh-CN (``<html lang>``, ``hreflang``); a link with ?lang=zh-CN was a 422."""
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for tag in ("zh-CN", "zh-cn", "zh_CN", "zh-Hans", "ZH"):
+        r = client.get("/", params={"lang": tag})
+        assert r.status_code == 200 and '<html lang="zh-CN">' in r.text, (tag, r.status_code)
+    for tag in ("en-US", "en-GB", "EN"):
+        r = client.get("/", params={"lang": tag})
+        assert r.status_code == 200 and '<html lang="en">' in r.text, (tag, r.status_code)
+    assert client.get("/", params={"lang": "fr-FR"}).status_code == 422
+
+
 def test_static_assets_are_served_and_nothing_else(web_demo: WebDemo) -> None:
     client = TestClient(web_demo.app)
     js = client.get("/web/app.js")
