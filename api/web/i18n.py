@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analytics.alerts.render import KIND_EN, KIND_ZH
 from api.lang import Lang
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -77,16 +78,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "earlier_runs": ("更早的工资期", "Earlier runs"),
     "employment_report": ("就业报表（本年，Excel）", "Employment report (this year, Excel)"),
     "api_docs": ("接口文档", "API documentation"),
-    "kind_laying_drop": ("产蛋下降", "laying drop"),
-    "kind_water_drop": ("饮水下降", "water drop"),
-    "kind_feed_drop": ("采食下降", "feed drop"),
-    "kind_sensor_fault": ("传感器/计数器故障", "sensor fault"),
-    "kind_heat_stress": ("热应激", "heat stress"),
     "row": ("列", "row"),
     "drop_points": ("下降 {n} 个百分点", "down {n} points"),
     "drop_pct": ("下降 {n}%", "down {n}%"),
     "switch": ("English", "中文"),
 }
+
+
+# Alert kinds as the alert messages (WeCom, DingTalk, e-mail) and the dashboards name them: one
+# table (analytics/alerts/render.py), so the page's 产蛋率下降 is the message's 产蛋率下降.
+TEXT |= {f"kind_{k}": (KIND_ZH[k], KIND_EN[k]) for k in KIND_ZH}
 
 
 def table(lang: Lang) -> dict[str, str]:
