@@ -262,7 +262,8 @@
     try {
       const response = await fetch("/api/v1/auth/token", { method: "POST", body });
       if (!response.ok) {
-        show($("login-error"), response.status === 401 ? words.login_failed : words.error);
+        const why = { 401: words.login_failed, 429: words.too_many_logins }[response.status];
+        show($("login-error"), why || words.error);
         return;
       }
       const accessToken = (await response.json()).access_token;

@@ -56,6 +56,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "The browser did not keep the login; allow cookies for this site.",
     ),
     "login_failed": ("用户名或密码错误。", "Wrong user name or password."),
+    # 429 from the login limit (api/routes/auth.py): retrying at once only keeps the lock.
+    "too_many_logins": (
+        "登录失败次数过多，请一分钟后再试。",
+        "Too many failed logins; wait a minute and try again.",
+    ),
     "acknowledge": ("确认", "Acknowledge"),
     "acknowledged": ("已确认", "acknowledged"),
     "open": ("未确认", "open"),

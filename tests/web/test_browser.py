@@ -219,6 +219,19 @@ def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]
     assert page.context.cookies() == [] and page.locator("article.house").count() == 0
 
 
+def test_too_many_logins_says_wait_not_try_again(served: str, phone: tuple[Page, list[str]]) -> None:
+    """After 10 failed logins a minute the API answers 429: the page said 出错了，请重试 (try again),
+    and each retry only kept the lock."""
+    page, _errors = phone
+    detail = json.dumps({"detail": "too many failed logins; wait a minute"})
+    page.route("**/api/v1/auth/token", lambda route: route.fulfill(status=429, body=detail))
+    for lang, wait in (("zh", "一分钟后再试"), ("en", "wait a minute")):
+        page.goto(served + f"/?lang={lang}")
+        login(page, "sup1")
+        page.wait_for_selector("#login-error:not([hidden])")
+        assert wait in page.inner_text("#login-error"), page.inner_text("#login-error")
+
+
 RUNS = {"items": [{"id": 1, "period_start": "2026-11-01", "period_end": "2026-12-01", "status": "approved",
                    "workers": 100, "net_total": 226500.88}], "total": 1, "limit": 6, "offset": 0}  # fmt: skip
 
