@@ -36,7 +36,8 @@ EVENT_EN = {
     "acknowledged": "Alert acknowledged",
     "resolved": "Alert resolved",
 }
-STATUS_ZH = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解除"}
+# "open" is 未确认 (not acknowledged), as the page's pill and the alerts dashboard call it.
+STATUS_ZH = {"open": "未确认", "acknowledged": "已确认", "resolved": "已解除"}
 STATUS_EN = {"open": "open", "acknowledged": "acknowledged", "resolved": "resolved"}
 
 

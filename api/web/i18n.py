@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytics.alerts.render import KIND_EN, KIND_ZH
+from analytics.alerts.render import KIND_EN, KIND_ZH, STATUS_EN, STATUS_ZH
 from api.lang import Lang
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -62,8 +62,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "Too many failed logins; wait a minute and try again.",
     ),
     "acknowledge": ("确认", "Acknowledge"),
-    "acknowledged": ("已确认", "acknowledged"),
-    "open": ("未确认", "open"),
     "no_alerts": ("没有未关闭的告警。", "No open alerts."),
     "forbidden": ("您的角色不能查看告警。", "Your role may not see alerts."),
     "forbidden_report": ("您的角色不能下载此报表。", "Your role may not download this report."),
@@ -93,6 +91,7 @@ TEXT: dict[str, tuple[str, str]] = {
 # Alert kinds as the alert messages (WeCom, DingTalk, e-mail) and the dashboards name them: one
 # table (analytics/alerts/render.py), so the page's 产蛋率下降 is the message's 产蛋率下降.
 TEXT |= {f"kind_{k}": (KIND_ZH[k], KIND_EN[k]) for k in KIND_ZH}
+TEXT |= {s: (STATUS_ZH[s], STATUS_EN[s]) for s in ("open", "acknowledged")}  # the alerts' pills
 
 
 def table(lang: Lang) -> dict[str, str]:
