@@ -77,8 +77,15 @@ def test_messages_show_local_time(http: HttpReceiver) -> None:
         Webhook(name="wx", format="wecom", url=http.url, msgtype="text"), tz=ZoneInfo("Asia/Shanghai")
     ).deliver(payload())
     text = http.received[0].body["text"]["content"]
-    assert "检出：2026-05-02 15:00 (Asia/Shanghai)" in text  # 07:00Z
+    # the Chinese lines as Chinese readers write dates, the English ones ISO-like with the zone
+    assert (
+        "开始（估计）：2026年5月2日 06:00（北京时间）；检出：2026年5月2日 15:00（北京时间）" in text
+    )  # 07:00Z
     assert "Onset (estimated): 2026-05-02 06:00 (Asia/Shanghai)" in text
+    WebhookChannel(
+        Webhook(name="wx2", format="wecom", url=http.url, msgtype="text"), tz=ZoneInfo("Europe/Berlin")
+    ).deliver(payload())
+    assert "检出：2026年5月2日 09:00（Europe/Berlin）" in http.received[1].body["text"]["content"]
 
 
 def test_generic_webhook_signed(http: HttpReceiver) -> None:
