@@ -170,8 +170,9 @@ def test_payroll_clerk_sees_the_latest_runs(
     login(page, "clerk1")
     page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
     run = page.inner_text("#payroll-runs tbody tr")
-    month = last_months_run(web_demo.now).period_start.strftime("%Y-%m")
-    assert run.startswith(month + "\t") and "已审批" in run, run  # a whole month reads 2026-11
+    start = last_months_run(web_demo.now).period_start
+    month = f"{start.year}年{start.month}月"
+    assert run.startswith(month + "\t") and "已审批" in run, run  # a whole month reads 2026年11月
     assert page.locator("#employment:not([hidden])").count() == 1  # payroll reads the report too
     sections = page.evaluate("[...document.querySelectorAll('main > section')].map((s) => s.id)")
     assert sections[0] == "reports", sections  # the clerk's own business first
@@ -184,7 +185,8 @@ def test_payroll_clerk_sees_the_latest_runs(
     page.click("#payroll-runs tr.more button")
     page.wait_for_selector(f"#payroll-runs tbody tr:nth-child({PAID_MONTHS + 1})")
     assert runs.count() == PAID_MONTHS + 1 and page.locator("#payroll-runs tr.more").count() == 0
-    oldest = last_months_run(web_demo.now, PAID_MONTHS + 1).period_start.strftime("%Y-%m")
+    first = last_months_run(web_demo.now, PAID_MONTHS + 1).period_start
+    oldest = f"{first.year}年{first.month}月"
     assert runs.last.inner_text().startswith(oldest + "\t") and "已发放" in runs.last.inner_text()
     assert errors == []
 
@@ -240,9 +242,11 @@ def _json(route: Route, body: object) -> None:
     route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
 
-@pytest.mark.parametrize(("lang", "year_total"), [("zh", "全年"), ("en", "Year")])
+@pytest.mark.parametrize(
+    ("lang", "year_total", "november"), [("zh", "全年", "11月"), ("en", "Year", "2026-11")]
+)
 def test_money_reads_in_yuan_to_the_fen(
-    served: str, phone: tuple[Page, list[str]], lang: str, year_total: str
+    served: str, phone: tuple[Page, list[str]], lang: str, year_total: str, november: str
 ) -> None:
     """Net totals and wages as the payroll has them, 226,500.88 (they were rounded to 226,501),
     and two townships' wages of a month summed without float drift."""
@@ -263,7 +267,10 @@ def test_money_reads_in_yuan_to_the_fen(
     page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
     assert page.inner_text("#payroll-runs tbody tr td:last-child") == "226,500.88"
     month, total = page.locator("#employment tbody tr").all()
-    assert month.inner_text().split("\t") == ["2026-11", "36", "14", "772", "81,862.61"]
+    # this year's months as Chinese readers write them (the card says 本年), 2026-11 in English
+    assert month.inner_text().split("\t") == [november, "36", "14", "772", "81,862.61"]
+    period = page.inner_text("#payroll-runs tbody tr td:first-child")
+    assert period == ("2026年11月" if lang == "zh" else "2026-11"), period
     assert total.inner_text().split("\t") == [year_total, "36", "14", "772", "81,862.61"]
     assert errors == []
 
