@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from urllib.parse import quote
 
@@ -37,7 +38,7 @@ def test_xlsx_money_reads_as_yuan_to_the_fen_and_counts_with_separators() -> Non
         # 226500.5 shows as 226,500.50 (not 226500.5); 0 dividends as 0.00
         assert fmt["发放工资(元)"] == fmt["人均月工资(元)"] == fmt["分红(元)"] == "#,##0.00"
         assert fmt["务工人数"] == fmt["务工人天数"] == "#,##0"  # 1,234
-        assert fmt["月份"] == "@"  # text stays text
+        assert fmt["村"] == "@" or row == 3  # text stays text (the totals' place is empty)
         assert isinstance(ws.cell(row, head.index("发放工资(元)") + 1).value, float)  # still a number
 
 
@@ -93,3 +94,14 @@ def test_report_language_takes_bcp47_tags(api: Api) -> None:
     assert labels("en-US") == ["Month"]
     r = api.get("poverty_office", "/api/v1/reports/employment", params={"year": 2026, "lang": "fr"})
     assert r.status_code == 422
+
+
+def test_xlsx_months_are_dates_shown_as_chinese_readers_write_them() -> None:
+    """The month column was the text "2026-11": not a date to Excel (no sorting or filtering by
+    date), and written the ISO way in the Chinese sheet."""
+    for lang, fmt in (("zh", 'yyyy"年"m"月"'), ("en", "yyyy-mm")):
+        ws = sheet(lang)
+        month, total = ws["A2"], ws["A3"]
+        assert month.is_date and month.value == dt.datetime(2026, 11, 1), (lang, month.value)
+        assert month.number_format == fmt, (lang, month.number_format)
+        assert total.value == ("合计" if lang == "zh" else "Total")
