@@ -165,3 +165,16 @@ U32_MAX = _U32
 
 def get(name: str) -> Metric | None:
     return REGISTRY.get(name)
+
+
+# What users read for the tag values of the packing line (legends, labels): zh-CN, English.
+# Grades by egg weight as the simulator and the grader stub write them (小 < 53 g … 特大 ≥ 73 g).
+TAG_VALUE_NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "grade": {
+        "s": ("小", "small"),
+        "m": ("中", "medium"),
+        "l": ("大", "large"),
+        "xl": ("特大", "extra large"),
+    },
+    "reason": {"cracked": ("破损蛋", "cracked"), "dirty": ("脏蛋", "dirty")},
+}

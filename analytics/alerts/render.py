@@ -36,7 +36,8 @@ EVENT_EN = {
     "acknowledged": "Alert acknowledged",
     "resolved": "Alert resolved",
 }
-STATUS_ZH = {"open": "未处理", "acknowledged": "已确认", "resolved": "已解除"}
+# "open" is 未确认 (not acknowledged), as the page's pill and the alerts dashboard call it.
+STATUS_ZH = {"open": "未确认", "acknowledged": "已确认", "resolved": "已解除"}
 STATUS_EN = {"open": "open", "acknowledged": "acknowledged", "resolved": "resolved"}
 
 
@@ -56,6 +57,19 @@ def local(iso_utc: str | None, tz: ZoneInfo) -> str:
         return "-"
     t = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone(tz)
     return f"{t:%Y-%m-%d %H:%M} ({tz.key})"
+
+
+# China's one clock: its zones read 北京时间 in Chinese, any other zone by its name.
+BEIJING_TIME = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
+
+
+def local_zh(iso_utc: str | None, tz: ZoneInfo) -> str:
+    """``2026-05-02T07:00:00Z`` as ``2026年5月2日 15:00（北京时间）``, as Chinese readers write dates."""
+    if not iso_utc:
+        return "-"
+    t = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00")).astimezone(tz)
+    zone = "北京时间" if tz.key in BEIJING_TIME else tz.key
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}（{zone}）"
 
 
 # What the detector's magnitude_pct measures (analytics/alert.py): hen-day percentage points for
@@ -86,7 +100,7 @@ def lines_zh(a: dict[str, Any], tz: ZoneInfo = UTC) -> list[str | None]:
         f"鸡舍/产线：{a['unit']}" + (f"，第{a['row']}列" if a.get("row") else ""),
         f"类型：{KIND_ZH.get(a['kind'], a['kind'])}",
         _mag_zh(a),
-        f"开始（估计）：{local(a.get('onset'), tz)}；检出：{local(a['detected_at'], tz)}",
+        f"开始（估计）：{local_zh(a.get('onset'), tz)}；检出：{local_zh(a['detected_at'], tz)}",
         f"状态：{STATUS_ZH.get(a['status'], a['status'])}（编号 {a['id']}）",
         a.get("message_zh") or "",
     ]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import ConfigDep, Role, SessionDep, require_roles
+from api.lang import Lang, LangParam
 from api.models import User
 from api.schemas.common import Printable
 from api.services.export import to_csv, to_xlsx
@@ -35,7 +37,7 @@ def employment(
     township: Annotated[str | None, Query(max_length=80), Printable] = None,
     village: Annotated[str | None, Query(max_length=80), Printable] = None,
     format: Literal["json", "csv", "xlsx"] = "json",
-    lang: Literal["zh", "en"] = "zh",  # the county office reads Chinese; ?lang=en for English
+    lang: LangParam = "zh",  # the county office reads Chinese; ?lang=en for English
 ) -> Any:
     """Workers employed, of whom registered poor, person-days, wages, average monthly wage,
     dividends, households above the poverty line; one row per month and place, then totals."""
@@ -46,7 +48,7 @@ def employment(
         end = dt.date(year + (month == 12), month % 12 + 1, 1)
     rows = employment_report(session, start, end, config.poverty_line_yearly, by, township, village)
     cols = columns_for(by)
-    name = f"employment-{year}" + (f"-{month:02d}" if month else "") + f"-{by}"
+    name = file_name(year, month, by, lang)
     if format == "json":
         keys = [k for k, _, _ in cols]
         return {
@@ -58,12 +60,30 @@ def employment(
         return Response(
             to_csv(rows, cols, lang),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            headers={"Content-Disposition": disposition(year, month, by, lang, "csv")},
         )
     if format == "xlsx":
         return Response(
             to_xlsx(rows, cols, lang, name),
             media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            headers={"Content-Disposition": disposition(year, month, by, lang, "xlsx")},
         )
     raise HTTPException(400, "unknown format")
+
+
+BY_ZH = {"village": "按村", "township": "按乡镇", "household": "按户"}
+
+
+def file_name(year: int, month: int | None, by: str, lang: Lang) -> str:
+    """``employment-2026-03-village`` or ``就业报表-2026年3月-按村`` (also the XLSX sheet's name)."""
+    if lang == "zh":
+        return f"就业报表-{year}年" + (f"{month}月" if month else "") + f"-{BY_ZH[by]}"
+    return f"employment-{year}" + (f"-{month:02d}" if month else "") + f"-{by}"
+
+
+def disposition(year: int, month: int | None, by: str, lang: Lang, ext: str) -> str:
+    """An ASCII ``filename`` for old clients, the Chinese name as RFC 5987 ``filename*`` for zh."""
+    header = f'attachment; filename="{file_name(year, month, by, "en")}.{ext}"'
+    if lang == "zh":
+        header += "; filename*=UTF-8''" + quote(f"{file_name(year, month, by, lang)}.{ext}", safe="")
+    return header

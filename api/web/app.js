@@ -164,17 +164,27 @@
     }
     const cell = (k, v) => [(MONEY_KEYS.has(k) ? yuan : numbers).format(v), true];
     const line = (name, row, cls) => tableRow("td", [[name], ...MONTH_KEYS.map((k) => cell(k, row[k]))], cls);
-    const rows = [...months.values()].map((m) => line(m.month, m));
+    const rows = [...months.values()].map((m) => line(monthName(m.month), m));
     if (total) rows.push(line(words.year_total, total, "total"));
     return [tableRow("th", [[label.month], ...MONTH_KEYS.map((k) => [label[k], true])]), rows];
   }
 
-  // A run pays the local dates [period_start, period_end): a whole month reads 2026-11, other
-  // periods their first and last day.
+  // Months as Chinese readers write them: this year's (the card says 本年) 11月, a run's 2026年11月;
+  // 2026-11 in English.
+  function monthName(ym) {
+    return lang === "zh" ? Number(ym.slice(5, 7)) + "月" : ym;
+  }
+
+  function yearMonth(ym) {
+    return lang === "zh" ? ym.slice(0, 4) + "年" + monthName(ym) : ym;
+  }
+
+  // A run pays the local dates [period_start, period_end): a whole month reads 2026年11月 / 2026-11,
+  // other periods their first and last day.
   function period(start, end) {
     const last = new Date(Date.parse(end + "T00:00:00Z") - 86400000).toISOString().slice(0, 10);
     const wholeMonth = start.endsWith("-01") && last.slice(0, 7) === start.slice(0, 7) && end.endsWith("-01");
-    return wholeMonth ? start.slice(0, 7) : start + " – " + last;
+    return wholeMonth ? yearMonth(start.slice(0, 7)) : start + " – " + last;
   }
 
   // The latest payroll runs, for the clerks and the managers: period, status, workers, net total;
@@ -262,7 +272,8 @@
     try {
       const response = await fetch("/api/v1/auth/token", { method: "POST", body });
       if (!response.ok) {
-        show($("login-error"), response.status === 401 ? words.login_failed : words.error);
+        const why = { 401: words.login_failed, 429: words.too_many_logins }[response.status];
+        show($("login-error"), why || words.error);
         return;
       }
       const accessToken = (await response.json()).access_token;

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from analytics.alerts.render import KIND_EN, KIND_ZH, STATUS_EN, STATUS_ZH
+from api.lang import Lang
 
-Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -56,9 +56,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "The browser did not keep the login; allow cookies for this site.",
     ),
     "login_failed": ("用户名或密码错误。", "Wrong user name or password."),
+    # 429 from the login limit (api/routes/auth.py): retrying at once only keeps the lock.
+    "too_many_logins": (
+        "登录失败次数过多，请一分钟后再试。",
+        "Too many failed logins; wait a minute and try again.",
+    ),
     "acknowledge": ("确认", "Acknowledge"),
-    "acknowledged": ("已确认", "acknowledged"),
-    "open": ("未确认", "open"),
     "no_alerts": ("没有未关闭的告警。", "No open alerts."),
     "forbidden": ("您的角色不能查看告警。", "Your role may not see alerts."),
     "forbidden_report": ("您的角色不能下载此报表。", "Your role may not download this report."),
@@ -78,16 +81,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "earlier_runs": ("更早的工资期", "Earlier runs"),
     "employment_report": ("就业报表（本年，Excel）", "Employment report (this year, Excel)"),
     "api_docs": ("接口文档", "API documentation"),
-    "kind_laying_drop": ("产蛋下降", "laying drop"),
-    "kind_water_drop": ("饮水下降", "water drop"),
-    "kind_feed_drop": ("采食下降", "feed drop"),
-    "kind_sensor_fault": ("传感器/计数器故障", "sensor fault"),
-    "kind_heat_stress": ("热应激", "heat stress"),
     "row": ("列", "row"),
     "drop_points": ("下降 {n} 个百分点", "down {n} points"),
     "drop_pct": ("下降 {n}%", "down {n}%"),
     "switch": ("English", "中文"),
 }
+
+
+# Alert kinds as the alert messages (WeCom, DingTalk, e-mail) and the dashboards name them: one
+# table (analytics/alerts/render.py), so the page's 产蛋率下降 is the message's 产蛋率下降.
+TEXT |= {f"kind_{k}": (KIND_ZH[k], KIND_EN[k]) for k in KIND_ZH}
+TEXT |= {s: (STATUS_ZH[s], STATUS_EN[s]) for s in ("open", "acknowledged")}  # the alerts' pills
 
 
 def table(lang: Lang) -> dict[str, str]:

@@ -21,9 +21,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analytics.alerts.api import ALERT_ROLES
 from api.deps import SessionDep, may, units_of
+from api.lang import LangParam
 from api.models import User
 from api.routes.payroll import PAYROLL_READERS
-from api.routes.reports import REPORT_ROLES
+from api.routes.reports import REPORT_ROLES, file_name
 from api.web.figures import ParkFigures, spark_values
 from api.web.i18n import LANGS, Lang, table
 from api.web.session import PageUser, cookie_name, forget
@@ -67,7 +68,7 @@ def _figures(request: Request, now: dt.datetime) -> tuple[ParkFigures | None, st
 
 @router.get("/", response_class=HTMLResponse)
 def home(
-    request: Request, user: PageUser, session: SessionDep, lang: Annotated[Lang, Query()] = "zh"
+    request: Request, user: PageUser, session: SessionDep, lang: Annotated[LangParam, Query()] = "zh"
 ) -> HTMLResponse:
     now = dt.datetime.now(dt.UTC)
     words = table(lang)
@@ -123,6 +124,8 @@ def _page(
         updated=_stamp((figures.now if figures is not None else now).astimezone(tz)),
         timezone=str(tz),
         year=now.astimezone(tz).year,
+        # the name the API gives the report (by village, the default), 就业报表-2026年-按村.xlsx in zh
+        report_file=file_name(now.astimezone(tz).year, None, "village", lang) + ".xlsx",
     )
 
 

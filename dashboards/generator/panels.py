@@ -74,6 +74,17 @@ def named_by_label(ref: str, label: str = "unit") -> Json:
     }
 
 
+def value_names(names: dict[str, tuple[str, str]]) -> list[Json]:
+    """Overrides showing series named by a tag code (``$tag_grade`` → "s") as "小 small"."""
+    return [
+        {
+            "matcher": {"id": "byName", "options": code},
+            "properties": [{"id": "displayName", "value": f"{zh} {en}"}],
+        }
+        for code, (zh, en) in names.items()
+    ]
+
+
 def column_unit(column: str, unit: str, decimals: int) -> Json:
     """A field override: the table column ``column`` in ``unit`` (the panel's unit stays for the rest)."""
     return {

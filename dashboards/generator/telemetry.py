@@ -25,8 +25,10 @@ from dashboards.generator.panels import (
     state_timeline,
     steps,
     timeseries,
+    value_names,
 )
 from dashboards.generator.workforce import open_alerts_table
+from eggwatch.metrics import TAG_VALUE_NAMES
 
 SITE_VAR = influx_variable("site", "园区 Site", 'SHOW TAG VALUES FROM "eggs_total" WITH KEY = "site"')
 TODAY = "now/d"
@@ -412,6 +414,7 @@ def packing_line() -> Json:
             lay,
             "等级分布 Grade distribution",
             [influx("A", q.summed(graded, '"grade"'), "$tag_grade")],
+            overrides=value_names(TAG_VALUE_NAMES["grade"]),
             w=8,
             h=9,
         ),
@@ -419,6 +422,7 @@ def packing_line() -> Json:
             lay,
             "剔除原因 Rejects by reason",
             [influx("A", q.summed(rejects, 'time($__interval), "reason"'), "$tag_reason")],
+            overrides=value_names(TAG_VALUE_NAMES["reason"]),
             draw="bars",
             stacking="normal",
             calcs=["sum"],

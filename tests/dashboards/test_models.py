@@ -174,3 +174,23 @@ def test_dashboards_keep_the_parks_clock() -> None:
             assert all(z == m["timezone"] for z in zones), (m["uid"], zones)
             found += len(zones)
     assert found >= 10
+
+
+def test_egg_grades_and_reject_reasons_are_named_not_coded() -> None:
+    """The packing line's pie and rejects bars were legended by the tag codes (s, m, l, xl,
+    cracked, dirty); each code now shows in zh-CN and English (eggwatch.metrics.TAG_VALUE_NAMES)."""
+    from eggwatch.metrics import TAG_VALUE_NAMES
+
+    line = next(d for d in load_dashboards() if d["uid"] == "eggwatch-packing-line")
+    panels = {p["title"]: p for p in line["panels"]}
+    for title, tag, codes in (("等级分布 Grade distribution", "grade", ("s", "m", "l", "xl")),
+                              ("剔除原因 Rejects by reason", "reason", ("cracked", "dirty"))):  # fmt: skip
+        shown = {
+            o["matcher"]["options"]: o["properties"][0]["value"]
+            for o in panels[title]["fieldConfig"]["overrides"]
+            if o["matcher"]["id"] == "byName" and o["properties"][0]["id"] == "displayName"
+        }
+        assert set(codes) <= set(shown), (title, shown)
+        for code in codes:
+            zh, en = TAG_VALUE_NAMES[tag][code]
+            assert shown[code] == f"{zh} {en}" and CJK.search(zh), shown

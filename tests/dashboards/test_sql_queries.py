@@ -48,7 +48,7 @@ def test_every_sql_panel_query_returns_rows(pg_url: str) -> None:
 
 
 def test_alert_panels_name_kinds_and_states_in_both_languages(pg_url: str) -> None:
-    """Managers read 产蛋率下降 laying-rate drop and 未处理 open, not the codes."""
+    """Managers read 产蛋率下降 laying-rate drop and 未确认 open, not the codes."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     migrate(pg_url)
     seed(pg_url, now)
@@ -65,7 +65,7 @@ def test_alert_panels_name_kinds_and_states_in_both_languages(pg_url: str) -> No
     finally:
         engine.dispose()
     assert {"产蛋率下降 laying-rate drop", "传感器/计数器故障 sensor/counter fault"} <= shown, shown
-    assert {"未处理 open", "已确认 acknowledged"} <= shown, shown
+    assert {"未确认 open", "已确认 acknowledged"} <= shown, shown
     assert not shown & {"laying_drop", "sensor_fault", "open", "acknowledged"}, shown
 
 

@@ -157,7 +157,7 @@ def test_poverty_office_sees_its_report_first_and_no_alerts(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     with page.expect_download() as download:
         page.click("a.report")
-    assert download.value.suggested_filename.startswith("employment-")
+    assert download.value.suggested_filename.startswith("就业报表-")  # the API's zh file name
     page.screenshot(path=str(ARTIFACTS / "home-360-poverty-office.png"), full_page=True)
     assert errors == []
 
@@ -170,8 +170,9 @@ def test_payroll_clerk_sees_the_latest_runs(
     login(page, "clerk1")
     page.wait_for_selector("#payroll-runs:not([hidden]) tbody tr")
     run = page.inner_text("#payroll-runs tbody tr")
-    month = last_months_run(web_demo.now).period_start.strftime("%Y-%m")
-    assert run.startswith(month + "\t") and "已审批" in run, run  # a whole month reads 2026-11
+    start = last_months_run(web_demo.now).period_start
+    month = f"{start.year}年{start.month}月"
+    assert run.startswith(month + "\t") and "已审批" in run, run  # a whole month reads 2026年11月
     assert page.locator("#employment:not([hidden])").count() == 1  # payroll reads the report too
     sections = page.evaluate("[...document.querySelectorAll('main > section')].map((s) => s.id)")
     assert sections[0] == "reports", sections  # the clerk's own business first
@@ -184,7 +185,8 @@ def test_payroll_clerk_sees_the_latest_runs(
     page.click("#payroll-runs tr.more button")
     page.wait_for_selector(f"#payroll-runs tbody tr:nth-child({PAID_MONTHS + 1})")
     assert runs.count() == PAID_MONTHS + 1 and page.locator("#payroll-runs tr.more").count() == 0
-    oldest = last_months_run(web_demo.now, PAID_MONTHS + 1).period_start.strftime("%Y-%m")
+    first = last_months_run(web_demo.now, PAID_MONTHS + 1).period_start
+    oldest = f"{first.year}年{first.month}月"
     assert runs.last.inner_text().startswith(oldest + "\t") and "已发放" in runs.last.inner_text()
     assert errors == []
 
@@ -219,6 +221,19 @@ def test_wrong_password_shows_an_error(served: str, phone: tuple[Page, list[str]
     assert page.context.cookies() == [] and page.locator("article.house").count() == 0
 
 
+def test_too_many_logins_says_wait_not_try_again(served: str, phone: tuple[Page, list[str]]) -> None:
+    """After 10 failed logins a minute the API answers 429: the page said 出错了，请重试 (try again),
+    and each retry only kept the lock."""
+    page, _errors = phone
+    detail = json.dumps({"detail": "too many failed logins; wait a minute"})
+    page.route("**/api/v1/auth/token", lambda route: route.fulfill(status=429, body=detail))
+    for lang, wait in (("zh", "一分钟后再试"), ("en", "wait a minute")):
+        page.goto(served + f"/?lang={lang}")
+        login(page, "sup1")
+        page.wait_for_selector("#login-error:not([hidden])")
+        assert wait in page.inner_text("#login-error"), page.inner_text("#login-error")
+
+
 RUNS = {"items": [{"id": 1, "period_start": "2026-11-01", "period_end": "2026-12-01", "status": "approved",
                    "workers": 100, "net_total": 226500.88}], "total": 1, "limit": 6, "offset": 0}  # fmt: skip
 
@@ -227,9 +242,11 @@ def _json(route: Route, body: object) -> None:
     route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
 
-@pytest.mark.parametrize(("lang", "year_total"), [("zh", "全年"), ("en", "Year")])
+@pytest.mark.parametrize(
+    ("lang", "year_total", "november"), [("zh", "全年", "11月"), ("en", "Year", "2026-11")]
+)
 def test_money_reads_in_yuan_to_the_fen(
-    served: str, phone: tuple[Page, list[str]], lang: str, year_total: str
+    served: str, phone: tuple[Page, list[str]], lang: str, year_total: str, november: str
 ) -> None:
     """Net totals and wages as the payroll has them, 226,500.88 (they were rounded to 226,501),
     and two townships' wages of a month summed without float drift."""
@@ -250,7 +267,10 @@ def test_money_reads_in_yuan_to_the_fen(
     page.wait_for_selector("#employment:not([hidden]) tbody tr.total")
     assert page.inner_text("#payroll-runs tbody tr td:last-child") == "226,500.88"
     month, total = page.locator("#employment tbody tr").all()
-    assert month.inner_text().split("\t") == ["2026-11", "36", "14", "772", "81,862.61"]
+    # this year's months as Chinese readers write them (the card says 本年), 2026-11 in English
+    assert month.inner_text().split("\t") == [november, "36", "14", "772", "81,862.61"]
+    period = page.inner_text("#payroll-runs tbody tr td:first-child")
+    assert period == ("2026年11月" if lang == "zh" else "2026-11"), period
     assert total.inner_text().split("\t") == [year_total, "36", "14", "772", "81,862.61"]
     assert errors == []
 

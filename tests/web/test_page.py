@@ -5,11 +5,14 @@ The login itself (cookie, flags, expiry, logout) is tested in test_session.py.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from analytics.alert import KINDS
+from analytics.alerts.render import KIND_EN, KIND_ZH
 from eggwatch.breeds import curve
 from eggwatch.store.embedded import EmbeddedStore
 from tests.web.conftest import WebDemo, web_login
@@ -84,6 +87,19 @@ def test_english_switch_and_unknown_language_rejected(web_demo: WebDemo) -> None
     assert '<html lang="en">' in html and "Park at a glance" in html and "Hen-day today" in html
     assert 'href="/?lang=zh"' in html
     assert client.get("/?lang=fr").status_code == 422
+
+
+def test_language_tags_as_browsers_and_the_page_itself_write_them(web_demo: WebDemo) -> None:
+    """The page calls itself zh-CN (``<html lang>``, ``hreflang``); a link with ?lang=zh-CN was a 422."""
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for tag in ("zh-CN", "zh-cn", "zh_CN", "zh-Hans", "ZH"):
+        r = client.get("/", params={"lang": tag})
+        assert r.status_code == 200 and '<html lang="zh-CN">' in r.text, (tag, r.status_code)
+    for tag in ("en-US", "en-GB", "EN"):
+        r = client.get("/", params={"lang": tag})
+        assert r.status_code == 200 and '<html lang="en">' in r.text, (tag, r.status_code)
+    assert client.get("/", params={"lang": "fr-FR"}).status_code == 422
 
 
 def test_static_assets_are_served_and_nothing_else(web_demo: WebDemo) -> None:
@@ -173,3 +189,13 @@ def test_chinese_words_take_full_width_brackets(web_demo: WebDemo) -> None:
     assert not mixed.findall(text), mixed.findall(text)
     assert not [w for w in table("zh").values() if mixed.search(w)]
     assert "今日产蛋率（截至目前）" in html and "达标率" in html
+
+
+def test_alert_kinds_read_as_in_the_alert_messages_and_dashboards(web_demo: WebDemo) -> None:
+    """One name per kind: the page said 产蛋下降 where the WeCom/e-mail alert and Grafana say 产蛋率下降."""
+    client = TestClient(web_demo.app)
+    web_login(client, "sup1")
+    for lang, names in (("zh", KIND_ZH), ("en", KIND_EN)):
+        html = client.get("/", params={"lang": lang}).text
+        words = json.loads(html.split('id="words">')[1].split("</script>")[0])
+        assert {k: words[f"kind_{k}"] for k in KINDS} == {k: names[k] for k in KINDS}, lang

@@ -77,8 +77,15 @@ def test_messages_show_local_time(http: HttpReceiver) -> None:
         Webhook(name="wx", format="wecom", url=http.url, msgtype="text"), tz=ZoneInfo("Asia/Shanghai")
     ).deliver(payload())
     text = http.received[0].body["text"]["content"]
-    assert "检出：2026-05-02 15:00 (Asia/Shanghai)" in text  # 07:00Z
+    # the Chinese lines as Chinese readers write dates, the English ones ISO-like with the zone
+    assert (
+        "开始（估计）：2026年5月2日 06:00（北京时间）；检出：2026年5月2日 15:00（北京时间）" in text
+    )  # 07:00Z
     assert "Onset (estimated): 2026-05-02 06:00 (Asia/Shanghai)" in text
+    WebhookChannel(
+        Webhook(name="wx2", format="wecom", url=http.url, msgtype="text"), tz=ZoneInfo("Europe/Berlin")
+    ).deliver(payload())
+    assert "检出：2026年5月2日 09:00（Europe/Berlin）" in http.received[1].body["text"]["content"]
 
 
 def test_generic_webhook_signed(http: HttpReceiver) -> None:
@@ -319,3 +326,23 @@ def test_magnitude_is_worded_in_the_detectors_unit(http: HttpReceiver) -> None:
     assert "百分点" not in water and "percentage points" not in water
     assert "幅度：6.4 个百分点" in laying and "Magnitude: 6.4 percentage points" in laying
     assert "幅度" not in fault and "Magnitude" not in fault
+
+
+def test_an_open_alert_is_called_what_the_page_and_the_dashboard_call_it(http: HttpReceiver) -> None:
+    """The WeCom text said 状态：未处理 for an alert the page's pill and the alerts dashboard's
+    "未确认 Open" stat call 未确认: one state, one word (render.STATUS_ZH)."""
+    import json
+
+    from analytics.alerts.render import STATUS_ZH
+    from api.web.i18n import table
+
+    WebhookChannel(Webhook(name="ops", url=http.url)).deliver(payload())
+    (got,) = http.received
+    assert "状态：未确认（编号" in got.body["text"], got.body["text"]
+    dashboard = json.loads((Path(__file__).parents[3] / "dashboards/json/eggwatch-alerts.json").read_text())
+    titles = {p["title"] for p in dashboard["panels"]}
+    for status in ("open", "acknowledged"):
+        assert table("zh")[status] == STATUS_ZH[status]
+    assert (
+        f"{STATUS_ZH['open']} Open" in titles and f"{STATUS_ZH['acknowledged']}未恢复 Acknowledged" in titles
+    )
