@@ -406,7 +406,7 @@ def packing_line() -> Json:
                 influx("A", q.hourly_rate("eggs_graded_total", w), "实际 graded $tag_unit"),
                 influx("B", q.gauge("line_speed_eph", w), "线速度 speed $tag_unit"),
             ],
-            unit="suffix: eggs/h",
+            unit="suffix: 枚/时 eggs/h",
             w=16,
             h=9,
         ),
