@@ -49,7 +49,14 @@ def detect(
     from analytics.detector import detect as run
     from analytics.detector.hen_count import with_estimated_hens, with_hens_rescaled
     from analytics.evaluate import with_breeds
-    from analytics.offline import CsvFormatError, Rejects, houses_without_hens, read_frame, write_alerts
+    from analytics.offline import (
+        CsvFormatError,
+        Rejects,
+        empty_span,
+        houses_without_hens,
+        read_frame,
+        write_alerts,
+    )
     from analytics.omitted_zeros import fill_omitted_zeros
     from eggwatch.park import load_park
 
@@ -66,6 +73,10 @@ def detect(
     if rejects is not None and rejects.read_as_utc:
         print(f"eggwatch detect: read {rejects.read_as_utc} timestamps without a time zone as UTC "
               f"(first: {rejects.read_as_utc_first}); §6 wants 2026-03-01T05:00:00Z", file=sys.stderr)  # fmt: skip
+    if span := empty_span(frame):
+        before, after = (t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in span)
+        print(f"eggwatch detect: no data at all after {before} until {after} ({(span[1] - span[0]).days:,} days), "
+              "read as one long gap: a mistyped year?", file=sys.stderr)  # fmt: skip
     frame, filled = fill_omitted_zeros(frame)
     if filled:  # an export that writes no line for an hour that counted nothing
         print(f"eggwatch detect: the counters of {rows} have no line, day after day, at hours their houses' "

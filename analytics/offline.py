@@ -85,6 +85,8 @@ def _parse_ts(text: str, where: str, naive_utc: bool = False) -> tuple[int, bool
             raise CsvFormatError(f"{where}: timestamp {text!r} has no time zone (want a trailing Z)")
         when = when.replace(tzinfo=UTC)
     seconds = when.timestamp()
+    if seconds < 0:  # a mistyped year: the hours before 1970 were dropped without a count
+        raise CsvFormatError(f"{where}: timestamp {text!r} is before 1970")
     if seconds % HOUR_S:  # a fraction of a second past the hour too (int() would drop it)
         raise CsvFormatError(f"{where}: timestamp {text!r} is not the start of an hour")
     return int(seconds), naive
@@ -385,6 +387,26 @@ def read_frame(houses_csv: Path, rows_csv: Path, rejects: Rejects | None = None)
     _repeats((ri * len(rows) + rr) * frame.n_hours + r.hour - first, r.line, rows_csv, rejects)
     frame.eggs[ri, rr, r.hour - first] = r.values["eggs"]
     return frame
+
+
+# A stretch this long without a value in any column of any house is worth a word: a mistyped year
+# (2035 for 2025) that still fits in memory made the run go over the empty years silently.
+EMPTY_SPAN_HOURS = 30 * 24
+
+
+def empty_span(frame: HourlyFrame) -> tuple[datetime, datetime] | None:
+    """The longest stretch without any data, when it is :data:`EMPTY_SPAN_HOURS` or more: the
+    start of the last hour with data before it and of the first hour after it."""
+    seen = ~np.isnan(frame.eggs).all(axis=(0, 1))
+    for name in H_COLUMNS[2:]:
+        seen |= ~np.isnan(getattr(frame, name)).all(axis=0)
+    hours = np.flatnonzero(seen)
+    if hours.size < 2:
+        return None
+    k = int(np.argmax(np.diff(hours)))
+    if hours[k + 1] - hours[k] - 1 < EMPTY_SPAN_HOURS:
+        return None
+    return frame.hour_start(int(hours[k])), frame.hour_start(int(hours[k + 1]))
 
 
 def _row_slots(

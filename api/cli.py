@@ -23,7 +23,7 @@ def api(
     import uvicorn
 
     from api.config import load_api_config
-    from eggwatch.clikit import setup_logging
+    from eggwatch.clikit import check_port, setup_logging
     from eggwatch.migrations import upgrade as apply
     from eggwatch.settings import load_settings
 
@@ -35,6 +35,7 @@ def api(
         apply(settings.sql_url, secret_key=secret_key)
     else:
         _check_migrated(settings.sql_url)
+    check_port(host, port)
     if workers > 1:
         uvicorn.run(
             "api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"

@@ -49,6 +49,27 @@ def start_metrics_server(port: int, **kwargs: Any) -> Any:
         raise ConfigError(f"cannot serve metrics on --metrics-port {port}: {exc.strerror or exc}") from None
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise a one-line :class:`ConfigError` naming ``host:port`` when it cannot be served (taken,
+    forbidden, an unknown host).  Checked just before uvicorn binds it: uvicorn's own answer was
+    its log line "[Errno 98] error while attempting to bind ..." and exit 3 (CONTRACTS §4)."""
+    import socket
+
+    from eggwatch.settings import ConfigError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+            sock.bind(address)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve on {host}:{port} ({exc.strerror or exc}); choose another --port"
+        ) from None
+
+
 def setup_logging(verbose: bool = False, *, quiet_http: bool = False) -> None:
     """``quiet_http``: without ``-v``, leave out httpx's line per request, noise in a service that
     queries InfluxDB all day (``analytics run``: 150 lines a pass, 43,000 a day)."""

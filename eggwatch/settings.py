@@ -285,7 +285,7 @@ class Settings(BaseSettings):
             if not key_file.exists():
                 key_file.parent.mkdir(parents=True, exist_ok=True)
                 _create_key(key_file)
-            key = key_file.read_text().strip()
+            key = key_file.read_bytes().strip()
         except OSError as exc:  # a data dir that is a file, read-only, not ours: one line, no traceback
             why = "not a directory" if isinstance(exc, FileExistsError) else exc.strerror or exc
             raise ConfigError(
@@ -294,7 +294,12 @@ class Settings(BaseSettings):
             ) from None
         if len(key) < MIN_SECRET_LEN:
             raise ConfigError(f"{key_file} holds a key that is too short; delete it to regenerate")
-        return key.encode()
+        if flaw := _key_file_flaw(key):
+            raise ConfigError(
+                f"{key_file} does not hold a usable key ({flaw}); restore it from a backup (a new "
+                "key cannot open what this one sealed), or delete it to generate a new one"
+            )
+        return key
 
     def configured_secret_key(self) -> bytes | None:
         """The key if one is set or was generated before, else ``None``: for ``eggwatch db upgrade``,
@@ -303,6 +308,21 @@ class Settings(BaseSettings):
         if self.secret_key_value is None and not (self.data_dir / "secret.key").exists():
             return None
         return self.secret_key
+
+
+def _key_file_flaw(key: bytes) -> str | None:
+    """Why the (stripped) content of a key file is not a key, or ``None``.  Only the length was
+    checked: 64 NUL bytes (a file zeroed by a crash) were taken as the key.  A generated key is
+    64 URL-safe characters; one written by hand may be any printable ASCII without spaces.  No
+    placeholder words here: a generated key must never be refused for a word it holds by chance."""
+    if not all(0x21 <= b <= 0x7E for b in key):
+        return "not one line of printable ASCII"
+    text = key.decode("ascii")
+    if len(set(text)) < MIN_SECRET_DISTINCT:
+        return f"fewer than {MIN_SECRET_DISTINCT} distinct characters"
+    if _period(text) <= len(text) // 2:
+        return "a short pattern repeated"
+    return None
 
 
 def _create_key(key_file: Path) -> None:

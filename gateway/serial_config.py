@@ -129,11 +129,22 @@ class BusConfig(_Strict):
     baudrate: int = Field(default=9600, ge=300, le=4_000_000)
     parity: Literal["N", "E", "O"] = "N"
     stopbits: Literal[1, 2] = 1
-    bytesize: Literal[7, 8] = 8
+    # Optional, and only 8: Modbus RTU frames are 8-bit binary (7 data bits is Modbus ASCII, whose
+    # framing the gateway does not speak); a bus set to 7 could never carry a byte above 0x7f.
+    bytesize: int = 8
     timeout_s: float = Field(default=0.5, gt=0, le=30)
     # A failing device is retried after 1, 2, 4 ... poll intervals, at most this long apart.
     backoff_max_s: float = Field(default=60, gt=0, le=3600)
     devices: list[DeviceConfig] = Field(min_length=1)
+
+    @field_validator("bytesize")
+    @classmethod
+    def _rtu_bytesize(cls, v: int) -> int:
+        if v != 8:
+            raise ValueError(
+                f"bytesize {v}: Modbus RTU uses 8 data bits (7 is Modbus ASCII); use 8 or leave it out"
+            )
+        return v
 
     @model_validator(mode="after")
     def _unique_slaves(self) -> BusConfig:

@@ -319,7 +319,7 @@ class IngestService:
         try:
             refused = self.sink.commit(prepared)
         except StoreUnavailable as exc:
-            self._store_down(exc)
+            self._write_failed(exc)
             return False
         self.metrics.write_seconds.observe(time.perf_counter() - t0)
         self._store_up()
@@ -428,7 +428,7 @@ class IngestService:
         count = count + 1 if last == head else 1
         self._head_failures = (head, count)
         if count < POISON_AFTER:
-            self._store_down(exc)
+            self._write_failed(exc)
             return None
         try:
             refused, failed = self.sink.isolate(items)
@@ -444,6 +444,13 @@ class IngestService:
             )
             self.metrics.reject("store_error", failed)
         return refused, failed
+
+    def _write_failed(self, exc: StoreUnavailable) -> None:
+        """Back off, unless InfluxDB failed with HTTP 500 while answering /ping: no outage to wait
+        out then (each try already retried for ``retry_for_s``), the batch goes on to the spool's
+        isolation at once.  The backoff (0.5, 1, 2 s) made one bad reading hold the rest up 4 s."""
+        if not (isinstance(exc, StoreServerError) and self.sink.store_answers()):
+            self._store_down(exc)
 
     def _store_down(self, exc: Exception) -> None:
         why = str(exc)

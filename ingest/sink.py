@@ -126,6 +126,10 @@ class Sink:
     def write(self, items: list[Item]) -> int:
         return self.commit(self.prepare(items))
 
+    def store_answers(self) -> bool:
+        """True when the store is InfluxDB and answers ``/ping``: an HTTP 500 is then about the data."""
+        return self._influx is not None and self._influx.healthy()
+
     def isolate(self, items: list[Item]) -> tuple[int, int]:
         """Write a batch InfluxDB keeps failing on (HTTP 500) while healthy, line by line if need be.
 

@@ -32,21 +32,9 @@ from analytics.alerts.config import AlertsConfig, Event, Person
 from analytics.alerts.dispatch import utcnow
 from analytics.alerts.findings import Finding, latest_per_key
 from analytics.alerts.headline import more_urgent
-from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage
+from analytics.alerts.models import ACTIVE, Alert, AlertEvent, OutboxMessage, stored_row
 from analytics.alerts.payload import alert_object
 from analytics.alerts.routing import Router
-
-# String(64) in models.py (migration 0006_snapshots): a row tag's limit (wire.MAX_TAG_VALUE_LEN).
-ROW_LEN = 64
-
-
-def _fit_row(row: str | None) -> str | None:
-    """A row is a counter's ``row`` tag (up to 64 characters) or, without one, its device id (a
-    topic level, unbounded): only a device id over 64 is clipped, since PostgreSQL would refuse it
-    and with it the whole pass.  The de-duplication key and the messages keep the full name."""
-    if row is None or len(row) <= ROW_LEN:
-        return row
-    return row[: ROW_LEN - 1] + "…"
 
 
 class LifecycleError(Exception):
@@ -236,7 +224,7 @@ class AlertBook:
             site=self.site,
             unit=f.unit,
             kind=f.kind,
-            row=_fit_row(f.row),
+            row=stored_row(f.row),
             dedupe_key=key,
             status="open",
             opened_at=now,

@@ -57,6 +57,20 @@ def dedupe_key(site: str, unit: str, kind: str, subject: str | None) -> str:
     return f"{key[: DEDUPE_KEY_LEN - 25]}#{digest}"
 
 
+# String(64) in the alert table (migration 0006_snapshots): a row tag's limit (wire.MAX_TAG_VALUE_LEN).
+ROW_LEN = 64
+
+
+def stored_row(row: str | None) -> str | None:
+    """What ``alert.row`` holds for a row.  A row is a counter's ``row`` tag (up to 64 characters)
+    or, without one, its device id (a topic level, unbounded): only a device id over 64 is clipped,
+    since PostgreSQL would refuse it and with it the whole pass.  The de-duplication key and the
+    messages keep the full name."""
+    if row is None or len(row) <= ROW_LEN:
+        return row
+    return row[: ROW_LEN - 1] + "…"
+
+
 class Alert(Base):
     __tablename__ = "alert"
 
@@ -64,7 +78,7 @@ class Alert(Base):
     site: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
-    row: Mapped[str | None] = mapped_column(String(64))  # lifecycle.ROW_LEN
+    row: Mapped[str | None] = mapped_column(String(ROW_LEN))  # stored_row()
     dedupe_key: Mapped[str] = mapped_column(String(DEDUPE_KEY_LEN), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from analytics.alerts.models import stored_row
 from analytics.detector.alerts import COUNTER_HIGH, COUNTER_STUCK, METER_STUCK, PROBE_STUCK
 from analytics.detector.stuck import stuck_counts
 from analytics.detector.stuck_meters import stuck_meter
@@ -116,6 +117,17 @@ def _probe_reads_again(frame: Any, h: int, lo: int, end: int) -> bool | None:
     return not still and np.unique(known).size > 1
 
 
+def _frame_row(frame: Any, h: int, stored: str) -> str | None:
+    """House ``h``'s row whose name ``alert.row`` holds as ``stored`` (None: none, or several).  A
+    device id over 64 characters is stored clipped: looked up as such, it was never found and its
+    alert never auto-resolved."""
+    if frame.row_index(h, stored) is not None:
+        return stored
+    names = frame.row_names[h] if frame.row_names else frame.rows
+    matches = [name for name in names if name and stored_row(name) == stored]
+    return matches[0] if len(matches) == 1 else None
+
+
 def recovered(
     frame: Any,
     unit: str,
@@ -130,6 +142,8 @@ def recovered(
     if unit not in frame.houses or kind not in JUDGED:
         return None
     h = frame.houses.index(unit)
+    if row is not None:
+        row = _frame_row(frame, h, row) or row
     window = _trailing(frame, detected_at, data_end, recovery_hours)
     if kind == "sensor_fault" and cause == PROBE_STUCK:
         return None if window is None else _probe_reads_again(frame, h, *window)

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -135,8 +135,14 @@ def _stamp(local: dt.datetime) -> str:
     return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
 
-@router.get("/web/{name}")
-def static_file(name: str) -> Response:
-    if name not in STATIC:  # raised, not returned: the app's JSON {"detail": ...} as any 404
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    return FileResponse(HERE / name, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})
+def _static_route(name: str, media_type: str) -> None:
+    def static_file() -> Response:
+        return FileResponse(HERE / name, media_type=media_type, headers={"Cache-Control": "max-age=300"})
+
+    router.add_api_route(f"/web/{name}", static_file, methods=["GET"], name=f"static:{name}")
+
+
+# One route per file, not a catch-all /web/{name}: that one also caught GET /web/session (a 404
+# where POST and DELETE are served, so 405 with Allow is due). Any other /web/... is the app's 404.
+for _name, _media_type in STATIC.items():
+    _static_route(_name, _media_type)

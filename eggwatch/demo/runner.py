@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
-import socket
 import sys
 import threading
 import time
 from types import FrameType
 from typing import Any
 
+from eggwatch.clikit import check_port
 from eggwatch.demo import feed, services, world
 from eggwatch.demo.options import DemoOptions
 from eggwatch.demo.progress import Progress
@@ -44,17 +44,6 @@ def _detector_needs_days() -> float:
         return float(DetectorConfig().min_baseline_days + 3)
     except ImportError:  # the detector is not installed: assume 8 days
         return 8.0
-
-
-def _check_port(host: str, port: int) -> None:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot serve on {host}:{port} ({exc.strerror}); choose another --port"
-            ) from None
 
 
 def _utc(t_s: float) -> dt.datetime:
@@ -84,7 +73,7 @@ class Demo:
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         try:
-            _check_port(self.opts.host, self.opts.port)
+            check_port(self.opts.host, self.opts.port)
             self._run()
         except (ConnectionError, OSError) as exc:  # a server in the settings that cannot be reached
             raise ConfigError(f"demo: {exc}") from None

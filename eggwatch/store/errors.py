@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from eggwatch.settings import ConfigError
+
 
 class StoreUnavailable(Exception):
     """The store cannot be reached (or keeps failing) after retries: buffer and try again later."""
+
+
+class StoreCredentialsRefused(ConfigError):
+    """InfluxDB 1.x refused the user and password themselves (401), at start: the configuration is
+    wrong, and waiting (spooling) would never mend it.  A ConfigError: every command's one line."""
 
 
 class StoreServerError(StoreUnavailable):

@@ -34,13 +34,15 @@ import numpy as np
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store import influxql
 from eggwatch.store.base import Point, Query, Series
-from eggwatch.store.errors import StoreRejected, StoreServerError, StoreUnavailable
+from eggwatch.store.errors import StoreCredentialsRefused, StoreRejected, StoreServerError, StoreUnavailable
 from eggwatch.store.lineprotocol import LineEncoder, LineProtocolError, encode_point
 
 log = logging.getLogger(__name__)
 
 _UNPARSABLE = re.compile(r"unable to parse '(.*?)': (.*?)(?=\nunable to parse '|\s*dropped=\d+|$)", re.S)
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+# InfluxDB 1.x's 401 words for a wrong user or password, and for none sent to an auth-enabled server.
+_V1_CREDENTIALS_REFUSED = {"authorization failed", "unable to parse authentication credentials"}
 # What a 400/422 says when it is about the lines sent (InfluxDB 1.x, 2.x and 3.x v1-compatible
 # /write); a 4xx that says anything else is about the server's setup.
 _DATA_ERROR = re.compile(
@@ -114,6 +116,14 @@ class InfluxStore:
         if ping.status_code != 204:
             raise StoreUnavailable(f"InfluxDB at {self.url} /ping answered {ping.status_code}")
         resp = self._post_query(f"CREATE DATABASE {influxql.quote_ident(self.database)}")
+        refused = _error_text(resp.text)
+        if resp.status_code == 401 and refused in _V1_CREDENTIALS_REFUSED:
+            # Not a user short of the admin privilege (403, 1.x) nor a 2.x/3.x token (other
+            # words): these credentials are refused everywhere, and ingest spooled for ever.
+            raise StoreCredentialsRefused(
+                f"InfluxDB at {self.url} refused the credentials ({refused}): check "
+                "EGGWATCH_INFLUX_USER and EGGWATCH_INFLUX_PASSWORD"
+            )
         if resp.status_code != 200 or "error" in resp.text:
             # 2.x/3.x refuse CREATE DATABASE: the database (DBRP mapping) must exist already.
             log.warning(

@@ -93,6 +93,23 @@ def test_detect_leaves_out_a_corrupt_line_and_says_so(tmp_path: Path) -> None:
     assert res.returncode == 2 and res.stdout == ""
 
 
+def test_detect_warns_of_a_long_stretch_without_any_data(tmp_path: Path) -> None:
+    """One line with a mistyped year (2035 for 2026) fits in memory: the run went over nine empty
+    years without a word.  It still runs, and says where the data stops and starts again."""
+    frame = Flock().build()
+    h, r = tmp_path / "H.csv", tmp_path / "R.csv"
+    write_frame(frame, h, r)
+    last = (frame.start + timedelta(hours=frame.n_hours - 1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r.write_text(r.read_text() + "2035-03-01T05:00:00Z,H01,01,5\n")
+    res = run("detect", "--houses", str(h), "--rows", str(r))
+    assert res.returncode == 0, res.stderr
+    warned = [x for x in res.stderr.splitlines() if "no data at all" in x]
+    assert len(warned) == 1, res.stderr
+    assert f"after {last}" in warned[0] and "until 2035-03-01T05:00:00Z" in warned[0], warned[0]
+    assert "mistyped" in warned[0]
+    assert "no data at all" not in detect_frame(frame, tmp_path).stderr  # an ordinary file: no word
+
+
 def test_detect_says_which_houses_have_no_hens_figure(tmp_path: Path) -> None:
     frame = Flock(houses=3, drop_from={0: (day_hour(25, 14), 0.8)}).build()
     frame.hens[0] = np.nan  # a park that never entered H01's flock size

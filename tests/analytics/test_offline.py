@@ -82,6 +82,9 @@ GOOD = "2026-03-01T05:00:00Z,H1,01,5\n"
         ("2026-03-01T06:00:00Z, ,01,5", "lines without a house id", "empty house id"),
         ("2026-03-01T06:00:00Z,H1,,5", "lines without a row id", "empty row id"),
         ("2026-03-01T05:00:00Z,H1,01,6", "lines repeating an earlier hour (the last one kept)", "repeats"),
+        # Before 1970 (a mistyped year): these were dropped without a count.
+        ("1969-03-01T05:00:00Z,H1,01,6", "lines with a bad timestamp", "is before 1970"),
+        ("1969-12-31T23:00:00Z,H1,01,6", "lines with a bad timestamp", "is before 1970"),
     ],
 )
 def test_a_bad_line_is_left_out_counted_and_located(

@@ -128,6 +128,17 @@ def test_a_busy_metrics_port(data_dir: Path) -> None:
         )
 
 
+def test_a_busy_api_port(data_dir: Path) -> None:
+    # uvicorn's own "ERROR: [Errno 98] error while attempting to bind ..." and exit 3 were all it said.
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        one_line_error(eggwatch(["api", "--port", port]), port, "in use", "--port")
+
+
 @pytest.mark.parametrize(
     "args",
     [["ingest", "--client-id", "cli-data-dir", "--site", "nosuchsite"], ["api", "--port", "1"]],

@@ -188,3 +188,25 @@ def test_a_bad_url_is_refused_without_printing_its_password(
         load_settings()
     assert name in str(exc.value) and "***" in str(exc.value)
     assert "s3cr" not in str(exc.value) and "et@" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\0" * 64, b"\xff" * 64, b"a" * 64, b"ab" * 32, bytes(range(128, 192)), b"x" * 30 + b"\n" + b"y" * 33],
+    ids=["zeros", "not-utf8", "one-char", "pattern", "binary", "two-lines"],
+)
+def test_a_key_file_with_corrupt_content_is_refused(data_dir: Path, content: bytes) -> None:
+    """A key file was only length-checked: 64 NUL bytes (a file zeroed by a crash) were a key, and
+    bytes that are not UTF-8 were a traceback.  What the file holds is checked like a key."""
+    key_file = data_dir / "secret.key"
+    key_file.write_bytes(content)
+    with pytest.raises(ConfigError, match=rf"{key_file} does not hold a usable key \(.+\); restore it"):
+        load_settings().secret_key  # noqa: B018
+
+
+def test_a_written_key_file_with_a_final_newline_is_read(data_dir: Path) -> None:
+    import secrets
+
+    key = secrets.token_urlsafe(48)
+    (data_dir / "secret.key").write_text(key + "\n")
+    assert load_settings().secret_key == key.encode()

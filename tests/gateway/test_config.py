@@ -58,6 +58,8 @@ def test_the_contract_example_loads(tmp_path: Path) -> None:
         ("unit: house-07", 'unit: "house-07\\n"', 9, "devices[0].unit", "[a-z0-9_-]"),  # "$" before "\n"
         ('row: "03"', "Row: 3", 15, "registers[1].tags", "tag key"),
         ("poll_s: 10", "poll_s: 10\n        colour: red", 13, "devices[0].colour", "Extra inputs"),
+        # 7 data bits is Modbus ASCII framing: an RTU frame's bytes above 0x7f cannot go over it.
+        ("stopbits: 1", "stopbits: 1\n    bytesize: 7", 7, "buses[0].bytesize", "8 data bits"),
     ],
 )
 def test_errors_name_file_line_and_field(
@@ -70,6 +72,10 @@ def test_errors_name_file_line_and_field(
     msg = str(err.value)
     assert msg.startswith(f"{path}:{line}: "), msg
     assert field in msg and words in msg and "\n" not in msg
+
+
+def test_bytesize_8_may_still_be_written() -> None:
+    assert BusConfig.model_validate({"port": "x", "bytesize": 8, "devices": [_device_dict()]}).bytesize == 8
 
 
 def test_yaml_syntax_and_missing_file_errors(tmp_path: Path) -> None:

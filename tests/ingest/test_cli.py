@@ -212,3 +212,25 @@ def test_refused_credentials_are_named_at_once(tmp_path: Path, auth_broker: int)
         "connection: Not authorized"
     ), r.stderr
     assert "wrong" not in r.stderr and time.monotonic() - t < 8
+
+
+@pytest.mark.integration
+def test_a_wrong_influx_password_is_one_line_at_start(tmp_path: Path) -> None:
+    # It warned "cannot create database ... (authorization failed): assuming it exists", then
+    # spooled every reading for ever.
+    from tests.support.servers import Influxd
+
+    server = Influxd.create(auth=True)
+    try:
+        server.start()
+        server.create_admin("ingest", "right-password-123")
+        env = {"EGGWATCH_INFLUX_URL": server.url, "EGGWATCH_INFLUX_USER": "ingest"}
+        r = run(tmp_path, "--client-id", "cli-influx-auth", **env, EGGWATCH_INFLUX_PASSWORD="wrong")
+    finally:
+        server.destroy()
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"eggwatch: error: InfluxDB at {server.url} refused the credentials (authorization failed): "
+        "check EGGWATCH_INFLUX_USER and EGGWATCH_INFLUX_PASSWORD"
+    ), r.stderr
+    assert "wrong" not in r.stderr

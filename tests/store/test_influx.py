@@ -14,7 +14,7 @@ import pytest
 
 from eggwatch.deadletter import DeadLetters
 from eggwatch.store.base import Point, Query
-from eggwatch.store.errors import StoreRejected, StoreServerError, StoreUnavailable
+from eggwatch.store.errors import StoreCredentialsRefused, StoreRejected, StoreServerError, StoreUnavailable
 from eggwatch.store.influx import InfluxStore, default_gzip_level
 from eggwatch.store.influxql import merge_chunks
 from eggwatch.wire import Reading, _new_reading
@@ -165,6 +165,27 @@ def test_user_and_password_work_against_an_influxd_with_auth(
     with pytest.raises(StoreUnavailable, match="credentials") as refused:
         wrong.write_lines(["temp_c,site=s value=1 1"])
     assert str(refused.value) == "InfluxDB refused our credentials: authorization failed"  # one line
+
+
+def test_refused_credentials_fail_at_start_a_user_without_admin_does_not(
+    influxd_auth: Influxd, site: str, stores: Stores
+) -> None:
+    """A wrong password (or none) made ingest warn "cannot create database" and spool for ever.
+    1.x's 401 for refused credentials now fails ensure_ready; a user who may write but not CREATE
+    DATABASE (403) still starts, as does a 2.x token refused only that statement."""
+    db = f"auth_{site}_w"
+    for password in ("nope", None):
+        wrong = stores(influxd_auth.url, db, username="ingest" if password else None, password=password)
+        with pytest.raises(StoreCredentialsRefused, match="EGGWATCH_INFLUX_PASSWORD"):
+            wrong.ensure_ready()
+    admin = stores(influxd_auth.url, db, username="ingest", password=ADMIN_PASSWORD)
+    admin.ensure_ready()
+    for q in ("CREATE USER writer WITH PASSWORD 'w-pass-123'", f'GRANT WRITE ON "{db}" TO writer'):
+        assert "error" not in admin._post_query(q).text
+    writer = stores(influxd_auth.url, db, username="writer", password="w-pass-123")
+    writer.ensure_ready()  # 403 on CREATE DATABASE: a warning, the database is assumed to exist
+    writer.write([Point(site, "h", "d", Reading(T0, "temp_c", 1.0))])
+    assert admin.query(Query("temp_c", site, T0, T0 + 1))[0].values.tolist() == [1.0]
 
 
 def test_gzip_only_across_a_network(stores: Stores) -> None:

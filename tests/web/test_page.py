@@ -112,6 +112,18 @@ def test_static_assets_are_served_and_nothing_else(web_demo: WebDemo) -> None:
         assert r.status_code == 404 and r.json() == {"detail": "Not Found"}, r.text
 
 
+def test_web_session_answers_405_with_allow_to_a_method_it_does_not_serve(web_demo: WebDemo) -> None:
+    """GET /web/session (a typed URL, a crawler) was a 404: the static-file route /web/{name}
+    caught it, although the path exists for POST and DELETE; PUT's Allow listed GET besides."""
+    client = TestClient(web_demo.app)
+    for method in ("GET", "HEAD", "PUT"):
+        r = client.request(method, "/web/session")
+        assert r.status_code == 405, (method, r.status_code)
+        assert r.headers["allow"] == "DELETE, POST", (method, r.headers["allow"])
+    assert client.get("/web/session").json() == {"detail": "Method Not Allowed"}
+    assert client.put("/web/app.js").headers["allow"] == "GET, HEAD"
+
+
 def test_page_without_park_explains_instead_of_failing(web_demo: WebDemo) -> None:
     web_demo.app.state.park = None
     client = TestClient(web_demo.app)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 
 from analytics.alerts.config import Person
-from analytics.alerts.lifecycle import ROW_LEN, AlertBook, LifecycleError, Policy, Route
-from analytics.alerts.models import Alert, AlertEvent, OutboxMessage
+from analytics.alerts.lifecycle import AlertBook, LifecycleError, Policy, Route
+from analytics.alerts.models import ROW_LEN, Alert, AlertEvent, OutboxMessage
 from analytics.alerts.routing import Router
 from eggwatch.migrations import upgrade
 from eggwatch.sql import make_engine, make_sessionmaker

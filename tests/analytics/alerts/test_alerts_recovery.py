@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -146,3 +147,24 @@ def test_heat_stress_is_recovered_once_the_house_is_back_to_its_temperature() ->
     assert judge(f, "heat_stress", end=RECOVERY + dt.timedelta(hours=12)) is True
     f.temp_c[0, f.index_of(RECOVERY) :] += 1.5  # cooler, yet not back
     assert judge(f, "heat_stress", end=RECOVERY + dt.timedelta(hours=12)) is False
+
+
+def test_a_row_named_by_a_device_id_over_64_characters_is_judged() -> None:
+    """A counter without a row tag is named by its device id, which ``alert.row`` holds clipped to
+    64 characters: the recovery looked the clipped name up, found no such row and never resolved
+    the alert.  The stored name is matched as it was stored."""
+    from analytics.alerts.models import stored_row
+
+    long_id = "eggcounter-" + "x" * 70
+    names = ["01", "02", long_id, "04", "05", "06", "07", "08"]
+    for kind, cause in (("dead", None), ("stuck", "counter_stuck")):
+        f = frame(dead_row=kind == "dead", stuck_row=560.0 if kind == "stuck" else None)
+        f = dataclasses.replace(f, rows=tuple(names))
+        stored = stored_row(long_id)
+        assert stored != long_id
+        late = RECOVERY + dt.timedelta(hours=12)
+        assert judge(f, "sensor_fault", stored, hours_after_detection=20, cause=cause) is False, kind
+        assert judge(f, "sensor_fault", stored, end=late, cause=cause) is True, kind
+        twins = (*names[:3], long_id[:-1] + "y", *names[4:])  # the same clipped name: cannot tell
+        twin = dataclasses.replace(frame(dead_row=True), rows=twins)
+        assert judge(twin, "sensor_fault", stored, end=late) is None
