@@ -308,7 +308,10 @@ class InfluxStore:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
                 if resp.status_code == 404 and "database not found" in resp.text and not created:
-                    self.ensure_ready()  # dropped or never created: create it and try again
+                    try:  # dropped or never created: create it and try again
+                        self.ensure_ready()
+                    except StoreCredentialsRefused as exc:  # while running: an outage, not an exit
+                        raise StoreUnavailable(str(exc)) from exc
                     created = True
                     continue
                 if resp.status_code in (401, 403):
