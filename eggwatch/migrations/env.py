@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from alembic import context
+from sqlalchemy import Connection
 
 import api.models  # noqa: F401 — registers the workforce tables on Base.metadata
 from eggwatch.sql import Base, make_engine
@@ -25,14 +26,26 @@ def run_migrations_online() -> None:
     engine = make_engine(str(url))
     try:
         with engine.connect() as conn:
-            _run(conn)
+            if conn.dialect.name != "sqlite":
+                _run(conn)
+                return
+            # Batch mode rebuilds a table by copy, DROP and rename; with foreign keys on, the DROP
+            # deletes (ON DELETE CASCADE) or unlinks (SET NULL) every row that references the
+            # table: 0006 lost all alert events.  The pragma is a no-op inside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+            try:
+                _run(conn)
+            finally:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     finally:
         engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs batch mode to alter tables
         compare_type=True,
