@@ -3,9 +3,14 @@ tables, on SQLite (where batch mode rebuilds tables) and on the real PostgreSQL.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import sqlalchemy as sa
 
-from eggwatch.migrations import downgrade, upgrade
+from eggwatch.migrations import current, downgrade, head, upgrade
 from eggwatch.sql import make_engine
 
 T = "'2026-01-01 00:00:00'"
@@ -64,3 +69,37 @@ def test_rows_referencing_a_rebuilt_table_survive_up_and_down(blank_db_url: str)
     assert counts(url) == before
     upgrade(url)
     assert counts(url) == before
+
+
+UPGRADE_ON_GO = """
+import pathlib, sys, time
+from eggwatch.migrations import upgrade
+go = pathlib.Path(sys.argv[2])
+pathlib.Path(sys.argv[3]).touch()  # imported: ready
+deadline = time.monotonic() + 60
+while not go.exists() and time.monotonic() < deadline:
+    time.sleep(0.005)
+upgrade(sys.argv[1])
+"""
+
+
+def test_two_upgrades_at_the_same_moment_both_succeed(blank_db_url: str, tmp_path: Path) -> None:
+    # Both read "no revision" and ran 0001: the later one failed with "table households already
+    # exists" (SQLite) or a duplicate key in pg_type (PostgreSQL).
+    go, ready = tmp_path / "go", [tmp_path / f"ready-{i}" for i in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", UPGRADE_ON_GO, blank_db_url, str(go), str(r)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in ready
+    ]
+    deadline = time.monotonic() + 60
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()  # all three are imported and waiting: start them at once
+    results = [(p.wait(120), p.stderr.read() if p.stderr else "") for p in procs]
+    assert [rc for rc, _ in results] == [0, 0, 0], [err.splitlines()[-1:] for _, err in results]
+    assert current(blank_db_url) == head()
