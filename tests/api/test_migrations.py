@@ -157,3 +157,19 @@ def test_migrations_installed_under_a_path_with_a_space(
 def test_api_refuses_a_port_out_of_range(data_dir: Path) -> None:
     r = run(["api", "--port", "99999"], dict(os.environ))
     assert r.returncode == 2 and "--port" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("migrate", ["--migrate", "--no-migrate"])
+def test_api_refuses_a_database_from_a_newer_eggwatch_in_one_line(data_dir: Path, migrate: str) -> None:
+    # A revision this eggwatch does not know (a newer version migrated the database): `eggwatch
+    # api` printed alembic's traceback; --no-migrate said to run `eggwatch db upgrade`, which fails.
+    url = f"sqlite:///{data_dir / 'newer.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099_future'"))
+    engine.dispose()
+    r = run(["api", "--port", "1", migrate], {**os.environ, "EGGWATCH_DATABASE_URL": url})
+    (error,) = [line for line in r.stderr.splitlines() if line.startswith("eggwatch: error: ")]
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+    assert "0099_future" in error and "newer" in error and "db upgrade" not in error
