@@ -2,7 +2,8 @@
 
 ``TcpRelay(host, port)`` listens on a free loopback port and forwards every connection to
 ``host:port``.  ``cut()`` drops every open connection and refuses new ones (what a client sees
-while the server restarts); ``restore()`` accepts again on the same port.
+while the server restarts); ``restore()`` accepts again on the same port.  With ``hold = True``
+new connections are accepted and never answered (a hung server, or a host that has gone away).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class TcpRelay:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self.hold = False
         self.port = free_port()
         self.restore()
 
@@ -45,6 +47,10 @@ class TcpRelay:
                 client, _ = listener.accept()
             except OSError:
                 return
+            if self.hold:
+                with self._lock:
+                    self._sockets.add(client)
+                continue
             try:
                 upstream = socket.create_connection(self._upstream, timeout=5)
                 upstream.settimeout(None)
