@@ -14,7 +14,8 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -230,6 +231,19 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": validation_errors(exc)}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _no_database(_request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL restarting or unreachable, SQLite locked past its timeout, no pooled connection
+        # free: was a plain-text 500.  A retry can succeed: pool_pre_ping replaces the dead
+        # connections once the server is back.
+        log.error("database unavailable: %s", str(exc).splitlines()[0])
+        return JSONResponse(
+            {"detail": "database unavailable, try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -50,8 +50,9 @@ def _check_migrated(url: str) -> None:
     """With --no-migrate, a database short of the newest revision is refused at start: served, it
     answered every login with a 500 (no such table)."""
     from eggwatch.clikit import fail
-    from eggwatch.migrations import current, head
+    from eggwatch.migrations import current, head, refuse_unknown
 
+    refuse_unknown(url)  # a newer revision: `eggwatch db upgrade` would not help
     at, newest = current(url), head()
     if at != newest:
         fail(f"the database is at {at or 'no revision'}, not {newest}: run `eggwatch db upgrade` first")

@@ -24,6 +24,12 @@ NAMING = {
 }
 
 
+# libpq waits for a connection without limit by default: a hung server, or a host gone away (SYN
+# retries, about two minutes), held every request that needed a new connection.  The URL may set
+# its own (``?connect_timeout=N``).
+CONNECT_TIMEOUT_S = 10
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -47,7 +53,10 @@ def make_engine(url: str) -> Engine:
     # pool_pre_ping costs a cheap round trip per request, but without it every pooled connection
     # left stale by a PostgreSQL restart would fail one request with a 500; recycling keeps
     # connections younger than proxies' idle timeouts.
-    return create_engine(url, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20)
+    timeout = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_S}
+    return create_engine(
+        url, pool_pre_ping=True, pool_recycle=1800, pool_size=10, max_overflow=20, connect_args=timeout
+    )
 
 
 def _create_private(url: str) -> None:

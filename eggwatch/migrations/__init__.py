@@ -13,6 +13,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from eggwatch.settings import ConfigError
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -29,11 +31,30 @@ def alembic_config(url: str, secret_key: bytes | None = None) -> Config:
     return cfg
 
 
+class UnknownRevision(ConfigError):
+    """The database is at a revision this eggwatch does not ship: a newer version migrated it."""
+
+
 def upgrade(url: str, revision: str = "head", *, secret_key: bytes | None = None) -> None:
     """Apply the migrations up to ``revision`` (idempotent).  ``secret_key``: the settings' key,
     needed only when sealed fields must be re-sealed (a database with workers from before 0004)."""
     _make_sqlite_dir(url)
+    refuse_unknown(url)
     command.upgrade(alembic_config(url, secret_key), revision)
+
+
+def refuse_unknown(url: str) -> None:
+    """Raise ``UnknownRevision`` (one line for the operator) when a newer eggwatch migrated the
+    database: Alembic's own error was a traceback from `eggwatch api`, "Can't locate revision"."""
+    from alembic.script import ScriptDirectory
+
+    at = current(url)
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    if at is not None and at not in {rev.revision for rev in script.walk_revisions()}:
+        raise UnknownRevision(
+            f"the database is at revision {at}, which this eggwatch does not know (a newer version "
+            f"migrated it; this one knows up to {script.get_current_head()}): run the newer eggwatch"
+        )
 
 
 def _make_sqlite_dir(url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from alembic import context
+from sqlalchemy import Connection
 
 import api.models  # noqa: F401 — registers the workforce tables on Base.metadata
 from eggwatch.sql import Base, make_engine
@@ -14,6 +15,10 @@ with contextlib.suppress(ModuleNotFoundError):  # the alerts tables, once that c
 
 config = context.config
 target_metadata = Base.metadata
+# Two `eggwatch db upgrade` (or API starts) at the same moment both read the old revision and ran
+# the same DDL: the later one failed ("table households already exists").  So each migration run
+# holds a lock until it commits; a waiting one then reads the new revision and has nothing to do.
+LOCK_KEY = 0x6567_6777_6174_6368 >> 1  # "eggwatch", as a positive bigint: PostgreSQL advisory lock
 
 
 def run_migrations_online() -> None:
@@ -25,14 +30,33 @@ def run_migrations_online() -> None:
     engine = make_engine(str(url))
     try:
         with engine.connect() as conn:
-            _run(conn)
+            if conn.dialect.name != "sqlite":
+                with conn.begin():
+                    # One migrator at a time (LOCK_KEY), released at the commit.
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+                    _run(conn)
+                return
+            # Batch mode rebuilds a table by copy, DROP and rename; with foreign keys on, the DROP
+            # deletes (ON DELETE CASCADE) or unlinks (SET NULL) every row that references the
+            # table: 0006 lost all alert events.  The pragma is a no-op inside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+            try:
+                with conn.begin():
+                    # The write lock now, held to the commit (pysqlite would begin only at the first
+                    # DML, leaving the DDL outside any transaction): one migrator at a time.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    _run(conn)
+            finally:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     finally:
         engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs batch mode to alter tables
         compare_type=True,
