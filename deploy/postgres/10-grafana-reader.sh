@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs once, when the PostgreSQL volume is initialised (docker-entrypoint-initdb.d): a read-only
 # role for Grafana.  Tables created later by `eggwatch db upgrade` (as POSTGRES_USER) become
-# readable through the default privileges.  Encrypted columns stay encrypted for Grafana.
+# readable through the default privileges, but for the login, failed-login and audit tables (migration
+# 0007 revokes them: no password hash for a Grafana editor).  Encrypted columns stay encrypted.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
   -v reader="$POSTGRES_GRAFANA_USER" -v password="$POSTGRES_GRAFANA_PASSWORD" \
