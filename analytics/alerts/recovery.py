@@ -97,7 +97,8 @@ def _amounts(fig: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> float:
     if np.isnan(num[hi - 1]):
         return math.nan
     seen = np.flatnonzero(np.isfinite(num[:lo]))
-    first = min(lo, int(seen[-1]) + 1 if seen.size else 0)  # where the hours counted start
+    # A first figure with nothing before it is no back-fill (the loaders leave such an hour blank).
+    first = int(seen[-1]) + 1 if seen.size else lo  # where the hours it counted start
     counted, hours = num[lo:hi], den[first:hi]
     total = float(np.sum(hours[np.isfinite(hours)]))
     return float(np.sum(counted[np.isfinite(counted)])) / total if total > 0 else math.nan
