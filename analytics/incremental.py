@@ -10,7 +10,8 @@ them) and joins them to the older hours it already has.
 
 The first hour back after a silence longer than the refreshed hours' own 48 h look-back can
 only be seen by a whole load (it holds everything counted meanwhile); a pass that finds it "no
-data" keeps what the last load had, so it is in the frame from the next whole load on.
+data" (blank from the refreshed hours' start up to it) keeps what the last load had, so it is in
+the frame from the next whole load on.
 
 A whole load is made again when the window moved back or jumped more than ``max_step_hours``,
 when the park's houses or rows changed, and every ``full_every_s`` (a late reading older than the
@@ -114,15 +115,19 @@ class IncrementalLoad:
 
 def _join(old: HourlyFrame, a: int, b: int, new: HourlyFrame, start: dt.datetime) -> HourlyFrame:
     """Hours ``a:b`` of ``old`` followed by all of ``new``; where ``new`` has no value for an hour
-    ``old`` also holds, ``old``'s value stays (readings only ever arrive, so a value turns into "no
-    data" only because the refreshed hours look back 48 h from their own start: the first hour
-    after a longer silence, which a whole load fills with all that was counted meanwhile)."""
+    ``old`` also holds *and every hour before it in ``new`` is blank too*, ``old``'s value stays:
+    the refreshed hours look back 48 h from their own start, so the first hour after a longer
+    silence is blank there, while a whole load fills it with all that was counted meanwhile.  A
+    blank after a value in ``new`` is a real gap: a tier (water line, silo) that was silent at the
+    window's end and is back makes its hours a gap of the row, and what the other tiers counted in
+    them lands in the hour after; keeping the hours' old partial counts counted those twice."""
     overlap = old.n_hours - b
 
     def cat(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         y = y.copy()
         kept, fresh = x[..., b:], y[..., :overlap]
-        np.copyto(fresh, kept, where=np.isnan(fresh) & ~np.isnan(kept))
+        leading = np.logical_and.accumulate(np.isnan(fresh), axis=-1)  # blank since the cut
+        np.copyto(fresh, kept, where=leading & ~np.isnan(kept))
         return np.concatenate([x[..., a:b], y], axis=-1)
 
     return HourlyFrame(

@@ -76,14 +76,32 @@ def _figure(frame: Any, h: int, kind: str, row: str | None) -> tuple[np.ndarray,
     return None
 
 
-def _window(fig: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> float:
+def _window(fig: tuple[np.ndarray, np.ndarray], lo: int, hi: int, amounts: bool = True) -> float:
     num, den = fig[0][lo:hi], fig[1][lo:hi]
     good = np.isfinite(num) & np.isfinite(den)
     if good.sum() * 2 < len(num):  # under half the hours with data: no verdict
         return math.nan
+    if amounts:
+        return _amounts(fig, lo, hi)
     total = float(np.sum(den[good]))
-    # Sums, not hourly ratios: hours without laying do not count, back-filled counts stay in.
     return float(np.sum(num[good])) / total if total > 0 else math.nan
+
+
+def _amounts(fig: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> float:
+    """An amount's figure over ``[lo, hi)``: sums, not hourly ratios (hours without laying count
+    as such).  The first hour after blank hours holds what was counted in them (back-fill), so it
+    is divided by the hours it covers, back to the last hour with a figure, even before ``lo`` (a
+    6 h gateway gap over a belt run, divided by one hour of hens, "recovered" a laying drop 2 days
+    early); blank hours at the end, not back-filled yet, may hold anything: no verdict."""
+    num, den = fig
+    if np.isnan(num[hi - 1]):
+        return math.nan
+    seen = np.flatnonzero(np.isfinite(num[:lo]))
+    # A first figure with nothing before it is no back-fill (the loaders leave such an hour blank).
+    first = int(seen[-1]) + 1 if seen.size else lo  # where the hours it counted start
+    counted, hours = num[lo:hi], den[first:hi]
+    total = float(np.sum(hours[np.isfinite(hours)]))
+    return float(np.sum(counted[np.isfinite(counted)])) / total if total > 0 else math.nan
 
 
 def _day_share(num: np.ndarray, lo: int, hi: int) -> float:
@@ -156,8 +174,9 @@ def recovered(
     t_onset = frame.index_of(onset or detected_at)
     k0 = max(1, math.ceil((end - t_onset) / 24))  # first whole-day shift that ends before the onset
     days = [k for k in range(k0, k0 + BASELINE_DAYS) if lo - 24 * k >= 0]
-    base = [b for b in (_window(fig, lo - 24 * k, end - 24 * k) for k in days) if math.isfinite(b)]
-    now = _window(fig, lo, end)
+    amounts = kind != "heat_stress"  # a temperature is no amount: nothing is back-filled
+    base = [b for b in (_window(fig, lo - 24 * k, end - 24 * k, amounts) for k in days) if math.isfinite(b)]
+    now = _window(fig, lo, end, amounts)
     if len(base) < MIN_BASELINE_DAYS or not math.isfinite(now):
         return None
     shares = [s for s in (_day_share(fig[0], lo - 24 * k, end - 24 * k) for k in days) if math.isfinite(s)]

@@ -168,3 +168,30 @@ def test_a_row_named_by_a_device_id_over_64_characters_is_judged() -> None:
         twins = (*names[:3], long_id[:-1] + "y", *names[4:])  # the same clipped name: cannot tell
         twin = dataclasses.replace(frame(dead_row=True), rows=twins)
         assert judge(twin, "sensor_fault", stored, end=late) is None
+
+
+def gateway_gap(f, first: dt.datetime, hours: int, back_filled: bool):  # type: ignore[no-untyped-def]
+    """Every counter of the house blank for ``hours`` from ``first``; when ``back_filled``, what
+    they counted meanwhile lands in the first hour after (as ``load_hourly`` gives it)."""
+    a = f.index_of(first)
+    if back_filled:
+        f.eggs[0, :, a + hours] += f.eggs[0, :, a : a + hours].sum(axis=1)
+    f.eggs[0, :, a : a + hours] = np.nan
+    return f
+
+
+def test_a_back_filled_gateway_gap_is_no_recovery() -> None:
+    """Reproduction (live loop, simulated park, embedded store): a 6 h gateway gap over house-02's
+    belt run resolved its open laying_drop as recovered 2 days early, at 2026-04-13 09:00 instead
+    of 04-15 06:00: the hour after the gap holds 7 hours' eggs and was divided by one hour of hens."""
+    day13 = START + dt.timedelta(days=13)
+    f = gateway_gap(frame(), day13 + dt.timedelta(hours=1), 6, back_filled=True)
+    assert judge(f, end=day13 + dt.timedelta(hours=10)) is False  # still 10 % down
+
+
+def test_a_gateway_gap_still_open_at_the_window_end_cannot_tell() -> None:
+    """The gateway away for the last 6 h (quiet hours): the other 6 hours held the whole day's
+    laying and were read as 12 hours' worth."""
+    day13 = START + dt.timedelta(days=13)
+    f = gateway_gap(frame(), day13 + dt.timedelta(hours=10), 6, back_filled=False)
+    assert judge(f, end=day13 + dt.timedelta(hours=16)) is None
