@@ -55,17 +55,45 @@ def _key(s: Series) -> tuple[str, str, tuple[tuple[str, str], ...]]:
     return (s.unit, s.device, tuple(sorted(s.tags.items())))
 
 
-def _on_grid(s: Series, start_ms: int, n: int, lead: int = 1) -> np.ndarray:
-    """The series' bucket values on the hour grid starting one hour before ``start_ms`` (NaN: none);
-    with ``lead`` hours fetched before ``start_ms``, that hour holds the last value among them."""
-    out = np.full(n + lead, np.nan)
-    idx = (s.ts - (start_ms - lead * HOUR_MS)) // HOUR_MS
-    ok = (idx >= 0) & (idx < n + lead)
+def _hourly_with_lookback(
+    store: TelemetryStore, park: Park, metric: str, start_ms: int, end_ms: int
+) -> list[Series]:
+    """Hourly last values in ``[start_ms, end_ms)``, each series led, in the hour before
+    ``start_ms``, by its last reading of the :data:`LOOKBACK_HOURS` before (a counter's value the
+    first hour's increase starts from).  That reading used to be picked from 48 hourly buckets,
+    for which InfluxDB read every reading of those 48 hours (each minute's, for an egg counter);
+    asked for on its own it reads one a series (``python -m bench.lookback``)."""
+    units = tuple(h.unit for h in park.houses)
+    back = Query(metric, park.site, start_ms - LOOKBACK_HOURS * HOUR_MS, start_ms, units=units, latest=True)
+    lead = {_key(s): s for s in store.query(back)}
+    hourly = {_key(s): s for s in _bucketed(store, park, metric, start_ms, end_ms, "last")}
+    out = []
+    for key in sorted(lead.keys() | hourly.keys()):
+        parts = [p for p in (lead.get(key), hourly.get(key)) if p is not None]
+        ts = [np.full(1, start_ms - HOUR_MS, dtype=np.int64)] if key in lead else []
+        ts += [hourly[key].ts] if key in hourly else []
+        s = parts[0]
+        out.append(
+            Series(
+                metric,
+                s.unit,
+                s.device,
+                s.tags,
+                np.concatenate(ts),
+                np.concatenate([p.values for p in parts]),
+            )
+        )
+    return out
+
+
+def _on_grid(s: Series, start_ms: int, n: int) -> np.ndarray:
+    """The series' hourly values on the grid of the hour before ``start_ms`` and the ``n`` from
+    it (NaN: no value)."""
+    out = np.full(n + 1, np.nan)
+    idx = (s.ts - (start_ms - HOUR_MS)) // HOUR_MS
+    ok = (idx >= 0) & (idx < n + 1)
     out[idx[ok]] = s.values[ok]
-    if lead > 1:
-        before = out[:lead][~np.isnan(out[:lead])]
-        out[lead - 1] = before[-1] if before.size else np.nan
-    return out[lead - 1 :]
+    return out
 
 
 def carried(last: np.ndarray) -> np.ndarray:
@@ -195,15 +223,15 @@ def load_hourly(
 
     # Eggs per row: a series per (device, tags); tiers of a row are summed.
     q0 = s_ms - HOUR_MS  # one hour of history for the first increase
-    back, lead = s_ms - LOOKBACK_HOURS * HOUR_MS, LOOKBACK_HOURS  # ... of a counter: its last reading
+    lead = LOOKBACK_HOURS  # ... of a counter: its last reading
     peaks = {_key(s): s for s in _bucketed(store, park, "eggs_total", q0, e_ms, "max")}
     per_row: dict[tuple[int, str], list[np.ndarray]] = defaultdict(list)
-    for s in _bucketed(store, park, "eggs_total", back, e_ms, "last"):
+    for s in _hourly_with_lookback(store, park, "eggs_total", s_ms, e_ms):
         row = s.tags.get("row") or s.device
         peak = peaks.get(_key(s))
         hens = park.houses[hidx[s.unit]].hens_placed or None  # no row lays more eggs a day
         inc = counter_hourly(
-            _on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n), hens, lead
+            _on_grid(s, s_ms, n), None if peak is None else _on_grid(peak, s_ms, n), hens, lead
         )
         per_row[(hidx[s.unit], row)].append(inc)
         rows_seen.add(row)
@@ -229,13 +257,12 @@ def _fill_intake(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: in
     """Water, feed and temperature of every house (the frame's hour ``k`` starts at ``s_ms + k`` h)."""
     hidx = {h.unit: i for i, h in enumerate(park.houses)}
     q0 = s_ms - HOUR_MS
-    back, lead = s_ms - LOOKBACK_HOURS * HOUR_MS, LOOKBACK_HOURS
     water: dict[int, list[np.ndarray]] = defaultdict(list)
     water_peaks = {_key(s): s for s in _bucketed(store, park, "water_l_total", q0, e_ms, "max")}
-    for s in _bucketed(store, park, "water_l_total", back, e_ms, "last"):
+    for s in _hourly_with_lookback(store, park, "water_l_total", s_ms, e_ms):
         peak = water_peaks.get(_key(s))  # a meter power-cycled inside an hour, as an egg counter
         water[hidx[s.unit]].append(
-            counter_hourly(_on_grid(s, s_ms, n, lead), None if peak is None else _on_grid(peak, s_ms, n))
+            counter_hourly(_on_grid(s, s_ms, n), None if peak is None else _on_grid(peak, s_ms, n))
         )
     for h, parts in water.items():
         frame.water_l[h] = sum_counters(parts, n)
@@ -243,8 +270,8 @@ def _fill_intake(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: in
     lows = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "min")}
     highs = {_key(s): s for s in _bucketed(store, park, "feed_kg", q0, e_ms, "max")}
     feed: dict[int, list[np.ndarray]] = defaultdict(list)
-    for s in _bucketed(store, park, "feed_kg", back, e_ms, "last"):
-        last = _on_grid(s, s_ms, n, lead)
+    for s in _hourly_with_lookback(store, park, "feed_kg", s_ms, e_ms):
+        last = _on_grid(s, s_ms, n)
         lo = _on_grid(lows[_key(s)], s_ms, n) if _key(s) in lows else last
         hi = _on_grid(highs[_key(s)], s_ms, n) if _key(s) in highs else last
         feed[hidx[s.unit]].append(silo_used_hourly(last, lo, hi))
@@ -264,9 +291,8 @@ def _fill_hens(store: TelemetryStore, park: Park, frame: HourlyFrame, s_ms: int,
     reported = np.zeros(len(park.houses), dtype=bool)
     # A controller's count holds until it reports another (many report on change only): carried
     # forward from its last report within the lookback.
-    lead = LOOKBACK_HOURS
-    for s in _bucketed(store, park, "hens_housed", s_ms - lead * HOUR_MS, e_ms, "last"):
-        grid = _on_grid(s, s_ms, n, lead)
+    for s in _hourly_with_lookback(store, park, "hens_housed", s_ms, e_ms):
+        grid = _on_grid(s, s_ms, n)
         seen = np.maximum.accumulate(np.where(np.isnan(grid), -1, np.arange(grid.size)))
         if seen[-1] < 0:
             continue

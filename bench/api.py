@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from tests.support.servers import throwaway_database
+from tests.support.servers import free_port, throwaway_database
 
 YEAR = 2025
 CONCURRENCY = 50
@@ -245,8 +245,15 @@ def measure_open_loop(
     return pct(0.50), pct(0.95), pct(0.99), len(lat) / res["wall"], int(res["errors"])
 
 
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def load(url: str, data_dir: Path) -> None:
-    port = 18000 + os.getpid() % 1000
+    port = free_port()  # a port derived from the pid can be another program's on a shared machine
     env = {**os.environ, "EGGWATCH_DATABASE_URL": url, "EGGWATCH_DATA_DIR": str(data_dir),
            "EGGWATCH_SECRET_KEY": BENCH_SECRET}  # fmt: skip
     server = subprocess.Popen(
@@ -255,13 +262,15 @@ def load(url: str, data_dir: Path) -> None:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        # Two workers importing the app took over 30 s on a busy 2-core machine: the login then
+        # met a refused connection and a traceback.  Wait longer, and say why when it never comes.
+        deadline = time.monotonic() + 120
+        while not _healthy(base):
+            if server.poll() is not None:
+                raise SystemExit(f"eggwatch api exited with status {server.returncode} before answering")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"eggwatch api did not answer {base}/health within 120 s")
+            time.sleep(0.2)
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "admin", "password": "bench-password-1"}
         ).json()["access_token"]

@@ -137,7 +137,9 @@ class EmbeddedStore:
 
     def _points(self, sid: int, q: Query) -> tuple[np.ndarray, np.ndarray]:
         args: tuple[int, ...] = (sid, q.start_ms, q.end_ms)
-        if q.bucket_ms is None:
+        if q.latest:
+            sql = "SELECT ts, value FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 1"
+        elif q.bucket_ms is None:
             sql = "SELECT ts, value FROM points WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts"
         else:
             b = int(q.bucket_ms)

@@ -357,7 +357,7 @@ class InfluxStore:
     def query(self, q: Query) -> list[Series]:
         if (q.units is not None and not q.units) or (q.devices is not None and not q.devices):
             return []
-        pieces = _pieces(q, PIECE_MS)
+        pieces = [q] if q.latest else _pieces(q, PIECE_MS)  # pieces would each have a last reading
         if len(pieces) == 1:
             return influxql.to_series(q.metric, self._statement(influxql.select(q)))
         parts: dict[tuple[str, str, tuple[tuple[str, str], ...]], list[Series]] = {}

@@ -39,6 +39,8 @@ def select(q: Query) -> str:
     where += [f"{quote_ident(k)} = {quote_str(v)}" for k, v in q.tags]
     cond = " AND ".join(where)
     measurement = quote_ident(q.metric)
+    if q.latest:  # a selector without GROUP BY time(): labelled by its reading's time
+        return f'SELECT last("value") FROM {measurement} WHERE {cond} GROUP BY *'
     if q.bucket_ms is None:
         return f'SELECT "value" FROM {measurement} WHERE {cond} GROUP BY *'
     return (

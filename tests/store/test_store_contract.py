@@ -160,9 +160,40 @@ def test_large_batch(store: TelemetryStore, site: str) -> None:
     assert sum(s.values.sum() for s in got) == 20_000
 
 
+def test_latest_is_each_series_last_reading_in_the_window(store: TelemetryStore, site: str) -> None:
+    # What a counter's look-back asks for: one reading a series, at its own time, from a window
+    # longer than a week (InfluxDB answers such windows a week at a time otherwise).
+    days = 9
+    store.write(
+        [
+            Point(
+                site,
+                unit,
+                "eggcounter-1",
+                Reading(T0 + k * 3_600_000, "eggs_total", 1000 + k + j, {"row": row}),
+            )
+            for j, (unit, row) in enumerate((("house-01", "01"), ("house-01", "02"), ("house-02", "01")))
+            for k in range(24 * days)
+            if not (unit == "house-02" and k > 30)  # a counter silent since hour 30
+        ]
+    )
+    end = T0 + (24 * days - 5) * 3_600_000  # half-open: the reading at `end` is not in the window
+    got = store.query(Query("eggs_total", site, T0, end, units=("house-01", "house-02"), latest=True))
+    assert [(s.unit, s.tags["row"], s.ts.tolist(), s.values.tolist()) for s in got] == [
+        ("house-01", "01", [end - 3_600_000], [1000.0 + 24 * days - 6]),
+        ("house-01", "02", [end - 3_600_000], [1001.0 + 24 * days - 6]),
+        ("house-02", "01", [T0 + 30 * 3_600_000], [1032.0]),
+    ]
+    assert store.query(Query("eggs_total", site, T0 - 10, T0, latest=True)) == []
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
-    [({"agg": "mean(value)) --"}, "unknown aggregate"), ({"bucket_ms": 0}, "bucket_ms must be positive")],
+    [
+        ({"agg": "mean(value)) --"}, "unknown aggregate"),
+        ({"bucket_ms": 0}, "bucket_ms must be positive"),
+        ({"latest": True}, "latest takes no bucket"),
+    ],
 )
 def test_query_refuses_what_no_store_could_run(changes: dict[str, Any], message: str) -> None:
     # Both stores write the aggregate and the bucket into their query text: checked once, here.
