@@ -142,7 +142,8 @@ def test_export_writes_text_as_text() -> None:
     rows.append({"name": "total", "n": 7, "x": -0.5})
     got = list(csv.reader(io.StringIO(to_csv(rows, cols, "en").decode("utf-8-sig"))))
     assert [r[0] for r in got[1:-1]] == ["'" + v for v in EVIL]
-    assert got[1][1:] == ["-3", "1.5"] and got[-1] == ["Total", "7", "-0.5"]  # numbers untouched
+    # numbers stay numbers (floats are yuan: two decimals)
+    assert got[1][1:] == ["-3", "1.50"] and got[-1] == ["Total", "7", "-0.50"]
     ws = load_workbook(io.BytesIO(to_xlsx(rows, cols, "en", "t"))).active
     assert ws is not None
     for i, v in enumerate(EVIL, start=2):
