@@ -36,7 +36,7 @@ def to_csv(rows: Sequence[dict[str, object]], columns: Sequence[tuple[str, str, 
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(headers(columns, lang))
     for r in rows:
-        w.writerow([csv_safe(_csv_value(_label(r[k], lang))) for k, _, _ in columns])
+        w.writerow([_csv_value(csv_safe(_label(r[k], lang))) for k, _, _ in columns])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
