@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -111,8 +111,11 @@ class AlertBook:
         data_end: dt.datetime,
         now: dt.datetime,
         recovered: Callable[[Alert], bool | None] | None = None,
+        units: Collection[str] | None = None,
     ) -> PassResult:
-        """Feed one detector pass; ``recovered(alert)`` is the recovery signal (None: can't tell)."""
+        """Feed one detector pass; ``recovered(alert)`` is the recovery signal (None: can't tell).
+        ``units``: the park's houses now; an open alert of a house no longer in it is resolved
+        (``unit_removed``): nothing would ever judge it again, and it stayed open for ever."""
         result = PassResult()
         latest = latest_per_key(findings, self.site)
         last_alerts = self._latest(list(latest))
@@ -128,11 +131,13 @@ class AlertBook:
                 result.refreshed.append(last)
             else:
                 self._open_or_reopen(key, f, last, data_end, now, result)
-        if recovered is not None:
-            for alert in self._active():
-                if recovered(alert) is True:
-                    self._close(alert, now, None, "recovered", {"data_end": data_end.isoformat()})
-                    result.resolved.append(alert)
+        for alert in self._active():
+            if units is not None and alert.unit not in units:
+                self._close(alert, now, None, "unit_removed", {"data_end": data_end.isoformat()})
+                result.resolved.append(alert)
+            elif recovered is not None and recovered(alert) is True:
+                self._close(alert, now, None, "recovered", {"data_end": data_end.isoformat()})
+                result.resolved.append(alert)
         self.s.flush()
         return result
 

@@ -175,7 +175,7 @@ class AlertService:
                     book = self.book(s)
                     if report.ok:
                         report.result = book.apply_pass(
-                            findings, data_end, now, self._recovery(frame, data_end)
+                            findings, data_end, now, self._recovery(frame, data_end), self._units()
                         )
                     report.escalated = [a.id for a in book.escalate_due(now)]
                     s.commit()
@@ -192,6 +192,11 @@ class AlertService:
         report.seconds = time.perf_counter() - t0
         log.info("%s", report.summary())
         return report
+
+    def _units(self) -> set[str] | None:
+        """The park's houses and lines; ``None`` (judge none gone) for a park that names none."""
+        units = {h.unit for h in self.park.houses} | {line.unit for line in self.park.lines}
+        return units or None
 
     def _recovery(self, frame: Any, data_end: dt.datetime) -> Callable[[Alert], bool | None]:
         hours = self.config.recovery_hours

@@ -20,7 +20,7 @@ from analytics.alerts.models import Alert, OutboxMessage
 from analytics.alerts.routing import NoRoster
 from analytics.alerts.service import AlertService
 from eggwatch.mqtt import make_client
-from eggwatch.park import Park
+from eggwatch.park import House, Park
 from eggwatch.settings import BrokerAddress, load_settings
 from tests.analytics.alerts.receivers import HttpReceiver, wait_for
 from tests.analytics.alerts.test_alerts_recovery import DETECTED, ONSET, RECOVERY, frame
@@ -48,7 +48,9 @@ class Detector:
         return [drop_alert()] if end >= DETECTED else []
 
 
-def service(sessions: Any, channels: dict[str, Any], cfg: AlertsConfig, data_dir: Any) -> AlertService:
+def service(
+    sessions: Any, channels: dict[str, Any], cfg: AlertsConfig, data_dir: Any, park: Park | None = None
+) -> AlertService:
     full = frame()
 
     def load(_store: Any, _park: Park, start: dt.datetime, end: dt.datetime) -> Any:
@@ -58,7 +60,7 @@ def service(sessions: Any, channels: dict[str, Any], cfg: AlertsConfig, data_dir
         load_settings(),
         sessions,
         store=None,  # type: ignore[arg-type]  # the frames come from `load` below, not from a store
-        park=Park(),
+        park=park or Park(),
         channels=channels,  # type: ignore[arg-type]
         config=cfg,
         roster=NoRoster(),
@@ -102,6 +104,25 @@ def test_pass_by_pass(sqlite_sessions: Any, data_dir: Any) -> None:
             assert [e.action for e in a.events] == ["opened", "escalated", "resolved"]
     finally:
         hook.stop()
+
+
+def test_an_alert_of_a_house_taken_out_of_the_park_is_resolved(sqlite_sessions: Any, data_dir: Any) -> None:
+    """Nothing judges a house no longer in park.yaml again: its open alerts stayed open for ever
+    (the live audit: 3 alerts after a house was removed and the service restarted)."""
+    placed = dt.date(2025, 1, 1)
+    cfg = AlertsConfig(mqtt={"enabled": False})
+    both = Park(
+        houses=tuple(House(unit=u, placed=placed, hens_placed=50_000) for u in ("house-07", "house-01"))
+    )
+    svc = service(sqlite_sessions, {}, cfg, data_dir, both)
+    assert len(svc.run_pass(DETECTED + dt.timedelta(minutes=5)).result.opened) == 1
+    assert not svc.run_pass(DETECTED + dt.timedelta(hours=2)).result.resolved  # still in the park
+    svc = service(sqlite_sessions, {}, cfg, data_dir, Park(houses=both.houses[1:]))  # restarted without it
+    r = svc.run_pass(DETECTED + dt.timedelta(hours=3))
+    assert len(r.result.resolved) == 1 and not r.result.opened
+    with sqlite_sessions() as s:
+        (a,) = s.scalars(select(Alert)).all()
+        assert (a.unit, a.status, a.resolution) == ("house-07", "resolved", "unit_removed")
 
 
 def test_a_failed_detection_pass_changes_nothing(sqlite_sessions: Any, data_dir: Any) -> None:
