@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+import sqlalchemy as sa
 
 from tests.support.servers import throwaway_database
 
@@ -89,12 +90,44 @@ def latency(base: str, n: int, clients: int) -> tuple[float, float, float, float
     return statistics.fmean(ms), ms[len(ms) // 2], ms[int(len(ms) * 0.95)], n / wall
 
 
+def _p50_p95(ms: list[float]) -> tuple[float, float]:
+    ms = sorted(ms)
+    return ms[len(ms) // 2], ms[int(len(ms) * 0.95)]
+
+
+def verify_ms(n: int = 30) -> float:
+    """The baseline of a login: one argon2id verification, in this process (median ms)."""
+    from api.security import hash_password, verify_password
+
+    stored = hash_password(PASSWORD)
+    ms = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        verify_password(stored, PASSWORD)
+        ms.append((time.perf_counter() - t0) * 1000)
+    return _p50_p95(ms)[0]
+
+
+def select_one_ms(engine: sa.Engine, n: int = 300) -> float:
+    """The baseline of the throttle: a committed ``SELECT 1`` round trip on the same database."""
+    ms = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        ms.append((time.perf_counter() - t0) * 1000)
+    return _p50_p95(ms)[0]
+
+
 def throttle_cost(url: str, n: int = 300) -> None:
-    """Milliseconds per reserve (failed login) and per reserve + release (successful login)."""
+    """Milliseconds per reserve (failed login) and per reserve + release (successful login), and
+    as a ratio to a ``SELECT 1`` round trip measured on the same database in this run."""
     from api.services.login_throttle import LoginThrottle
     from eggwatch.sql import make_engine
 
     engine = make_engine(url)
+    base = select_one_ms(engine)
+    print(f"baseline SELECT 1 round trip: p50 {base:.2f} ms")
     throttle = LoginThrottle(engine, 10**6, secrets.token_bytes(32))
     for label, release in (("reserve", False), ("reserve + release", True)):
         ms = []
@@ -104,8 +137,8 @@ def throttle_cost(url: str, n: int = 300) -> None:
             if release and reservation is not None:
                 throttle.release(reservation)
             ms.append((time.perf_counter() - t0) * 1000)
-        ms.sort()
-        print(f"throttle {label}: p50 {ms[n // 2]:.2f} ms, p95 {ms[int(n * 0.95)]:.2f} ms")
+        p50, p95 = _p50_p95(ms)
+        print(f"throttle {label}: p50 {p50:.2f} ms ({p50 / base:.1f}× SELECT 1), p95 {p95:.2f} ms")
     engine.dispose()
 
 
@@ -127,10 +160,12 @@ def run(url: str, data_dir: Path) -> None:
         time.sleep(61)
         print(f"40 parallel wrong passwords: {limit_parallel(base, 'victim2')} × 401")
         time.sleep(61)
+        verify = verify_ms()
+        print(f"baseline one argon2id verification (this process): {verify:.1f} ms")
         for n, clients in ((300, 1), (300, 8)):
             mean, p50, p95, rate = latency(base, n, clients)
-            print(f"{n} logins, {clients} client(s): mean {mean:.1f} ms, p50 {p50:.1f} ms, "
-                  f"p95 {p95:.1f} ms, {rate:.0f} logins/s")  # fmt: skip
+            print(f"{n} logins, {clients} client(s): mean {mean:.1f} ms, p50 {p50:.1f} ms "
+                  f"({p50 / verify:.2f}× one verification), p95 {p95:.1f} ms, {rate:.0f} logins/s")  # fmt: skip
     finally:
         server.terminate()
         server.wait(15)
