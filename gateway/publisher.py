@@ -30,6 +30,7 @@ from gateway.publish_config import PublishConfig
 from gateway.sender import Sender
 
 log = logging.getLogger(__name__)
+REFUSAL_LOG_EVERY_S = 60.0  # while the spool keeps refusing, one error line a minute
 
 
 def check_dir(directory: Path) -> None:
@@ -108,6 +109,9 @@ class Publisher:
         self._closing = False
         self._writer = threading.Thread(target=self._write_loop, name="spool writer", daemon=True)
         self.submitted = self.spooled = self.refused = self.unencodable = 0
+        self._refusing_since: float | None = None  # monotonic time of the first refusal of a spell
+        self._refused_at_start = 0
+        self._last_refusal_log = 0.0
 
     @staticmethod
     def _single_owner(path: Path) -> IO[str]:
@@ -211,13 +215,28 @@ class Publisher:
         else:
             self.spooled += sum(g.count for g in groups)
             self.sender.new_data.set()
+            if self._refusing_since is not None:
+                log.warning(
+                    "the spool takes readings again, after %d refused in %.0f s",
+                    self.refused - self._refused_at_start,
+                    time.monotonic() - self._refusing_since,
+                )
+                self._refusing_since = None
 
     def _refuse(self, groups: list[_Group], why: str) -> None:
         count = sum(g.count for g in groups)
         self.refused += count
         with self._cond:
             self._refused_tokens.update(t for g in groups for t in g.tokens)
-        log.error("%s: %d readings refused", why, count)
+        # A full disk refuses every flush (~5 a second): one line, then one a minute while it lasts.
+        now = time.monotonic()
+        if self._refusing_since is None:
+            self._refusing_since, self._refused_at_start = now, self.refused - count
+        elif now - self._last_refusal_log < REFUSAL_LOG_EVERY_S:
+            return
+        self._last_refusal_log = now
+        log.error("%s: %d readings refused (%d since the spool began refusing)", why, count,
+                  self.refused - self._refused_at_start)  # fmt: skip
 
     def _write_loop(self) -> None:
         while True:

@@ -82,3 +82,27 @@ def test_a_broker_unreachable_from_the_start_is_logged_once(
         pub.close(drain_s=0)
     lines = [r.getMessage() for r in caplog.records if "cannot reach the broker" in r.getMessage()]
     assert pub.sender.connect_failures >= 2 and len(lines) == 1 and "127.0.0.1:" in lines[0], lines
+
+
+def test_a_spool_that_keeps_refusing_logs_one_line_a_minute_not_one_a_flush(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The chain audit filled the spool's disk: one ERROR line per flush, about 5 a second."""
+    cfg = PublishConfig(batch_size=1, spool_max_mb=0.008, linger_s=10)
+    pub = Publisher(BrokerAddress.parse("mqtt://127.0.0.1:1"), "s", tmp_path, cfg)
+    try:
+        with caplog.at_level(logging.INFO, logger="gateway.publisher"):
+            for i in range(200):  # fills the spool, then every flush is refused
+                pub.submit(f"house-{i:03d}", "env-1", [Reading(NOW, "temp_c", 20.0)], token=i)
+                pub.flush()
+            s = pub.stats()
+            assert s.refused > 20
+            errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+            assert len(errors) == 1 and "readings refused" in errors[0].getMessage()
+            pub.spool.commit(pub.spool.next_id - 1)  # sent meanwhile: room again
+            pub.submit("house-999", "env-1", [Reading(NOW, "temp_c", 20.0)], token=999)
+            pub.flush()
+        again = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any(f"after {s.refused} refused" in m for m in again), again
+    finally:
+        pub.close(drain_s=0)
