@@ -3,8 +3,10 @@ recovers by itself once the server is back (pool pre-ping)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,19 +14,28 @@ from sqlalchemy.engine import make_url
 
 from eggwatch.migrations import upgrade
 from eggwatch.sql import CONNECT_TIMEOUT_S
-from tests.api.conftest import PASSWORD, make_api
+from tests.api.conftest import PASSWORD, Api, make_api
 from tests.support.tcprelay import TcpRelay
 
 pytestmark = pytest.mark.integration
 
 
-def test_a_database_outage_is_a_503_and_the_api_recovers(pg_url: str, tmp_path: Path, site: str) -> None:
+@contextlib.contextmanager
+def api_behind_a_relay(pg_url: str, tmp_path: Path, site: str) -> Iterator[tuple[Api, TcpRelay]]:
+    """The API on a migrated database, reaching PostgreSQL through a relay the test can cut."""
     upgrade(pg_url)
     server = make_url(pg_url)
     relay = TcpRelay(str(server.host), int(server.port or 5432))
     try:
         api = make_api(server.set(port=relay.port).render_as_string(hide_password=False), tmp_path, site)
-        api.client.__enter__()
+        with api.client:
+            yield api, relay
+    finally:
+        relay.close()
+
+
+def test_a_database_outage_is_a_503_and_the_api_recovers(pg_url: str, tmp_path: Path, site: str) -> None:
+    with api_behind_a_relay(pg_url, tmp_path, site) as (api, relay):
         assert api.get("admin", "/api/v1/workers").status_code == 200
 
         relay.cut()  # every pooled connection dies, new ones are refused
@@ -39,20 +50,12 @@ def test_a_database_outage_is_a_503_and_the_api_recovers(pg_url: str, tmp_path: 
 
         relay.restore()
         assert api.get("admin", "/api/v1/workers").status_code == 200
-        api.client.__exit__(None, None, None)
-    finally:
-        relay.close()
 
 
 def test_a_server_that_never_answers_is_a_503_not_a_hang(pg_url: str, tmp_path: Path, site: str) -> None:
     # A connection the server accepts and never answers (a hung server; a host gone away waits out
     # the SYN retries, about two minutes, the same way): the request waited forever.
-    upgrade(pg_url)
-    server = make_url(pg_url)
-    relay = TcpRelay(str(server.host), int(server.port or 5432))
-    try:
-        api = make_api(server.set(port=relay.port).render_as_string(hide_password=False), tmp_path, site)
-        api.client.__enter__()
+    with api_behind_a_relay(pg_url, tmp_path, site) as (api, relay):
         relay.cut()  # the pooled connections die...
         relay.hold = True  # ...and new ones hang
         relay.restore()
@@ -68,6 +71,3 @@ def test_a_server_that_never_answers_is_a_503_not_a_hang(pg_url: str, tmp_path: 
         relay.hold = False
         relay.restore()
         assert api.get("admin", "/api/v1/workers").status_code == 200
-        api.client.__exit__(None, None, None)
-    finally:
-        relay.close()

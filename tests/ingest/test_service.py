@@ -255,15 +255,16 @@ def test_missing_dbrp_mapping_spools_instead_of_dead_lettering(
         proxy.close()
 
 
+def poison(path: str, body: bytes) -> tuple[int, bytes] | None:
+    """InfluxDB answers 500 to any write holding the poison reading, and is healthy otherwise."""
+    if path.startswith("/write") and b"dev-poison" in body:
+        return 500, b'{"error":"simulated internal error"}'
+    return None
+
+
 def test_poison_line_is_isolated_and_the_rest_lands(
     influxd: Influxd, influx_db: str, mqtt_url: str, publisher: Publisher, tmp_path: Path, site: str
 ) -> None:
-    # InfluxDB answers 500 to any request holding the poison reading, and is healthy otherwise
-    def poison(path: str, body: bytes) -> tuple[int, bytes] | None:
-        if path.startswith("/write") and b"dev-poison" in body:
-            return 500, b'{"error":"simulated internal error"}'
-        return None
-
     proxy = FaultProxy(influxd.url, poison)
     store = InfluxStore(proxy.url, influx_db, retry_for_s=0.1)
     svc = start(store, mqtt_url, tmp_path, site, batch_readings=400)
@@ -299,11 +300,6 @@ def test_poison_lines_do_not_hold_the_rest_up_by_backing_off(
     held the rest up 13 s (retry_for_s 0.1); now about 4 s, and the store is never called down."""
     import logging
     import time
-
-    def poison(path: str, body: bytes) -> tuple[int, bytes] | None:
-        if path.startswith("/write") and b"dev-poison" in body:
-            return 500, b'{"error":"simulated internal error"}'
-        return None
 
     proxy = FaultProxy(influxd.url, poison)
     store = InfluxStore(proxy.url, influx_db, retry_for_s=0.1)
