@@ -26,10 +26,9 @@ import numpy as np
 
 from analytics.production import HOUR_MS, LOOKBACK_HOURS, _hourly_with_lookback, _key, _on_grid
 from bench.page import START, fill
+from bench.stores import influx_store
 from eggwatch.park import Park
 from eggwatch.store.base import Query, TelemetryStore
-from eggwatch.store.influx import InfluxStore
-from tests.support.servers import Influxd
 
 Grids = dict[tuple[str, str, tuple[tuple[str, str], ...]], np.ndarray]
 
@@ -70,11 +69,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    influxd = Influxd.create()
-    influxd.start()
-    store = InfluxStore(influxd.url, "bench", timeout_s=120)
-    try:
-        store.ensure_ready()
+    with influx_store(timeout_s=120) as store:
         park = fill([store], args.houses, args.days)
         end = START + dt.timedelta(days=args.days)
         for label, hours in (("a page or detector refresh, 50 h", 50), ("the page's 14 days", 14 * 24)):
@@ -101,9 +96,6 @@ def main() -> None:
                 f"grids equal: {equal}; median of {args.repeat}",
                 flush=True,
             )
-    finally:
-        store.close()
-        influxd.destroy()
 
 
 if __name__ == "__main__":

@@ -14,19 +14,27 @@ from tests.support.servers import Influxd
 
 
 @contextlib.contextmanager
-def both_stores(name: str) -> Iterator[tuple[InfluxStore, EmbeddedStore]]:
-    """InfluxDB (its own influxd on a free loopback port, database ``bench``) and an embedded store
-    in a temporary folder; both removed afterwards."""
+def influx_store(timeout_s: float = 10.0) -> Iterator[InfluxStore]:
+    """InfluxDB on its own influxd (a free loopback port, database ``bench``), removed afterwards."""
     influxd = Influxd.create()
     influxd.start()
-    tmp = Path(tempfile.mkdtemp(prefix=f"eggwatch-bench-{name}-"))
-    influx = InfluxStore(influxd.url, "bench")
-    embedded = EmbeddedStore(tmp / "e.db")
+    influx = InfluxStore(influxd.url, "bench", timeout_s=timeout_s)
     try:
         influx.ensure_ready()
-        yield influx, embedded
+        yield influx
     finally:
         influx.close()
-        embedded.close()
         influxd.destroy()
+
+
+@contextlib.contextmanager
+def both_stores(name: str) -> Iterator[tuple[InfluxStore, EmbeddedStore]]:
+    """:func:`influx_store` and an embedded store in a temporary folder; both removed afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"eggwatch-bench-{name}-"))
+    embedded = EmbeddedStore(tmp / "e.db")
+    try:
+        with influx_store() as influx:
+            yield influx, embedded
+    finally:
+        embedded.close()
         shutil.rmtree(tmp, ignore_errors=True)
